@@ -1,0 +1,72 @@
+//! `Finding` and `Severity`: what rules report and reporters print.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::grant::{Field, Span};
+
+/// How much a finding matters. Ordered, so `--fail-on warning` means "warning or worse".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What a rule says about one grant, before the checker adds who and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    pub field: Option<Field>,
+    pub span: Span,
+    pub message: String,
+    pub help: Cow<'static, str>,
+    /// Other grants involved (repeat-tenant).
+    pub related: Vec<String>,
+}
+
+impl Violation {
+    pub fn new(field: Option<Field>, span: Span, message: String, help: impl Into<Cow<'static, str>>) -> Violation {
+        Violation {
+            field,
+            span,
+            message,
+            help: help.into(),
+            related: Vec::new(),
+        }
+    }
+}
+
+/// One rule's verdict on one grant, located in its input file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    pub rule: Cow<'static, str>,
+    pub severity: Severity,
+    pub grant: Option<String>,
+    pub tenant: Option<String>,
+    /// Index into the run's list of files.
+    pub file: usize,
+    pub span: Span,
+    pub field: Option<Field>,
+    pub message: String,
+    pub help: Cow<'static, str>,
+    pub related: Vec<String>,
+}
+
+impl Finding {
+    /// The order DESIGN.md promises: file, line, column, rule.
+    pub fn sort_key(&self) -> (usize, u32, u32, &str) {
+        (self.file, self.span.line, self.span.column, &self.rule)
+    }
+}

@@ -1,0 +1,264 @@
+//! `Grant`: one temporary access grant, with its canonical fields and where each came from.
+
+use chrono::{DateTime, Utc};
+
+/// Where a value sits in its input file: 1-based line and column (in characters), and the
+/// byte range that a diagnostic underlines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub offset: usize,
+    pub len: usize,
+}
+
+macro_rules! fields {
+    ($($variant:ident => $name:literal [$($alias:literal),*] $doc:literal;)*) => {
+        /// A canonical grant field (DESIGN.md, "Canonical grant fields").
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Field { $($variant),* }
+
+        impl Field {
+            pub const ALL: &'static [Field] = &[$(Field::$variant),*];
+
+            /// The canonical name, as written in reports and policies.
+            pub fn name(self) -> &'static str {
+                match self { $(Field::$variant => $name),* }
+            }
+
+            /// Other header or key names accepted for this field.
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self { $(Field::$variant => &[$($alias),*]),* }
+            }
+
+            fn from_normal(key: &str) -> Option<Field> {
+                match key {
+                    $($name $(| $alias)* => Some(Field::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// What the field means, for `--help`-style listings.
+            pub fn meaning(self) -> &'static str {
+                match self { $(Field::$variant => $doc),* }
+            }
+        }
+    };
+}
+
+fields! {
+    Id => "id" ["grant_id", "request_id"] "grant or request id";
+    Tenant => "tenant" ["tenant_id", "customer_tenant", "account"] "one customer tenant (id or account label)";
+    Environment => "environment" ["env"] "prod / test / …";
+    Grantee => "grantee" ["used_by", "user", "engineer"] "the named person who receives and uses access";
+    AccountType => "account_type" ["account_kind"] "personal / shared / service";
+    Role => "role" ["permission_set", "access_level"] "the role or permission set granted";
+    Scope => "scope" ["allowed_actions"] "allowed actions, free text";
+    Reason => "reason" ["justification", "request_reason", "customer_issue", "purpose"] "why access is needed, tied to the incident";
+    RequestedBy => "requested_by" ["requester"] "who asked";
+    Approver => "approver" ["approved_by"] "the named person who approved";
+    ApprovedAt => "approved_at" ["approval_time"] "when approval was given";
+    Owner => "owner" ["case_owner"] "who owns the request through closeout";
+    Ticket => "ticket" ["ticket_id", "case", "case_id", "issue_key"] "ticket or case reference";
+    RequestedAt => "requested_at" ["created", "created_at"] "when it was requested";
+    Start => "start" ["starts_at", "start_time", "access_start", "granted_at", "valid_from"] "when access starts";
+    Expires => "expires" ["expires_at", "end", "end_time", "access_end", "expiry", "valid_until"] "when access must end";
+    EndedAt => "ended_at" ["revoked_at", "removed_at"] "when access actually ended";
+    Status => "status" ["state"] "active / expired / revoked / ended / …";
+    AdminJustification => "admin_justification" ["admin_reason", "elevation_justification"] "why a privileged role is needed";
+}
+
+pub const FIELD_COUNT: usize = Field::ALL.len();
+
+impl Field {
+    /// Resolves a header or key through the alias table. Matching ignores case, and spaces,
+    /// dashes and dots count as underscores ("Approved by" = `approved_by`). It allocates
+    /// nothing: YAML loaders call it for every key of every grant.
+    pub fn from_key(key: &str) -> Option<Field> {
+        let key = key.trim();
+        let mut normal = [0u8; 32];
+        if key.len() > normal.len() || !key.is_ascii() {
+            return None; // no field name is that long or non-ASCII
+        }
+        for (out, b) in normal.iter_mut().zip(key.bytes()) {
+            *out = match b {
+                b' ' | b'-' | b'.' => b'_',
+                b => b.to_ascii_lowercase(),
+            };
+        }
+        std::str::from_utf8(&normal[..key.len()]).ok().and_then(Field::from_normal)
+    }
+
+    /// The fields that hold a time.
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            Field::ApprovedAt | Field::RequestedAt | Field::Start | Field::Expires | Field::EndedAt
+        )
+    }
+}
+
+/// Where one field's value is: its text in the grant's buffer and its place in the file.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Value {
+    text: (u32, u32),
+    span: Span,
+    list: bool,
+}
+
+/// A value that could not be read; becomes a `field-format` finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormatProblem {
+    pub field: Option<Field>,
+    pub span: Span,
+    pub message: String,
+    pub help: String,
+}
+
+/// One temporary access grant. Blank values are dropped while loading, so a present value is
+/// never blank; times are parsed once, as they are set. Loaders reuse one `Grant` for every
+/// record (`clear`), so reading a record allocates nothing once the buffers have grown.
+#[derive(Clone, Debug, Default)]
+pub struct Grant {
+    /// Where the record starts; findings about a missing field point here.
+    pub span: Span,
+    buffer: String,
+    values: [Option<Value>; FIELD_COUNT],
+    times: [Option<DateTime<Utc>>; FIELD_COUNT],
+    pub problems: Vec<FormatProblem>,
+}
+
+impl Grant {
+    pub fn new(span: Span) -> Grant {
+        Grant {
+            span,
+            ..Grant::default()
+        }
+    }
+
+    /// Empties the grant for the next record, keeping its buffers.
+    pub fn clear(&mut self, span: Span) {
+        self.span = span;
+        self.buffer.clear();
+        self.values = [None; FIELD_COUNT];
+        self.times = [None; FIELD_COUNT];
+        self.problems.clear();
+    }
+
+    /// Sets a field. Blank values count as missing; the first value of a field wins. `list`
+    /// says the input gave several values (a YAML or JSON list), joined in `text` by ", ".
+    pub fn set(&mut self, field: Field, text: &str, span: Span, list: bool) {
+        let text = text.trim();
+        if text.is_empty() || self.values[field as usize].is_some() {
+            return;
+        }
+        if field.is_time() {
+            match crate::load::time::parse_time(text) {
+                Ok(t) => self.times[field as usize] = Some(t),
+                Err(why) => self.problems.push(FormatProblem {
+                    field: Some(field),
+                    span,
+                    message: format!("{} `{text}` is not a time: {why}", field.name()),
+                    help: "write times as RFC 3339 (2026-11-23T14:05:00Z), `2026-11-23 14:05 UTC` or Unix seconds".into(),
+                }),
+            }
+        }
+        let start = self.buffer.len() as u32;
+        self.buffer.push_str(text);
+        self.values[field as usize] = Some(Value {
+            text: (start, self.buffer.len() as u32),
+            span,
+            list,
+        });
+    }
+
+    /// Records a value that could not be read at all; the rules that need it stay quiet.
+    pub fn problem(&mut self, field: Option<Field>, span: Span, message: String, help: &str) {
+        self.problems.push(FormatProblem {
+            field,
+            span,
+            message,
+            help: help.to_string(),
+        });
+    }
+
+    /// The trimmed text of a field, if present.
+    pub fn text(&self, field: Field) -> Option<&str> {
+        self.values[field as usize].map(|v| &self.buffer[v.text.0 as usize..v.text.1 as usize])
+    }
+
+    /// True when the input gave a list of values for this field.
+    pub fn is_list(&self, field: Field) -> bool {
+        self.values[field as usize].is_some_and(|v| v.list)
+    }
+
+    /// A time field, if present and readable.
+    pub fn time(&self, field: Field) -> Option<DateTime<Utc>> {
+        self.times[field as usize]
+    }
+
+    /// Where a finding about `field` points: the value, or the grant when it is missing.
+    pub fn span_of(&self, field: Field) -> Span {
+        self.values[field as usize].map_or(self.span, |v| v.span)
+    }
+
+    /// True when this field's value could not be read, so rules that need it stay quiet.
+    pub fn is_unreadable(&self, field: Field) -> bool {
+        self.problems.iter().any(|p| p.field == Some(field))
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        self.text(Field::Id)
+    }
+
+    /// Checks that need several fields; run once after every field is set.
+    pub fn finish(&mut self) {
+        if let (Some(start), Some(expires)) = (self.time(Field::Start), self.time(Field::Expires))
+            && expires < start
+        {
+            self.problem(
+                Some(Field::Expires),
+                self.span_of(Field::Expires),
+                "expires is before start".into(),
+                "check both times and their offsets; an expiry must come after the start",
+            );
+            // Rules that compare the two would only repeat this.
+            self.times[Field::Expires as usize] = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_resolve_through_aliases_case_and_separators() {
+        assert_eq!(Field::from_key("Approved by"), Some(Field::Approver));
+        assert_eq!(Field::from_key("approved-by"), Some(Field::Approver));
+        assert_eq!(Field::from_key(" Valid.Until "), Some(Field::Expires));
+        assert_eq!(Field::from_key("TENANT_ID"), Some(Field::Tenant));
+        assert_eq!(Field::from_key("Customer Issue"), Some(Field::Reason));
+        assert_eq!(Field::from_key("colour"), None);
+    }
+
+    #[test]
+    fn aliases_are_unique_across_fields() {
+        let mut seen = std::collections::HashSet::new();
+        for f in Field::ALL {
+            assert!(seen.insert(f.name()), "{}", f.name());
+            for a in f.aliases() {
+                assert!(seen.insert(a), "{a}");
+            }
+        }
+    }
+
+    #[test]
+    fn blank_values_count_as_missing() {
+        let mut g = Grant::new(Span::default());
+        g.set(Field::Reason, "   ", Span::default(), false);
+        assert!(g.text(Field::Reason).is_none());
+        g.set(Field::Reason, " Check invoice sync ", Span::default(), false);
+        assert_eq!(g.text(Field::Reason), Some("Check invoice sync"));
+    }
+}

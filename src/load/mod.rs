@@ -1,0 +1,275 @@
+//! Finding input files and reading them into `Grant`s. Loaders know nothing of rules.
+
+pub mod csv;
+pub mod time;
+pub mod yaml;
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+use crate::grant::{Grant, Span};
+
+/// The formats grantlint reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Yaml,
+    Csv,
+    Json,
+}
+
+impl Format {
+    fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Where a file's bytes come from.
+#[derive(Clone, Debug)]
+pub enum Origin {
+    Path(PathBuf),
+    /// Standard input, read whole up front (it can be read only once).
+    Stdin(Arc<str>),
+}
+
+/// One input file: its name as the user gave it, where to read it, and its format.
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub name: String,
+    pub origin: Origin,
+    pub format: Format,
+}
+
+/// How to read inputs, from the command line.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    pub format: Option<Format>,
+    pub delimiter: u8,
+    pub verbose: bool,
+}
+
+/// An input that cannot be read as a whole. It names the file and, where there is one, the
+/// line and column; the other files are still checked.
+#[derive(Debug, Diagnostic)]
+#[diagnostic(code(grantlint::input))]
+pub struct InputError {
+    pub file: String,
+    pub message: String,
+    pub location: Option<Span>,
+    #[help]
+    pub help: Option<String>,
+    #[source_code]
+    pub source_code: Option<NamedSource<Arc<str>>>,
+    #[label("here")]
+    pub label: Option<SourceSpan>,
+}
+
+impl std::error::Error for InputError {}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.location {
+            Some(at) => write!(f, "{}:{}:{}: {}", self.file, at.line, at.column, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl InputError {
+    pub fn new(file: &str, message: impl Into<String>) -> InputError {
+        InputError {
+            file: file.to_string(),
+            message: message.into(),
+            location: None,
+            help: None,
+            source_code: None,
+            label: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> InputError {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Points the error at `span` in `text`, so the report shows the line.
+    pub fn at(mut self, span: Span, text: Option<&Arc<str>>) -> InputError {
+        self.location = Some(span);
+        if let Some(text) = text {
+            self.source_code = Some(NamedSource::new(&self.file, Arc::clone(text)));
+            self.label = Some(SourceSpan::new(span.offset.into(), span.len));
+        }
+        self
+    }
+}
+
+/// Expands the command line's paths into inputs, in the order given; a folder's files in name
+/// order. Paths that cannot be walked become errors, and the walk goes on.
+pub fn discover(paths: &[PathBuf], options: &ReadOptions) -> (Vec<Input>, Vec<InputError>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        if name == "-" {
+            match read_stdin(options) {
+                Ok(input) => inputs.push(input),
+                Err(e) => errors.push(e),
+            }
+            continue;
+        }
+        if path.is_dir() {
+            walk_folder(path, options, &mut inputs, &mut errors);
+            continue;
+        }
+        match options.format.or_else(|| Format::from_extension(path)) {
+            Some(format) => inputs.push(Input {
+                name,
+                origin: Origin::Path(path.clone()),
+                format,
+            }),
+            None if !path.exists() => errors.push(InputError::new(&name, "no such file or folder")),
+            None => errors.push(
+                InputError::new(&name, "cannot tell the format from the file name")
+                    .help("name it .yaml, .yml, .csv or .json, or pass --input-format"),
+            ),
+        }
+    }
+    (inputs, errors)
+}
+
+fn walk_folder(root: &Path, options: &ReadOptions, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            let hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
+            if hidden && options.verbose {
+                eprintln!("grantlint: skipping hidden {}", entry.path().display());
+            }
+            !hidden
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let name = e.path().unwrap_or(root).display().to_string();
+                let why = if e.loop_ancestor().is_some() {
+                    "a symbolic link loops back to a folder above it".to_string()
+                } else {
+                    e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+                };
+                errors.push(InputError::new(&name, why));
+                continue;
+            }
+        };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        match Format::from_extension(entry.path()) {
+            Some(format) => inputs.push(Input {
+                name: entry.path().display().to_string(),
+                origin: Origin::Path(entry.path().to_path_buf()),
+                format,
+            }),
+            None if options.verbose => {
+                eprintln!("grantlint: skipping {} (not .yaml, .yml, .csv or .json)", entry.path().display());
+            }
+            None => {}
+        }
+    }
+}
+
+fn read_stdin(options: &ReadOptions) -> Result<Input, InputError> {
+    let format = options.format.ok_or_else(|| {
+        InputError::new("-", "reading standard input needs a format")
+            .help("pass --input-format yaml, csv or json")
+    })?;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::new("-", format!("cannot read standard input: {e}")))?;
+    let text = utf8(bytes, "-")?;
+    Ok(Input {
+        name: "-".into(),
+        origin: Origin::Stdin(text),
+        format,
+    })
+}
+
+/// Turns bytes into text, or names the line and column of the first byte that is not UTF-8.
+pub fn utf8(bytes: Vec<u8>, name: &str) -> Result<Arc<str>, InputError> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Arc::from(text)),
+        Err(e) => {
+            let at = span_at(e.as_bytes(), e.utf8_error().valid_up_to());
+            let mut error = InputError::new(name, "the file is not valid UTF-8").help("save the export as UTF-8");
+            error.location = Some(at);
+            Err(error)
+        }
+    }
+}
+
+fn chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+}
+
+/// The line and column (in characters) of a byte offset.
+pub fn span_at(bytes: &[u8], offset: usize) -> Span {
+    let offset = offset.min(bytes.len());
+    let before = &bytes[..offset];
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    Span {
+        line: memchr::memchr_iter(b'\n', before).count() as u32 + 1,
+        column: chars(&before[line_start..]) as u32 + 1,
+        offset,
+        len: 0,
+    }
+}
+
+/// Reads one input, handing each grant to `sink` as soon as it is read.
+pub fn load(input: &Input, options: &ReadOptions, sink: &mut dyn FnMut(&Grant)) -> Result<usize, InputError> {
+    match input.format {
+        Format::Csv => match &input.origin {
+            Origin::Path(path) => {
+                let file = std::fs::File::open(path).map_err(|e| io_error(&input.name, &e))?;
+                csv::load(file, &input.name, options.delimiter, sink)
+            }
+            Origin::Stdin(text) => csv::load(text.as_bytes(), &input.name, options.delimiter, sink),
+        },
+        Format::Yaml | Format::Json => {
+            let text = read_text(input)?;
+            yaml::load(&text, &input.name, sink)
+        }
+    }
+}
+
+/// The whole text of an input, for parsers that need it and for diagnostics' snippets.
+pub fn read_text(input: &Input) -> Result<Arc<str>, InputError> {
+    match &input.origin {
+        Origin::Stdin(text) => Ok(Arc::clone(text)),
+        Origin::Path(path) => {
+            let bytes = std::fs::read(path).map_err(|e| io_error(&input.name, &e))?;
+            utf8(bytes, &input.name)
+        }
+    }
+}
+
+pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file (was it removed while grantlint ran?)".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    InputError::new(name, format!("cannot read: {why}"))
+}

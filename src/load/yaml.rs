@@ -1,0 +1,455 @@
+//! YAML exports, and JSON through the same parser (YAML 1.2 reads JSON), so that every value
+//! keeps its line and column. A top-level list of grants, or a mapping with a `grants:` list;
+//! several documents in one file. Grants are handed on one by one as they are read.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Budget, Location, Options, Spanned};
+
+use super::InputError;
+use crate::grant::{Field, Grant, Span};
+
+/// Reads `text`, calling `sink` for every grant.
+pub fn load(text: &str, name: &str, sink: &mut dyn FnMut(&Grant)) -> Result<usize, InputError> {
+    let mut reader = GrantReader {
+        sink,
+        grant: Grant::default(),
+        count: 0,
+    };
+    // One document streams; a file of several documents is read again document by document.
+    let single = serde_saphyr::with_deserializer_from_str_with_options(text, options(text), |de| {
+        DocumentSeed(&mut reader).deserialize(de)
+    });
+    match single {
+        Ok(()) => Ok(reader.count),
+        Err(e) if matches!(e.without_snippet(), serde_saphyr::Error::MultipleDocuments { .. }) => {
+            // The first document's grants were handed on already.
+            let documents: Vec<Document> = serde_saphyr::from_multiple_with_options(text, options(text))
+                .map_err(|e| yaml_error(&e, text, name))?;
+            let handed_on = reader.count;
+            for record in documents.iter().flat_map(|d| &d.0).skip(handed_on) {
+                reader.hand_on(record);
+            }
+            Ok(reader.count)
+        }
+        Err(e) => Err(yaml_error(&e, text, name)),
+    }
+}
+
+/// Budgets that grow with the file, so a million-grant export loads while an alias bomb or a
+/// deep nesting still stops early: every node must be paid for by input bytes.
+fn options(text: &str) -> Options {
+    let size = text.len();
+    let mut budget = Budget::default();
+    budget.max_events = size.saturating_mul(2).max(10_000);
+    budget.max_nodes = size.max(10_000);
+    budget.max_total_scalar_bytes = size.saturating_mul(2).max(1 << 20);
+    budget.max_documents = 10_000;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str) -> InputError {
+    let message = first_line(&e.to_string());
+    let error = InputError::new(name, message).help("fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list");
+    match e.location() {
+        Some(at) => {
+            let span = span(at);
+            let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+            error.at(Span { len: 1.min(text.len() - span.offset.min(text.len())), ..span }, Some(&text))
+        }
+        None => error,
+    }
+}
+
+/// serde-saphyr's messages may carry their own snippet; the diagnostic draws ours.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or("cannot parse").trim().to_string()
+}
+
+pub(crate) fn span(at: Location) -> Span {
+    let s = at.span();
+    Span {
+        line: at.line() as u32,
+        column: at.column() as u32,
+        offset: s.byte_offset().unwrap_or(0) as usize,
+        len: s.byte_len().unwrap_or(0) as usize,
+    }
+}
+
+struct GrantReader<'s> {
+    sink: &'s mut dyn FnMut(&Grant),
+    grant: Grant,
+    count: usize,
+}
+
+impl GrantReader<'_> {
+    fn hand_on(&mut self, record: &Spanned<Record<'_>>) {
+        let grant = &mut self.grant;
+        grant.clear(span(record.referenced));
+        match &record.value {
+            Record::Grant(values) => {
+                for (field, value) in values {
+                    let at = span(value.referenced);
+                    match &value.value {
+                        Scalar::Text(text) => grant.set(*field, text, at, false),
+                        Scalar::List(text) => grant.set(*field, text, at, true),
+                        Scalar::Null => {}
+                        Scalar::Nested => grant.problem(
+                            Some(*field),
+                            at,
+                            format!("{} holds a nested mapping, not a value", field.name()),
+                            "write a single value here",
+                        ),
+                    }
+                }
+            }
+            Record::Other(kind) => grant.problem(
+                None,
+                grant.span,
+                format!("expected a grant (a mapping of fields), found {kind}"),
+                "each item of the grants list is a mapping such as `id: SUP-1`",
+            ),
+        }
+        grant.finish();
+        (self.sink)(grant);
+        self.count += 1;
+    }
+}
+
+/// What a document's grants go to: the checker as they are read, or a list.
+trait Records<'de> {
+    fn record(&mut self, record: Spanned<Record<'de>>);
+}
+
+impl<'de> Records<'de> for GrantReader<'_> {
+    fn record(&mut self, record: Spanned<Record<'de>>) {
+        self.hand_on(&record);
+    }
+}
+
+impl<'de> Records<'de> for Vec<Spanned<Record<'de>>> {
+    fn record(&mut self, record: Spanned<Record<'de>>) {
+        self.push(record);
+    }
+}
+
+/// A document: a list of grants, a mapping with `grants:`, or nothing.
+struct DocumentSeed<'a, R>(&'a mut R);
+
+impl<'de, R: Records<'de>> DeserializeSeed<'de> for DocumentSeed<'_, R> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_any(self)
+    }
+}
+
+impl<'de, R: Records<'de>> Visitor<'de> for DocumentSeed<'_, R> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of grants or a mapping with a `grants:` list")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(record) = seq.next_element::<Spanned<Record<'de>>>()? {
+            self.0.record(record);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key.trim().eq_ignore_ascii_case("grants") && !found {
+                found = true;
+                map.next_value_seed(DocumentSeed(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(de::Error::custom(
+                "this mapping has no `grants:` list; write the grants as a list, or under `grants:`",
+            ))
+        }
+    }
+}
+
+/// A whole document kept in memory, for files of several documents.
+struct Document<'de>(Vec<Spanned<Record<'de>>>);
+
+impl<'de> de::Deserialize<'de> for Document<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let mut records = Vec::new();
+        DocumentSeed(&mut records).deserialize(de)?;
+        Ok(Document(records))
+    }
+}
+
+/// One item of the grants list. Keys outside the alias table are skipped unread.
+enum Record<'de> {
+    Grant(Vec<(Field, Spanned<Scalar<'de>>)>),
+    /// Not a mapping: a scalar or a list where a grant should be.
+    Other(&'static str),
+}
+
+impl<'de> de::Deserialize<'de> for Record<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(RecordVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+impl<'de> Visitor<'de> for RecordVisitor {
+    type Value = Record<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a grant")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<'de>, A::Error> {
+        let mut values = Vec::with_capacity(16);
+        while let Some(FieldKey(field)) = map.next_key()? {
+            match field {
+                Some(field) => values.push((field, map.next_value()?)),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Record::Grant(values))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Record<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Record::Other("a list"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Record<'de>, E> {
+        Ok(Record::Other("text"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Record<'de>, E> {
+        Ok(Record::Other("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Record<'de>, E> {
+        Ok(Record::Other("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Record<'de>, E> {
+        Ok(Record::Other("a number"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Record<'de>, E> {
+        Ok(Record::Other("true or false"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Record<'de>, E> {
+        Ok(Record::Other("an empty item"))
+    }
+}
+
+/// A key, resolved through the alias table; `None` for keys grantlint does not check.
+struct FieldKey(Option<Field>);
+
+impl<'de> de::Deserialize<'de> for FieldKey {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(FieldKeyVisitor)
+    }
+}
+
+struct FieldKeyVisitor;
+
+impl Visitor<'_> for FieldKeyVisitor {
+    type Value = FieldKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<FieldKey, E> {
+        Ok(FieldKey(Field::from_key(key)))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<FieldKey, E> {
+        Ok(FieldKey(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FieldKey, E> {
+        Ok(FieldKey(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<FieldKey, E> {
+        Ok(FieldKey(None))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<FieldKey, E> {
+        Ok(FieldKey(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<FieldKey, E> {
+        Ok(FieldKey(None))
+    }
+}
+
+/// A field's value: text (numbers and booleans as written), a list of texts, or something a
+/// grant field cannot hold.
+enum Scalar<'de> {
+    Text(Cow<'de, str>),
+    List(String),
+    Null,
+    Nested,
+}
+
+impl<'de> de::Deserialize<'de> for Scalar<'de> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar<'de>, A::Error> {
+        let mut joined = String::new();
+        let mut nested = false;
+        while let Some(item) = seq.next_element::<Scalar<'de>>()? {
+            match item {
+                Scalar::Text(text) => {
+                    if !joined.is_empty() {
+                        joined.push_str(", ");
+                    }
+                    joined.push_str(&text);
+                }
+                Scalar::Null => {}
+                Scalar::List(_) | Scalar::Nested => nested = true,
+            }
+        }
+        Ok(if nested { Scalar::Nested } else { Scalar::List(joined) })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Scalar::Nested)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Vec<(Field, String, u32, u32)>>, String> {
+        let mut out = Vec::new();
+        load(text, "t.yaml", &mut |g: &Grant| {
+            out.push(
+                Field::ALL
+                    .iter()
+                    .filter_map(|&f| g.text(f).map(|t| (f, t.to_string(), g.span_of(f).line, g.span_of(f).column)))
+                    .collect(),
+            );
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_a_list_and_locates_values() {
+        let got = read("- id: SUP-1\n  Approved by: Ravi Patel\n  colour: blue\n- id: 2\n").unwrap();
+        assert_eq!(got[0], vec![(Field::Id, "SUP-1".into(), 1, 7), (Field::Approver, "Ravi Patel".into(), 2, 16)]);
+        assert_eq!(got[1], vec![(Field::Id, "2".into(), 4, 7)]);
+    }
+
+    #[test]
+    fn reads_a_grants_mapping_and_several_documents() {
+        let got = read("team: x\ngrants:\n  - id: a\n---\n- id: b\n").unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(read("---\n---\n- id: a\n---\n- id: b\n").unwrap().len(), 2);
+        assert_eq!(got[1][0], (Field::Id, "b".into(), 5, 7));
+    }
+
+    #[test]
+    fn reads_json_with_locations() {
+        let got = read("{\"grants\": [\n  {\"id\": \"A\", \"tenant\": \"t-1\", \"start\": 1795442700}\n]}").unwrap();
+        assert_eq!(got[0][0], (Field::Id, "A".into(), 2, 10));
+        assert_eq!(got[0][1], (Field::Tenant, "t-1".into(), 2, 25));
+        assert_eq!(got[0][2].1, "1795442700");
+    }
+
+    #[test]
+    fn lists_and_empty_values() {
+        let got = read("- tenant: [a, b]\n  reason: ''\n  approver: ~\n").unwrap();
+        assert_eq!(got[0], vec![(Field::Tenant, "a, b".into(), 1, 11)]);
+    }
+
+    #[test]
+    fn broken_syntax_is_a_located_error() {
+        let e = read("- id: a\n  tenant: [unclosed\n").unwrap_err();
+        assert!(e.starts_with("t.yaml:"), "{e}");
+        let e = read("owner: x\n").unwrap_err();
+        assert!(e.contains("no `grants:` list"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_file_has_no_grants() {
+        assert_eq!(read("").unwrap().len(), 0);
+        assert_eq!(read("# nothing yet\n").unwrap().len(), 0);
+    }
+}

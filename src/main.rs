@@ -1,0 +1,6 @@
+mod finding;
+mod grant;
+mod load;
+mod policy;
+mod rules;
+fn main() {}

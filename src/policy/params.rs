@@ -1,0 +1,282 @@
+//! A rule's settings, merged from every policy layer, read into typed values. Reading a key
+//! marks it known; whatever a rule never reads is reported as an unknown key.
+
+use std::collections::HashSet;
+
+use chrono::TimeDelta;
+use regex::RegexSet;
+
+use super::node::{Node, Value, span};
+use super::{PolicyError, Source, did_you_mean};
+use crate::finding::Severity;
+use crate::load::time::parse_duration;
+
+/// A list of phrases compared after normalising (see [`normalize`]).
+#[derive(Debug, Default)]
+pub struct PhraseSet(HashSet<String>);
+
+impl PhraseSet {
+    pub fn contains(&self, text: &str) -> bool {
+        self.0.contains(&normalize(text))
+    }
+}
+
+/// Lowercases, trims, collapses inner white space and drops trailing punctuation, so that
+/// "Support issue." and "support  issue" read the same.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    let kept = out.trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '…').len();
+    out.truncate(kept);
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Case-insensitive regular expressions, tested all at once.
+#[derive(Debug)]
+pub struct Patterns(RegexSet);
+
+impl Patterns {
+    pub fn matches(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
+impl Default for Patterns {
+    fn default() -> Self {
+        Patterns(RegexSet::empty())
+    }
+}
+
+struct Setting<'a> {
+    source: &'a Source,
+    key: &'a Node,
+    value: &'a Node,
+}
+
+pub struct Params<'a> {
+    rule: &'static str,
+    settings: Vec<Setting<'a>>,
+    severity: Option<(&'a Source, &'a Node)>,
+    read: Vec<&'static str>,
+    errors: Vec<PolicyError>,
+}
+
+impl<'a> Params<'a> {
+    pub fn new(rule: &'static str) -> Params<'a> {
+        Params {
+            rule,
+            settings: Vec::new(),
+            severity: None,
+            read: vec!["severity"],
+            errors: Vec::new(),
+        }
+    }
+
+    /// Adds one layer's entry for this rule: a severity alone (`ticket-linked: off`) or a
+    /// mapping of settings.
+    pub fn add_layer(&mut self, source: &'a Source, entry: &'a Node, errors: &mut Vec<PolicyError>) {
+        match &entry.value {
+            Value::Map(pairs) => {
+                for (key, value) in pairs {
+                    if key.value.as_scalar() == Some("severity") {
+                        self.severity = Some((source, value));
+                    } else {
+                        self.settings.retain(|s| s.key.value.as_scalar() != key.value.as_scalar());
+                        self.settings.push(Setting { source, key, value });
+                    }
+                }
+            }
+            Value::Text(_) | Value::Bool(false) => self.severity = Some((source, entry)),
+            Value::Null => {}
+            other => errors.push(PolicyError::new(
+                source,
+                Some(span(entry)),
+                format!("settings of {} must be a severity or a mapping, not {}", self.rule, other.kind()),
+                Some("write `off`, `error`, or a mapping such as {severity: warning}".into()),
+            )),
+        }
+    }
+
+    /// The configured severity; `None` when the rule is off.
+    pub fn severity(&mut self, errors: &mut Vec<PolicyError>) -> Option<Severity> {
+        let (source, node) = self.severity?;
+        // YAML 1.1 habits: `off` may arrive as the boolean false.
+        let text = match &node.value {
+            Value::Bool(false) => "off".to_string(),
+            other => other.as_scalar().unwrap_or("").to_ascii_lowercase(),
+        };
+        match text.as_str() {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "info" => Some(Severity::Info),
+            "off" => None,
+            _ => {
+                errors.push(PolicyError::new(
+                    source,
+                    Some(span(node)),
+                    format!("severity of {} must be error, warning, info or off, not `{text}`", self.rule),
+                    None,
+                ));
+                None
+            }
+        }
+    }
+
+    fn get(&mut self, key: &'static str) -> Option<&Setting<'a>> {
+        self.read.push(key);
+        let found = self.settings.iter().position(|s| s.key.value.as_scalar() == Some(key));
+        match found {
+            Some(i) => Some(&self.settings[i]),
+            None => {
+                // Only a default policy missing a key gets here: a bug, caught by a test.
+                let message = format!("rule {} has no setting `{key}` in the default policy", self.rule);
+                self.errors.push(PolicyError {
+                    message,
+                    file: "default".into(),
+                    location: None,
+                    help: None,
+                    source_code: None,
+                    label: None,
+                });
+                None
+            }
+        }
+    }
+
+    fn invalid(&mut self, key: &'static str, why: String, help: Option<&str>) {
+        let found = self.settings.iter().find(|s| s.key.value.as_scalar() == Some(key));
+        if let Some(s) = found {
+            let error = PolicyError::new(
+                s.source,
+                Some(span(s.value)),
+                format!("`{key}` of {}: {why}", self.rule),
+                help.map(str::to_string),
+            );
+            self.errors.push(error);
+        }
+    }
+
+    pub fn duration(&mut self, key: &'static str) -> TimeDelta {
+        let Some(text) = self.get(key).map(|s| s.value.value.as_scalar().map(str::to_string)) else {
+            return TimeDelta::zero();
+        };
+        match text.as_deref().map(parse_duration) {
+            Some(Ok(d)) if d > TimeDelta::zero() => d,
+            Some(Ok(_)) => {
+                self.invalid(key, "must be longer than zero".into(), None);
+                TimeDelta::zero()
+            }
+            Some(Err(why)) => {
+                self.invalid(key, why.into(), Some("write a duration such as 4h, 30m, 1h30m, 7d or PT4H"));
+                TimeDelta::zero()
+            }
+            None => {
+                self.invalid(key, "expected a duration such as 4h".into(), None);
+                TimeDelta::zero()
+            }
+        }
+    }
+
+    pub fn count(&mut self, key: &'static str) -> usize {
+        let Some(value) = self.get(key).map(|s| s.value.value.clone()) else {
+            return 0;
+        };
+        match &value {
+            Value::Number(n) => match n.parse::<usize>() {
+                Ok(n) => n,
+                Err(_) => {
+                    self.invalid(key, format!("expected a whole number, found {n}"), None);
+                    0
+                }
+            },
+            other => {
+                self.invalid(key, format!("expected a whole number, found {}", other.kind()), None);
+                0
+            }
+        }
+    }
+
+    /// A list of texts.
+    pub fn texts(&mut self, key: &'static str) -> Vec<String> {
+        let Some(value) = self.get(key).map(|s| s.value.value.clone()) else {
+            return Vec::new();
+        };
+        match value {
+            Value::List(items) => {
+                let mut texts = Vec::with_capacity(items.len());
+                for item in &items {
+                    match item.value.as_scalar() {
+                        Some(t) => texts.push(t.to_string()),
+                        None => self.invalid(key, format!("expected a list of texts, found {} in it", item.value.kind()), None),
+                    }
+                }
+                texts
+            }
+            other => {
+                self.invalid(key, format!("expected a list, found {}", other.kind()), Some("write a YAML list: [a, b] or one `- item` per line"));
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn phrases(&mut self, key: &'static str) -> PhraseSet {
+        PhraseSet(self.texts(key).iter().map(|p| normalize(p)).collect())
+    }
+
+    /// Lowercased words, compared exactly.
+    pub fn words(&mut self, key: &'static str) -> HashSet<String> {
+        self.texts(key).iter().map(|w| w.trim().to_lowercase()).collect()
+    }
+
+    pub fn patterns(&mut self, key: &'static str) -> Patterns {
+        let texts = self.texts(key);
+        for text in &texts {
+            if let Err(e) = regex::Regex::new(text) {
+                self.invalid(key, format!("invalid regex: {e}"), None);
+                return Patterns::default();
+            }
+        }
+        match regex::RegexSetBuilder::new(&texts).case_insensitive(true).build() {
+            Ok(set) => Patterns(set),
+            Err(e) => {
+                self.invalid(key, format!("invalid regex: {e}"), None);
+                Patterns::default()
+            }
+        }
+    }
+
+    /// Reports the keys no rule read, and hands over what went wrong.
+    pub fn finish(self, errors: &mut Vec<PolicyError>) {
+        errors.extend(self.errors);
+        for s in &self.settings {
+            let key = s.key.value.as_scalar().unwrap_or("");
+            if !self.read.contains(&key) {
+                errors.push(PolicyError::new(
+                    s.source,
+                    Some(span(s.key)),
+                    format!("unknown key `{key}` for rule {}", self.rule),
+                    did_you_mean(key, self.read.iter().copied()),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalizing_ignores_case_space_and_trailing_punctuation() {
+        assert_eq!(normalize("  Support   Issue. "), "support issue");
+        assert_eq!(normalize("Need access!!"), "need access");
+        assert_eq!(normalize("on-call"), "on-call");
+        assert_eq!(normalize("..."), "");
+    }
+}

@@ -1,0 +1,85 @@
+use super::{Context, Rule, declare_rule};
+use crate::finding::Violation;
+use crate::grant::{Field, Grant};
+use crate::policy::params::{Params, Patterns, PhraseSet};
+
+declare_rule! {
+    /// ## What it checks
+    /// The `approver` names one person: it is present, is not a generic phrase ("approved",
+    /// "manager approved", "on-call", …) and does not match a team or alias pattern (`team`,
+    /// `group`, `support@…`).
+    ///
+    /// ## Why
+    /// Approval needs a real name. "Support team" or "manager approved" cannot answer a
+    /// customer who asks who let an engineer into their tenant, and why.
+    ///
+    /// ## Fails
+    /// ```yaml
+    /// approver: Support team
+    /// ```
+    ///
+    /// ## Passes
+    /// ```yaml
+    /// approver: Ravi Patel, on-call engineering manager
+    /// ```
+    ///
+    /// ## Settings
+    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases.
+    ApproverNamed, "approver-named", "the approver is missing, generic, or a team"
+}
+
+pub struct ApproverNamed {
+    generic: PhraseSet,
+    patterns: Patterns,
+}
+
+impl ApproverNamed {
+    fn build(params: &mut Params) -> ApproverNamed {
+        ApproverNamed {
+            generic: params.phrases("generic"),
+            patterns: params.patterns("patterns"),
+        }
+    }
+}
+
+const HELP: &str = "name the one person who approved, e.g. \"Ravi Patel\"";
+
+impl Rule for ApproverNamed {
+    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
+        let span = grant.span_of(Field::Approver);
+        let message = match grant.text(Field::Approver) {
+            None => "no approver named".to_string(),
+            Some(approver) if self.generic.contains(approver) => format!("approver `{approver}` names no one"),
+            Some(approver) if self.patterns.matches(approver) => {
+                format!("approver `{approver}` is a team or alias, not a person")
+            }
+            Some(_) => return,
+        };
+        out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::grant::Field::{Approver, Id};
+    use crate::rules::testing::*;
+
+    #[test]
+    fn a_person_passes() {
+        let rule = rule("approver-named", "{}");
+        assert!(check(&*rule, &grant(&[(Approver, "Ravi Patel")])).is_empty());
+        assert!(check(&*rule, &grant(&[(Approver, "Ravi Patel, on-call engineering manager")])).is_empty());
+        assert!(check(&*rule, &grant(&[(Approver, "ravi.patel@acme.io")])).is_empty());
+    }
+
+    #[test]
+    fn generic_phrases_teams_and_aliases_fail() {
+        let rule = rule("approver-named", "{}");
+        assert_eq!(check(&*rule, &grant(&[(Approver, "Manager approved.")])), ["approver `Manager approved.` names no one"]);
+        assert_eq!(check(&*rule, &grant(&[(Approver, "On-call")])), ["approver `On-call` names no one"]);
+        assert_eq!(check(&*rule, &grant(&[(Approver, "Support Team")])), ["approver `Support Team` is a team or alias, not a person"]);
+        assert_eq!(check(&*rule, &grant(&[(Approver, "support@acme.io")])).len(), 1);
+        assert_eq!(check(&*rule, &grant(&[(Approver, "billing-admins group")])).len(), 1);
+        assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no approver named"]);
+    }
+}

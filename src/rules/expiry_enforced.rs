@@ -1,0 +1,110 @@
+use std::collections::HashSet;
+
+use chrono::TimeDelta;
+
+use super::{Context, Rule, declare_rule};
+use crate::finding::Violation;
+use crate::grant::{Field, Grant};
+use crate::load::time::format_duration;
+use crate::policy::params::Params;
+
+declare_rule! {
+    /// ## What it checks
+    /// The expiry was actually enforced: access ended (`ended_at`) no later than `expires`
+    /// plus `grace` (default 5m); and a grant with no `ended_at` whose `status` is still
+    /// active, open or granted is not past `expires` plus `grace` now (`--now`).
+    ///
+    /// ## Why
+    /// Do not assume auto expiry worked because a timer was set. Open the access record and
+    /// confirm the grant is gone; if it is still active, remove it before moving on.
+    ///
+    /// ## Fails
+    /// ```yaml
+    /// expires: 2026-11-23T14:35:00Z
+    /// ended_at: 2026-11-23T18:00:00Z
+    /// ```
+    ///
+    /// ## Passes
+    /// ```yaml
+    /// expires: 2026-11-23T14:35:00Z
+    /// ended_at: 2026-11-23T14:35:02Z
+    /// status: expired
+    /// ```
+    ///
+    /// ## Settings
+    /// `grace`: how late removal may be; `active_statuses`: statuses that mean access is live.
+    ExpiryEnforced, "expiry-enforced", "access outlived its expiry"
+}
+
+pub struct ExpiryEnforced {
+    grace: TimeDelta,
+    active: HashSet<String>,
+}
+
+impl ExpiryEnforced {
+    fn build(params: &mut Params) -> ExpiryEnforced {
+        ExpiryEnforced {
+            grace: params.duration("grace"),
+            active: params.words("active_statuses"),
+        }
+    }
+}
+
+impl Rule for ExpiryEnforced {
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
+        let Some(expires) = grant.time(Field::Expires) else {
+            return;
+        };
+        let deadline = expires + self.grace;
+        if let Some(ended) = grant.time(Field::EndedAt) {
+            if ended > deadline {
+                out.push(Violation::new(
+                    Some(Field::EndedAt),
+                    grant.span_of(Field::EndedAt),
+                    format!("access ended {} after its expiry", format_duration(ended - expires)),
+                    "make the access system remove grants at their expiry, and check that it did",
+                ));
+            }
+            return;
+        }
+        let Some(status) = grant.text(Field::Status) else {
+            return;
+        };
+        if grant.text(Field::EndedAt).is_none() && self.active.contains(&status.to_lowercase()) && context.now > deadline {
+            out.push(Violation::new(
+                Some(Field::Status),
+                grant.span_of(Field::Status),
+                format!("grant is still {status} {} after it expired", format_duration(context.now - expires)),
+                "revoke it now and confirm the removal in the access system",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::grant::Field::{EndedAt, Expires, Status};
+    use crate::rules::testing::*;
+
+    #[test]
+    fn ending_within_grace_passes() {
+        let rule = rule("expiry-enforced", "{}");
+        let ended = |e| grant(&[(Expires, "2026-11-23T14:35:00Z"), (EndedAt, e)]);
+        assert!(check(&*rule, &ended("2026-11-23T14:40:00Z")).is_empty());
+        assert_eq!(check(&*rule, &ended("2026-11-23T14:40:01Z")), ["access ended 5m1s after its expiry"]);
+    }
+
+    #[test]
+    fn still_active_after_expiry_fails_against_now() {
+        let rule = rule("expiry-enforced", "{}");
+        // now is 2026-11-24T12:00Z
+        let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "Active")]);
+        assert_eq!(check(&*rule, &g), ["grant is still Active 3h after it expired"]);
+        let g = grant(&[(Expires, "2026-11-24T11:56:00Z"), (Status, "active")]);
+        assert!(check(&*rule, &g).is_empty(), "within grace");
+        let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "expired")]);
+        assert!(check(&*rule, &g).is_empty());
+        let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "granted"), (EndedAt, "2026-11-24T09:01:00Z")]);
+        assert!(check(&*rule, &g).is_empty());
+    }
+}

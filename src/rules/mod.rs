@@ -1,0 +1,170 @@
+//! The rules: one file each, its doc comment its documentation, one line each in `REGISTRY`.
+//! Rules are pure: they read a grant (or all grants) and the policy's settings, and say what
+//! is wrong. Severity, file and output are the checker's and the reporters' business.
+
+use chrono::{DateTime, Utc};
+
+use crate::finding::Violation;
+use crate::grant::Grant;
+use crate::policy::params::Params;
+
+mod admin_justified;
+mod approved_before_access;
+mod approver_named;
+mod expiry_enforced;
+mod expiry_required;
+mod field_format;
+mod owner_named;
+mod reason_specific;
+mod repeat_tenant;
+mod self_approval;
+mod shared_account;
+mod tenant_specific;
+mod ticket_linked;
+mod window_max;
+
+/// What the checker knows while checking one grant.
+pub struct Context {
+    pub now: DateTime<Utc>,
+}
+
+/// A grant as cross-grant rules see it.
+pub struct Observed {
+    /// The tenant, lowercased and trimmed.
+    pub tenant: String,
+    pub start: DateTime<Utc>,
+    pub grant: Option<String>,
+}
+
+pub trait Rule: Send + Sync {
+    /// Checks one grant.
+    fn check(&self, _grant: &Grant, _context: &Context, _out: &mut Vec<Violation>) {}
+
+    /// True for rules that look at all grants together, after the last one is read.
+    fn needs_all(&self) -> bool {
+        false
+    }
+
+    /// Checks all grants; each violation names the index of the grant it points at.
+    fn check_all(&self, _grants: &[Observed], _out: &mut Vec<(usize, Violation)>) {}
+}
+
+/// A rule's id, its one-line summary, its documentation, and how to build it from settings.
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub summary: &'static str,
+    pub docs: &'static str,
+    pub build: fn(&mut Params) -> Box<dyn Rule>,
+}
+
+/// Declares a rule's `META` from its doc comment, so `grantlint explain` prints the very text
+/// that documents the code.
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* $rule:ident, $id:literal, $summary:literal) => {
+        $(#[doc = $doc])*
+        pub const META: crate::rules::RuleMeta = crate::rules::RuleMeta {
+            id: $id,
+            summary: $summary,
+            docs: concat!($($doc, "\n"),*),
+            build: |params| Box::new($rule::build(params)),
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in the order `grantlint rules` lists them.
+pub const REGISTRY: &[RuleMeta] = &[
+    window_max::META,
+    expiry_required::META,
+    reason_specific::META,
+    approver_named::META,
+    self_approval::META,
+    shared_account::META,
+    admin_justified::META,
+    approved_before_access::META,
+    expiry_enforced::META,
+    tenant_specific::META,
+    ticket_linked::META,
+    owner_named::META,
+    repeat_tenant::META,
+    field_format::META,
+];
+
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    REGISTRY.iter().find(|r| r.id == id)
+}
+
+/// Shared test helpers: build a rule from the default policy plus overrides, check grants.
+#[cfg(test)]
+pub mod testing {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::grant::{Field, Span};
+    use crate::policy::Source;
+
+    /// Builds `id` from the default policy's settings, then `extra` (YAML flow mapping).
+    pub fn rule(id: &str, extra: &str) -> Box<dyn Rule> {
+        let meta = find(id).expect("known rule");
+        let default: crate::policy::node::Node = serde_saphyr::from_str(crate::policy::DEFAULT_POLICY).unwrap();
+        let extra: crate::policy::node::Node = serde_saphyr::from_str(extra).unwrap();
+        let source = Source { name: "test".into(), text: Arc::from("") };
+        let mut params = Params::new(meta.id);
+        let mut errors = Vec::new();
+        if let crate::policy::node::Value::Map(top) = &default.value {
+            for (k, v) in top {
+                if k.value.as_scalar() == Some("rules")
+                    && let crate::policy::node::Value::Map(rules) = &v.value
+                {
+                    for (rk, rv) in rules {
+                        if rk.value.as_scalar() == Some(meta.id) {
+                            params.add_layer(&source, rv, &mut errors);
+                        }
+                    }
+                }
+            }
+        }
+        params.add_layer(&source, &extra, &mut errors);
+        let built = (meta.build)(&mut params);
+        params.finish(&mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        built
+    }
+
+    pub fn grant(fields: &[(Field, &str)]) -> Grant {
+        let mut g = Grant::new(Span { line: 1, column: 1, offset: 0, len: 1 });
+        for (i, (f, v)) in fields.iter().enumerate() {
+            g.set(*f, v, Span { line: i as u32 + 2, column: 3, offset: 0, len: v.len() }, false);
+        }
+        g.finish();
+        g
+    }
+
+    pub fn now() -> DateTime<Utc> {
+        "2026-11-24T12:00:00Z".parse().unwrap()
+    }
+
+    /// The messages `rule` gives for the grant.
+    pub fn check(rule: &dyn Rule, g: &Grant) -> Vec<String> {
+        let mut out = Vec::new();
+        rule.check(g, &Context { now: now() }, &mut out);
+        out.into_iter().map(|v| v.message).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for meta in REGISTRY {
+            assert!(seen.insert(meta.id), "duplicate id {}", meta.id);
+            assert!(meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", meta.id);
+            for section in ["## What it checks", "## Why", "## Fails", "## Passes"] {
+                assert!(meta.docs.contains(section), "{} lacks {section}", meta.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+use super::{Context, Rule, declare_rule};
+use crate::finding::Violation;
+use crate::grant::{Field, Grant};
+use crate::policy::params::{Params, PhraseSet};
+
+declare_rule! {
+    /// ## What it checks
+    /// The `reason` is present, has at least `min_words` words (default 4) and `min_chars`
+    /// characters (default 20), and is not a generic phrase. Phrases are compared after
+    /// lowercasing, trimming, collapsing spaces and dropping trailing punctuation, so
+    /// "Support issue." is the generic "support issue".
+    ///
+    /// ## Why
+    /// The reason should read like a note another person can understand six weeks later.
+    /// "Need access" says nothing; a specific reason keeps the request grounded and makes
+    /// reviews fast.
+    ///
+    /// ## Fails
+    /// ```yaml
+    /// reason: Support issue.
+    /// ```
+    ///
+    /// ## Passes
+    /// ```yaml
+    /// reason: Investigate failed SSO login for Acme tenant after IdP certificate update
+    /// ```
+    ///
+    /// ## Settings
+    /// `min_words`, `min_chars`, and `generic`: the phrases that say nothing.
+    ReasonSpecific, "reason-specific", "the reason is missing, too short or generic"
+}
+
+pub struct ReasonSpecific {
+    min_words: usize,
+    min_chars: usize,
+    generic: PhraseSet,
+}
+
+impl ReasonSpecific {
+    fn build(params: &mut Params) -> ReasonSpecific {
+        ReasonSpecific {
+            min_words: params.count("min_words"),
+            min_chars: params.count("min_chars"),
+            generic: params.phrases("generic"),
+        }
+    }
+}
+
+const HELP: &str = "say what broke and what support will do, e.g. \"Investigate failed SSO login for Acme tenant after IdP certificate update\"";
+
+impl Rule for ReasonSpecific {
+    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
+        let span = grant.span_of(Field::Reason);
+        let Some(reason) = grant.text(Field::Reason) else {
+            out.push(Violation::new(Some(Field::Reason), span, "no reason given".into(), HELP));
+            return;
+        };
+        let message = if self.generic.contains(reason) {
+            format!("reason `{reason}` is a generic phrase")
+        } else {
+            let words = reason.split_whitespace().count();
+            let chars = reason.chars().count();
+            if words >= self.min_words && chars >= self.min_chars {
+                return;
+            }
+            format!(
+                "reason `{reason}` is too short: {words} word{}, {chars} characters (at least {} words and {} characters)",
+                if words == 1 { "" } else { "s" },
+                self.min_words,
+                self.min_chars
+            )
+        };
+        out.push(Violation::new(Some(Field::Reason), span, message, HELP));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::grant::Field::{Id, Reason};
+    use crate::rules::testing::*;
+
+    #[test]
+    fn generic_phrases_fail_whatever_their_case_and_punctuation() {
+        let rule = rule("reason-specific", "{}");
+        assert_eq!(check(&*rule, &grant(&[(Reason, "Support issue.")])), ["reason `Support issue.` is a generic phrase"]);
+        assert_eq!(check(&*rule, &grant(&[(Reason, "  NEED   access!")])), ["reason `NEED   access!` is a generic phrase"]);
+    }
+
+    #[test]
+    fn word_and_character_minimums() {
+        let rule = rule("reason-specific", "{}");
+        // 4 words but 19 characters.
+        assert_eq!(
+            check(&*rule, &grant(&[(Reason, "fix sso for acme co")])),
+            ["reason `fix sso for acme co` is too short: 5 words, 19 characters (at least 4 words and 20 characters)"]
+        );
+        assert!(check(&*rule, &grant(&[(Reason, "fix sso for acme corp")])).is_empty());
+        assert_eq!(check(&*rule, &grant(&[(Reason, "Reconcile invoices, tenant")])).len(), 1);
+        assert!(check(&*rule, &grant(&[(Reason, "Check invoice records after billing update and confirm sync issue.")])).is_empty());
+    }
+
+    #[test]
+    fn missing_or_blank_reason() {
+        let rule = rule("reason-specific", "{}");
+        assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no reason given"]);
+        assert_eq!(check(&*rule, &grant(&[(Reason, "")])), ["no reason given"]);
+    }
+
+    #[test]
+    fn settings_change_the_bar() {
+        let rule = rule("reason-specific", "{min_words: 2, min_chars: 5, generic: [fix it]}");
+        assert!(check(&*rule, &grant(&[(Reason, "Need access")])).is_empty());
+        assert_eq!(check(&*rule, &grant(&[(Reason, "Fix it.")])).len(), 1);
+    }
+}

@@ -1,0 +1,151 @@
+use std::collections::HashMap;
+
+use chrono::TimeDelta;
+
+use super::{Observed, Rule, declare_rule};
+use crate::finding::Violation;
+use crate::grant::Field;
+use crate::load::time::format_duration;
+use crate::policy::params::Params;
+
+declare_rule! {
+    /// ## What it checks
+    /// No tenant has `threshold` (default 3) or more grants starting within one `within`
+    /// span (default 30d). One finding per tenant, at the first grant of its busiest span,
+    /// listing the other grants as related.
+    ///
+    /// ## Why
+    /// If the same tenant needs emergency access every month, the access process is not the
+    /// real issue: the product may have a bug, a missing admin control, or a workflow that
+    /// keeps pushing staff into manual fixes. Someone should own that root cause.
+    ///
+    /// ## Fails
+    /// ```yaml
+    /// - {tenant: acme-prod-eu, start: 2026-11-02T10:00:00Z}
+    /// - {tenant: acme-prod-eu, start: 2026-11-09T10:00:00Z}
+    /// - {tenant: acme-prod-eu, start: 2026-11-20T10:00:00Z}
+    /// ```
+    ///
+    /// ## Passes
+    /// ```yaml
+    /// - {tenant: acme-prod-eu, start: 2026-09-02T10:00:00Z}
+    /// - {tenant: acme-prod-eu, start: 2026-11-20T10:00:00Z}
+    /// ```
+    ///
+    /// ## Settings
+    /// `threshold`: how many grants make a pattern; `within`: the span they must start in.
+    RepeatTenant, "repeat-tenant", "a tenant keeps needing emergency access"
+}
+
+pub struct RepeatTenant {
+    threshold: usize,
+    within: TimeDelta,
+}
+
+impl RepeatTenant {
+    fn build(params: &mut Params) -> RepeatTenant {
+        RepeatTenant {
+            threshold: params.count("threshold"),
+            within: params.duration("within"),
+        }
+    }
+}
+
+impl Rule for RepeatTenant {
+    fn needs_all(&self) -> bool {
+        true
+    }
+
+    fn check_all(&self, grants: &[Observed], out: &mut Vec<(usize, Violation)>) {
+        let mut by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, g) in grants.iter().enumerate() {
+            by_tenant.entry(&g.tenant).or_default().push(i);
+        }
+        let mut tenants: Vec<_> = by_tenant.into_iter().filter(|(_, v)| v.len() >= self.threshold.max(1)).collect();
+        tenants.sort_unstable_by_key(|(t, _)| *t);
+        for (_, mut starts) in tenants {
+            // Stable: grants starting at the same time stay in input order.
+            starts.sort_by_key(|&i| grants[i].start);
+            // The busiest window, by a sliding window over the sorted starts: linear.
+            let (mut best, mut best_from, mut from) = (0, 0, 0);
+            for to in 0..starts.len() {
+                while grants[starts[to]].start - grants[starts[from]].start > self.within {
+                    from += 1;
+                }
+                if to + 1 - from > best {
+                    (best, best_from) = (to + 1 - from, from);
+                }
+            }
+            if best < self.threshold.max(1) {
+                continue;
+            }
+            let window = &starts[best_from..best_from + best];
+            let first = &grants[window[0]];
+            let mut violation = Violation::new(
+                Some(Field::Tenant),
+                Default::default(),
+                format!(
+                    "tenant `{}` needed access {best} times within {} (threshold {})",
+                    first.tenant,
+                    format_duration(self.within),
+                    self.threshold
+                ),
+                "a likely product problem: hand the root cause to an owner instead of granting access again",
+            );
+            violation.related = window[1..].iter().map(|&i| grants[i].grant.clone().unwrap_or_default()).collect();
+            out.push((window[0], violation));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::rule;
+
+    fn observed(tenant: &str, start: &str, id: &str) -> Observed {
+        Observed {
+            tenant: tenant.into(),
+            start: start.parse().unwrap(),
+            grant: Some(id.into()),
+        }
+    }
+
+    fn run(grants: &[Observed]) -> Vec<(usize, String, Vec<String>)> {
+        let mut out = Vec::new();
+        rule("repeat-tenant", "{}").check_all(grants, &mut out);
+        out.into_iter().map(|(i, v)| (i, v.message, v.related)).collect()
+    }
+
+    #[test]
+    fn three_within_thirty_days_is_one_finding() {
+        let got = run(&[
+            observed("acme", "2026-11-20T10:00:00Z", "c"),
+            observed("acme", "2026-11-02T10:00:00Z", "a"),
+            observed("beta", "2026-11-03T10:00:00Z", "x"),
+            observed("acme", "2026-11-09T10:00:00Z", "b"),
+            observed("acme", "2026-12-30T10:00:00Z", "d"),
+        ]);
+        assert_eq!(
+            got,
+            vec![(1, "tenant `acme` needed access 3 times within 30d (threshold 3)".into(), vec!["b".into(), "c".into()])]
+        );
+    }
+
+    #[test]
+    fn spread_out_grants_pass() {
+        let got = run(&[
+            observed("acme", "2026-09-01T10:00:00Z", "a"),
+            observed("acme", "2026-10-01T10:00:01Z", "b"),
+            observed("acme", "2026-10-31T10:00:02Z", "c"),
+        ]);
+        assert!(got.is_empty());
+        // Exactly 30 days apart counts as within.
+        let got = run(&[
+            observed("acme", "2026-09-01T10:00:00Z", "a"),
+            observed("acme", "2026-09-15T10:00:00Z", "b"),
+            observed("acme", "2026-10-01T10:00:00Z", "c"),
+        ]);
+        assert_eq!(got.len(), 1);
+    }
+}

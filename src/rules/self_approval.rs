@@ -1,0 +1,64 @@
+use super::{Context, Rule, declare_rule};
+use crate::finding::Violation;
+use crate::grant::{Field, Grant};
+use crate::policy::params::{Params, normalize};
+
+declare_rule! {
+    /// ## What it checks
+    /// The `approver` is not the `grantee` (compared case-insensitively, trimmed).
+    ///
+    /// ## Why
+    /// An approval is a second person confirming the tenant, the scope and the time limit.
+    /// Approving your own access confirms nothing.
+    ///
+    /// ## Fails
+    /// ```yaml
+    /// grantee: Mina Chen
+    /// approver: mina chen
+    /// ```
+    ///
+    /// ## Passes
+    /// ```yaml
+    /// grantee: Mina Chen
+    /// approver: Ravi Patel
+    /// ```
+    SelfApproval, "self-approval", "the grantee approved their own access"
+}
+
+pub struct SelfApproval;
+
+impl SelfApproval {
+    fn build(_: &mut Params) -> SelfApproval {
+        SelfApproval
+    }
+}
+
+impl Rule for SelfApproval {
+    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
+        let (Some(approver), Some(grantee)) = (grant.text(Field::Approver), grant.text(Field::Grantee)) else {
+            return;
+        };
+        if normalize(approver) == normalize(grantee) {
+            out.push(Violation::new(
+                Some(Field::Approver),
+                grant.span_of(Field::Approver),
+                format!("`{grantee}` approved their own access"),
+                "have someone other than the grantee approve the grant",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::grant::Field::{Approver, Grantee};
+    use crate::rules::testing::*;
+
+    #[test]
+    fn same_person_in_any_case_fails() {
+        let rule = rule("self-approval", "{}");
+        assert_eq!(check(&*rule, &grant(&[(Grantee, "Mina Chen"), (Approver, " mina CHEN ")])), ["`Mina Chen` approved their own access"]);
+        assert!(check(&*rule, &grant(&[(Grantee, "Mina Chen"), (Approver, "Ravi Patel")])).is_empty());
+        assert!(check(&*rule, &grant(&[(Grantee, "Mina Chen")])).is_empty());
+    }
+}
