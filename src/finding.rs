@@ -37,7 +37,12 @@ pub struct Violation {
 }
 
 impl Violation {
-    pub fn new(field: Option<Field>, span: Span, message: String, help: impl Into<Cow<'static, str>>) -> Violation {
+    pub fn new(
+        field: Option<Field>,
+        span: Span,
+        message: String,
+        help: impl Into<Cow<'static, str>>,
+    ) -> Violation {
         Violation {
             field,
             span,
@@ -59,6 +64,8 @@ pub struct Finding {
     pub file: usize,
     pub span: Span,
     pub field: Option<Field>,
+    /// The span is the grant's own: the finding is about the grant, or a field it lacks.
+    pub at_grant: bool,
     pub message: String,
     pub help: Cow<'static, str>,
     pub related: Vec<String>,

@@ -16,7 +16,7 @@ macro_rules! fields {
     ($($variant:ident => $name:literal [$($alias:literal),*] $doc:literal;)*) => {
         /// A canonical grant field (DESIGN.md, "Canonical grant fields").
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Field { $($variant),* }
+        pub enum Field { $(#[doc = $doc] $variant),* }
 
         impl Field {
             pub const ALL: &'static [Field] = &[$(Field::$variant),*];
@@ -27,6 +27,7 @@ macro_rules! fields {
             }
 
             /// Other header or key names accepted for this field.
+            #[cfg(test)]
             pub fn aliases(self) -> &'static [&'static str] {
                 match self { $(Field::$variant => &[$($alias),*]),* }
             }
@@ -38,10 +39,6 @@ macro_rules! fields {
                 }
             }
 
-            /// What the field means, for `--help`-style listings.
-            pub fn meaning(self) -> &'static str {
-                match self { $(Field::$variant => $doc),* }
-            }
         }
     };
 }
@@ -86,7 +83,9 @@ impl Field {
                 b => b.to_ascii_lowercase(),
             };
         }
-        std::str::from_utf8(&normal[..key.len()]).ok().and_then(Field::from_normal)
+        std::str::from_utf8(&normal[..key.len()])
+            .ok()
+            .and_then(Field::from_normal)
     }
 
     /// The fields that hold a time.
@@ -129,6 +128,7 @@ pub struct Grant {
 }
 
 impl Grant {
+    #[cfg(test)]
     pub fn new(span: Span) -> Grant {
         Grant {
             span,
@@ -202,11 +202,6 @@ impl Grant {
         self.values[field as usize].map_or(self.span, |v| v.span)
     }
 
-    /// True when this field's value could not be read, so rules that need it stay quiet.
-    pub fn is_unreadable(&self, field: Field) -> bool {
-        self.problems.iter().any(|p| p.field == Some(field))
-    }
-
     pub fn id(&self) -> Option<&str> {
         self.text(Field::Id)
     }
@@ -258,7 +253,12 @@ mod tests {
         let mut g = Grant::new(Span::default());
         g.set(Field::Reason, "   ", Span::default(), false);
         assert!(g.text(Field::Reason).is_none());
-        g.set(Field::Reason, " Check invoice sync ", Span::default(), false);
+        g.set(
+            Field::Reason,
+            " Check invoice sync ",
+            Span::default(),
+            false,
+        );
         assert_eq!(g.text(Field::Reason), Some("Check invoice sync"));
     }
 }

@@ -53,14 +53,23 @@ fn chars(raw: &[u8]) -> u32 {
 type Columns = Vec<Option<Field>>;
 
 /// Reads CSV from `reader`, calling `sink` for every row after the header.
-pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnMut(&Grant)) -> Result<usize, InputError> {
+pub fn load(
+    mut reader: impl Read,
+    name: &str,
+    delimiter: u8,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<usize, InputError> {
     let mut parser = ReaderBuilder::new().delimiter(delimiter).build();
     let mut input = vec![0u8; 64 * 1024];
     let (mut start, mut end) = (0, 0); // the unparsed part of `input`
     let mut eof = false;
     let mut cell = vec![0u8; 1024];
     let mut cell_len = 0;
-    let mut at = Cursor { offset: 0, line: 1, column: 1 };
+    let mut at = Cursor {
+        offset: 0,
+        line: 1,
+        column: 1,
+    };
     let mut cell_start: Option<Span> = None;
     let mut index = 0; // the cell's position in its row
     let mut header: Option<Columns> = None;
@@ -68,6 +77,7 @@ pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnM
     let mut grant = Grant::default();
     let mut grants = 0;
     let mut first_read = true;
+    let mut blank_row = true;
 
     loop {
         if start == end && !eof {
@@ -85,7 +95,10 @@ pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnM
             // which csv-core may consume only now.
             let mut here = at;
             if index == 0 {
-                let blank = input[start..end].iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+                let blank = input[start..end]
+                    .iter()
+                    .take_while(|&&b| b == b'\n' || b == b'\r')
+                    .count();
                 here.advance(&input[start..start + blank]);
             }
             cell_start = Some(here.span());
@@ -104,12 +117,18 @@ pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnM
             }
             ReadFieldResult::Field { record_end } => {
                 // The raw cell ends before the delimiter or line end that closed it.
-                let trailing = consumed.iter().rev().take_while(|&&b| b == delimiter || b == b'\n' || b == b'\r').count().min(2);
+                let trailing = consumed
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == delimiter || b == b'\n' || b == b'\r')
+                    .count()
+                    .min(2);
                 let span = Span {
                     len: (at.offset - trailing).saturating_sub(span_start.offset),
                     ..span_start
                 };
                 let raw = &cell[..cell_len];
+                blank_row &= raw.trim_ascii().is_empty();
                 match &header {
                     None => header_names.push(String::from_utf8_lossy(raw).into_owned()),
                     Some(columns) => {
@@ -130,7 +149,10 @@ pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnM
                             None if index == columns.len() => grant.problem(
                                 None,
                                 span,
-                                format!("this row has more cells than the header's {}", columns.len()),
+                                format!(
+                                    "this row has more cells than the header's {}",
+                                    columns.len()
+                                ),
                                 "quote cells that contain the delimiter, or add the missing header",
                             ),
                             None => {}
@@ -142,7 +164,11 @@ pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnM
                 cell_start = None;
                 if record_end {
                     match &header {
-                        None => header = Some(header_names.iter().map(|h| Field::from_key(h)).collect()),
+                        None => {
+                            header = Some(header_names.iter().map(|h| Field::from_key(h)).collect())
+                        }
+                        // Spreadsheets leave rows of empty cells behind; they hold no grant.
+                        Some(_) if blank_row => {}
                         Some(columns) => {
                             if index < columns.len() {
                                 grant.problem(
@@ -158,6 +184,7 @@ pub fn load(mut reader: impl Read, name: &str, delimiter: u8, sink: &mut dyn FnM
                         }
                     }
                     index = 0;
+                    blank_row = true;
                 }
             }
             ReadFieldResult::End => break,
@@ -180,18 +207,10 @@ fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
 mod tests {
     use super::*;
 
-    fn rows(text: &[u8]) -> Vec<Vec<(Field, String, u32, u32)>> {
+    fn rows(text: &[u8]) -> Vec<crate::load::Located> {
         let mut out = Vec::new();
         load(text, "t.csv", b',', &mut |g: &Grant| {
-            out.push(
-                Field::ALL
-                    .iter()
-                    .filter_map(|&f| {
-                        let s = g.span_of(f);
-                        g.text(f).map(|t| (f, t.to_string(), s.line, s.column))
-                    })
-                    .collect(),
-            );
+            out.push(crate::load::located(g))
         })
         .unwrap();
         out
@@ -212,7 +231,9 @@ mod tests {
 
     #[test]
     fn handles_bom_crlf_and_quoted_newlines() {
-        let got = rows(b"\xEF\xBB\xBFid,reason,tenant\r\n1,\"two\r\nlines, quoted\",acme\r\n2,plain,beta\r\n");
+        let got = rows(
+            b"\xEF\xBB\xBFid,reason,tenant\r\n1,\"two\r\nlines, quoted\",acme\r\n2,plain,beta\r\n",
+        );
         assert_eq!(got[0][0], (Field::Id, "1".into(), 2, 1));
         assert_eq!(got[0][1], (Field::Tenant, "acme".into(), 3, 16));
         assert_eq!(got[0][2].1, "two\r\nlines, quoted");
@@ -228,11 +249,23 @@ mod tests {
     #[test]
     fn ragged_rows_are_problems_not_errors() {
         let mut problems = Vec::new();
-        load(&b"id,tenant\n1\n2,b,extra\n"[..], "t.csv", b',', &mut |g: &Grant| {
-            problems.push(g.problems.iter().map(|p| p.span.line).collect::<Vec<_>>());
-        })
+        load(
+            &b"id,tenant\n1\n2,b,extra\n"[..],
+            "t.csv",
+            b',',
+            &mut |g: &Grant| {
+                problems.push(g.problems.iter().map(|p| p.span.line).collect::<Vec<_>>());
+            },
+        )
         .unwrap();
         assert_eq!(problems, vec![vec![2], vec![3]]);
+    }
+
+    #[test]
+    fn rows_of_empty_cells_are_skipped() {
+        let got = rows(b"id,tenant\n1,a\n,\n , \n2,b\n");
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1][0], (Field::Id, "2".into(), 5, 1));
     }
 
     #[test]

@@ -78,7 +78,11 @@ impl std::error::Error for InputError {}
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.location {
-            Some(at) => write!(f, "{}:{}:{}: {}", self.file, at.line, at.column, self.message),
+            Some(at) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, at.line, at.column, self.message
+            ),
             None => write!(f, "{}: {}", self.file, self.message),
         }
     }
@@ -146,7 +150,12 @@ pub fn discover(paths: &[PathBuf], options: &ReadOptions) -> (Vec<Input>, Vec<In
     (inputs, errors)
 }
 
-fn walk_folder(root: &Path, options: &ReadOptions, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
+fn walk_folder(
+    root: &Path,
+    options: &ReadOptions,
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+) {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -166,7 +175,8 @@ fn walk_folder(root: &Path, options: &ReadOptions, inputs: &mut Vec<Input>, erro
                 let why = if e.loop_ancestor().is_some() {
                     "a symbolic link loops back to a folder above it".to_string()
                 } else {
-                    e.io_error().map_or_else(|| e.to_string(), ToString::to_string)
+                    e.io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string)
                 };
                 errors.push(InputError::new(&name, why));
                 continue;
@@ -182,7 +192,10 @@ fn walk_folder(root: &Path, options: &ReadOptions, inputs: &mut Vec<Input>, erro
                 format,
             }),
             None if options.verbose => {
-                eprintln!("grantlint: skipping {} (not .yaml, .yml, .csv or .json)", entry.path().display());
+                eprintln!(
+                    "grantlint: skipping {} (not .yaml, .yml, .csv or .json)",
+                    entry.path().display()
+                );
             }
             None => {}
         }
@@ -213,7 +226,8 @@ pub fn utf8(bytes: Vec<u8>, name: &str) -> Result<Arc<str>, InputError> {
         Ok(text) => Ok(Arc::from(text)),
         Err(e) => {
             let at = span_at(e.as_bytes(), e.utf8_error().valid_up_to());
-            let mut error = InputError::new(name, "the file is not valid UTF-8").help("save the export as UTF-8");
+            let mut error = InputError::new(name, "the file is not valid UTF-8")
+                .help("save the export as UTF-8");
             error.location = Some(at);
             Err(error)
         }
@@ -238,7 +252,11 @@ pub fn span_at(bytes: &[u8], offset: usize) -> Span {
 }
 
 /// Reads one input, handing each grant to `sink` as soon as it is read.
-pub fn load(input: &Input, options: &ReadOptions, sink: &mut dyn FnMut(&Grant)) -> Result<usize, InputError> {
+pub fn load(
+    input: &Input,
+    options: &ReadOptions,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<usize, InputError> {
     match input.format {
         Format::Csv => match &input.origin {
             Origin::Path(path) => {
@@ -267,9 +285,32 @@ pub fn read_text(input: &Input) -> Result<Arc<str>, InputError> {
 
 pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
     let why = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file (was it removed while grantlint ran?)".to_string(),
+        std::io::ErrorKind::NotFound => {
+            "no such file (was it removed while grantlint ran?)".to_string()
+        }
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
     InputError::new(name, format!("cannot read: {why}"))
+}
+
+/// Test helper: each present field of a grant with its text, line and column.
+#[cfg(test)]
+pub type Located = Vec<(crate::grant::Field, String, u32, u32)>;
+
+#[cfg(test)]
+pub fn located(grant: &Grant) -> Located {
+    crate::grant::Field::ALL
+        .iter()
+        .filter_map(|&f| {
+            grant.text(f).map(|t| {
+                (
+                    f,
+                    t.to_string(),
+                    grant.span_of(f).line,
+                    grant.span_of(f).column,
+                )
+            })
+        })
+        .collect()
 }

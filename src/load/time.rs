@@ -174,7 +174,9 @@ mod tests {
     use super::*;
 
     fn t(s: &str) -> String {
-        parse_time(s).map(|t| t.to_rfc3339()).unwrap_or_else(|e| format!("error: {e}"))
+        parse_time(s)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|e| format!("error: {e}"))
     }
 
     #[test]
@@ -190,7 +192,10 @@ mod tests {
         assert_eq!(t("2026-11-23 16:05 +02:00"), utc);
         assert_eq!(t("2026-11-23T14:05"), utc);
         assert_eq!(t("1795442700"), utc);
-        assert_eq!(t("2026-11-23T14:05:00.250Z"), "2026-11-23T14:05:00.250+00:00");
+        assert_eq!(
+            t("2026-11-23T14:05:00.250Z"),
+            "2026-11-23T14:05:00.250+00:00"
+        );
         assert_eq!(t(" 2026-11-23t14:05:00z "), utc);
     }
 

@@ -24,10 +24,16 @@ pub fn load(text: &str, name: &str, sink: &mut dyn FnMut(&Grant)) -> Result<usiz
     });
     match single {
         Ok(()) => Ok(reader.count),
-        Err(e) if matches!(e.without_snippet(), serde_saphyr::Error::MultipleDocuments { .. }) => {
+        Err(e)
+            if matches!(
+                e.without_snippet(),
+                serde_saphyr::Error::MultipleDocuments { .. }
+            ) =>
+        {
             // The first document's grants were handed on already.
-            let documents: Vec<Document> = serde_saphyr::from_multiple_with_options(text, options(text))
-                .map_err(|e| yaml_error(&e, text, name))?;
+            let documents: Vec<Document> =
+                serde_saphyr::from_multiple_with_options(text, options(text))
+                    .map_err(|e| yaml_error(&e, text, name))?;
             let handed_on = reader.count;
             for record in documents.iter().flat_map(|d| &d.0).skip(handed_on) {
                 reader.hand_on(record);
@@ -59,7 +65,13 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str) -> InputError {
         Some(at) => {
             let span = span(at);
             let text: std::sync::Arc<str> = std::sync::Arc::from(text);
-            error.at(Span { len: 1.min(text.len() - span.offset.min(text.len())), ..span }, Some(&text))
+            error.at(
+                Span {
+                    len: 1.min(text.len() - span.offset.min(text.len())),
+                    ..span
+                },
+                Some(&text),
+            )
         }
         None => error,
     }
@@ -67,7 +79,12 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str) -> InputError {
 
 /// serde-saphyr's messages may carry their own snippet; the diagnostic draws ours.
 fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or("cannot parse").trim().to_string()
+    message
+        .lines()
+        .next()
+        .unwrap_or("cannot parse")
+        .trim()
+        .to_string()
 }
 
 pub(crate) fn span(at: Location) -> Span {
@@ -383,7 +400,11 @@ impl<'de> Visitor<'de> for ScalarVisitor {
                 Scalar::List(_) | Scalar::Nested => nested = true,
             }
         }
-        Ok(if nested { Scalar::Nested } else { Scalar::List(joined) })
+        Ok(if nested {
+            Scalar::Nested
+        } else {
+            Scalar::List(joined)
+        })
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scalar<'de>, A::Error> {
@@ -396,15 +417,10 @@ impl<'de> Visitor<'de> for ScalarVisitor {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<Vec<Vec<(Field, String, u32, u32)>>, String> {
+    fn read(text: &str) -> Result<Vec<crate::load::Located>, String> {
         let mut out = Vec::new();
         load(text, "t.yaml", &mut |g: &Grant| {
-            out.push(
-                Field::ALL
-                    .iter()
-                    .filter_map(|&f| g.text(f).map(|t| (f, t.to_string(), g.span_of(f).line, g.span_of(f).column)))
-                    .collect(),
-            );
+            out.push(crate::load::located(g))
         })
         .map_err(|e| e.to_string())?;
         Ok(out)
@@ -412,8 +428,15 @@ mod tests {
 
     #[test]
     fn reads_a_list_and_locates_values() {
-        let got = read("- id: SUP-1\n  Approved by: Ravi Patel\n  colour: blue\n- id: 2\n").unwrap();
-        assert_eq!(got[0], vec![(Field::Id, "SUP-1".into(), 1, 7), (Field::Approver, "Ravi Patel".into(), 2, 16)]);
+        let got =
+            read("- id: SUP-1\n  Approved by: Ravi Patel\n  colour: blue\n- id: 2\n").unwrap();
+        assert_eq!(
+            got[0],
+            vec![
+                (Field::Id, "SUP-1".into(), 1, 7),
+                (Field::Approver, "Ravi Patel".into(), 2, 16)
+            ]
+        );
         assert_eq!(got[1], vec![(Field::Id, "2".into(), 4, 7)]);
     }
 
@@ -427,7 +450,10 @@ mod tests {
 
     #[test]
     fn reads_json_with_locations() {
-        let got = read("{\"grants\": [\n  {\"id\": \"A\", \"tenant\": \"t-1\", \"start\": 1795442700}\n]}").unwrap();
+        let got = read(
+            "{\"grants\": [\n  {\"id\": \"A\", \"tenant\": \"t-1\", \"start\": 1795442700}\n]}",
+        )
+        .unwrap();
         assert_eq!(got[0][0], (Field::Id, "A".into(), 2, 10));
         assert_eq!(got[0][1], (Field::Tenant, "t-1".into(), 2, 25));
         assert_eq!(got[0][2].1, "1795442700");

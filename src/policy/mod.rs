@@ -56,7 +56,11 @@ pub struct PolicyError {
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.location {
-            Some(at) => write!(f, "{}:{}:{}: {}", self.file, at.line, at.column, self.message),
+            Some(at) => write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, at.line, at.column, self.message
+            ),
             None => write!(f, "{}: {}", self.file, self.message),
         }
     }
@@ -65,7 +69,12 @@ impl std::fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 impl PolicyError {
-    pub fn new(source: &Source, at: Option<Span>, message: impl Into<String>, help: Option<String>) -> PolicyError {
+    pub fn new(
+        source: &Source,
+        at: Option<Span>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> PolicyError {
         PolicyError {
             message: message.into(),
             file: source.name.clone(),
@@ -80,14 +89,20 @@ impl PolicyError {
 /// Every problem found in a policy; the run stops with exit code 2.
 #[derive(Debug, Diagnostic, thiserror::Error)]
 #[error("the policy has {} error{}", .errors.len(), if .errors.len() == 1 { "" } else { "s" })]
-#[diagnostic(code(grantlint::policy), help("fix these and run again; `grantlint rules` lists the rule ids"))]
+#[diagnostic(
+    code(grantlint::policy),
+    help("fix these and run again; `grantlint rules` lists the rule ids")
+)]
 pub struct PolicyErrors {
     #[related]
     pub errors: Vec<PolicyError>,
 }
 
 /// "did you mean …?" for a misspelt name, when one is close.
-pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wrong: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(wrong, c), c))
@@ -153,8 +168,18 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         Ok(root) => root,
         Err(e) => {
             let at = e.location().map(crate::load::yaml::span);
-            let message = e.to_string().lines().next().unwrap_or("cannot parse").to_string();
-            errors.push(PolicyError::new(&source, at, message, Some("fix the YAML syntax here".into())));
+            let message = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("cannot parse")
+                .to_string();
+            errors.push(PolicyError::new(
+                &source,
+                at,
+                message,
+                Some("fix the YAML syntax here".into()),
+            ));
             return None;
         }
     };
@@ -166,7 +191,10 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             errors.push(PolicyError::new(
                 &source,
                 Some(at),
-                format!("a policy is a mapping with `version` and `rules`, not {}", other.kind()),
+                format!(
+                    "a policy is a mapping with `version` and `rules`, not {}",
+                    other.kind()
+                ),
                 None,
             ));
             return None;
@@ -175,7 +203,12 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
     let mut rules = Vec::new();
     for (key, value) in entries {
         let Some(name) = key.value.as_scalar() else {
-            errors.push(PolicyError::new(&source, Some(span(&key)), "a policy key must be text", None));
+            errors.push(PolicyError::new(
+                &source,
+                Some(span(&key)),
+                "a policy key must be text",
+                None,
+            ));
             continue;
         };
         match name {
@@ -205,7 +238,10 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                 ref other => errors.push(PolicyError::new(
                     &source,
                     Some(span(&value)),
-                    format!("`rules` is a mapping from rule id to its settings, not {}", other.kind()),
+                    format!(
+                        "`rules` is a mapping from rule id to its settings, not {}",
+                        other.kind()
+                    ),
                     None,
                 )),
             },
@@ -274,8 +310,14 @@ mod tests {
                 .errors
                 .iter()
                 .map(|e| {
-                    let at = e.location.map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
-                    format!("{at}{}{}", e.message, e.help.as_ref().map_or(String::new(), |h| format!(" ({h})")))
+                    let at = e
+                        .location
+                        .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
+                    format!(
+                        "{at}{}{}",
+                        e.message,
+                        e.help.as_ref().map_or(String::new(), |h| format!(" ({h})"))
+                    )
                 })
                 .collect(),
         }
@@ -295,7 +337,9 @@ mod tests {
 
     #[test]
     fn every_error_is_collected_and_located() {
-        let got = errors("version: 1\nrules:\n  windw-max: {max: 4h}\n  window-max: {max: 4 hours, severty: error}\n  reason-specific: {min_words: many}\n  ticket-linked: loud\n  shared-account: {patterns: ['(']}\nextra: 1\n");
+        let got = errors(
+            "version: 1\nrules:\n  windw-max: {max: 4h}\n  window-max: {max: 4 hours, severty: error}\n  reason-specific: {min_words: many}\n  ticket-linked: loud\n  shared-account: {patterns: ['(']}\nextra: 1\n",
+        );
         assert_eq!(
             got,
             vec![

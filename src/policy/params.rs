@@ -31,7 +31,9 @@ pub fn normalize(text: &str) -> String {
         }
         out.extend(word.chars().flat_map(char::to_lowercase));
     }
-    let kept = out.trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '…').len();
+    let kept = out
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '…')
+        .len();
     out.truncate(kept);
     out.truncate(out.trim_end().len());
     out
@@ -80,14 +82,20 @@ impl<'a> Params<'a> {
 
     /// Adds one layer's entry for this rule: a severity alone (`ticket-linked: off`) or a
     /// mapping of settings.
-    pub fn add_layer(&mut self, source: &'a Source, entry: &'a Node, errors: &mut Vec<PolicyError>) {
+    pub fn add_layer(
+        &mut self,
+        source: &'a Source,
+        entry: &'a Node,
+        errors: &mut Vec<PolicyError>,
+    ) {
         match &entry.value {
             Value::Map(pairs) => {
                 for (key, value) in pairs {
                     if key.value.as_scalar() == Some("severity") {
                         self.severity = Some((source, value));
                     } else {
-                        self.settings.retain(|s| s.key.value.as_scalar() != key.value.as_scalar());
+                        self.settings
+                            .retain(|s| s.key.value.as_scalar() != key.value.as_scalar());
                         self.settings.push(Setting { source, key, value });
                     }
                 }
@@ -97,7 +105,11 @@ impl<'a> Params<'a> {
             other => errors.push(PolicyError::new(
                 source,
                 Some(span(entry)),
-                format!("settings of {} must be a severity or a mapping, not {}", self.rule, other.kind()),
+                format!(
+                    "settings of {} must be a severity or a mapping, not {}",
+                    self.rule,
+                    other.kind()
+                ),
                 Some("write `off`, `error`, or a mapping such as {severity: warning}".into()),
             )),
         }
@@ -120,7 +132,10 @@ impl<'a> Params<'a> {
                 errors.push(PolicyError::new(
                     source,
                     Some(span(node)),
-                    format!("severity of {} must be error, warning, info or off, not `{text}`", self.rule),
+                    format!(
+                        "severity of {} must be error, warning, info or off, not `{text}`",
+                        self.rule
+                    ),
                     None,
                 ));
                 None
@@ -130,12 +145,18 @@ impl<'a> Params<'a> {
 
     fn get(&mut self, key: &'static str) -> Option<&Setting<'a>> {
         self.read.push(key);
-        let found = self.settings.iter().position(|s| s.key.value.as_scalar() == Some(key));
+        let found = self
+            .settings
+            .iter()
+            .position(|s| s.key.value.as_scalar() == Some(key));
         match found {
             Some(i) => Some(&self.settings[i]),
             None => {
                 // Only a default policy missing a key gets here: a bug, caught by a test.
-                let message = format!("rule {} has no setting `{key}` in the default policy", self.rule);
+                let message = format!(
+                    "rule {} has no setting `{key}` in the default policy",
+                    self.rule
+                );
                 self.errors.push(PolicyError {
                     message,
                     file: "default".into(),
@@ -150,7 +171,10 @@ impl<'a> Params<'a> {
     }
 
     fn invalid(&mut self, key: &'static str, why: String, help: Option<&str>) {
-        let found = self.settings.iter().find(|s| s.key.value.as_scalar() == Some(key));
+        let found = self
+            .settings
+            .iter()
+            .find(|s| s.key.value.as_scalar() == Some(key));
         if let Some(s) = found {
             let error = PolicyError::new(
                 s.source,
@@ -163,7 +187,10 @@ impl<'a> Params<'a> {
     }
 
     pub fn duration(&mut self, key: &'static str) -> TimeDelta {
-        let Some(text) = self.get(key).map(|s| s.value.value.as_scalar().map(str::to_string)) else {
+        let Some(text) = self
+            .get(key)
+            .map(|s| s.value.value.as_scalar().map(str::to_string))
+        else {
             return TimeDelta::zero();
         };
         match text.as_deref().map(parse_duration) {
@@ -173,7 +200,11 @@ impl<'a> Params<'a> {
                 TimeDelta::zero()
             }
             Some(Err(why)) => {
-                self.invalid(key, why.into(), Some("write a duration such as 4h, 30m, 1h30m, 7d or PT4H"));
+                self.invalid(
+                    key,
+                    why.into(),
+                    Some("write a duration such as 4h, 30m, 1h30m, 7d or PT4H"),
+                );
                 TimeDelta::zero()
             }
             None => {
@@ -196,7 +227,11 @@ impl<'a> Params<'a> {
                 }
             },
             other => {
-                self.invalid(key, format!("expected a whole number, found {}", other.kind()), None);
+                self.invalid(
+                    key,
+                    format!("expected a whole number, found {}", other.kind()),
+                    None,
+                );
                 0
             }
         }
@@ -213,13 +248,24 @@ impl<'a> Params<'a> {
                 for item in &items {
                     match item.value.as_scalar() {
                         Some(t) => texts.push(t.to_string()),
-                        None => self.invalid(key, format!("expected a list of texts, found {} in it", item.value.kind()), None),
+                        None => self.invalid(
+                            key,
+                            format!(
+                                "expected a list of texts, found {} in it",
+                                item.value.kind()
+                            ),
+                            None,
+                        ),
                     }
                 }
                 texts
             }
             other => {
-                self.invalid(key, format!("expected a list, found {}", other.kind()), Some("write a YAML list: [a, b] or one `- item` per line"));
+                self.invalid(
+                    key,
+                    format!("expected a list, found {}", other.kind()),
+                    Some("write a YAML list: [a, b] or one `- item` per line"),
+                );
                 Vec::new()
             }
         }
@@ -231,7 +277,10 @@ impl<'a> Params<'a> {
 
     /// Lowercased words, compared exactly.
     pub fn words(&mut self, key: &'static str) -> HashSet<String> {
-        self.texts(key).iter().map(|w| w.trim().to_lowercase()).collect()
+        self.texts(key)
+            .iter()
+            .map(|w| w.trim().to_lowercase())
+            .collect()
     }
 
     pub fn patterns(&mut self, key: &'static str) -> Patterns {
@@ -242,7 +291,10 @@ impl<'a> Params<'a> {
                 return Patterns::default();
             }
         }
-        match regex::RegexSetBuilder::new(&texts).case_insensitive(true).build() {
+        match regex::RegexSetBuilder::new(&texts)
+            .case_insensitive(true)
+            .build()
+        {
             Ok(set) => Patterns(set),
             Err(e) => {
                 self.invalid(key, format!("invalid regex: {e}"), None);

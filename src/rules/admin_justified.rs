@@ -64,11 +64,33 @@ mod tests {
     #[test]
     fn privileged_roles_need_a_justification() {
         let rule = rule("admin-justified", "{}");
-        for role in ["admin", "Global Administrator", "AdministratorAccess", "Owner", "superuser", "root", "tenant-admin"] {
+        for role in [
+            "admin",
+            "Global Administrator",
+            "AdministratorAccess",
+            "Owner",
+            "superuser",
+            "root",
+            "tenant-admin",
+        ] {
             assert_eq!(check(&*rule, &grant(&[(Role, role)])).len(), 1, "{role}");
-            assert!(check(&*rule, &grant(&[(Role, role), (AdminJustification, "mapping edits need admin")])).is_empty());
+            assert!(
+                check(
+                    &*rule,
+                    &grant(&[
+                        (Role, role),
+                        (AdminJustification, "mapping edits need admin")
+                    ])
+                )
+                .is_empty()
+            );
         }
-        for role in ["read-only", "billing-reader", "ReadOnlyAccess", "support-logs"] {
+        for role in [
+            "read-only",
+            "billing-reader",
+            "ReadOnlyAccess",
+            "support-logs",
+        ] {
             assert!(check(&*rule, &grant(&[(Role, role)])).is_empty(), "{role}");
         }
     }

@@ -36,14 +36,19 @@ impl ApprovedBeforeAccess {
 
 impl Rule for ApprovedBeforeAccess {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        let (Some(approved), Some(start)) = (grant.time(Field::ApprovedAt), grant.time(Field::Start)) else {
+        let (Some(approved), Some(start)) =
+            (grant.time(Field::ApprovedAt), grant.time(Field::Start))
+        else {
             return;
         };
         if approved > start {
             out.push(Violation::new(
                 Some(Field::ApprovedAt),
                 grant.span_of(Field::ApprovedAt),
-                format!("approved {} after access began", format_duration(approved - start)),
+                format!(
+                    "approved {} after access began",
+                    format_duration(approved - start)
+                ),
                 "approve before access starts; approval after login is a formality",
             ));
         }
@@ -61,6 +66,9 @@ mod tests {
         let at = |a| grant(&[(Start, "2026-11-23T14:05:00Z"), (ApprovedAt, a)]);
         assert!(check(&*rule, &at("2026-11-23T14:05:00Z")).is_empty());
         assert!(check(&*rule, &at("2026-11-23T15:00:00+02:00")).is_empty());
-        assert_eq!(check(&*rule, &at("2026-11-23T14:20:00Z")), ["approved 15m after access began"]);
+        assert_eq!(
+            check(&*rule, &at("2026-11-23T14:20:00Z")),
+            ["approved 15m after access began"]
+        );
     }
 }

@@ -49,7 +49,9 @@ impl Rule for ApproverNamed {
         let span = grant.span_of(Field::Approver);
         let message = match grant.text(Field::Approver) {
             None => "no approver named".to_string(),
-            Some(approver) if self.generic.contains(approver) => format!("approver `{approver}` names no one"),
+            Some(approver) if self.generic.contains(approver) => {
+                format!("approver `{approver}` names no one")
+            }
             Some(approver) if self.patterns.matches(approver) => {
                 format!("approver `{approver}` is a team or alias, not a person")
             }
@@ -68,18 +70,39 @@ mod tests {
     fn a_person_passes() {
         let rule = rule("approver-named", "{}");
         assert!(check(&*rule, &grant(&[(Approver, "Ravi Patel")])).is_empty());
-        assert!(check(&*rule, &grant(&[(Approver, "Ravi Patel, on-call engineering manager")])).is_empty());
+        assert!(
+            check(
+                &*rule,
+                &grant(&[(Approver, "Ravi Patel, on-call engineering manager")])
+            )
+            .is_empty()
+        );
         assert!(check(&*rule, &grant(&[(Approver, "ravi.patel@acme.io")])).is_empty());
     }
 
     #[test]
     fn generic_phrases_teams_and_aliases_fail() {
         let rule = rule("approver-named", "{}");
-        assert_eq!(check(&*rule, &grant(&[(Approver, "Manager approved.")])), ["approver `Manager approved.` names no one"]);
-        assert_eq!(check(&*rule, &grant(&[(Approver, "On-call")])), ["approver `On-call` names no one"]);
-        assert_eq!(check(&*rule, &grant(&[(Approver, "Support Team")])), ["approver `Support Team` is a team or alias, not a person"]);
-        assert_eq!(check(&*rule, &grant(&[(Approver, "support@acme.io")])).len(), 1);
-        assert_eq!(check(&*rule, &grant(&[(Approver, "billing-admins group")])).len(), 1);
+        assert_eq!(
+            check(&*rule, &grant(&[(Approver, "Manager approved.")])),
+            ["approver `Manager approved.` names no one"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Approver, "On-call")])),
+            ["approver `On-call` names no one"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Approver, "Support Team")])),
+            ["approver `Support Team` is a team or alias, not a person"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Approver, "support@acme.io")])).len(),
+            1
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Approver, "billing-admins group")])).len(),
+            1
+        );
         assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no approver named"]);
     }
 }

@@ -61,7 +61,10 @@ impl Rule for ExpiryEnforced {
                 out.push(Violation::new(
                     Some(Field::EndedAt),
                     grant.span_of(Field::EndedAt),
-                    format!("access ended {} after its expiry", format_duration(ended - expires)),
+                    format!(
+                        "access ended {} after its expiry",
+                        format_duration(ended - expires)
+                    ),
                     "make the access system remove grants at their expiry, and check that it did",
                 ));
             }
@@ -70,11 +73,17 @@ impl Rule for ExpiryEnforced {
         let Some(status) = grant.text(Field::Status) else {
             return;
         };
-        if grant.text(Field::EndedAt).is_none() && self.active.contains(&status.to_lowercase()) && context.now > deadline {
+        if grant.text(Field::EndedAt).is_none()
+            && self.active.contains(&status.to_lowercase())
+            && context.now > deadline
+        {
             out.push(Violation::new(
                 Some(Field::Status),
                 grant.span_of(Field::Status),
-                format!("grant is still {status} {} after it expired", format_duration(context.now - expires)),
+                format!(
+                    "grant is still {status} {} after it expired",
+                    format_duration(context.now - expires)
+                ),
                 "revoke it now and confirm the removal in the access system",
             ));
         }
@@ -91,7 +100,10 @@ mod tests {
         let rule = rule("expiry-enforced", "{}");
         let ended = |e| grant(&[(Expires, "2026-11-23T14:35:00Z"), (EndedAt, e)]);
         assert!(check(&*rule, &ended("2026-11-23T14:40:00Z")).is_empty());
-        assert_eq!(check(&*rule, &ended("2026-11-23T14:40:01Z")), ["access ended 5m1s after its expiry"]);
+        assert_eq!(
+            check(&*rule, &ended("2026-11-23T14:40:01Z")),
+            ["access ended 5m1s after its expiry"]
+        );
     }
 
     #[test]
@@ -99,12 +111,19 @@ mod tests {
         let rule = rule("expiry-enforced", "{}");
         // now is 2026-11-24T12:00Z
         let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "Active")]);
-        assert_eq!(check(&*rule, &g), ["grant is still Active 3h after it expired"]);
+        assert_eq!(
+            check(&*rule, &g),
+            ["grant is still Active 3h after it expired"]
+        );
         let g = grant(&[(Expires, "2026-11-24T11:56:00Z"), (Status, "active")]);
         assert!(check(&*rule, &g).is_empty(), "within grace");
         let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "expired")]);
         assert!(check(&*rule, &g).is_empty());
-        let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "granted"), (EndedAt, "2026-11-24T09:01:00Z")]);
+        let g = grant(&[
+            (Expires, "2026-11-24T09:00:00Z"),
+            (Status, "granted"),
+            (EndedAt, "2026-11-24T09:01:00Z"),
+        ]);
         assert!(check(&*rule, &g).is_empty());
     }
 }

@@ -59,11 +59,23 @@ mod tests {
     #[test]
     fn both_times_are_required() {
         let rule = rule("expiry-required", "{}");
-        let both = grant(&[(Start, "2026-11-23T10:00:00Z"), (Expires, "2026-11-23T11:00:00Z")]);
+        let both = grant(&[
+            (Start, "2026-11-23T10:00:00Z"),
+            (Expires, "2026-11-23T11:00:00Z"),
+        ]);
         assert!(check(&*rule, &both).is_empty());
-        assert_eq!(check(&*rule, &grant(&[(Start, "2026-11-23T10:00:00Z")])), ["grant has no expiry"]);
-        assert_eq!(check(&*rule, &grant(&[(Expires, "2026-11-23T10:00:00Z")])), ["grant has no start time"]);
-        assert_eq!(check(&*rule, &grant(&[(Id, "x"), (Expires, "  ")])), ["grant has neither a start nor an expiry"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(Start, "2026-11-23T10:00:00Z")])),
+            ["grant has no expiry"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Expires, "2026-11-23T10:00:00Z")])),
+            ["grant has no start time"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Id, "x"), (Expires, "  ")])),
+            ["grant has neither a start nor an expiry"]
+        );
     }
 
     #[test]

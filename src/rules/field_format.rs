@@ -37,7 +37,12 @@ impl FieldFormat {
 impl Rule for FieldFormat {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
         for problem in &grant.problems {
-            out.push(Violation::new(problem.field, problem.span, problem.message.clone(), problem.help.clone()));
+            out.push(Violation::new(
+                problem.field,
+                problem.span,
+                problem.message.clone(),
+                problem.help.clone(),
+            ));
         }
     }
 }
@@ -52,10 +57,18 @@ mod tests {
         let rule = rule("field-format", "{}");
         assert_eq!(
             check(&*rule, &grant(&[(Expires, "until fixed")])),
-            ["expires `until fixed` is not a time: expected a date and time such as 2026-11-23T14:05:00Z"]
+            [
+                "expires `until fixed` is not a time: expected a date and time such as 2026-11-23T14:05:00Z"
+            ]
         );
         assert_eq!(
-            check(&*rule, &grant(&[(Start, "2026-11-23T14:00:00Z"), (Expires, "2026-11-23T13:00:00Z")])),
+            check(
+                &*rule,
+                &grant(&[
+                    (Start, "2026-11-23T14:00:00Z"),
+                    (Expires, "2026-11-23T13:00:00Z")
+                ])
+            ),
             ["expires is before start"]
         );
     }

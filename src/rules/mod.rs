@@ -30,7 +30,7 @@ pub struct Context {
 
 /// A grant as cross-grant rules see it.
 pub struct Observed {
-    /// The tenant, lowercased and trimmed.
+    /// The tenant as written (trimmed).
     pub tenant: String,
     pub start: DateTime<Utc>,
     pub grant: Option<String>,
@@ -106,9 +106,13 @@ pub mod testing {
     /// Builds `id` from the default policy's settings, then `extra` (YAML flow mapping).
     pub fn rule(id: &str, extra: &str) -> Box<dyn Rule> {
         let meta = find(id).expect("known rule");
-        let default: crate::policy::node::Node = serde_saphyr::from_str(crate::policy::DEFAULT_POLICY).unwrap();
+        let default: crate::policy::node::Node =
+            serde_saphyr::from_str(crate::policy::DEFAULT_POLICY).unwrap();
         let extra: crate::policy::node::Node = serde_saphyr::from_str(extra).unwrap();
-        let source = Source { name: "test".into(), text: Arc::from("") };
+        let source = Source {
+            name: "test".into(),
+            text: Arc::from(""),
+        };
         let mut params = Params::new(meta.id);
         let mut errors = Vec::new();
         if let crate::policy::node::Value::Map(top) = &default.value {
@@ -132,9 +136,24 @@ pub mod testing {
     }
 
     pub fn grant(fields: &[(Field, &str)]) -> Grant {
-        let mut g = Grant::new(Span { line: 1, column: 1, offset: 0, len: 1 });
+        let mut g = Grant::new(Span {
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 1,
+        });
         for (i, (f, v)) in fields.iter().enumerate() {
-            g.set(*f, v, Span { line: i as u32 + 2, column: 3, offset: 0, len: v.len() }, false);
+            g.set(
+                *f,
+                v,
+                Span {
+                    line: i as u32 + 2,
+                    column: 3,
+                    offset: 0,
+                    len: v.len(),
+                },
+                false,
+            );
         }
         g.finish();
         g
@@ -161,7 +180,11 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for meta in REGISTRY {
             assert!(seen.insert(meta.id), "duplicate id {}", meta.id);
-            assert!(meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", meta.id);
+            assert!(
+                meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                meta.id
+            );
             for section in ["## What it checks", "## Why", "## Fails", "## Passes"] {
                 assert!(meta.docs.contains(section), "{} lacks {section}", meta.id);
             }

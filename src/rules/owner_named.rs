@@ -44,7 +44,12 @@ impl Rule for OwnerNamed {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
         let span = grant.span_of(Field::Owner);
         match grant.text(Field::Owner) {
-            None => out.push(Violation::new(Some(Field::Owner), span, "no owner named".into(), HELP)),
+            None => out.push(Violation::new(
+                Some(Field::Owner),
+                span,
+                "no owner named".into(),
+                HELP,
+            )),
             Some(owner) if self.patterns.matches(owner) => out.push(Violation::new(
                 Some(Field::Owner),
                 span,
@@ -65,7 +70,10 @@ mod tests {
     fn a_person_owns_the_grant() {
         let rule = rule("owner-named", "{}");
         assert!(check(&*rule, &grant(&[(Owner, "Dana Lee")])).is_empty());
-        assert_eq!(check(&*rule, &grant(&[(Owner, "Support team")])), ["owner `Support team` is a team or alias, not a person"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(Owner, "Support team")])),
+            ["owner `Support team` is a team or alias, not a person"]
+        );
         assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no owner named"]);
     }
 }

@@ -52,7 +52,12 @@ impl Rule for ReasonSpecific {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
         let span = grant.span_of(Field::Reason);
         let Some(reason) = grant.text(Field::Reason) else {
-            out.push(Violation::new(Some(Field::Reason), span, "no reason given".into(), HELP));
+            out.push(Violation::new(
+                Some(Field::Reason),
+                span,
+                "no reason given".into(),
+                HELP,
+            ));
             return;
         };
         let message = if self.generic.contains(reason) {
@@ -82,8 +87,14 @@ mod tests {
     #[test]
     fn generic_phrases_fail_whatever_their_case_and_punctuation() {
         let rule = rule("reason-specific", "{}");
-        assert_eq!(check(&*rule, &grant(&[(Reason, "Support issue.")])), ["reason `Support issue.` is a generic phrase"]);
-        assert_eq!(check(&*rule, &grant(&[(Reason, "  NEED   access!")])), ["reason `NEED   access!` is a generic phrase"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(Reason, "Support issue.")])),
+            ["reason `Support issue.` is a generic phrase"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Reason, "  NEED   access!")])),
+            ["reason `NEED   access!` is a generic phrase"]
+        );
     }
 
     #[test]
@@ -92,11 +103,25 @@ mod tests {
         // 4 words but 19 characters.
         assert_eq!(
             check(&*rule, &grant(&[(Reason, "fix sso for acme co")])),
-            ["reason `fix sso for acme co` is too short: 5 words, 19 characters (at least 4 words and 20 characters)"]
+            [
+                "reason `fix sso for acme co` is too short: 5 words, 19 characters (at least 4 words and 20 characters)"
+            ]
         );
         assert!(check(&*rule, &grant(&[(Reason, "fix sso for acme corp")])).is_empty());
-        assert_eq!(check(&*rule, &grant(&[(Reason, "Reconcile invoices, tenant")])).len(), 1);
-        assert!(check(&*rule, &grant(&[(Reason, "Check invoice records after billing update and confirm sync issue.")])).is_empty());
+        assert_eq!(
+            check(&*rule, &grant(&[(Reason, "Reconcile invoices, tenant")])).len(),
+            1
+        );
+        assert!(
+            check(
+                &*rule,
+                &grant(&[(
+                    Reason,
+                    "Check invoice records after billing update and confirm sync issue."
+                )])
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -108,7 +133,10 @@ mod tests {
 
     #[test]
     fn settings_change_the_bar() {
-        let rule = rule("reason-specific", "{min_words: 2, min_chars: 5, generic: [fix it]}");
+        let rule = rule(
+            "reason-specific",
+            "{min_words: 2, min_chars: 5, generic: [fix it]}",
+        );
         assert!(check(&*rule, &grant(&[(Reason, "Need access")])).is_empty());
         assert_eq!(check(&*rule, &grant(&[(Reason, "Fix it.")])).len(), 1);
     }

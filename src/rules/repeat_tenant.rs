@@ -57,12 +57,19 @@ impl Rule for RepeatTenant {
     }
 
     fn check_all(&self, grants: &[Observed], out: &mut Vec<(usize, Violation)>) {
-        let mut by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
+        // Tenants are compared case-insensitively.
+        let mut by_tenant: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, g) in grants.iter().enumerate() {
-            by_tenant.entry(&g.tenant).or_default().push(i);
+            by_tenant
+                .entry(g.tenant.trim().to_lowercase())
+                .or_default()
+                .push(i);
         }
-        let mut tenants: Vec<_> = by_tenant.into_iter().filter(|(_, v)| v.len() >= self.threshold.max(1)).collect();
-        tenants.sort_unstable_by_key(|(t, _)| *t);
+        let mut tenants: Vec<_> = by_tenant
+            .into_iter()
+            .filter(|(_, v)| v.len() >= self.threshold.max(1))
+            .collect();
+        tenants.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (_, mut starts) in tenants {
             // Stable: grants starting at the same time stay in input order.
             starts.sort_by_key(|&i| grants[i].start);
@@ -92,7 +99,10 @@ impl Rule for RepeatTenant {
                 ),
                 "a likely product problem: hand the root cause to an owner instead of granting access again",
             );
-            violation.related = window[1..].iter().map(|&i| grants[i].grant.clone().unwrap_or_default()).collect();
+            violation.related = window[1..]
+                .iter()
+                .map(|&i| grants[i].grant.clone().unwrap_or_default())
+                .collect();
             out.push((window[0], violation));
         }
     }
@@ -114,21 +124,27 @@ mod tests {
     fn run(grants: &[Observed]) -> Vec<(usize, String, Vec<String>)> {
         let mut out = Vec::new();
         rule("repeat-tenant", "{}").check_all(grants, &mut out);
-        out.into_iter().map(|(i, v)| (i, v.message, v.related)).collect()
+        out.into_iter()
+            .map(|(i, v)| (i, v.message, v.related))
+            .collect()
     }
 
     #[test]
     fn three_within_thirty_days_is_one_finding() {
         let got = run(&[
             observed("acme", "2026-11-20T10:00:00Z", "c"),
-            observed("acme", "2026-11-02T10:00:00Z", "a"),
+            observed("ACME", "2026-11-02T10:00:00Z", "a"),
             observed("beta", "2026-11-03T10:00:00Z", "x"),
-            observed("acme", "2026-11-09T10:00:00Z", "b"),
+            observed("acme ", "2026-11-09T10:00:00Z", "b"),
             observed("acme", "2026-12-30T10:00:00Z", "d"),
         ]);
         assert_eq!(
             got,
-            vec![(1, "tenant `acme` needed access 3 times within 30d (threshold 3)".into(), vec!["b".into(), "c".into()])]
+            vec![(
+                1,
+                "tenant `ACME` needed access 3 times within 30d (threshold 3)".into(),
+                vec!["b".into(), "c".into()]
+            )]
         );
     }
 

@@ -35,7 +35,9 @@ impl SelfApproval {
 
 impl Rule for SelfApproval {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        let (Some(approver), Some(grantee)) = (grant.text(Field::Approver), grant.text(Field::Grantee)) else {
+        let (Some(approver), Some(grantee)) =
+            (grant.text(Field::Approver), grant.text(Field::Grantee))
+        else {
             return;
         };
         if normalize(approver) == normalize(grantee) {
@@ -57,8 +59,20 @@ mod tests {
     #[test]
     fn same_person_in_any_case_fails() {
         let rule = rule("self-approval", "{}");
-        assert_eq!(check(&*rule, &grant(&[(Grantee, "Mina Chen"), (Approver, " mina CHEN ")])), ["`Mina Chen` approved their own access"]);
-        assert!(check(&*rule, &grant(&[(Grantee, "Mina Chen"), (Approver, "Ravi Patel")])).is_empty());
+        assert_eq!(
+            check(
+                &*rule,
+                &grant(&[(Grantee, "Mina Chen"), (Approver, " mina CHEN ")])
+            ),
+            ["`Mina Chen` approved their own access"]
+        );
+        assert!(
+            check(
+                &*rule,
+                &grant(&[(Grantee, "Mina Chen"), (Approver, "Ravi Patel")])
+            )
+            .is_empty()
+        );
         assert!(check(&*rule, &grant(&[(Grantee, "Mina Chen")])).is_empty());
     }
 }

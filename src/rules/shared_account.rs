@@ -63,7 +63,12 @@ impl Rule for SharedAccount {
         }
         let span = grant.span_of(Field::Grantee);
         match grant.text(Field::Grantee) {
-            None => out.push(Violation::new(Some(Field::Grantee), span, "no named grantee".into(), HELP)),
+            None => out.push(Violation::new(
+                Some(Field::Grantee),
+                span,
+                "no named grantee".into(),
+                HELP,
+            )),
             Some(grantee) if self.patterns.matches(grantee) => out.push(Violation::new(
                 Some(Field::Grantee),
                 span,
@@ -83,19 +88,50 @@ mod tests {
     #[test]
     fn named_people_pass() {
         let rule = rule("shared-account", "{}");
-        for name in ["Mina Chen", "mina.chen@vendor.io", "Adminah Rootes", "Sharon Shared"] {
-            assert!(check(&*rule, &grant(&[(Grantee, name), (AccountType, "personal")])).is_empty(), "{name}");
+        for name in [
+            "Mina Chen",
+            "mina.chen@vendor.io",
+            "Adminah Rootes",
+            "Sharon Shared",
+        ] {
+            assert!(
+                check(
+                    &*rule,
+                    &grant(&[(Grantee, name), (AccountType, "personal")])
+                )
+                .is_empty(),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn shared_names_and_types_fail() {
         let rule = rule("shared-account", "{}");
-        for name in ["support@vendor.io", "admin", "ROOT", "shared-ops", "helpdesk", "helpdesk-eu"] {
-            assert_eq!(check(&*rule, &grant(&[(Grantee, name)])), [format!("grantee `{name}` is a shared account")]);
+        for name in [
+            "support@vendor.io",
+            "admin",
+            "ROOT",
+            "shared-ops",
+            "helpdesk",
+            "helpdesk-eu",
+        ] {
+            assert_eq!(
+                check(&*rule, &grant(&[(Grantee, name)])),
+                [format!("grantee `{name}` is a shared account")]
+            );
         }
-        assert_eq!(check(&*rule, &grant(&[(Grantee, "Mina Chen"), (AccountType, "Shared")])), ["account type `Shared` hides who used the access"]);
+        assert_eq!(
+            check(
+                &*rule,
+                &grant(&[(Grantee, "Mina Chen"), (AccountType, "Shared")])
+            ),
+            ["account type `Shared` hides who used the access"]
+        );
         assert_eq!(check(&*rule, &grant(&[(AccountType, "service")])).len(), 1);
-        assert_eq!(check(&*rule, &grant(&[(AccountType, "personal")])), ["no named grantee"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(AccountType, "personal")])),
+            ["no named grantee"]
+        );
     }
 }

@@ -48,10 +48,15 @@ impl Rule for TenantSpecific {
         let span = grant.span_of(Field::Tenant);
         let message = match grant.text(Field::Tenant) {
             None => "no tenant named".to_string(),
-            Some(tenant) if tenant.contains('*') || self.wildcards.contains(&tenant.to_lowercase()) => {
+            Some(tenant)
+                if tenant.contains('*') || self.wildcards.contains(&tenant.to_lowercase()) =>
+            {
                 format!("tenant `{tenant}` is a wildcard")
             }
-            Some(tenant) if (grant.is_list(Field::Tenant) && tenant.contains(", ")) || tenant.contains([',', ';', '|']) => {
+            Some(tenant)
+                if (grant.is_list(Field::Tenant) && tenant.contains(", "))
+                    || tenant.contains([',', ';', '|']) =>
+            {
                 format!("tenant `{tenant}` names several tenants")
             }
             Some(_) => return,
@@ -69,10 +74,19 @@ mod tests {
     fn one_tenant_passes_wildcards_and_lists_fail() {
         let rule = rule("tenant-specific", "{}");
         assert!(check(&*rule, &grant(&[(Tenant, "acme-prod-eu")])).is_empty());
-        assert_eq!(check(&*rule, &grant(&[(Tenant, "*")])), ["tenant `*` is a wildcard"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(Tenant, "*")])),
+            ["tenant `*` is a wildcard"]
+        );
         assert_eq!(check(&*rule, &grant(&[(Tenant, "acme-*")])).len(), 1);
-        assert_eq!(check(&*rule, &grant(&[(Tenant, "ALL")])), ["tenant `ALL` is a wildcard"]);
-        assert_eq!(check(&*rule, &grant(&[(Tenant, "acme; beta")])), ["tenant `acme; beta` names several tenants"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(Tenant, "ALL")])),
+            ["tenant `ALL` is a wildcard"]
+        );
+        assert_eq!(
+            check(&*rule, &grant(&[(Tenant, "acme; beta")])),
+            ["tenant `acme; beta` names several tenants"]
+        );
         assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no tenant named"]);
     }
 }

@@ -54,6 +54,9 @@ mod tests {
     fn a_ticket_is_expected() {
         let rule = rule("ticket-linked", "{}");
         assert!(check(&*rule, &grant(&[(Ticket, "CS-4411")])).is_empty());
-        assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no ticket or case linked"]);
+        assert_eq!(
+            check(&*rule, &grant(&[(Id, "1")])),
+            ["no ticket or case linked"]
+        );
     }
 }

@@ -38,13 +38,16 @@ pub struct WindowMax {
 
 impl WindowMax {
     fn build(params: &mut Params) -> WindowMax {
-        WindowMax { max: params.duration("max") }
+        WindowMax {
+            max: params.duration("max"),
+        }
     }
 }
 
 impl Rule for WindowMax {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        let (Some(start), Some(expires)) = (grant.time(Field::Start), grant.time(Field::Expires)) else {
+        let (Some(start), Some(expires)) = (grant.time(Field::Start), grant.time(Field::Expires))
+        else {
             return;
         };
         let window = expires - start;
@@ -52,7 +55,11 @@ impl Rule for WindowMax {
             out.push(Violation::new(
                 Some(Field::Expires),
                 grant.span_of(Field::Expires),
-                format!("access window is {}, above the {} maximum", format_duration(window), format_duration(self.max)),
+                format!(
+                    "access window is {}, above the {} maximum",
+                    format_duration(window),
+                    format_duration(self.max)
+                ),
                 "shorten the grant or extend it in steps with a recorded reason",
             ));
         }
@@ -67,31 +74,55 @@ mod tests {
     #[test]
     fn four_hours_pass_four_hours_one_minute_fail() {
         let rule = rule("window-max", "{}");
-        let ok = grant(&[(Start, "2026-11-23T10:00:00Z"), (Expires, "2026-11-23T14:00:00Z")]);
+        let ok = grant(&[
+            (Start, "2026-11-23T10:00:00Z"),
+            (Expires, "2026-11-23T14:00:00Z"),
+        ]);
         assert!(check(&*rule, &ok).is_empty());
-        let long = grant(&[(Start, "2026-11-23T10:00:00Z"), (Expires, "2026-11-23T14:01:00Z")]);
-        assert_eq!(check(&*rule, &long), ["access window is 4h1m, above the 4h maximum"]);
+        let long = grant(&[
+            (Start, "2026-11-23T10:00:00Z"),
+            (Expires, "2026-11-23T14:01:00Z"),
+        ]);
+        assert_eq!(
+            check(&*rule, &long),
+            ["access window is 4h1m, above the 4h maximum"]
+        );
     }
 
     #[test]
     fn offsets_are_honoured() {
         let rule = rule("window-max", "{}");
         // 10:00+02:00 is 08:00Z: a 5h window, not 3h.
-        let g = grant(&[(Start, "2026-11-23T10:00:00+02:00"), (Expires, "2026-11-23T13:00:00Z")]);
-        assert_eq!(check(&*rule, &g), ["access window is 5h, above the 4h maximum"]);
+        let g = grant(&[
+            (Start, "2026-11-23T10:00:00+02:00"),
+            (Expires, "2026-11-23T13:00:00Z"),
+        ]);
+        assert_eq!(
+            check(&*rule, &g),
+            ["access window is 5h, above the 4h maximum"]
+        );
     }
 
     #[test]
     fn the_maximum_is_a_setting() {
         let rule = rule("window-max", "{max: 1h}");
         let g = grant(&[(Start, "2026-11-23 10:00"), (Expires, "2026-11-23 11:30")]);
-        assert_eq!(check(&*rule, &g), ["access window is 1h30m, above the 1h maximum"]);
+        assert_eq!(
+            check(&*rule, &g),
+            ["access window is 1h30m, above the 1h maximum"]
+        );
     }
 
     #[test]
     fn missing_or_unreadable_times_are_left_to_other_rules() {
         let rule = rule("window-max", "{}");
         assert!(check(&*rule, &grant(&[(Start, "2026-11-23T10:00:00Z")])).is_empty());
-        assert!(check(&*rule, &grant(&[(Start, "soon"), (Expires, "2026-12-23T10:00:00Z")])).is_empty());
+        assert!(
+            check(
+                &*rule,
+                &grant(&[(Start, "soon"), (Expires, "2026-12-23T10:00:00Z")])
+            )
+            .is_empty()
+        );
     }
 }

@@ -1,0 +1,151 @@
+//! The checker: reads every input, runs every active rule on every grant, and gathers the
+//! findings in DESIGN.md's order. Files are checked in parallel; the result does not depend on
+//! the number of threads.
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Violation};
+use crate::grant::{Field, Grant, Span};
+use crate::load::{self, Input, InputError, ReadOptions};
+use crate::policy::{ActiveRule, Policy};
+use crate::rules::{Context, Observed};
+
+/// Everything a run found, for the reporters.
+pub struct Outcome {
+    /// File names as given, indexed by `Finding::file`.
+    pub files: Vec<String>,
+    pub grants: usize,
+    pub findings: Vec<Finding>,
+    /// Inputs that could not be read as a whole.
+    pub errors: Vec<InputError>,
+}
+
+/// One file's share of the run.
+#[derive(Default)]
+struct FileResult {
+    grants: usize,
+    findings: Vec<Finding>,
+    observed: Vec<(Observed, Span)>,
+    error: Option<InputError>,
+}
+
+pub fn check(
+    inputs: &[Input],
+    options: &ReadOptions,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Outcome {
+    let context = Context { now };
+    let observe = policy.rules.iter().any(|r| r.rule.needs_all());
+    let results: Vec<FileResult> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(file, input)| check_file(file, input, options, policy, &context, observe))
+        .collect();
+
+    let mut outcome = Outcome {
+        files: inputs.iter().map(|i| i.name.clone()).collect(),
+        grants: 0,
+        findings: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut observed = Vec::new();
+    let mut places = Vec::new();
+    for (file, result) in results.into_iter().enumerate() {
+        outcome.grants += result.grants;
+        outcome.findings.extend(result.findings);
+        outcome.errors.extend(result.error);
+        for (o, span) in result.observed {
+            observed.push(o);
+            places.push((file, span));
+        }
+    }
+    for active in policy.rules.iter().filter(|r| r.rule.needs_all()) {
+        let mut violations = Vec::new();
+        active.rule.check_all(&observed, &mut violations);
+        for (i, violation) in violations {
+            let (file, span) = places[i];
+            let grant = &observed[i];
+            outcome.findings.push(Finding {
+                rule: active.id.into(),
+                severity: active.severity,
+                grant: grant.grant.clone(),
+                tenant: Some(grant.tenant.clone()),
+                file,
+                span,
+                field: violation.field,
+                at_grant: false,
+                message: violation.message,
+                help: violation.help,
+                related: violation.related,
+            });
+        }
+    }
+    outcome
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+}
+
+fn check_file(
+    file: usize,
+    input: &Input,
+    options: &ReadOptions,
+    policy: &Policy,
+    context: &Context,
+    observe: bool,
+) -> FileResult {
+    let mut result = FileResult::default();
+    let mut violations = Vec::new();
+    let loaded = load::load(input, options, &mut |grant: &Grant| {
+        for active in &policy.rules {
+            active.rule.check(grant, context, &mut violations);
+            for violation in violations.drain(..) {
+                result
+                    .findings
+                    .push(finding(active, grant, file, violation));
+            }
+        }
+        if observe
+            && let (Some(tenant), Some(start)) =
+                (grant.text(Field::Tenant), grant.time(Field::Start))
+        {
+            result.observed.push((
+                Observed {
+                    tenant: tenant.to_string(),
+                    start,
+                    grant: grant.id().map(str::to_string),
+                },
+                grant.span_of(Field::Tenant),
+            ));
+        }
+    });
+    match loaded {
+        Ok(grants) => result.grants = grants,
+        Err(error) => {
+            // Half a file's findings would mislead; the error says what to fix first.
+            result = FileResult {
+                error: Some(error),
+                ..FileResult::default()
+            };
+        }
+    }
+    result
+}
+
+fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Finding {
+    Finding {
+        rule: active.id.into(),
+        severity: active.severity,
+        grant: grant.id().map(str::to_string),
+        tenant: grant.text(Field::Tenant).map(str::to_string),
+        file,
+        span: v.span,
+        field: v.field,
+        at_grant: v.span == grant.span,
+        message: v.message,
+        help: v.help,
+        related: v.related,
+    }
+}

@@ -1,0 +1,70 @@
+//! Reporters: one per output format. Each reads the run's outcome and writes a whole document,
+//! so that a report is written completely or not at all.
+
+pub mod json;
+pub mod text;
+
+use chrono::{DateTime, Utc};
+
+use crate::check::Outcome;
+use crate::finding::Severity;
+
+/// `--fail-on`: the least severity that fails the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Info => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+/// What every reporter needs besides the findings.
+pub struct Run<'a> {
+    pub outcome: &'a Outcome,
+    pub policy: &'a str,
+    pub now: DateTime<Utc>,
+    pub fail_on: FailOn,
+}
+
+/// Counts for the summary line and the JSON summary.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl Run<'_> {
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts::default();
+        for f in &self.outcome.findings {
+            match f.severity {
+                Severity::Error => counts.error += 1,
+                Severity::Warning => counts.warning += 1,
+                Severity::Info => counts.info += 1,
+            }
+        }
+        counts
+    }
+
+    /// No finding at or above `--fail-on`, and every input was read.
+    pub fn passed(&self) -> bool {
+        self.outcome.errors.is_empty()
+            && !self
+                .outcome
+                .findings
+                .iter()
+                .any(|f| self.fail_on.fails(f.severity))
+    }
+}

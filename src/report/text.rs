@@ -1,0 +1,142 @@
+//! The default text output: each finding as a miette diagnostic with the offending value
+//! underlined in its file, then a one-line summary.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::Run;
+use crate::finding::{Finding, Severity};
+
+/// One finding, shaped for miette.
+struct Shown<'a> {
+    finding: &'a Finding,
+    source: Option<&'a NamedSource<Arc<str>>>,
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&clean(&self.finding.message))
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl Diagnostic for Shown<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "{}[{}]",
+            self.finding.severity.name(),
+            self.finding.rule
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(clean(&self.finding.help)))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source?;
+        let f = self.finding;
+        let label = match f.field {
+            _ if f.at_grant => "this grant".to_string(),
+            Some(field) => field.name().to_string(),
+            None => "here".to_string(),
+        };
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(label),
+            f.span.offset,
+            f.span.len,
+        ))))
+    }
+}
+
+/// Control characters and escape sequences from the data must not drive the terminal.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '�'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+pub fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme).with_width(120)
+}
+
+/// Renders the findings; input errors go to standard error, apart from the report.
+pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool) -> String {
+    let handler = handler(color);
+    let mut out = String::new();
+    for finding in &run.outcome.findings {
+        let shown = Shown {
+            finding,
+            source: sources.get(finding.file).and_then(Option::as_ref),
+        };
+        if shown.source.is_none() {
+            let at = finding.span;
+            out.push_str(&format!(
+                "{}:{}:{}: ",
+                run.outcome.files[finding.file], at.line, at.column
+            ));
+        }
+        let _ = handler.render_report(&mut out, &shown);
+        out.push('\n');
+    }
+    out.push_str(&summary(run));
+    out
+}
+
+/// "2 files, 41 grants: 27 errors, 5 warnings, 0 info; failed"
+pub fn summary(run: &Run) -> String {
+    let o = run.outcome;
+    let c = run.counts();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "{}, {}: {}, {}, {} info",
+        plural(o.files.len(), "file"),
+        plural(o.grants, "grant"),
+        plural(c.error, "error"),
+        plural(c.warning, "warning"),
+        c.info
+    );
+    if !o.errors.is_empty() {
+        line.push_str(&format!(", {} unreadable", plural(o.errors.len(), "file")));
+    }
+    line.push_str(if run.passed() {
+        "; passed\n"
+    } else {
+        "; failed\n"
+    });
+    line
+}

@@ -1,0 +1,411 @@
+//! Runs the built binary as users and CI jobs do, and pins exit codes and output.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn grantlint(args: &[&str]) -> Output {
+    Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["check", "--format", "json", "--now", NOW];
+    all.extend_from_slice(args);
+    let out = grantlint(&all);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap(), report)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Every rule has fixtures/rules/<rule>.yaml: grants named fail-… must get a finding of that
+/// rule, grants named pass-… must not.
+#[test]
+fn every_rule_passes_and_fails_its_own_fixture() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let mut rules = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let rule = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let (_, report) = json(&[path.to_str().unwrap()]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let ids: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split("id: ").nth(1))
+            .map(|rest| rest.split([',', '}']).next().unwrap().trim())
+            .collect();
+        assert!(
+            ids.iter().any(|i| i.starts_with("pass-"))
+                && ids.iter().any(|i| i.starts_with("fail-")),
+            "{rule}"
+        );
+        for id in ids {
+            let hits = report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["rule"] == rule.as_str() && f["grant"] == id)
+                .count();
+            let expected = usize::from(id.starts_with("fail-"));
+            assert_eq!(hits, expected, "{rule}: grant {id}");
+        }
+        rules += 1;
+    }
+    assert_eq!(rules, 14, "one fixture per rule");
+}
+
+#[test]
+fn the_article_example_passes_cleanly() {
+    let (code, report) = json(&["fixtures/article-example.yaml"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["findings"], 0);
+    assert_eq!(report["summary"]["passed"], true);
+}
+
+#[test]
+fn fixtures_json_report() {
+    let (code, report) = json(&[
+        "fixtures/grants.yaml",
+        "fixtures/tickets.csv",
+        "fixtures/grants.json",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_json_snapshot!(report);
+}
+
+#[test]
+fn fixtures_text_report() {
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--color",
+        "never",
+        "fixtures/grants.yaml",
+        "fixtures/tickets.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn csv_cells_are_located_through_bom_crlf_and_quoted_newlines() {
+    let (_, report) = json(&["fixtures/tickets.csv"]);
+    let at = |rule: &str, grant: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule && f["grant"] == grant)
+            .map(|f| {
+                (
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["field"].clone(),
+                )
+            })
+    };
+    // T-2's notes hold a quoted newline, so T-3 starts on line 5 and its revocation is on 6.
+    assert_eq!(at("reason-specific", "T-2"), Some((3, 40, "reason".into())));
+    assert_eq!(
+        at("expiry-enforced", "T-3"),
+        Some((6, 119, "ended_at".into()))
+    );
+    assert_eq!(at("field-format", "T-4"), Some((7, 1, Value::Null)));
+}
+
+#[test]
+fn exit_codes() {
+    let code = |args: &[&str]| grantlint(args).status.code().unwrap();
+    assert_eq!(
+        code(&["check", "--now", NOW, "fixtures/article-example.yaml"]),
+        0
+    );
+    assert_eq!(code(&["check", "--now", NOW, "fixtures/grants.yaml"]), 1);
+    assert_eq!(
+        code(&[
+            "check",
+            "--now",
+            NOW,
+            "--fail-on",
+            "never",
+            "fixtures/grants.yaml"
+        ]),
+        0
+    );
+    // ticket-linked only warns: fails with --fail-on warning, passes by default.
+    assert_eq!(
+        code(&[
+            "check",
+            "--now",
+            NOW,
+            "fixtures/rules/ticket-linked.yaml",
+            "--fail-on",
+            "warning"
+        ]),
+        1
+    );
+    let warn_only = r#"[{"id": "w", "tenant": "t", "grantee": "Ann Lee", "approver": "Bo Chan", "owner": "Bo Chan",
+        "reason": "Investigate failed invoice export for tenant t", "start": "2026-11-23T10:00:00Z",
+        "expires": "2026-11-23T11:00:00Z"}]"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.json");
+    std::fs::write(&file, warn_only).unwrap();
+    let file = file.to_str().unwrap();
+    assert_eq!(code(&["check", "--now", NOW, file]), 0);
+    assert_eq!(
+        code(&["check", "--now", NOW, "--fail-on", "warning", file]),
+        1
+    );
+    assert_eq!(code(&["check", "--now", NOW, "--fail-on", "info", file]), 1);
+    assert_eq!(code(&["check", "no/such/file.yaml"]), 2);
+    assert_eq!(code(&["check", "--now", "tomorrow", "fixtures"]), 2);
+    assert_eq!(code(&["check", "--format", "xml", "fixtures"]), 2);
+}
+
+#[test]
+fn an_unparseable_file_is_located_and_the_others_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "- id: a\n  tenant: [unclosed\n- id: b\n").unwrap();
+    let broken = broken.to_str().unwrap();
+    let (code, report) = json(&[broken, "fixtures/grants.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(report["summary"]["passed"], false);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["file"] == "fixtures/grants.yaml")
+    );
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert_eq!(report["errors"][0]["file"], broken);
+    assert!(report["errors"][0]["line"].as_u64().is_some());
+
+    let out = grantlint(&["check", "--color", "never", broken]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("{broken}:")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn stdin_needs_a_format_and_is_read() {
+    let csv = "id,tenant,grantee,approver,reason,start,expires\nS-1,acme,Ann Lee,Ann Lee,Need access,2026-11-23T10:00Z,2026-11-23T11:00Z\n";
+    let out = Command::cargo_bin("grantlint")
+        .unwrap()
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--input-format",
+            "csv",
+            "--now",
+            NOW,
+            "-",
+        ])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "owner-named",
+            "ticket-linked",
+            "self-approval",
+            "reason-specific"
+        ]
+    );
+    assert_eq!(report["findings"][0]["file"], "-");
+
+    let out = Command::cargo_bin("grantlint")
+        .unwrap()
+        .args(["check", "-"])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--input-format"));
+}
+
+#[test]
+fn delimiter_option_reads_semicolon_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("semi.csv");
+    std::fs::write(&file, "id;tenant\nX-1;acme, beta\n").unwrap();
+    let (_, report) = json(&["--delimiter", ";", file.to_str().unwrap()]);
+    let tenant = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "tenant-specific")
+        .unwrap();
+    assert_eq!(
+        tenant["message"],
+        "tenant `acme, beta` names several tenants"
+    );
+    assert_eq!(
+        (tenant["line"].as_u64(), tenant["column"].as_u64()),
+        (Some(2), Some(5))
+    );
+}
+
+#[test]
+fn a_policy_file_sets_severities_and_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nextends: default\nrules:\n  window-max: {max: 8h}\n  owner-named: off\n  ticket-linked: info\n",
+    )
+    .unwrap();
+    let (_, report) = json(&["--policy", policy.to_str().unwrap(), "fixtures/grants.yaml"]);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.contains(&"window-max"), "6h is within 8h");
+    assert!(!rules.contains(&"owner-named"));
+    assert_eq!(report["summary"]["by_severity"]["info"], 1);
+    assert_eq!(report["policy"], policy.to_str().unwrap());
+}
+
+#[test]
+fn policy_errors_point_at_the_line_and_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nrules:\n  windw-max: {max: 4h}\n  reason-specific: {min_word: 3}\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "check",
+        "--color",
+        "never",
+        "--policy",
+        policy.to_str().unwrap(),
+        "fixtures",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    let name = policy.to_str().unwrap();
+    assert!(
+        err.contains(&format!("{name}:3:3: unknown rule `windw-max`")),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `window-max`?"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{name}:4:21: unknown key `min_word` for rule reason-specific"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `min_words`?"), "{err}");
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let ansi = |out: &Output| stdout(out).contains('\u{1b}');
+    let args = ["check", "--now", NOW, "fixtures/grants.yaml"];
+    assert!(ansi(&grantlint(
+        &[&args[..], &["--color", "always"]].concat()
+    )));
+    assert!(!ansi(&grantlint(
+        &[&args[..], &["--color", "never"]].concat()
+    )));
+    // Not a terminal: auto means no colour.
+    assert!(!ansi(&grantlint(&args)));
+}
+
+#[test]
+fn folders_are_searched_and_hidden_ones_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    std::fs::create_dir_all(dir.path().join("team")).unwrap();
+    std::fs::copy("fixtures/grants.yaml", dir.path().join(".git/grants.yaml")).unwrap();
+    std::fs::copy("fixtures/grants.yaml", dir.path().join("team/grants.yaml")).unwrap();
+    std::fs::write(dir.path().join("team/notes.txt"), "not an export").unwrap();
+    let out = grantlint(&[
+        "check",
+        "--format",
+        "json",
+        "--verbose",
+        "--now",
+        NOW,
+        dir.path().to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1);
+    assert!(stderr(&out).contains("skipping hidden"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("notes.txt"), "{}", stderr(&out));
+}
+
+#[test]
+fn explain_prints_the_rule_documentation() {
+    let out = grantlint(&["explain", "window-max"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for part in [
+        "# window-max",
+        "## What it checks",
+        "## Why",
+        "## Fails",
+        "## Passes",
+        "`max`",
+        "max: 4h",
+    ] {
+        assert!(text.contains(part), "{part}: {text}");
+    }
+    let out = grantlint(&["explain", "windowmax"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("did you mean `window-max`?"));
+}
+
+#[test]
+fn rules_lists_every_rule_with_its_severity() {
+    let out = grantlint(&["rules"]);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 14);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("ticket-linked") && l.contains("warning"))
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("window-max") && l.contains("error"))
+    );
+}
