@@ -75,7 +75,7 @@ fn every_rule_passes_and_fails_its_own_fixture() {
 
 #[test]
 fn the_article_example_passes_cleanly() {
-    let (code, report) = json(&["fixtures/article-example.yaml"]);
+    let (code, report) = json(&["fixtures/samples/article-example.yaml"]);
     assert_eq!(code, 0);
     assert_eq!(report["summary"]["findings"], 0);
     assert_eq!(report["summary"]["passed"], true);
@@ -84,9 +84,9 @@ fn the_article_example_passes_cleanly() {
 #[test]
 fn fixtures_json_report() {
     let (code, report) = json(&[
-        "fixtures/grants.yaml",
-        "fixtures/tickets.csv",
-        "fixtures/grants.json",
+        "fixtures/samples/grants.yaml",
+        "fixtures/samples/tickets.csv",
+        "fixtures/samples/grants.json",
     ]);
     assert_eq!(code, 1);
     insta::assert_json_snapshot!(report);
@@ -100,8 +100,8 @@ fn fixtures_text_report() {
         NOW,
         "--color",
         "never",
-        "fixtures/grants.yaml",
-        "fixtures/tickets.csv",
+        "fixtures/samples/grants.yaml",
+        "fixtures/samples/tickets.csv",
     ]);
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!(stdout(&out));
@@ -109,7 +109,7 @@ fn fixtures_text_report() {
 
 #[test]
 fn csv_cells_are_located_through_bom_crlf_and_quoted_newlines() {
-    let (_, report) = json(&["fixtures/tickets.csv"]);
+    let (_, report) = json(&["fixtures/samples/tickets.csv"]);
     let at = |rule: &str, grant: &str| {
         report["findings"]
             .as_array()
@@ -137,10 +137,18 @@ fn csv_cells_are_located_through_bom_crlf_and_quoted_newlines() {
 fn exit_codes() {
     let code = |args: &[&str]| grantlint(args).status.code().unwrap();
     assert_eq!(
-        code(&["check", "--now", NOW, "fixtures/article-example.yaml"]),
+        code(&[
+            "check",
+            "--now",
+            NOW,
+            "fixtures/samples/article-example.yaml"
+        ]),
         0
     );
-    assert_eq!(code(&["check", "--now", NOW, "fixtures/grants.yaml"]), 1);
+    assert_eq!(
+        code(&["check", "--now", NOW, "fixtures/samples/grants.yaml"]),
+        1
+    );
     assert_eq!(
         code(&[
             "check",
@@ -148,7 +156,7 @@ fn exit_codes() {
             NOW,
             "--fail-on",
             "never",
-            "fixtures/grants.yaml"
+            "fixtures/samples/grants.yaml"
         ]),
         0
     );
@@ -188,7 +196,7 @@ fn an_unparseable_file_is_located_and_the_others_still_checked() {
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "- id: a\n  tenant: [unclosed\n- id: b\n").unwrap();
     let broken = broken.to_str().unwrap();
-    let (code, report) = json(&[broken, "fixtures/grants.yaml"]);
+    let (code, report) = json(&[broken, "fixtures/samples/grants.yaml"]);
     assert_eq!(code, 2);
     assert_eq!(report["summary"]["passed"], false);
     assert!(
@@ -196,7 +204,7 @@ fn an_unparseable_file_is_located_and_the_others_still_checked() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["file"] == "fixtures/grants.yaml")
+            .all(|f| f["file"] == "fixtures/samples/grants.yaml")
     );
     assert!(!report["findings"].as_array().unwrap().is_empty());
     assert_eq!(report["errors"][0]["file"], broken);
@@ -289,7 +297,11 @@ fn a_policy_file_sets_severities_and_parameters() {
         "version: 1\nextends: default\nrules:\n  window-max: {max: 8h}\n  owner-named: off\n  ticket-linked: info\n",
     )
     .unwrap();
-    let (_, report) = json(&["--policy", policy.to_str().unwrap(), "fixtures/grants.yaml"]);
+    let (_, report) = json(&[
+        "--policy",
+        policy.to_str().unwrap(),
+        "fixtures/samples/grants.yaml",
+    ]);
     let rules: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
@@ -340,7 +352,7 @@ fn policy_errors_point_at_the_line_and_stop_the_run() {
 #[test]
 fn colour_follows_the_flag_and_no_color() {
     let ansi = |out: &Output| stdout(out).contains('\u{1b}');
-    let args = ["check", "--now", NOW, "fixtures/grants.yaml"];
+    let args = ["check", "--now", NOW, "fixtures/samples/grants.yaml"];
     assert!(ansi(&grantlint(
         &[&args[..], &["--color", "always"]].concat()
     )));
@@ -356,8 +368,16 @@ fn folders_are_searched_and_hidden_ones_skipped() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     std::fs::create_dir_all(dir.path().join("team")).unwrap();
-    std::fs::copy("fixtures/grants.yaml", dir.path().join(".git/grants.yaml")).unwrap();
-    std::fs::copy("fixtures/grants.yaml", dir.path().join("team/grants.yaml")).unwrap();
+    std::fs::copy(
+        "fixtures/samples/grants.yaml",
+        dir.path().join(".git/grants.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        "fixtures/samples/grants.yaml",
+        dir.path().join("team/grants.yaml"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("team/notes.txt"), "not an export").unwrap();
     let out = grantlint(&[
         "check",
