@@ -49,6 +49,10 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
 
+    /// Write the report to FILE (whole, through a temporary file) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
     /// Read inputs as this format, whatever their names (required for standard input).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,

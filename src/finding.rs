@@ -77,3 +77,22 @@ impl Finding {
         (self.file, self.span.line, self.span.column, &self.rule)
     }
 }
+
+/// Why a finding does not count against the run: a waiver in the policy, or a baseline entry.
+#[allow(dead_code)] // made by waivers and baselines, which fill `Outcome::suppressed`
+#[derive(Clone, Debug, PartialEq)]
+pub enum Suppression {
+    Waiver {
+        reason: String,
+        approver: String,
+        expires: chrono::DateTime<chrono::Utc>,
+    },
+    Baseline,
+}
+
+/// A finding that is shown but does not fail the run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub by: Suppression,
+}

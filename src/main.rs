@@ -7,6 +7,7 @@ mod cli;
 mod finding;
 mod grant;
 mod load;
+mod output;
 mod policy;
 mod report;
 mod rules;
@@ -81,7 +82,19 @@ fn run_check(args: &CheckArgs) -> u8 {
             report::text::render(&run, &sources, color)
         }
     };
-    if let Err(e) = std::io::stdout().lock().write_all(output.as_bytes())
+    if let Some(path) = &args.output {
+        let read: Vec<&std::path::Path> = inputs
+            .iter()
+            .filter_map(|i| match &i.origin {
+                load::Origin::Path(p) => Some(p.as_path()),
+                load::Origin::Stdin(_) => None,
+            })
+            .collect();
+        if let Err(e) = output::write_atomic(path, output.as_bytes(), &read) {
+            eprintln!("grantlint: {e}");
+            return CANNOT_RUN;
+        }
+    } else if let Err(e) = std::io::stdout().lock().write_all(output.as_bytes())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("grantlint: cannot write the report: {e}");

@@ -429,3 +429,32 @@ fn rules_lists_every_rule_with_its_severity() {
             .any(|l| l.starts_with("window-max") && l.contains("error"))
     );
 }
+
+#[test]
+fn output_writes_the_report_to_a_file_but_never_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("grants.yaml");
+    std::fs::copy("fixtures/samples/grants.yaml", &input).unwrap();
+    let report = dir.path().join("report.json");
+    let input_arg = input.to_str().unwrap();
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+        input_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["summary"]["grants"], 5);
+
+    let before = std::fs::read(&input).unwrap();
+    let out = grantlint(&["check", "--format", "json", "-o", input_arg, input_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("refusing to write a report over the input"));
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
