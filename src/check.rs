@@ -18,7 +18,6 @@ pub struct Outcome {
     pub grants: usize,
     pub findings: Vec<Finding>,
     /// Findings waived by the policy or recorded in the baseline: reported apart, never failing.
-    #[allow(dead_code)] // filled by waivers and baselines
     pub suppressed: Vec<Suppressed>,
     /// Inputs that could not be read as a whole.
     pub errors: Vec<InputError>,

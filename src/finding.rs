@@ -79,7 +79,6 @@ impl Finding {
 }
 
 /// Why a finding does not count against the run: a waiver in the policy, or a baseline entry.
-#[allow(dead_code)] // made by waivers and baselines, which fill `Outcome::suppressed`
 #[derive(Clone, Debug, PartialEq)]
 pub enum Suppression {
     Waiver {

@@ -1,16 +1,6 @@
-//! grantlint: lint temporary support-access grants against a policy.
+//! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
-
-mod check;
-mod cli;
-mod finding;
-mod grant;
-mod load;
-mod output;
-mod policy;
-mod report;
-mod rules;
+use grantlint::{check, cli, load, output, policy, report, rules};
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

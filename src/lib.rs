@@ -1,0 +1,16 @@
+//! grantlint: a policy-as-code linter and audit reporter for temporary support access.
+//!
+//! Data flows one way: `load` reads inputs into `Grant`s, `policy` compiles the policy file into
+//! rules, `check` runs the rules and gathers `Finding`s, `report` writes them out.
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod check;
+pub mod cli;
+pub mod finding;
+pub mod grant;
+pub mod load;
+pub mod output;
+pub mod policy;
+pub mod report;
+pub mod rules;
