@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Suppressed, Violation};
 use crate::grant::{Field, Grant, Span};
 use crate::load::{self, Input, InputError, ReadOptions};
+use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
 use crate::rules::{Context, Observed};
 
@@ -101,8 +102,9 @@ fn check_file(
 ) -> FileResult {
     let mut result = FileResult::default();
     let mut violations = Vec::new();
+    let mut rule_sets = RuleSets::new(policy);
     let loaded = load::load(input, options, &mut |grant: &Grant| {
-        for active in &policy.rules {
+        for active in rule_sets.for_grant(grant) {
             active.rule.check(grant, context, &mut violations);
             for violation in violations.drain(..) {
                 result

@@ -23,7 +23,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List every rule with its id, severity in the policy and a one-line summary.
     Rules {
-        /// Policy file whose severities to show (default: the embedded default policy).
+        /// Policy file whose severities to show (default: the nearest grantlint.yaml, else the
+        /// embedded default policy).
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
@@ -31,6 +32,38 @@ pub enum Command {
     Explain {
         /// The rule id, e.g. window-max.
         rule: String,
+    },
+    /// Show or validate the policy (given, found, or the default).
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Write a commented grantlint.yaml that states the default policy in full.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "grantlint.yaml", value_name = "FILE")]
+        path: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// `grantlint policy …`. Without a file, the policy is the nearest grantlint.yaml or
+/// .grantlint.yaml up to the repository root, else the embedded default.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the effective policy after layering, each value with the file and line it comes from.
+    Show {
+        /// Policy file.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+    /// Validate a policy without checking any grants: exit 0 when valid, 2 when not.
+    Check {
+        /// Policy file.
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
     },
 }
 
@@ -41,7 +74,8 @@ pub struct CheckArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Policy file (default: the embedded default policy).
+    /// Policy file (default: the nearest grantlint.yaml or .grantlint.yaml up to the
+    /// repository root, else the embedded default policy).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
 

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{CheckArgs, Cli, Color, Command, OutputFormat};
+use cli::{CheckArgs, Cli, Color, Command, OutputFormat, PolicyCommand};
 use load::ReadOptions;
 use policy::Policy;
 use report::Run;
@@ -23,6 +23,11 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
         Command::Explain { rule } => explain(&rule),
+        Command::Policy { command } => match command {
+            PolicyCommand::Show { policy } => show_policy(policy.as_deref()),
+            PolicyCommand::Check { file } => check_policy(file.as_deref()),
+        },
+        Command::Init { path, force } => init(&path, force),
     };
     ExitCode::from(code)
 }
@@ -36,7 +41,7 @@ fn run_check(args: &CheckArgs) -> u8 {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let policy = match Policy::load(args.policy.as_deref()) {
+    let policy = match Policy::discover(args.policy.as_deref()) {
         Ok(policy) => policy,
         Err(errors) => {
             eprint_diagnostic(&errors, color);
@@ -133,7 +138,7 @@ fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool) {
 }
 
 fn list_rules(policy: Option<&std::path::Path>) -> u8 {
-    let policy = match Policy::load(policy) {
+    let policy = match Policy::discover(policy) {
         Ok(policy) => policy,
         Err(errors) => {
             eprint_diagnostic(&errors, std::io::stderr().is_terminal());
@@ -156,22 +161,6 @@ fn list_rules(policy: Option<&std::path::Path>) -> u8 {
     PASSED
 }
 
-/// The rule's block of policies/default.yaml, comments and all.
-fn default_settings(id: &str) -> String {
-    let mut block = String::new();
-    let mut inside = false;
-    for line in policy::DEFAULT_POLICY.lines() {
-        if let Some(key) = line.strip_prefix("  ").filter(|l| !l.starts_with(' ')) {
-            inside = key.strip_suffix(':').is_some_and(|k| k == id);
-        }
-        if inside && !line.trim().is_empty() {
-            block.push_str(line.strip_prefix("  ").unwrap_or(line));
-            block.push('\n');
-        }
-    }
-    block
-}
-
 fn explain(id: &str) -> u8 {
     match rules::find(id) {
         Some(meta) => {
@@ -183,7 +172,7 @@ fn explain(id: &str) -> u8 {
             print!("# {}\n\n{}\n\n{docs}", meta.id, meta.summary);
             print!(
                 "\n## Default settings\n```yaml\n{}```\n",
-                default_settings(meta.id)
+                policy::template::rule_block(meta.id)
             );
             PASSED
         }
@@ -191,6 +180,61 @@ fn explain(id: &str) -> u8 {
             let hint = policy::did_you_mean(id, rules::REGISTRY.iter().map(|r| r.id))
                 .unwrap_or_else(|| "`grantlint rules` lists them".into());
             eprintln!("grantlint: unknown rule `{id}`; {hint}");
+            CANNOT_RUN
+        }
+    }
+}
+
+fn show_policy(given: Option<&std::path::Path>) -> u8 {
+    match Policy::discover(given) {
+        Ok(policy) => {
+            print!("{}", policy.show());
+            PASSED
+        }
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            CANNOT_RUN
+        }
+    }
+}
+
+fn check_policy(given: Option<&std::path::Path>) -> u8 {
+    match Policy::discover(given) {
+        Ok(policy) => {
+            println!(
+                "{}: valid ({} of {} rules on, {} overrides)",
+                policy.name,
+                policy.rules.len(),
+                rules::REGISTRY.len(),
+                policy.override_count()
+            );
+            PASSED
+        }
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            CANNOT_RUN
+        }
+    }
+}
+
+fn init(path: &std::path::Path, force: bool) -> u8 {
+    if path.exists() && !force {
+        eprintln!(
+            "grantlint: {} already exists; pass --force to replace it",
+            path.display()
+        );
+        return CANNOT_RUN;
+    }
+    match output::write_atomic(path, policy::template::starting_policy().as_bytes(), &[]) {
+        Ok(()) => {
+            println!(
+                "wrote {}: the default policy in full, ready to edit",
+                path.display()
+            );
+            PASSED
+        }
+        Err(e) => {
+            eprintln!("grantlint: {e}");
             CANNOT_RUN
         }
     }

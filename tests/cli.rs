@@ -458,3 +458,174 @@ fn output_writes_the_report_to_a_file_but_never_over_an_input() {
     assert!(stderr(&out).contains("refusing to write a report over the input"));
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+fn grantlint_in(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A scratch repository: a folder with `.git`, so the policy search stops there.
+fn scratch_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+#[test]
+fn the_nearest_policy_file_is_found_up_to_the_repository_root() {
+    let repo = scratch_repo();
+    let sub = repo.path().join("exports/2026");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/samples/grants.yaml"),
+        sub.join("grants.yaml"),
+    )
+    .unwrap();
+    let rule_count = |out: &Output, rule: &str| {
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .count()
+    };
+    let args = ["check", "--format", "json", "--now", NOW, "grants.yaml"];
+    let before = grantlint_in(&sub, &args);
+    assert!(rule_count(&before, "ticket-linked") > 0);
+    std::fs::write(
+        repo.path().join(".grantlint.yaml"),
+        "version: 1\nrules:\n  ticket-linked: off\n",
+    )
+    .unwrap();
+    let after = grantlint_in(&sub, &args);
+    assert_eq!(rule_count(&after, "ticket-linked"), 0);
+    let report: Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(report["policy"], "../../.grantlint.yaml");
+    // --policy wins over the file found.
+    std::fs::write(
+        repo.path().join("strict.yaml"),
+        "rules:\n  ticket-linked: error\n",
+    )
+    .unwrap();
+    let mut given = args.to_vec();
+    given.extend(["--policy", "../../strict.yaml"]);
+    let out = grantlint_in(&sub, &given);
+    assert_eq!(
+        rule_count(&out, "ticket-linked"),
+        rule_count(&before, "ticket-linked")
+    );
+}
+
+#[test]
+fn overrides_change_settings_for_matching_grants_only() {
+    let repo = scratch_repo();
+    std::fs::write(
+        repo.path().join("grants.yaml"),
+        "- {id: prod-admin, environment: prod, role: Tenant-Admin, tenant: acme, start: 2026-11-23T10:00:00Z, expires: 2026-11-23T12:00:00Z}\n\
+         - {id: prod-read, environment: prod, role: reader, tenant: acme, start: 2026-11-23T10:00:00Z, expires: 2026-11-23T12:00:00Z}\n\
+         - {id: test-long, environment: test, role: reader, tenant: acme-test, start: 2026-11-23T10:00:00Z, expires: 2026-11-23T17:00:00Z}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.path().join("grantlint.yaml"),
+        "version: 1\noverrides:\n  - match: {environment: prod, role: \"/admin|owner/\"}\n    rules: {window-max: {max: 1h}}\n  - match: {tenant: \"*-test\"}\n    rules: {ticket-linked: off, window-max: {max: 8h}}\n",
+    )
+    .unwrap();
+    let out = grantlint_in(
+        repo.path(),
+        &["check", "--format", "json", "--now", NOW, "grants.yaml"],
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hits = |rule: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["grant"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(hits("window-max"), ["prod-admin"]);
+    assert_eq!(hits("ticket-linked"), ["prod-admin", "prod-read"]);
+}
+
+#[test]
+fn policy_check_validates_without_inputs() {
+    let repo = scratch_repo();
+    let out = grantlint_in(repo.path(), &["policy", "check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "default: valid (14 of 14 rules on, 0 overrides)\n"
+    );
+    std::fs::write(
+        repo.path().join("bad.yaml"),
+        "version: 1\nrules:\n  window-max: {max: forever}\n  ticket-linkd: off\noverrides:\n  - match: {region: eu}\n    rules: {}\n",
+    )
+    .unwrap();
+    let out = grantlint_in(repo.path(), &["policy", "check", "bad.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for part in [
+        "the policy has 3 errors",
+        "bad.yaml:3:21",
+        "bad.yaml:4:3: unknown rule `ticket-linkd`",
+        "did you mean `ticket-linked`?",
+        "bad.yaml:6:13: an override cannot match on `region`",
+    ] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+}
+
+#[test]
+fn policy_show_prints_where_each_value_comes_from() {
+    let out = grantlint(&["policy", "show", "--policy", "fixtures/policies/team.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn init_writes_the_default_policy_and_never_overwrites_without_force() {
+    let repo = scratch_repo();
+    let out = grantlint_in(repo.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written = std::fs::read_to_string(repo.path().join("grantlint.yaml")).unwrap();
+    assert!(written.contains("  # window-max: ") && written.contains("    max: 4h"));
+    // The written file is found, valid, and means the default.
+    let out = grantlint_in(repo.path(), &["policy", "check"]);
+    assert_eq!(
+        stdout(&out),
+        "grantlint.yaml: valid (14 of 14 rules on, 0 overrides)\n"
+    );
+
+    std::fs::write(repo.path().join("grantlint.yaml"), "# ours\n").unwrap();
+    let out = grantlint_in(repo.path(), &["init"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists; pass --force"));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("grantlint.yaml")).unwrap(),
+        "# ours\n"
+    );
+    let out = grantlint_in(repo.path(), &["init", "--force"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("grantlint.yaml")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn explain_shows_every_rules_settings_and_defaults() {
+    for rule in ["reason-specific", "repeat-tenant", "expiry-enforced"] {
+        let text = stdout(&grantlint(&["explain", rule]));
+        assert!(text.contains("## Default settings"), "{rule}");
+        assert!(text.contains("## Settings"), "{rule}: {text}");
+    }
+    let text = stdout(&grantlint(&["explain", "repeat-tenant"]));
+    assert!(text.contains("threshold: 3\n") && text.contains("within: 30d\n"));
+}

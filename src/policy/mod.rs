@@ -1,11 +1,16 @@
 //! The policy file: parsed with spans, layered on the embedded default, then validated into
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
+pub mod locate;
 pub mod node;
+pub mod overrides;
 pub mod params;
+pub mod show;
+pub mod template;
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
@@ -13,6 +18,7 @@ use crate::finding::Severity;
 use crate::grant::Span;
 use crate::rules::{self, Rule};
 use node::{Node, Value, span};
+use overrides::Override;
 use params::Params;
 
 /// The embedded default policy (policies/default.yaml).
@@ -20,9 +26,16 @@ pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
 
 /// A policy ready to check grants: the rules that are not `off`, each with its severity.
 pub struct Policy {
-    /// "default", or the policy file's path as given.
+    /// "default", or the policy file's path as given or found.
     pub name: String,
+    /// The base rules: those of grants that no override matches.
     pub rules: Vec<ActiveRule>,
+    /// The files layered, base first: "default", then each `extends`, then the policy itself.
+    layers: Vec<Layer>,
+    /// Every layer's overrides, in order; later ones win.
+    overrides: Vec<Override>,
+    /// The rules for each combination of matching overrides (a bitmask), built on first use.
+    combinations: Mutex<HashMap<u64, Arc<Vec<ActiveRule>>>>,
 }
 
 pub struct ActiveRule {
@@ -69,6 +82,18 @@ impl std::fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 impl PolicyError {
+    /// A problem with a policy file as a whole, such as one that cannot be read.
+    pub fn unlocated(file: &str, message: String, help: Option<String>) -> PolicyError {
+        PolicyError {
+            message,
+            file: file.to_string(),
+            location: None,
+            help,
+            source_code: None,
+            label: None,
+        }
+    }
+
     pub fn new(
         source: &Source,
         at: Option<Span>,
@@ -111,55 +136,174 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
-/// A parsed policy file: its source and its `rules:` mapping.
+/// The keys a policy file may have at its top level.
+const KEYS: &[&str] = &["version", "extends", "rules", "overrides"];
+
+/// A parsed policy file. `entries` keeps the whole file for `policy show`; the other fields
+/// are the parts the checker reads.
 struct Layer {
     source: Source,
+    entries: Vec<(Node, Node)>,
+    extends: Option<Node>,
     rules: Vec<(Node, Node)>,
+    overrides: Vec<Override>,
+}
+
+/// One layer's (or one override's) `rules:` mapping, with the file it was written in.
+type RuleMap<'a> = (&'a Source, &'a [(Node, Node)]);
+
+fn rule_maps(layers: &[Layer]) -> Vec<RuleMap<'_>> {
+    layers
+        .iter()
+        .map(|l| (&l.source, l.rules.as_slice()))
+        .collect()
 }
 
 impl Policy {
-    /// Loads the policy in `path`, layered on the embedded default, or the default alone.
+    /// Loads the policy given, else the nearest `grantlint.yaml` or `.grantlint.yaml` (see
+    /// [`locate::locate`]), else the embedded default.
+    pub fn discover(given: Option<&Path>) -> Result<Policy, PolicyErrors> {
+        Policy::load(locate::locate(given).as_deref())
+    }
+
+    /// Loads the policy in `path` with every file it extends, layered on the embedded
+    /// default, or the default alone.
     pub fn load(path: Option<&Path>) -> Result<Policy, PolicyErrors> {
         let mut errors = Vec::new();
         let default = Source {
             name: "default".into(),
             text: Arc::from(DEFAULT_POLICY),
         };
-        let mut layers = vec![parse_layer(default, &mut errors)];
+        let mut layers: Vec<Layer> = parse_layer(default, &mut errors).into_iter().collect();
         let name = match path {
             None => "default".to_string(),
             Some(path) => {
-                let name = path.display().to_string();
-                match std::fs::read_to_string(path) {
-                    Ok(text) => {
-                        let source = Source {
-                            name: name.clone(),
-                            text: Arc::from(text),
-                        };
-                        layers.push(parse_layer(source, &mut errors));
-                    }
-                    Err(e) => errors.push(PolicyError {
-                        message: format!("cannot read the policy file: {e}"),
-                        file: name.clone(),
-                        location: None,
-                        help: Some("check the path given to --policy".into()),
-                        source_code: None,
-                        label: None,
-                    }),
-                }
-                name
+                layers.extend(load_chain(path, &mut errors));
+                path.display().to_string()
             }
         };
-        let layers: Vec<Layer> = layers.into_iter().flatten().collect();
-        let rules = build_rules(&layers, &mut errors);
-        // Policy file first (the default is ours), then by place in the file.
-        errors.sort_by_key(|e| (e.file == "default", e.location.map(|s| (s.line, s.column))));
+        let overrides: Vec<Override> = layers
+            .iter_mut()
+            .flat_map(|l| std::mem::take(&mut l.overrides))
+            .collect();
+        let (rules, cross_grant) = build_rules(&rule_maps(&layers), &mut errors);
+        overrides::validate(&overrides, &rule_maps(&layers), &cross_grant, &mut errors);
+        // One bad base setting is found again while validating each override: report it once.
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert((e.file.clone(), e.location, e.message.clone())));
+        // The policy files first (the default is ours), then by place in each file.
+        errors.sort_by(|a, b| {
+            let key = |e: &PolicyError| {
+                (
+                    e.file == "default",
+                    e.file.clone(),
+                    e.location.map(|s| (s.line, s.column)),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
         if errors.is_empty() {
-            Ok(Policy { name, rules })
+            Ok(Policy {
+                name,
+                rules,
+                layers,
+                overrides,
+                combinations: Mutex::default(),
+            })
         } else {
             Err(PolicyErrors { errors })
         }
     }
+
+    /// The rules, with their settings, for grants matched by exactly the overrides in `mask`.
+    fn combination(&self, mask: u64) -> Arc<Vec<ActiveRule>> {
+        let mut built = self
+            .combinations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let rules = built.entry(mask).or_insert_with(|| {
+            let mut maps = rule_maps(&self.layers);
+            maps.extend(
+                self.overrides
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, o)| (&o.source, o.rules.as_slice())),
+            );
+            // Each override was built over the base when the policy loaded, so every setting
+            // here is known to be valid and there is nothing new to report.
+            let mut validated = Vec::new();
+            Arc::new(build_rules(&maps, &mut validated).0)
+        });
+        Arc::clone(rules)
+    }
+}
+
+/// Reads the policy in `path` and every file it `extends`, base first (the default not
+/// included). A missing base or a cycle is an error at the `extends` that leads to it.
+fn load_chain(path: &Path, errors: &mut Vec<PolicyError>) -> Vec<Layer> {
+    let mut chain: Vec<Layer> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    // The next file to read, and the `extends` that named it.
+    let mut next: Option<(PathBuf, Option<(Source, Node)>)> = Some((path.to_path_buf(), None));
+    while let Some((path, named_by)) = next.take() {
+        let name = path.display().to_string();
+        let complain = |message: String, help: &str| match &named_by {
+            Some((source, node)) => {
+                PolicyError::new(source, Some(span(node)), message, Some(help.into()))
+            }
+            None => PolicyError::unlocated(&name, message, Some(help.into())),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if named_by.is_some() => {
+                errors.push(complain(
+                    format!("cannot read the base policy {name}: {e}"),
+                    "`extends` takes `default` or a path relative to the file that extends",
+                ));
+                break;
+            }
+            Err(e) => {
+                errors.push(complain(
+                    format!("cannot read the policy file: {e}"),
+                    "check the path given to --policy",
+                ));
+                break;
+            }
+        };
+        let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(first) = seen.iter().position(|p| *p == canonical) {
+            let mut names: Vec<&str> = chain[first..]
+                .iter()
+                .map(|l| l.source.name.as_str())
+                .collect();
+            names.push(&name);
+            errors.push(complain(
+                format!("`extends` goes round in a circle: {}", names.join(" → ")),
+                "one of these files must extend `default` or another policy instead",
+            ));
+            break;
+        }
+        seen.push(canonical);
+        let source = Source {
+            name,
+            text: Arc::from(text),
+        };
+        let Some(layer) = parse_layer(source, errors) else {
+            break;
+        };
+        next = match layer.extends.as_ref().and_then(|n| n.value.as_scalar()) {
+            None | Some("default") => None,
+            Some(base) => {
+                let folder = path.parent().unwrap_or(Path::new(""));
+                let named_by = layer.extends.clone().map(|n| (layer.source.clone(), n));
+                Some((folder.join(base), named_by))
+            }
+        };
+        chain.push(layer);
+    }
+    chain.reverse();
+    chain
 }
 
 /// Parses one policy file and checks its top level.
@@ -200,11 +344,18 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             return None;
         }
     };
-    let mut rules = Vec::new();
+    let mut layer = Layer {
+        source,
+        entries: entries.clone(),
+        extends: None,
+        rules: Vec::new(),
+        overrides: Vec::new(),
+    };
+    let source = &layer.source;
     for (key, value) in entries {
         let Some(name) = key.value.as_scalar() else {
             errors.push(PolicyError::new(
-                &source,
+                source,
                 Some(span(&key)),
                 "a policy key must be text",
                 None,
@@ -215,28 +366,30 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             "version" => {
                 if value.value.as_scalar() != Some("1") {
                     errors.push(PolicyError::new(
-                        &source,
+                        source,
                         Some(span(&value)),
                         "unsupported policy version",
                         Some("this grantlint reads `version: 1`".into()),
                     ));
                 }
             }
-            "extends" => {
-                if value.value.as_scalar() != Some("default") {
-                    errors.push(PolicyError::new(
-                        &source,
-                        Some(span(&value)),
-                        "a policy can extend only `default` so far",
-                        Some("write `extends: default`, or leave it out: the default is always the base".into()),
-                    ));
-                }
-            }
+            "extends" => match &value.value {
+                Value::Text(base) if !base.trim().is_empty() => layer.extends = Some(value),
+                other => errors.push(PolicyError::new(
+                    source,
+                    Some(span(&value)),
+                    format!(
+                        "`extends` takes `default` or the path of a policy file, not {}",
+                        other.kind()
+                    ),
+                    Some("write `extends: default` or `extends: ../team-policy.yaml`".into()),
+                )),
+            },
             "rules" => match value.value {
-                Value::Map(entries) => rules = entries,
+                Value::Map(entries) => layer.rules = entries,
                 Value::Null => {}
                 ref other => errors.push(PolicyError::new(
-                    &source,
+                    source,
                     Some(span(&value)),
                     format!(
                         "`rules` is a mapping from rule id to its settings, not {}",
@@ -245,46 +398,59 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                     None,
                 )),
             },
+            "overrides" => layer.overrides = overrides::parse(source, value, errors),
             other => errors.push(PolicyError::new(
-                &source,
+                source,
                 Some(span(&key)),
                 format!("unknown policy key `{other}`"),
-                did_you_mean(other, ["version", "extends", "rules"]),
+                did_you_mean(other, KEYS.iter().copied()),
             )),
         }
     }
-    Some(Layer { source, rules })
+    Some(layer)
 }
 
-/// Builds every rule from its settings in all layers; later layers win key by key.
-fn build_rules(layers: &[Layer], errors: &mut Vec<PolicyError>) -> Vec<ActiveRule> {
-    // Unknown rule ids first, so a typo is reported even though no rule reads it.
-    for layer in layers {
-        for (key, _) in &layer.rules {
-            let id = key.value.as_scalar().unwrap_or("");
-            if rules::find(id).is_none() {
-                errors.push(PolicyError::new(
-                    &layer.source,
-                    Some(span(key)),
-                    format!("unknown rule `{id}`"),
-                    did_you_mean(id, rules::REGISTRY.iter().map(|r| r.id)),
-                ));
-            }
+/// Reports rule ids that no rule has, so a typo is found even though nothing reads it.
+fn check_rule_ids(source: &Source, rules: &[(Node, Node)], errors: &mut Vec<PolicyError>) {
+    for (key, _) in rules {
+        let id = key.value.as_scalar().unwrap_or("");
+        if rules::find(id).is_none() {
+            errors.push(PolicyError::new(
+                source,
+                Some(span(key)),
+                format!("unknown rule `{id}`"),
+                did_you_mean(id, rules::REGISTRY.iter().map(|r| r.id)),
+            ));
         }
     }
+}
+
+/// Builds every rule from its settings in `maps`; later maps win key by key. Also returns
+/// the ids of the rules that look at all grants together.
+fn build_rules(
+    maps: &[RuleMap],
+    errors: &mut Vec<PolicyError>,
+) -> (Vec<ActiveRule>, Vec<&'static str>) {
+    for (source, rules) in maps {
+        check_rule_ids(source, rules, errors);
+    }
     let mut active = Vec::new();
+    let mut cross_grant = Vec::new();
     for meta in rules::REGISTRY {
         let mut params = Params::new(meta.id);
-        for layer in layers {
-            for (key, value) in &layer.rules {
+        for (source, rules) in maps {
+            for (key, value) in rules.iter() {
                 if key.value.as_scalar() == Some(meta.id) {
-                    params.add_layer(&layer.source, value, errors);
+                    params.add_layer(source, value, errors);
                 }
             }
         }
         let severity = params.severity(errors);
         let rule = (meta.build)(&mut params);
         params.finish(errors);
+        if rule.needs_all() {
+            cross_grant.push(meta.id);
+        }
         if let Some(severity) = severity {
             active.push(ActiveRule {
                 id: meta.id,
@@ -293,7 +459,7 @@ fn build_rules(layers: &[Layer], errors: &mut Vec<PolicyError>) -> Vec<ActiveRul
             });
         }
     }
-    active
+    (active, cross_grant)
 }
 
 #[cfg(test)]
@@ -350,6 +516,137 @@ mod tests {
                 "6:18 severity of ticket-linked must be error, warning, info or off, not `loud`".into(),
                 "7:30 `patterns` of shared-account: invalid regex: regex parse error:\n    (\n    ^\nerror: unclosed group".into(),
                 "8:1 unknown policy key `extra`".into(),
+            ]
+        );
+    }
+
+    /// Writes `files` into a scratch folder and loads the first; errors as `file line:col message`.
+    fn chain_errors(files: &[(&str, &str)]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let prefix = format!("{}/", dir.path().display());
+        match Policy::load(Some(&dir.path().join(files[0].0))) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .errors
+                .iter()
+                .map(|e| {
+                    let at = e
+                        .location
+                        .map_or(String::new(), |s| format!(" {}:{}", s.line, s.column));
+                    format!("{}{at} {}", e.file, e.message).replace(&prefix, "")
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn extends_layers_each_file_on_its_base_key_by_key() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("team")).unwrap();
+        std::fs::write(
+            dir.path().join("team/base.yaml"),
+            "version: 1\nextends: default\nrules:\n  window-max: {severity: warning, max: 2h}\n  ticket-linked: error\n",
+        )
+        .unwrap();
+        let path = dir.path().join("grantlint.yaml");
+        // The base path is relative to the file that names it.
+        std::fs::write(
+            &path,
+            "extends: team/base.yaml\nrules:\n  window-max: {max: 1h}\n",
+        )
+        .unwrap();
+        let policy = Policy::load(Some(&path)).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        let severity = |id: &str| policy.rules.iter().find(|r| r.id == id).map(|r| r.severity);
+        assert_eq!(severity("window-max"), Some(Severity::Warning));
+        assert_eq!(severity("ticket-linked"), Some(Severity::Error));
+        assert_eq!(policy.layers.len(), 3);
+        let shown = policy.show();
+        assert!(shown.contains("max: 1h "), "{shown}");
+    }
+
+    #[test]
+    fn a_missing_base_and_a_cycle_are_errors_at_the_extends_line() {
+        assert_eq!(
+            chain_errors(&[("a.yaml", "version: 1\nextends: nowhere.yaml\n")]),
+            [
+                "a.yaml 2:10 cannot read the base policy nowhere.yaml: No such file or directory (os error 2)"
+            ]
+        );
+        assert_eq!(
+            chain_errors(&[
+                ("a.yaml", "extends: sub/b.yaml\n"),
+                ("sub/b.yaml", "extends: ../a.yaml\n"),
+            ]),
+            [
+                "sub/b.yaml 1:10 `extends` goes round in a circle: a.yaml → sub/b.yaml → sub/../a.yaml"
+            ]
+        );
+        assert_eq!(
+            chain_errors(&[("a.yaml", "extends: a.yaml\n")]),
+            ["a.yaml 1:10 `extends` goes round in a circle: a.yaml → a.yaml"]
+        );
+        assert_eq!(
+            chain_errors(&[("a.yaml", "extends: [default]\n")]),
+            ["a.yaml 1:10 `extends` takes `default` or the path of a policy file, not a list"]
+        );
+    }
+
+    #[test]
+    fn errors_in_every_layer_are_reported_together() {
+        assert_eq!(
+            chain_errors(&[
+                (
+                    "a.yaml",
+                    "extends: b.yaml\nrules:\n  window-max: {max: soon}\n"
+                ),
+                (
+                    "b.yaml",
+                    "rules:\n  reason-specific: {min_chars: -1}\nextend: default\n"
+                ),
+            ]),
+            [
+                "a.yaml 3:21 `max` of window-max: a unit without a number before it",
+                "b.yaml 2:32 `min_chars` of reason-specific: expected a whole number, found -1",
+                "b.yaml 3:1 unknown policy key `extend`",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_override_problem_is_located() {
+        let got = errors(concat!(
+            "overrides:\n",
+            "  - match: {enviroment: prod}\n", // 2: unknown match key
+            "    rules: {window-max: {max: 1h}}\n",
+            "  - match: {role: '/admin(/'}\n", // 4: invalid regex
+            "    rules: {window-max: {max: 1 hour}}\n", // 5: bad duration
+            "  - match: {tenant: [a, b]}\n",   // 6: a list, not a pattern
+            "    rules: {windowmax: off, repeat-tenant: off}\n", // 7: unknown rule, cross-grant rule
+            "  - match: {}\n",                                   // 8: matches everything
+            "    rule: {}\n",                                    // 9: unknown key, and no rules
+            "  - just text\n",                                   // 10: not a mapping
+            "  - match: {env: prod}\n",                          // 11: an alias is fine…
+            "    rules: {window-max: {maxx: 1h}}\n",             // 12: …but not an unknown setting
+        ));
+        assert_eq!(
+            got,
+            [
+                "2:13 an override cannot match on `enviroment` (did you mean `environment`?)",
+                "4:19 invalid regex for role: regex parse error:\n    admin(\n         ^\nerror: unclosed group",
+                "5:31 `max` of window-max: units are d, h, m, s (or ISO 8601 like PT4H) (write a duration such as 4h, 30m, 1h30m, 7d or PT4H)",
+                "6:21 the pattern for tenant must be text, not a list (for several values write one regex, such as \"/prod|staging/\")",
+                "7:13 unknown rule `windowmax` (did you mean `window-max`?)",
+                "7:29 repeat-tenant looks at all grants together, so an override cannot change it (set repeat-tenant in the policy's `rules:` instead)",
+                "8:5 an override needs both `match` and `rules` (e.g. `- match: {environment: prod}` with `rules: {window-max: {max: 1h}}`)",
+                "8:12 `match` names no field, so the override would apply to every grant (match on role, environment and/or tenant, or change `rules:` instead)",
+                "9:5 unknown key `rule` in an override (did you mean `rules`?)",
+                "10:5 an override is a mapping with `match` and `rules`, not text",
+                "12:26 unknown key `maxx` for rule window-max (did you mean `max`?)",
             ]
         );
     }
