@@ -1,0 +1,104 @@
+//! docs/policy.schema.json is kept in step with the code: every policy shipped validates
+//! against it, and every rule and setting the code knows is in it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn schema() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(root().join("docs/policy.schema.json")).unwrap())
+        .unwrap()
+}
+
+fn yaml(path: &Path) -> Value {
+    serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn policy_files(folder: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            policy_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            out.push(path);
+        }
+    }
+}
+
+fn errors(validator: &jsonschema::Validator, policy: &Value) -> Vec<String> {
+    validator
+        .iter_errors(policy)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn every_shipped_policy_validates_against_the_schema_and_loads() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let mut files = Vec::new();
+    policy_files(&root().join("policies"), &mut files);
+    policy_files(&root().join("fixtures/policies"), &mut files);
+    assert!(files.len() >= 4, "{files:?}");
+    for path in files {
+        let found = errors(&validator, &yaml(&path));
+        assert!(found.is_empty(), "{}: {found:?}", path.display());
+        if let Err(e) = grantlint::policy::Policy::load(Some(&path)) {
+            panic!("{}: {:?}", path.display(), e.errors);
+        }
+    }
+}
+
+#[test]
+fn the_schema_names_every_rule_and_every_default_setting() {
+    let schema = schema();
+    let rules = &schema["$defs"]["rules"]["properties"];
+    let default: Value = serde_saphyr::from_str(grantlint::policy::DEFAULT_POLICY).unwrap();
+    for meta in grantlint::rules::REGISTRY {
+        let rule = &rules[meta.id];
+        assert!(rule.is_object(), "the schema lacks rule {}", meta.id);
+        let settings = &rule["oneOf"][1]["properties"];
+        for key in default["rules"][meta.id].as_object().unwrap().keys() {
+            assert!(
+                settings[key].is_object(),
+                "the schema lacks setting `{key}` of {}",
+                meta.id
+            );
+        }
+    }
+    assert_eq!(
+        rules.as_object().unwrap().len(),
+        grantlint::rules::REGISTRY.len(),
+        "the schema names a rule the code does not have"
+    );
+}
+
+#[test]
+fn the_schema_rejects_what_grantlint_rejects() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    for bad in [
+        "rules: {windw-max: off}",
+        "rules: {window-max: {max: 4 hours}}",
+        "rules: {window-max: {maxx: 4h}}",
+        "rules: {ticket-linked: loud}",
+        "overrides: [{match: {region: eu}, rules: {}}]",
+        "overrides: [{match: {}, rules: {}}]",
+        "overrides: [{rules: {}}]",
+        "version: 2",
+        "extra: 1",
+    ] {
+        let policy: Value = serde_saphyr::from_str(bad).unwrap();
+        assert!(!errors(&validator, &policy).is_empty(), "{bad}");
+    }
+    let good: Value = serde_saphyr::from_str(
+        "version: 1\nextends: ../base.yaml\nrules: {window-max: {max: PT1H30M}, ticket-linked: off}\noverrides: [{match: {env: prod}, rules: {window-max: {max: 1h}}}]",
+    )
+    .unwrap();
+    assert_eq!(errors(&validator, &good), Vec::<String>::new());
+}
