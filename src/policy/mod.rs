@@ -23,6 +23,8 @@ pub struct Policy {
     /// "default", or the policy file's path as given.
     pub name: String,
     pub rules: Vec<ActiveRule>,
+    /// The parsed layers, default first, for [`Policy::settings`].
+    layers: Vec<Layer>,
 }
 
 pub struct ActiveRule {
@@ -155,7 +157,11 @@ impl Policy {
         // Policy file first (the default is ours), then by place in the file.
         errors.sort_by_key(|e| (e.file == "default", e.location.map(|s| (s.line, s.column))));
         if errors.is_empty() {
-            Ok(Policy { name, rules })
+            Ok(Policy {
+                name,
+                rules,
+                layers,
+            })
         } else {
             Err(PolicyErrors { errors })
         }
@@ -274,14 +280,7 @@ fn build_rules(layers: &[Layer], errors: &mut Vec<PolicyError>) -> Vec<ActiveRul
     }
     let mut active = Vec::new();
     for meta in rules::REGISTRY {
-        let mut params = Params::new(meta.id);
-        for layer in layers {
-            for (key, value) in &layer.rules {
-                if key.value.as_scalar() == Some(meta.id) {
-                    params.add_layer(&layer.source, value, errors);
-                }
-            }
-        }
+        let mut params = rule_params(layers, meta.id, errors);
         let severity = params.severity(errors);
         let rule = (meta.build)(&mut params);
         params.finish(errors);
@@ -294,6 +293,32 @@ fn build_rules(layers: &[Layer], errors: &mut Vec<PolicyError>) -> Vec<ActiveRul
         }
     }
     active
+}
+
+/// One rule's settings, merged over every layer (later layers win key by key).
+fn rule_params<'a>(
+    layers: &'a [Layer],
+    id: &'static str,
+    errors: &mut Vec<PolicyError>,
+) -> Params<'a> {
+    let mut params = Params::new(id);
+    for layer in layers {
+        for (key, value) in &layer.rules {
+            if key.value.as_scalar() == Some(id) {
+                params.add_layer(&layer.source, value, errors);
+            }
+        }
+    }
+    params
+}
+
+impl Policy {
+    /// Reads settings of rule `id` as its rule does, whether or not the rule is on: for
+    /// reporters that group by a rule's threshold or pattern (the weekly review's repeat
+    /// threshold, privileged roles). `load` already validated them, so nothing can fail here.
+    pub fn settings<T>(&self, id: &'static str, read: impl FnOnce(&mut Params) -> T) -> T {
+        read(&mut rule_params(&self.layers, id, &mut Vec::new()))
+    }
 }
 
 #[cfg(test)]
