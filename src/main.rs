@@ -73,23 +73,8 @@ fn run_check(args: &CheckArgs) -> u8 {
             report::text::render(&run, &sources, color)
         }
     };
-    if let Some(path) = &args.output {
-        let read: Vec<&std::path::Path> = inputs
-            .iter()
-            .filter_map(|i| match &i.origin {
-                load::Origin::Path(p) => Some(p.as_path()),
-                load::Origin::Stdin(_) => None,
-            })
-            .collect();
-        if let Err(e) = output::write_atomic(path, output.as_bytes(), &read) {
-            eprintln!("grantlint: {e}");
-            return CANNOT_RUN;
-        }
-    } else if let Err(e) = std::io::stdout().lock().write_all(output.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("grantlint: cannot write the report: {e}");
-        return CANNOT_RUN;
+    if let Err(code) = write_report(args.output.as_deref(), &output, &inputs) {
+        return code;
     }
     if !outcome.errors.is_empty() {
         CANNOT_RUN
@@ -153,7 +138,8 @@ fn run_report(args: &ReportArgs) -> u8 {
     }
 }
 
-/// Writes a report to `path` through `write_atomic`, or to standard output.
+/// Writes a report to `path` through `write_atomic` (never over an input), or to standard
+/// output.
 fn write_report(
     path: Option<&std::path::Path>,
     text: &str,
