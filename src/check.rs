@@ -25,12 +25,25 @@ pub struct Outcome {
 }
 
 /// One file's share of the run.
-#[derive(Default)]
-struct FileResult {
+struct FileResult<R> {
     grants: usize,
     findings: Vec<Finding>,
     observed: Vec<(Observed, Span)>,
+    /// What the caller's hook kept of each grant, in input order.
+    records: Vec<R>,
     error: Option<InputError>,
+}
+
+impl<R> Default for FileResult<R> {
+    fn default() -> Self {
+        FileResult {
+            grants: 0,
+            findings: Vec::new(),
+            observed: Vec::new(),
+            records: Vec::new(),
+            error: None,
+        }
+    }
 }
 
 pub fn check(
@@ -39,12 +52,26 @@ pub fn check(
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Outcome {
+    check_with(inputs, options, policy, now, &|_, _| None::<()>).0
+}
+
+/// `check`, also handing every grant read to `keep(file, grant)`, which says what to keep of
+/// it. Loaders stream grants and keep none, so a reporter that lists grants (the weekly
+/// review) takes its own record here. Records come in file order, then input order; a file
+/// that cannot be read as a whole gives none.
+pub fn check_with<R: Send>(
+    inputs: &[Input],
+    options: &ReadOptions,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
+) -> (Outcome, Vec<R>) {
     let context = Context { now };
     let observe = policy.rules.iter().any(|r| r.rule.needs_all());
-    let results: Vec<FileResult> = inputs
+    let results: Vec<FileResult<R>> = inputs
         .par_iter()
         .enumerate()
-        .map(|(file, input)| check_file(file, input, options, policy, &context, observe))
+        .map(|(file, input)| check_file(file, input, options, policy, &context, observe, keep))
         .collect();
 
     let mut outcome = Outcome {
@@ -56,8 +83,10 @@ pub fn check(
     };
     let mut observed = Vec::new();
     let mut places = Vec::new();
+    let mut records = Vec::new();
     for (file, result) in results.into_iter().enumerate() {
         outcome.grants += result.grants;
+        records.extend(result.records);
         outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
         for (o, span) in result.observed {
@@ -89,21 +118,23 @@ pub fn check(
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome
+    (outcome, records)
 }
 
-fn check_file(
+fn check_file<R>(
     file: usize,
     input: &Input,
     options: &ReadOptions,
     policy: &Policy,
     context: &Context,
     observe: bool,
-) -> FileResult {
+    keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
+) -> FileResult<R> {
     let mut result = FileResult::default();
     let mut violations = Vec::new();
     let mut rule_sets = RuleSets::new(policy);
     let loaded = load::load(input, options, &mut |grant: &Grant| {
+        result.records.extend(keep(file, grant));
         for active in rule_sets.for_grant(grant) {
             active.rule.check(grant, context, &mut violations);
             for violation in violations.drain(..) {

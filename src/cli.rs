@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::load::Format;
 use crate::report::FailOn;
+use crate::review::ReviewFormat;
 
 /// Lint temporary support-access grants against a policy: expiry, reason, approver, shared
 /// accounts, admin rights, enforcement, repeat tenants.
@@ -21,6 +22,9 @@ pub struct Cli {
 pub enum Command {
     /// Check grant exports against the policy; exit 1 on findings at or above --fail-on.
     Check(CheckArgs),
+    /// Write the weekly access review (Markdown, HTML or JSON) for a period, compared with the
+    /// period before it.
+    Report(ReportArgs),
     /// List every rule with its id, severity in the policy and a one-line summary.
     Rules {
         /// Policy file whose severities to show (default: the nearest grantlint.yaml, else the
@@ -110,6 +114,51 @@ pub struct CheckArgs {
     /// Name the files skipped while searching folders.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Files or folders to review (.yaml, .yml, .csv, .json; folders are searched), or - for
+    /// standard input with --input-format.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Start of the period: a date (2026-11-17, from midnight UTC) or a time
+    /// (default: 7 days before --until).
+    #[arg(long, value_parser = crate::review::period::parse_since, value_name = "DATE")]
+    pub since: Option<DateTime<Utc>>,
+
+    /// End of the period, not included: a date counts whole, or a time (default: now).
+    #[arg(long, value_parser = crate::review::period::parse_until, value_name = "DATE")]
+    pub until: Option<DateTime<Utc>>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Markdown)]
+    pub format: ReviewFormat,
+
+    /// Write the report to FILE (whole, through a temporary file) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The time that counts as now: the default period's end, and what is still active.
+    #[arg(long, value_parser = parse_now, value_name = "TIME")]
+    pub now: Option<DateTime<Utc>>,
+
+    /// Policy file (default: the embedded default policy).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// The least severity that makes the headline say "failed" (the exit code stays 0).
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+
+    /// Read inputs as this format, whatever their names (required for standard input).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<Format>,
+
+    /// CSV delimiter: one character, or `tab`.
+    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -13,4 +13,5 @@ pub mod load;
 pub mod output;
 pub mod policy;
 pub mod report;
+pub mod review;
 pub mod rules;

@@ -1,13 +1,13 @@
 //! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
-use grantlint::{check, cli, load, output, policy, report, rules};
+use grantlint::{check, cli, load, output, policy, report, review, rules};
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{CheckArgs, Cli, Color, Command, OutputFormat, PolicyCommand};
+use cli::{CheckArgs, Cli, Color, Command, OutputFormat, PolicyCommand, ReportArgs};
 use load::ReadOptions;
 use policy::Policy;
 use report::Run;
@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => run_check(&args),
+        Command::Report(args) => run_report(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
         Command::Explain { rule } => explain(&rule),
         Command::Policy { command } => match command {
@@ -77,23 +78,8 @@ fn run_check(args: &CheckArgs) -> u8 {
             report::text::render(&run, &sources, color)
         }
     };
-    if let Some(path) = &args.output {
-        let read: Vec<&std::path::Path> = inputs
-            .iter()
-            .filter_map(|i| match &i.origin {
-                load::Origin::Path(p) => Some(p.as_path()),
-                load::Origin::Stdin(_) => None,
-            })
-            .collect();
-        if let Err(e) = output::write_atomic(path, output.as_bytes(), &read) {
-            eprintln!("grantlint: {e}");
-            return CANNOT_RUN;
-        }
-    } else if let Err(e) = std::io::stdout().lock().write_all(output.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("grantlint: cannot write the report: {e}");
-        return CANNOT_RUN;
+    if let Err(code) = write_report(args.output.as_deref(), &output, &inputs) {
+        return code;
     }
     if !outcome.errors.is_empty() {
         CANNOT_RUN
@@ -102,6 +88,87 @@ fn run_check(args: &CheckArgs) -> u8 {
     } else {
         FAILED
     }
+}
+
+/// `grantlint report`: check the inputs, aggregate the period, write the review. Exits 0 once
+/// the review is written; 2 when it could not run, or an input could not be read (the review
+/// is still written, naming the file).
+fn run_report(args: &ReportArgs) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let policy = match Policy::load(args.policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let period = match review::Period::new(args.since, args.until, now) {
+        Ok(period) => period,
+        Err(why) => {
+            eprintln!("grantlint: {why}");
+            return CANNOT_RUN;
+        }
+    };
+    let options = ReadOptions {
+        format: args.input_format,
+        delimiter: args.delimiter,
+        verbose: false,
+    };
+    let (inputs, mut errors) = load::discover(&args.paths, &options);
+    let (mut outcome, records) =
+        check::check_with(&inputs, &options, &policy, now, &review::GrantRecord::keep);
+    errors.append(&mut outcome.errors);
+    outcome.errors = errors;
+    for error in &outcome.errors {
+        eprint_diagnostic(error, color);
+    }
+    let settings = review::Settings::from_policy(&policy, args.fail_on);
+    let text = review::Review::build(&review::Inputs {
+        records: &records,
+        outcome: &outcome,
+        settings: &settings,
+        policy: &policy.name,
+        period,
+        now,
+    })
+    .render(args.format);
+    if let Err(code) = write_report(args.output.as_deref(), &text, &inputs) {
+        return code;
+    }
+    if outcome.errors.is_empty() {
+        PASSED
+    } else {
+        CANNOT_RUN
+    }
+}
+
+/// Writes a report to `path` through `write_atomic` (never over an input), or to standard
+/// output.
+fn write_report(
+    path: Option<&std::path::Path>,
+    text: &str,
+    inputs: &[load::Input],
+) -> Result<(), u8> {
+    if let Some(path) = path {
+        let read: Vec<&std::path::Path> = inputs
+            .iter()
+            .filter_map(|i| match &i.origin {
+                load::Origin::Path(p) => Some(p.as_path()),
+                load::Origin::Stdin(_) => None,
+            })
+            .collect();
+        if let Err(e) = output::write_atomic(path, text.as_bytes(), &read) {
+            eprintln!("grantlint: {e}");
+            return Err(CANNOT_RUN);
+        }
+    } else if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("grantlint: cannot write the report: {e}");
+        return Err(CANNOT_RUN);
+    }
+    Ok(())
 }
 
 /// The text of each file that has findings, for the snippets; a file that cannot be read

@@ -437,14 +437,7 @@ fn build_rules(
     let mut active = Vec::new();
     let mut cross_grant = Vec::new();
     for meta in rules::REGISTRY {
-        let mut params = Params::new(meta.id);
-        for (source, rules) in maps {
-            for (key, value) in rules.iter() {
-                if key.value.as_scalar() == Some(meta.id) {
-                    params.add_layer(source, value, errors);
-                }
-            }
-        }
+        let mut params = rule_params(maps, meta.id, errors);
         let severity = params.severity(errors);
         let rule = (meta.build)(&mut params);
         params.finish(errors);
@@ -460,6 +453,36 @@ fn build_rules(
         }
     }
     (active, cross_grant)
+}
+
+/// One rule's settings, merged over every map (later maps win key by key).
+fn rule_params<'a>(
+    maps: &[RuleMap<'a>],
+    id: &'static str,
+    errors: &mut Vec<PolicyError>,
+) -> Params<'a> {
+    let mut params = Params::new(id);
+    for (source, rules) in maps {
+        for (key, value) in rules.iter() {
+            if key.value.as_scalar() == Some(id) {
+                params.add_layer(source, value, errors);
+            }
+        }
+    }
+    params
+}
+
+impl Policy {
+    /// Reads settings of rule `id` as its rule does, whether or not the rule is on: for
+    /// reporters that group by a rule's threshold or pattern (the weekly review's repeat
+    /// threshold, privileged roles). `load` already validated them, so nothing can fail here.
+    pub fn settings<T>(&self, id: &'static str, read: impl FnOnce(&mut Params) -> T) -> T {
+        read(&mut rule_params(
+            &rule_maps(&self.layers),
+            id,
+            &mut Vec::new(),
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,434 @@
+//! `report --format html`: one self-contained page (inline style, script and SVG charts, no
+//! requests), built with maud, which escapes every value in text and attributes. No export
+//! value is ever written into the script: it sorts and filters the table the page already has.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::aggregate::{Change, FindingRow, GrantRef, Review, State};
+use super::show;
+
+const STYLE: &str = include_str!("report.css");
+const SCRIPT: &str = include_str!("report.js");
+/// Nothing may load from anywhere: the page is one file.
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+pub fn render(review: &Review) -> String {
+    let title = format!(
+        "Weekly access review, {} to {} UTC",
+        show::time(&review.period.since),
+        show::time(&review.period.until)
+    );
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta http-equiv="Content-Security-Policy" content=(CSP);
+                link rel="icon" href="data:,";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { (title) }
+                    p.meta {
+                        "Policy " code { (review.policy) } "; now is " (show::time(&review.now)) " UTC; compared with "
+                        (show::time(&review.previous_period.since)) " to " (show::time(&review.previous_period.until)) " UTC."
+                    }
+                }
+                (headline(review))
+                (charts(review))
+                (closeout(review))
+                (findings(review))
+                (repeat_tenants(review))
+                (people(review))
+                (windows(review))
+                (grants(review))
+                @if !review.input_errors.is_empty() {
+                    section #input-errors {
+                        h2 { "Inputs that could not be read" }
+                        ul {
+                            @for e in &review.input_errors {
+                                li { code { (e.file) @if let (Some(l), Some(c)) = (e.line, e.column) { ":" (l) ":" (c) } } ": " (e.message) }
+                            }
+                        }
+                    }
+                }
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
+    out
+}
+
+fn opt(value: &Option<String>) -> &str {
+    show::text(value)
+}
+
+fn change_row(label: &str, change: &Change, worse_when_up: bool) -> Markup {
+    let delta = change.current as i64 - change.previous as i64;
+    let class = match (delta.signum(), worse_when_up) {
+        (0, _) => "same",
+        (1, true) | (-1, false) => "worse",
+        _ => "better",
+    };
+    html! {
+        tr {
+            th scope="row" { (label) }
+            td.num { (change.current) }
+            td.num { (change.previous) }
+            td.num class=(class) { (change.delta()) }
+        }
+    }
+}
+
+fn verdict(passed: bool) -> Markup {
+    html! {
+        @if passed { span.badge.pass { "passed" } } @else { span.badge.fail { "failed" } }
+    }
+}
+
+fn headline(review: &Review) -> Markup {
+    let h = &review.headline;
+    html! {
+        section #headline {
+            h2 { "Headline" }
+            table.compact {
+                thead { tr { th {} th { "this period" } th { "previous period" } th { "change" } } }
+                tbody {
+                    (change_row("Grants", &h.grants, true))
+                    (change_row("Tenants touched", &h.tenants, true))
+                    (change_row("People with access", &h.people, true))
+                    (change_row("Errors", &h.errors, true))
+                    (change_row("Warnings", &h.warnings, true))
+                    (change_row("Info", &h.infos, true))
+                    tr { th scope="row" { "Result" } td { (verdict(h.passed)) } td { (verdict(h.passed_previous)) } td {} }
+                }
+            }
+        }
+    }
+}
+
+/// A horizontal bar chart: one labelled bar per item.
+fn bar_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
+    const ROW: usize = 22;
+    const LABEL: usize = 170;
+    const WIDTH: usize = 460;
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let height = (bars.len().max(1) * ROW) + 8;
+    html! {
+        figure.chart #(id) {
+            figcaption { (title) }
+            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(title) {
+                title { (title) }
+                @if bars.is_empty() {
+                    text x="0" y="16" class="empty" { "nothing in this period" }
+                }
+                @for (i, (label, count)) in bars.iter().enumerate() {
+                    @let y = i * ROW + 4;
+                    @let width = (WIDTH - LABEL - 40) * count / max;
+                    g class="bar" {
+                        title { (label) ": " (count) }
+                        text x=(LABEL - 6) y=(y + 14) text-anchor="end" class="label" { (truncate(label, 26)) }
+                        rect x=(LABEL) y=(y) width=(width.max(1)) height=(ROW - 6) rx="2" {}
+                        text x=(LABEL + width.max(1) + 4) y=(y + 14) class="value" { (count) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A vertical bar chart for a sequence (days, window buckets).
+fn column_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
+    const HEIGHT: usize = 140;
+    const BASE: usize = 118;
+    let width = 460;
+    let slot = width / bars.len().max(1);
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    html! {
+        figure.chart #(id) {
+            figcaption { (title) }
+            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {width} {HEIGHT}")) role="img" aria-label=(title) {
+                title { (title) }
+                line x1="0" x2=(width) y1=(BASE) y2=(BASE) class="axis" {}
+                @for (i, (label, count)) in bars.iter().enumerate() {
+                    @let height = (BASE - 20) * count / max;
+                    @let x = i * slot;
+                    g class="bar" {
+                        title { (label) ": " (count) }
+                        rect x=(x + slot / 6) y=(BASE - height) width=(slot * 2 / 3) height=(height) rx="2" {}
+                        @if *count > 0 {
+                            text x=(x + slot / 2) y=(BASE - height - 4) text-anchor="middle" class="value" { (count) }
+                        }
+                        text x=(x + slot / 2) y=(BASE + 15) text-anchor="middle" class="label" { (label) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn truncate(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        text.to_string()
+    } else {
+        let mut short: String = text.chars().take(chars - 1).collect();
+        short.push('…');
+        short
+    }
+}
+
+fn charts(review: &Review) -> Markup {
+    let by_rule: Vec<(String, usize)> = review
+        .findings
+        .iter()
+        .map(|r| (r.rule.clone(), r.count))
+        .collect();
+    let windows: Vec<(String, usize)> = review
+        .windows
+        .histogram
+        .iter()
+        .map(|b| (b.label.to_string(), b.grants))
+        .collect();
+    let days: Vec<(String, usize)> = review
+        .grants_per_day
+        .iter()
+        .map(|d| (d.day.format("%m-%d").to_string(), d.grants))
+        .collect();
+    let tenants: Vec<(String, usize)> = review
+        .top_tenants
+        .iter()
+        .map(|t| (t.name.clone(), t.grants))
+        .collect();
+    html! {
+        section #charts .charts {
+            (bar_chart("chart-findings", "Findings by rule", &by_rule))
+            (column_chart("chart-windows", "Grant windows", &windows))
+            (column_chart("chart-days", "Grants per day (by start, UTC)", &days))
+            (bar_chart("chart-tenants", "Top tenants by grants", &tenants))
+        }
+    }
+}
+
+fn grant_cells(g: &GrantRef) -> Markup {
+    html! {
+        td { (opt(&g.id)) }
+        td { (opt(&g.tenant)) }
+        td { (opt(&g.grantee)) }
+    }
+}
+
+fn closeout(review: &Review) -> Markup {
+    html! {
+        section #closeout {
+            h2 { "Closeout" }
+            @if review.closeout.is_empty() {
+                p { "Nothing to close out: no grant in the period is still active or outlived its expiry." }
+            } @else {
+                p { "Open the access record of each and confirm the grant is gone; if it is still active, remove it." }
+                table {
+                    thead { tr { th { "grant" } th { "tenant" } th { "grantee" } th { "owner" } th { "ticket" } th { "state" } th { "expires" } th { "overdue" } th { "action" } } }
+                    tbody {
+                        @for c in &review.closeout {
+                            tr class=(state_class(c.state)) {
+                                (grant_cells(&c.grant))
+                                td { (opt(&c.grant.owner)) }
+                                td { (opt(&c.grant.ticket)) }
+                                td { (c.state.label()) }
+                                td { (show::opt_time(&c.expires)) }
+                                td { (opt(&c.overdue)) }
+                                td { strong { (c.action) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn state_class(state: State) -> &'static str {
+    match state {
+        State::PastExpiry | State::NoEndRecorded => "urgent",
+        State::EndedLate | State::Active => "attention",
+        State::Scheduled | State::Ended | State::Closed => "",
+    }
+}
+
+fn finding_row(f: &FindingRow) -> Markup {
+    html! {
+        tr {
+            td { span class=(format!("sev {}", f.severity.name())) { (f.severity.name()) } }
+            td { (opt(&f.grant)) }
+            td { (opt(&f.tenant)) }
+            td { (opt(&f.grantee)) }
+            td { (opt(&f.approver)) }
+            td { (f.message) }
+            td class="where" { (f.file) ":" (f.line) ":" (f.column) }
+        }
+    }
+}
+
+fn findings(review: &Review) -> Markup {
+    html! {
+        section #findings {
+            h2 { "Findings by rule" }
+            @if review.findings.is_empty() { p { "No findings in the period." } }
+            @for rule in &review.findings {
+                h3 { code { (rule.rule) } " (" (rule.count) ")" }
+                table {
+                    thead { tr { th { "severity" } th { "grant" } th { "tenant" } th { "grantee" } th { "approver" } th { "message" } th { "where" } } }
+                    tbody { @for f in &rule.findings { (finding_row(f)) } }
+                }
+            }
+            h3 { "Waived and baselined" }
+            @if review.suppressed.is_empty() {
+                p { "None: no finding in the period is waived or in the baseline." }
+            } @else {
+                table {
+                    thead { tr { th { "rule" } th { "grant" } th { "tenant" } th { "message" } th { "by" } th { "reason" } th { "approver" } th { "expires" } } }
+                    tbody {
+                        @for s in &review.suppressed {
+                            tr {
+                                td { code { (s.rule) } }
+                                td { (opt(&s.finding.grant)) }
+                                td { (opt(&s.finding.tenant)) }
+                                td { (s.finding.message) }
+                                td { (s.by) }
+                                td { (opt(&s.reason)) }
+                                td { (opt(&s.approver)) }
+                                td { (show::opt_time(&s.expires)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn repeat_tenants(review: &Review) -> Markup {
+    html! {
+        section #repeat-tenants {
+            h2 { "Repeat tenants" }
+            p {
+                "Tenants with " (review.repeat_threshold) " or more grants starting within " (review.repeat_within)
+                " up to the end of the period. " strong { "Likely a product problem" }
+                ": hand the root cause to an owner instead of granting access again."
+            }
+            @if review.repeat_tenants.is_empty() { p { "None." } }
+            @for tenant in &review.repeat_tenants {
+                h3 { (tenant.tenant) " (" (tenant.grants.len()) " grants) " span.badge.fail { "likely product problem" } }
+                table {
+                    thead { tr { th { "grant" } th { "start" } th { "grantee" } th { "ticket" } th { "reason" } } }
+                    tbody {
+                        @for g in &tenant.grants {
+                            tr {
+                                td { (opt(&g.id)) }
+                                td { (show::time(&g.start)) }
+                                td { (opt(&g.grantee)) }
+                                td { (opt(&g.ticket)) }
+                                td { (opt(&g.reason)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn people(review: &Review) -> Markup {
+    let p = &review.people;
+    html! {
+        section #people {
+            h2 { "People" }
+            div.columns {
+                @for (who, names) in [("grantee", &p.grantees), ("approver", &p.approvers)] {
+                    table.compact {
+                        thead { tr { th { (who) } th { "grants" } } }
+                        tbody { @for n in names { tr { td { (n.name) } td.num { (n.grants) } } } }
+                    }
+                }
+            }
+            h3 { "Self-approvals" }
+            @if p.self_approvals.is_empty() { p { "None." } } @else {
+                table {
+                    thead { tr { th { "grant" } th { "tenant" } th { "grantee" } th { "where" } } }
+                    tbody { @for g in &p.self_approvals { tr { (grant_cells(g)) td class="where" { (g.file) ":" (g.line) } } } }
+                }
+            }
+            h3 { "Approvals after access began" }
+            @if p.late_approvals.is_empty() { p { "None." } } @else {
+                table {
+                    thead { tr { th { "grant" } th { "tenant" } th { "grantee" } th { "approver" } th { "approved after" } } }
+                    tbody { @for l in &p.late_approvals { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after) } } } }
+                }
+            }
+        }
+    }
+}
+
+fn windows(review: &Review) -> Markup {
+    let w = &review.windows;
+    html! {
+        section #windows {
+            h2 { "Windows" }
+            p {
+                "Median window: " strong { (w.median.as_deref().unwrap_or("—")) }
+                " (of " (w.measured) " grants with a start and an expiry). Privileged roles: "
+                strong { (w.privileged) " of " (review.grants.len()) } " grants (" (show::percent(w.privileged_share)) ")."
+            }
+        }
+    }
+}
+
+fn grants(review: &Review) -> Markup {
+    let columns = [
+        "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
+        "findings",
+    ];
+    html! {
+        section #grants {
+            h2 { "All grants in the period" }
+            p.filter {
+                label { "Filter " input #grant-filter type="search" placeholder="tenant, person, rule…" autocomplete="off"; }
+                " " span #grant-count { (review.grants.len()) " grants" }
+            }
+            table #grants-table {
+                thead { tr { @for c in columns { th scope="col" { button type="button" { (c) } } } } }
+                tbody {
+                    @for g in &review.grants {
+                        tr class=(state_class(g.state)) {
+                            td { (opt(&g.id)) }
+                            td { (opt(&g.tenant)) }
+                            td { (opt(&g.grantee)) }
+                            td { (opt(&g.role)) }
+                            td.reason title=(opt(&g.reason)) { (opt(&g.reason)) }
+                            td { (opt(&g.approver)) }
+                            td data-sort=(g.start.map(|t| t.to_rfc3339()).unwrap_or_default()) { (show::opt_time(&g.start)) }
+                            td data-sort=(g.end.map(|t| t.to_rfc3339()).unwrap_or_default()) { (show::opt_time(&g.end)) }
+                            td { (g.status) }
+                            td data-sort=(format!("{:04}", g.findings.len())) { (g.findings.join(", ")) }
+                        }
+                    }
+                }
+            }
+            @if !review.undated.is_empty() {
+                p {
+                    "Grants without a readable start belong to no period and are left out: "
+                    @for (i, g) in review.undated.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (opt(&g.id)) " (" (g.file) ":" (g.line) ")"
+                    }
+                    "."
+                }
+            }
+        }
+    }
+}

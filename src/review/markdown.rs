@@ -1,0 +1,348 @@
+//! `report --format markdown`: GitHub-flavoured Markdown, for pasting into a ticket or wiki.
+//! Every value from an export goes through [`cell`], so it cannot break a table or inject markup.
+
+use std::fmt::Write;
+
+use super::aggregate::{Change, FindingRow, GrantRef, Review};
+use super::show;
+
+/// Escapes a value for a table cell or a heading: `|` and Markdown punctuation are
+/// backslash-escaped, `<`, `>` and `&` become entities (no raw HTML), and line breaks become
+/// `<br>` so a multi-line reason stays in its cell.
+pub fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' | '|' | '*' | '_' | '`' | '[' | ']' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn opt(value: &Option<String>) -> String {
+    cell(show::text(value))
+}
+
+/// A table: a header row, then one row per item.
+fn table(out: &mut String, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) {
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out.push('\n');
+}
+
+fn change_row(label: &str, change: &Change) -> Vec<String> {
+    vec![
+        label.to_string(),
+        change.current.to_string(),
+        change.previous.to_string(),
+        change.delta(),
+    ]
+}
+
+fn verdict(passed: bool) -> &'static str {
+    if passed { "passed" } else { "failed" }
+}
+
+fn place(file: &str, line: u32) -> String {
+    cell(&format!("{file}:{line}"))
+}
+
+fn grant_cells(g: &GrantRef) -> Vec<String> {
+    vec![opt(&g.id), opt(&g.tenant), opt(&g.grantee)]
+}
+
+fn finding_cells(f: &FindingRow) -> Vec<String> {
+    vec![
+        f.severity.name().to_string(),
+        opt(&f.grant),
+        opt(&f.tenant),
+        opt(&f.grantee),
+        opt(&f.approver),
+        cell(&f.message),
+        cell(&format!("{}:{}:{}", f.file, f.line, f.column)),
+    ]
+}
+
+pub fn render(review: &Review) -> String {
+    let mut out = String::new();
+    let h = &review.headline;
+    let _ = writeln!(
+        out,
+        "# Weekly access review, {} to {} UTC\n\nPolicy `{}`; now is {} UTC; compared with {} to {} UTC.\n",
+        show::time(&review.period.since),
+        show::time(&review.period.until),
+        cell(&review.policy),
+        show::time(&review.now),
+        show::time(&review.previous_period.since),
+        show::time(&review.previous_period.until),
+    );
+
+    out.push_str("## Headline\n\n");
+    table(
+        &mut out,
+        &["", "this period", "previous period", "change"],
+        [
+            change_row("Grants", &h.grants),
+            change_row("Tenants touched", &h.tenants),
+            change_row("People with access", &h.people),
+            change_row("Errors", &h.errors),
+            change_row("Warnings", &h.warnings),
+            change_row("Info", &h.infos),
+            vec![
+                "Result".into(),
+                format!("**{}**", verdict(h.passed)),
+                verdict(h.passed_previous).into(),
+                String::new(),
+            ],
+        ],
+    );
+
+    out.push_str("## Closeout\n\n");
+    if review.closeout.is_empty() {
+        out.push_str("Nothing to close out: no grant in the period is still active or outlived its expiry.\n\n");
+    } else {
+        out.push_str("Open the access record of each and confirm the grant is gone; if it is still active, remove it.\n\n");
+        table(
+            &mut out,
+            &[
+                "grant", "tenant", "grantee", "owner", "ticket", "state", "expires", "overdue",
+                "action",
+            ],
+            review.closeout.iter().map(|c| {
+                let mut row = grant_cells(&c.grant);
+                row.extend([
+                    opt(&c.grant.owner),
+                    opt(&c.grant.ticket),
+                    c.state.label().into(),
+                    show::opt_time(&c.expires),
+                    opt(&c.overdue),
+                    format!("**{}**", c.action),
+                ]);
+                row
+            }),
+        );
+    }
+
+    out.push_str("## Findings by rule\n\n");
+    if review.findings.is_empty() {
+        out.push_str("No findings in the period.\n\n");
+    }
+    for rule in &review.findings {
+        let _ = writeln!(out, "### {} ({})\n", rule.rule, rule.count);
+        table(
+            &mut out,
+            &[
+                "severity", "grant", "tenant", "grantee", "approver", "message", "where",
+            ],
+            rule.findings.iter().map(finding_cells),
+        );
+    }
+    out.push_str("### Waived and baselined\n\n");
+    if review.suppressed.is_empty() {
+        out.push_str("None: no finding in the period is waived or in the baseline.\n\n");
+    } else {
+        table(
+            &mut out,
+            &[
+                "rule", "grant", "tenant", "message", "by", "reason", "approver", "expires",
+            ],
+            review.suppressed.iter().map(|s| {
+                vec![
+                    s.rule.clone(),
+                    opt(&s.finding.grant),
+                    opt(&s.finding.tenant),
+                    cell(&s.finding.message),
+                    s.by.into(),
+                    opt(&s.reason),
+                    opt(&s.approver),
+                    show::opt_time(&s.expires),
+                ]
+            }),
+        );
+    }
+
+    out.push_str("## Repeat tenants\n\n");
+    let _ = writeln!(
+        out,
+        "Tenants with {} or more grants starting within {} up to the end of the period. \
+         **Likely a product problem**: hand the root cause to an owner instead of granting access again.\n",
+        review.repeat_threshold, review.repeat_within
+    );
+    if review.repeat_tenants.is_empty() {
+        out.push_str("None.\n\n");
+    }
+    for tenant in &review.repeat_tenants {
+        let _ = writeln!(
+            out,
+            "### {} ({} grants)\n",
+            cell(&tenant.tenant),
+            tenant.grants.len()
+        );
+        table(
+            &mut out,
+            &["grant", "start", "grantee", "ticket", "reason"],
+            tenant.grants.iter().map(|g| {
+                vec![
+                    opt(&g.id),
+                    show::time(&g.start),
+                    opt(&g.grantee),
+                    opt(&g.ticket),
+                    opt(&g.reason),
+                ]
+            }),
+        );
+    }
+
+    out.push_str("## People\n\n");
+    let names = |out: &mut String, who: &str, names: &[super::aggregate::NameCount]| {
+        table(
+            out,
+            &[who, "grants"],
+            names
+                .iter()
+                .map(|n| vec![cell(&n.name), n.grants.to_string()]),
+        );
+    };
+    names(&mut out, "grantee", &review.people.grantees);
+    names(&mut out, "approver", &review.people.approvers);
+    out.push_str("### Self-approvals\n\n");
+    if review.people.self_approvals.is_empty() {
+        out.push_str("None.\n\n");
+    } else {
+        table(
+            &mut out,
+            &["grant", "tenant", "grantee", "where"],
+            review.people.self_approvals.iter().map(|g| {
+                let mut row = grant_cells(g);
+                row.push(place(&g.file, g.line));
+                row
+            }),
+        );
+    }
+    out.push_str("### Approvals after access began\n\n");
+    if review.people.late_approvals.is_empty() {
+        out.push_str("None.\n\n");
+    } else {
+        table(
+            &mut out,
+            &["grant", "tenant", "grantee", "approver", "approved after"],
+            review.people.late_approvals.iter().map(|l| {
+                let mut row = grant_cells(&l.grant);
+                row.extend([opt(&l.approver), l.after.clone()]);
+                row
+            }),
+        );
+    }
+
+    out.push_str("## Windows\n\n");
+    let w = &review.windows;
+    table(
+        &mut out,
+        &["window", "grants"],
+        w.histogram
+            .iter()
+            .map(|b| vec![b.label.to_string(), b.grants.to_string()]),
+    );
+    let _ = writeln!(
+        out,
+        "Median window: {} (of {} grants with a start and an expiry). Privileged roles: {} of {} grants ({}).\n",
+        w.median.as_deref().unwrap_or("—"),
+        w.measured,
+        w.privileged,
+        review.grants.len(),
+        show::percent(w.privileged_share)
+    );
+
+    out.push_str("## All grants in the period\n\n");
+    if review.grants.is_empty() {
+        out.push_str("No grant's window overlaps the period.\n\n");
+    } else {
+        table(
+            &mut out,
+            &[
+                "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
+                "findings",
+            ],
+            review.grants.iter().map(|g| {
+                vec![
+                    opt(&g.id),
+                    opt(&g.tenant),
+                    opt(&g.grantee),
+                    opt(&g.role),
+                    opt(&g.reason),
+                    opt(&g.approver),
+                    show::opt_time(&g.start),
+                    show::opt_time(&g.end),
+                    cell(&g.status),
+                    g.findings.join(", "),
+                ]
+            }),
+        );
+    }
+    if !review.undated.is_empty() {
+        let ids: Vec<String> = review
+            .undated
+            .iter()
+            .map(|g| format!("{} ({})", opt(&g.id), place(&g.file, g.line)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Grants without a readable start belong to no period and are left out: {}.\n",
+            ids.join(", ")
+        );
+    }
+    if !review.input_errors.is_empty() {
+        out.push_str("## Inputs that could not be read\n\n");
+        for e in &review.input_errors {
+            let at = match (e.line, e.column) {
+                (Some(l), Some(c)) => format!(":{l}:{c}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "- {}{at}: {}", cell(&e.file), cell(&e.message));
+        }
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_cannot_break_a_table_or_inject_markup() {
+        assert_eq!(cell("a | b"), "a \\| b");
+        assert_eq!(
+            cell("line one\r\nline two\nthree"),
+            "line one<br>line two<br>three"
+        );
+        assert_eq!(
+            cell("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(
+            cell("[x](javascript:1) **b** `c`"),
+            "\\[x\\](javascript:1) \\*\\*b\\*\\* \\`c\\`"
+        );
+        assert_eq!(cell("a\\|b"), "a\\\\\\|b");
+    }
+}

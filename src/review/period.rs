@@ -1,0 +1,128 @@
+//! The review period: `--since`/`--until`, the previous period of the same length, and when a
+//! grant's window overlaps a period.
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+
+/// A half-open span of time, `since` included, `until` not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// The default period: the seven days before now.
+pub const DEFAULT_LENGTH: TimeDelta = TimeDelta::days(7);
+
+impl Period {
+    /// The period from the command line: `until` defaults to now, `since` to seven days
+    /// before `until`.
+    pub fn new(
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Period, String> {
+        let until = until.unwrap_or(now);
+        let since = since.unwrap_or(until - DEFAULT_LENGTH);
+        if since >= until {
+            return Err(format!(
+                "--since ({}) must be before --until ({})",
+                since.format("%Y-%m-%d %H:%M UTC"),
+                until.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
+        Ok(Period { since, until })
+    }
+
+    /// The period of the same length that ends where this one starts.
+    pub fn previous(&self) -> Period {
+        Period {
+            since: self.since - (self.until - self.since),
+            until: self.since,
+        }
+    }
+
+    /// True when a window from `start` to `end` overlaps the period. A window that is a single
+    /// moment (`start == end`) belongs to the period that contains it.
+    pub fn overlaps(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        start < self.until && (end > self.since || (start >= self.since && end >= start))
+    }
+
+    pub fn contains(&self, time: DateTime<Utc>) -> bool {
+        self.since <= time && time < self.until
+    }
+}
+
+/// `--since`: a date (midnight UTC at its start) or a time as grants write them.
+pub fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_day_or_time(text, 0)
+}
+
+/// `--until`: a date counts whole (up to the midnight after it), or a time as grants write them.
+pub fn parse_until(text: &str) -> Result<DateTime<Utc>, String> {
+    parse_day_or_time(text, 1)
+}
+
+fn parse_day_or_time(text: &str, days_after: i64) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let midnight = day.and_time(chrono::NaiveTime::MIN).and_utc();
+        return Ok(midnight + TimeDelta::days(days_after));
+    }
+    crate::load::time::parse_time(text).map_err(|why| {
+        format!("{why} (write a date such as 2026-11-17 or a time such as 2026-11-17T09:00:00Z)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn defaults_to_the_seven_days_before_now_and_compares_with_the_week_before() {
+        let p = Period::new(None, None, t("2026-11-24T12:00:00Z")).unwrap();
+        assert_eq!(p.since, t("2026-11-17T12:00:00Z"));
+        assert_eq!(p.until, t("2026-11-24T12:00:00Z"));
+        let prev = p.previous();
+        assert_eq!(prev.since, t("2026-11-10T12:00:00Z"));
+        assert_eq!(prev.until, p.since);
+        assert!(Period::new(Some(p.until), Some(p.since), p.until).is_err());
+    }
+
+    #[test]
+    fn dates_cover_whole_days() {
+        assert_eq!(
+            parse_since("2026-11-17").unwrap(),
+            t("2026-11-17T00:00:00Z")
+        );
+        assert_eq!(
+            parse_until("2026-11-23").unwrap(),
+            t("2026-11-24T00:00:00Z")
+        );
+        assert_eq!(
+            parse_until("2026-11-23T08:00:00+01:00").unwrap(),
+            t("2026-11-23T07:00:00Z")
+        );
+        assert!(parse_since("last week").is_err());
+    }
+
+    #[test]
+    fn windows_overlap_at_either_edge() {
+        let p = Period {
+            since: t("2026-11-17T00:00:00Z"),
+            until: t("2026-11-24T00:00:00Z"),
+        };
+        // Started before, ended inside; started inside, ends after; spans it whole.
+        assert!(p.overlaps(t("2026-11-16T23:00:00Z"), t("2026-11-17T01:00:00Z")));
+        assert!(p.overlaps(t("2026-11-23T23:00:00Z"), t("2026-11-24T03:00:00Z")));
+        assert!(p.overlaps(t("2026-11-01T00:00:00Z"), t("2026-12-01T00:00:00Z")));
+        // Ended exactly as the period began; starts exactly as it ends.
+        assert!(!p.overlaps(t("2026-11-16T22:00:00Z"), t("2026-11-17T00:00:00Z")));
+        assert!(!p.overlaps(t("2026-11-24T00:00:00Z"), t("2026-11-24T02:00:00Z")));
+        // A moment inside the period.
+        assert!(p.overlaps(t("2026-11-17T00:00:00Z"), t("2026-11-17T00:00:00Z")));
+    }
+}

@@ -1,0 +1,341 @@
+//! The review's numbers on the sample exports, and its escaping of hostile values.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use super::aggregate::{GrantRecord, Inputs, Review, Settings, State};
+use super::{Period, ReviewFormat};
+use crate::check::{Outcome, check_with};
+use crate::finding::{Suppressed, Suppression};
+use crate::load::{self, ReadOptions};
+use crate::policy::Policy;
+use crate::report::FailOn;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+/// Checks `paths` (relative to the crate) and keeps what the review needs.
+fn run(paths: &[&str]) -> (Outcome, Vec<GrantRecord>, Policy) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
+    let options = ReadOptions {
+        format: None,
+        delimiter: b',',
+        verbose: false,
+    };
+    let (inputs, errors) = load::discover(&paths, &options);
+    assert!(errors.is_empty());
+    let policy = Policy::load(None).unwrap();
+    let (outcome, records) = check_with(&inputs, &options, &policy, t(NOW), &GrantRecord::keep);
+    (outcome, records, policy)
+}
+
+fn review(outcome: &Outcome, records: &[GrantRecord], policy: &Policy, period: Period) -> Review {
+    let settings = Settings::from_policy(policy, FailOn::Error);
+    Review::build(&Inputs {
+        records,
+        outcome,
+        settings: &settings,
+        policy: &policy.name,
+        period,
+        now: t(NOW),
+    })
+}
+
+fn samples() -> Review {
+    let (outcome, records, policy) = run(&["fixtures/samples"]);
+    review(
+        &outcome,
+        &records,
+        &policy,
+        Period::new(None, None, t(NOW)).unwrap(),
+    )
+}
+
+fn ids<'a>(ids: impl Iterator<Item = &'a Option<String>>) -> Vec<&'a str> {
+    ids.map(|i| i.as_deref().unwrap_or("?")).collect()
+}
+
+#[test]
+fn headline_counts_and_compares_with_the_week_before() {
+    let r = samples();
+    let h = &r.headline;
+    // SUP-101 (Nov 16) is the only grant of the week before; T-4 has no start; SUP-104 starts
+    // after now.
+    assert_eq!((h.grants.current, h.grants.previous), (9, 1));
+    assert_eq!((h.tenants.current, h.tenants.previous), (6, 1));
+    assert_eq!((h.people.current, h.people.previous), (6, 1));
+    assert_eq!((h.errors.current, h.errors.previous), (17, 0));
+    // The week before: repeat-tenant points at SUP-101, the first of acme's four grants.
+    assert_eq!((h.warnings.current, h.warnings.previous), (4, 1));
+    assert_eq!(h.grants.delta(), "+8");
+    assert!(!h.passed && h.passed_previous);
+    assert_eq!(ids(r.undated.iter().map(|g| &g.id)), ["T-4"]);
+    // Every finding of the period is listed under its rule.
+    let listed: usize = r.findings.iter().map(|f| f.count).sum();
+    assert_eq!(
+        listed,
+        h.errors.current + h.warnings.current + h.infos.current
+    );
+}
+
+#[test]
+fn closeout_lists_live_and_overdue_grants_most_urgent_first() {
+    let r = samples();
+    let got: Vec<(&str, State, Option<&str>, &str)> = r
+        .closeout
+        .iter()
+        .map(|c| {
+            (
+                c.grant.id.as_deref().unwrap(),
+                c.state,
+                c.overdue.as_deref(),
+                c.action,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("SUP-103", State::PastExpiry, Some("3d21h"), "revoke now"),
+            ("T-2", State::PastExpiry, Some("1d2h"), "revoke now"),
+            (
+                "SUP-105",
+                State::NoEndRecorded,
+                None,
+                "confirm removal: nothing records that access ended"
+            ),
+            (
+                "T-3",
+                State::EndedLate,
+                Some("25m"),
+                "confirm removal, and why expiry did not remove it"
+            ),
+        ]
+    );
+    assert_eq!(r.closeout[0].grant.owner.as_deref(), Some("Tomás Ortega"));
+    assert_eq!(r.closeout[0].grant.ticket.as_deref(), Some("INC-5140"));
+}
+
+#[test]
+fn a_grant_still_active_within_its_expiry_is_to_confirm_at_expiry() {
+    let (outcome, records, policy) = run(&["fixtures/samples/grants.yaml"]);
+    // SUP-103 runs 14:00Z to 15:00Z; at 14:30Z it is live with 30m left.
+    let now = t("2026-11-20T14:30:00Z");
+    let settings = Settings::from_policy(&policy, FailOn::Error);
+    let r = Review::build(&Inputs {
+        records: &records,
+        outcome: &outcome,
+        settings: &settings,
+        policy: "default",
+        period: Period::new(None, None, now).unwrap(),
+        now,
+    });
+    let sup103 = r
+        .closeout
+        .iter()
+        .find(|c| c.grant.id.as_deref() == Some("SUP-103"))
+        .unwrap();
+    assert_eq!(sup103.state, State::Active);
+    assert_eq!(sup103.action, "confirm removal at expiry");
+    assert_eq!(sup103.overdue, None);
+}
+
+#[test]
+fn repeat_tenants_show_their_grants_side_by_side() {
+    let r = samples();
+    assert_eq!(r.repeat_tenants.len(), 1);
+    let acme = &r.repeat_tenants[0];
+    assert_eq!(acme.tenant, "acme-prod-eu");
+    assert_eq!(
+        ids(acme.grants.iter().map(|g| &g.id)),
+        ["SUP-101", "SUP-102", "SUP-103", "CS-2231"]
+    );
+    assert_eq!(acme.grants[2].reason.as_deref(), Some("Support issue."));
+
+    // With a period a month later, none of acme's grants is in it: no repeat tenant.
+    let (outcome, records, policy) = run(&["fixtures/samples"]);
+    let later = Period::new(
+        Some(t("2026-12-20T00:00:00Z")),
+        Some(t("2026-12-27T00:00:00Z")),
+        t(NOW),
+    )
+    .unwrap();
+    let r = review(&outcome, &records, &policy, later);
+    assert!(r.repeat_tenants.is_empty());
+    assert_eq!(r.headline.grants.current, 0);
+}
+
+#[test]
+fn people_windows_and_days() {
+    let r = samples();
+    let p = &r.people;
+    assert_eq!(ids(p.self_approvals.iter().map(|g| &g.id)), ["SUP-105"]);
+    assert_eq!(p.late_approvals.len(), 1);
+    assert_eq!(p.late_approvals[0].after, "30m");
+    assert_eq!(p.grantees[0].name, "Ana Silva");
+    assert_eq!(p.grantees[0].grants, 2);
+    assert_eq!(p.approvers[0].name, "Omar Haddad");
+
+    let w = &r.windows;
+    let histogram: Vec<usize> = w.histogram.iter().map(|b| b.grants).collect();
+    assert_eq!(histogram, [1, 3, 2, 0, 1, 1]);
+    assert_eq!(w.measured, 8);
+    assert_eq!(w.median.as_deref(), Some("1h15m"));
+    // TenantAdmin, Owner, Global Administrator.
+    assert_eq!(w.privileged, 3);
+
+    let days: Vec<usize> = r.grants_per_day.iter().map(|d| d.grants).collect();
+    // Nov 17 to Nov 24: SUP-102 (18th), T-1 (19th), SUP-103 and T-2 (20th), T-3 and SUP-105 (21st),
+    // PAM-77 (22nd), PAM-78 and CS-2231 (23rd).
+    assert_eq!(days, [0, 1, 1, 2, 2, 1, 2, 0]);
+    assert_eq!(r.top_tenants[0].name, "acme-prod-eu");
+}
+
+#[test]
+fn waived_and_baselined_findings_have_their_own_section() {
+    let (mut outcome, records, policy) = run(&["fixtures/samples/grants.yaml"]);
+    let moved = outcome
+        .findings
+        .iter()
+        .position(|f| f.rule == "window-max")
+        .unwrap();
+    let moved = outcome.findings.remove(moved);
+    assert_eq!(moved.grant.as_deref(), Some("SUP-102"));
+    let baselined = outcome
+        .findings
+        .iter()
+        .position(|f| f.grant.as_deref() == Some("SUP-105"))
+        .unwrap();
+    let baselined = outcome.findings.remove(baselined);
+    outcome.suppressed = vec![
+        Suppressed {
+            finding: moved,
+            by: Suppression::Waiver {
+                reason: "Month-end reconciliation needs <6h> | agreed".into(),
+                approver: "Ravi Patel".into(),
+                expires: t("2026-12-01T00:00:00Z"),
+            },
+        },
+        Suppressed {
+            finding: baselined,
+            by: Suppression::Baseline,
+        },
+    ];
+    let r = review(
+        &outcome,
+        &records,
+        &policy,
+        Period::new(None, None, t(NOW)).unwrap(),
+    );
+    assert_eq!(r.suppressed.len(), 2);
+    assert_eq!(r.suppressed[0].rule, "window-max");
+    assert_eq!(r.suppressed[0].by, "waiver");
+    assert_eq!(
+        r.suppressed[0].finding.grantee.as_deref(),
+        Some("Mina Chen")
+    );
+    assert_eq!(r.suppressed[1].by, "baseline");
+    // Suppressed findings do not count against the period.
+    assert!(r.findings.iter().all(|f| f.rule != "window-max"));
+
+    let md = r.render(ReviewFormat::Markdown);
+    assert!(
+        md.contains("| window-max | SUP-102 | acme-prod-eu | access window is 6h, above the 4h maximum | waiver | Month-end reconciliation needs &lt;6h&gt; \\| agreed | Ravi Patel | 2026-12-01 00:00 |"),
+        "{md}"
+    );
+    let html = r.render(ReviewFormat::Html);
+    assert!(html.contains("Month-end reconciliation needs &lt;6h&gt; | agreed"));
+    assert!(html.contains("<td>baseline</td>"));
+    let json: serde_json::Value = serde_json::from_str(&r.render(ReviewFormat::Json)).unwrap();
+    assert_eq!(json["suppressed"][0]["expires"], "2026-12-01T00:00:00Z");
+}
+
+fn hostile() -> Review {
+    let (outcome, records, policy) = run(&["fixtures/review/hostile.yaml"]);
+    review(
+        &outcome,
+        &records,
+        &policy,
+        Period::new(None, None, t(NOW)).unwrap(),
+    )
+}
+
+#[test]
+fn html_shows_hostile_values_as_text() {
+    let html = hostile().render(ReviewFormat::Html);
+    // Our own script is the only one, and no export value is in it.
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
+    let script = &html[html.find("<script>").unwrap()..];
+    assert_eq!(
+        script,
+        format!(
+            "<script>{}</script></body></html>\n",
+            include_str!("report.js")
+        )
+    );
+    for raw in [
+        "<b>bold",
+        "<img",
+        "alert(3)</script>",
+        "</td></tr><script>",
+        "</script><script>alert(5)",
+    ] {
+        assert!(!html.contains(raw), "{raw} leaked: {html}");
+    }
+    // Text content.
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; | pipes | and\nnewlines"));
+    assert!(html.contains("H-1 &lt;b&gt;bold&lt;/b&gt;"));
+    // Attribute context: the reason's title cannot close its quote.
+    assert!(html.contains("title=\"&lt;script&gt;alert(1)&lt;/script&gt; | pipes"));
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
+    // The tenant appears in the chart's SVG text as text too.
+    assert!(
+        html.contains(
+            "<text x=\"164\" y=\"18\" text-anchor=\"end\" class=\"label\">acme|prod</text>"
+        ),
+        "{html}"
+    );
+}
+
+#[test]
+fn markdown_keeps_hostile_values_in_their_cells() {
+    let md = hostile().render(ReviewFormat::Markdown);
+    assert!(!md.contains("<script"), "{md}");
+    assert!(!md.contains("<img"), "{md}");
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| H-1"))
+        .unwrap_or_else(|| panic!("{md}"));
+    // Ten columns: eleven unescaped pipes, whatever the values hold.
+    let unescaped = row
+        .char_indices()
+        .filter(|&(i, c)| c == '|' && !row[..i].ends_with('\\'))
+        .count();
+    assert_eq!(unescaped, 11, "{row}");
+    assert!(row.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| pipes \\| and<br>newlines, \\*\\*bold\\*\\* \\[link\\](javascript:alert(4))"), "{row}");
+    assert!(row.contains("acme\\|prod"));
+}
+
+#[test]
+fn json_has_the_same_aggregates() {
+    let r = samples();
+    let json: serde_json::Value = serde_json::from_str(&r.render(ReviewFormat::Json)).unwrap();
+    assert_eq!(json["headline"]["grants"]["current"], 9);
+    assert_eq!(json["headline"]["grants"]["previous"], 1);
+    assert_eq!(json["period"]["since"], "2026-11-17T12:00:00Z");
+    assert_eq!(json["closeout"][0]["state"], "past-expiry");
+    assert_eq!(
+        json["repeat_tenants"][0]["grants"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(json["grants"].as_array().unwrap().len(), 9);
+    assert_eq!(json["tool"]["name"], "grantlint");
+}
