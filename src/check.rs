@@ -71,7 +71,7 @@ pub fn check(
             let (file, span) = places[i];
             let grant = &observed[i];
             outcome.findings.push(Finding {
-                rule: active.id.into(),
+                rule: active.id.clone(),
                 severity: active.severity,
                 grant: grant.grant.clone(),
                 tenant: Some(grant.tenant.clone()),
@@ -139,7 +139,7 @@ fn check_file(
 
 fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Finding {
     Finding {
-        rule: active.id.into(),
+        rule: active.id.clone(),
         severity: active.severity,
         grant: grant.id().map(str::to_string),
         tenant: grant.text(Field::Tenant).map(str::to_string),

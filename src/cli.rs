@@ -29,8 +29,11 @@ pub enum Command {
     },
     /// Print a rule's documentation: what it checks, why, a failing and a passing example.
     Explain {
-        /// The rule id, e.g. window-max.
+        /// The rule id, e.g. window-max, or a custom rule of --policy.
         rule: String,
+        /// Policy file whose custom rules to explain too.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
     },
 }
 

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run_check(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain { rule, policy } => explain(&rule, policy.as_deref()),
     };
     ExitCode::from(code)
 }
@@ -152,6 +152,13 @@ fn list_rules(policy: Option<&std::path::Path>) -> u8 {
             meta.id, severity, meta.summary
         ));
     }
+    for rule in &policy.custom {
+        let severity = rule.severity.map_or("off", |s| s.name());
+        out.push_str(&format!(
+            "{:<24} {:<8} {} (custom)\n",
+            rule.id, severity, rule.message
+        ));
+    }
     print!("{out}");
     PASSED
 }
@@ -172,7 +179,18 @@ fn default_settings(id: &str) -> String {
     block
 }
 
-fn explain(id: &str) -> u8 {
+fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
+    let policy = match Policy::load(policy) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            return CANNOT_RUN;
+        }
+    };
+    if let Some(rule) = policy.custom.iter().find(|r| r.id == id) {
+        print!("{}", rule.docs());
+        return PASSED;
+    }
     match rules::find(id) {
         Some(meta) => {
             let docs: String = meta
@@ -188,8 +206,10 @@ fn explain(id: &str) -> u8 {
             PASSED
         }
         None => {
-            let hint = policy::did_you_mean(id, rules::REGISTRY.iter().map(|r| r.id))
-                .unwrap_or_else(|| "`grantlint rules` lists them".into());
+            let ids = rules::REGISTRY.iter().map(|r| r.id);
+            let hint =
+                policy::did_you_mean(id, ids.chain(policy.custom.iter().map(|r| r.id.as_str())))
+                    .unwrap_or_else(|| "`grantlint rules` lists them".into());
             eprintln!("grantlint: unknown rule `{id}`; {hint}");
             CANNOT_RUN
         }

@@ -1,9 +1,11 @@
 //! The policy file: parsed with spans, layered on the embedded default, then validated into
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
+pub mod custom;
 pub mod node;
 pub mod params;
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,10 +25,13 @@ pub struct Policy {
     /// "default", or the policy file's path as given.
     pub name: String,
     pub rules: Vec<ActiveRule>,
+    /// The policy's own rules (`custom:`), for `grantlint rules` and `explain`.
+    pub custom: Vec<Arc<custom::CustomRule>>,
 }
 
 pub struct ActiveRule {
-    pub id: &'static str,
+    /// A built-in rule's id, or a custom rule's.
+    pub id: Cow<'static, str>,
     pub severity: Severity,
     pub rule: Box<dyn Rule>,
 }
@@ -115,6 +120,7 @@ pub fn did_you_mean<'a>(
 struct Layer {
     source: Source,
     rules: Vec<(Node, Node)>,
+    custom: Vec<custom::CustomRule>,
 }
 
 impl Policy {
@@ -151,11 +157,23 @@ impl Policy {
             }
         };
         let layers: Vec<Layer> = layers.into_iter().flatten().collect();
-        let rules = build_rules(&layers, &mut errors);
+        let mut rules = build_rules(&layers, &mut errors);
+        let custom = custom::merge(layers.into_iter().map(|l| l.custom));
+        rules.extend(custom.iter().filter_map(|c| {
+            Some(ActiveRule {
+                id: Cow::Owned(c.id.clone()),
+                severity: c.severity?,
+                rule: Box::new(Arc::clone(c)),
+            })
+        }));
         // Policy file first (the default is ours), then by place in the file.
         errors.sort_by_key(|e| (e.file == "default", e.location.map(|s| (s.line, s.column))));
         if errors.is_empty() {
-            Ok(Policy { name, rules })
+            Ok(Policy {
+                name,
+                rules,
+                custom,
+            })
         } else {
             Err(PolicyErrors { errors })
         }
@@ -201,6 +219,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         }
     };
     let mut rules = Vec::new();
+    let mut custom = Vec::new();
     for (key, value) in entries {
         let Some(name) = key.value.as_scalar() else {
             errors.push(PolicyError::new(
@@ -245,15 +264,20 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                     None,
                 )),
             },
+            "custom" => custom = custom::parse(&source, &value, errors),
             other => errors.push(PolicyError::new(
                 &source,
                 Some(span(&key)),
                 format!("unknown policy key `{other}`"),
-                did_you_mean(other, ["version", "extends", "rules"]),
+                did_you_mean(other, ["version", "extends", "rules", "custom"]),
             )),
         }
     }
-    Some(Layer { source, rules })
+    Some(Layer {
+        source,
+        rules,
+        custom,
+    })
 }
 
 /// Builds every rule from its settings in all layers; later layers win key by key.
@@ -287,7 +311,7 @@ fn build_rules(layers: &[Layer], errors: &mut Vec<PolicyError>) -> Vec<ActiveRul
         params.finish(errors);
         if let Some(severity) = severity {
             active.push(ActiveRule {
-                id: meta.id,
+                id: Cow::Borrowed(meta.id),
                 severity,
                 rule,
             });
