@@ -13,6 +13,7 @@ mod approved_before_access;
 mod approver_named;
 mod expiry_enforced;
 mod expiry_required;
+mod extensions_max;
 mod field_format;
 mod owner_named;
 mod reason_specific;
@@ -22,6 +23,7 @@ mod shared_account;
 mod tenant_specific;
 mod ticket_linked;
 mod window_max;
+mod window_total_max;
 
 /// What the checker knows while checking one grant.
 pub struct Context {
@@ -88,6 +90,8 @@ pub const REGISTRY: &[RuleMeta] = &[
     owner_named::META,
     repeat_tenant::META,
     field_format::META,
+    window_total_max::META,
+    extensions_max::META,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
