@@ -1,6 +1,6 @@
 //! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
-use grantlint::{check, cli, load, output, policy, report, rules};
+use grantlint::{check, cli, load, output, policy, report, rules, verify};
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run_check(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
+        Command::Test { dir, policy } => run_tests(dir, policy),
         Command::Explain { rule, policy } => explain(&rule, policy.as_deref()),
     };
     ExitCode::from(code)
@@ -130,6 +131,53 @@ fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool) {
         out = format!("{diagnostic}\n");
     }
     eprint!("{out}");
+}
+
+fn run_tests(dir: Option<std::path::PathBuf>, policy: Option<std::path::PathBuf>) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let dir = dir.unwrap_or_else(|| verify::DEFAULT_DIR.into());
+    // The suite's own policy, when it carries one.
+    let policy = policy.or_else(|| Some(dir.join("grantlint.yaml")).filter(|p| p.is_file()));
+    let policy = match Policy::load(policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    let cases = match verify::find_cases(&dir) {
+        Ok(cases) => cases,
+        Err(error) => {
+            eprint_diagnostic(&error, color);
+            return CANNOT_RUN;
+        }
+    };
+    let options = ReadOptions {
+        format: None,
+        delimiter: b',',
+        verbose: false,
+    };
+    let mut results = Vec::new();
+    let mut broken = false;
+    for case in &cases {
+        match verify::run_case(case, &policy, &options) {
+            Ok(result) => results.push(result),
+            Err(errors) => {
+                broken = true;
+                for error in &errors {
+                    eprint_diagnostic(error, color);
+                }
+            }
+        }
+    }
+    print!("{}", verify::render(&results));
+    if broken {
+        CANNOT_RUN
+    } else if results.iter().all(verify::CaseResult::passed) {
+        PASSED
+    } else {
+        FAILED
+    }
 }
 
 fn list_rules(policy: Option<&std::path::Path>) -> u8 {
