@@ -38,7 +38,10 @@ pub fn check(
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> Outcome {
-    let context = Context { now };
+    let context = Context {
+        now,
+        people: policy.people.clone(),
+    };
     let observe = policy.rules.iter().any(|r| r.rule.needs_all());
     let results: Vec<FileResult> = inputs
         .par_iter()

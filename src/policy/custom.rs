@@ -654,8 +654,7 @@ mod tests {
         let r = rule("{not: {field: requested_by, same_as: approver}}");
         let g = grant(&[(Approver, "Mina"), (RequestedBy, "Mina")]);
         let mut out = Vec::new();
-        let now = crate::rules::testing::now();
-        r.check(&g, &Context { now }, &mut out);
+        r.check(&g, &crate::rules::testing::context(), &mut out);
         assert_eq!(out[0].field, Some(RequestedBy));
         assert_eq!(out[0].span, g.span_of(RequestedBy));
         assert_eq!(out[0].span.line, 3);

@@ -4,6 +4,7 @@
 pub mod custom;
 pub mod node;
 pub mod params;
+pub mod people;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -27,6 +28,8 @@ pub struct Policy {
     pub rules: Vec<ActiveRule>,
     /// The policy's own rules (`custom:`), for `grantlint rules` and `explain`.
     pub custom: Vec<Arc<custom::CustomRule>>,
+    /// Known staff (`people:`), when the policy names them.
+    pub people: Option<Arc<people::Directory>>,
 }
 
 pub struct ActiveRule {
@@ -121,6 +124,7 @@ struct Layer {
     source: Source,
     rules: Vec<(Node, Node)>,
     custom: Vec<custom::CustomRule>,
+    people: Option<Arc<people::Directory>>,
 }
 
 impl Policy {
@@ -158,6 +162,7 @@ impl Policy {
         };
         let layers: Vec<Layer> = layers.into_iter().flatten().collect();
         let mut rules = build_rules(&layers, &mut errors);
+        let people = layers.iter().rev().find_map(|l| l.people.clone());
         let custom = custom::merge(layers.into_iter().map(|l| l.custom));
         rules.extend(custom.iter().filter_map(|c| {
             Some(ActiveRule {
@@ -173,6 +178,7 @@ impl Policy {
                 name,
                 rules,
                 custom,
+                people,
             })
         } else {
             Err(PolicyErrors { errors })
@@ -220,6 +226,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
     };
     let mut rules = Vec::new();
     let mut custom = Vec::new();
+    let mut people = None;
     for (key, value) in entries {
         let Some(name) = key.value.as_scalar() else {
             errors.push(PolicyError::new(
@@ -265,11 +272,12 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                 )),
             },
             "custom" => custom = custom::parse(&source, &value, errors),
+            "people" => people = people::parse(&source, &value, errors),
             other => errors.push(PolicyError::new(
                 &source,
                 Some(span(&key)),
                 format!("unknown policy key `{other}`"),
-                did_you_mean(other, ["version", "extends", "rules", "custom"]),
+                did_you_mean(other, ["version", "extends", "rules", "custom", "people"]),
             )),
         }
     }
@@ -277,6 +285,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         source,
         rules,
         custom,
+        people,
     })
 }
 

@@ -24,7 +24,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Settings
-    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases.
+    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases. When the
+    /// policy has a `people:` directory, the approver must also be a known, active person.
     ApproverNamed, "approver-named", "the approver is missing, generic, or a team"
 }
 
@@ -45,15 +46,15 @@ impl ApproverNamed {
 const HELP: &str = "name the one person who approved, e.g. \"Ravi Patel\"";
 
 impl Rule for ApproverNamed {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        if let Some(message) = self.judge(grant.text(Field::Approver)) {
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
+        if let Some(message) = self.judge(grant.text(Field::Approver), context) {
             let span = grant.span_of(Field::Approver);
             out.push(Violation::new(Some(Field::Approver), span, message, HELP));
         }
         // Each extension is a new decision and needs its own named approver.
         for (i, extension) in grant.extensions.iter().enumerate() {
             let approver = extension.approver.as_ref();
-            if let Some(message) = self.judge(approver.map(|(text, _)| text.as_str())) {
+            if let Some(message) = self.judge(approver.map(|(text, _)| text.as_str()), context) {
                 let span = approver.map_or(extension.span, |(_, at)| *at);
                 let message = format!("extension {}: {message}", i + 1);
                 out.push(Violation::new(Some(Field::Approver), span, message, HELP));
@@ -64,7 +65,7 @@ impl Rule for ApproverNamed {
 
 impl ApproverNamed {
     /// What is wrong with an approver, if anything.
-    fn judge(&self, approver: Option<&str>) -> Option<String> {
+    fn judge(&self, approver: Option<&str>, context: &Context) -> Option<String> {
         let message = match approver {
             None => "no approver named".to_string(),
             Some(approver) if self.generic.contains(approver) => {
@@ -73,7 +74,8 @@ impl ApproverNamed {
             Some(approver) if self.patterns.matches(approver) => {
                 format!("approver `{approver}` is a team or alias, not a person")
             }
-            Some(_) => return None,
+            // With a people directory, the approver must be a known, active person.
+            Some(approver) => return context.people.as_ref()?.not_known("approver", approver),
         };
         Some(message)
     }

@@ -88,7 +88,7 @@ mod tests {
         assert!(check(&*rule, &extended(2)).is_empty());
         let g = extended(3);
         let mut out = Vec::new();
-        rule.check(&g, &crate::rules::Context { now: now() }, &mut out);
+        rule.check(&g, &context(), &mut out);
         assert_eq!(
             out[0].message,
             "grant extended 3 times, above the 2 maximum"

@@ -28,6 +28,8 @@ mod window_total_max;
 /// What the checker knows while checking one grant.
 pub struct Context {
     pub now: DateTime<Utc>,
+    /// The policy's people directory, for the rules that check who someone is.
+    pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
 /// A grant as cross-grant rules see it.
@@ -163,6 +165,13 @@ pub mod testing {
         g
     }
 
+    pub fn context() -> Context {
+        Context {
+            now: now(),
+            people: None,
+        }
+    }
+
     pub fn now() -> DateTime<Utc> {
         "2026-11-24T12:00:00Z".parse().unwrap()
     }
@@ -170,7 +179,7 @@ pub mod testing {
     /// The messages `rule` gives for the grant.
     pub fn check(rule: &dyn Rule, g: &Grant) -> Vec<String> {
         let mut out = Vec::new();
-        rule.check(g, &Context { now: now() }, &mut out);
+        rule.check(g, &context(), &mut out);
         out.into_iter().map(|v| v.message).collect()
     }
 }

@@ -118,7 +118,7 @@ mod tests {
         );
         let g = extended(&["2026-11-23T16:00:00Z", "2026-11-23T16:30:00Z"]);
         let mut out = Vec::new();
-        rule.check(&g, &crate::rules::Context { now: now() }, &mut out);
+        rule.check(&g, &context(), &mut out);
         assert_eq!(
             out[0].message,
             "extensions stretch access to 8h30m in all, above the 8h maximum"
