@@ -66,7 +66,10 @@ pub fn check_with<R: Send>(
     now: DateTime<Utc>,
     keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
 ) -> (Outcome, Vec<R>) {
-    let context = Context { now };
+    let context = Context {
+        now,
+        people: policy.people.clone(),
+    };
     let observe = policy.rules.iter().any(|r| r.rule.needs_all());
     let results: Vec<FileResult<R>> = inputs
         .par_iter()
@@ -101,7 +104,7 @@ pub fn check_with<R: Send>(
             let (file, span) = places[i];
             let grant = &observed[i];
             outcome.findings.push(Finding {
-                rule: active.id.into(),
+                rule: active.id.clone(),
                 severity: active.severity,
                 grant: grant.grant.clone(),
                 tenant: Some(grant.tenant.clone()),
@@ -172,7 +175,7 @@ fn check_file<R>(
 
 fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Finding {
     Finding {
-        rule: active.id.into(),
+        rule: active.id.clone(),
         severity: active.severity,
         grant: grant.id().map(str::to_string),
         tenant: grant.text(Field::Tenant).map(str::to_string),

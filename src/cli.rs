@@ -32,10 +32,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
+    /// Run policy tests: each export in DIR beside NAME.expect.yaml must produce exactly the
+    /// findings listed there; exit 1 showing the difference when it does not.
+    Test {
+        /// Folder of policy tests (default: policy-tests).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Policy under test (default: DIR/grantlint.yaml if present, else the embedded default).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
     /// Print a rule's documentation: what it checks, why, a failing and a passing example.
     Explain {
-        /// The rule id, e.g. window-max.
+        /// The rule id, e.g. window-max, or a custom rule of --policy.
         rule: String,
+        /// Policy file whose custom rules to explain too.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
     },
     /// Show or validate the policy (given, found, or the default).
     Policy {

@@ -114,6 +114,18 @@ pub struct FormatProblem {
     pub help: String,
 }
 
+/// One recorded extension of a grant (`extensions:` in YAML and JSON): access extended in a
+/// short step, with its own reason and approver. Each value keeps its place in the file.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Extension {
+    /// The list item; findings about a missing value point here.
+    pub span: Span,
+    pub until: Option<(DateTime<Utc>, Span)>,
+    pub reason: Option<(String, Span)>,
+    pub approver: Option<(String, Span)>,
+    pub approved_at: Option<(DateTime<Utc>, Span)>,
+}
+
 /// One temporary access grant. Blank values are dropped while loading, so a present value is
 /// never blank; times are parsed once, as they are set. Loaders reuse one `Grant` for every
 /// record (`clear`), so reading a record allocates nothing once the buffers have grown.
@@ -125,6 +137,8 @@ pub struct Grant {
     values: [Option<Value>; FIELD_COUNT],
     times: [Option<DateTime<Utc>>; FIELD_COUNT],
     pub problems: Vec<FormatProblem>,
+    /// Recorded extensions, in the order of the input.
+    pub extensions: Vec<Extension>,
 }
 
 impl Grant {
@@ -143,6 +157,7 @@ impl Grant {
         self.values = [None; FIELD_COUNT];
         self.times = [None; FIELD_COUNT];
         self.problems.clear();
+        self.extensions.clear();
     }
 
     /// Sets a field. Blank values count as missing; the first value of a field wins. `list`
@@ -200,6 +215,14 @@ impl Grant {
     /// Where a finding about `field` points: the value, or the grant when it is missing.
     pub fn span_of(&self, field: Field) -> Span {
         self.values[field as usize].map_or(self.span, |v| v.span)
+    }
+
+    /// The latest `until` of the grant's extensions, if any is readable.
+    pub fn extended_until(&self) -> Option<DateTime<Utc>> {
+        self.extensions
+            .iter()
+            .filter_map(|e| e.until.map(|(t, _)| t))
+            .max()
     }
 
     pub fn id(&self) -> Option<&str> {

@@ -15,3 +15,4 @@ pub mod policy;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod verify;

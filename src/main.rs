@@ -1,6 +1,6 @@
 //! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
-use grantlint::{check, cli, load, output, policy, report, review, rules};
+use grantlint::{check, cli, load, output, policy, report, review, rules, verify};
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -23,12 +23,13 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(&args),
         Command::Report(args) => run_report(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain { rule, policy } => explain(&rule, policy.as_deref()),
         Command::Policy { command } => match command {
             PolicyCommand::Show { policy } => show_policy(policy.as_deref()),
             PolicyCommand::Check { file } => check_policy(file.as_deref()),
         },
         Command::Init { path, force } => init(&path, force),
+        Command::Test { dir, policy } => run_tests(dir, policy),
     };
     ExitCode::from(code)
 }
@@ -204,6 +205,53 @@ fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool) {
     eprint!("{out}");
 }
 
+fn run_tests(dir: Option<std::path::PathBuf>, policy: Option<std::path::PathBuf>) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let dir = dir.unwrap_or_else(|| verify::DEFAULT_DIR.into());
+    // The suite's own policy, when it carries one.
+    let policy = policy.or_else(|| Some(dir.join("grantlint.yaml")).filter(|p| p.is_file()));
+    let policy = match Policy::load(policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    let cases = match verify::find_cases(&dir) {
+        Ok(cases) => cases,
+        Err(error) => {
+            eprint_diagnostic(&error, color);
+            return CANNOT_RUN;
+        }
+    };
+    let options = ReadOptions {
+        format: None,
+        delimiter: b',',
+        verbose: false,
+    };
+    let mut results = Vec::new();
+    let mut broken = false;
+    for case in &cases {
+        match verify::run_case(case, &policy, &options) {
+            Ok(result) => results.push(result),
+            Err(errors) => {
+                broken = true;
+                for error in &errors {
+                    eprint_diagnostic(error, color);
+                }
+            }
+        }
+    }
+    print!("{}", verify::render(&results));
+    if broken {
+        CANNOT_RUN
+    } else if results.iter().all(verify::CaseResult::passed) {
+        PASSED
+    } else {
+        FAILED
+    }
+}
+
 fn list_rules(policy: Option<&std::path::Path>) -> u8 {
     let policy = match Policy::discover(policy) {
         Ok(policy) => policy,
@@ -224,11 +272,29 @@ fn list_rules(policy: Option<&std::path::Path>) -> u8 {
             meta.id, severity, meta.summary
         ));
     }
+    for rule in &policy.custom {
+        let severity = rule.severity.map_or("off", |s| s.name());
+        out.push_str(&format!(
+            "{:<24} {:<8} {} (custom)\n",
+            rule.id, severity, rule.message
+        ));
+    }
     print!("{out}");
     PASSED
 }
 
-fn explain(id: &str) -> u8 {
+fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
+    let policy = match Policy::discover(policy) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            return CANNOT_RUN;
+        }
+    };
+    if let Some(rule) = policy.custom.iter().find(|r| r.id == id) {
+        print!("{}", rule.docs());
+        return PASSED;
+    }
     match rules::find(id) {
         Some(meta) => {
             let docs: String = meta
@@ -244,8 +310,10 @@ fn explain(id: &str) -> u8 {
             PASSED
         }
         None => {
-            let hint = policy::did_you_mean(id, rules::REGISTRY.iter().map(|r| r.id))
-                .unwrap_or_else(|| "`grantlint rules` lists them".into());
+            let ids = rules::REGISTRY.iter().map(|r| r.id);
+            let hint =
+                policy::did_you_mean(id, ids.chain(policy.custom.iter().map(|r| r.id.as_str())))
+                    .unwrap_or_else(|| "`grantlint rules` lists them".into());
             eprintln!("grantlint: unknown rule `{id}`; {hint}");
             CANNOT_RUN
         }

@@ -70,7 +70,7 @@ fn every_rule_passes_and_fails_its_own_fixture() {
         }
         rules += 1;
     }
-    assert_eq!(rules, 14, "one fixture per rule");
+    assert_eq!(rules, 16, "one fixture per rule");
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn explain_prints_the_rule_documentation() {
 fn rules_lists_every_rule_with_its_severity() {
     let out = grantlint(&["rules"]);
     let text = stdout(&out);
-    assert_eq!(text.lines().count(), 14);
+    assert_eq!(text.lines().count(), 16);
     assert!(
         text.lines()
             .any(|l| l.starts_with("ticket-linked") && l.contains("warning"))
@@ -561,7 +561,7 @@ fn policy_check_validates_without_inputs() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stdout(&out),
-        "default: valid (14 of 14 rules on, 0 overrides)\n"
+        "default: valid (16 of 16 rules on, 0 overrides)\n"
     );
     std::fs::write(
         repo.path().join("bad.yaml"),
@@ -600,7 +600,7 @@ fn init_writes_the_default_policy_and_never_overwrites_without_force() {
     let out = grantlint_in(repo.path(), &["policy", "check"]);
     assert_eq!(
         stdout(&out),
-        "grantlint.yaml: valid (14 of 14 rules on, 0 overrides)\n"
+        "grantlint.yaml: valid (16 of 16 rules on, 0 overrides)\n"
     );
 
     std::fs::write(repo.path().join("grantlint.yaml"), "# ours\n").unwrap();

@@ -25,7 +25,12 @@ fn policy_files(folder: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            policy_files(&path, out);
+            // A policy test suite holds exports and expectations beside its one policy.
+            if path.file_name().is_some_and(|n| n == "tests") {
+                out.push(path.join("grantlint.yaml"));
+            } else {
+                policy_files(&path, out);
+            }
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(path);
         }

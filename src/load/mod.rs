@@ -1,6 +1,7 @@
 //! Finding input files and reading them into `Grant`s. Loaders know nothing of rules.
 
 pub mod csv;
+pub mod extensions;
 pub mod time;
 pub mod yaml;
 

@@ -108,7 +108,10 @@ impl GrantReader<'_> {
         let grant = &mut self.grant;
         grant.clear(span(record.referenced));
         match &record.value {
-            Record::Grant(values) => {
+            Record::Grant(values, extensions) => {
+                if let Some(extensions) = extensions {
+                    super::extensions::read(grant, extensions);
+                }
                 for (field, value) in values {
                     let at = span(value.referenced);
                     match &value.value {
@@ -219,7 +222,10 @@ impl<'de> de::Deserialize<'de> for Document<'de> {
 
 /// One item of the grants list. Keys outside the alias table are skipped unread.
 enum Record<'de> {
-    Grant(Vec<(Field, Spanned<Scalar<'de>>)>),
+    Grant(
+        Vec<(Field, Spanned<Scalar<'de>>)>,
+        Option<Spanned<super::extensions::Extensions<'de>>>,
+    ),
     /// Not a mapping: a scalar or a list where a grant should be.
     Other(&'static str),
 }
@@ -241,15 +247,17 @@ impl<'de> Visitor<'de> for RecordVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<'de>, A::Error> {
         let mut values = Vec::with_capacity(16);
-        while let Some(FieldKey(field)) = map.next_key()? {
-            match field {
-                Some(field) => values.push((field, map.next_value()?)),
-                None => {
+        let mut extensions = None;
+        while let Some(FieldKey(key)) = map.next_key()? {
+            match key {
+                Key::Field(field) => values.push((field, map.next_value()?)),
+                Key::Extensions if extensions.is_none() => extensions = Some(map.next_value()?),
+                Key::Extensions | Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Record::Grant(values))
+        Ok(Record::Grant(values, extensions))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Record<'de>, A::Error> {
@@ -282,8 +290,15 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 }
 
-/// A key, resolved through the alias table; `None` for keys grantlint does not check.
-struct FieldKey(Option<Field>);
+/// A grant's key: a field resolved through the alias table, the `extensions` list, or a key
+/// grantlint does not check.
+pub(super) enum Key {
+    Field(Field),
+    Extensions,
+    Other,
+}
+
+pub(super) struct FieldKey(pub(super) Key);
 
 impl<'de> de::Deserialize<'de> for FieldKey {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
@@ -301,33 +316,37 @@ impl Visitor<'_> for FieldKeyVisitor {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<FieldKey, E> {
-        Ok(FieldKey(Field::from_key(key)))
+        Ok(FieldKey(match Field::from_key(key) {
+            Some(field) => Key::Field(field),
+            None if key.trim().eq_ignore_ascii_case("extensions") => Key::Extensions,
+            None => Key::Other,
+        }))
     }
 
     fn visit_i64<E: de::Error>(self, _: i64) -> Result<FieldKey, E> {
-        Ok(FieldKey(None))
+        Ok(FieldKey(Key::Other))
     }
 
     fn visit_u64<E: de::Error>(self, _: u64) -> Result<FieldKey, E> {
-        Ok(FieldKey(None))
+        Ok(FieldKey(Key::Other))
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<FieldKey, E> {
-        Ok(FieldKey(None))
+        Ok(FieldKey(Key::Other))
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<FieldKey, E> {
-        Ok(FieldKey(None))
+        Ok(FieldKey(Key::Other))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<FieldKey, E> {
-        Ok(FieldKey(None))
+        Ok(FieldKey(Key::Other))
     }
 }
 
 /// A field's value: text (numbers and booleans as written), a list of texts, or something a
 /// grant field cannot hold.
-enum Scalar<'de> {
+pub(super) enum Scalar<'de> {
     Text(Cow<'de, str>),
     List(String),
     Null,

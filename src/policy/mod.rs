@@ -1,13 +1,16 @@
 //! The policy file: parsed with spans, layered on the embedded default, then validated into
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
+pub mod custom;
 pub mod locate;
 pub mod node;
 pub mod overrides;
 pub mod params;
+pub mod people;
 pub mod show;
 pub mod template;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -30,6 +33,10 @@ pub struct Policy {
     pub name: String,
     /// The base rules: those of grants that no override matches.
     pub rules: Vec<ActiveRule>,
+    /// The policy's own rules (`custom:`), for `grantlint rules` and `explain`.
+    pub custom: Vec<Arc<custom::CustomRule>>,
+    /// Known staff (`people:`), when the policy names them.
+    pub people: Option<Arc<people::Directory>>,
     /// The files layered, base first: "default", then each `extends`, then the policy itself.
     layers: Vec<Layer>,
     /// Every layer's overrides, in order; later ones win.
@@ -39,7 +46,8 @@ pub struct Policy {
 }
 
 pub struct ActiveRule {
-    pub id: &'static str,
+    /// A built-in rule's id, or a custom rule's.
+    pub id: Cow<'static, str>,
     pub severity: Severity,
     pub rule: Box<dyn Rule>,
 }
@@ -137,7 +145,14 @@ pub fn did_you_mean<'a>(
 }
 
 /// The keys a policy file may have at its top level.
-const KEYS: &[&str] = &["version", "extends", "rules", "overrides"];
+const KEYS: &[&str] = &[
+    "version",
+    "extends",
+    "rules",
+    "overrides",
+    "custom",
+    "people",
+];
 
 /// A parsed policy file. `entries` keeps the whole file for `policy show`; the other fields
 /// are the parts the checker reads.
@@ -147,6 +162,8 @@ struct Layer {
     extends: Option<Node>,
     rules: Vec<(Node, Node)>,
     overrides: Vec<Override>,
+    custom: Vec<custom::CustomRule>,
+    people: Option<Arc<people::Directory>>,
 }
 
 /// One layer's (or one override's) `rules:` mapping, with the file it was written in.
@@ -186,7 +203,10 @@ impl Policy {
             .iter_mut()
             .flat_map(|l| std::mem::take(&mut l.overrides))
             .collect();
-        let (rules, cross_grant) = build_rules(&rule_maps(&layers), &mut errors);
+        let (mut rules, cross_grant) = build_rules(&rule_maps(&layers), &mut errors);
+        let people = layers.iter().rev().find_map(|l| l.people.clone());
+        let custom = custom::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.custom)));
+        rules.extend(custom_rules(&custom));
         overrides::validate(&overrides, &rule_maps(&layers), &cross_grant, &mut errors);
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
@@ -206,6 +226,8 @@ impl Policy {
             Ok(Policy {
                 name,
                 rules,
+                custom,
+                people,
                 layers,
                 overrides,
                 combinations: Mutex::default(),
@@ -233,7 +255,9 @@ impl Policy {
             // Each override was built over the base when the policy loaded, so every setting
             // here is known to be valid and there is nothing new to report.
             let mut validated = Vec::new();
-            Arc::new(build_rules(&maps, &mut validated).0)
+            let mut rules = build_rules(&maps, &mut validated).0;
+            rules.extend(custom_rules(&self.custom));
+            Arc::new(rules)
         });
         Arc::clone(rules)
     }
@@ -350,6 +374,8 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         extends: None,
         rules: Vec::new(),
         overrides: Vec::new(),
+        custom: Vec::new(),
+        people: None,
     };
     let source = &layer.source;
     for (key, value) in entries {
@@ -399,6 +425,8 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                 )),
             },
             "overrides" => layer.overrides = overrides::parse(source, value, errors),
+            "custom" => layer.custom = custom::parse(source, &value, errors),
+            "people" => layer.people = people::parse(source, &value, errors),
             other => errors.push(PolicyError::new(
                 source,
                 Some(span(&key)),
@@ -408,6 +436,17 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         }
     }
     Some(layer)
+}
+
+/// The custom rules that are on, as rules the checker runs.
+fn custom_rules(custom: &[Arc<custom::CustomRule>]) -> impl Iterator<Item = ActiveRule> + '_ {
+    custom.iter().filter_map(|c| {
+        Some(ActiveRule {
+            id: Cow::Owned(c.id.clone()),
+            severity: c.severity?,
+            rule: Box::new(Arc::clone(c)),
+        })
+    })
 }
 
 /// Reports rule ids that no rule has, so a typo is found even though nothing reads it.
@@ -446,7 +485,7 @@ fn build_rules(
         }
         if let Some(severity) = severity {
             active.push(ActiveRule {
-                id: meta.id,
+                id: Cow::Borrowed(meta.id),
                 severity,
                 rule,
             });

@@ -55,6 +55,22 @@ impl Default for Patterns {
     }
 }
 
+/// A severity as written in a policy: `Ok(None)` for `off`, `Err(text)` for anything else.
+pub fn parse_severity(value: &Value) -> Result<Option<Severity>, String> {
+    // YAML 1.1 habits: `off` may arrive as the boolean false.
+    let text = match value {
+        Value::Bool(false) => "off".to_string(),
+        other => other.as_scalar().unwrap_or("").to_ascii_lowercase(),
+    };
+    match text.as_str() {
+        "error" => Ok(Some(Severity::Error)),
+        "warning" => Ok(Some(Severity::Warning)),
+        "info" => Ok(Some(Severity::Info)),
+        "off" => Ok(None),
+        _ => Err(text),
+    }
+}
+
 struct Setting<'a> {
     source: &'a Source,
     key: &'a Node,
@@ -118,17 +134,9 @@ impl<'a> Params<'a> {
     /// The configured severity; `None` when the rule is off.
     pub fn severity(&mut self, errors: &mut Vec<PolicyError>) -> Option<Severity> {
         let (source, node) = self.severity?;
-        // YAML 1.1 habits: `off` may arrive as the boolean false.
-        let text = match &node.value {
-            Value::Bool(false) => "off".to_string(),
-            other => other.as_scalar().unwrap_or("").to_ascii_lowercase(),
-        };
-        match text.as_str() {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "info" => Some(Severity::Info),
-            "off" => None,
-            _ => {
+        match parse_severity(&node.value) {
+            Ok(severity) => severity,
+            Err(text) => {
                 errors.push(PolicyError::new(
                     source,
                     Some(span(node)),

@@ -336,7 +336,7 @@ mod tests {
         let severities = |p: &Policy| {
             p.rules
                 .iter()
-                .map(|r| (r.id, r.severity))
+                .map(|r| (r.id.clone(), r.severity))
                 .collect::<Vec<_>>()
         };
         assert_eq!(severities(&reread), severities(&policy));

@@ -80,7 +80,7 @@ mod tests {
         let severities = |p: &crate::policy::Policy| {
             p.rules
                 .iter()
-                .map(|r| (r.id, r.severity))
+                .map(|r| (r.id.clone(), r.severity))
                 .collect::<Vec<_>>()
         };
         assert_eq!(severities(&policy), severities(&default));

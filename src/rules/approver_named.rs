@@ -24,7 +24,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Settings
-    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases.
+    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases. When the
+    /// policy has a `people:` directory, the approver must also be a known, active person.
     ApproverNamed, "approver-named", "the approver is missing, generic, or a team"
 }
 
@@ -45,9 +46,27 @@ impl ApproverNamed {
 const HELP: &str = "name the one person who approved, e.g. \"Ravi Patel\"";
 
 impl Rule for ApproverNamed {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        let span = grant.span_of(Field::Approver);
-        let message = match grant.text(Field::Approver) {
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
+        if let Some(message) = self.judge(grant.text(Field::Approver), context) {
+            let span = grant.span_of(Field::Approver);
+            out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+        }
+        // Each extension is a new decision and needs its own named approver.
+        for (i, extension) in grant.extensions.iter().enumerate() {
+            let approver = extension.approver.as_ref();
+            if let Some(message) = self.judge(approver.map(|(text, _)| text.as_str()), context) {
+                let span = approver.map_or(extension.span, |(_, at)| *at);
+                let message = format!("extension {}: {message}", i + 1);
+                out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+            }
+        }
+    }
+}
+
+impl ApproverNamed {
+    /// What is wrong with an approver, if anything.
+    fn judge(&self, approver: Option<&str>, context: &Context) -> Option<String> {
+        let message = match approver {
             None => "no approver named".to_string(),
             Some(approver) if self.generic.contains(approver) => {
                 format!("approver `{approver}` names no one")
@@ -55,9 +74,10 @@ impl Rule for ApproverNamed {
             Some(approver) if self.patterns.matches(approver) => {
                 format!("approver `{approver}` is a team or alias, not a person")
             }
-            Some(_) => return,
+            // With a people directory, the approver must be a known, active person.
+            Some(approver) => return context.people.as_ref()?.not_known("approver", approver),
         };
-        out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+        Some(message)
     }
 }
 
@@ -78,6 +98,29 @@ mod tests {
             .is_empty()
         );
         assert!(check(&*rule, &grant(&[(Approver, "ravi.patel@acme.io")])).is_empty());
+    }
+
+    #[test]
+    fn each_extension_needs_a_named_approver() {
+        use crate::grant::{Extension, Span};
+        let rule = rule("approver-named", "{}");
+        let mut g = grant(&[(Approver, "Ravi Patel")]);
+        let at = Span {
+            line: 9,
+            ..Span::default()
+        };
+        g.extensions.push(Extension {
+            approver: Some(("Support Team".into(), at)),
+            ..Extension::default()
+        });
+        g.extensions.push(Extension::default());
+        assert_eq!(
+            check(&*rule, &g),
+            [
+                "extension 1: approver `Support Team` is a team or alias, not a person",
+                "extension 2: no approver named"
+            ]
+        );
     }
 
     #[test]

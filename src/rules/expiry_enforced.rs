@@ -55,6 +55,10 @@ impl Rule for ExpiryEnforced {
         let Some(expires) = grant.time(Field::Expires) else {
             return;
         };
+        // A recorded extension moves the expiry on.
+        let expires = grant
+            .extended_until()
+            .map_or(expires, |until| until.max(expires));
         let deadline = expires + self.grace;
         if let Some(ended) = grant.time(Field::EndedAt) {
             if ended > deadline {

@@ -13,6 +13,7 @@ mod approved_before_access;
 mod approver_named;
 mod expiry_enforced;
 mod expiry_required;
+mod extensions_max;
 mod field_format;
 mod owner_named;
 mod reason_specific;
@@ -22,10 +23,13 @@ mod shared_account;
 mod tenant_specific;
 mod ticket_linked;
 mod window_max;
+mod window_total_max;
 
 /// What the checker knows while checking one grant.
 pub struct Context {
     pub now: DateTime<Utc>,
+    /// The policy's people directory, for the rules that check who someone is.
+    pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
 /// A grant as cross-grant rules see it.
@@ -88,6 +92,8 @@ pub const REGISTRY: &[RuleMeta] = &[
     owner_named::META,
     repeat_tenant::META,
     field_format::META,
+    window_total_max::META,
+    extensions_max::META,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -159,6 +165,13 @@ pub mod testing {
         g
     }
 
+    pub fn context() -> Context {
+        Context {
+            now: now(),
+            people: None,
+        }
+    }
+
     pub fn now() -> DateTime<Utc> {
         "2026-11-24T12:00:00Z".parse().unwrap()
     }
@@ -166,7 +179,7 @@ pub mod testing {
     /// The messages `rule` gives for the grant.
     pub fn check(rule: &dyn Rule, g: &Grant) -> Vec<String> {
         let mut out = Vec::new();
-        rule.check(g, &Context { now: now() }, &mut out);
+        rule.check(g, &context(), &mut out);
         out.into_iter().map(|v| v.message).collect()
     }
 }

@@ -22,7 +22,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Settings
-    /// `patterns`: regexes for teams and aliases.
+    /// `patterns`: regexes for teams and aliases. When the policy has a `people:` directory, the
+    /// owner must also be a known, active person.
     OwnerNamed, "owner-named", "no person owns the grant through closeout"
 }
 
@@ -41,7 +42,7 @@ impl OwnerNamed {
 const HELP: &str = "name the one person who checks the grant is gone at closeout";
 
 impl Rule for OwnerNamed {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         let span = grant.span_of(Field::Owner);
         match grant.text(Field::Owner) {
             None => out.push(Violation::new(
@@ -56,7 +57,13 @@ impl Rule for OwnerNamed {
                 format!("owner `{owner}` is a team or alias, not a person"),
                 HELP,
             )),
-            Some(_) => {}
+            Some(owner) => {
+                let people = context.people.as_ref();
+                if let Some(message) = people.and_then(|p| p.not_known("owner", owner)) {
+                    let help = crate::policy::people::HELP;
+                    out.push(Violation::new(Some(Field::Owner), span, message, help));
+                }
+            }
         }
     }
 }

@@ -50,15 +50,27 @@ const HELP: &str = "say what broke and what support will do, e.g. \"Investigate 
 
 impl Rule for ReasonSpecific {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        let span = grant.span_of(Field::Reason);
-        let Some(reason) = grant.text(Field::Reason) else {
-            out.push(Violation::new(
-                Some(Field::Reason),
-                span,
-                "no reason given".into(),
-                HELP,
-            ));
-            return;
+        if let Some(message) = self.judge(grant.text(Field::Reason)) {
+            let span = grant.span_of(Field::Reason);
+            out.push(Violation::new(Some(Field::Reason), span, message, HELP));
+        }
+        // Each extension is a new decision and needs its own reason.
+        for (i, extension) in grant.extensions.iter().enumerate() {
+            let reason = extension.reason.as_ref();
+            if let Some(message) = self.judge(reason.map(|(text, _)| text.as_str())) {
+                let span = reason.map_or(extension.span, |(_, at)| *at);
+                let message = format!("extension {}: {message}", i + 1);
+                out.push(Violation::new(Some(Field::Reason), span, message, HELP));
+            }
+        }
+    }
+}
+
+impl ReasonSpecific {
+    /// What is wrong with a reason, if anything.
+    fn judge(&self, reason: Option<&str>) -> Option<String> {
+        let Some(reason) = reason else {
+            return Some("no reason given".into());
         };
         let message = if self.generic.contains(reason) {
             format!("reason `{reason}` is a generic phrase")
@@ -66,7 +78,7 @@ impl Rule for ReasonSpecific {
             let words = reason.split_whitespace().count();
             let chars = reason.chars().count();
             if words >= self.min_words && chars >= self.min_chars {
-                return;
+                return None;
             }
             format!(
                 "reason `{reason}` is too short: {words} word{}, {chars} characters (at least {} words and {} characters)",
@@ -75,7 +87,7 @@ impl Rule for ReasonSpecific {
                 self.min_chars
             )
         };
-        out.push(Violation::new(Some(Field::Reason), span, message, HELP));
+        Some(message)
     }
 }
 
@@ -129,6 +141,33 @@ mod tests {
         let rule = rule("reason-specific", "{}");
         assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no reason given"]);
         assert_eq!(check(&*rule, &grant(&[(Reason, "")])), ["no reason given"]);
+    }
+
+    #[test]
+    fn each_extension_needs_its_own_reason() {
+        use crate::grant::{Extension, Span};
+        let rule = rule("reason-specific", "{}");
+        let mut g = grant(&[(Reason, "Check invoice records after the billing update")]);
+        let at = Span {
+            line: 9,
+            ..Span::default()
+        };
+        g.extensions.push(Extension {
+            reason: Some(("Check the resync with the customer today".into(), at)),
+            ..Extension::default()
+        });
+        g.extensions.push(Extension {
+            reason: Some(("Need access.".into(), at)),
+            ..Extension::default()
+        });
+        g.extensions.push(Extension::default());
+        assert_eq!(
+            check(&*rule, &g),
+            [
+                "extension 2: reason `Need access.` is a generic phrase",
+                "extension 3: no reason given"
+            ]
+        );
     }
 
     #[test]

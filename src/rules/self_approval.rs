@@ -5,7 +5,8 @@ use crate::policy::params::{Params, normalize};
 
 declare_rule! {
     /// ## What it checks
-    /// The `approver` is not the `grantee` (compared case-insensitively, trimmed).
+    /// The `approver` is not the `grantee` (compared case-insensitively, trimmed). When the
+    /// policy has a `people:` directory, a name also matches the same person's email and aliases.
     ///
     /// ## Why
     /// An approval is a second person confirming the tenant, the scope and the time limit.
@@ -34,13 +35,18 @@ impl SelfApproval {
 }
 
 impl Rule for SelfApproval {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         let (Some(approver), Some(grantee)) =
             (grant.text(Field::Approver), grant.text(Field::Grantee))
         else {
             return;
         };
-        if normalize(approver) == normalize(grantee) {
+        // The directory sees through email and aliases: "mina@acme.io" approving Mina Chen.
+        let same_person = context
+            .people
+            .as_ref()
+            .is_some_and(|p| p.same_person(approver, grantee));
+        if same_person || normalize(approver) == normalize(grantee) {
             out.push(Violation::new(
                 Some(Field::Approver),
                 grant.span_of(Field::Approver),

@@ -28,7 +28,8 @@ declare_rule! {
     ///
     /// ## Settings
     /// `account_types`: account types that are not one person; `patterns`: regexes for shared
-    /// account names.
+    /// account names. When the policy has a `people:` directory, the grantee must also be a known,
+    /// active person.
     SharedAccount, "shared-account", "access goes to a shared account, not a named person"
 }
 
@@ -49,7 +50,7 @@ impl SharedAccount {
 const HELP: &str = "give each person their own short-lived grant";
 
 impl Rule for SharedAccount {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         if let Some(kind) = grant.text(Field::AccountType)
             && self.account_types.contains(&kind.to_lowercase())
         {
@@ -75,7 +76,13 @@ impl Rule for SharedAccount {
                 format!("grantee `{grantee}` is a shared account"),
                 HELP,
             )),
-            Some(_) => {}
+            Some(grantee) => {
+                let people = context.people.as_ref();
+                if let Some(message) = people.and_then(|p| p.not_known("grantee", grantee)) {
+                    let help = crate::policy::people::HELP;
+                    out.push(Violation::new(Some(Field::Grantee), span, message, help));
+                }
+            }
         }
     }
 }
