@@ -13,14 +13,29 @@ use crate::rules::{Context, Observed};
 
 /// Everything a run found, for the reporters.
 pub struct Outcome {
-    /// File names as given, indexed by `Finding::file`.
+    /// File names as given, indexed by `Finding::file`: the inputs, then any waiver file that
+    /// waivers' own findings point into.
     pub files: Vec<String>,
+    /// How many of `files` are inputs.
+    pub inputs: usize,
     pub grants: usize,
     pub findings: Vec<Finding>,
     /// Findings waived by the policy or recorded in the baseline: reported apart, never failing.
     pub suppressed: Vec<Suppressed>,
     /// Inputs that could not be read as a whole.
     pub errors: Vec<InputError>,
+    /// Every grant read, in file order: JUnit reports one test case per grant.
+    pub records: Vec<GrantRecord>,
+    /// What a baseline did to this run, when one was given.
+    pub baseline: Option<crate::baseline::Comparison>,
+}
+
+/// Where a grant was read, so reporters can list clean grants too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrantRecord {
+    pub file: usize,
+    pub id: Option<String>,
+    pub span: Span,
 }
 
 /// One file's share of the run.
@@ -29,6 +44,7 @@ struct FileResult {
     grants: usize,
     findings: Vec<Finding>,
     observed: Vec<(Observed, Span)>,
+    records: Vec<GrantRecord>,
     error: Option<InputError>,
 }
 
@@ -48,10 +64,13 @@ pub fn check(
 
     let mut outcome = Outcome {
         files: inputs.iter().map(|i| i.name.clone()).collect(),
+        inputs: inputs.len(),
         grants: 0,
         findings: Vec::new(),
         suppressed: Vec::new(),
         errors: Vec::new(),
+        records: Vec::new(),
+        baseline: None,
     };
     let mut observed = Vec::new();
     let mut places = Vec::new();
@@ -59,6 +78,7 @@ pub fn check(
         outcome.grants += result.grants;
         outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
+        outcome.records.extend(result.records);
         for (o, span) in result.observed {
             observed.push(o);
             places.push((file, span));
@@ -102,6 +122,11 @@ fn check_file(
     let mut result = FileResult::default();
     let mut violations = Vec::new();
     let loaded = load::load(input, options, &mut |grant: &Grant| {
+        result.records.push(GrantRecord {
+            file,
+            id: grant.id().map(str::to_string),
+            span: grant.span,
+        });
         for active in &policy.rules {
             active.rule.check(grant, context, &mut violations);
             for violation in violations.drain(..) {

@@ -5,6 +5,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod finding;
@@ -14,3 +15,4 @@ pub mod output;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod suppress;

@@ -3,6 +3,7 @@
 
 pub mod node;
 pub mod params;
+pub mod waivers;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub struct Policy {
     /// "default", or the policy file's path as given.
     pub name: String,
     pub rules: Vec<ActiveRule>,
+    pub waivers: waivers::Waivers,
 }
 
 pub struct ActiveRule {
@@ -115,6 +117,7 @@ pub fn did_you_mean<'a>(
 struct Layer {
     source: Source,
     rules: Vec<(Node, Node)>,
+    waivers: waivers::Waivers,
 }
 
 impl Policy {
@@ -152,10 +155,18 @@ impl Policy {
         };
         let layers: Vec<Layer> = layers.into_iter().flatten().collect();
         let rules = build_rules(&layers, &mut errors);
+        let mut waivers = waivers::Waivers::default();
+        for layer in layers {
+            waivers.extend(layer.waivers);
+        }
         // Policy file first (the default is ours), then by place in the file.
         errors.sort_by_key(|e| (e.file == "default", e.location.map(|s| (s.line, s.column))));
         if errors.is_empty() {
-            Ok(Policy { name, rules })
+            Ok(Policy {
+                name,
+                rules,
+                waivers,
+            })
         } else {
             Err(PolicyErrors { errors })
         }
@@ -164,25 +175,7 @@ impl Policy {
 
 /// Parses one policy file and checks its top level.
 fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
-    let root: Node = match serde_saphyr::from_str(&source.text) {
-        Ok(root) => root,
-        Err(e) => {
-            let at = e.location().map(crate::load::yaml::span);
-            let message = e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("cannot parse")
-                .to_string();
-            errors.push(PolicyError::new(
-                &source,
-                at,
-                message,
-                Some("fix the YAML syntax here".into()),
-            ));
-            return None;
-        }
-    };
+    let root = parse_yaml(&source, errors)?;
     let at = span(&root);
     let entries = match root.value {
         Value::Map(entries) => entries,
@@ -201,6 +194,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         }
     };
     let mut rules = Vec::new();
+    let mut waivers = waivers::Waivers::default();
     for (key, value) in entries {
         let Some(name) = key.value.as_scalar() else {
             errors.push(PolicyError::new(
@@ -245,15 +239,43 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                     None,
                 )),
             },
+            "waivers" => waivers.read(&source, &value, errors),
             other => errors.push(PolicyError::new(
                 &source,
                 Some(span(&key)),
                 format!("unknown policy key `{other}`"),
-                did_you_mean(other, ["version", "extends", "rules"]),
+                did_you_mean(other, ["version", "extends", "rules", "waivers"]),
             )),
         }
     }
-    Some(Layer { source, rules })
+    Some(Layer {
+        source,
+        rules,
+        waivers,
+    })
+}
+
+/// Parses a YAML file into a spanned tree, or records where its syntax breaks.
+fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
+    match serde_saphyr::from_str(&source.text) {
+        Ok(root) => Some(root),
+        Err(e) => {
+            let at = e.location().map(crate::load::yaml::span);
+            let message = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("cannot parse")
+                .to_string();
+            errors.push(PolicyError::new(
+                source,
+                at,
+                message,
+                Some("fix the YAML syntax here".into()),
+            ));
+            None
+        }
+    }
 }
 
 /// Builds every rule from its settings in all layers; later layers win key by key.
