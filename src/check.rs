@@ -14,14 +14,41 @@ use crate::rules::{Context, Observed};
 
 /// Everything a run found, for the reporters.
 pub struct Outcome {
-    /// File names as given, indexed by `Finding::file`.
+    /// File names as given, indexed by `Finding::file`: the inputs, then any waiver file that
+    /// waivers' own findings point into.
     pub files: Vec<String>,
+    /// How many of `files` are inputs.
+    pub inputs: usize,
     pub grants: usize,
     pub findings: Vec<Finding>,
     /// Findings waived by the policy or recorded in the baseline: reported apart, never failing.
     pub suppressed: Vec<Suppressed>,
     /// Inputs that could not be read as a whole.
     pub errors: Vec<InputError>,
+    /// Every grant read, in file order, for JUnit's one test case per grant. Filled only when
+    /// asked for (`check_with(…, &GrantRecord::keep)`), so a plain run keeps no grants.
+    pub records: Vec<GrantRecord>,
+    /// What a baseline did to this run, when one was given.
+    pub baseline: Option<crate::baseline::Comparison>,
+}
+
+/// Where a grant was read, so reporters can list clean grants too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrantRecord {
+    pub file: usize,
+    pub id: Option<String>,
+    pub span: Span,
+}
+
+impl GrantRecord {
+    /// The hook for [`check_with`] that keeps every grant's place.
+    pub fn keep(file: usize, grant: &Grant) -> Option<GrantRecord> {
+        Some(GrantRecord {
+            file,
+            id: grant.id().map(str::to_string),
+            span: grant.span,
+        })
+    }
 }
 
 /// One file's share of the run.
@@ -79,10 +106,13 @@ pub fn check_with<R: Send>(
 
     let mut outcome = Outcome {
         files: inputs.iter().map(|i| i.name.clone()).collect(),
+        inputs: inputs.len(),
         grants: 0,
         findings: Vec::new(),
         suppressed: Vec::new(),
         errors: Vec::new(),
+        records: Vec::new(),
+        baseline: None,
     };
     let mut observed = Vec::new();
     let mut places = Vec::new();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::finding::Severity;
 use crate::load::Format;
 use crate::report::FailOn;
 use crate::review::ReviewFormat;
@@ -64,6 +65,13 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print a shell completion script, e.g. `grantlint completions bash > /etc/bash_completion.d/grantlint`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `grantlint man > grantlint.1`.
+    Man,
 }
 
 /// `grantlint policy …`. Without a file, the policy is the nearest grantlint.yaml or
@@ -119,6 +127,28 @@ pub struct CheckArgs {
     /// The least severity that fails the run (exit code 1).
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+
+    /// The least severity shown in reports; independent of --fail-on, so hidden findings can
+    /// still fail the run.
+    #[arg(long, value_enum, default_value_t = Severity::Info, value_name = "SEVERITY")]
+    pub min_severity: Severity,
+
+    /// Also write a report in FORMAT to PATH (repeatable), e.g. `--report sarif=grantlint.sarif`.
+    #[arg(long, value_parser = parse_report, value_name = "FORMAT=PATH")]
+    pub report: Vec<ReportTarget>,
+
+    /// Suppress the findings recorded in this baseline file; the summary counts new,
+    /// baselined and resolved findings.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings as the baseline in FILE; this run then passes on them.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Waivers to apply besides the policy's own (`waivers:` in the policy's format).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
 
     /// When to colour the text output (NO_COLOR is honoured by `auto`).
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
@@ -178,6 +208,42 @@ pub struct ReportArgs {
 pub enum OutputFormat {
     Text,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML: a test suite per file, a test case per grant.
+    Junit,
+    /// GitHub Actions workflow commands (annotations on the changed lines).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// One finding per row.
+    Csv,
+}
+
+/// One `--report FORMAT=PATH`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportTarget {
+    pub format: OutputFormat,
+    pub path: PathBuf,
+}
+
+fn parse_report(text: &str) -> Result<ReportTarget, String> {
+    let (format, path) = text
+        .split_once('=')
+        .filter(|(_, path)| !path.is_empty())
+        .ok_or("write FORMAT=PATH, e.g. sarif=grantlint.sarif")?;
+    let format = OutputFormat::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = OutputFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        format!("unknown format `{format}`; one of {}", names.join(", "))
+    })?;
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

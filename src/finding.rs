@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::grant::{Field, Span};
 
 /// How much a finding matters. Ordered, so `--fail-on warning` means "warning or worse".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,

@@ -5,6 +5,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod finding;
@@ -15,4 +16,5 @@ pub mod policy;
 pub mod report;
 pub mod review;
 pub mod rules;
+pub mod suppress;
 pub mod verify;

@@ -1,11 +1,13 @@
 //! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
-use grantlint::{check, cli, load, output, policy, report, review, rules, verify};
+use grantlint::{
+    baseline, check, cli, load, output, policy, report, review, rules, suppress, verify,
+};
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{CheckArgs, Cli, Color, Command, OutputFormat, PolicyCommand, ReportArgs};
 use load::ReadOptions;
@@ -30,6 +32,21 @@ fn main() -> ExitCode {
         },
         Command::Init { path, force } => init(&path, force),
         Command::Test { dir, policy } => run_tests(dir, policy),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "grantlint", &mut out);
+            print_bytes(&out)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => print_bytes(&out),
+                Err(e) => {
+                    eprintln!("grantlint: cannot render the man page: {e}");
+                    CANNOT_RUN
+                }
+            }
+        }
     };
     ExitCode::from(code)
 }
@@ -43,13 +60,33 @@ fn run_check(args: &CheckArgs) -> u8 {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let policy = match Policy::discover(args.policy.as_deref()) {
+    let mut policy = match Policy::discover(args.policy.as_deref()) {
         Ok(policy) => policy,
         Err(errors) => {
             eprint_diagnostic(&errors, color);
             return CANNOT_RUN;
         }
     };
+    let mut waivers = std::mem::take(&mut policy.waivers);
+    if let Some(path) = &args.waivers {
+        match policy::waivers::Waivers::load_file(path) {
+            Ok(more) => waivers.entries.extend(more.entries),
+            Err(errors) => {
+                eprint_diagnostic(&errors, color);
+                return CANNOT_RUN;
+            }
+        }
+    }
+    let mut baseline = None;
+    if let Some(path) = &args.baseline {
+        match baseline::Baseline::load(path) {
+            Ok(b) => baseline = Some(b),
+            Err(e) => {
+                eprintln!("grantlint: {e}");
+                return CANNOT_RUN;
+            }
+        }
+    }
     let options = ReadOptions {
         format: args.input_format,
         delimiter: args.delimiter,
@@ -60,9 +97,46 @@ fn run_check(args: &CheckArgs) -> u8 {
         eprintln!("grantlint: no .yaml, .yml, .csv or .json files found in the paths given");
     }
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let mut outcome = check::check(&inputs, &options, &policy, now);
+    // JUnit lists every grant, clean ones too; other formats keep none.
+    let junit = args.format == OutputFormat::Junit
+        || args.report.iter().any(|r| r.format == OutputFormat::Junit);
+    let mut outcome = if junit {
+        let (mut outcome, records) =
+            check::check_with(&inputs, &options, &policy, now, &check::GrantRecord::keep);
+        outcome.records = records;
+        outcome
+    } else {
+        check::check(&inputs, &options, &policy, now)
+    };
     errors.append(&mut outcome.errors);
     outcome.errors = errors;
+    let read: Vec<&std::path::Path> = inputs
+        .iter()
+        .filter_map(|i| match &i.origin {
+            load::Origin::Path(p) => Some(p.as_path()),
+            load::Origin::Stdin(_) => None,
+        })
+        .collect();
+    let own = match suppress::waive(&mut outcome, &waivers, now) {
+        Ok(own) => own,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    if let Some(path) = &args.write_baseline {
+        // Waived findings stay out: a waiver is the reviewed, expiring way to accept one.
+        let recorded = baseline::Baseline::record(&outcome.findings);
+        if let Err(e) = output::write_atomic(path, recorded.to_json().as_bytes(), &read) {
+            eprintln!("grantlint: {e}");
+            return CANNOT_RUN;
+        }
+        baseline = Some(recorded);
+    }
+    if let Some(baseline) = &baseline {
+        suppress::apply_baseline(&mut outcome, baseline);
+    }
+    suppress::add_findings(&mut outcome, own);
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }
@@ -71,14 +145,28 @@ fn run_check(args: &CheckArgs) -> u8 {
         policy: &policy.name,
         now,
         fail_on: args.fail_on,
+        min_severity: args.min_severity,
     };
-    let output = match args.format {
+    let render = |format: OutputFormat, color: bool| match format {
         OutputFormat::Json => report::json::render(&run),
+        OutputFormat::Sarif => report::sarif::render(&run),
+        OutputFormat::Junit => report::junit::render(&run),
+        OutputFormat::Github => report::github::render(&run),
+        OutputFormat::Gitlab => report::gitlab::render(&run),
+        OutputFormat::Csv => report::csv::render(&run),
         OutputFormat::Text => {
             let sources = snippet_sources(&inputs, &outcome);
             report::text::render(&run, &sources, color)
         }
     };
+    for target in &args.report {
+        let text = render(target.format, false);
+        if let Err(e) = output::write_atomic(&target.path, text.as_bytes(), &read) {
+            eprintln!("grantlint: {e}");
+            return CANNOT_RUN;
+        }
+    }
+    let output = render(args.format, color);
     if let Err(code) = write_report(args.output.as_deref(), &output, &inputs) {
         return code;
     }
@@ -178,7 +266,8 @@ fn snippet_sources(
     inputs: &[load::Input],
     outcome: &check::Outcome,
 ) -> Vec<Option<miette::NamedSource<std::sync::Arc<str>>>> {
-    let mut wanted = vec![false; inputs.len()];
+    // Waivers' own findings point into policy files, after the inputs: no snippet for those.
+    let mut wanted = vec![false; outcome.files.len()];
     for f in &outcome.findings {
         wanted[f.file] = true;
     }
@@ -192,6 +281,16 @@ fn snippet_sources(
                 .map(|text| miette::NamedSource::new(&input.name, text))
         })
         .collect()
+}
+
+fn print_bytes(bytes: &[u8]) -> u8 {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("grantlint: cannot write to standard output: {e}");
+            CANNOT_RUN
+        }
+        _ => PASSED,
+    }
 }
 
 fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool) {

@@ -9,6 +9,7 @@ pub mod params;
 pub mod people;
 pub mod show;
 pub mod template;
+pub mod waivers;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -43,6 +44,8 @@ pub struct Policy {
     overrides: Vec<Override>,
     /// The rules for each combination of matching overrides (a bitmask), built on first use.
     combinations: Mutex<HashMap<u64, Arc<Vec<ActiveRule>>>>,
+    /// Waivers from every layer (`waivers:`); `--waivers` files add to them.
+    pub waivers: waivers::Waivers,
 }
 
 pub struct ActiveRule {
@@ -164,6 +167,7 @@ struct Layer {
     overrides: Vec<Override>,
     custom: Vec<custom::CustomRule>,
     people: Option<Arc<people::Directory>>,
+    waivers: waivers::Waivers,
 }
 
 /// One layer's (or one override's) `rules:` mapping, with the file it was written in.
@@ -207,6 +211,10 @@ impl Policy {
         let people = layers.iter().rev().find_map(|l| l.people.clone());
         let custom = custom::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.custom)));
         rules.extend(custom_rules(&custom));
+        let mut waivers = waivers::Waivers::default();
+        for layer in &mut layers {
+            waivers.extend(std::mem::take(&mut layer.waivers));
+        }
         overrides::validate(&overrides, &rule_maps(&layers), &cross_grant, &mut errors);
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
@@ -228,6 +236,7 @@ impl Policy {
                 rules,
                 custom,
                 people,
+                waivers,
                 layers,
                 overrides,
                 combinations: Mutex::default(),
@@ -332,25 +341,7 @@ fn load_chain(path: &Path, errors: &mut Vec<PolicyError>) -> Vec<Layer> {
 
 /// Parses one policy file and checks its top level.
 fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
-    let root: Node = match serde_saphyr::from_str(&source.text) {
-        Ok(root) => root,
-        Err(e) => {
-            let at = e.location().map(crate::load::yaml::span);
-            let message = e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("cannot parse")
-                .to_string();
-            errors.push(PolicyError::new(
-                &source,
-                at,
-                message,
-                Some("fix the YAML syntax here".into()),
-            ));
-            return None;
-        }
-    };
+    let root = parse_yaml(&source, errors)?;
     let at = span(&root);
     let entries = match root.value {
         Value::Map(entries) => entries,
@@ -376,6 +367,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         overrides: Vec::new(),
         custom: Vec::new(),
         people: None,
+        waivers: waivers::Waivers::default(),
     };
     let source = &layer.source;
     for (key, value) in entries {
@@ -427,6 +419,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             "overrides" => layer.overrides = overrides::parse(source, value, errors),
             "custom" => layer.custom = custom::parse(source, &value, errors),
             "people" => layer.people = people::parse(source, &value, errors),
+            "waivers" => layer.waivers.read(source, &value, errors),
             other => errors.push(PolicyError::new(
                 source,
                 Some(span(&key)),
@@ -436,6 +429,29 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         }
     }
     Some(layer)
+}
+
+/// Parses a YAML file into a spanned tree, or records where its syntax breaks.
+fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
+    match serde_saphyr::from_str(&source.text) {
+        Ok(root) => Some(root),
+        Err(e) => {
+            let at = e.location().map(crate::load::yaml::span);
+            let message = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or("cannot parse")
+                .to_string();
+            errors.push(PolicyError::new(
+                source,
+                at,
+                message,
+                Some("fix the YAML syntax here".into()),
+            ));
+            None
+        }
+    }
 }
 
 /// The custom rules that are on, as rules the checker runs.

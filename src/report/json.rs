@@ -4,7 +4,8 @@ use chrono::SecondsFormat;
 use serde::Serialize;
 
 use super::Run;
-use crate::finding::Severity;
+use crate::baseline::Entry;
+use crate::finding::{Severity, Suppression};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -12,8 +13,11 @@ struct Report<'a> {
     tool: Tool,
     policy: &'a str,
     now: String,
-    summary: Summary,
+    summary: Summary<'a>,
     findings: Vec<Finding<'a>>,
+    /// Waived or baselined findings (an addition to v1; absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressed: Vec<SuppressedFinding<'a>>,
     /// Inputs that could not be read (an addition to v1; absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<InputError<'a>>,
@@ -26,12 +30,46 @@ struct Tool {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files: usize,
     grants: usize,
     findings: usize,
     by_severity: BySeverity,
     passed: bool,
+    /// Additions to v1, each absent when it does not apply.
+    #[serde(skip_serializing_if = "is_zero")]
+    suppressed: usize,
+    /// Findings below `--min-severity`, left out of `findings`.
+    #[serde(skip_serializing_if = "is_zero")]
+    hidden: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<BaselineSummary<'a>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize)]
+struct BaselineSummary<'a> {
+    new: usize,
+    baselined: usize,
+    resolved: usize,
+    /// Entries that matched nothing: fixed findings, or grants that are gone.
+    stale: &'a [Entry],
+}
+
+#[derive(Serialize)]
+struct SuppressedFinding<'a> {
+    #[serde(flatten)]
+    finding: Finding<'a>,
+    by: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approver: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -76,31 +114,48 @@ pub fn render(run: &Run) -> String {
         policy: run.policy,
         now: run.now.to_rfc3339_opts(SecondsFormat::Secs, true),
         summary: Summary {
-            files: outcome.files.len(),
+            files: outcome.inputs,
             grants: outcome.grants,
-            findings: outcome.findings.len(),
+            findings: run.shown().count(),
             by_severity: BySeverity {
                 error: counts.error,
                 warning: counts.warning,
                 info: counts.info,
             },
             passed: run.passed(),
+            suppressed: run.shown_suppressed().count(),
+            hidden: run.hidden(),
+            baseline: outcome.baseline.as_ref().map(|b| BaselineSummary {
+                new: b.new,
+                baselined: b.baselined,
+                resolved: b.resolved(),
+                stale: &b.stale,
+            }),
         },
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| Finding {
-                rule: &f.rule,
-                severity: f.severity,
-                grant: f.grant.as_deref(),
-                tenant: f.tenant.as_deref(),
-                file: &outcome.files[f.file],
-                line: f.span.line,
-                column: f.span.column,
-                field: f.field.map(|f| f.name()),
-                message: &f.message,
-                help: &f.help,
-                related: &f.related,
+        findings: run.shown().map(|f| finding(run, f)).collect(),
+        suppressed: run
+            .shown_suppressed()
+            .map(|s| {
+                let (by, reason, approver, expires) = match &s.by {
+                    Suppression::Waiver {
+                        reason,
+                        approver,
+                        expires,
+                    } => (
+                        "waiver",
+                        Some(reason.as_str()),
+                        Some(approver.as_str()),
+                        Some(expires.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                    ),
+                    Suppression::Baseline => ("baseline", None, None, None),
+                };
+                SuppressedFinding {
+                    finding: finding(run, &s.finding),
+                    by,
+                    reason,
+                    approver,
+                    expires,
+                }
             })
             .collect(),
         errors: outcome
@@ -118,4 +173,20 @@ pub fn render(run: &Run) -> String {
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
     out.push('\n');
     out
+}
+
+fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
+    Finding {
+        rule: &f.rule,
+        severity: f.severity,
+        grant: f.grant.as_deref(),
+        tenant: f.tenant.as_deref(),
+        file: &run.outcome.files[f.file],
+        line: f.span.line,
+        column: f.span.column,
+        field: f.field.map(|f| f.name()),
+        message: &f.message,
+        help: &f.help,
+        related: &f.related,
+    }
 }

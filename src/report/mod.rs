@@ -1,7 +1,13 @@
 //! Reporters: one per output format. Each reads the run's outcome and writes a whole document,
 //! so that a report is written completely or not at all.
 
+pub mod csv;
+pub mod fingerprint;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 pub mod text;
 
 use chrono::{DateTime, Utc};
@@ -35,6 +41,9 @@ pub struct Run<'a> {
     pub policy: &'a str,
     pub now: DateTime<Utc>,
     pub fail_on: FailOn,
+    /// `--min-severity`: findings below it are left out of every report, yet still fail the
+    /// run at or above `--fail-on`.
+    pub min_severity: Severity,
 }
 
 /// Counts for the summary line and the JSON summary.
@@ -48,7 +57,7 @@ pub struct Counts {
 impl Run<'_> {
     pub fn counts(&self) -> Counts {
         let mut counts = Counts::default();
-        for f in &self.outcome.findings {
+        for f in self.shown() {
             match f.severity {
                 Severity::Error => counts.error += 1,
                 Severity::Warning => counts.warning += 1,
@@ -56,6 +65,27 @@ impl Run<'_> {
             }
         }
         counts
+    }
+
+    /// The findings at or above `--min-severity`, the ones reports list.
+    pub fn shown(&self) -> impl Iterator<Item = &crate::finding::Finding> {
+        self.outcome
+            .findings
+            .iter()
+            .filter(|f| f.severity >= self.min_severity)
+    }
+
+    /// Suppressed findings at or above `--min-severity`.
+    pub fn shown_suppressed(&self) -> impl Iterator<Item = &crate::finding::Suppressed> {
+        self.outcome
+            .suppressed
+            .iter()
+            .filter(|s| s.finding.severity >= self.min_severity)
+    }
+
+    /// Findings left out by `--min-severity`.
+    pub fn hidden(&self) -> usize {
+        self.outcome.findings.len() - self.shown().count()
     }
 
     /// No finding at or above `--fail-on`, and every input was read.

@@ -9,7 +9,7 @@ use miette::{
 };
 
 use super::Run;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, Suppression};
 
 /// One finding, shaped for miette.
 struct Shown<'a> {
@@ -98,7 +98,7 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
 pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool) -> String {
     let handler = handler(color);
     let mut out = String::new();
-    for finding in &run.outcome.findings {
+    for finding in run.shown() {
         let shown = Shown {
             finding,
             source: sources.get(finding.file).and_then(Option::as_ref),
@@ -113,7 +113,62 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool)
         let _ = handler.render_report(&mut out, &shown);
         out.push('\n');
     }
+    out.push_str(&suppressed(run));
     out.push_str(&summary(run));
+    out
+}
+
+/// One line per waived or baselined finding, and one per stale baseline entry: shown, so an
+/// exception never hides, but short, so they do not drown the new findings.
+fn suppressed(run: &Run) -> String {
+    let o = run.outcome;
+    let mut out = String::new();
+    for s in run.shown_suppressed() {
+        let f = &s.finding;
+        let by = match &s.by {
+            Suppression::Waiver {
+                reason,
+                approver,
+                expires,
+            } => format!(
+                "waived by {} until {}: {}",
+                clean(approver),
+                expires.format("%Y-%m-%d %H:%M UTC"),
+                clean(reason)
+            ),
+            Suppression::Baseline => "baselined".into(),
+        };
+        out.push_str(&format!(
+            "{}:{}:{}: {}[{}] {} ({by})\n",
+            o.files[f.file],
+            f.span.line,
+            f.span.column,
+            f.severity.name(),
+            f.rule,
+            clean(&f.message)
+        ));
+    }
+    for e in o.baseline.iter().flat_map(|b| &b.stale) {
+        let part = |label: &str, v: &Option<String>| {
+            v.as_deref()
+                .map_or(String::new(), |v| format!(", {label} {}", clean(v)))
+        };
+        out.push_str(&format!(
+            "baseline entry no longer matches: {}{}{}{}{}\n",
+            e.rule,
+            part("grant", &e.grant),
+            part("tenant", &e.tenant),
+            part("field", &e.field),
+            if e.count > 1 {
+                format!(" ({} findings)", e.count)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
     out
 }
 
@@ -124,12 +179,31 @@ pub fn summary(run: &Run) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = format!(
         "{}, {}: {}, {}, {} info",
-        plural(o.files.len(), "file"),
+        plural(o.inputs, "file"),
         plural(o.grants, "grant"),
         plural(c.error, "error"),
         plural(c.warning, "warning"),
         c.info
     );
+    let waived = run
+        .shown_suppressed()
+        .filter(|s| matches!(s.by, Suppression::Waiver { .. }))
+        .count();
+    if waived > 0 {
+        line.push_str(&format!(", {waived} waived"));
+    }
+    if let Some(b) = &o.baseline {
+        line.push_str(&format!(
+            "; baseline: {} new, {} baselined, {} resolved",
+            b.new,
+            b.baselined,
+            b.resolved()
+        ));
+    }
+    let hidden = run.hidden();
+    if hidden > 0 {
+        line.push_str(&format!(", {hidden} below --min-severity not shown"));
+    }
     if !o.errors.is_empty() {
         line.push_str(&format!(", {} unreadable", plural(o.errors.len(), "file")));
     }

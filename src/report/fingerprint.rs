@@ -1,0 +1,120 @@
+//! Identities for findings that survive line moves: SARIF `partialFingerprints`, GitLab
+//! `fingerprint`. Built from the same key as the baseline (rule, grant id, tenant, field),
+//! never from the line, so code scanning keeps one alert for one problem across runs.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::finding::Finding;
+
+/// One fingerprint per finding, in order. Findings that share a key (grants without an id in
+/// one tenant) are told apart by their order among themselves.
+pub fn fingerprints<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    findings
+        .into_iter()
+        .map(|f| {
+            let mut hash = Fnv::default();
+            hash.write(&f.rule);
+            hash.write(f.grant.as_deref().unwrap_or(""));
+            hash.write(f.tenant.as_deref().unwrap_or(""));
+            hash.write(f.field.map_or("", |f| f.name()));
+            if f.grant.is_none() && f.tenant.is_none() {
+                // Nothing names the subject (a waiver's own finding): its message does.
+                hash.write(&f.message);
+            }
+            let value = hash.0;
+            let nth = seen.entry(value).or_default();
+            *nth += 1;
+            match *nth {
+                1 => format!("{value:016x}"),
+                n => format!("{value:016x}:{n}"),
+            }
+        })
+        .collect()
+}
+
+/// FNV-1a (64 bit): tiny, and its value never changes between Rust releases, unlike std's
+/// `DefaultHasher`.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, text: &str) {
+        for byte in text.bytes().chain([0xff]) {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// A file's path relative to the working directory, with `/` separators, as code scanning
+/// and GitLab expect; a path outside the working directory stays as given.
+pub fn relative_path(name: &str) -> String {
+    let path = Path::new(name);
+    let relative = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path),
+        _ => path,
+    };
+    let text = relative.to_string_lossy().replace('\\', "/");
+    match text.strip_prefix("./") {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::{Field, Span};
+
+    fn finding(line: u32, grant: Option<&str>) -> Finding {
+        Finding {
+            rule: "window-max".into(),
+            severity: crate::finding::Severity::Error,
+            grant: grant.map(str::to_string),
+            tenant: Some("t-1".into()),
+            file: 0,
+            span: Span {
+                line,
+                column: 3,
+                offset: 0,
+                len: 1,
+            },
+            field: Some(Field::Expires),
+            at_grant: false,
+            message: format!("line {line}"),
+            help: "".into(),
+            related: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_stay_unique() {
+        let a = fingerprints([&finding(3, Some("A"))]);
+        let moved = fingerprints([&finding(90, Some("A"))]);
+        assert_eq!(a, moved);
+        // Pinned: a changed value would open new alerts for every finding in code scanning.
+        assert_eq!(a[0], "5e17f089a276afcd");
+        let twins = fingerprints([&finding(3, None), &finding(9, None)]);
+        assert_ne!(twins[0], twins[1]);
+        assert!(twins[1].ends_with(":2"));
+        assert_ne!(fingerprints([&finding(3, Some("B"))]), a);
+    }
+
+    #[test]
+    fn paths_are_relative_with_forward_slashes() {
+        let cwd = std::env::current_dir().unwrap();
+        let inside = cwd.join("exports").join("grants.yaml");
+        assert_eq!(
+            relative_path(&inside.display().to_string()),
+            "exports/grants.yaml"
+        );
+        assert_eq!(relative_path("./a/b.csv"), "a/b.csv");
+    }
+}

@@ -1,0 +1,72 @@
+//! `--format gitlab`: GitLab Code Quality (a subset of the Code Climate format), shown in merge
+//! requests. Suppressed findings are left out: GitLab has no notion of an accepted issue.
+
+use serde::Serialize;
+
+use super::Run;
+use super::fingerprint::{fingerprints, relative_path};
+use crate::finding::Severity;
+
+#[derive(Serialize)]
+struct Issue<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    check_name: &'a str,
+    description: String,
+    content: Content<'a>,
+    categories: [&'static str; 1],
+    severity: &'static str,
+    fingerprint: String,
+    location: Location,
+}
+
+#[derive(Serialize)]
+struct Content<'a> {
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct Location {
+    path: String,
+    lines: Lines,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: u32,
+}
+
+pub fn render(run: &Run) -> String {
+    let shown: Vec<_> = run.shown().collect();
+    let prints = fingerprints(shown.iter().copied());
+    let issues: Vec<Issue> = shown
+        .into_iter()
+        .zip(prints)
+        .map(|(f, fingerprint)| Issue {
+            kind: "issue",
+            check_name: &f.rule,
+            description: match &f.grant {
+                Some(grant) => format!("{grant}: {}", f.message),
+                None => f.message.clone(),
+            },
+            content: Content { body: &f.help },
+            categories: ["Security"],
+            severity: match f.severity {
+                Severity::Error => "major",
+                Severity::Warning => "minor",
+                Severity::Info => "info",
+            },
+            fingerprint,
+            location: Location {
+                path: relative_path(&run.outcome.files[f.file]),
+                lines: Lines {
+                    begin: f.span.line.max(1),
+                },
+            },
+        })
+        .collect();
+    // Plain structs of strings and numbers: serialising cannot fail.
+    let mut out = serde_json::to_string_pretty(&issues).unwrap_or_default();
+    out.push('\n');
+    out
+}

@@ -1,0 +1,243 @@
+//! Waivers and the baseline, applied after the check: findings they cover move to
+//! `Outcome.suppressed` (shown, never failing), and waivers report on themselves: one that has
+//! expired is `waiver-expired`, one that covered nothing is `waiver-unused`.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::baseline::{self, Baseline, Comparison};
+use crate::check::Outcome;
+use crate::finding::{Finding, Severity, Suppressed, Suppression};
+use crate::policy::waivers::{Waiver, Waivers};
+use crate::policy::{PolicyError, PolicyErrors};
+
+pub const WAIVER_EXPIRED: &str = "waiver-expired";
+pub const WAIVER_UNUSED: &str = "waiver-unused";
+
+/// The findings waivers make about themselves: id, default severity, summary, documentation.
+pub const WAIVER_RULES: [(&str, Severity, &str, &str); 2] = [
+    (
+        WAIVER_EXPIRED,
+        Severity::Error,
+        "a waiver has expired and no longer applies",
+        "## What it checks\nA waiver whose `expires` is at or before now (`--now`). It stops \
+         applying, so the findings it covered count again.\n\n## Why\nAn exception to the \
+         access policy must end by itself, as the grants it covers should; an expired waiver \
+         is a decision nobody renewed.\n\n## Fix\nFix the grants and remove the waiver, or \
+         review it again and set a new `expires`.\n",
+    ),
+    (
+        WAIVER_UNUSED,
+        Severity::Warning,
+        "a waiver matched no finding",
+        "## What it checks\nA waiver that has not expired but covered no finding in this \
+         run.\n\n## Why\nA waiver that matches nothing has a typo in its rule, grant or tenant, \
+         or outlived its grants; left in place it would silently cover a future grant.\n\n\
+         ## Fix\nCorrect its `rule`, `grant` or `tenant`, or remove it.\n",
+    ),
+];
+
+/// Applies the waivers, then the baseline, to the run's findings.
+pub fn apply(
+    outcome: &mut Outcome,
+    waivers: &Waivers,
+    baseline: Option<&Baseline>,
+    now: DateTime<Utc>,
+) -> Result<(), PolicyErrors> {
+    let own = waive(outcome, waivers, now)?;
+    if let Some(baseline) = baseline {
+        apply_baseline(outcome, baseline);
+    }
+    add_findings(outcome, own);
+    Ok(())
+}
+
+/// Moves the findings that live waivers cover to `suppressed`, and returns the waivers' own
+/// findings (expired, unused) for [`add_findings`]. A waiver that reaches further ahead than
+/// the policy's `max_days` is a policy error: the run stops (exit code 2).
+pub fn waive(
+    outcome: &mut Outcome,
+    waivers: &Waivers,
+    now: DateTime<Utc>,
+) -> Result<Vec<Finding>, PolicyErrors> {
+    let limit = now + TimeDelta::days(waivers.max_days());
+    let errors: Vec<PolicyError> = waivers
+        .entries
+        .iter()
+        .filter(|w| w.expires > limit)
+        .map(|w| {
+            PolicyError::new(
+                &w.source,
+                Some(w.expires_span),
+                format!(
+                    "this waiver expires {}, more than {} days after now ({})",
+                    w.expires.format("%Y-%m-%d"),
+                    waivers.max_days(),
+                    now.format("%Y-%m-%d")
+                ),
+                Some(format!(
+                    "set `expires` on or before {}, and renew it after a new review",
+                    limit.format("%Y-%m-%d")
+                )),
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(PolicyErrors { errors });
+    }
+
+    let mut used = vec![false; waivers.entries.len()];
+    let mut kept = Vec::with_capacity(outcome.findings.len());
+    for finding in std::mem::take(&mut outcome.findings) {
+        let waiver = waivers.entries.iter().enumerate().find(|(_, w)| {
+            w.expires > now
+                && w.covers(
+                    &finding.rule,
+                    finding.grant.as_deref(),
+                    finding.tenant.as_deref(),
+                )
+        });
+        match waiver {
+            Some((i, w)) => {
+                used[i] = true;
+                outcome.suppressed.push(Suppressed {
+                    finding,
+                    by: Suppression::Waiver {
+                        reason: w.reason.clone(),
+                        approver: w.approver.clone(),
+                        expires: w.expires,
+                    },
+                });
+            }
+            None => kept.push(finding),
+        }
+    }
+
+    outcome.findings = kept;
+    let mut own = Vec::new();
+    for (waiver, used) in waivers.entries.iter().zip(used) {
+        if waiver.expires <= now {
+            own.push(waiver_finding(
+                outcome,
+                waiver,
+                WAIVER_RULES[0],
+                format!(
+                    "the waiver of {} for {} expired on {}",
+                    waiver.rule,
+                    covered(waiver),
+                    waiver.expires.format("%Y-%m-%d %H:%M UTC")
+                ),
+                "fix the grants and remove the waiver, or review it again and set a new `expires`",
+            ));
+        } else if !used {
+            own.push(waiver_finding(
+                outcome,
+                waiver,
+                WAIVER_RULES[1],
+                format!(
+                    "the waiver of {} for {} matched no finding",
+                    waiver.rule,
+                    covered(waiver)
+                ),
+                "correct its rule, grant or tenant, or remove it",
+            ));
+        }
+    }
+    Ok(own)
+}
+
+/// Moves the findings recorded in the baseline to `suppressed`, and records the comparison.
+pub fn apply_baseline(outcome: &mut Outcome, baseline: &Baseline) {
+    let kept = std::mem::take(&mut outcome.findings);
+    {
+        let mut budget = baseline.budget();
+        let mut comparison = Comparison::default();
+        let mut new = Vec::with_capacity(kept.len());
+        for finding in kept {
+            match budget.get_mut(&baseline::key(&finding)).filter(|n| **n > 0) {
+                Some(left) => {
+                    *left -= 1;
+                    comparison.baselined += 1;
+                    outcome.suppressed.push(Suppressed {
+                        finding,
+                        by: Suppression::Baseline,
+                    });
+                }
+                None => new.push(finding),
+            }
+        }
+        comparison.new = new.len();
+        comparison.stale = baseline
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let key = (
+                    e.rule.clone(),
+                    e.grant.clone(),
+                    e.tenant.clone(),
+                    e.field.clone(),
+                );
+                // Each key's leftover is reported once, on its first entry.
+                let left = budget.remove(&key).filter(|n| *n > 0)?;
+                Some(baseline::Entry {
+                    count: left,
+                    ..e.clone()
+                })
+            })
+            .collect();
+        outcome.baseline = Some(comparison);
+        outcome.findings = new;
+    }
+}
+
+/// Adds the waivers' own findings and restores DESIGN.md's order everywhere.
+pub fn add_findings(outcome: &mut Outcome, own: Vec<Finding>) {
+    outcome.findings.extend(own);
+    outcome
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+        .suppressed
+        .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+}
+
+/// "grant SUP-1*, tenant t-9"
+fn covered(waiver: &Waiver) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = &waiver.grant {
+        parts.push(format!("grant {}", p.text));
+    }
+    if let Some(p) = &waiver.tenant {
+        parts.push(format!("tenant {}", p.text));
+    }
+    parts.join(", ")
+}
+
+fn waiver_finding(
+    outcome: &mut Outcome,
+    waiver: &Waiver,
+    (rule, severity, _, _): (&'static str, Severity, &str, &str),
+    message: String,
+    help: &'static str,
+) -> Finding {
+    // The waiver's file joins the run's files, after the inputs, so findings can point at it.
+    let file = match outcome.files.iter().position(|f| *f == waiver.source.name) {
+        Some(i) => i,
+        None => {
+            outcome.files.push(waiver.source.name.clone());
+            outcome.files.len() - 1
+        }
+    };
+    Finding {
+        rule: rule.into(),
+        severity,
+        grant: None,
+        tenant: None,
+        file,
+        span: waiver.span,
+        field: None,
+        at_grant: false,
+        message,
+        help: help.into(),
+        related: Vec::new(),
+    }
+}

@@ -1,0 +1,654 @@
+//! CI adoption: the SARIF, JUnit, GitHub, GitLab and CSV reports, several reports in one run,
+//! baselines, waivers, --min-severity against --fail-on, determinism, completions and man page.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+const GRANTS: &str = "fixtures/ci/grants.yaml";
+
+fn grantlint(args: &[&str]) -> Output {
+    Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `check --now NOW --color never` plus `args`.
+fn check(args: &[&str]) -> Output {
+    let mut all = vec!["check", "--now", NOW, "--color", "never"];
+    all.extend_from_slice(args);
+    grantlint(&all)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
+}
+
+fn sarif_errors(instance: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // The vendored schema (serde-sarif's copy of OASIS sarif-schema-2.1.0) has a stray `]` in
+    // `run.language`'s pattern, which the validator rightly rejects as a regex; the errata
+    // pattern replaces it. No grantlint output has a `language`.
+    let text = serde_json::to_string(&schema).unwrap().replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
+    );
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_2_1_0_with_rules_locations_and_fingerprints() {
+    let out = check(&["--format", "sarif", "fixtures/samples/", GRANTS]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif = json(&out);
+    assert_eq!(sarif_errors(&sarif), Vec::<String>::new());
+    // The validator does reject a broken log, so the check above can fail.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        Value::from(0);
+    assert!(!sarif_errors(&broken).is_empty());
+
+    let run = &sarif["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "grantlint");
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let rules = driver["rules"].as_array().unwrap();
+    assert_eq!(
+        rules.len(),
+        grantlint::rules::REGISTRY.len() + 2,
+        "every rule and the two waiver findings"
+    );
+    for rule in rules {
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("## Why")
+        );
+        assert!(!rule["fullDescription"]["text"].as_str().unwrap().is_empty());
+    }
+    let results = run["results"].as_array().unwrap();
+    let report = json(&check(&["--format", "json", "fixtures/samples/", GRANTS]));
+    assert_eq!(results.len(), report["findings"].as_array().unwrap().len());
+    let window = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "window-max"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == GRANTS
+        })
+        .unwrap();
+    let location = &window["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        "fixtures/ci/grants.yaml"
+    );
+    assert_eq!(location["region"]["startLine"], 29);
+    assert_eq!(location["region"]["startColumn"], 12);
+    assert_eq!(window["level"], "error");
+    let prints: HashSet<&str> = results
+        .iter()
+        .map(|r| r["partialFingerprints"]["grantlint/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(prints.len(), results.len(), "fingerprints are unique");
+}
+
+/// The same grants in another order, at other lines: the same fingerprints.
+#[test]
+fn sarif_fingerprints_survive_reordering() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(GRANTS).unwrap();
+    let reordered = dir.path().join("grants.yaml");
+    std::fs::write(&reordered, reorder(&text)).unwrap();
+    let prints = |path: &str| -> Vec<(String, String, u64)> {
+        let sarif = json(&check(&["--format", "sarif", path]));
+        let mut prints: Vec<_> = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["partialFingerprints"]["grantlint/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        prints.sort();
+        prints
+    };
+    let before = prints(GRANTS);
+    let after = prints(reordered.to_str().unwrap());
+    let strip = |p: &[(String, String, u64)]| -> Vec<(String, String)> {
+        p.iter().map(|(r, f, _)| (r.clone(), f.clone())).collect()
+    };
+    assert_eq!(strip(&before), strip(&after));
+    assert_ne!(before, after, "the lines did move");
+}
+
+/// The grants of a YAML list in reverse order.
+fn reorder(text: &str) -> String {
+    let mut grants: Vec<String> = Vec::new();
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        if line.starts_with("- ") {
+            grants.push(String::new());
+        }
+        let last = grants.last_mut().unwrap();
+        last.push_str(line);
+        last.push('\n');
+    }
+    grants.reverse();
+    format!("# reordered\n\n{}", grants.concat())
+}
+
+/// (suites, [(suite name, tests, failures, testcase names)]) from a JUnit document.
+fn junit_counts(xml: &str) -> Vec<(String, usize, usize)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut suites: Vec<(String, usize, usize)> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) | Event::Empty(e) => {
+                let attr = |name: &str| {
+                    e.attributes()
+                        .map(|a| a.unwrap())
+                        .find(|a| a.key.into_inner() == name)
+                        .map(|a| a.value.into_owned())
+                };
+                match e.name().into_inner() {
+                    "testsuite" => suites.push((attr("name").unwrap(), 0, 0)),
+                    "testcase" => suites.last_mut().unwrap().1 += 1,
+                    "failure" => suites.last_mut().unwrap().2 += 1,
+                    _ => {}
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    suites
+}
+
+#[test]
+fn junit_has_a_suite_per_file_and_a_case_per_grant() {
+    let out = check(&[
+        "--format",
+        "junit",
+        GRANTS,
+        "fixtures/samples/article-example.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = stdout(&out);
+    assert_eq!(
+        junit_counts(&xml),
+        vec![
+            (GRANTS.to_string(), 3, 1),
+            // A clean file still yields its passing test case.
+            ("fixtures/samples/article-example.yaml".to_string(), 1, 0),
+        ]
+    );
+    assert!(xml.contains(r#"<testsuites name="grantlint" tests="4" skipped="0" failures="1""#));
+    // With --fail-on warning, the grant without a ticket fails too.
+    let out = check(&["--format", "junit", "--fail-on", "warning", GRANTS]);
+    assert_eq!(
+        junit_counts(&stdout(&out)),
+        vec![(GRANTS.to_string(), 3, 2)]
+    );
+}
+
+#[test]
+fn junit_counts_match_the_json_report_on_the_samples() {
+    let xml = stdout(&check(&["--format", "junit", "fixtures/samples/"]));
+    let report = json(&check(&["--format", "json", "fixtures/samples/"]));
+    let suites = junit_counts(&xml);
+    let cases: usize = suites.iter().map(|s| s.1).sum();
+    assert_eq!(cases as u64, report["summary"]["grants"].as_u64().unwrap());
+    assert!(suites.iter().map(|s| s.2).sum::<usize>() > 0);
+}
+
+#[test]
+fn gitlab_code_quality_has_required_keys_and_unique_fingerprints() {
+    let out = check(&["--format", "gitlab", "fixtures/samples/", GRANTS]);
+    let issues = json(&out);
+    let issues = issues.as_array().unwrap();
+    assert!(!issues.is_empty());
+    let mut prints = HashSet::new();
+    for issue in issues {
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(
+                issue[key].as_str().is_some_and(|v| !v.is_empty()),
+                "{key} in {issue}"
+            );
+        }
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&issue["severity"].as_str().unwrap())
+        );
+        assert!(!issue["location"]["path"].as_str().unwrap().starts_with('/'));
+        assert!(issue["location"]["lines"]["begin"].as_u64().unwrap() >= 1);
+        assert!(prints.insert(issue["fingerprint"].as_str().unwrap().to_string()));
+    }
+}
+
+#[test]
+fn github_commands_annotate_lines() {
+    let out = check(&["--format", "github", GRANTS]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains(
+        "::error file=fixtures/ci/grants.yaml,line=29,col=12,title=grantlint window-max (CI-2)::access window is 6h, above the 4h maximum%0Ahelp: "
+    ), "{text}");
+    assert!(text.contains("::warning file=fixtures/ci/grants.yaml,line=31,col=3,"));
+}
+
+#[test]
+fn csv_has_one_row_per_finding_and_defuses_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("grants.csv");
+    std::fs::write(
+        &input,
+        "id,tenant,reason,approver,grantee,start,expires\n=HYPERLINK(\"http://x\"),t-1,@SUM(A1) need access,=1+1,Mina Chen,2026-11-23T08:00:00Z,2026-11-23T09:00:00Z\n",
+    )
+    .unwrap();
+    let out = check(&["--format", "csv", input.to_str().unwrap()]);
+    let report = json(&check(&["--format", "json", input.to_str().unwrap()]));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[4], "rule");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), report["findings"].as_array().unwrap().len());
+    for row in &rows {
+        assert_eq!(
+            &row[5], "'=HYPERLINK(\"http://x\")",
+            "the grant id is defused"
+        );
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell}"
+            );
+        }
+    }
+}
+
+#[test]
+fn several_reports_in_one_run_are_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |tag: &str| {
+        let path = |format: &str| dir.path().join(format!("{tag}.{format}"));
+        let targets: Vec<String> = ["json", "sarif", "junit", "gitlab", "csv", "github"]
+            .iter()
+            .map(|f| format!("{f}={}", path(f).display()))
+            .collect();
+        let mut args = vec![
+            "fixtures/samples/",
+            GRANTS,
+            "--policy",
+            "fixtures/ci/policy-waivers.yaml",
+        ];
+        for t in &targets {
+            args.push("--report");
+            args.push(t);
+        }
+        let out = check(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("waived"),
+            "text still goes to standard output"
+        );
+        ["json", "sarif", "junit", "gitlab", "csv", "github"]
+            .iter()
+            .map(|f| std::fs::read(path(f)).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = run("a");
+    let second = run("b");
+    assert_eq!(first, second);
+    assert!(first.iter().all(|bytes| !bytes.is_empty()));
+    // The JSON file is the same document as --format json prints.
+    let printed = check(&[
+        "--format",
+        "json",
+        "fixtures/samples/",
+        GRANTS,
+        "--policy",
+        "fixtures/ci/policy-waivers.yaml",
+    ]);
+    assert_eq!(printed.stdout, first[0]);
+}
+
+#[test]
+fn a_report_path_that_is_an_input_is_refused() {
+    let out = check(&[GRANTS, "--report", &format!("sarif={GRANTS}")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("refusing"), "{}", stderr(&out));
+    let out = check(&[GRANTS, "--report", "pdf=x.pdf"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown format `pdf`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn baseline_suppresses_known_findings_by_key_not_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let baseline = baseline.to_str().unwrap();
+    // Writing the baseline records the findings, and this run passes on them.
+    let out = check(&["--format", "json", GRANTS, "--write-baseline", baseline]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(baseline).unwrap()).unwrap();
+    assert_eq!(
+        written["entries"],
+        serde_json::json!([
+            {"rule": "ticket-linked", "grant": "CI-3", "tenant": "initech-prod-eu", "field": "ticket"},
+            {"rule": "window-max", "grant": "CI-2", "tenant": "globex-prod-us", "field": "expires"}
+        ])
+    );
+
+    // A reordered export neither hides nor revives a finding.
+    let reordered = dir.path().join("reordered.yaml");
+    std::fs::write(
+        &reordered,
+        reorder(&std::fs::read_to_string(GRANTS).unwrap()),
+    )
+    .unwrap();
+    let out = check(&[
+        "--format",
+        "json",
+        reordered.to_str().unwrap(),
+        "--baseline",
+        baseline,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out);
+    assert_eq!(report["summary"]["baseline"]["new"], 0);
+    assert_eq!(report["summary"]["baseline"]["baselined"], 2);
+    assert_eq!(report["summary"]["baseline"]["resolved"], 0);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["suppressed"].as_array().unwrap().len(), 2);
+    assert_eq!(report["suppressed"][0]["by"], "baseline");
+
+    // Fixing CI-2 resolves its entry, which is listed as stale; a new bad grant is new.
+    let changed = std::fs::read_to_string(GRANTS)
+        .unwrap()
+        .replace("T14:00:00Z", "T09:00:00Z")
+        .replace("id: CI-1\n  ticket: CS-1\n", "id: CI-1\n");
+    let changed_path = dir.path().join("changed.yaml");
+    std::fs::write(&changed_path, changed).unwrap();
+    let out = check(&[
+        "--format",
+        "json",
+        changed_path.to_str().unwrap(),
+        "--baseline",
+        baseline,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a new warning does not fail by default"
+    );
+    let report = json(&out);
+    assert_eq!(report["summary"]["baseline"]["new"], 1);
+    assert_eq!(report["summary"]["baseline"]["baselined"], 1);
+    assert_eq!(report["summary"]["baseline"]["resolved"], 1);
+    assert_eq!(
+        report["summary"]["baseline"]["stale"],
+        serde_json::json!([{"rule": "window-max", "grant": "CI-2", "tenant": "globex-prod-us", "field": "expires"}])
+    );
+    assert_eq!(report["findings"][0]["grant"], "CI-1");
+    let text = stdout(&check(&[
+        changed_path.to_str().unwrap(),
+        "--baseline",
+        baseline,
+    ]));
+    assert!(
+        text.contains("baseline entry no longer matches: window-max, grant CI-2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("baseline: 1 new, 1 baselined, 1 resolved"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_broken_baseline_stops_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    std::fs::write(
+        &baseline,
+        "{\"version\": 1, \"entries\": [{\"rul\": \"x\"}]}",
+    )
+    .unwrap();
+    let out = check(&[GRANTS, "--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a grantlint baseline"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn waivers_in_the_policy_waive_expire_and_report_unused() {
+    let policy = "fixtures/ci/policy-waivers.yaml";
+    // Valid: CI-2's window and CI-3's missing ticket are waived; the self-approval waiver
+    // matched nothing.
+    let out = check(&["--format", "json", GRANTS, "--policy", policy]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0]["rule"], "waiver-unused");
+    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(findings[0]["file"], policy);
+    assert_eq!(
+        (findings[0]["line"].as_u64(), findings[0]["column"].as_u64()),
+        (Some(11), Some(7))
+    );
+    assert_eq!(report["summary"]["files"], 1);
+    let waived = report["suppressed"].as_array().unwrap();
+    assert_eq!(waived.len(), 2);
+    assert_eq!(waived[0]["rule"], "window-max");
+    assert_eq!(waived[0]["by"], "waiver");
+    assert_eq!(waived[0]["approver"], "Ravi Patel");
+    assert_eq!(waived[0]["expires"], "2026-12-15T00:00:00Z");
+    let text = stdout(&check(&[GRANTS, "--policy", policy]));
+    assert!(text.contains("error[window-max] access window is 6h, above the 4h maximum (waived by Ravi Patel until 2026-12-15 00:00 UTC"), "{text}");
+
+    // Later, the tenant waiver has expired: it stops applying and is an error of its own.
+    let out = grantlint(&[
+        "check",
+        "--format",
+        "json",
+        "--now",
+        "2026-12-02T00:00:00Z",
+        GRANTS,
+        "--policy",
+        policy,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["ticket-linked", "waiver-expired", "waiver-expired"]);
+    let expired = &report["findings"][1];
+    assert_eq!(expired["severity"], "error");
+    let tenant = report["findings"][2]["message"].as_str().unwrap();
+    assert!(tenant.contains("ticket-linked for tenant initech-* expired on 2026-11-30"));
+    assert!(
+        expired["message"]
+            .as_str()
+            .unwrap()
+            .contains("self-approval for grant CI-* expired on 2026-12-01")
+    );
+    // SARIF still validates with the waiver findings and the suppressions.
+    let sarif = json(&check(&["--format", "sarif", GRANTS, "--policy", policy]));
+    assert_eq!(sarif_errors(&sarif), Vec::<String>::new());
+    let suppressed = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["suppressions"][0]["kind"] == "external")
+        .count();
+    assert_eq!(suppressed, 2);
+}
+
+#[test]
+fn a_waiver_file_applies_the_same_format() {
+    let out = check(&[
+        "--format",
+        "json",
+        GRANTS,
+        "--waivers",
+        "fixtures/ci/waivers.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["suppressed"][0]["grant"], "CI-2");
+    assert_eq!(report["findings"][0]["rule"], "ticket-linked");
+}
+
+#[test]
+fn malformed_or_too_long_waivers_are_located_policy_errors() {
+    let out = check(&[GRANTS, "--waivers", "fixtures/ci/waivers-malformed.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("waivers-malformed.yaml:4:13: `reason` of a waiver must be non-empty text"),
+        "{err}"
+    );
+    assert!(
+        err.contains("waivers-malformed.yaml:2:5: this waiver has no `approver`"),
+        "{err}"
+    );
+
+    // An expiry further ahead than max_days (30 in this policy) is refused.
+    let out = grantlint(&[
+        "check",
+        "--now",
+        "2026-11-01T00:00:00Z",
+        GRANTS,
+        "--policy",
+        "fixtures/ci/policy-waivers.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "policy-waivers.yaml:10:16: this waiver expires 2026-12-15, more than 30 days after now"
+        ),
+        "{err}"
+    );
+
+    // A waiver file may not raise its own limit.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("w.yaml");
+    std::fs::write(&file, "waivers:\n  max_days: 900\n  entries: []\n").unwrap();
+    let out = check(&[GRANTS, "--waivers", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`max_days` belongs in the policy"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn min_severity_shows_and_fail_on_fails_independently() {
+    // Only the warning would fail; it is hidden, and still fails the run.
+    let dir = tempfile::tempdir().unwrap();
+    let only_warning = dir.path().join("g.yaml");
+    let text = std::fs::read_to_string(GRANTS).unwrap();
+    std::fs::write(&only_warning, text.replace("T14:00:00Z", "T09:00:00Z")).unwrap();
+    let path = only_warning.to_str().unwrap();
+    let out = check(&[
+        "--format",
+        "json",
+        "--min-severity",
+        "error",
+        "--fail-on",
+        "warning",
+        path,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["summary"]["hidden"], 1);
+    assert_eq!(report["summary"]["passed"], false);
+    // Shown but not failing.
+    let out = check(&[
+        "--format",
+        "json",
+        "--min-severity",
+        "info",
+        "--fail-on",
+        "error",
+        path,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = grantlint(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).contains("write-baseline"), "{shell}");
+    }
+    let out = grantlint(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let man = stdout(&out);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH grantlint"),
+        "{man}"
+    );
+    assert_eq!(grantlint(&["completions", "tcsh"]).status.code(), Some(2));
+}
