@@ -16,6 +16,9 @@ pub struct Outcome {
     /// File names as given, indexed by `Finding::file`.
     pub files: Vec<String>,
     pub grants: usize,
+    /// Requests in native exports that never became access (denied, pending, never
+    /// activated): counted, not checked.
+    pub skipped: usize,
     pub findings: Vec<Finding>,
     /// Findings waived by the policy or recorded in the baseline: reported apart, never failing.
     pub suppressed: Vec<Suppressed>,
@@ -27,6 +30,7 @@ pub struct Outcome {
 #[derive(Default)]
 struct FileResult {
     grants: usize,
+    skipped: usize,
     findings: Vec<Finding>,
     observed: Vec<(Observed, Span)>,
     error: Option<InputError>,
@@ -49,6 +53,7 @@ pub fn check(
     let mut outcome = Outcome {
         files: inputs.iter().map(|i| i.name.clone()).collect(),
         grants: 0,
+        skipped: 0,
         findings: Vec::new(),
         suppressed: Vec::new(),
         errors: Vec::new(),
@@ -57,6 +62,7 @@ pub fn check(
     let mut places = Vec::new();
     for (file, result) in results.into_iter().enumerate() {
         outcome.grants += result.grants;
+        outcome.skipped += result.skipped;
         outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
         for (o, span) in result.observed {
@@ -101,7 +107,12 @@ fn check_file(
 ) -> FileResult {
     let mut result = FileResult::default();
     let mut violations = Vec::new();
-    let loaded = load::load(input, options, &mut |grant: &Grant| {
+    let native = load::adapters::Native {
+        file: &input.name,
+        now: context.now,
+        mapping: &policy.mapping,
+    };
+    let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
         for active in &policy.rules {
             active.rule.check(grant, context, &mut violations);
             for violation in violations.drain(..) {
@@ -125,7 +136,10 @@ fn check_file(
         }
     });
     match loaded {
-        Ok(grants) => result.grants = grants,
+        Ok(loaded) => {
+            result.grants = loaded.grants;
+            result.skipped = loaded.skipped;
+        }
         Err(error) => {
             // Half a file's findings would mislead; the error says what to fix first.
             result = FileResult {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::load::Format;
+use crate::load::adapters::Source;
 use crate::report::FailOn;
 
 /// Lint temporary support-access grants against a policy: expiry, reason, approver, shared
@@ -27,10 +28,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
-    /// Print a rule's documentation: what it checks, why, a failing and a passing example.
+    /// Print a rule's documentation: what it checks, why, a failing and a passing example; or,
+    /// with --source, how a system's export maps onto grants.
     Explain {
         /// The rule id, e.g. window-max.
-        rule: String,
+        #[arg(required_unless_present = "source", conflicts_with = "source")]
+        rule: Option<String>,
+        /// A source system, e.g. teleport: its export's field and state mapping.
+        #[arg(long, value_enum, value_name = "SYSTEM")]
+        source: Option<Source>,
     },
 }
 
@@ -56,6 +62,11 @@ pub struct CheckArgs {
     /// Read inputs as this format, whatever their names (required for standard input).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,
+
+    /// The system that exported the inputs (default: recognised by shape, else a plain grants
+    /// file).
+    #[arg(long, value_enum, value_name = "SYSTEM")]
+    pub source: Option<Source>,
 
     /// CSV delimiter: one character, or `tab`.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]

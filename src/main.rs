@@ -22,7 +22,14 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run_check(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
-        Command::Explain { rule } => explain(&rule),
+        Command::Explain {
+            source: Some(source),
+            ..
+        } => {
+            print!("{}", source.adapter().docs());
+            PASSED
+        }
+        Command::Explain { rule, .. } => explain(rule.as_deref().unwrap_or_default()),
     };
     ExitCode::from(code)
 }
@@ -47,6 +54,7 @@ fn run_check(args: &CheckArgs) -> u8 {
         format: args.input_format,
         delimiter: args.delimiter,
         verbose: args.verbose,
+        source: args.source,
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     if inputs.is_empty() && errors.is_empty() {

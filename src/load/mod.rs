@@ -1,5 +1,6 @@
 //! Finding input files and reading them into `Grant`s. Loaders know nothing of rules.
 
+pub mod adapters;
 pub mod csv;
 pub mod time;
 pub mod yaml;
@@ -28,6 +29,8 @@ impl Format {
             "yaml" | "yml" => Some(Format::Yaml),
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
+            // JSON lines: Teleport's audit log (load::adapters::teleport).
+            "jsonl" | "ndjson" => Some(Format::Json),
             _ => None,
         }
     }
@@ -55,6 +58,8 @@ pub struct ReadOptions {
     pub format: Option<Format>,
     pub delimiter: u8,
     pub verbose: bool,
+    /// `--source`: the system that exported the inputs (else recognised by shape).
+    pub source: Option<adapters::Source>,
 }
 
 /// An input that cannot be read as a whole. It names the file and, where there is one, the

@@ -1,6 +1,7 @@
 //! The policy file: parsed with spans, layered on the embedded default, then validated into
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
+pub mod mapping;
 pub mod node;
 pub mod params;
 
@@ -23,6 +24,8 @@ pub struct Policy {
     /// "default", or the policy file's path as given.
     pub name: String,
     pub rules: Vec<ActiveRule>,
+    /// How to read exports whose headers are not in the alias table.
+    pub mapping: mapping::Mapping,
 }
 
 pub struct ActiveRule {
@@ -115,6 +118,7 @@ pub fn did_you_mean<'a>(
 struct Layer {
     source: Source,
     rules: Vec<(Node, Node)>,
+    mapping: Option<Node>,
 }
 
 impl Policy {
@@ -152,10 +156,20 @@ impl Policy {
         };
         let layers: Vec<Layer> = layers.into_iter().flatten().collect();
         let rules = build_rules(&layers, &mut errors);
+        let mut mapping = mapping::Mapping::default();
+        for layer in &layers {
+            if let Some(node) = &layer.mapping {
+                mapping.add_layer(&layer.source, node, &mut errors);
+            }
+        }
         // Policy file first (the default is ours), then by place in the file.
         errors.sort_by_key(|e| (e.file == "default", e.location.map(|s| (s.line, s.column))));
         if errors.is_empty() {
-            Ok(Policy { name, rules })
+            Ok(Policy {
+                name,
+                rules,
+                mapping,
+            })
         } else {
             Err(PolicyErrors { errors })
         }
@@ -201,6 +215,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         }
     };
     let mut rules = Vec::new();
+    let mut mapping = None;
     for (key, value) in entries {
         let Some(name) = key.value.as_scalar() else {
             errors.push(PolicyError::new(
@@ -245,15 +260,20 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                     None,
                 )),
             },
+            "mapping" => mapping = Some(value),
             other => errors.push(PolicyError::new(
                 &source,
                 Some(span(&key)),
                 format!("unknown policy key `{other}`"),
-                did_you_mean(other, ["version", "extends", "rules"]),
+                did_you_mean(other, ["version", "extends", "rules", "mapping"]),
             )),
         }
     }
-    Some(Layer { source, rules })
+    Some(Layer {
+        source,
+        rules,
+        mapping,
+    })
 }
 
 /// Builds every rule from its settings in all layers; later layers win key by key.

@@ -29,6 +29,10 @@ struct Tool {
 struct Summary {
     files: usize,
     grants: usize,
+    /// Requests of native exports that never became access (an addition to v1; absent when
+    /// there are none).
+    #[serde(skip_serializing_if = "is_zero")]
+    skipped: usize,
     findings: usize,
     by_severity: BySeverity,
     passed: bool,
@@ -64,6 +68,10 @@ struct InputError<'a> {
     message: &'a str,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 pub fn render(run: &Run) -> String {
     let outcome = run.outcome;
     let counts = run.counts();
@@ -78,6 +86,7 @@ pub fn render(run: &Run) -> String {
         summary: Summary {
             files: outcome.files.len(),
             grants: outcome.grants,
+            skipped: outcome.skipped,
             findings: outcome.findings.len(),
             by_severity: BySeverity {
                 error: counts.error,
