@@ -42,8 +42,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files or folders to check (.yaml, .yml, .csv, .json; folders are searched), or - for
-    /// standard input with --input-format.
+    /// Files or folders to check (.yaml, .yml, .csv, .json, .jsonl; folders are searched), or -
+    /// for standard input with --input-format.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

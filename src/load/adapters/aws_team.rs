@@ -133,7 +133,7 @@ fn map(request: Record, native: &Native, out: &mut Out) {
     request.set(grant, Field::Start, "startTime");
     if let Some((hours, at)) = request.text("duration") {
         let start = grant.time(Field::Start);
-        expiry_after(grant, start, duration_hours(hours), at);
+        expiry_after(grant, start, super::hours(hours), at);
     }
     let status = request.text("status");
     let lifecycle = status.map(|(s, _)| state(s));
@@ -164,16 +164,6 @@ fn map(request: Record, native: &Native, out: &mut Out) {
     out.finish(lifecycle, at);
 }
 
-/// TEAM writes the duration in whole hours, as a string ("2") or a number.
-pub fn duration_hours(text: &str) -> Result<chrono::TimeDelta, String> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0 * 366.0)
-        .map(|h| chrono::TimeDelta::seconds((h * 3600.0).round() as i64))
-        .ok_or_else(|| format!("duration `{text}` is not a number of hours"))
-}
-
 fn state(status: &str) -> Option<Lifecycle> {
     match normal_key(status).as_str() {
         "in_progress" | "active" => Some(Lifecycle::Active),
@@ -183,5 +173,46 @@ fn state(status: &str) -> Option<Lifecycle> {
         "pending" | "approved" | "scheduled" | "error" => Some(Lifecycle::Pending),
         "rejected" | "cancelled" | "canceled" => Some(Lifecycle::Denied),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, field, read};
+    use crate::grant::Field::*;
+    use crate::policy::mapping::Mapping;
+
+    #[test]
+    fn duration_in_hours_gives_the_expiry() {
+        let text = r#"{"data": {"listRequests": {"items": [
+{"id": "r1", "email": "a@x.com", "accountId": "111122223333", "role": "ReadOnly", "duration": "2",
+ "startTime": "2026-11-23T09:00:00.000Z", "status": "revoked", "endTime": "2026-11-23T09:30:00.000Z",
+ "approver": "b@x.com", "ticketNo": "SUP-1", "justification": "why"},
+{"id": "r2", "email": "a@x.com", "accountId": "1", "duration": 1, "startTime": "2026-11-23T09:00:00Z", "status": "scheduled"}
+]}}}"#;
+        let (grants, skipped) = read(Source::AwsTeam, text, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 1));
+        let g = &grants[0];
+        assert_eq!(field(g, Expires), Some(("2026-11-23T11:00:00Z", 2, 95)));
+        assert_eq!(
+            field(g, EndedAt).map(|f| f.0),
+            Some("2026-11-23T09:30:00.000Z")
+        );
+        assert_eq!(field(g, Tenant).map(|f| f.0), Some("111122223333"));
+        assert_eq!(field(g, Status).map(|f| f.0), Some("revoked"));
+        assert_eq!(field(g, Ticket).map(|f| f.0), Some("SUP-1"));
+    }
+
+    #[test]
+    fn the_auditor_csv_reads_through_the_same_mapping() {
+        let csv = "id,email,accountId,role,startTime,duration,status,approver\nr1,a@x.com,1111,ReadOnly,2026-11-23T09:00:00Z,3,ended,b@x.com\nr2,a@x.com,1111,ReadOnly,2026-11-23T09:00:00Z,3,rejected,b@x.com\n";
+        let (grants, skipped) = read(Source::AwsTeam, csv, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 1));
+        assert_eq!(
+            field(&grants[0], Expires),
+            Some(("2026-11-23T12:00:00Z", 2, 47))
+        );
+        assert_eq!(field(&grants[0], Grantee), Some(("a@x.com", 2, 4)));
+        assert_eq!(field(&grants[0], Status), Some(("ended", 2, 49)));
     }
 }

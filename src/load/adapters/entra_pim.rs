@@ -182,11 +182,16 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             SHAPE,
         ));
     }
+    let removals: Vec<Record> = requests
+        .iter()
+        .copied()
+        .filter(|r| is_removal(*r))
+        .collect();
     for request in &requests {
         if is_removal(*request) {
             out.skipped += 1;
         } else {
-            map(*request, &requests, native, out);
+            map(*request, &removals, native, out);
         }
     }
     Ok(())
@@ -216,7 +221,7 @@ fn role_name<'a>(id: &'a str, native: &'a Native) -> &'a str {
         .unwrap_or(id)
 }
 
-fn map(request: Record, all: &[Record], native: &Native, out: &mut Out) {
+fn map(request: Record, removals: &[Record], native: &Native, out: &mut Out) {
     let grant = out.start(request.span());
     request.set(grant, Field::Id, "id");
     request.set(grant, Field::Grantee, "principal.userPrincipalName");
@@ -262,7 +267,7 @@ fn map(request: Record, all: &[Record], native: &Native, out: &mut Out) {
         },
         None => request.set(grant, Field::Expires, "scheduleInfo.expiration.endDateTime"),
     }
-    if let Some((ended, at)) = deactivation(request, all, grant.time(Field::Start)) {
+    if let Some((ended, at)) = deactivation(request, removals, grant.time(Field::Start)) {
         grant.set(Field::EndedAt, ended, at, false);
     }
     let (lifecycle, at) = match request.text("status") {
@@ -302,18 +307,96 @@ fn lifecycle(
 /// The first deactivation of the same principal, role and scope after the activation began.
 fn deactivation<'a>(
     request: Record<'a>,
-    all: &[Record<'a>],
+    removals: &[Record<'a>],
     start: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Option<(&'a str, Span)> {
     let start = start?;
     let same =
         |r: &Record, key: &str| r.text(key).map(|(t, _)| t) == request.text(key).map(|(t, _)| t);
-    all.iter()
-        .filter(|r| is_removal(**r))
+    removals
+        .iter()
         .filter(|r| {
             same(r, "principalId") && same(r, "roleDefinitionId") && same(r, "directoryScopeId")
         })
         .filter_map(|r| r.text("createdDateTime"))
         .filter(|(t, _)| crate::load::time::parse_time(t).is_ok_and(|t| t >= start))
         .min_by_key(|(t, _)| crate::load::time::parse_time(t).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, field, read};
+    use crate::grant::Field::*;
+    use crate::policy::mapping::Mapping;
+
+    fn request(id: &str, role: &str, expiration: &str, status: &str) -> String {
+        format!(
+            r#"{{"id": "{id}", "action": "selfActivate", "status": "{status}", "principalId": "p1",
+"roleDefinitionId": "{role}", "directoryScopeId": "/",
+"scheduleInfo": {{"startDateTime": "2026-11-23T10:00:00Z", "expiration": {expiration}}}}}"#
+        )
+    }
+
+    #[test]
+    fn expiration_types_and_role_names() {
+        let text = format!(
+            "{{\"value\": [{}, {}, {}, {}, {}]}}",
+            request(
+                "a",
+                "62E90394-69F5-4237-9190-012177145E10",
+                r#"{"type": "afterDuration", "duration": "PT4H"}"#,
+                "Provisioned"
+            ),
+            request("b", "custom-1", r#"{"type": "noExpiration"}"#, "Granted"),
+            request(
+                "c",
+                "unknown-2",
+                r#"{"type": "afterDateTime", "endDateTime": "2026-11-23T11:30:00Z"}"#,
+                "Revoked"
+            ),
+            request(
+                "d",
+                "custom-1",
+                r#"{"type": "noExpiration"}"#,
+                "PendingApproval"
+            ),
+            r#"{"id": "e", "action": "selfDeactivate", "principalId": "p1", "roleDefinitionId": "unknown-2", "directoryScopeId": "/", "createdDateTime": "2026-11-23T11:00:00Z"}"#,
+        );
+        let policy: crate::policy::node::Node =
+            serde_saphyr::from_str("roles: {CUSTOM-1: Tenant Support Operator}").unwrap();
+        let mut mapping = Mapping::default();
+        let source = crate::policy::Source {
+            name: "p".into(),
+            text: "".into(),
+        };
+        mapping.add_layer(&source, &policy, &mut Vec::new());
+        let (grants, skipped) = read(Source::EntraPim, &text, &mapping);
+        assert_eq!((grants.len(), skipped), (3, 2));
+        assert_eq!(
+            field(&grants[0], Role).map(|f| f.0),
+            Some("Global Administrator")
+        );
+        assert_eq!(
+            field(&grants[0], Expires).map(|f| f.0),
+            Some("2026-11-23T14:00:00Z")
+        );
+        assert_eq!(field(&grants[0], Status).map(|f| f.0), Some("expired"));
+        assert_eq!(
+            field(&grants[1], Role).map(|f| f.0),
+            Some("Tenant Support Operator")
+        );
+        assert_eq!(field(&grants[1], Expires), None, "noExpiration");
+        assert_eq!(field(&grants[1], Status).map(|f| f.0), Some("active"));
+        assert_eq!(field(&grants[2], Role).map(|f| f.0), Some("unknown-2"));
+        assert_eq!(
+            field(&grants[2], Expires).map(|f| f.0),
+            Some("2026-11-23T11:30:00Z")
+        );
+        assert_eq!(
+            field(&grants[2], EndedAt).map(|f| f.0),
+            Some("2026-11-23T11:00:00Z")
+        );
+        assert_eq!(field(&grants[2], Status).map(|f| f.0), Some("revoked"));
+        assert_eq!(field(&grants[0], Grantee), Some(("p1", 1, 90)));
+    }
 }

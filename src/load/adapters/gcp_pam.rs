@@ -182,3 +182,41 @@ fn map(pam: Record, native: &Native, out: &mut Out) {
     };
     out.finish(lifecycle, at);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, field, read};
+    use crate::grant::Field::*;
+    use crate::policy::mapping::Mapping;
+
+    #[test]
+    fn expiry_is_the_grant_time_plus_the_requested_duration() {
+        let text = r#"{"grants": [
+{"name": "g1", "requester": "alice@x.com", "requestedDuration": "14400s", "state": "ENDED",
+ "justification": {"unstructuredJustification": "why"},
+ "timeline": {"events": [{"eventTime": "2026-11-23T09:00:00Z", "approved": {"actor": "bob@x.com"}},
+                         {"eventTime": "2026-11-23T09:00:05Z", "activated": {}},
+                         {"eventTime": "2026-11-23T10:00:00Z", "ended": {}}]},
+ "privilegedAccess": {"gcpIamAccess": {"resource": "//crm/projects/p", "roleBindings": [{"role": "roles/a"}, {"role": "roles/b"}]}},
+ "auditTrail": {"accessGrantTime": "2026-11-23T09:00:06Z"}},
+{"name": "g2", "requester": "x", "state": "WITHDRAWN"},
+{"name": "g3", "requester": "x", "state": "DENIED"}
+]}"#;
+        let (grants, skipped) = read(Source::GcpPam, text, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 2));
+        let g = &grants[0];
+        assert_eq!(field(g, Grantee), Some(("alice@x.com", 2, 29)));
+        assert_eq!(field(g, Start).map(|f| f.0), Some("2026-11-23T09:00:06Z"));
+        // 4 hours after the grant time, pointing at the requested duration.
+        assert_eq!(field(g, Expires), Some(("2026-11-23T13:00:06Z", 2, 65)));
+        assert_eq!(field(g, Approver).map(|f| f.0), Some("bob@x.com"));
+        assert_eq!(
+            field(g, ApprovedAt).map(|f| f.0),
+            Some("2026-11-23T09:00:00Z")
+        );
+        assert_eq!(field(g, EndedAt).map(|f| f.0), Some("2026-11-23T10:00:00Z"));
+        assert_eq!(field(g, Role).map(|f| f.0), Some("roles/a, roles/b"));
+        assert_eq!(field(g, Tenant).map(|f| f.0), Some("//crm/projects/p"));
+        assert_eq!(field(g, Status).map(|f| f.0), Some("ended"));
+    }
+}

@@ -88,3 +88,35 @@ fn state(status: &str) -> Option<Lifecycle> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, field, read};
+    use crate::grant::Field::*;
+    use crate::policy::mapping::Mapping;
+
+    #[test]
+    fn repeated_columns_custom_fields_and_jira_dates() {
+        let csv = "Summary,Issue key,Status,Custom field (Tenant),Custom field (Tenant),Labels,Custom field (Access end),Custom field (Access start),Description\n\
+Fix sync,SUP-1,In Progress,acme,globex,x,23/Nov/26 2:05 PM,23/Nov/26 9:05 AM,long text\n\
+,SUP-2,Done,acme,,,,,Only a description\n\
+Nope,SUP-3,Declined,acme,,,,,\n";
+        let (grants, skipped) = read(Source::Jira, csv, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (2, 1));
+        let g = &grants[0];
+        assert_eq!(field(g, Id), Some(("SUP-1", 2, 10)));
+        assert_eq!(field(g, Ticket), Some(("SUP-1", 2, 10)));
+        // Two values of a repeated column: a list, so tenant-specific sees both tenants.
+        assert_eq!(field(g, Tenant), Some(("acme, globex", 2, 28)));
+        assert_eq!(field(g, Expires), Some(("2026-11-23T14:05:00Z", 2, 42)));
+        assert_eq!(field(g, Start).map(|f| f.0), Some("2026-11-23T09:05:00Z"));
+        assert_eq!(field(g, Reason).map(|f| f.0), Some("Fix sync"));
+        assert_eq!(field(g, Status), Some(("active", 2, 16)));
+        assert_eq!(
+            field(&grants[1], Reason).map(|f| f.0),
+            Some("Only a description")
+        );
+        assert_eq!(field(&grants[1], Tenant).map(|f| f.0), Some("acme"));
+        assert_eq!(field(&grants[1], Status).map(|f| f.0), Some("ended"));
+    }
+}

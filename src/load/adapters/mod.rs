@@ -223,6 +223,16 @@ pub fn time_text(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// A length in hours, as AWS TEAM writes it: a string ("2") or a number.
+pub fn hours(text: &str) -> Result<chrono::TimeDelta, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0 * 366.0)
+        .map(|h| chrono::TimeDelta::seconds((h * 3600.0).round() as i64))
+        .ok_or_else(|| format!("duration `{text}` is not a number of hours"))
+}
+
 /// `start + duration` as an expiry, or a problem at the duration.
 pub fn expiry_after(
     grant: &mut Grant,
@@ -267,4 +277,34 @@ pub fn shape_error(
         }
         None => error,
     }
+}
+
+/// Test helper: runs one adapter on `text` and returns each grant's located fields and the
+/// number of requests skipped.
+#[cfg(test)]
+pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super::Located>, usize) {
+    let now = crate::load::time::parse_time("2026-11-24T12:00:00Z").unwrap();
+    let native = Native {
+        file: "t",
+        now,
+        mapping,
+    };
+    let mut grants = Vec::new();
+    let mut sink = |g: &Grant| {
+        assert!(g.problems.is_empty(), "{:?}", g.problems);
+        grants.push(super::located(g));
+    };
+    let mut out = Out::new(&mut sink);
+    (source.adapter().load)(text, &native, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    let skipped = out.skipped;
+    (grants, skipped)
+}
+
+/// Test helper: the text of one field of a located grant.
+#[cfg(test)]
+pub(crate) fn field(grant: &super::Located, field: Field) -> Option<(&str, u32, u32)> {
+    grant
+        .iter()
+        .find(|(f, ..)| *f == field)
+        .map(|(_, t, line, column)| (t.as_str(), *line, *column))
 }

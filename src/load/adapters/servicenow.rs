@@ -116,3 +116,26 @@ fn state(state: &str) -> Option<Lifecycle> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, field, read};
+    use crate::grant::Field::*;
+    use crate::policy::mapping::Mapping;
+
+    #[test]
+    fn labels_custom_fields_and_the_approval_gate() {
+        let csv = "Number,Short description,Company,Planned start date,Planned end date,State,Approval,u_approver\n\
+RITM1,Fix sync,Acme,2026-11-23 09:00:00,2026-11-23 11:00:00,Work in Progress,Approved,Ravi Patel\n\
+RITM2,Other,Acme,,,Work in Progress,Rejected,\n\
+RITM3,Other,Acme,,,Open,Not Yet Requested,\n";
+        let (grants, skipped) = read(Source::Servicenow, csv, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 2));
+        let g = &grants[0];
+        assert_eq!(field(g, Id), Some(("RITM1", 2, 1)));
+        assert_eq!(field(g, Tenant), Some(("Acme", 2, 16)));
+        assert_eq!(field(g, Start).map(|f| f.0), Some("2026-11-23 09:00:00"));
+        assert_eq!(field(g, Approver).map(|f| f.0), Some("Ravi Patel"));
+        assert_eq!(field(g, Status).map(|f| f.0), Some("active"));
+    }
+}

@@ -2,6 +2,8 @@
 //! resources), or audit events as JSON lines (`access_request.create`, `.review`, `.update`)
 //! joined by request id.
 
+use std::collections::HashMap;
+
 use super::record::{self, Base, Record, set_joined};
 use super::{Adapter, Lifecycle, Native, Out, shape_error};
 use crate::grant::{Field, Span};
@@ -262,21 +264,22 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
         }
         lines.push(event);
     }
-    let records: Vec<Record> = lines.iter().map(Event::record).collect();
-    let text_of = |r: &Record, key: &str| r.text(key).map(|(t, _)| t.to_string());
-    for create in records
-        .iter()
-        .filter(|r| text_of(r, "event").as_deref() == Some("access_request.create"))
-    {
-        let Some(id) = text_of(create, "id") else {
+    // Events of one request, by its id, in file order.
+    let mut by_request: HashMap<&str, Vec<Record>> = HashMap::new();
+    for record in lines.iter().map(Event::record) {
+        if let Some((id, _)) = record.text("id") {
+            by_request.entry(id).or_default().push(record);
+        }
+    }
+    for create in lines.iter().map(Event::record) {
+        if create.text("event").map(|(e, _)| e) != Some("access_request.create") {
             continue;
-        };
-        let related: Vec<Record> = records
-            .iter()
-            .filter(|r| text_of(r, "id").as_deref() == Some(&id))
-            .copied()
-            .collect();
-        map_events(*create, &related, native, out);
+        }
+        let related = create
+            .text("id")
+            .and_then(|(id, _)| by_request.get(id))
+            .map_or(&[][..], Vec::as_slice);
+        map_events(create, related, native, out);
     }
     if out.grants + out.skipped == 0
         && let Some(first) = lines.first()
@@ -332,4 +335,70 @@ fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out
         .or_else(|| create.text("state"));
     let (lifecycle, at) = lifecycle(state_text, native, out, create.span());
     out.finish(lifecycle, at);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Source, field, read};
+    use crate::grant::Field::*;
+    use crate::policy::mapping::Mapping;
+
+    const REQUESTS: &str = r#"[
+{"metadata": {"name": "r1"}, "spec": {"user": "alice", "roles": ["a", "b"], "state": 2,
+ "created": "2026-11-23T08:00:00Z", "request_reason": "why",
+ "reviews": [{"author": "bob", "proposed_state": "DENIED", "created": "2026-11-23T08:01:00Z"},
+             {"author": "carol", "proposed_state": "APPROVED", "created": "2026-11-23T08:02:00Z"}],
+ "resource_ids": [{"cluster": "acme"}, {"cluster": "acme"}],
+ "max_duration": "2026-11-23T10:00:00Z", "assume_start_time": "0001-01-01T00:00:00Z"}},
+{"metadata": {"name": "r2"}, "spec": {"user": "dan", "roles": ["x"], "state": "APPROVED",
+ "created": "2026-11-24T11:00:00Z", "max_duration": "2026-11-24T13:00:00Z",
+ "resource_ids": [{"cluster": "c1"}, {"cluster": "c2"}]}},
+{"metadata": {"name": "r3"}, "spec": {"user": "eve", "state": 3}},
+{"metadata": {"name": "r4"}, "spec": {"user": "eve", "state": "PENDING"}}
+]"#;
+
+    #[test]
+    fn requests_map_with_their_places() {
+        let (grants, skipped) = read(Source::Teleport, REQUESTS, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (2, 2));
+        let r1 = &grants[0];
+        assert_eq!(field(r1, Id), Some(("r1", 2, 23)));
+        assert_eq!(field(r1, Grantee), Some(("alice", 2, 47)));
+        assert_eq!(field(r1, Role).map(|f| f.0), Some("a, b"));
+        // The approving review, not the first one; the zero time is no start.
+        assert_eq!(field(r1, Approver), Some(("carol", 5, 25)));
+        assert_eq!(
+            field(r1, ApprovedAt).map(|f| f.0),
+            Some("2026-11-23T08:02:00Z")
+        );
+        assert_eq!(field(r1, Start).map(|f| f.0), Some("2026-11-23T08:02:00Z"));
+        assert_eq!(field(r1, Tenant).map(|f| f.0), Some("acme"));
+        assert_eq!(
+            field(r1, Expires).map(|f| f.0),
+            Some("2026-11-23T10:00:00Z")
+        );
+        // Approved and past its expiry: Teleport ended it.
+        assert_eq!(field(r1, Status), Some(("expired", 2, 86)));
+        let r2 = &grants[1];
+        assert_eq!(field(r2, Status).map(|f| f.0), Some("active"));
+        assert_eq!(field(r2, Approver), None, "approved without any review");
+        assert_eq!(field(r2, Tenant).map(|f| f.0), Some("c1, c2"));
+    }
+
+    #[test]
+    fn audit_events_join_by_request_id() {
+        let log = concat!(
+            "{\"event\":\"access_request.create\",\"id\":\"r1\",\"user\":\"alice\",\"roles\":[\"a\"],\"state\":\"PENDING\",\"time\":\"2026-11-24T09:00:00Z\",\"reason\":\"why\",\"max_duration\":\"2026-11-24T13:00:00Z\"}\n",
+            "{\"event\":\"access_request.create\",\"id\":\"r2\",\"user\":\"bob\",\"state\":\"PENDING\",\"time\":\"2026-11-24T09:00:00Z\"}\n",
+            "{\"event\":\"access_request.review\",\"id\":\"r1\",\"reviewer\":\"carol\",\"proposed_state\":\"APPROVED\",\"time\":\"2026-11-24T09:05:00Z\"}\n",
+            "{\"event\":\"access_request.update\",\"id\":\"r1\",\"state\":\"APPROVED\",\"time\":\"2026-11-24T09:05:01Z\"}\n",
+        );
+        let (grants, skipped) = read(Source::Teleport, log, &Mapping::default());
+        assert_eq!(skipped, 1, "r2 is still pending");
+        let r1 = &grants[0];
+        assert_eq!(field(r1, Id), Some(("r1", 1, 39)));
+        assert_eq!(field(r1, Approver), Some(("carol", 3, 55)));
+        assert_eq!(field(r1, Start), Some(("2026-11-24T09:05:01Z", 4, 70)));
+        assert_eq!(field(r1, Status), Some(("active", 4, 52)));
+    }
 }

@@ -211,7 +211,7 @@ impl Columns for TicketColumns<'_> {
             && let Some((_, text, at)) = cells.iter().find(|(i, _, _)| self.columns[*i].0 == hours)
         {
             let start = grant.time(Field::Start);
-            super::expiry_after(grant, start, super::aws_team::duration_hours(text), *at);
+            super::expiry_after(grant, start, super::hours(text), *at);
         }
         let gated = cells.iter().any(|(index, text, _)| {
             matches!(self.columns[*index].1.first(), Some(Column::Gate))
