@@ -258,3 +258,33 @@ fn explain_source_prints_the_mapping_that_readme_shows() {
     let out = grantlint(&["explain"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_bad_mapping_is_a_located_policy_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nmapping:\n  columns:\n    Customer: tenent\n  date_fmt: '%d'\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "check",
+        "--color",
+        "never",
+        "--policy",
+        policy.to_str().unwrap(),
+        "fixtures/sources/mapped/access-log.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("policy.yaml:4:15: `tenent` is not a grant field"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `tenant`?"), "{err}");
+    assert!(
+        err.contains("policy.yaml:5:3: unknown key `date_fmt` in `mapping`"),
+        "{err}"
+    );
+}

@@ -187,30 +187,28 @@ pub fn load(
     native: &Native,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<Loaded, InputError> {
-    let source = match options.source {
-        Some(source) => Some(source),
-        None => detect::detect(input, native.mapping)?,
+    let source = match (options.source, input.format) {
+        (Some(source), _) => Some(source),
+        // Native exports are JSON or CSV; hand-written YAML grants are not sniffed.
+        (None, Format::Json | Format::Csv) => detect::detect(input, native.mapping)?,
+        (None, Format::Yaml) => None,
     };
+    let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
+    if source.is_none() && !plain_csv_mapped {
+        let grants = super::load(input, options, sink)?;
+        return Ok(Loaded { grants, skipped: 0 });
+    }
+    let text = super::read_text(input)?;
     let mut out = Out::new(sink);
     match source {
-        Some(source) => {
-            let text = super::read_text(input)?;
-            (source.adapter().load)(&text, native, &mut out)?;
-        }
-        None if input.format == Format::Csv && !native.mapping.is_empty() => {
-            let text = super::read_text(input)?;
-            tickets::load(
-                &text,
-                native,
-                &tickets::Profile::PLAIN,
-                options.delimiter,
-                &mut out,
-            )?;
-        }
-        None => {
-            let grants = super::load(input, options, out.sink)?;
-            return Ok(Loaded { grants, skipped: 0 });
-        }
+        Some(source) => (source.adapter().load)(&text, native, &mut out)?,
+        None => tickets::load(
+            &text,
+            native,
+            &tickets::Profile::PLAIN,
+            options.delimiter,
+            &mut out,
+        )?,
     }
     Ok(Loaded {
         grants: out.grants,

@@ -31,26 +31,16 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Any CSV: the alias table and the policy's mapping.
+    /// Any CSV: the alias table and the policy's mapping; states are kept as written, as in
+    /// a plain grants file.
     pub const PLAIN: Profile = Profile {
         columns: &[],
         unwrap: |_| None,
         date_formats: &[],
-        state: plain_state,
+        state: |_| None,
         gates: &[],
         hours: None,
     };
-}
-
-/// States that mean "no access was given" in most tools.
-pub fn plain_state(state: &str) -> Option<Lifecycle> {
-    match normal_key(state).as_str() {
-        "denied" | "rejected" | "declined" => Some(Lifecycle::Denied),
-        "pending" | "requested" | "awaiting_approval" | "waiting_for_approval" => {
-            Some(Lifecycle::Pending)
-        }
-        _ => None,
-    }
 }
 
 /// Reads a ticket CSV through `profile`.
@@ -125,6 +115,26 @@ impl TicketColumns<'_> {
         }
     }
 
+    /// What a time in this export may look like, for a time that could not be read.
+    fn time_help(&self) -> String {
+        let formats: Vec<&str> = self
+            .native
+            .mapping
+            .date_format
+            .iter()
+            .map(String::as_str)
+            .chain(self.profile.date_formats.iter().copied())
+            .collect();
+        if formats.is_empty() {
+            "write times as RFC 3339 (2026-11-23T14:05:00Z), or name the export's format in the policy: `mapping: {date_format: \"%d/%b/%y %I:%M %p\"}`".into()
+        } else {
+            format!(
+                "times are read as RFC 3339 or as {}; name another format in the policy's `mapping: {{date_format: …}}`",
+                formats.join(", ")
+            )
+        }
+    }
+
     /// How strongly column `index` fills `field`, and its header (repeats share it).
     fn filling(&self, index: usize, field: Field) -> Option<(usize, &str)> {
         let (header, columns) = &self.columns[index];
@@ -193,7 +203,13 @@ impl Columns for TicketColumns<'_> {
             if field.is_time() {
                 let text = &values[0].1;
                 let converted = self.time(text);
+                let problems = grant.problems.len();
                 grant.set(field, converted.as_deref().unwrap_or(text), at, false);
+                if grant.problems.len() > problems
+                    && let Some(problem) = grant.problems.last_mut()
+                {
+                    problem.help = self.time_help();
+                }
             } else if field == Field::Status {
                 let text = &values[0].1;
                 match (self.profile.state)(text) {
@@ -224,5 +240,59 @@ impl Columns for TicketColumns<'_> {
             return false;
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::Field::*;
+    use crate::policy::node::Node;
+
+    fn mapping(yaml: &str) -> crate::policy::mapping::Mapping {
+        let node: Node = serde_saphyr::from_str(yaml).unwrap();
+        let source = crate::policy::Source {
+            name: "p".into(),
+            text: yaml.into(),
+        };
+        let mut errors = Vec::new();
+        let mut mapping = crate::policy::mapping::Mapping::default();
+        mapping.add_layer(&source, &node, &mut errors);
+        assert!(errors.is_empty());
+        mapping
+    }
+
+    fn read(csv: &str, mapping: &crate::policy::mapping::Mapping) -> (Vec<Grant>, usize) {
+        let native = Native {
+            file: "t.csv",
+            now: chrono::Utc::now(),
+            mapping,
+        };
+        let mut grants = Vec::new();
+        let mut sink = |g: &Grant| grants.push(g.clone());
+        let mut out = Out::new(&mut sink);
+        load(csv, &native, &Profile::PLAIN, b',', &mut out).unwrap();
+        let skipped = out.skipped;
+        (grants, skipped)
+    }
+
+    #[test]
+    fn mapped_columns_win_and_dates_follow_the_policy_format() {
+        let m = mapping(
+            "columns: {Customer: tenant, Until: expires, Name: grantee}\ndate_format: '%m/%d/%Y %H:%M'\n",
+        );
+        let (grants, skipped) = read(
+            "Customer,Until,Name,status\nacme,11/23/2026 14:05,Alice,denied\nacme,23.11.2026,Bob,active\n",
+            &m,
+        );
+        // A plain CSV keeps its statuses as written: nothing is skipped.
+        assert_eq!((grants.len(), skipped), (2, 0));
+        assert_eq!(grants[0].text(Tenant), Some("acme"));
+        assert_eq!(grants[0].text(Expires), Some("2026-11-23T14:05:00Z"));
+        assert_eq!(grants[0].span_of(Expires).column, 6);
+        assert_eq!(grants[0].text(Status), Some("denied"));
+        let problem = &grants[1].problems[0];
+        assert_eq!(problem.field, Some(Expires));
+        assert!(problem.help.contains("%m/%d/%Y %H:%M"), "{}", problem.help);
     }
 }
