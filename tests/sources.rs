@@ -288,3 +288,29 @@ fn a_bad_mapping_is_a_located_policy_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unknown_json_shape_lists_the_systems_and_stdin_takes_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, "{\"kind\": \"something else\"}\n").unwrap();
+    let out = grantlint(&["check", other.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no `grants:` list"), "{err}");
+    assert!(err.contains("pass --source, one of:"), "{err}");
+    // --source says the format, so standard input needs no --input-format.
+    let text = std::fs::read("fixtures/sources/gcp-pam-grants.json").unwrap();
+    let out = Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check", "--format", "json", "--now", NOW, "--source", "gcp-pam", "-",
+        ])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["grants"], 2);
+    assert_eq!(report["summary"]["skipped"], 2);
+}

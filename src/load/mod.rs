@@ -139,7 +139,12 @@ pub fn discover(paths: &[PathBuf], options: &ReadOptions) -> (Vec<Input>, Vec<In
             walk_folder(path, options, &mut inputs, &mut errors);
             continue;
         }
-        match options.format.or_else(|| Format::from_extension(path)) {
+        let by_source = options.source.map(adapters::Source::format);
+        match options
+            .format
+            .or_else(|| Format::from_extension(path))
+            .or(by_source)
+        {
             Some(format) => inputs.push(Input {
                 name,
                 origin: Origin::Path(path.clone()),
@@ -208,7 +213,8 @@ fn walk_folder(
 }
 
 fn read_stdin(options: &ReadOptions) -> Result<Input, InputError> {
-    let format = options.format.ok_or_else(|| {
+    let by_source = options.source.map(adapters::Source::format);
+    let format = options.format.or(by_source).ok_or_else(|| {
         InputError::new("-", "reading standard input needs a format")
             .help("pass --input-format yaml, csv or json")
     })?;

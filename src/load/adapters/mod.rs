@@ -45,6 +45,15 @@ impl Source {
         self.adapter().name
     }
 
+    /// The format its exports are usually in, for a file name that does not say (TEAM's JSON
+    /// and CSV are told apart by their first character).
+    pub fn format(self) -> Format {
+        match self {
+            Source::Jira | Source::Servicenow => Format::Csv,
+            _ => Format::Json,
+        }
+    }
+
     pub fn adapter(self) -> &'static Adapter {
         match self {
             Source::Teleport => &teleport::ADAPTER,
@@ -195,7 +204,7 @@ pub fn load(
     };
     let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
     if source.is_none() && !plain_csv_mapped {
-        let grants = super::load(input, options, sink)?;
+        let grants = super::load(input, options, sink).map_err(|e| unknown_shape(e, input))?;
         return Ok(Loaded { grants, skipped: 0 });
     }
     let text = super::read_text(input)?;
@@ -214,6 +223,19 @@ pub fn load(
         grants: out.grants,
         skipped: out.skipped,
     })
+}
+
+/// A JSON file that is neither a grants file nor a known export: say which systems grantlint
+/// reads, in case it is one of them in a shape not recognised.
+fn unknown_shape(mut error: InputError, input: &Input) -> InputError {
+    if input.format == Format::Json && error.message.contains("no `grants:` list") {
+        let names: Vec<&str> = Source::ALL.iter().map(|s| s.name()).collect();
+        error.help = Some(format!(
+            "write the grants as a list, or under `grants:`; for an access system's export, pass --source, one of: {}",
+            names.join(", ")
+        ));
+    }
+    error
 }
 
 /// A computed time as the text a grant stores.
