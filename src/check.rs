@@ -109,6 +109,7 @@ fn check_file(
     let mut violations = Vec::new();
     let native = load::adapters::Native {
         file: &input.name,
+        delimiter: options.delimiter,
         now: context.now,
         mapping: &policy.mapping,
     };

@@ -89,7 +89,7 @@ pub const PROFILE: Profile = Profile {
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let first = text.trim_start_matches('\u{feff}').trim_start();
     if !first.starts_with('[') && !first.starts_with('{') {
-        return tickets::load(text, native, &PROFILE, b',', out);
+        return tickets::load(text, native, &PROFILE, out);
     }
     let root = record::parse(text, native.file)?;
     let Some(requests) = record::records(&root, &["items", "data.listRequests.items"]) else {

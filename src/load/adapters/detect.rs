@@ -4,7 +4,7 @@
 
 use std::io::Read;
 
-use super::Source;
+use super::{Native, Source};
 use crate::load::{Format, Input, InputError, Origin, io_error};
 use crate::policy::mapping::{Mapping, normal_key};
 
@@ -13,10 +13,10 @@ const HEAD: usize = 16 * 1024;
 
 /// The system that exported `input`, if its shape is one grantlint knows; an error when it
 /// fits several, or when a JSON lines file fits none.
-pub fn detect(input: &Input, mapping: &Mapping) -> Result<Option<Source>, InputError> {
+pub fn detect(input: &Input, native: &Native) -> Result<Option<Source>, InputError> {
     let head = head(input)?;
     let candidates = match input.format {
-        Format::Csv => csv_candidates(&head, mapping),
+        Format::Csv => csv_candidates(&head, native.delimiter, native.mapping),
         Format::Json | Format::Yaml => json_candidates(&head),
     };
     match candidates.as_slice() {
@@ -92,14 +92,14 @@ fn json_candidates(head: &str) -> Vec<Source> {
     found
 }
 
-fn csv_candidates(head: &str, mapping: &Mapping) -> Vec<Source> {
+fn csv_candidates(head: &str, delimiter: u8, mapping: &Mapping) -> Vec<Source> {
     let first_line = head
         .trim_start_matches('\u{feff}')
         .lines()
         .next()
         .unwrap_or("");
     let headers: Vec<String> = first_line
-        .split(',')
+        .split(char::from(delimiter))
         .map(|h| normal_key(h.trim().trim_matches('"')))
         .filter(|h| mapping.column(h).is_none())
         .collect();
@@ -170,20 +170,21 @@ mod tests {
     fn csv_headers_name_their_system() {
         let none = Mapping::default();
         assert_eq!(
-            csv_candidates("Summary,Issue key,Issue id,Status\n", &none),
+            csv_candidates("Summary;Issue key;Issue id;Status\n", b';', &none),
             vec![Source::Jira]
         );
         assert_eq!(
             csv_candidates(
                 "\u{feff}\"number\",\"short_description\",\"state\"\n",
+                b',',
                 &none
             ),
             vec![Source::Servicenow]
         );
         assert_eq!(
-            csv_candidates("id,email,accountId,role,duration,status\n", &none),
+            csv_candidates("id,email,accountId,role,duration,status\n", b',', &none),
             vec![Source::AwsTeam]
         );
-        assert!(csv_candidates("id,tenant,grantee,start,expires\n", &none).is_empty());
+        assert!(csv_candidates("id,tenant,grantee,start,expires\n", b',', &none).is_empty());
     }
 }

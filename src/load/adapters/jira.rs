@@ -63,7 +63,7 @@ pub const PROFILE: Profile = Profile {
 };
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    tickets::load(text, native, &PROFILE, b',', out)
+    tickets::load(text, native, &PROFILE, out)
 }
 
 /// `Custom field (Access end)` → `Access end`.

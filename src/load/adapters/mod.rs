@@ -138,6 +138,8 @@ impl Lifecycle {
 /// What adapters need besides the file: the time that counts as now, and the policy's mapping.
 pub struct Native<'a> {
     pub file: &'a str,
+    /// `--delimiter`, for CSV exports.
+    pub delimiter: u8,
     pub now: DateTime<Utc>,
     pub mapping: &'a Mapping,
 }
@@ -199,7 +201,7 @@ pub fn load(
     let source = match (options.source, input.format) {
         (Some(source), _) => Some(source),
         // Native exports are JSON or CSV; hand-written YAML grants are not sniffed.
-        (None, Format::Json | Format::Csv) => detect::detect(input, native.mapping)?,
+        (None, Format::Json | Format::Csv) => detect::detect(input, native)?,
         (None, Format::Yaml) => None,
     };
     let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
@@ -211,13 +213,7 @@ pub fn load(
     let mut out = Out::new(sink);
     match source {
         Some(source) => (source.adapter().load)(&text, native, &mut out)?,
-        None => tickets::load(
-            &text,
-            native,
-            &tickets::Profile::PLAIN,
-            options.delimiter,
-            &mut out,
-        )?,
+        None => tickets::load(&text, native, &tickets::Profile::PLAIN, &mut out)?,
     }
     Ok(Loaded {
         grants: out.grants,
@@ -306,6 +302,7 @@ pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super:
     let now = crate::load::time::parse_time("2026-11-24T12:00:00Z").unwrap();
     let native = Native {
         file: "t",
+        delimiter: b',',
         now,
         mapping,
     };

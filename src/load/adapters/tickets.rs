@@ -48,7 +48,6 @@ pub fn load(
     text: &str,
     native: &Native,
     profile: &Profile,
-    delimiter: u8,
     out: &mut Out,
 ) -> Result<(), InputError> {
     let mut columns = TicketColumns {
@@ -59,7 +58,13 @@ pub fn load(
         skipped: 0,
     };
     let sink = &mut *out.sink;
-    out.grants += csv::load_with(text.as_bytes(), native.file, delimiter, &mut columns, sink)?;
+    out.grants += csv::load_with(
+        text.as_bytes(),
+        native.file,
+        native.delimiter,
+        &mut columns,
+        sink,
+    )?;
     out.skipped += columns.skipped;
     Ok(())
 }
@@ -265,13 +270,14 @@ mod tests {
     fn read(csv: &str, mapping: &crate::policy::mapping::Mapping) -> (Vec<Grant>, usize) {
         let native = Native {
             file: "t.csv",
+            delimiter: b',',
             now: chrono::Utc::now(),
             mapping,
         };
         let mut grants = Vec::new();
         let mut sink = |g: &Grant| grants.push(g.clone());
         let mut out = Out::new(&mut sink);
-        load(csv, &native, &Profile::PLAIN, b',', &mut out).unwrap();
+        load(csv, &native, &Profile::PLAIN, &mut out).unwrap();
         let skipped = out.skipped;
         (grants, skipped)
     }
