@@ -20,6 +20,9 @@ pub struct Outcome {
     /// How many of `files` are inputs.
     pub inputs: usize,
     pub grants: usize,
+    /// Requests in native exports that never became access (denied, pending, never
+    /// activated): counted, not checked.
+    pub skipped: usize,
     pub findings: Vec<Finding>,
     /// Findings waived by the policy or recorded in the baseline: reported apart, never failing.
     pub suppressed: Vec<Suppressed>,
@@ -54,6 +57,7 @@ impl GrantRecord {
 /// One file's share of the run.
 struct FileResult<R> {
     grants: usize,
+    skipped: usize,
     findings: Vec<Finding>,
     observed: Vec<(Observed, Span)>,
     /// What the caller's hook kept of each grant, in input order.
@@ -65,6 +69,7 @@ impl<R> Default for FileResult<R> {
     fn default() -> Self {
         FileResult {
             grants: 0,
+            skipped: 0,
             findings: Vec::new(),
             observed: Vec::new(),
             records: Vec::new(),
@@ -108,6 +113,7 @@ pub fn check_with<R: Send>(
         files: inputs.iter().map(|i| i.name.clone()).collect(),
         inputs: inputs.len(),
         grants: 0,
+        skipped: 0,
         findings: Vec::new(),
         suppressed: Vec::new(),
         errors: Vec::new(),
@@ -120,6 +126,7 @@ pub fn check_with<R: Send>(
     for (file, result) in results.into_iter().enumerate() {
         outcome.grants += result.grants;
         records.extend(result.records);
+        outcome.skipped += result.skipped;
         outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
         for (o, span) in result.observed {
@@ -165,8 +172,14 @@ fn check_file<R>(
 ) -> FileResult<R> {
     let mut result = FileResult::default();
     let mut violations = Vec::new();
+    let native = load::adapters::Native {
+        file: &input.name,
+        delimiter: options.delimiter,
+        now: context.now,
+        mapping: &policy.mapping,
+    };
     let mut rule_sets = RuleSets::new(policy);
-    let loaded = load::load(input, options, &mut |grant: &Grant| {
+    let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
         result.records.extend(keep(file, grant));
         for active in rule_sets.for_grant(grant) {
             active.rule.check(grant, context, &mut violations);
@@ -191,7 +204,10 @@ fn check_file<R>(
         }
     });
     match loaded {
-        Ok(grants) => result.grants = grants,
+        Ok(loaded) => {
+            result.grants = loaded.grants;
+            result.skipped = loaded.skipped;
+        }
         Err(error) => {
             // Half a file's findings would mislead; the error says what to fix first.
             result = FileResult {

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
 use crate::load::Format;
+use crate::load::adapters::Source;
 use crate::report::FailOn;
 use crate::review::ReviewFormat;
 
@@ -43,10 +44,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
     },
-    /// Print a rule's documentation: what it checks, why, a failing and a passing example.
+    /// Print a rule's documentation: what it checks, why, a failing and a passing example; or,
+    /// with --source, how a system's export maps onto grants.
     Explain {
         /// The rule id, e.g. window-max, or a custom rule of --policy.
-        rule: String,
+        #[arg(required_unless_present = "source", conflicts_with = "source")]
+        rule: Option<String>,
+        /// A source system, e.g. teleport: its export's field and state mapping.
+        #[arg(long, value_enum, value_name = "SYSTEM")]
+        source: Option<Source>,
         /// Policy file whose custom rules to explain too.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
@@ -94,8 +100,8 @@ pub enum PolicyCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files or folders to check (.yaml, .yml, .csv, .json; folders are searched), or - for
-    /// standard input with --input-format.
+    /// Files or folders to check (.yaml, .yml, .csv, .json, .jsonl; folders are searched), or -
+    /// for standard input with --input-format.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -115,6 +121,11 @@ pub struct CheckArgs {
     /// Read inputs as this format, whatever their names (required for standard input).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,
+
+    /// The system that exported the inputs (default: recognised by shape, else a plain grants
+    /// file).
+    #[arg(long, value_enum, value_name = "SYSTEM")]
+    pub source: Option<Source>,
 
     /// CSV delimiter: one character, or `tab`.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
@@ -198,6 +209,10 @@ pub struct ReportArgs {
     /// Read inputs as this format, whatever their names (required for standard input).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,
+
+    /// The system that exported the inputs (default: recognised by the file's shape).
+    #[arg(long, value_enum, value_name = "SYSTEM")]
+    pub source: Option<Source>,
 
     /// CSV delimiter: one character, or `tab`.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]

@@ -25,7 +25,16 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(&args),
         Command::Report(args) => run_report(&args),
         Command::Rules { policy } => list_rules(policy.as_deref()),
-        Command::Explain { rule, policy } => explain(&rule, policy.as_deref()),
+        Command::Explain {
+            source: Some(source),
+            ..
+        } => {
+            print!("{}", source.adapter().docs());
+            PASSED
+        }
+        Command::Explain { rule, policy, .. } => {
+            explain(rule.as_deref().unwrap_or_default(), policy.as_deref())
+        }
         Command::Policy { command } => match command {
             PolicyCommand::Show { policy } => show_policy(policy.as_deref()),
             PolicyCommand::Check { file } => check_policy(file.as_deref()),
@@ -91,6 +100,7 @@ fn run_check(args: &CheckArgs) -> u8 {
         format: args.input_format,
         delimiter: args.delimiter,
         verbose: args.verbose,
+        source: args.source,
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     if inputs.is_empty() && errors.is_empty() {
@@ -203,6 +213,7 @@ fn run_report(args: &ReportArgs) -> u8 {
         format: args.input_format,
         delimiter: args.delimiter,
         verbose: false,
+        source: args.source,
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     let (mut outcome, records) =
@@ -323,11 +334,7 @@ fn run_tests(dir: Option<std::path::PathBuf>, policy: Option<std::path::PathBuf>
             return CANNOT_RUN;
         }
     };
-    let options = ReadOptions {
-        format: None,
-        delimiter: b',',
-        verbose: false,
-    };
+    let options = ReadOptions::default();
     let mut results = Vec::new();
     let mut broken = false;
     for case in &cases {

@@ -51,6 +51,7 @@ fn every_shipped_policy_validates_against_the_schema_and_loads() {
     policy_files(&root().join("policies"), &mut files);
     policy_files(&root().join("fixtures/policies"), &mut files);
     files.push(root().join("fixtures/ci/policy-waivers.yaml"));
+    files.push(root().join("fixtures/sources/mapped/policy.yaml"));
     assert!(files.len() >= 4, "{files:?}");
     for path in files {
         let found = errors(&validator, &yaml(&path));

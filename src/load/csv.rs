@@ -49,14 +49,63 @@ fn chars(raw: &[u8]) -> u32 {
     }
 }
 
-/// One header cell: the field it maps to, if any.
-type Columns = Vec<Option<Field>>;
+/// How a file's columns become grant fields: the alias table here; ticket profiles bring
+/// their own (`load::adapters::tickets`).
+pub trait Columns {
+    /// Takes the header row.
+    fn header(&mut self, names: Vec<String>);
+    /// The number of columns the header named.
+    fn width(&self) -> usize;
+    /// The field of a column, for problems with its cells.
+    fn field(&self, index: usize) -> Option<Field>;
+    /// Takes one cell of a row.
+    fn cell(&mut self, grant: &mut Grant, index: usize, text: &str, span: Span);
+    /// Ends a row; false when the row is not a grant (a denied request) and is not checked.
+    fn row(&mut self, _grant: &mut Grant) -> bool {
+        true
+    }
+}
+
+/// Columns matched through the alias table.
+#[derive(Default)]
+struct Aliases(Vec<Option<Field>>);
+
+impl Columns for Aliases {
+    fn header(&mut self, names: Vec<String>) {
+        self.0 = names.iter().map(|h| Field::from_key(h)).collect();
+    }
+
+    fn width(&self) -> usize {
+        self.0.len()
+    }
+
+    fn field(&self, index: usize) -> Option<Field> {
+        self.0.get(index).copied().flatten()
+    }
+
+    fn cell(&mut self, grant: &mut Grant, index: usize, text: &str, span: Span) {
+        if let Some(field) = self.field(index) {
+            grant.set(field, text, span, false);
+        }
+    }
+}
 
 /// Reads CSV from `reader`, calling `sink` for every row after the header.
 pub fn load(
+    reader: impl Read,
+    name: &str,
+    delimiter: u8,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<usize, InputError> {
+    load_with(reader, name, delimiter, &mut Aliases::default(), sink)
+}
+
+/// Reads CSV, mapping columns with `columns`.
+pub fn load_with(
     mut reader: impl Read,
     name: &str,
     delimiter: u8,
+    columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
     let mut parser = ReaderBuilder::new().delimiter(delimiter).build();
@@ -72,7 +121,7 @@ pub fn load(
     };
     let mut cell_start: Option<Span> = None;
     let mut index = 0; // the cell's position in its row
-    let mut header: Option<Columns> = None;
+    let mut header = false;
     let mut header_names: Vec<String> = Vec::new();
     let mut grant = Grant::default();
     let mut grants = 0;
@@ -129,55 +178,51 @@ pub fn load(
                 };
                 let raw = &cell[..cell_len];
                 blank_row &= raw.trim_ascii().is_empty();
-                match &header {
-                    None => header_names.push(String::from_utf8_lossy(raw).into_owned()),
-                    Some(columns) => {
-                        if index == 0 {
-                            grant.clear(span);
-                        }
-                        match columns.get(index) {
-                            Some(Some(field)) => match std::str::from_utf8(raw) {
-                                Ok(text) => grant.set(*field, text, span, false),
-                                Err(_) => grant.problem(
-                                    Some(*field),
-                                    span,
-                                    format!("{} is not valid UTF-8", field.name()),
-                                    "save the export as UTF-8",
-                                ),
-                            },
-                            Some(None) => {}
-                            None if index == columns.len() => grant.problem(
-                                None,
-                                span,
-                                format!(
-                                    "this row has more cells than the header's {}",
-                                    columns.len()
-                                ),
-                                "quote cells that contain the delimiter, or add the missing header",
-                            ),
-                            None => {}
-                        }
+                if header {
+                    if index == 0 {
+                        grant.clear(span);
                     }
+                    let width = columns.width();
+                    if index < width {
+                        match (std::str::from_utf8(raw), columns.field(index)) {
+                            (Ok(text), _) => columns.cell(&mut grant, index, text, span),
+                            (Err(_), Some(field)) => grant.problem(
+                                Some(field),
+                                span,
+                                format!("{} is not valid UTF-8", field.name()),
+                                "save the export as UTF-8",
+                            ),
+                            (Err(_), None) => {}
+                        }
+                    } else if index == width {
+                        grant.problem(
+                            None,
+                            span,
+                            format!("this row has more cells than the header's {width}"),
+                            "quote cells that contain the delimiter, or add the missing header",
+                        );
+                    }
+                } else {
+                    header_names.push(String::from_utf8_lossy(raw).into_owned());
                 }
                 index += 1;
                 cell_len = 0;
                 cell_start = None;
                 if record_end {
-                    match &header {
-                        None => {
-                            header = Some(header_names.iter().map(|h| Field::from_key(h)).collect())
+                    if !header {
+                        header = true;
+                        columns.header(std::mem::take(&mut header_names));
+                    } else if !blank_row {
+                        // (Spreadsheets leave rows of empty cells behind; they hold no grant.)
+                        if index < columns.width() {
+                            grant.problem(
+                                None,
+                                grant.span,
+                                format!("this row has {index} cells, the header has {}", columns.width()),
+                                "a cell is missing or a quote is not closed; the missing cells count as empty",
+                            );
                         }
-                        // Spreadsheets leave rows of empty cells behind; they hold no grant.
-                        Some(_) if blank_row => {}
-                        Some(columns) => {
-                            if index < columns.len() {
-                                grant.problem(
-                                    None,
-                                    grant.span,
-                                    format!("this row has {index} cells, the header has {}", columns.len()),
-                                    "a cell is missing or a quote is not closed; the missing cells count as empty",
-                                );
-                            }
+                        if columns.row(&mut grant) {
                             grant.finish();
                             sink(&grant);
                             grants += 1;

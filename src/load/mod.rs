@@ -1,5 +1,6 @@
 //! Finding input files and reading them into `Grant`s. Loaders know nothing of rules.
 
+pub mod adapters;
 pub mod csv;
 pub mod extensions;
 pub mod time;
@@ -29,6 +30,8 @@ impl Format {
             "yaml" | "yml" => Some(Format::Yaml),
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
+            // JSON lines: Teleport's audit log (load::adapters::teleport).
+            "jsonl" | "ndjson" => Some(Format::Json),
             _ => None,
         }
     }
@@ -56,6 +59,20 @@ pub struct ReadOptions {
     pub format: Option<Format>,
     pub delimiter: u8,
     pub verbose: bool,
+    /// `--source`: the system that exported the inputs (else recognised by shape).
+    pub source: Option<adapters::Source>,
+}
+
+impl Default for ReadOptions {
+    /// Formats from file names, comma-separated CSV, systems recognised by shape.
+    fn default() -> ReadOptions {
+        ReadOptions {
+            format: None,
+            delimiter: b',',
+            verbose: false,
+            source: None,
+        }
+    }
 }
 
 /// An input that cannot be read as a whole. It names the file and, where there is one, the
@@ -135,7 +152,12 @@ pub fn discover(paths: &[PathBuf], options: &ReadOptions) -> (Vec<Input>, Vec<In
             walk_folder(path, options, &mut inputs, &mut errors);
             continue;
         }
-        match options.format.or_else(|| Format::from_extension(path)) {
+        let by_source = options.source.map(adapters::Source::format);
+        match options
+            .format
+            .or_else(|| Format::from_extension(path))
+            .or(by_source)
+        {
             Some(format) => inputs.push(Input {
                 name,
                 origin: Origin::Path(path.clone()),
@@ -204,7 +226,8 @@ fn walk_folder(
 }
 
 fn read_stdin(options: &ReadOptions) -> Result<Input, InputError> {
-    let format = options.format.ok_or_else(|| {
+    let by_source = options.source.map(adapters::Source::format);
+    let format = options.format.or(by_source).ok_or_else(|| {
         InputError::new("-", "reading standard input needs a format")
             .help("pass --input-format yaml, csv or json")
     })?;

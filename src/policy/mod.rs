@@ -3,6 +3,7 @@
 
 pub mod custom;
 pub mod locate;
+pub mod mapping;
 pub mod node;
 pub mod overrides;
 pub mod params;
@@ -46,6 +47,8 @@ pub struct Policy {
     combinations: Mutex<HashMap<u64, Arc<Vec<ActiveRule>>>>,
     /// Waivers from every layer (`waivers:`); `--waivers` files add to them.
     pub waivers: waivers::Waivers,
+    /// How to read exports whose headers are not in the alias table.
+    pub mapping: mapping::Mapping,
 }
 
 pub struct ActiveRule {
@@ -168,6 +171,7 @@ struct Layer {
     custom: Vec<custom::CustomRule>,
     people: Option<Arc<people::Directory>>,
     waivers: waivers::Waivers,
+    mapping: Option<Node>,
 }
 
 /// One layer's (or one override's) `rules:` mapping, with the file it was written in.
@@ -215,6 +219,12 @@ impl Policy {
         for layer in &mut layers {
             waivers.extend(std::mem::take(&mut layer.waivers));
         }
+        let mut mapping = mapping::Mapping::default();
+        for layer in &layers {
+            if let Some(node) = &layer.mapping {
+                mapping.add_layer(&layer.source, node, &mut errors);
+            }
+        }
         overrides::validate(&overrides, &rule_maps(&layers), &cross_grant, &mut errors);
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
@@ -237,6 +247,7 @@ impl Policy {
                 custom,
                 people,
                 waivers,
+                mapping,
                 layers,
                 overrides,
                 combinations: Mutex::default(),
@@ -368,6 +379,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         custom: Vec::new(),
         people: None,
         waivers: waivers::Waivers::default(),
+        mapping: None,
     };
     let source = &layer.source;
     for (key, value) in entries {
@@ -420,6 +432,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             "custom" => layer.custom = custom::parse(source, &value, errors),
             "people" => layer.people = people::parse(source, &value, errors),
             "waivers" => layer.waivers.read(source, &value, errors),
+            "mapping" => layer.mapping = Some(value),
             other => errors.push(PolicyError::new(
                 source,
                 Some(span(&key)),

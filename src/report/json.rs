@@ -33,6 +33,10 @@ struct Tool {
 struct Summary<'a> {
     files: usize,
     grants: usize,
+    /// Requests of native exports that never became access (an addition to v1; absent when
+    /// there are none).
+    #[serde(skip_serializing_if = "is_zero")]
+    skipped: usize,
     findings: usize,
     by_severity: BySeverity,
     passed: bool,
@@ -116,6 +120,7 @@ pub fn render(run: &Run) -> String {
         summary: Summary {
             files: outcome.inputs,
             grants: outcome.grants,
+            skipped: outcome.skipped,
             findings: run.shown().count(),
             by_severity: BySeverity {
                 error: counts.error,

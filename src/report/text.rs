@@ -177,8 +177,16 @@ pub fn summary(run: &Run) -> String {
     let o = run.outcome;
     let c = run.counts();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    // Native exports hold requests that never became access; say how many were left out.
+    let skipped = match o.skipped {
+        0 => String::new(),
+        n => format!(
+            " ({} not linted: denied or never activated)",
+            plural(n, "request")
+        ),
+    };
     let mut line = format!(
-        "{}, {}: {}, {}, {} info",
+        "{}, {}{skipped}: {}, {}, {} info",
         plural(o.inputs, "file"),
         plural(o.grants, "grant"),
         plural(c.error, "error"),

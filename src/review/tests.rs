@@ -22,11 +22,7 @@ fn t(s: &str) -> DateTime<Utc> {
 fn run(paths: &[&str]) -> (Outcome, Vec<GrantRecord>, Policy) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
-    let options = ReadOptions {
-        format: None,
-        delimiter: b',',
-        verbose: false,
-    };
+    let options = ReadOptions::default();
     let (inputs, errors) = load::discover(&paths, &options);
     assert!(errors.is_empty());
     let policy = Policy::load(None).unwrap();

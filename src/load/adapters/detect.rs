@@ -1,0 +1,190 @@
+//! Recognising a native export by its shape when `--source` is not given: the keys of a JSON
+//! export's records, or the header of a CSV. Only the start of the file is read; a plain grants
+//! file matches no system and is read as before.
+
+use std::io::Read;
+
+use super::{Native, Source};
+use crate::load::{Format, Input, InputError, Origin, io_error};
+use crate::policy::mapping::{Mapping, normal_key};
+
+/// How much of a file the shape is judged on: enough for the first records.
+const HEAD: usize = 16 * 1024;
+
+/// The system that exported `input`, if its shape is one grantlint knows; an error when it
+/// fits several, or when a JSON lines file fits none.
+pub fn detect(input: &Input, native: &Native) -> Result<Option<Source>, InputError> {
+    let head = head(input)?;
+    let candidates = match input.format {
+        Format::Csv => csv_candidates(&head, native.delimiter, native.mapping),
+        Format::Json | Format::Yaml => json_candidates(&head),
+    };
+    match candidates.as_slice() {
+        [] if input.name.ends_with(".jsonl") || input.name.ends_with(".ndjson") => Err(InputError::new(
+            &input.name,
+            "cannot tell which system wrote these JSON lines",
+        )
+        .help(format!(
+            "grantlint reads JSON lines from Teleport's audit log (`access_request.*` events); pass --source, one of: {}",
+            names(Source::ALL)
+        ))),
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        several => Err(InputError::new(
+            &input.name,
+            format!("this export fits several systems: {}", names(several)),
+        )
+        .help("pass --source to say which system wrote it")),
+    }
+}
+
+fn names(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(|s| s.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first bytes of the input, cut at a character boundary.
+fn head(input: &Input) -> Result<String, InputError> {
+    let bytes = match &input.origin {
+        Origin::Stdin(text) => text.as_bytes()[..text.len().min(HEAD)].to_vec(),
+        Origin::Path(path) => {
+            let file = std::fs::File::open(path).map_err(|e| io_error(&input.name, &e))?;
+            let mut bytes = Vec::with_capacity(HEAD);
+            file.take(HEAD as u64)
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_error(&input.name, &e))?;
+            bytes
+        }
+    };
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// True when `key` appears as a JSON object key (`"key":`).
+fn has_key(head: &str, key: &str) -> bool {
+    let quoted = format!("\"{key}\"");
+    head.match_indices(&quoted)
+        .any(|(i, _)| head[i + quoted.len()..].trim_start().starts_with(':'))
+}
+
+fn json_candidates(head: &str) -> Vec<Source> {
+    let all = |keys: &[&str]| keys.iter().all(|k| has_key(head, k));
+    let mut found = Vec::new();
+    let teleport_requests = all(&["metadata", "spec"])
+        && (head.contains("\"access_request\"") || all(&["roles", "user"]));
+    let teleport_events = has_key(head, "event") && head.contains("\"access_request.");
+    if teleport_requests || teleport_events {
+        found.push(Source::Teleport);
+    }
+    if all(&["requester", "requestedDuration"]) || all(&["privilegedAccess", "timeline"]) {
+        found.push(Source::GcpPam);
+    }
+    if all(&["roleDefinitionId", "scheduleInfo"])
+        || all(&["roleDefinitionId", "principalId", "directoryScopeId"])
+    {
+        found.push(Source::EntraPim);
+    }
+    if all(&["accountId", "duration", "email"]) || all(&["accountId", "roleId"]) {
+        found.push(Source::AwsTeam);
+    }
+    found
+}
+
+fn csv_candidates(head: &str, delimiter: u8, mapping: &Mapping) -> Vec<Source> {
+    let first_line = head
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    let headers: Vec<String> = first_line
+        .split(char::from(delimiter))
+        .map(|h| normal_key(h.trim().trim_matches('"')))
+        .filter(|h| mapping.column(h).is_none())
+        .collect();
+    let has = |name: &str| headers.iter().any(|h| h == name);
+    let mut found = Vec::new();
+    if has("issue_key") && (has("summary") || has("issue_id")) {
+        found.push(Source::Jira);
+    }
+    if has("number")
+        && (has("short_description") || has("opened_at") || has("sys_id") || has("opened_by"))
+    {
+        found.push(Source::Servicenow);
+    }
+    if (has("accountid") || has("account_id")) && has("duration") && has("email") {
+        found.push(Source::AwsTeam);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_shapes_name_their_system() {
+        assert_eq!(
+            json_candidates(
+                r#"[{"kind": "access_request", "metadata": {}, "spec": {"user": "a"}}]"#
+            ),
+            vec![Source::Teleport]
+        );
+        assert_eq!(
+            json_candidates("{\"event\":\"access_request.create\",\"id\":\"1\"}\n"),
+            vec![Source::Teleport]
+        );
+        assert_eq!(
+            json_candidates(r#"[{"name": "x", "requester": "a", "requestedDuration": "3600s"}]"#),
+            vec![Source::GcpPam]
+        );
+        assert_eq!(
+            json_candidates(r#"{"value": [{"roleDefinitionId": "x", "scheduleInfo" : {}}]}"#),
+            vec![Source::EntraPim]
+        );
+        assert_eq!(
+            json_candidates(r#"[{"accountId": "1", "email": "a", "duration": "2"}]"#),
+            vec![Source::AwsTeam]
+        );
+        // A plain grants file matches none; a value that reads like a key does not count.
+        assert!(
+            json_candidates(
+                r#"[{"id": "SUP-1", "reason": "\"requester\" and \"requestedDuration\""}]"#
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_shape_of_two_systems_is_ambiguous() {
+        let both =
+            r#"[{"roleDefinitionId": "r", "scheduleInfo": {}, "accountId": "1", "roleId": "2"}]"#;
+        assert_eq!(
+            json_candidates(both),
+            vec![Source::EntraPim, Source::AwsTeam]
+        );
+    }
+
+    #[test]
+    fn csv_headers_name_their_system() {
+        let none = Mapping::default();
+        assert_eq!(
+            csv_candidates("Summary;Issue key;Issue id;Status\n", b';', &none),
+            vec![Source::Jira]
+        );
+        assert_eq!(
+            csv_candidates(
+                "\u{feff}\"number\",\"short_description\",\"state\"\n",
+                b',',
+                &none
+            ),
+            vec![Source::Servicenow]
+        );
+        assert_eq!(
+            csv_candidates("id,email,accountId,role,duration,status\n", b',', &none),
+            vec![Source::AwsTeam]
+        );
+        assert!(csv_candidates("id,tenant,grantee,start,expires\n", b',', &none).is_empty());
+    }
+}

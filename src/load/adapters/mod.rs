@@ -1,0 +1,327 @@
+//! Native exports of access systems and ticket tools. Each adapter reads one system's export as
+//! it comes out and maps every record onto the canonical `Grant`, keeping the place of every
+//! value it maps; requests that never became access (denied, pending, never activated) are
+//! counted, not linted.
+
+pub mod aws_team;
+pub mod detect;
+pub mod entra_pim;
+pub mod gcp_pam;
+pub mod jira;
+pub mod record;
+pub mod servicenow;
+pub mod teleport;
+pub mod tickets;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+
+use super::{Format, Input, InputError, ReadOptions};
+use crate::grant::{Field, Grant, Span};
+use crate::policy::mapping::Mapping;
+
+/// The systems grantlint reads natively (`--source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    Teleport,
+    GcpPam,
+    EntraPim,
+    AwsTeam,
+    Jira,
+    Servicenow,
+}
+
+impl Source {
+    pub const ALL: &'static [Source] = &[
+        Source::Teleport,
+        Source::GcpPam,
+        Source::EntraPim,
+        Source::AwsTeam,
+        Source::Jira,
+        Source::Servicenow,
+    ];
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        self.adapter().name
+    }
+
+    /// The format its exports are usually in, for a file name that does not say (TEAM's JSON
+    /// and CSV are told apart by their first character).
+    pub fn format(self) -> Format {
+        match self {
+            Source::Jira | Source::Servicenow => Format::Csv,
+            _ => Format::Json,
+        }
+    }
+
+    pub fn adapter(self) -> &'static Adapter {
+        match self {
+            Source::Teleport => &teleport::ADAPTER,
+            Source::GcpPam => &gcp_pam::ADAPTER,
+            Source::EntraPim => &entra_pim::ADAPTER,
+            Source::AwsTeam => &aws_team::ADAPTER,
+            Source::Jira => &jira::ADAPTER,
+            Source::Servicenow => &servicenow::ADAPTER,
+        }
+    }
+}
+
+/// One adapter: how to read a system's export, and its documented mapping.
+pub struct Adapter {
+    pub name: &'static str,
+    pub system: &'static str,
+    /// The exports it reads and how to produce them.
+    pub exports: &'static str,
+    /// (export field, canonical field, note) for the README and `explain --source`.
+    pub fields: &'static [(&'static str, &'static str, &'static str)],
+    /// (vendor state, grantlint status) — pending and denied are counted, not linted.
+    pub states: &'static [(&'static str, &'static str)],
+    pub load: fn(&str, &Native, &mut Out) -> Result<(), InputError>,
+}
+
+impl Adapter {
+    /// The mapping as Markdown: the README section and `grantlint explain --source`.
+    pub fn docs(&self) -> String {
+        let mut out = format!(
+            "### {} (`--source {}`)\n\n{}\n\n",
+            self.system, self.name, self.exports
+        );
+        out.push_str("| export field | grant field | note |\n|---|---|---|\n");
+        for (from, to, note) in self.fields {
+            out.push_str(&format!("| `{from}` | {to} | {note} |\n"));
+        }
+        out.push_str("\n| state | status |\n|---|---|\n");
+        for (state, status) in self.states {
+            out.push_str(&format!("| `{state}` | {status} |\n"));
+        }
+        out
+    }
+}
+
+/// Where an adapter's grant is in its life. Pending and denied requests never became access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Active,
+    Ended,
+    Revoked,
+    Expired,
+    Pending,
+    Denied,
+}
+
+impl Lifecycle {
+    pub fn name(self) -> &'static str {
+        match self {
+            Lifecycle::Active => "active",
+            Lifecycle::Ended => "ended",
+            Lifecycle::Revoked => "revoked",
+            Lifecycle::Expired => "expired",
+            Lifecycle::Pending => "pending",
+            Lifecycle::Denied => "denied",
+        }
+    }
+
+    pub fn is_access(self) -> bool {
+        !matches!(self, Lifecycle::Pending | Lifecycle::Denied)
+    }
+
+    /// Access that a system ends by itself at its expiry (certificates, PIM schedules):
+    /// approved and past its expiry, it is expired, not still active.
+    pub fn approved(expires: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Lifecycle {
+        match expires {
+            Some(expires) if expires <= now => Lifecycle::Expired,
+            _ => Lifecycle::Active,
+        }
+    }
+}
+
+/// What adapters need besides the file: the time that counts as now, and the policy's mapping.
+pub struct Native<'a> {
+    pub file: &'a str,
+    /// `--delimiter`, for CSV exports.
+    pub delimiter: u8,
+    pub now: DateTime<Utc>,
+    pub mapping: &'a Mapping,
+}
+
+/// Hands grants on and counts the requests that are not grants.
+pub struct Out<'a> {
+    sink: &'a mut dyn FnMut(&Grant),
+    pub grant: Grant,
+    pub grants: usize,
+    pub skipped: usize,
+}
+
+impl<'a> Out<'a> {
+    pub fn new(sink: &'a mut dyn FnMut(&Grant)) -> Out<'a> {
+        Out {
+            sink,
+            grant: Grant::default(),
+            grants: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Starts a record at `span`.
+    pub fn start(&mut self, span: Span) -> &mut Grant {
+        self.grant.clear(span);
+        &mut self.grant
+    }
+
+    /// Ends the record: a grant is checked, a request that never became access is counted.
+    /// `state` is where the vendor's state was written.
+    pub fn finish(&mut self, lifecycle: Lifecycle, state: Span) {
+        if !lifecycle.is_access() {
+            self.skipped += 1;
+            return;
+        }
+        self.grant
+            .set(Field::Status, lifecycle.name(), state, false);
+        self.grant.finish();
+        (self.sink)(&self.grant);
+        self.grants += 1;
+    }
+}
+
+/// How many grants a file held, and how many requests were not grants.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loaded {
+    pub grants: usize,
+    pub skipped: usize,
+}
+
+/// Reads one input: through the adapter named by `--source` or recognised by shape, through a
+/// ticket profile when the policy maps CSV columns, or else as a plain grants file.
+pub fn load(
+    input: &Input,
+    options: &ReadOptions,
+    native: &Native,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<Loaded, InputError> {
+    let source = match (options.source, input.format) {
+        (Some(source), _) => Some(source),
+        // Native exports are JSON or CSV; hand-written YAML grants are not sniffed.
+        (None, Format::Json | Format::Csv) => detect::detect(input, native)?,
+        (None, Format::Yaml) => None,
+    };
+    let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
+    if source.is_none() && !plain_csv_mapped {
+        let grants = super::load(input, options, sink).map_err(|e| unknown_shape(e, input))?;
+        return Ok(Loaded { grants, skipped: 0 });
+    }
+    let text = super::read_text(input)?;
+    let mut out = Out::new(sink);
+    match source {
+        Some(source) => (source.adapter().load)(&text, native, &mut out)?,
+        None => tickets::load(&text, native, &tickets::Profile::PLAIN, &mut out)?,
+    }
+    Ok(Loaded {
+        grants: out.grants,
+        skipped: out.skipped,
+    })
+}
+
+/// A JSON file that is neither a grants file nor a known export: say which systems grantlint
+/// reads, in case it is one of them in a shape not recognised.
+fn unknown_shape(mut error: InputError, input: &Input) -> InputError {
+    if input.format == Format::Json && error.message.contains("no `grants:` list") {
+        let names: Vec<&str> = Source::ALL.iter().map(|s| s.name()).collect();
+        error.help = Some(format!(
+            "write the grants as a list, or under `grants:`; for an access system's export, pass --source, one of: {}",
+            names.join(", ")
+        ));
+    }
+    error
+}
+
+/// A computed time as the text a grant stores.
+pub fn time_text(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A length in hours, as AWS TEAM writes it: a string ("2") or a number.
+pub fn hours(text: &str) -> Result<chrono::TimeDelta, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0 * 366.0)
+        .map(|h| chrono::TimeDelta::seconds((h * 3600.0).round() as i64))
+        .ok_or_else(|| format!("duration `{text}` is not a number of hours"))
+}
+
+/// `start + duration` as an expiry, or a problem at the duration.
+pub fn expiry_after(
+    grant: &mut Grant,
+    start: Option<DateTime<Utc>>,
+    duration: Result<TimeDelta, String>,
+    at: Span,
+) {
+    match (start, duration) {
+        (Some(start), Ok(duration)) => match start.checked_add_signed(duration) {
+            Some(expires) => grant.set(Field::Expires, &time_text(expires), at, false),
+            None => grant.problem(
+                Some(Field::Expires),
+                at,
+                "the duration is out of range".into(),
+                "check the requested duration",
+            ),
+        },
+        (_, Err(why)) => grant.problem(
+            Some(Field::Expires),
+            at,
+            why,
+            "the expiry is the start plus this duration; fix the duration",
+        ),
+        (None, Ok(_)) => {}
+    }
+}
+
+/// An error for a file whose shape is not the adapter's.
+pub fn shape_error(
+    native: &Native,
+    at: Option<Span>,
+    text: &str,
+    found: &str,
+    expected: &str,
+) -> InputError {
+    let error = InputError::new(native.file, format!("{found}; expected {expected}"))
+        .help("check that --source names the system that exported this file");
+    match at {
+        Some(span) => {
+            let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+            error.at(span, Some(&text))
+        }
+        None => error,
+    }
+}
+
+/// Test helper: runs one adapter on `text` and returns each grant's located fields and the
+/// number of requests skipped.
+#[cfg(test)]
+pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super::Located>, usize) {
+    let now = crate::load::time::parse_time("2026-11-24T12:00:00Z").unwrap();
+    let native = Native {
+        file: "t",
+        delimiter: b',',
+        now,
+        mapping,
+    };
+    let mut grants = Vec::new();
+    let mut sink = |g: &Grant| {
+        assert!(g.problems.is_empty(), "{:?}", g.problems);
+        grants.push(super::located(g));
+    };
+    let mut out = Out::new(&mut sink);
+    (source.adapter().load)(text, &native, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    let skipped = out.skipped;
+    (grants, skipped)
+}
+
+/// Test helper: the text of one field of a located grant.
+#[cfg(test)]
+pub(crate) fn field(grant: &super::Located, field: Field) -> Option<(&str, u32, u32)> {
+    grant
+        .iter()
+        .find(|(f, ..)| *f == field)
+        .map(|(_, t, line, column)| (t.as_str(), *line, *column))
+}

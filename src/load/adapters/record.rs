@@ -1,0 +1,182 @@
+//! Reading JSON exports as a tree of located values (the policy's spanned `Node`), and looking
+//! values up by path, so that every mapped value keeps its line and column.
+
+use std::sync::Arc;
+
+use crate::grant::{Field, Grant, Span};
+use crate::load::InputError;
+use crate::load::yaml::span as location;
+use crate::policy::node::{Node, Value};
+
+/// Parses a whole JSON (or YAML) document into located values.
+pub fn parse(text: &str, file: &str) -> Result<Node, InputError> {
+    serde_saphyr::from_str::<Node>(text).map_err(|e| {
+        let message = e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("cannot parse")
+            .trim()
+            .to_string();
+        let error = InputError::new(file, message).help("fix the JSON syntax at this place");
+        match e.location() {
+            Some(at) => {
+                let text: Arc<str> = Arc::from(text);
+                error.at(
+                    Span {
+                        len: 1,
+                        ..location(at)
+                    },
+                    Some(&text),
+                )
+            }
+            None => error,
+        }
+    })
+}
+
+pub fn span(node: &Node) -> Span {
+    location(node.referenced)
+}
+
+/// Where a tree parsed from one line of a file sits in that file (JSON lines are parsed line by
+/// line, so their own spans start at line 1).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Base {
+    pub lines: u32,
+    pub offset: usize,
+}
+
+impl Base {
+    pub fn apply(self, at: Span) -> Span {
+        Span {
+            line: at.line + self.lines,
+            offset: at.offset + self.offset,
+            ..at
+        }
+    }
+}
+
+/// A JSON object, looked up by dotted path (`spec.request_reason`).
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    pub node: &'a Node,
+    pub base: Base,
+}
+
+impl<'a> Record<'a> {
+    pub fn new(node: &'a Node) -> Record<'a> {
+        Record {
+            node,
+            base: Base::default(),
+        }
+    }
+
+    /// The same base for a node inside this record.
+    pub fn child(self, node: &'a Node) -> Record<'a> {
+        Record {
+            node,
+            base: self.base,
+        }
+    }
+
+    pub fn span(self) -> Span {
+        self.base.apply(span(self.node))
+    }
+
+    /// The place of a node inside this record.
+    pub fn span_of(self, node: &Node) -> Span {
+        self.base.apply(span(node))
+    }
+
+    pub fn get(self, path: &str) -> Option<&'a Node> {
+        let mut node = self.node;
+        for key in path.split('.') {
+            let Value::Map(entries) = &node.value else {
+                return None;
+            };
+            node = entries
+                .iter()
+                .find(|(k, _)| k.value.as_scalar() == Some(key))
+                .map(|(_, v)| v)?;
+        }
+        Some(node)
+    }
+
+    pub fn record(self, path: &str) -> Option<Record<'a>> {
+        self.get(path)
+            .filter(|n| matches!(n.value, Value::Map(_)))
+            .map(|n| self.child(n))
+    }
+
+    /// A non-blank scalar's text and place. Go's zero time (`0001-01-01T00:00:00Z`) is how
+    /// Teleport and TEAM write "not set", so it counts as missing.
+    pub fn text(self, path: &str) -> Option<(&'a str, Span)> {
+        let node = self.get(path)?;
+        let text = node.value.as_scalar()?.trim();
+        (!text.is_empty() && !text.starts_with("0001-01-01")).then(|| (text, self.span_of(node)))
+    }
+
+    /// The items of a list (none when absent or not a list).
+    pub fn list(self, path: &str) -> &'a [Node] {
+        match self.get(path).map(|n| &n.value) {
+            Some(Value::List(items)) => items,
+            _ => &[],
+        }
+    }
+
+    /// The records of a list of objects.
+    pub fn records(self, path: &str) -> impl Iterator<Item = Record<'a>> + 'a {
+        self.list(path).iter().map(move |n| self.child(n))
+    }
+
+    /// Sets `field` from the scalar at `path`.
+    pub fn set(self, grant: &mut Grant, field: Field, path: &str) {
+        if let Some((text, at)) = self.text(path) {
+            grant.set(field, text, at, false);
+        }
+    }
+
+    /// Sets `field` from a list of scalars at `path`, joined; several values make a list.
+    pub fn set_list(self, grant: &mut Grant, field: Field, path: &str) {
+        match self.get(path) {
+            Some(node) if matches!(node.value, Value::List(_)) => {
+                let values = self.list(path).iter().filter_map(|n| n.value.as_scalar());
+                set_joined(grant, field, values, self.span_of(node));
+            }
+            _ => self.set(grant, field, path),
+        }
+    }
+}
+
+/// Sets `field` to the distinct non-blank `values`, joined by ", "; more than one is a list.
+pub fn set_joined<'t>(
+    grant: &mut Grant,
+    field: Field,
+    values: impl Iterator<Item = &'t str>,
+    at: Span,
+) {
+    let mut distinct: Vec<&str> = Vec::new();
+    for value in values.map(str::trim).filter(|v| !v.is_empty()) {
+        if !distinct.contains(&value) {
+            distinct.push(value);
+        }
+    }
+    grant.set(field, &distinct.join(", "), at, distinct.len() > 1);
+}
+
+/// The list of records in a document: the document itself when it is a list, else the list
+/// under one of `keys`.
+pub fn records<'a>(root: &'a Node, keys: &[&str]) -> Option<&'a [Node]> {
+    match &root.value {
+        Value::List(items) => Some(items),
+        Value::Map(_) => {
+            keys.iter()
+                .find_map(|path| match Record::new(root).get(path).map(|n| &n.value) {
+                    Some(Value::List(items)) => Some(items.as_slice()),
+                    _ => None,
+                })
+        }
+        _ => None,
+    }
+}

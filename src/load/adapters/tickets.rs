@@ -1,0 +1,304 @@
+//! CSV exports of ticket tools, read through a column profile: which header holds which grant
+//! field, how the tool writes dates, and which states are not grants. The policy's `mapping:`
+//! names further columns and a date format; it wins over the profile and the alias table.
+//! A header may repeat (Jira writes one column per value of a multi-value field): its values
+//! are joined into a list, so two tenants in one grant are seen as two.
+
+use chrono::NaiveDateTime;
+
+use super::record::set_joined;
+use super::{Lifecycle, Native, Out, time_text};
+use crate::grant::{Field, Grant, Span};
+use crate::load::InputError;
+use crate::load::csv::{self, Columns};
+use crate::load::time::parse_time;
+use crate::policy::mapping::normal_key;
+
+/// How one tool's CSV export reads.
+pub struct Profile {
+    /// Normalised header (see `normal_key`) → the fields it fills, best first.
+    pub columns: &'static [(&'static str, &'static [Field])],
+    /// Turns a header into a key of the alias table, e.g. Jira's `Custom field (Tenant)`.
+    pub unwrap: fn(&str) -> Option<&str>,
+    /// Date formats besides grantlint's own (chrono `strftime` syntax).
+    pub date_formats: &'static [&'static str],
+    /// The tool's states; `None` keeps the value as written.
+    pub state: fn(&str) -> Option<Lifecycle>,
+    /// Headers whose value alone can make a row not a grant (ServiceNow's `approval`).
+    pub gates: &'static [&'static str],
+    /// A header holding the grant's length in hours (AWS TEAM): expiry = start + hours.
+    pub hours: Option<&'static str>,
+}
+
+impl Profile {
+    /// Any CSV: the alias table and the policy's mapping; states are kept as written, as in
+    /// a plain grants file.
+    pub const PLAIN: Profile = Profile {
+        columns: &[],
+        unwrap: |_| None,
+        date_formats: &[],
+        state: |_| None,
+        gates: &[],
+        hours: None,
+    };
+}
+
+/// Reads a ticket CSV through `profile`.
+pub fn load(
+    text: &str,
+    native: &Native,
+    profile: &Profile,
+    out: &mut Out,
+) -> Result<(), InputError> {
+    let mut columns = TicketColumns {
+        profile,
+        native,
+        columns: Vec::new(),
+        cells: Vec::new(),
+        skipped: 0,
+    };
+    let sink = &mut *out.sink;
+    out.grants += csv::load_with(
+        text.as_bytes(),
+        native.file,
+        native.delimiter,
+        &mut columns,
+        sink,
+    )?;
+    out.skipped += columns.skipped;
+    Ok(())
+}
+
+/// A column: what it fills and how strongly (lower wins when two headers fill one field).
+#[derive(Clone, Copy)]
+enum Column {
+    Field { field: Field, rank: usize },
+    Gate,
+    Ignored,
+}
+
+struct TicketColumns<'a> {
+    profile: &'a Profile,
+    native: &'a Native<'a>,
+    /// Per column: its header and what it fills (a header may fill several fields).
+    columns: Vec<(String, Vec<Column>)>,
+    /// The row's cells: column index, text and place.
+    cells: Vec<(usize, String, Span)>,
+    skipped: usize,
+}
+
+impl TicketColumns<'_> {
+    fn resolve(&self, header: &str) -> Vec<Column> {
+        let key = normal_key(header);
+        if let Some(field) = self.native.mapping.column(&key) {
+            return vec![Column::Field { field, rank: 0 }];
+        }
+        if let Some((rank, (_, fields))) = self
+            .profile
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(_, (name, _))| *name == key)
+        {
+            return fields
+                .iter()
+                .map(|&field| Column::Field {
+                    field,
+                    rank: rank + 1,
+                })
+                .collect();
+        }
+        if self.profile.gates.contains(&key.as_str()) {
+            return vec![Column::Gate];
+        }
+        let rank = self.profile.columns.len() + 1;
+        match Field::from_key(header)
+            .or_else(|| (self.profile.unwrap)(header).and_then(Field::from_key))
+        {
+            Some(field) => vec![Column::Field { field, rank }],
+            None => vec![Column::Ignored],
+        }
+    }
+
+    /// What a time in this export may look like, for a time that could not be read.
+    fn time_help(&self) -> String {
+        let formats: Vec<&str> = self
+            .native
+            .mapping
+            .date_format
+            .iter()
+            .map(String::as_str)
+            .chain(self.profile.date_formats.iter().copied())
+            .collect();
+        if formats.is_empty() {
+            "write times as RFC 3339 (2026-11-23T14:05:00Z), or name the export's format in the policy: `mapping: {date_format: \"%d/%b/%y %I:%M %p\"}`".into()
+        } else {
+            format!(
+                "times are read as RFC 3339 or as {}; name another format in the policy's `mapping: {{date_format: …}}`",
+                formats.join(", ")
+            )
+        }
+    }
+
+    /// How strongly column `index` fills `field`, and its header (repeats share it).
+    fn filling(&self, index: usize, field: Field) -> Option<(usize, &str)> {
+        let (header, columns) = &self.columns[index];
+        columns.iter().find_map(|c| match *c {
+            Column::Field { field: f, rank } if f == field => Some((rank, header.as_str())),
+            _ => None,
+        })
+    }
+
+    /// A time as the tool wrote it, turned into grantlint's form.
+    fn time(&self, text: &str) -> Option<String> {
+        if parse_time(text).is_ok() {
+            return None; // already readable
+        }
+        let formats = self.native.mapping.date_format.iter().map(String::as_str);
+        formats
+            .chain(self.profile.date_formats.iter().copied())
+            .find_map(|format| NaiveDateTime::parse_from_str(text.trim(), format).ok())
+            .map(|t| time_text(t.and_utc()))
+    }
+}
+
+impl Columns for TicketColumns<'_> {
+    fn header(&mut self, names: Vec<String>) {
+        self.columns = names
+            .into_iter()
+            .map(|h| {
+                let resolved = self.resolve(&h);
+                (normal_key(&h), resolved)
+            })
+            .collect();
+    }
+
+    fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn field(&self, index: usize) -> Option<Field> {
+        self.columns.get(index).and_then(|(_, c)| {
+            c.iter().find_map(|c| match c {
+                Column::Field { field, .. } => Some(*field),
+                _ => None,
+            })
+        })
+    }
+
+    fn cell(&mut self, _grant: &mut Grant, index: usize, text: &str, span: Span) {
+        if !text.trim().is_empty() {
+            self.cells.push((index, text.trim().to_string(), span));
+        }
+    }
+
+    fn row(&mut self, grant: &mut Grant) -> bool {
+        let cells = std::mem::take(&mut self.cells);
+        let mut lifecycle = None;
+        for &field in Field::ALL {
+            // The best-ranked header that has a value fills the field; its repeats are joined.
+            let Some(best) = cells.iter().filter_map(|c| self.filling(c.0, field)).min() else {
+                continue;
+            };
+            let values: Vec<&(usize, String, Span)> = cells
+                .iter()
+                .filter(|c| self.filling(c.0, field) == Some(best))
+                .collect();
+            let at = values[0].2;
+            if field.is_time() {
+                let text = &values[0].1;
+                let converted = self.time(text);
+                let problems = grant.problems.len();
+                grant.set(field, converted.as_deref().unwrap_or(text), at, false);
+                if grant.problems.len() > problems
+                    && let Some(problem) = grant.problems.last_mut()
+                {
+                    problem.help = self.time_help();
+                }
+            } else if field == Field::Status {
+                let text = &values[0].1;
+                match (self.profile.state)(text) {
+                    Some(state) => {
+                        lifecycle = Some(state);
+                        grant.set(field, state.name(), at, false);
+                    }
+                    None => grant.set(field, text, at, false),
+                }
+            } else {
+                set_joined(grant, field, values.iter().map(|(_, t, _)| t.as_str()), at);
+            }
+        }
+        if let Some(hours) = self.profile.hours
+            && let Some((_, text, at)) = cells.iter().find(|(i, _, _)| self.columns[*i].0 == hours)
+        {
+            let start = grant.time(Field::Start);
+            super::expiry_after(grant, start, super::hours(text), *at);
+        }
+        let gated = cells.iter().any(|(index, text, _)| {
+            matches!(self.columns[*index].1.first(), Some(Column::Gate))
+                && (self.profile.state)(text).is_some_and(|s| !s.is_access())
+        });
+        self.cells = cells;
+        self.cells.clear();
+        if gated || lifecycle.is_some_and(|s| !s.is_access()) {
+            self.skipped += 1;
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::Field::*;
+    use crate::policy::node::Node;
+
+    fn mapping(yaml: &str) -> crate::policy::mapping::Mapping {
+        let node: Node = serde_saphyr::from_str(yaml).unwrap();
+        let source = crate::policy::Source {
+            name: "p".into(),
+            text: yaml.into(),
+        };
+        let mut errors = Vec::new();
+        let mut mapping = crate::policy::mapping::Mapping::default();
+        mapping.add_layer(&source, &node, &mut errors);
+        assert!(errors.is_empty());
+        mapping
+    }
+
+    fn read(csv: &str, mapping: &crate::policy::mapping::Mapping) -> (Vec<Grant>, usize) {
+        let native = Native {
+            file: "t.csv",
+            delimiter: b',',
+            now: chrono::Utc::now(),
+            mapping,
+        };
+        let mut grants = Vec::new();
+        let mut sink = |g: &Grant| grants.push(g.clone());
+        let mut out = Out::new(&mut sink);
+        load(csv, &native, &Profile::PLAIN, &mut out).unwrap();
+        let skipped = out.skipped;
+        (grants, skipped)
+    }
+
+    #[test]
+    fn mapped_columns_win_and_dates_follow_the_policy_format() {
+        let m = mapping(
+            "columns: {Customer: tenant, Until: expires, Name: grantee}\ndate_format: '%m/%d/%Y %H:%M'\n",
+        );
+        let (grants, skipped) = read(
+            "Customer,Until,Name,status\nacme,11/23/2026 14:05,Alice,denied\nacme,23.11.2026,Bob,active\n",
+            &m,
+        );
+        // A plain CSV keeps its statuses as written: nothing is skipped.
+        assert_eq!((grants.len(), skipped), (2, 0));
+        assert_eq!(grants[0].text(Tenant), Some("acme"));
+        assert_eq!(grants[0].text(Expires), Some("2026-11-23T14:05:00Z"));
+        assert_eq!(grants[0].span_of(Expires).column, 6);
+        assert_eq!(grants[0].text(Status), Some("denied"));
+        let problem = &grants[1].problems[0];
+        assert_eq!(problem.field, Some(Expires));
+        assert!(problem.help.contains("%m/%d/%Y %H:%M"), "{}", problem.help);
+    }
+}
