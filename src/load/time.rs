@@ -1,6 +1,6 @@
 //! Times and durations as DESIGN.md defines them, parsed without allocating.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// Reads a grant time: RFC 3339 / ISO 8601 (`2026-11-23T14:05:00Z`, `+02:00`, fractions),
 /// `2026-11-23 14:05[:00]` with optional `Z`, `UTC` or offset, `2026-11-23T14:05`, or integer
@@ -45,17 +45,40 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, &'static str> {
         }
     }
     let offset_secs = parse_offset(rest)?;
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day).ok_or("no such date")?;
-    if second == 60 {
-        second = 59; // a leap second; chrono's naive times do not take :60 here
+    if month == 0 || month > 12 || day == 0 || day > days_in_month(year, month) {
+        return Err("no such date");
     }
-    let naive = date
-        .and_hms_nano_opt(hour, minute, second, nanos)
-        .ok_or("no such time of day")?;
-    let utc = naive
-        .checked_sub_signed(TimeDelta::seconds(offset_secs))
-        .ok_or("time out of range")?;
-    Ok(utc.and_utc())
+    if second == 60 {
+        second = 59; // a leap second counts as the second before it
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err("no such time of day");
+    }
+    // Plain arithmetic instead of chrono's calendar types: every grant has several times.
+    let secs = days_from_civil(year, month, day) * 86_400
+        + i64::from(hour * 3600 + minute * 60 + second)
+        - offset_secs;
+    DateTime::from_timestamp(secs, nanos).ok_or("time out of range")
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// `` (UTC), `Z`, ` UTC`, `+02:00`, `+0200`, `+02`, with an optional space before.
@@ -197,6 +220,28 @@ mod tests {
             "2026-11-23T14:05:00.250+00:00"
         );
         assert_eq!(t(" 2026-11-23t14:05:00z "), utc);
+    }
+
+    #[test]
+    fn calendar_arithmetic_agrees_with_chrono() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (2024, 12, 31),
+            (2100, 3, 1),
+            (1969, 12, 31),
+            (1600, 1, 1),
+        ] {
+            let ours = days_from_civil(y, m, d);
+            let chrono = chrono::NaiveDate::from_ymd_opt(y as i32, m, d)
+                .unwrap()
+                .signed_duration_since(chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+                .num_days();
+            assert_eq!(ours, chrono, "{y}-{m}-{d}");
+        }
+        assert!(t("2100-02-29T10:00Z").starts_with("error: no such date"));
+        assert_eq!(t("2024-02-29T10:00Z"), "2024-02-29T10:00:00+00:00");
+        assert_eq!(t("2026-11-23T23:59:60Z"), "2026-11-23T23:59:59+00:00");
     }
 
     #[test]

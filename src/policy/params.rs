@@ -13,30 +13,61 @@ use crate::load::time::parse_duration;
 
 /// A list of phrases compared after normalising (see [`normalize`]).
 #[derive(Debug, Default)]
-pub struct PhraseSet(HashSet<String>);
+pub struct PhraseSet {
+    phrases: HashSet<String>,
+    /// The most letters and digits any phrase has: a text with more cannot be one of them,
+    /// which spares normalising most reasons (they are long; the phrases are short).
+    most_letters: usize,
+}
 
 impl PhraseSet {
-    pub fn contains(&self, text: &str) -> bool {
-        self.0.contains(&normalize(text))
+    fn new(phrases: impl IntoIterator<Item = String>) -> PhraseSet {
+        let phrases: HashSet<String> = phrases.into_iter().map(|p| normalize(&p)).collect();
+        let most_letters = phrases.iter().map(|p| letters(p)).max().unwrap_or(0);
+        PhraseSet {
+            phrases,
+            most_letters,
+        }
     }
+
+    pub fn contains(&self, text: &str) -> bool {
+        letters(text) <= self.most_letters && self.phrases.contains(&normalize(text))
+    }
+}
+
+/// Characters that normalising never drops (lowercasing may only add to them).
+fn letters(text: &str) -> usize {
+    text.chars().filter(|&c| !is_trailing(c)).count()
+}
+
+fn is_trailing(c: char) -> bool {
+    c.is_whitespace() || c.is_ascii_punctuation() || c == '…'
 }
 
 /// Lowercases, trims, collapses inner white space and drops trailing punctuation, so that
 /// "Support issue." and "support  issue" read the same.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(word.chars().flat_map(char::to_lowercase));
-    }
-    let kept = out
-        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c == '…')
-        .len();
-    out.truncate(kept);
-    out.truncate(out.trim_end().len());
+    out.extend(normalized_chars(text));
     out
+}
+
+/// [`normalize`]'s characters, one by one, without building the string.
+fn normalized_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.trim_end_matches(is_trailing)
+        .split_whitespace()
+        .enumerate()
+        .flat_map(|(i, word)| {
+            let space = (i > 0).then_some(' ');
+            space
+                .into_iter()
+                .chain(word.chars().flat_map(char::to_lowercase))
+        })
+}
+
+/// `normalize(a) == normalize(b)`, without allocating: rules compare names per grant.
+pub fn same_normalized(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || normalized_chars(a).eq(normalized_chars(b))
 }
 
 /// Case-insensitive regular expressions, tested all at once.
@@ -280,7 +311,7 @@ impl<'a> Params<'a> {
     }
 
     pub fn phrases(&mut self, key: &'static str) -> PhraseSet {
-        PhraseSet(self.texts(key).iter().map(|p| normalize(p)).collect())
+        PhraseSet::new(self.texts(key))
     }
 
     /// Lowercased words, compared exactly.
@@ -293,12 +324,7 @@ impl<'a> Params<'a> {
 
     pub fn patterns(&mut self, key: &'static str) -> Patterns {
         let texts = self.texts(key);
-        for text in &texts {
-            if let Err(e) = regex::Regex::new(text) {
-                self.invalid(key, format!("invalid regex: {e}"), None);
-                return Patterns::default();
-            }
-        }
+        // Compiled once, as one set; its error names the pattern that fails.
         match regex::RegexSetBuilder::new(&texts)
             .case_insensitive(true)
             .build()
@@ -338,5 +364,26 @@ mod tests {
         assert_eq!(normalize("Need access!!"), "need access");
         assert_eq!(normalize("on-call"), "on-call");
         assert_eq!(normalize("..."), "");
+        assert_eq!(normalize("Need access . ."), "need access");
+    }
+
+    #[test]
+    fn comparing_normalized_text_needs_no_string() {
+        use super::same_normalized;
+        assert!(same_normalized(" Mina  CHEN.", "mina chen"));
+        assert!(same_normalized("Zoë", "ZOË"));
+        assert!(!same_normalized("Mina Chen", "Mina Cheng"));
+        assert!(!same_normalized("Mina", "Mina Chen"));
+    }
+
+    #[test]
+    fn long_texts_skip_the_phrase_lookup_but_never_miss_a_phrase() {
+        let set = super::PhraseSet::new(["support issue".to_string(), "need access".to_string()]);
+        assert!(set.contains("  SUPPORT   issue!! "));
+        assert!(set.contains("Need access ..."));
+        assert!(set.contains("need access…"));
+        assert!(
+            !set.contains("Investigate failed SSO login for tenant after IdP certificate update")
+        );
     }
 }

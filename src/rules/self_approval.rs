@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, normalize};
+use crate::policy::params::{Params, same_normalized};
 
 declare_rule! {
     /// ## What it checks
@@ -46,7 +46,7 @@ impl Rule for SelfApproval {
             .people
             .as_ref()
             .is_some_and(|p| p.same_person(approver, grantee));
-        if same_person || normalize(approver) == normalize(grantee) {
+        if same_person || same_normalized(approver, grantee) {
             out.push(Violation::new(
                 Some(Field::Approver),
                 grant.span_of(Field::Approver),
