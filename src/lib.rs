@@ -14,3 +14,4 @@ pub mod output;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod terminal;

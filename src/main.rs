@@ -1,6 +1,6 @@
 //! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
-use grantlint::{check, cli, load, output, policy, report, rules};
+use grantlint::{check, cli, load, output, policy, report, rules, terminal};
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -47,6 +47,7 @@ fn run_check(args: &CheckArgs) -> u8 {
         format: args.input_format,
         delimiter: args.delimiter,
         verbose: args.verbose,
+        limits: args.limits.limits(),
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     if inputs.is_empty() && errors.is_empty() {
@@ -68,7 +69,7 @@ fn run_check(args: &CheckArgs) -> u8 {
     let output = match args.format {
         OutputFormat::Json => report::json::render(&run),
         OutputFormat::Text => {
-            let sources = snippet_sources(&inputs, &outcome);
+            let sources = snippet_sources(&inputs, &outcome, &options.limits);
             report::text::render(&run, &sources, color)
         }
     };
@@ -104,6 +105,7 @@ fn run_check(args: &CheckArgs) -> u8 {
 fn snippet_sources(
     inputs: &[load::Input],
     outcome: &check::Outcome,
+    limits: &load::Limits,
 ) -> Vec<Option<miette::NamedSource<std::sync::Arc<str>>>> {
     let mut wanted = vec![false; inputs.len()];
     for f in &outcome.findings {
@@ -114,9 +116,9 @@ fn snippet_sources(
         .zip(wanted)
         .map(|(input, wanted)| {
             wanted
-                .then(|| load::read_text(input).ok())
+                .then(|| load::read_text(input, limits).ok())
                 .flatten()
-                .map(|text| miette::NamedSource::new(&input.name, text))
+                .map(|text| terminal::snippet_source(&input.name, text))
         })
         .collect()
 }

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use csv_core::{ReadFieldResult, ReaderBuilder};
 
+use super::limits::{self, Limits};
 use super::{InputError, io_error};
 use crate::grant::{Field, Grant, Span};
 
@@ -57,6 +58,7 @@ pub fn load(
     mut reader: impl Read,
     name: &str,
     delimiter: u8,
+    limits: &Limits,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
     let mut parser = ReaderBuilder::new().delimiter(delimiter).build();
@@ -65,6 +67,8 @@ pub fn load(
     let mut eof = false;
     let mut cell = vec![0u8; 1024];
     let mut cell_len = 0;
+    // Bytes of an over-long cell that were dropped: such a cell is reported, not kept.
+    let mut dropped = 0;
     let mut at = Cursor {
         offset: 0,
         line: 1,
@@ -111,9 +115,13 @@ pub fn load(
         cell_len += nout;
         match result {
             ReadFieldResult::InputEmpty => {}
+            ReadFieldResult::OutputFull if cell_len > limits.max_value_size => {
+                dropped += cell_len;
+                cell_len = 0;
+            }
             ReadFieldResult::OutputFull => {
-                let longer = cell.len() * 2;
-                cell.resize(longer, 0);
+                let longer = (cell.len() * 2).min(limits.max_value_size + 1);
+                cell.resize(longer.max(cell.len() + 1), 0);
             }
             ReadFieldResult::Field { record_end } => {
                 // The raw cell ends before the delimiter or line end that closed it.
@@ -127,8 +135,10 @@ pub fn load(
                     len: (at.offset - trailing).saturating_sub(span_start.offset),
                     ..span_start
                 };
-                let raw = &cell[..cell_len];
-                blank_row &= raw.trim_ascii().is_empty();
+                let size = dropped + cell_len;
+                let too_long = size > limits.max_value_size;
+                let raw = if too_long { &[][..] } else { &cell[..cell_len] };
+                blank_row &= raw.trim_ascii().is_empty() && !too_long;
                 match &header {
                     None => header_names.push(String::from_utf8_lossy(raw).into_owned()),
                     Some(columns) => {
@@ -136,6 +146,14 @@ pub fn load(
                             grant.clear(span);
                         }
                         match columns.get(index) {
+                            Some(Some(field)) if too_long => {
+                                let (message, help) = limits::value_too_long(
+                                    field.name(),
+                                    size,
+                                    limits.max_value_size,
+                                );
+                                grant.problem(Some(*field), span, message, &help);
+                            }
                             Some(Some(field)) => match std::str::from_utf8(raw) {
                                 Ok(text) => grant.set(*field, text, span, false),
                                 Err(_) => grant.problem(
@@ -161,6 +179,7 @@ pub fn load(
                 }
                 index += 1;
                 cell_len = 0;
+                dropped = 0;
                 cell_start = None;
                 if record_end {
                     match &header {
@@ -209,7 +228,7 @@ mod tests {
 
     fn rows(text: &[u8]) -> Vec<crate::load::Located> {
         let mut out = Vec::new();
-        load(text, "t.csv", b',', &mut |g: &Grant| {
+        load(text, "t.csv", b',', &Limits::default(), &mut |g: &Grant| {
             out.push(crate::load::located(g))
         })
         .unwrap();
@@ -253,6 +272,7 @@ mod tests {
             &b"id,tenant\n1\n2,b,extra\n"[..],
             "t.csv",
             b',',
+            &Limits::default(),
             &mut |g: &Grant| {
                 problems.push(g.problems.iter().map(|p| p.span.line).collect::<Vec<_>>());
             },
@@ -275,5 +295,40 @@ mod tests {
         let text = format!("id,reason,tenant\n1,{long},acme\n");
         let got = rows(text.as_bytes());
         assert_eq!(got[0][1], (Field::Tenant, "acme".into(), 2, 100_004));
+    }
+
+    #[test]
+    fn an_over_long_cell_is_a_located_problem_and_is_not_kept() {
+        let limits = Limits {
+            max_value_size: 10_000,
+            ..Limits::default()
+        };
+        let long = "x".repeat(50_000);
+        let text = format!(
+            "id,reason,tenant\n1,\"{long}\",acme\n2,{},beta\n",
+            "y".repeat(10_000)
+        );
+        let mut got = Vec::new();
+        load(text.as_bytes(), "t.csv", b',', &limits, &mut |g: &Grant| {
+            got.push((
+                g.text(Field::Reason).map(str::len),
+                g.problems.clone(),
+                g.text(Field::Tenant).map(str::to_string),
+            ));
+        })
+        .unwrap();
+        assert_eq!(got[0].0, None);
+        assert_eq!(got[0].1.len(), 1);
+        assert_eq!(got[0].1[0].field, Some(Field::Reason));
+        assert_eq!((got[0].1[0].span.line, got[0].1[0].span.column), (2, 3));
+        assert!(
+            got[0].1[0].message.contains("above the 9.8 KiB limit"),
+            "{}",
+            got[0].1[0].message
+        );
+        assert_eq!(got[0].2.as_deref(), Some("acme"));
+        // A value of exactly the limit is kept.
+        assert_eq!(got[1].0, Some(10_000));
+        assert!(got[1].1.is_empty());
     }
 }

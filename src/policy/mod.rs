@@ -12,6 +12,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use crate::finding::Severity;
 use crate::grant::Span;
 use crate::rules::{self, Rule};
+use crate::terminal::{clean, snippet_source};
 use node::{Node, Value, span};
 use params::Params;
 
@@ -55,13 +56,10 @@ pub struct PolicyError {
 
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (file, message) = (clean(&self.file), clean(&self.message));
         match self.location {
-            Some(at) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, at.line, at.column, self.message
-            ),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(at) => write!(f, "{file}:{}:{}: {message}", at.line, at.column),
+            None => write!(f, "{file}: {message}"),
         }
     }
 }
@@ -80,7 +78,7 @@ impl PolicyError {
             file: source.name.clone(),
             location: at,
             help,
-            source_code: at.map(|_| NamedSource::new(&source.name, Arc::clone(&source.text))),
+            source_code: at.map(|_| snippet_source(&source.name, Arc::clone(&source.text))),
             label: at.map(|s| SourceSpan::new(s.offset.into(), s.len)),
         }
     }
@@ -120,36 +118,48 @@ struct Layer {
 impl Policy {
     /// Loads the policy in `path`, layered on the embedded default, or the default alone.
     pub fn load(path: Option<&Path>) -> Result<Policy, PolicyErrors> {
-        let mut errors = Vec::new();
+        let Some(path) = path else {
+            return Policy::layered("default".into(), None, Vec::new());
+        };
+        let name = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Policy::from_text(&name, &text),
+            Err(e) => {
+                let error = PolicyError {
+                    message: format!("cannot read the policy file: {e}"),
+                    file: name.clone(),
+                    location: None,
+                    help: Some("check the path given to --policy".into()),
+                    source_code: None,
+                    label: None,
+                };
+                Policy::layered(name, None, vec![error])
+            }
+        }
+    }
+
+    /// Builds the policy written in `text` (named `name` in errors), layered on the default.
+    pub fn from_text(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+        let source = Source {
+            name: name.to_string(),
+            text: Arc::from(text),
+        };
+        Policy::layered(name.to_string(), Some(source), Vec::new())
+    }
+
+    fn layered(
+        name: String,
+        file: Option<Source>,
+        mut errors: Vec<PolicyError>,
+    ) -> Result<Policy, PolicyErrors> {
         let default = Source {
             name: "default".into(),
             text: Arc::from(DEFAULT_POLICY),
         };
         let mut layers = vec![parse_layer(default, &mut errors)];
-        let name = match path {
-            None => "default".to_string(),
-            Some(path) => {
-                let name = path.display().to_string();
-                match std::fs::read_to_string(path) {
-                    Ok(text) => {
-                        let source = Source {
-                            name: name.clone(),
-                            text: Arc::from(text),
-                        };
-                        layers.push(parse_layer(source, &mut errors));
-                    }
-                    Err(e) => errors.push(PolicyError {
-                        message: format!("cannot read the policy file: {e}"),
-                        file: name.clone(),
-                        location: None,
-                        help: Some("check the path given to --policy".into()),
-                        source_code: None,
-                        label: None,
-                    }),
-                }
-                name
-            }
-        };
+        if let Some(source) = file {
+            layers.push(parse_layer(source, &mut errors));
+        }
         let layers: Vec<Layer> = layers.into_iter().flatten().collect();
         let rules = build_rules(&layers, &mut errors);
         // Policy file first (the default is ours), then by place in the file.

@@ -10,6 +10,7 @@ use miette::{
 
 use super::Run;
 use crate::finding::{Finding, Severity};
+use crate::terminal::clean;
 
 /// One finding, shaped for miette.
 struct Shown<'a> {
@@ -49,7 +50,7 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(clean(&self.finding.help)))
+        Some(Box::new(clean(&self.finding.help).into_owned()))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -70,19 +71,6 @@ impl Diagnostic for Shown<'_> {
             f.span.len,
         ))))
     }
-}
-
-/// Control characters and escape sequences from the data must not drive the terminal.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '�'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 pub fn handler(color: bool) -> GraphicalReportHandler {
@@ -107,7 +95,9 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool)
             let at = finding.span;
             out.push_str(&format!(
                 "{}:{}:{}: ",
-                run.outcome.files[finding.file], at.line, at.column
+                clean(&run.outcome.files[finding.file]),
+                at.line,
+                at.column
             ));
         }
         let _ = handler.render_report(&mut out, &shown);
