@@ -77,7 +77,7 @@ pub fn load(
     let mut cell_start: Option<Span> = None;
     let mut index = 0; // the cell's position in its row
     let mut header: Option<Columns> = None;
-    let mut header_names: Vec<String> = Vec::new();
+    let mut header_names: Vec<(String, Span)> = Vec::new();
     let mut grant = Grant::default();
     let mut grants = 0;
     let mut first_read = true;
@@ -140,7 +140,7 @@ pub fn load(
                 let raw = if too_long { &[][..] } else { &cell[..cell_len] };
                 blank_row &= raw.trim_ascii().is_empty() && !too_long;
                 match &header {
-                    None => header_names.push(String::from_utf8_lossy(raw).into_owned()),
+                    None => header_names.push((String::from_utf8_lossy(raw).into_owned(), span)),
                     Some(columns) => {
                         if index == 0 {
                             grant.clear(span);
@@ -183,9 +183,7 @@ pub fn load(
                 cell_start = None;
                 if record_end {
                     match &header {
-                        None => {
-                            header = Some(header_names.iter().map(|h| Field::from_key(h)).collect())
-                        }
+                        None => header = Some(columns(&header_names, name)?),
                         // Spreadsheets leave rows of empty cells behind; they hold no grant.
                         Some(_) if blank_row => {}
                         Some(columns) => {
@@ -210,6 +208,29 @@ pub fn load(
         }
     }
     Ok(grants)
+}
+
+/// Maps header cells to fields. Two columns for one field (`approver` and `Approved by`) are
+/// an error at the second: grantlint will not guess which of the two holds the value.
+fn columns(header: &[(String, Span)], name: &str) -> Result<Columns, InputError> {
+    let columns: Columns = header.iter().map(|(h, _)| Field::from_key(h)).collect();
+    for (i, field) in columns.iter().enumerate() {
+        let Some(field) = field else { continue };
+        if let Some(first) = columns[..i].iter().position(|f| f == &Some(*field)) {
+            let message = format!(
+                "columns {} (`{}`) and {} (`{}`) both hold {}",
+                first + 1,
+                header[first].0,
+                i + 1,
+                header[i].0,
+                field.name()
+            );
+            return Err(InputError::new(name, message)
+                .help("rename or remove one of the two columns")
+                .at(header[i].1, None));
+        }
+    }
+    Ok(columns)
 }
 
 /// Reads as much as the buffer holds, retrying interrupted reads.
@@ -279,6 +300,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(problems, vec![vec![2], vec![3]]);
+    }
+
+    #[test]
+    fn two_columns_for_one_field_are_a_located_error() {
+        let e = load(
+            &b"id,Approved by,tenant,approver\n1,a,b,c\n"[..],
+            "t.csv",
+            b',',
+            &Limits::default(),
+            &mut |_: &Grant| {},
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv:1:23: columns 2 (`Approved by`) and 4 (`approver`) both hold approver"
+        );
     }
 
     #[test]

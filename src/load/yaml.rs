@@ -63,6 +63,7 @@ fn options(text: &str, limits: &Limits) -> Options {
     budget.max_depth = limits.max_yaml_depth;
     budget.max_aliases = limits.max_yaml_aliases;
     budget.max_anchors = limits.max_yaml_aliases;
+    budget.flow_nesting_limit = limits.max_yaml_depth;
     budget.max_reader_input_bytes = None; // --max-file-size was checked before reading
     budget.max_documents = 10_000;
     let mut options = Options::default();
@@ -71,12 +72,35 @@ fn options(text: &str, limits: &Limits) -> Options {
 }
 
 fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str, limits: &Limits) -> InputError {
-    let error = match e.without_snippet() {
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
+    }
+    let first = first_line(&inner.to_string());
+    let error = match inner {
         serde_saphyr::Error::Budget { breach, .. } => {
             let (message, help) = limits::yaml_budget(breach, limits, text.len());
             InputError::new(name, message).help(help)
         }
-        other => InputError::new(name, first_line(&other.to_string())).help("fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list"),
+        // The parser's own guard on flow nesting (`[[[[…`), set to the same depth.
+        _ if first.starts_with("recursion limit exceeded") => {
+            let depth = serde_saphyr::budget::BudgetBreach::Depth { depth: 0 };
+            let (message, help) = limits::yaml_budget(&depth, limits, text.len());
+            InputError::new(name, message).help(help)
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key, .. } => InputError::new(
+            name,
+            match key {
+                Some(key) => format!("the key `{key}` appears twice in one mapping"),
+                None => "a key appears twice in one mapping".into(),
+            },
+        )
+        .help("keep one of the two values: grantlint will not guess which one holds"),
+        _ => InputError::new(name, first).help(
+            "fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list",
+        ),
     };
     match e.location() {
         Some(at) => {
