@@ -394,3 +394,14 @@ fn a_file_that_vanishes_during_the_run_is_an_error_and_the_rest_is_checked() {
         "{e}"
     );
 }
+
+/// Found by the property tests: a document that is one scalar had no line and column.
+#[test]
+fn a_document_of_one_scalar_is_located() {
+    expect_located_error(
+        "note.yaml",
+        "# exported by hand\n  ꡀ just a note\n".as_bytes(),
+        "2:3",
+        "expected a list of grants",
+    );
+}

@@ -102,20 +102,31 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str, limits: &Limits) 
             "fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list",
         ),
     };
-    match e.location() {
-        Some(at) => {
-            let span = span(at);
-            let text: std::sync::Arc<str> = std::sync::Arc::from(text);
-            error.at(
-                Span {
-                    len: 1.min(text.len() - span.offset.min(text.len())),
-                    ..span
-                },
-                Some(&text),
-            )
+    // An error about the document as a whole (a scalar where the grants list should be)
+    // comes without a place; it points at the document's first value.
+    let at = e
+        .location()
+        .map(span)
+        .unwrap_or_else(|| super::span_at(text.as_bytes(), document_start(text)));
+    let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let len = text
+        .get(at.offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(0, char::len_utf8);
+    error.at(Span { len, ..at }, Some(&text))
+}
+
+/// The byte offset of the first thing in `text` that is not blank, a comment or a directive.
+fn document_start(text: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+        if !content.is_empty() && !content.starts_with(['#', '%']) && !content.starts_with("---") {
+            return offset + (line.len() - content.len());
         }
-        None => error,
+        offset += line.len();
     }
+    0
 }
 
 /// serde-saphyr's messages may carry their own snippet; the diagnostic draws ours.
@@ -523,6 +534,8 @@ mod tests {
         assert!(e.starts_with("t.yaml:"), "{e}");
         let e = read("owner: x\n").unwrap_err();
         assert!(e.contains("no `grants:` list"), "{e}");
+        let e = read("# just a note\n---\n  just text\n").unwrap_err();
+        assert!(e.starts_with("t.yaml:3:3: "), "{e}");
     }
 
     #[test]
