@@ -405,3 +405,23 @@ fn a_document_of_one_scalar_is_located() {
         "expected a list of grants",
     );
 }
+
+#[test]
+fn a_hostile_policy_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "- id: a\n").unwrap();
+    let deep = format!("version: 1\nrules: {}\n", "[".repeat(100_000));
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+    for (name, text) in [
+        ("deep.yaml", deep.as_str()),
+        ("bomb.yaml", bomb),
+        ("nul.yaml", "rules:\0\n"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let out = grantlint(dir.path(), &["--policy", name, "grants.yaml"], None);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(CANNOT_RUN), "{name}: {err}");
+        assert!(err.contains(&format!("{name}:")), "{name}: {err}");
+        assert!(err.matches(':').count() >= 3, "{name} not located: {err}");
+    }
+}
