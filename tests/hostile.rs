@@ -425,3 +425,27 @@ fn a_hostile_policy_is_a_located_error() {
         assert!(err.matches(':').count() >= 3, "{name} not located: {err}");
     }
 }
+
+#[test]
+fn the_alias_limit_is_a_flag_and_reuse_of_one_anchor_is_fine() {
+    let mut text = String::from("x: &t t-1\ngrants:\n");
+    for i in 0..300 {
+        text.push_str(&format!("  - {{id: g{i}, tenant: *t}}\n"));
+    }
+    let (dir, _) = with_file("aliases.yaml", text.as_bytes());
+    let out = grantlint(dir.path(), &["--format", "json", "aliases.yaml"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS), "{}", stderr(&out));
+    assert_eq!(json(&out)["summary"]["grants"], 300);
+    let out = grantlint(
+        dir.path(),
+        &["--max-yaml-aliases", "100", "aliases.yaml"],
+        None,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("aliases.yaml:103:24: the file uses more than 100 YAML aliases"),
+        "{err}"
+    );
+    assert!(err.contains("--max-yaml-aliases"), "{err}");
+}

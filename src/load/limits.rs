@@ -125,7 +125,7 @@ pub fn yaml_budget(breach: &BudgetBreach, limits: &Limits, size: usize) -> (Stri
         | BudgetBreach::Anchors { .. }
         | BudgetBreach::AliasAnchorRatio { .. } => (
             format!(
-                "the file uses more YAML aliases than the limit of {} (or far more aliases than anchors)",
+                "the file uses more than {} YAML aliases or anchors, the limit",
                 limits.max_yaml_aliases
             ),
             "--max-yaml-aliases",

@@ -63,6 +63,9 @@ fn options(text: &str, limits: &Limits) -> Options {
     budget.max_depth = limits.max_yaml_depth;
     budget.max_aliases = limits.max_yaml_aliases;
     budget.max_anchors = limits.max_yaml_aliases;
+    // Many uses of one anchor (one tenant named once, used by every grant) are fine: the node
+    // budget already stops an expansion, and this heuristic has no flag to raise it.
+    budget.enforce_alias_anchor_ratio = false;
     budget.flow_nesting_limit = limits.max_yaml_depth;
     budget.max_reader_input_bytes = None; // --max-file-size was checked before reading
     budget.max_documents = 10_000;
