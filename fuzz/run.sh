@@ -20,14 +20,14 @@ export RUSTC_BOOTSTRAP=1
 sanitizer=(-s "${SANITIZER:-address}")
 cargo fuzz build -O "${sanitizer[@]}"
 run() {
-    local target=$1
+    local target=$1 failed=0
     mkdir -p "work/$target" "artifacts/$target"
     cargo fuzz run -O "${sanitizer[@]}" "$target" "work/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 >"work/$target.log" 2>&1 || true
-    grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|^==.*ERROR|panicked" "work/$target.log" | sed "s/^/$target: /"
-    if ls "artifacts/$target"/crash-* "artifacts/$target"/timeout-* "artifacts/$target"/oom-* >/dev/null 2>&1; then
-        echo "$target: FOUND A FAILURE, see fuzz/artifacts/$target and fuzz/work/$target.log" >&2
+        -print_final_stats=1 >"work/$target.log" 2>&1 || failed=1
+    grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR: libFuzzer|panicked at" "work/$target.log" | sed "s/^/$target: /"
+    if [ "$failed" = 1 ]; then
+        echo "$target: FAILED, see fuzz/work/$target.log and fuzz/artifacts/$target/" >&2
         return 1
     fi
     echo "$target: no crash in ${seconds}s"

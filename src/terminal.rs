@@ -44,7 +44,11 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
         '\r' => text.as_bytes().get(i + 1) != Some(&b'\n'),
         c => is_unsafe(c),
     };
-    if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
+    // Fast path over bytes: every unsafe character starts with a control byte, DEL, 0xC2 (C1
+    // controls) or 0xE2 (bidi controls); a file without those is shown as it is.
+    let suspect =
+        |b: &u8| (*b < 0x20 && !matches!(b, b'\n' | b'\t')) || matches!(b, 0x7F | 0xC2 | 0xE2);
+    if !text.as_bytes().iter().any(suspect) || !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());

@@ -449,3 +449,26 @@ fn the_alias_limit_is_a_flag_and_reuse_of_one_anchor_is_fine() {
     );
     assert!(err.contains("--max-yaml-aliases"), "{err}");
 }
+
+#[test]
+fn a_runaway_line_is_named_not_printed() {
+    let text = format!(
+        "id,tenant,reason\n1,t-1,{}\n2,t-2,short\n3,t-3,short\n4,t-4,short\n",
+        "x".repeat(70_000)
+    );
+    let (dir, _) = with_file("long.csv", text.as_bytes());
+    let out = grantlint(dir.path(), &["long.csv"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("long.csv:2:7: error[field-format]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("70000 bytes") || shown.contains("68.4 KiB long"),
+        "{shown}"
+    );
+    assert!(out.stdout.len() < 20_000, "the long line was printed");
+    // Findings on lines far from it keep their snippets.
+    assert!(shown.contains("╭─[long.csv:5:"), "{shown}");
+}

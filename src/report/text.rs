@@ -89,7 +89,10 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool)
     for finding in &run.outcome.findings {
         let shown = Shown {
             finding,
-            source: sources.get(finding.file).and_then(Option::as_ref),
+            source: sources
+                .get(finding.file)
+                .and_then(Option::as_ref)
+                .filter(|s| short_lines_around(s.inner(), finding.span)),
         };
         if shown.source.is_none() {
             let at = finding.span;
@@ -105,6 +108,30 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool)
     }
     out.push_str(&summary(run));
     out
+}
+
+/// Snippets print whole lines: the finding's, and one before and after it. A runaway line (a
+/// 200 MB value) would flood the terminal, so such a finding is named by its place alone.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+fn short_lines_around(text: &str, span: crate::grant::Span) -> bool {
+    let bytes = text.as_bytes();
+    let start = span.offset.min(bytes.len());
+    let end = (start + span.len).min(bytes.len());
+    // From the start of the line before to the end of the line after.
+    let line_start = memchr::memrchr(b'\n', &bytes[..start]).unwrap_or(0);
+    let from = memchr::memrchr(b'\n', &bytes[..line_start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
+    let to = memchr::memchr(b'\n', &bytes[line_end.min(bytes.len())..])
+        .map_or(bytes.len(), |i| line_end + i);
+    let mut line_from = from;
+    for newline in memchr::memchr_iter(b'\n', &bytes[from..to]).map(|i| from + i) {
+        if newline - line_from > MAX_SNIPPET_LINE {
+            return false;
+        }
+        line_from = newline + 1;
+    }
+    to - line_from <= MAX_SNIPPET_LINE
 }
 
 /// "2 files, 41 grants: 27 errors, 5 warnings, 0 info; failed"
