@@ -177,6 +177,7 @@ fn check_file<R>(
         delimiter: options.delimiter,
         now: context.now,
         mapping: &policy.mapping,
+        limits: &options.limits,
     };
     let mut rule_sets = RuleSets::new(policy);
     let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {

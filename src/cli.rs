@@ -168,6 +168,9 @@ pub struct CheckArgs {
     /// Name the files skipped while searching folders.
     #[arg(long, short)]
     pub verbose: bool,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -213,6 +216,9 @@ pub struct ReportArgs {
     /// The system that exported the inputs (default: recognised by the file's shape).
     #[arg(long, value_enum, value_name = "SYSTEM")]
     pub source: Option<Source>,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
 
     /// CSV delimiter: one character, or `tab`.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
@@ -278,4 +284,47 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
     crate::load::time::parse_time(text).map_err(|why| format!("{why} (e.g. 2026-11-23T14:05:00Z)"))
+}
+
+/// Limits on one input (README, "Limits"); each error that hits one names its flag.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Limits")]
+pub struct LimitArgs {
+    /// Largest input file, e.g. 2GiB.
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = crate::load::limits::parse_size)]
+    pub max_file_size: u64,
+
+    /// Longest CSV cell or YAML/JSON value; a longer one is a field-format finding.
+    #[arg(long, value_name = "SIZE", default_value = "64KiB", value_parser = parse_value_size)]
+    pub max_value_size: usize,
+
+    /// Deepest nesting of YAML/JSON lists and mappings.
+    #[arg(long, value_name = "N", default_value_t = crate::load::Limits::default().max_yaml_depth)]
+    pub max_yaml_depth: usize,
+
+    /// Most YAML alias uses (`*name`) in one file.
+    #[arg(long, value_name = "N", default_value_t = crate::load::Limits::default().max_yaml_aliases)]
+    pub max_yaml_aliases: usize,
+
+    /// Most YAML nodes one file may expand to, aliases counted at each use (default: one per
+    /// byte of the file).
+    #[arg(long, value_name = "N")]
+    pub max_yaml_nodes: Option<usize>,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::load::Limits {
+        crate::load::Limits {
+            max_file_size: self.max_file_size,
+            max_value_size: self.max_value_size,
+            max_yaml_depth: self.max_yaml_depth,
+            max_yaml_aliases: self.max_yaml_aliases,
+            max_yaml_nodes: self.max_yaml_nodes,
+        }
+    }
+}
+
+fn parse_value_size(text: &str) -> Result<usize, String> {
+    let size = crate::load::limits::parse_size(text)?;
+    usize::try_from(size).map_err(|_| "that size is too large".to_string())
 }

@@ -17,4 +17,5 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod suppress;
+pub mod terminal;
 pub mod verify;

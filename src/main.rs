@@ -1,7 +1,7 @@
 //! The `grantlint` command: parse arguments, run, map the outcome to an exit code.
 
 use grantlint::{
-    baseline, check, cli, load, output, policy, report, review, rules, suppress, verify,
+    baseline, check, cli, load, output, policy, report, review, rules, suppress, terminal, verify,
 };
 
 use std::io::{IsTerminal, Write};
@@ -101,6 +101,7 @@ fn run_check(args: &CheckArgs) -> u8 {
         delimiter: args.delimiter,
         verbose: args.verbose,
         source: args.source,
+        limits: args.limits.limits(),
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     if inputs.is_empty() && errors.is_empty() {
@@ -165,7 +166,7 @@ fn run_check(args: &CheckArgs) -> u8 {
         OutputFormat::Gitlab => report::gitlab::render(&run),
         OutputFormat::Csv => report::csv::render(&run),
         OutputFormat::Text => {
-            let sources = snippet_sources(&inputs, &outcome);
+            let sources = snippet_sources(&inputs, &outcome, &options.limits);
             report::text::render(&run, &sources, color)
         }
     };
@@ -214,6 +215,7 @@ fn run_report(args: &ReportArgs) -> u8 {
         delimiter: args.delimiter,
         verbose: false,
         source: args.source,
+        limits: args.limits.limits(),
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     let (mut outcome, records) =
@@ -276,6 +278,7 @@ fn write_report(
 fn snippet_sources(
     inputs: &[load::Input],
     outcome: &check::Outcome,
+    limits: &load::Limits,
 ) -> Vec<Option<miette::NamedSource<std::sync::Arc<str>>>> {
     // Waivers' own findings point into policy files, after the inputs: no snippet for those.
     let mut wanted = vec![false; outcome.files.len()];
@@ -287,9 +290,9 @@ fn snippet_sources(
         .zip(wanted)
         .map(|(input, wanted)| {
             wanted
-                .then(|| load::read_text(input).ok())
+                .then(|| load::read_text(input, limits).ok())
                 .flatten()
-                .map(|text| miette::NamedSource::new(&input.name, text))
+                .map(|text| terminal::snippet_source(&input.name, text))
         })
         .collect()
 }

@@ -5,6 +5,7 @@ use std::io::Read;
 
 use csv_core::{ReadFieldResult, ReaderBuilder};
 
+use super::limits::{self, Limits};
 use super::{InputError, io_error};
 use crate::grant::{Field, Grant, Span};
 
@@ -52,8 +53,9 @@ fn chars(raw: &[u8]) -> u32 {
 /// How a file's columns become grant fields: the alias table here; ticket profiles bring
 /// their own (`load::adapters::tickets`).
 pub trait Columns {
-    /// Takes the header row.
-    fn header(&mut self, names: Vec<String>);
+    /// Takes the header row: each name with its place, for errors such as two columns that
+    /// hold the same field.
+    fn header(&mut self, names: Vec<(String, Span)>, file: &str) -> Result<(), InputError>;
     /// The number of columns the header named.
     fn width(&self) -> usize;
     /// The field of a column, for problems with its cells.
@@ -71,8 +73,25 @@ pub trait Columns {
 struct Aliases(Vec<Option<Field>>);
 
 impl Columns for Aliases {
-    fn header(&mut self, names: Vec<String>) {
-        self.0 = names.iter().map(|h| Field::from_key(h)).collect();
+    fn header(&mut self, names: Vec<(String, Span)>, file: &str) -> Result<(), InputError> {
+        self.0 = names.iter().map(|(h, _)| Field::from_key(h)).collect();
+        for (i, field) in self.0.iter().enumerate() {
+            let Some(field) = field else { continue };
+            if let Some(first) = self.0[..i].iter().position(|f| f == &Some(*field)) {
+                let message = format!(
+                    "columns {} (`{}`) and {} (`{}`) both hold {}",
+                    first + 1,
+                    names[first].0,
+                    i + 1,
+                    names[i].0,
+                    field.name()
+                );
+                return Err(InputError::new(file, message)
+                    .help("rename or remove one of the two columns")
+                    .at(names[i].1, None));
+            }
+        }
+        Ok(())
     }
 
     fn width(&self) -> usize {
@@ -95,9 +114,17 @@ pub fn load(
     reader: impl Read,
     name: &str,
     delimiter: u8,
+    limits: &Limits,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
-    load_with(reader, name, delimiter, &mut Aliases::default(), sink)
+    load_with(
+        reader,
+        name,
+        delimiter,
+        limits,
+        &mut Aliases::default(),
+        sink,
+    )
 }
 
 /// Reads CSV, mapping columns with `columns`.
@@ -105,6 +132,7 @@ pub fn load_with(
     mut reader: impl Read,
     name: &str,
     delimiter: u8,
+    limits: &Limits,
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
@@ -114,6 +142,8 @@ pub fn load_with(
     let mut eof = false;
     let mut cell = vec![0u8; 1024];
     let mut cell_len = 0;
+    // Bytes of an over-long cell that were dropped: such a cell is reported, not kept.
+    let mut dropped = 0;
     let mut at = Cursor {
         offset: 0,
         line: 1,
@@ -122,7 +152,7 @@ pub fn load_with(
     let mut cell_start: Option<Span> = None;
     let mut index = 0; // the cell's position in its row
     let mut header = false;
-    let mut header_names: Vec<String> = Vec::new();
+    let mut header_names: Vec<(String, Span)> = Vec::new();
     let mut grant = Grant::default();
     let mut grants = 0;
     let mut first_read = true;
@@ -160,9 +190,13 @@ pub fn load_with(
         cell_len += nout;
         match result {
             ReadFieldResult::InputEmpty => {}
+            ReadFieldResult::OutputFull if cell_len > limits.max_value_size => {
+                dropped += cell_len;
+                cell_len = 0;
+            }
             ReadFieldResult::OutputFull => {
-                let longer = cell.len() * 2;
-                cell.resize(longer, 0);
+                let longer = (cell.len() * 2).min(limits.max_value_size + 1);
+                cell.resize(longer.max(cell.len() + 1), 0);
             }
             ReadFieldResult::Field { record_end } => {
                 // The raw cell ends before the delimiter or line end that closed it.
@@ -176,14 +210,22 @@ pub fn load_with(
                     len: (at.offset - trailing).saturating_sub(span_start.offset),
                     ..span_start
                 };
-                let raw = &cell[..cell_len];
-                blank_row &= raw.trim_ascii().is_empty();
+                let size = dropped + cell_len;
+                let too_long = size > limits.max_value_size;
+                let raw = if too_long { &[][..] } else { &cell[..cell_len] };
+                blank_row &= raw.trim_ascii().is_empty() && !too_long;
                 if header {
                     if index == 0 {
                         grant.clear(span);
                     }
                     let width = columns.width();
-                    if index < width {
+                    if index < width && too_long {
+                        if let Some(field) = columns.field(index) {
+                            let (message, help) =
+                                limits::value_too_long(field.name(), size, limits.max_value_size);
+                            grant.problem(Some(field), span, message, &help);
+                        }
+                    } else if index < width {
                         match (std::str::from_utf8(raw), columns.field(index)) {
                             (Ok(text), _) => columns.cell(&mut grant, index, text, span),
                             (Err(_), Some(field)) => grant.problem(
@@ -203,15 +245,16 @@ pub fn load_with(
                         );
                     }
                 } else {
-                    header_names.push(String::from_utf8_lossy(raw).into_owned());
+                    header_names.push((String::from_utf8_lossy(raw).into_owned(), span));
                 }
                 index += 1;
                 cell_len = 0;
+                dropped = 0;
                 cell_start = None;
                 if record_end {
                     if !header {
                         header = true;
-                        columns.header(std::mem::take(&mut header_names));
+                        columns.header(std::mem::take(&mut header_names), name)?;
                     } else if !blank_row {
                         // (Spreadsheets leave rows of empty cells behind; they hold no grant.)
                         if index < columns.width() {
@@ -254,7 +297,7 @@ mod tests {
 
     fn rows(text: &[u8]) -> Vec<crate::load::Located> {
         let mut out = Vec::new();
-        load(text, "t.csv", b',', &mut |g: &Grant| {
+        load(text, "t.csv", b',', &Limits::default(), &mut |g: &Grant| {
             out.push(crate::load::located(g))
         })
         .unwrap();
@@ -298,12 +341,29 @@ mod tests {
             &b"id,tenant\n1\n2,b,extra\n"[..],
             "t.csv",
             b',',
+            &Limits::default(),
             &mut |g: &Grant| {
                 problems.push(g.problems.iter().map(|p| p.span.line).collect::<Vec<_>>());
             },
         )
         .unwrap();
         assert_eq!(problems, vec![vec![2], vec![3]]);
+    }
+
+    #[test]
+    fn two_columns_for_one_field_are_a_located_error() {
+        let e = load(
+            &b"id,Approved by,tenant,approver\n1,a,b,c\n"[..],
+            "t.csv",
+            b',',
+            &Limits::default(),
+            &mut |_: &Grant| {},
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv:1:23: columns 2 (`Approved by`) and 4 (`approver`) both hold approver"
+        );
     }
 
     #[test]
@@ -320,5 +380,40 @@ mod tests {
         let text = format!("id,reason,tenant\n1,{long},acme\n");
         let got = rows(text.as_bytes());
         assert_eq!(got[0][1], (Field::Tenant, "acme".into(), 2, 100_004));
+    }
+
+    #[test]
+    fn an_over_long_cell_is_a_located_problem_and_is_not_kept() {
+        let limits = Limits {
+            max_value_size: 10_000,
+            ..Limits::default()
+        };
+        let long = "x".repeat(50_000);
+        let text = format!(
+            "id,reason,tenant\n1,\"{long}\",acme\n2,{},beta\n",
+            "y".repeat(10_000)
+        );
+        let mut got = Vec::new();
+        load(text.as_bytes(), "t.csv", b',', &limits, &mut |g: &Grant| {
+            got.push((
+                g.text(Field::Reason).map(str::len),
+                g.problems.clone(),
+                g.text(Field::Tenant).map(str::to_string),
+            ));
+        })
+        .unwrap();
+        assert_eq!(got[0].0, None);
+        assert_eq!(got[0].1.len(), 1);
+        assert_eq!(got[0].1[0].field, Some(Field::Reason));
+        assert_eq!((got[0].1[0].span.line, got[0].1[0].span.column), (2, 3));
+        assert!(
+            got[0].1[0].message.contains("above the 9.8 KiB limit"),
+            "{}",
+            got[0].1[0].message
+        );
+        assert_eq!(got[0].2.as_deref(), Some("acme"));
+        // A value of exactly the limit is kept.
+        assert_eq!(got[1].0, Some(10_000));
+        assert!(got[1].1.is_empty());
     }
 }

@@ -266,7 +266,13 @@ mod tests {
 
     fn first_grant(text: &str) -> Grant {
         let mut out = Vec::new();
-        crate::load::yaml::load(text, "t.yaml", &mut |g: &Grant| out.push(g.clone())).unwrap();
+        crate::load::yaml::load(
+            text,
+            "t.yaml",
+            &crate::load::limits::Limits::default(),
+            &mut |g: &Grant| out.push(g.clone()),
+        )
+        .unwrap();
         out.remove(0)
     }
 

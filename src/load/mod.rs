@@ -3,6 +3,7 @@
 pub mod adapters;
 pub mod csv;
 pub mod extensions;
+pub mod limits;
 pub mod time;
 pub mod yaml;
 
@@ -14,6 +15,8 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use crate::grant::{Grant, Span};
+use crate::terminal::{clean, snippet_source};
+pub use limits::Limits;
 
 /// The formats grantlint reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -61,6 +64,7 @@ pub struct ReadOptions {
     pub verbose: bool,
     /// `--source`: the system that exported the inputs (else recognised by shape).
     pub source: Option<adapters::Source>,
+    pub limits: Limits,
 }
 
 impl Default for ReadOptions {
@@ -71,6 +75,7 @@ impl Default for ReadOptions {
             delimiter: b',',
             verbose: false,
             source: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -95,13 +100,10 @@ impl std::error::Error for InputError {}
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (file, message) = (clean(&self.file), clean(&self.message));
         match self.location {
-            Some(at) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, at.line, at.column, self.message
-            ),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(at) => write!(f, "{file}:{}:{}: {message}", at.line, at.column),
+            None => write!(f, "{file}: {message}"),
         }
     }
 }
@@ -127,7 +129,7 @@ impl InputError {
     pub fn at(mut self, span: Span, text: Option<&Arc<str>>) -> InputError {
         self.location = Some(span);
         if let Some(text) = text {
-            self.source_code = Some(NamedSource::new(&self.file, Arc::clone(text)));
+            self.source_code = Some(snippet_source(&self.file, Arc::clone(text)));
             self.label = Some(SourceSpan::new(span.offset.into(), span.len));
         }
         self
@@ -186,7 +188,8 @@ fn walk_folder(
         .filter_entry(|entry| {
             let hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
             if hidden && options.verbose {
-                eprintln!("grantlint: skipping hidden {}", entry.path().display());
+                let path = entry.path().display().to_string();
+                eprintln!("grantlint: skipping hidden {}", clean(&path));
             }
             !hidden
         });
@@ -215,9 +218,10 @@ fn walk_folder(
                 format,
             }),
             None if options.verbose => {
+                let path = entry.path().display().to_string();
                 eprintln!(
                     "grantlint: skipping {} (not .yaml, .yml, .csv or .json)",
-                    entry.path().display()
+                    clean(&path)
                 );
             }
             None => {}
@@ -231,12 +235,7 @@ fn read_stdin(options: &ReadOptions) -> Result<Input, InputError> {
         InputError::new("-", "reading standard input needs a format")
             .help("pass --input-format yaml, csv or json")
     })?;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .map_err(|e| InputError::new("-", format!("cannot read standard input: {e}")))?;
-    let text = utf8(bytes, "-")?;
+    let text = read_limited(std::io::stdin().lock(), "-", &options.limits)?;
     Ok(Input {
         name: "-".into(),
         origin: Origin::Stdin(text),
@@ -281,30 +280,72 @@ pub fn load(
     options: &ReadOptions,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
-    match input.format {
-        Format::Csv => match &input.origin {
-            Origin::Path(path) => {
-                let file = std::fs::File::open(path).map_err(|e| io_error(&input.name, &e))?;
-                csv::load(file, &input.name, options.delimiter, sink)
+    let limits = &options.limits;
+    match (input.format, &input.origin) {
+        (Format::Csv, Origin::Path(path)) => {
+            let file = open(path, &input.name, limits)?;
+            if file.metadata().is_ok_and(|m| m.is_file()) {
+                csv::load(file, &input.name, options.delimiter, limits, sink)
+            } else {
+                // A pipe or device has no size to check up front; read it under the limit.
+                let text = read_limited(file, &input.name, limits)?;
+                csv::load(
+                    text.as_bytes(),
+                    &input.name,
+                    options.delimiter,
+                    limits,
+                    sink,
+                )
             }
-            Origin::Stdin(text) => csv::load(text.as_bytes(), &input.name, options.delimiter, sink),
-        },
-        Format::Yaml | Format::Json => {
-            let text = read_text(input)?;
-            yaml::load(&text, &input.name, sink)
+        }
+        (Format::Csv, Origin::Stdin(text)) => csv::load(
+            text.as_bytes(),
+            &input.name,
+            options.delimiter,
+            limits,
+            sink,
+        ),
+        (Format::Yaml | Format::Json, _) => {
+            let text = read_text(input, limits)?;
+            yaml::load(&text, &input.name, limits, sink)
         }
     }
 }
 
 /// The whole text of an input, for parsers that need it and for diagnostics' snippets.
-pub fn read_text(input: &Input) -> Result<Arc<str>, InputError> {
+pub fn read_text(input: &Input, limits: &Limits) -> Result<Arc<str>, InputError> {
     match &input.origin {
         Origin::Stdin(text) => Ok(Arc::clone(text)),
-        Origin::Path(path) => {
-            let bytes = std::fs::read(path).map_err(|e| io_error(&input.name, &e))?;
-            utf8(bytes, &input.name)
-        }
+        Origin::Path(path) => read_limited(open(path, &input.name, limits)?, &input.name, limits),
     }
+}
+
+/// Opens an input read-only, refusing a file above `--max-file-size` before reading it.
+fn open(path: &Path, name: &str, limits: &Limits) -> Result<std::fs::File, InputError> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(name, &e))?;
+    match file.metadata() {
+        Ok(m) if m.is_dir() => Err(InputError::new(name, "this is a folder, not a file")),
+        Ok(m) if m.len() > limits.max_file_size => Err(too_large(name, m.len(), limits)),
+        _ => Ok(file),
+    }
+}
+
+/// Reads at most `--max-file-size` bytes (and one more, to notice a longer input) as UTF-8.
+fn read_limited(reader: impl Read, name: &str, limits: &Limits) -> Result<Arc<str>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limits.max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(name, &e))?;
+    if bytes.len() as u64 > limits.max_file_size {
+        return Err(too_large(name, bytes.len() as u64, limits));
+    }
+    utf8(bytes, name)
+}
+
+fn too_large(name: &str, size: u64, limits: &Limits) -> InputError {
+    let (message, help) = limits::file_too_large(size, limits);
+    InputError::new(name, message).help(help)
 }
 
 pub fn io_error(name: &str, e: &std::io::Error) -> InputError {

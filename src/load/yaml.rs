@@ -9,19 +9,27 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_saphyr::{Budget, Location, Options, Spanned};
 
 use super::InputError;
+use super::limits::{self, Limits};
 use crate::grant::{Field, Grant, Span};
 
 /// Reads `text`, calling `sink` for every grant.
-pub fn load(text: &str, name: &str, sink: &mut dyn FnMut(&Grant)) -> Result<usize, InputError> {
+pub fn load(
+    text: &str,
+    name: &str,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<usize, InputError> {
     let mut reader = GrantReader {
         sink,
+        max_value_size: limits.max_value_size,
         grant: Grant::default(),
         count: 0,
     };
     // One document streams; a file of several documents is read again document by document.
-    let single = serde_saphyr::with_deserializer_from_str_with_options(text, options(text), |de| {
-        DocumentSeed(&mut reader).deserialize(de)
-    });
+    let single =
+        serde_saphyr::with_deserializer_from_str_with_options(text, options(text, limits), |de| {
+            DocumentSeed(&mut reader).deserialize(de)
+        });
     match single {
         Ok(()) => Ok(reader.count),
         Err(e)
@@ -32,49 +40,96 @@ pub fn load(text: &str, name: &str, sink: &mut dyn FnMut(&Grant)) -> Result<usiz
         {
             // The first document's grants were handed on already.
             let documents: Vec<Document> =
-                serde_saphyr::from_multiple_with_options(text, options(text))
-                    .map_err(|e| yaml_error(&e, text, name))?;
+                serde_saphyr::from_multiple_with_options(text, options(text, limits))
+                    .map_err(|e| yaml_error(&e, text, name, limits))?;
             let handed_on = reader.count;
             for record in documents.iter().flat_map(|d| &d.0).skip(handed_on) {
                 reader.hand_on(record);
             }
             Ok(reader.count)
         }
-        Err(e) => Err(yaml_error(&e, text, name)),
+        Err(e) => Err(yaml_error(&e, text, name, limits)),
     }
 }
 
 /// Budgets that grow with the file, so a million-grant export loads while an alias bomb or a
-/// deep nesting still stops early: every node must be paid for by input bytes.
-fn options(text: &str) -> Options {
-    let size = text.len();
+/// deep nesting still stops early: by default every node must be paid for by input bytes.
+fn options(text: &str, limits: &Limits) -> Options {
+    let nodes = limits.yaml_nodes(text.len());
     let mut budget = Budget::default();
-    budget.max_events = size.saturating_mul(2).max(10_000);
-    budget.max_nodes = size.max(10_000);
-    budget.max_total_scalar_bytes = size.saturating_mul(2).max(1 << 20);
+    budget.max_events = nodes.saturating_mul(2);
+    budget.max_nodes = nodes;
+    budget.max_total_scalar_bytes = nodes.saturating_mul(2).max(1 << 20);
+    budget.max_depth = limits.max_yaml_depth;
+    budget.max_aliases = limits.max_yaml_aliases;
+    budget.max_anchors = limits.max_yaml_aliases;
+    // Many uses of one anchor (one tenant named once, used by every grant) are fine: the node
+    // budget already stops an expansion, and this heuristic has no flag to raise it.
+    budget.enforce_alias_anchor_ratio = false;
+    budget.flow_nesting_limit = limits.max_yaml_depth;
+    budget.max_reader_input_bytes = None; // --max-file-size was checked before reading
     budget.max_documents = 10_000;
     let mut options = Options::default();
     options.budget = Some(budget);
     options
 }
 
-fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str) -> InputError {
-    let message = first_line(&e.to_string());
-    let error = InputError::new(name, message).help("fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list");
-    match e.location() {
-        Some(at) => {
-            let span = span(at);
-            let text: std::sync::Arc<str> = std::sync::Arc::from(text);
-            error.at(
-                Span {
-                    len: 1.min(text.len() - span.offset.min(text.len())),
-                    ..span
-                },
-                Some(&text),
-            )
-        }
-        None => error,
+fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str, limits: &Limits) -> InputError {
+    let mut inner = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = inner
+    {
+        inner = error;
     }
+    let first = first_line(&inner.to_string());
+    let error = match inner {
+        serde_saphyr::Error::Budget { breach, .. } => {
+            let (message, help) = limits::yaml_budget(breach, limits, text.len());
+            InputError::new(name, message).help(help)
+        }
+        // The parser's own guard on flow nesting (`[[[[…`), set to the same depth.
+        _ if first.starts_with("recursion limit exceeded") => {
+            let depth = serde_saphyr::budget::BudgetBreach::Depth { depth: 0 };
+            let (message, help) = limits::yaml_budget(&depth, limits, text.len());
+            InputError::new(name, message).help(help)
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key, .. } => InputError::new(
+            name,
+            match key {
+                Some(key) => format!("the key `{key}` appears twice in one mapping"),
+                None => "a key appears twice in one mapping".into(),
+            },
+        )
+        .help("keep one of the two values: grantlint will not guess which one holds"),
+        _ => InputError::new(name, first).help(
+            "fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list",
+        ),
+    };
+    // An error about the document as a whole (a scalar where the grants list should be)
+    // comes without a place; it points at the document's first value.
+    let at = e
+        .location()
+        .map(span)
+        .unwrap_or_else(|| super::span_at(text.as_bytes(), document_start(text)));
+    let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+    let len = text
+        .get(at.offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(0, char::len_utf8);
+    error.at(Span { len, ..at }, Some(&text))
+}
+
+/// The byte offset of the first thing in `text` that is not blank, a comment or a directive.
+fn document_start(text: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+        if !content.is_empty() && !content.starts_with(['#', '%']) && !content.starts_with("---") {
+            return offset + (line.len() - content.len());
+        }
+        offset += line.len();
+    }
+    0
 }
 
 /// serde-saphyr's messages may carry their own snippet; the diagnostic draws ours.
@@ -99,6 +154,7 @@ pub(crate) fn span(at: Location) -> Span {
 
 struct GrantReader<'s> {
     sink: &'s mut dyn FnMut(&Grant),
+    max_value_size: usize,
     grant: Grant,
     count: usize,
 }
@@ -115,6 +171,16 @@ impl GrantReader<'_> {
                 for (field, value) in values {
                     let at = span(value.referenced);
                     match &value.value {
+                        Scalar::Text(text) | Scalar::List(text)
+                            if text.len() > self.max_value_size =>
+                        {
+                            let (message, help) = limits::value_too_long(
+                                field.name(),
+                                text.len(),
+                                self.max_value_size,
+                            );
+                            grant.problem(Some(*field), at, message, &help);
+                        }
                         Scalar::Text(text) => grant.set(*field, text, at, false),
                         Scalar::List(text) => grant.set(*field, text, at, true),
                         Scalar::Null => {}
@@ -348,7 +414,7 @@ impl Visitor<'_> for FieldKeyVisitor {
 /// grant field cannot hold.
 pub(super) enum Scalar<'de> {
     Text(Cow<'de, str>),
-    List(String),
+    List(Cow<'de, str>),
     Null,
     Nested,
 }
@@ -422,7 +488,7 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         Ok(if nested {
             Scalar::Nested
         } else {
-            Scalar::List(joined)
+            Scalar::List(Cow::Owned(joined))
         })
     }
 
@@ -438,7 +504,7 @@ mod tests {
 
     fn read(text: &str) -> Result<Vec<crate::load::Located>, String> {
         let mut out = Vec::new();
-        load(text, "t.yaml", &mut |g: &Grant| {
+        load(text, "t.yaml", &Limits::default(), &mut |g: &Grant| {
             out.push(crate::load::located(g))
         })
         .map_err(|e| e.to_string())?;
@@ -490,6 +556,8 @@ mod tests {
         assert!(e.starts_with("t.yaml:"), "{e}");
         let e = read("owner: x\n").unwrap_err();
         assert!(e.contains("no `grants:` list"), "{e}");
+        let e = read("# just a note\n---\n  just text\n").unwrap_err();
+        assert!(e.starts_with("t.yaml:3:3: "), "{e}");
     }
 
     #[test]

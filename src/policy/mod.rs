@@ -22,6 +22,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use crate::finding::Severity;
 use crate::grant::Span;
 use crate::rules::{self, Rule};
+use crate::terminal::{clean, snippet_source};
 use node::{Node, Value, span};
 use overrides::Override;
 use params::Params;
@@ -82,13 +83,10 @@ pub struct PolicyError {
 
 impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (file, message) = (clean(&self.file), clean(&self.message));
         match self.location {
-            Some(at) => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, at.line, at.column, self.message
-            ),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some(at) => write!(f, "{file}:{}:{}: {message}", at.line, at.column),
+            None => write!(f, "{file}: {message}"),
         }
     }
 }
@@ -119,7 +117,7 @@ impl PolicyError {
             file: source.name.clone(),
             location: at,
             help,
-            source_code: at.map(|_| NamedSource::new(&source.name, Arc::clone(&source.text))),
+            source_code: at.map(|_| snippet_source(&source.name, Arc::clone(&source.text))),
             label: at.map(|s| SourceSpan::new(s.offset.into(), s.len)),
         }
     }
@@ -195,18 +193,49 @@ impl Policy {
     /// default, or the default alone.
     pub fn load(path: Option<&Path>) -> Result<Policy, PolicyErrors> {
         let mut errors = Vec::new();
+        let (name, layers) = match path {
+            None => ("default".to_string(), Vec::new()),
+            Some(path) => (path.display().to_string(), load_chain(path, &mut errors)),
+        };
+        Policy::layered(name, layers, errors)
+    }
+
+    /// Builds the policy written in `text` (named `name` in errors), layered on the default.
+    /// Without a file to be relative to, it can extend only `default`.
+    pub fn from_text(name: &str, text: &str) -> Result<Policy, PolicyErrors> {
+        let mut errors = Vec::new();
+        let source = Source {
+            name: name.to_string(),
+            text: Arc::from(text),
+        };
+        let layers: Vec<Layer> = parse_layer(source, &mut errors).into_iter().collect();
+        for layer in &layers {
+            if let Some(node) = &layer.extends
+                && node.value.as_scalar().map(str::trim) != Some("default")
+            {
+                errors.push(PolicyError::new(
+                    &layer.source,
+                    Some(span(node)),
+                    "a policy read from text can extend only `default`",
+                    Some("give the policy as a file to extend another file".into()),
+                ));
+            }
+        }
+        Policy::layered(name.to_string(), layers, errors)
+    }
+
+    /// Layers `files` (base first) on the embedded default and builds the rules.
+    fn layered(
+        name: String,
+        files: Vec<Layer>,
+        mut errors: Vec<PolicyError>,
+    ) -> Result<Policy, PolicyErrors> {
         let default = Source {
             name: "default".into(),
             text: Arc::from(DEFAULT_POLICY),
         };
         let mut layers: Vec<Layer> = parse_layer(default, &mut errors).into_iter().collect();
-        let name = match path {
-            None => "default".to_string(),
-            Some(path) => {
-                layers.extend(load_chain(path, &mut errors));
-                path.display().to_string()
-            }
-        };
+        layers.extend(files);
         let overrides: Vec<Override> = layers
             .iter_mut()
             .flat_map(|l| std::mem::take(&mut l.overrides))

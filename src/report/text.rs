@@ -10,6 +10,7 @@ use miette::{
 
 use super::Run;
 use crate::finding::{Finding, Severity, Suppression};
+use crate::terminal::clean;
 
 /// One finding, shaped for miette.
 struct Shown<'a> {
@@ -49,7 +50,7 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(clean(&self.finding.help)))
+        Some(Box::new(clean(&self.finding.help).into_owned()))
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -72,19 +73,6 @@ impl Diagnostic for Shown<'_> {
     }
 }
 
-/// Control characters and escape sequences from the data must not drive the terminal.
-fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '�'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
 pub fn handler(color: bool) -> GraphicalReportHandler {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -101,13 +89,18 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool)
     for finding in run.shown() {
         let shown = Shown {
             finding,
-            source: sources.get(finding.file).and_then(Option::as_ref),
+            source: sources
+                .get(finding.file)
+                .and_then(Option::as_ref)
+                .filter(|s| short_lines_around(s.inner(), finding.span)),
         };
         if shown.source.is_none() {
             let at = finding.span;
             out.push_str(&format!(
                 "{}:{}:{}: ",
-                run.outcome.files[finding.file], at.line, at.column
+                clean(&run.outcome.files[finding.file]),
+                at.line,
+                at.column
             ));
         }
         let _ = handler.render_report(&mut out, &shown);
@@ -170,6 +163,30 @@ fn suppressed(run: &Run) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Snippets print whole lines: the finding's, and one before and after it. A runaway line (a
+/// 200 MB value) would flood the terminal, so such a finding is named by its place alone.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+fn short_lines_around(text: &str, span: crate::grant::Span) -> bool {
+    let bytes = text.as_bytes();
+    let start = span.offset.min(bytes.len());
+    let end = (start + span.len).min(bytes.len());
+    // From the start of the line before to the end of the line after.
+    let line_start = memchr::memrchr(b'\n', &bytes[..start]).unwrap_or(0);
+    let from = memchr::memrchr(b'\n', &bytes[..line_start]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i + 1);
+    let to = memchr::memchr(b'\n', &bytes[line_end.min(bytes.len())..])
+        .map_or(bytes.len(), |i| line_end + i);
+    let mut line_from = from;
+    for newline in memchr::memchr_iter(b'\n', &bytes[from..to]).map(|i| from + i) {
+        if newline - line_from > MAX_SNIPPET_LINE {
+            return false;
+        }
+        line_from = newline + 1;
+    }
+    to - line_from <= MAX_SNIPPET_LINE
 }
 
 /// "2 files, 41 grants: 27 errors, 5 warnings, 0 info; failed"

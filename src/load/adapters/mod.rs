@@ -142,6 +142,7 @@ pub struct Native<'a> {
     pub delimiter: u8,
     pub now: DateTime<Utc>,
     pub mapping: &'a Mapping,
+    pub limits: &'a crate::load::limits::Limits,
 }
 
 /// Hands grants on and counts the requests that are not grants.
@@ -209,7 +210,7 @@ pub fn load(
         let grants = super::load(input, options, sink).map_err(|e| unknown_shape(e, input))?;
         return Ok(Loaded { grants, skipped: 0 });
     }
-    let text = super::read_text(input)?;
+    let text = super::read_text(input, native.limits)?;
     let mut out = Out::new(sink);
     match source {
         Some(source) => (source.adapter().load)(&text, native, &mut out)?,
@@ -305,6 +306,7 @@ pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super:
         delimiter: b',',
         now,
         mapping,
+        limits: &crate::load::limits::Limits::default(),
     };
     let mut grants = Vec::new();
     let mut sink = |g: &Grant| {

@@ -62,6 +62,7 @@ pub fn load(
         text.as_bytes(),
         native.file,
         native.delimiter,
+        native.limits,
         &mut columns,
         sink,
     )?;
@@ -163,14 +164,16 @@ impl TicketColumns<'_> {
 }
 
 impl Columns for TicketColumns<'_> {
-    fn header(&mut self, names: Vec<String>) {
+    fn header(&mut self, names: Vec<(String, Span)>, _: &str) -> Result<(), InputError> {
+        // Repeated names are fine here: Jira repeats a column for each value of a field.
         self.columns = names
             .into_iter()
-            .map(|h| {
+            .map(|(h, _)| {
                 let resolved = self.resolve(&h);
                 (normal_key(&h), resolved)
             })
             .collect();
+        Ok(())
     }
 
     fn width(&self) -> usize {
@@ -273,6 +276,7 @@ mod tests {
             delimiter: b',',
             now: chrono::Utc::now(),
             mapping,
+            limits: &crate::load::limits::Limits::default(),
         };
         let mut grants = Vec::new();
         let mut sink = |g: &Grant| grants.push(g.clone());

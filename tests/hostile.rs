@@ -1,0 +1,474 @@
+//! Hostile and broken input (issue 8): each case runs the binary under a timeout and must end
+//! with a finding or a located error and the right exit code, never a panic (101) or a hang.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-24T12:00:00Z";
+const FINDINGS: i32 = 1;
+const CANNOT_RUN: i32 = 2;
+
+fn grantlint(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::cargo_bin("grantlint").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("NO_COLOR")
+        .timeout(Duration::from_secs(60))
+        .arg("check")
+        .args(["--now", NOW, "--color", "never"])
+        .args(args);
+    if let Some(bytes) = stdin {
+        cmd.write_stdin(bytes.to_vec());
+    }
+    let out = cmd.output().unwrap();
+    let code = out.status.code();
+    assert!(
+        code.is_some_and(|c| c != 101),
+        "panicked or was killed ({code:?}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// A temp folder holding one file.
+fn with_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+/// Runs one file and expects an input error at `line:column` that names `needle`.
+fn expect_located_error(name: &str, bytes: &[u8], at: &str, needle: &str) -> String {
+    let (dir, _) = with_file(name, bytes);
+    let started = Instant::now();
+    let out = grantlint(dir.path(), &[name], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(err.contains(&format!("{name}:{at}")), "not at {at}: {err}");
+    assert!(err.contains(needle), "no `{needle}` in: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    err
+}
+
+/// The field-format findings of a JSON report, as (line, column, field, message).
+fn field_format(report: &Value) -> Vec<(u64, u64, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "field-format")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["field"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_alias_bomb_stops_at_the_node_budget() {
+    let mut text = String::from("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i"])
+    {
+        let refs = vec![format!("*{prev}"); 9].join(", ");
+        text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    text.push_str("grants: [*i]\n");
+    let err = expect_located_error("bomb.yaml", text.as_bytes(), "", "--max-yaml-nodes");
+    assert!(err.contains("YAML nodes, the limit"), "{err}");
+}
+
+#[test]
+fn nesting_100_000_deep_stops_at_the_depth_limit() {
+    let flow = "[".repeat(100_000);
+    expect_located_error("flow.yaml", flow.as_bytes(), "1:65", "--max-yaml-depth");
+    let block = format!("{}x\n", "- ".repeat(100_000));
+    expect_located_error("block.yaml", block.as_bytes(), "1:129", "--max-yaml-depth");
+    let json = "{\"grants\":".repeat(100_000);
+    expect_located_error("deep.json", json.as_bytes(), "1:", "--max-yaml-depth");
+}
+
+#[test]
+fn a_200_mb_value_is_a_field_format_finding_and_fast() {
+    for (name, head) in [
+        ("big.yaml", "- id: big\n  tenant: t-1\n  reason: "),
+        ("big.csv", "id,tenant,reason\nbig,t-1,"),
+    ] {
+        let mut bytes = head.as_bytes().to_vec();
+        bytes.resize(bytes.len() + 200_000_000, b'x');
+        bytes.push(b'\n');
+        let (dir, _) = with_file(name, &bytes);
+        drop(bytes);
+        let started = Instant::now();
+        let out = grantlint(dir.path(), &["--format", "json", name], None);
+        assert_eq!(out.status.code(), Some(FINDINGS), "{}", stderr(&out));
+        let problems = field_format(&json(&out));
+        let column = if name.ends_with("csv") { 9 } else { 11 };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            (problems[0].0, problems[0].1),
+            (if column == 9 { 2 } else { 3 }, column)
+        );
+        assert_eq!(problems[0].2, "reason");
+        assert!(
+            problems[0]
+                .3
+                .contains("190.7 MiB long, above the 64 KiB limit"),
+            "{}",
+            problems[0].3
+        );
+        // The report holds no copy of the value.
+        assert!(out.stdout.len() < 20_000);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn the_value_limit_is_a_flag() {
+    let reason = "y".repeat(70_000);
+    let text = format!("- id: a\n  reason: {reason}\n");
+    let (dir, _) = with_file("long.yaml", text.as_bytes());
+    let out = grantlint(dir.path(), &["--format", "json", "long.yaml"], None);
+    let report = json(&out);
+    assert_eq!(field_format(&report).len(), 1);
+    let helps = report["findings"].as_array().unwrap().iter();
+    assert!(
+        helps
+            .filter_map(|f| f["help"].as_str())
+            .any(|h| h.contains("--max-value-size"))
+    );
+    let out = grantlint(
+        dir.path(),
+        &[
+            "--format",
+            "json",
+            "--max-value-size",
+            "128KiB",
+            "long.yaml",
+        ],
+        None,
+    );
+    assert!(field_format(&json(&out)).is_empty());
+}
+
+#[test]
+fn a_file_above_the_size_limit_is_refused_at_once() {
+    let (dir, _) = with_file(
+        "grants.yaml",
+        b"- id: a\n  reason: this export is bigger than allowed\n",
+    );
+    let started = Instant::now();
+    let out = grantlint(dir.path(), &["--max-file-size", "16", "grants.yaml"], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("grants.yaml: the file is 53 bytes, above the 16 bytes limit"),
+        "{err}"
+    );
+    assert!(err.contains("--max-file-size"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The same limit holds for standard input, which has no size up front.
+    let out = grantlint(
+        dir.path(),
+        &["--max-file-size", "16", "--input-format", "csv", "-"],
+        Some(b"id,tenant\n1,acme\n2,beta\n"),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("-: the file is 17 bytes, above the 16 bytes limit"),
+        "{err}"
+    );
+    let out = grantlint(
+        dir.path(),
+        &["--max-file-size", "1GiB", "grants.yaml"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(FINDINGS), "{}", stderr(&out));
+    let out = grantlint(
+        dir.path(),
+        &["--max-file-size", "lots", "grants.yaml"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(CANNOT_RUN));
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    expect_located_error(
+        "bad.yaml",
+        b"- id: a\n  reason: caf\xe9 au lait\n",
+        "2:14",
+        "not valid UTF-8",
+    );
+    // In a CSV cell it is that cell's finding; the other rows are still checked.
+    let (dir, _) = with_file("bad.csv", b"id,tenant,reason\n1,t\xff,ok\n2,t-2,fine\n");
+    let out = grantlint(dir.path(), &["--format", "json", "bad.csv"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS));
+    let report = json(&out);
+    assert_eq!(
+        field_format(&report),
+        vec![(2, 3, "tenant".into(), "tenant is not valid UTF-8".into())]
+    );
+    assert_eq!(report["summary"]["grants"], 2);
+}
+
+#[test]
+fn nul_bytes_are_located_errors_or_findings() {
+    expect_located_error("nul.yaml", b"- id: a\n  reason: x\0y\n", "2:", "");
+    let (dir, _) = with_file("nul.csv", b"id,tenant,approver\n1,t-1,Ravi\0Patel\n");
+    let out = grantlint(dir.path(), &["nul.csv"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS));
+    assert!(!out.stdout.contains(&0), "a NUL reached the terminal");
+}
+
+#[test]
+fn ragged_csv_rows_are_findings_at_the_row() {
+    let (dir, _) = with_file("ragged.csv", b"id,tenant\n1\n2,b,extra\n3,c\n");
+    let out = grantlint(dir.path(), &["--format", "json", "ragged.csv"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS));
+    let got: Vec<(u64, u64)> = field_format(&json(&out))
+        .iter()
+        .map(|p| (p.0, p.1))
+        .collect();
+    assert_eq!(got, vec![(2, 1), (3, 5)]);
+}
+
+#[test]
+fn duplicate_csv_headers_and_yaml_keys_are_located_errors() {
+    expect_located_error(
+        "dup.csv",
+        b"id,tenant,Tenant ID\n1,a,b\n",
+        "1:11",
+        "columns 2 (`tenant`) and 3 (`Tenant ID`) both hold tenant",
+    );
+    expect_located_error(
+        "dup.yaml",
+        b"- id: a\n  tenant: t-1\n  tenant: t-2\n",
+        "3:3",
+        "the key `tenant` appears twice",
+    );
+}
+
+#[test]
+fn empty_files_and_a_header_only_csv_hold_no_grants() {
+    for (name, bytes) in [
+        ("empty.yaml", &b""[..]),
+        ("empty.json", b""),
+        ("empty.csv", b""),
+        ("header.csv", b"id,tenant,reason\n"),
+        ("bom.csv", b"\xEF\xBB\xBF"),
+    ] {
+        let (dir, _) = with_file(name, bytes);
+        let out = grantlint(dir.path(), &[name], None);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("1 file, 0 grants"),
+            "{name}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_an_error_and_the_rest_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(exports.join("team")).unwrap();
+    std::os::unix::fs::symlink("..", exports.join("team/up")).unwrap();
+    std::fs::write(exports.join("team/grants.yaml"), "- id: a\n").unwrap();
+    let out = grantlint(dir.path(), &["exports"], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("exports/team/up: a symbolic link loops back"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 grant"));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_an_error_and_the_rest_is_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), "- id: a\n").unwrap();
+    // A dangling link cannot be read by anyone, root included.
+    std::os::unix::fs::symlink("nowhere.yaml", dir.path().join("gone.yaml")).unwrap();
+    let out = grantlint(dir.path(), &["gone.yaml", "ok.yaml"], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("gone.yaml: cannot read: no such file"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 grant"));
+
+    let locked = dir.path().join("locked.yaml");
+    std::fs::write(&locked, "- id: a\n").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_ok() {
+        eprintln!("running as root: mode 000 does not stop reads; the dangling link stood in");
+        return;
+    }
+    let out = grantlint(dir.path(), &["locked.yaml", "ok.yaml"], None);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("locked.yaml: cannot read: permission denied"),
+        "{err}"
+    );
+}
+
+#[test]
+fn stdin_closed_early_is_located_or_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = grantlint(
+        dir.path(),
+        &["--input-format", "yaml", "-"],
+        Some(b"- id: a\n  tenant: [t-1, t-"),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(err.contains("-:2:"), "{err}");
+    // A CSV cut inside a quoted cell: the last row is read as far as it goes.
+    let out = grantlint(
+        dir.path(),
+        &["--input-format", "csv", "--format", "json", "-"],
+        Some(b"id,tenant,reason\n1,t-1,\"cut off"),
+    );
+    assert_eq!(out.status.code(), Some(FINDINGS), "{}", stderr(&out));
+    assert_eq!(json(&out)["summary"]["grants"], 1);
+    // Nothing at all on standard input.
+    let out = grantlint(dir.path(), &["--input-format", "json", "-"], Some(b""));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_that_vanishes_during_the_run_is_an_error_and_the_rest_is_checked() {
+    use grantlint::load::{self, ReadOptions};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), "- id: a\n  tenant: t-1\n").unwrap();
+    std::fs::write(dir.path().join("b.yaml"), "- id: b\n  tenant: t-2\n").unwrap();
+    let options = ReadOptions::default();
+    let (inputs, errors) = load::discover(&[dir.path().to_path_buf()], &options);
+    assert!(errors.is_empty());
+    assert_eq!(inputs.len(), 2);
+    std::fs::remove_file(dir.path().join("a.yaml")).unwrap();
+    let policy = grantlint::policy::Policy::load(None).unwrap();
+    let now = chrono::Utc::now();
+    let outcome = grantlint::check::check(&inputs, &options, &policy, now);
+    assert_eq!(outcome.grants, 1);
+    assert_eq!(outcome.errors.len(), 1);
+    let e = outcome.errors[0].to_string();
+    assert!(
+        e.ends_with("a.yaml: cannot read: no such file (was it removed while grantlint ran?)"),
+        "{e}"
+    );
+}
+
+/// Found by the property tests: a document that is one scalar had no line and column.
+#[test]
+fn a_document_of_one_scalar_is_located() {
+    expect_located_error(
+        "note.yaml",
+        "# exported by hand\n  ꡀ just a note\n".as_bytes(),
+        "2:3",
+        "expected a list of grants",
+    );
+}
+
+#[test]
+fn a_hostile_policy_is_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "- id: a\n").unwrap();
+    let deep = format!("version: 1\nrules: {}\n", "[".repeat(100_000));
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+    for (name, text) in [
+        ("deep.yaml", deep.as_str()),
+        ("bomb.yaml", bomb),
+        ("nul.yaml", "rules:\0\n"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let out = grantlint(dir.path(), &["--policy", name, "grants.yaml"], None);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(CANNOT_RUN), "{name}: {err}");
+        assert!(err.contains(&format!("{name}:")), "{name}: {err}");
+        assert!(err.matches(':').count() >= 3, "{name} not located: {err}");
+    }
+}
+
+#[test]
+fn the_alias_limit_is_a_flag_and_reuse_of_one_anchor_is_fine() {
+    let mut text = String::from("x: &t t-1\ngrants:\n");
+    for i in 0..300 {
+        text.push_str(&format!("  - {{id: g{i}, tenant: *t}}\n"));
+    }
+    let (dir, _) = with_file("aliases.yaml", text.as_bytes());
+    let out = grantlint(dir.path(), &["--format", "json", "aliases.yaml"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS), "{}", stderr(&out));
+    assert_eq!(json(&out)["summary"]["grants"], 300);
+    let out = grantlint(
+        dir.path(),
+        &["--max-yaml-aliases", "100", "aliases.yaml"],
+        None,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("aliases.yaml:103:24: the file uses more than 100 YAML aliases"),
+        "{err}"
+    );
+    assert!(err.contains("--max-yaml-aliases"), "{err}");
+}
+
+#[test]
+fn a_runaway_line_is_named_not_printed() {
+    let text = format!(
+        "id,tenant,reason\n1,t-1,{}\n2,t-2,short\n3,t-3,short\n4,t-4,short\n",
+        "x".repeat(70_000)
+    );
+    let (dir, _) = with_file("long.csv", text.as_bytes());
+    let out = grantlint(dir.path(), &["long.csv"], None);
+    assert_eq!(out.status.code(), Some(FINDINGS));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("long.csv:2:7: error[field-format]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("70000 bytes") || shown.contains("68.4 KiB long"),
+        "{shown}"
+    );
+    assert!(out.stdout.len() < 20_000, "the long line was printed");
+    // Findings on lines far from it keep their snippets.
+    assert!(shown.contains("╭─[long.csv:5:"), "{shown}");
+}
