@@ -102,12 +102,14 @@ pub fn check_with<R: Send>(
         now,
         people: policy.people.clone(),
     };
+    crate::progress::start(inputs.len() as u64, inputs.iter().map(Input::size).sum());
     let observe = policy.rules.iter().any(|r| r.rule.needs_all());
     let results: Vec<FileResult<R>> = inputs
         .par_iter()
         .enumerate()
         .map(|(file, input)| check_file(file, input, options, policy, &context, observe, keep))
         .collect();
+    crate::progress::finish();
 
     let mut outcome = Outcome {
         files: inputs.iter().map(|i| i.name.clone()).collect(),
@@ -180,7 +182,9 @@ fn check_file<R>(
         limits: &options.limits,
     };
     let mut rule_sets = RuleSets::new(policy);
+    let mut read = 0;
     let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
+        crate::progress::grant(&mut read);
         result.records.extend(keep(file, grant));
         for active in rule_sets.for_grant(grant) {
             active.rule.check(grant, context, &mut violations);
@@ -204,6 +208,7 @@ fn check_file<R>(
             ));
         }
     });
+    crate::progress::file_done(input.size(), read);
     match loaded {
         Ok(loaded) => {
             result.grants = loaded.grants;

@@ -13,6 +13,7 @@ pub mod grant;
 pub mod load;
 pub mod output;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod review;
 pub mod rules;

@@ -56,6 +56,16 @@ pub struct Input {
     pub format: Format,
 }
 
+impl Input {
+    /// The input's size in bytes, for the progress bar (0 when it cannot be told).
+    pub fn size(&self) -> u64 {
+        match &self.origin {
+            Origin::Path(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Origin::Stdin(text) => text.len() as u64,
+        }
+    }
+}
+
 /// How to read inputs, from the command line.
 #[derive(Clone, Debug)]
 pub struct ReadOptions {
