@@ -25,7 +25,7 @@ run() {
     cargo fuzz run -O "${sanitizer[@]}" "$target" "work/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 >"work/$target.log" 2>&1 || failed=1
-    grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR: libFuzzer|panicked at" "work/$target.log" | sed "s/^/$target: /"
+    grep -E "^(Done|stat::number_of_executed_units|stat::peak_rss_mb)|ERROR: libFuzzer|panicked at" "work/$target.log" | sed "s/^/$target: /" || true
     if [ "$failed" = 1 ]; then
         echo "$target: FAILED, see fuzz/work/$target.log and fuzz/artifacts/$target/" >&2
         return 1
