@@ -1,5 +1,5 @@
-//! The people directory (`people:`): known staff, inline in the policy or in a YAML file beside
-//! it. With a directory, approvers, owners and grantees must be known, active people, and
+//! The people directory (`people:`): known staff, inline in the policy or in a YAML, JSON or
+//! CSV file beside it. With a directory, approvers, owners and grantees must be known, active people, and
 //! self-approval sees through a person's email and aliases.
 
 use std::collections::HashMap;
@@ -9,6 +9,9 @@ use std::sync::Arc;
 use super::node::{Node, Value, span};
 use super::params::normalize;
 use super::{PolicyError, Source, did_you_mean};
+use crate::grant::{Field, Grant, Span};
+use crate::load::InputError;
+use crate::load::csv::Columns;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
@@ -63,7 +66,8 @@ pub const HELP: &str = "name a person from the policy's people directory, or add
 
 const PERSON_KEYS: [&str; 5] = ["name", "email", "aliases", "team", "active"];
 
-/// Reads `people:`: an inline list, or a YAML file named relative to the policy file.
+/// Reads `people:`: an inline list, or a YAML, JSON or CSV file named relative to the policy
+/// file.
 pub fn parse(
     source: &Source,
     node: &Node,
@@ -75,15 +79,6 @@ pub fn parse(
             let base = Path::new(&source.name).parent().unwrap_or(Path::new(""));
             let path = base.join(file);
             let name = path.display().to_string();
-            if name.to_ascii_lowercase().ends_with(".csv") {
-                errors.push(PolicyError::new(
-                    source,
-                    Some(span(node)),
-                    "a people file is YAML or JSON; CSV is not read yet",
-                    Some("write the staff list as YAML: a list of {name, email, aliases, team, active}".into()),
-                ));
-                return None;
-            }
             let text = match std::fs::read_to_string(&path) {
                 Ok(text) => text,
                 Err(e) => {
@@ -100,6 +95,9 @@ pub fn parse(
                 name,
                 text: Arc::from(text),
             };
+            if file_source.name.to_ascii_lowercase().ends_with(".csv") {
+                return read_csv(&file_source, errors).map(Arc::new);
+            }
             let root: Node = match serde_saphyr::from_str(&file_source.text) {
                 Ok(root) => root,
                 Err(e) => {
@@ -207,19 +205,133 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
         if person.name.is_empty() {
             error(item, "this person has no `name`".into(), None);
         }
-        if !fine {
-            continue;
+        if fine {
+            directory.add(person);
         }
-        let index = directory.people.len();
+    }
+    directory
+}
+
+impl Directory {
+    fn add(&mut self, person: Person) {
+        let index = self.people.len();
         let keys = std::iter::once(&person.name)
             .chain(&person.email)
             .chain(&person.aliases);
         for key in keys {
-            directory.index.entry(normalize(key)).or_insert(index);
+            self.index.entry(normalize(key)).or_insert(index);
         }
-        directory.people.push(person);
+        self.people.push(person);
     }
-    directory
+}
+
+/// Reads a CSV staff list: a header naming some of `name, email, aliases, team, active`, one
+/// person per row; aliases separated by `;` or `|`. Read by grantlint's own CSV reader, so a
+/// mistake is located at its cell.
+fn read_csv(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Directory> {
+    let mut columns = PeopleColumns {
+        keys: Vec::new(),
+        person: None,
+        directory: Directory::default(),
+        problems: Vec::new(),
+    };
+    let limits = crate::load::limits::Limits::default();
+    let read = crate::load::csv::load_with(
+        source.text.as_bytes(),
+        &source.name,
+        b',',
+        &limits,
+        &mut columns,
+        &mut |_| {},
+    );
+    if let Err(e) = read {
+        errors.push(PolicyError::new(source, e.location, e.message, e.help));
+        return None;
+    }
+    let fine = columns.problems.is_empty();
+    for (at, message, help) in columns.problems {
+        errors.push(PolicyError::new(source, Some(at), message, help));
+    }
+    fine.then_some(columns.directory)
+}
+
+struct PeopleColumns {
+    /// Each column's person key, or `None` for a column that names none.
+    keys: Vec<Option<&'static str>>,
+    person: Option<Person>,
+    directory: Directory,
+    problems: Vec<(Span, String, Option<String>)>,
+}
+
+impl Columns for PeopleColumns {
+    fn header(&mut self, names: Vec<(String, Span)>, _: &str) -> Result<(), InputError> {
+        for (name, at) in names {
+            let key = name.trim().to_ascii_lowercase();
+            let known = PERSON_KEYS.iter().copied().find(|k| *k == key);
+            if known.is_none() {
+                self.problems.push((
+                    at,
+                    format!("unknown column `{}` in a people file", name.trim()),
+                    did_you_mean(&key, PERSON_KEYS),
+                ));
+            }
+            self.keys.push(known);
+        }
+        Ok(())
+    }
+
+    fn width(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn field(&self, _: usize) -> Option<Field> {
+        None
+    }
+
+    fn cell(&mut self, _: &mut Grant, index: usize, text: &str, at: Span) {
+        let person = self.person.get_or_insert_with(|| Person {
+            name: String::new(),
+            email: None,
+            aliases: Vec::new(),
+            team: None,
+            active: true,
+        });
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        match self.keys.get(index).copied().flatten() {
+            Some("name") => person.name = text.to_string(),
+            Some("email") => person.email = Some(text.to_string()),
+            Some("team") => person.team = Some(text.to_string()),
+            Some("aliases") => person.aliases.extend(
+                text.split([';', '|'])
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string),
+            ),
+            Some("active") => match text.to_ascii_lowercase().as_str() {
+                "true" | "yes" | "1" => person.active = true,
+                "false" | "no" | "0" => person.active = false,
+                _ => self.problems.push((
+                    at,
+                    format!("`active` is true or false, not `{text}`"),
+                    None,
+                )),
+            },
+            _ => {}
+        }
+    }
+
+    fn row(&mut self, grant: &mut Grant) -> bool {
+        match self.person.take() {
+            Some(person) if !person.name.is_empty() => self.directory.add(person),
+            _ => self
+                .problems
+                .push((grant.span, "this person has no `name`".into(), None)),
+        }
+        false
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +402,53 @@ mod tests {
                 "4:3 a person is a mapping with a `name`, not text",
             ]
         );
+    }
+
+    #[test]
+    fn a_csv_people_file_is_read_and_its_mistakes_located() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("staff.csv"),
+            "Name,Email,Aliases,Team,Active\nRavi Patel,ravi.patel@acme.io,rpatel;ravi,leads,true\nOld Timer,old@acme.io,,ops,no\n",
+        )
+        .unwrap();
+        let policy = dir.path().join("grantlint.yaml");
+        let source = Source {
+            name: policy.display().to_string(),
+            text: Arc::from(""),
+        };
+        let node: Node = serde_saphyr::from_str("staff.csv").unwrap();
+        let mut errors = Vec::new();
+        let people = parse(&source, &node, &mut errors).unwrap();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            people.find("RPATEL").map(|p| p.name.as_str()),
+            Some("Ravi Patel")
+        );
+        assert_eq!(people.find("old@acme.io").map(|p| p.active), Some(false));
+
+        std::fs::write(
+            dir.path().join("staff.csv"),
+            "name,mail\nRavi Patel,x\n,y\n",
+        )
+        .unwrap();
+        let mut errors = Vec::new();
+        assert!(parse(&source, &node, &mut errors).is_none());
+        let got: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                let at = e.location.unwrap();
+                format!("{}:{} {}", at.line, at.column, e.message)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "1:6 unknown column `mail` in a people file",
+                "3:1 this person has no `name`"
+            ]
+        );
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `email`?"));
     }
 
     #[test]
