@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod check;
 pub mod cli;
+pub mod commands;
 pub mod finding;
 pub mod grant;
 pub mod load;

@@ -474,7 +474,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
 }
 
 /// Parses a YAML file into a spanned tree, or records where its syntax breaks.
-fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
+pub(super) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
     match serde_saphyr::from_str(&source.text) {
         Ok(root) => Some(root),
         Err(e) => {

@@ -98,25 +98,7 @@ pub fn parse(
             if file_source.name.to_ascii_lowercase().ends_with(".csv") {
                 return read_csv(&file_source, errors).map(Arc::new);
             }
-            let root: Node = match serde_saphyr::from_str(&file_source.text) {
-                Ok(root) => root,
-                Err(e) => {
-                    let at = e.location().map(crate::load::yaml::span);
-                    let message = e
-                        .to_string()
-                        .lines()
-                        .next()
-                        .unwrap_or("cannot parse")
-                        .to_string();
-                    errors.push(PolicyError::new(
-                        &file_source,
-                        at,
-                        message,
-                        Some("fix the YAML syntax here".into()),
-                    ));
-                    return None;
-                }
-            };
+            let root = super::parse_yaml(&file_source, errors)?;
             match &root.value {
                 Value::List(items) => Some(Arc::new(read_list(&file_source, items, errors))),
                 other => {

@@ -1,0 +1,165 @@
+//! `grantlint check`: lint the inputs, apply waivers and the baseline, write every report.
+
+use std::io::IsTerminal;
+
+use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic, write_report};
+use crate::cli::{CheckArgs, Color, OutputFormat};
+use crate::load::ReadOptions;
+use crate::policy::Policy;
+use crate::report::Run;
+use crate::{baseline, check, load, output, policy, report, suppress, terminal};
+
+/// `grantlint check`: exit 0, 1 or 2 as DESIGN.md says.
+pub fn run(args: &CheckArgs) -> u8 {
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut policy = match Policy::discover(args.policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    let mut waivers = std::mem::take(&mut policy.waivers);
+    if let Some(path) = &args.waivers {
+        match policy::waivers::Waivers::load_file(path) {
+            Ok(more) => waivers.entries.extend(more.entries),
+            Err(errors) => {
+                eprint_diagnostic(&errors, color);
+                return CANNOT_RUN;
+            }
+        }
+    }
+    let mut baseline = None;
+    if let Some(path) = &args.baseline {
+        match baseline::Baseline::load(path) {
+            Ok(b) => baseline = Some(b),
+            Err(e) => {
+                eprintln!("grantlint: {e}");
+                return CANNOT_RUN;
+            }
+        }
+    }
+    let options = ReadOptions {
+        format: args.input_format,
+        delimiter: args.delimiter,
+        verbose: args.verbose,
+        source: args.source,
+        limits: args.limits.limits(),
+    };
+    let (inputs, mut errors) = load::discover(&args.paths, &options);
+    if inputs.is_empty() && errors.is_empty() {
+        eprintln!("grantlint: no .yaml, .yml, .csv or .json files found in the paths given");
+    }
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    // JUnit lists every grant, clean ones too; other formats keep none.
+    let junit = args.format == OutputFormat::Junit
+        || args.report.iter().any(|r| r.format == OutputFormat::Junit);
+    let mut outcome = if junit {
+        let (mut outcome, records) =
+            check::check_with(&inputs, &options, &policy, now, &check::GrantRecord::keep);
+        outcome.records = records;
+        outcome
+    } else {
+        check::check(&inputs, &options, &policy, now)
+    };
+    errors.append(&mut outcome.errors);
+    outcome.errors = errors;
+    let read: Vec<&std::path::Path> = inputs
+        .iter()
+        .filter_map(|i| match &i.origin {
+            load::Origin::Path(p) => Some(p.as_path()),
+            load::Origin::Stdin(_) => None,
+        })
+        .collect();
+    let own = match suppress::waive(&mut outcome, &waivers, now) {
+        Ok(own) => own,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    if let Some(path) = &args.write_baseline {
+        // Waived findings stay out: a waiver is the reviewed, expiring way to accept one.
+        let recorded = baseline::Baseline::record(&outcome.findings);
+        if let Err(e) = output::write_atomic(path, recorded.to_json().as_bytes(), &read) {
+            eprintln!("grantlint: {e}");
+            return CANNOT_RUN;
+        }
+        baseline = Some(recorded);
+    }
+    if let Some(baseline) = &baseline {
+        suppress::apply_baseline(&mut outcome, baseline);
+    }
+    suppress::add_findings(&mut outcome, own);
+    for error in &outcome.errors {
+        eprint_diagnostic(error, color);
+    }
+    let run = Run {
+        outcome: &outcome,
+        policy: &policy.name,
+        now,
+        fail_on: args.fail_on,
+        min_severity: args.min_severity,
+    };
+    let render = |format: OutputFormat, color: bool| match format {
+        OutputFormat::Json => report::json::render(&run),
+        OutputFormat::Sarif => report::sarif::render(&run),
+        OutputFormat::Junit => report::junit::render(&run),
+        OutputFormat::Github => report::github::render(&run),
+        OutputFormat::Gitlab => report::gitlab::render(&run),
+        OutputFormat::Csv => report::csv::render(&run),
+        OutputFormat::Text => {
+            let sources = snippet_sources(&inputs, &outcome, &options.limits);
+            report::text::render(&run, &sources, color)
+        }
+    };
+    for target in &args.report {
+        let text = render(target.format, false);
+        if let Err(e) = output::write_atomic(&target.path, text.as_bytes(), &read) {
+            eprintln!("grantlint: {e}");
+            return CANNOT_RUN;
+        }
+    }
+    let output = render(args.format, color);
+    if let Err(code) = write_report(args.output.as_deref(), &output, &inputs) {
+        return code;
+    }
+    if !outcome.errors.is_empty() {
+        CANNOT_RUN
+    } else if run.passed() {
+        PASSED
+    } else {
+        FAILED
+    }
+}
+
+/// The text of each file that has findings, for the snippets; a file that cannot be read
+/// again is shown without one.
+fn snippet_sources(
+    inputs: &[load::Input],
+    outcome: &check::Outcome,
+    limits: &load::Limits,
+) -> Vec<Option<miette::NamedSource<std::sync::Arc<str>>>> {
+    // Waivers' own findings point into policy files, after the inputs: no snippet for those.
+    let mut wanted = vec![false; outcome.files.len()];
+    for f in &outcome.findings {
+        wanted[f.file] = true;
+    }
+    inputs
+        .iter()
+        .zip(wanted)
+        .map(|(input, wanted)| {
+            wanted
+                .then(|| load::read_text(input, limits).ok())
+                .flatten()
+                .map(|text| terminal::snippet_source(&input.name, text))
+        })
+        .collect()
+}

@@ -1,0 +1,174 @@
+//! The policy's own commands: `rules`, `explain`, `policy show`, `policy check`, `init`, `test`.
+
+use std::io::IsTerminal;
+
+use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic};
+use crate::load::ReadOptions;
+use crate::policy::Policy;
+use crate::{output, policy, rules, verify};
+
+pub fn list_rules(policy: Option<&std::path::Path>) -> u8 {
+    let policy = match Policy::discover(policy) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            return CANNOT_RUN;
+        }
+    };
+    let mut out = String::new();
+    for meta in rules::REGISTRY {
+        let severity = policy
+            .rules
+            .iter()
+            .find(|r| r.id == meta.id)
+            .map_or("off", |r| r.severity.name());
+        out.push_str(&format!(
+            "{:<24} {:<8} {}\n",
+            meta.id, severity, meta.summary
+        ));
+    }
+    for rule in &policy.custom {
+        let severity = rule.severity.map_or("off", |s| s.name());
+        out.push_str(&format!(
+            "{:<24} {:<8} {} (custom)\n",
+            rule.id, severity, rule.message
+        ));
+    }
+    print!("{out}");
+    PASSED
+}
+
+pub fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
+    let policy = match Policy::discover(policy) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            return CANNOT_RUN;
+        }
+    };
+    if let Some(rule) = policy.custom.iter().find(|r| r.id == id) {
+        print!("{}", rule.docs());
+        return PASSED;
+    }
+    match rules::find(id) {
+        Some(meta) => {
+            let docs: String = meta
+                .docs
+                .lines()
+                .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+                .collect();
+            print!("# {}\n\n{}\n\n{docs}", meta.id, meta.summary);
+            print!(
+                "\n## Default settings\n```yaml\n{}```\n",
+                policy::template::rule_block(meta.id)
+            );
+            PASSED
+        }
+        None => {
+            let ids = rules::REGISTRY.iter().map(|r| r.id);
+            let hint =
+                policy::did_you_mean(id, ids.chain(policy.custom.iter().map(|r| r.id.as_str())))
+                    .unwrap_or_else(|| "`grantlint rules` lists them".into());
+            eprintln!("grantlint: unknown rule `{id}`; {hint}");
+            CANNOT_RUN
+        }
+    }
+}
+
+pub fn show(given: Option<&std::path::Path>) -> u8 {
+    match Policy::discover(given) {
+        Ok(policy) => {
+            print!("{}", policy.show());
+            PASSED
+        }
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            CANNOT_RUN
+        }
+    }
+}
+
+pub fn check(given: Option<&std::path::Path>) -> u8 {
+    match Policy::discover(given) {
+        Ok(policy) => {
+            println!(
+                "{}: valid ({} of {} rules on, {} overrides)",
+                policy.name,
+                policy.rules.len(),
+                rules::REGISTRY.len(),
+                policy.override_count()
+            );
+            PASSED
+        }
+        Err(errors) => {
+            eprint_diagnostic(&errors, std::io::stderr().is_terminal());
+            CANNOT_RUN
+        }
+    }
+}
+
+pub fn init(path: &std::path::Path, force: bool) -> u8 {
+    if path.exists() && !force {
+        eprintln!(
+            "grantlint: {} already exists; pass --force to replace it",
+            path.display()
+        );
+        return CANNOT_RUN;
+    }
+    match output::write_atomic(path, policy::template::starting_policy().as_bytes(), &[]) {
+        Ok(()) => {
+            println!(
+                "wrote {}: the default policy in full, ready to edit",
+                path.display()
+            );
+            PASSED
+        }
+        Err(e) => {
+            eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        }
+    }
+}
+
+pub fn run_tests(dir: Option<std::path::PathBuf>, policy: Option<std::path::PathBuf>) -> u8 {
+    let color = std::io::stderr().is_terminal();
+    let dir = dir.unwrap_or_else(|| verify::DEFAULT_DIR.into());
+    // The suite's own policy, when it carries one.
+    let policy = policy.or_else(|| Some(dir.join("grantlint.yaml")).filter(|p| p.is_file()));
+    let policy = match Policy::load(policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, color);
+            return CANNOT_RUN;
+        }
+    };
+    let cases = match verify::find_cases(&dir) {
+        Ok(cases) => cases,
+        Err(error) => {
+            eprint_diagnostic(&error, color);
+            return CANNOT_RUN;
+        }
+    };
+    let options = ReadOptions::default();
+    let mut results = Vec::new();
+    let mut broken = false;
+    for case in &cases {
+        match verify::run_case(case, &policy, &options) {
+            Ok(result) => results.push(result),
+            Err(errors) => {
+                broken = true;
+                for error in &errors {
+                    eprint_diagnostic(error, color);
+                }
+            }
+        }
+    }
+    print!("{}", verify::render(&results));
+    if broken {
+        CANNOT_RUN
+    } else if results.iter().all(verify::CaseResult::passed) {
+        PASSED
+    } else {
+        FAILED
+    }
+}
