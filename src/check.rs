@@ -10,7 +10,7 @@ use crate::grant::{Field, Grant, Span};
 use crate::load::{self, Input, InputError, ReadOptions};
 use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
-use crate::rules::{Context, Observed};
+use crate::rules::{Context, Observed, Tenants};
 
 /// Everything a run found, for the reporters.
 pub struct Outcome {
@@ -60,6 +60,8 @@ struct FileResult<R> {
     skipped: usize,
     findings: Vec<Finding>,
     observed: Vec<(Observed, Span)>,
+    /// The tenants `observed` names, by this file's own numbering.
+    tenants: Tenants,
     /// What the caller's hook kept of each grant, in input order.
     records: Vec<R>,
     error: Option<InputError>,
@@ -72,6 +74,7 @@ impl<R> Default for FileResult<R> {
             skipped: 0,
             findings: Vec::new(),
             observed: Vec::new(),
+            tenants: Tenants::default(),
             records: Vec::new(),
             error: None,
         }
@@ -124,6 +127,7 @@ pub fn check_with<R: Send>(
     };
     let mut observed = Vec::new();
     let mut places = Vec::new();
+    let mut tenants = Tenants::default();
     let mut records = Vec::new();
     for (file, result) in results.into_iter().enumerate() {
         outcome.grants += result.grants;
@@ -131,22 +135,24 @@ pub fn check_with<R: Send>(
         outcome.skipped += result.skipped;
         outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
-        for (o, span) in result.observed {
+        for (mut o, span) in result.observed {
+            // One numbering for the run: the same tenant in two files is one tenant.
+            o.tenant = tenants.id(result.tenants.name(o.tenant));
             observed.push(o);
             places.push((file, span));
         }
     }
     for active in policy.rules.iter().filter(|r| r.rule.needs_all()) {
         let mut violations = Vec::new();
-        active.rule.check_all(&observed, &mut violations);
+        active.rule.check_all(&observed, &tenants, &mut violations);
         for (i, violation) in violations {
             let (file, span) = places[i];
             let grant = &observed[i];
             outcome.findings.push(Finding {
                 rule: active.id.clone(),
                 severity: active.severity,
-                grant: grant.grant.clone(),
-                tenant: Some(grant.tenant.clone()),
+                grant: grant.grant.as_deref().map(str::to_string),
+                tenant: Some(tenants.name(grant.tenant).to_string()),
                 file,
                 span,
                 field: violation.field,
@@ -198,11 +204,12 @@ fn check_file<R>(
             && let (Some(tenant), Some(start)) =
                 (grant.text(Field::Tenant), grant.time(Field::Start))
         {
+            let tenant = result.tenants.id(tenant);
             result.observed.push((
                 Observed {
-                    tenant: tenant.to_string(),
+                    tenant,
                     start,
-                    grant: grant.id().map(str::to_string),
+                    grant: grant.id().map(Box::from),
                 },
                 grant.span_of(Field::Tenant),
             ));

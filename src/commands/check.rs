@@ -1,6 +1,6 @@
 //! `grantlint check`: lint the inputs, apply waivers and the baseline, write every report.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic, write_report};
 use crate::cli::{CheckArgs, Color, OutputFormat};
@@ -127,8 +127,19 @@ pub fn run(args: &CheckArgs) -> u8 {
             return CANNOT_RUN;
         }
     }
-    let output = render(args.format, color);
-    if let Err(code) = write_report(args.output.as_deref(), &output, &inputs) {
+    if args.format == OutputFormat::Json && args.output.is_none() {
+        // The common CI case streams: the largest report is never held whole in memory.
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let written = report::json::write(&run, &mut stdout).and_then(|()| stdout.flush());
+        if let Err(e) = written
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("grantlint: cannot write the report: {e}");
+            return CANNOT_RUN;
+        }
+    } else if let Err(code) =
+        write_report(args.output.as_deref(), &render(args.format, color), &inputs)
+    {
         return code;
     }
     if !outcome.errors.is_empty() {

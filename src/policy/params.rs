@@ -31,13 +31,21 @@ impl PhraseSet {
     }
 
     pub fn contains(&self, text: &str) -> bool {
-        letters(text) <= self.most_letters && self.phrases.contains(&normalize(text))
+        !more_letters_than(text, self.most_letters) && self.phrases.contains(&normalize(text))
     }
 }
 
 /// Characters that normalising never drops (lowercasing may only add to them).
 fn letters(text: &str) -> usize {
     text.chars().filter(|&c| !is_trailing(c)).count()
+}
+
+/// `letters(text) > most`, stopping as soon as it is: a long reason is decided early.
+fn more_letters_than(text: &str, most: usize) -> bool {
+    text.chars()
+        .filter(|&c| !is_trailing(c))
+        .nth(most)
+        .is_some()
 }
 
 fn is_trailing(c: char) -> bool {

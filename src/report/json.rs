@@ -107,6 +107,14 @@ struct InputError<'a> {
 }
 
 pub fn render(run: &Run) -> String {
+    let mut out = Vec::new();
+    // Writing plain structs of strings and numbers into memory cannot fail.
+    let _ = write(run, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the report as it is serialised, so a million findings need no second copy in memory.
+pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let outcome = run.outcome;
     let counts = run.counts();
     let report = Report {
@@ -174,10 +182,8 @@ pub fn render(run: &Run) -> String {
             })
             .collect(),
     };
-    // Serialising plain structs of strings and numbers cannot fail.
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
-    out.push('\n');
-    out
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    out.write_all(b"\n")
 }
 
 fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {

@@ -32,12 +32,50 @@ pub struct Context {
     pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
-/// A grant as cross-grant rules see it.
+/// A grant as cross-grant rules see it: small, since the checker keeps one per grant.
 pub struct Observed {
-    /// The tenant as written (trimmed).
-    pub tenant: String,
+    /// The tenant's index in the run's [`Tenants`].
+    pub tenant: u32,
     pub start: DateTime<Utc>,
-    pub grant: Option<String>,
+    pub grant: Option<Box<str>>,
+}
+
+/// Every tenant the run saw, each once; tenants are the same when they match after trimming
+/// and ignoring case. Cross-grant rules group grants by index instead of comparing text.
+#[derive(Default)]
+pub struct Tenants {
+    index: std::collections::HashMap<String, u32>,
+    /// Each tenant as first written.
+    names: Vec<String>,
+    /// A reused buffer for the lowercased key: looking a tenant up allocates nothing.
+    key: String,
+}
+
+impl Tenants {
+    pub fn id(&mut self, tenant: &str) -> u32 {
+        self.key.clear();
+        self.key
+            .extend(tenant.trim().chars().flat_map(char::to_lowercase));
+        if let Some(&id) = self.index.get(self.key.as_str()) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.index.insert(self.key.clone(), id);
+        self.names.push(tenant.trim().to_string());
+        id
+    }
+
+    pub fn name(&self, id: u32) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
 }
 
 pub trait Rule: Send + Sync {
@@ -50,7 +88,13 @@ pub trait Rule: Send + Sync {
     }
 
     /// Checks all grants; each violation names the index of the grant it points at.
-    fn check_all(&self, _grants: &[Observed], _out: &mut Vec<(usize, Violation)>) {}
+    fn check_all(
+        &self,
+        _grants: &[Observed],
+        _tenants: &Tenants,
+        _out: &mut Vec<(usize, Violation)>,
+    ) {
+    }
 }
 
 /// A rule's id, its one-line summary, its documentation, and how to build it from settings.

@@ -1,8 +1,6 @@
-use std::collections::HashMap;
-
 use chrono::TimeDelta;
 
-use super::{Observed, Rule, declare_rule};
+use super::{Observed, Rule, Tenants, declare_rule};
 use crate::finding::Violation;
 use crate::grant::Field;
 use crate::load::time::format_duration;
@@ -56,21 +54,17 @@ impl Rule for RepeatTenant {
         true
     }
 
-    fn check_all(&self, grants: &[Observed], out: &mut Vec<(usize, Violation)>) {
-        // Tenants are compared case-insensitively.
-        let mut by_tenant: HashMap<String, Vec<usize>> = HashMap::new();
+    fn check_all(&self, grants: &[Observed], tenants: &Tenants, out: &mut Vec<(usize, Violation)>) {
+        let mut by_tenant: Vec<Vec<usize>> = vec![Vec::new(); tenants.len()];
         for (i, g) in grants.iter().enumerate() {
-            by_tenant
-                .entry(g.tenant.trim().to_lowercase())
-                .or_default()
-                .push(i);
+            if let Some(starts) = by_tenant.get_mut(g.tenant as usize) {
+                starts.push(i);
+            }
         }
-        let mut tenants: Vec<_> = by_tenant
+        for mut starts in by_tenant
             .into_iter()
-            .filter(|(_, v)| v.len() >= self.threshold.max(1))
-            .collect();
-        tenants.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (_, mut starts) in tenants {
+            .filter(|v| v.len() >= self.threshold.max(1))
+        {
             // Stable: grants starting at the same time stay in input order.
             starts.sort_by_key(|&i| grants[i].start);
             // The busiest window, by a sliding window over the sorted starts: linear.
@@ -93,7 +87,7 @@ impl Rule for RepeatTenant {
                 Default::default(),
                 format!(
                     "tenant `{}` needed access {best} times within {} (threshold {})",
-                    first.tenant,
+                    tenants.name(first.tenant),
                     format_duration(self.within),
                     self.threshold
                 ),
@@ -101,7 +95,7 @@ impl Rule for RepeatTenant {
             );
             violation.related = window[1..]
                 .iter()
-                .map(|&i| grants[i].grant.clone().unwrap_or_default())
+                .map(|&i| grants[i].grant.as_deref().unwrap_or_default().to_string())
                 .collect();
             out.push((window[0], violation));
         }
@@ -113,17 +107,18 @@ mod tests {
     use super::*;
     use crate::rules::testing::rule;
 
-    fn observed(tenant: &str, start: &str, id: &str) -> Observed {
-        Observed {
-            tenant: tenant.into(),
-            start: start.parse().unwrap(),
-            grant: Some(id.into()),
-        }
-    }
-
-    fn run(grants: &[Observed]) -> Vec<(usize, String, Vec<String>)> {
+    fn run(grants: &[(&str, &str, &str)]) -> Vec<(usize, String, Vec<String>)> {
+        let mut tenants = Tenants::default();
+        let grants: Vec<Observed> = grants
+            .iter()
+            .map(|(tenant, start, id)| Observed {
+                tenant: tenants.id(tenant),
+                start: start.parse().unwrap(),
+                grant: Some((*id).into()),
+            })
+            .collect();
         let mut out = Vec::new();
-        rule("repeat-tenant", "{}").check_all(grants, &mut out);
+        rule("repeat-tenant", "{}").check_all(&grants, &tenants, &mut out);
         out.into_iter()
             .map(|(i, v)| (i, v.message, v.related))
             .collect()
@@ -132,17 +127,17 @@ mod tests {
     #[test]
     fn three_within_thirty_days_is_one_finding() {
         let got = run(&[
-            observed("acme", "2026-11-20T10:00:00Z", "c"),
-            observed("ACME", "2026-11-02T10:00:00Z", "a"),
-            observed("beta", "2026-11-03T10:00:00Z", "x"),
-            observed("acme ", "2026-11-09T10:00:00Z", "b"),
-            observed("acme", "2026-12-30T10:00:00Z", "d"),
+            ("acme", "2026-11-20T10:00:00Z", "c"),
+            ("ACME", "2026-11-02T10:00:00Z", "a"),
+            ("beta", "2026-11-03T10:00:00Z", "x"),
+            ("acme ", "2026-11-09T10:00:00Z", "b"),
+            ("acme", "2026-12-30T10:00:00Z", "d"),
         ]);
         assert_eq!(
             got,
             vec![(
                 1,
-                "tenant `ACME` needed access 3 times within 30d (threshold 3)".into(),
+                "tenant `acme` needed access 3 times within 30d (threshold 3)".into(),
                 vec!["b".into(), "c".into()]
             )]
         );
@@ -151,16 +146,16 @@ mod tests {
     #[test]
     fn spread_out_grants_pass() {
         let got = run(&[
-            observed("acme", "2026-09-01T10:00:00Z", "a"),
-            observed("acme", "2026-10-01T10:00:01Z", "b"),
-            observed("acme", "2026-10-31T10:00:02Z", "c"),
+            ("acme", "2026-09-01T10:00:00Z", "a"),
+            ("acme", "2026-10-01T10:00:01Z", "b"),
+            ("acme", "2026-10-31T10:00:02Z", "c"),
         ]);
         assert!(got.is_empty());
         // Exactly 30 days apart counts as within.
         let got = run(&[
-            observed("acme", "2026-09-01T10:00:00Z", "a"),
-            observed("acme", "2026-09-15T10:00:00Z", "b"),
-            observed("acme", "2026-10-01T10:00:00Z", "c"),
+            ("acme", "2026-09-01T10:00:00Z", "a"),
+            ("acme", "2026-09-15T10:00:00Z", "b"),
+            ("acme", "2026-10-01T10:00:00Z", "c"),
         ]);
         assert_eq!(got.len(), 1);
     }
