@@ -283,7 +283,13 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    crate::load::time::parse_time(text).map_err(|why| format!("{why} (e.g. 2026-11-23T14:05:00Z)"))
+    crate::load::time::parse_time(text).map_err(|why| {
+        if why.contains("such as") {
+            why.to_string()
+        } else {
+            format!("{why} (e.g. 2026-11-23T14:05:00Z)")
+        }
+    })
 }
 
 /// Limits on one input (README, "Limits"); each error that hits one names its flag.

@@ -629,3 +629,53 @@ fn explain_shows_every_rules_settings_and_defaults() {
     let text = stdout(&grantlint(&["explain", "repeat-tenant"]));
     assert!(text.contains("threshold: 3\n") && text.contains("within: 30d\n"));
 }
+
+#[test]
+fn an_unreadable_value_is_field_format_alone_and_two_aliases_are_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("g.yaml");
+    std::fs::write(
+        &file,
+        "- id: N-1\n  tenant: {name: acme}\n  grantee: Mina Chen\n  approver: Ravi Patel\n  Approved By: Mina Chen\n",
+    )
+    .unwrap();
+    let (code, report) = json(&[file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let about = |field: &str| -> Vec<(String, u64, u64)> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["field"] == field)
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Not also "no tenant named" at the grant: the tenant is there, just unreadable.
+    assert_eq!(about("tenant"), [("field-format".to_string(), 2, 11)]);
+    // Neither approver is taken: self-approval would hang on which one came first.
+    assert_eq!(about("approver"), [("field-format".to_string(), 5, 16)]);
+}
+
+#[test]
+fn an_unparseable_file_is_underlined_where_the_message_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.yaml");
+    std::fs::write(&file, "- id: a\n  tenant: t\n  reason: [unclosed\n").unwrap();
+    let out = grantlint(&["check", "--color", "never", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let place = err
+        .lines()
+        .find_map(|l| l.split("broken.yaml:").nth(1))
+        .and_then(|rest| rest.split(':').take(2).collect::<Vec<_>>().join(":").into())
+        .unwrap_or_default();
+    assert_ne!(place, "1:1", "{err}");
+    // The snippet's header names the same place as the message.
+    assert!(err.contains(&format!("broken.yaml:{place}]")), "{err}");
+}

@@ -284,6 +284,25 @@ pub fn span_at(bytes: &[u8], offset: usize) -> Span {
     }
 }
 
+/// The byte offset of a 1-based line and column (in characters) of `text`; the end of the
+/// line or of the text when the column or line lies beyond it.
+pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', text.as_bytes())
+            .nth(line as usize - 2)
+            .map_or(text.len(), |i| i + 1)
+    };
+    let rest = &text[line_start..];
+    let line_len = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+    line_start
+        + rest[..line_len]
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(line_len, |(i, _)| i)
+}
+
 /// Reads one input, handing each grant to `sink` as soon as it is read.
 pub fn load(
     input: &Input,
@@ -388,4 +407,19 @@ pub fn located(grant: &Grant) -> Located {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset_of;
+
+    #[test]
+    fn offsets_follow_lines_and_character_columns() {
+        let text = "ab\nzoë x\n";
+        assert_eq!(offset_of(text, 1, 1), 0);
+        assert_eq!(offset_of(text, 2, 1), 3);
+        assert_eq!(offset_of(text, 2, 5), 8);
+        assert_eq!(offset_of(text, 2, 99), 9);
+        assert_eq!(offset_of(text, 9, 1), text.len());
+    }
 }

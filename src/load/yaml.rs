@@ -10,7 +10,7 @@ use serde_saphyr::{Budget, Location, Options, Spanned};
 
 use super::InputError;
 use super::limits::{self, Limits};
-use crate::grant::{Field, Grant, Span};
+use crate::grant::{FIELD_COUNT, Field, Grant, Span};
 
 /// Reads `text`, calling `sink` for every grant.
 pub fn load(
@@ -111,6 +111,12 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str, limits: &Limits) 
         .location()
         .map(span)
         .unwrap_or_else(|| super::span_at(text.as_bytes(), document_start(text)));
+    // Errors carry a line and column but not always a byte offset: derive it, so the snippet
+    // underlines the place the message names.
+    let at = Span {
+        offset: super::offset_of(text, at.line, at.column),
+        ..at
+    };
     let text: std::sync::Arc<str> = std::sync::Arc::from(text);
     let len = text
         .get(at.offset..)
@@ -168,8 +174,26 @@ impl GrantReader<'_> {
                 if let Some(extensions) = extensions {
                     super::extensions::read(grant, extensions);
                 }
+                let mut given: [Option<Span>; FIELD_COUNT] = [None; FIELD_COUNT];
                 for (field, value) in values {
                     let at = span(value.referenced);
+                    if let Some(first) = given[*field as usize] {
+                        // Two aliases of one field (`approver` and `Approved By`): taking either
+                        // could hide a finding, so neither is guessed at.
+                        grant.problem(
+                            Some(*field),
+                            at,
+                            format!(
+                                "{} is given twice in this grant (first at line {}, column {})",
+                                field.name(),
+                                first.line,
+                                first.column
+                            ),
+                            "keep one of the two keys",
+                        );
+                        continue;
+                    }
+                    given[*field as usize] = Some(at);
                     match &value.value {
                         Scalar::Text(text) | Scalar::List(text)
                             if text.len() > self.max_value_size =>
