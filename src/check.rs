@@ -188,9 +188,9 @@ fn check_file<R>(
         limits: &options.limits,
     };
     let mut rule_sets = RuleSets::new(policy);
-    let mut read = 0;
+    let mut read = crate::progress::FileProgress::default();
     let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
-        crate::progress::grant(&mut read);
+        crate::progress::grant(&mut read, grant.span.offset);
         result.records.extend(keep(file, grant));
         for active in rule_sets.for_grant(grant) {
             active.rule.check(grant, context, &mut violations);
@@ -220,7 +220,7 @@ fn check_file<R>(
             ));
         }
     });
-    crate::progress::file_done(input.size(), read);
+    crate::progress::file_done(&read, input.size());
     match loaded {
         Ok(loaded) => {
             result.grants = loaded.grants;

@@ -42,29 +42,39 @@ pub fn start(files: u64, bytes: u64) {
     });
 }
 
-/// A loader read `count` more grants (called every [`EVERY`] grants and at a file's end).
-pub fn grants(count: u64) {
+/// How far one file has got, as its loader reports.
+#[derive(Default)]
+pub struct FileProgress {
+    grants: u64,
+    /// Bytes of the file already added to the bar.
+    bytes: u64,
+}
+
+/// A loader read `count` more grants and `bytes` more of its file.
+fn advance(count: u64, bytes: u64) {
     if let Some(p) = PROGRESS.get() {
         let grants = p.grants.fetch_add(count, Ordering::Relaxed) + count;
         p.show_after_a_second();
+        p.bar.inc(bytes);
         p.bar.set_message(p.message(grants));
     }
 }
 
-/// Counts one grant; reports every [`EVERY`].
-pub fn grant(read: &mut u64) {
-    *read += 1;
-    if (*read).is_multiple_of(EVERY) {
-        grants(EVERY);
+/// Counts one grant, which starts at byte `offset` of its file; reports every [`EVERY`].
+pub fn grant(file: &mut FileProgress, offset: usize) {
+    file.grants += 1;
+    if file.grants.is_multiple_of(EVERY) {
+        let offset = offset as u64;
+        advance(EVERY, offset.saturating_sub(file.bytes));
+        file.bytes = file.bytes.max(offset);
     }
 }
 
-/// A file of `bytes` is done; `read` grants of it were not reported yet.
-pub fn file_done(bytes: u64, read: u64) {
+/// A file of `size` bytes is done.
+pub fn file_done(file: &FileProgress, size: u64) {
     if let Some(p) = PROGRESS.get() {
         p.files.fetch_add(1, Ordering::Relaxed);
-        grants(read % EVERY);
-        p.bar.inc(bytes);
+        advance(file.grants % EVERY, size.saturating_sub(file.bytes));
     }
 }
 
