@@ -44,7 +44,8 @@ pub fn key(finding: &Finding) -> Key {
     (
         finding.rule.to_string(),
         finding.grant.clone(),
-        finding.tenant.clone(),
+        // Tenants are one tenant whatever their case (as repeat-tenant counts them).
+        finding.tenant.as_deref().map(|t| t.trim().to_lowercase()),
         finding.field.map(|f| f.name().to_string()),
     )
 }
@@ -122,7 +123,7 @@ impl Baseline {
                 .entry((
                     e.rule.clone(),
                     e.grant.clone(),
-                    e.tenant.clone(),
+                    e.tenant.as_deref().map(|t| t.trim().to_lowercase()),
                     e.field.clone(),
                 ))
                 .or_default() += e.count;

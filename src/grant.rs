@@ -150,6 +150,12 @@ impl Grant {
         }
     }
 
+    /// Forgets a field's value, so rules see it as missing (a value that cannot be trusted).
+    pub fn unset(&mut self, field: Field) {
+        self.values[field as usize] = None;
+        self.times[field as usize] = None;
+    }
+
     /// Empties the grant for the next record, keeping its buffers.
     pub fn clear(&mut self, span: Span) {
         self.span = span;

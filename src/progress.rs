@@ -3,8 +3,8 @@
 //! redirected stderr never sees it.
 
 use std::io::IsTerminal;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,7 +17,15 @@ struct Progress {
     total_files: u64,
 }
 
-static PROGRESS: OnceLock<Progress> = OnceLock::new();
+/// The run's bar, if it has one. `grantlint test` checks several exports in one process, so
+/// each run replaces the last one's.
+static PROGRESS: Mutex<Option<Progress>> = Mutex::new(None);
+
+fn current() -> MutexGuard<'static, Option<Progress>> {
+    PROGRESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// How often a loader reports grants: often enough to move the bar, rarely enough to cost
 /// nothing next to reading them.
@@ -26,6 +34,8 @@ const EVERY: u64 = 4096;
 /// Prepares the bar for a run over `files` totalling `bytes`, when standard error is a
 /// terminal and the run is not in CI.
 pub fn start(files: u64, bytes: u64) {
+    let mut progress = current();
+    *progress = None;
     if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return;
     }
@@ -33,7 +43,7 @@ pub fn start(files: u64, bytes: u64) {
     let style = ProgressStyle::with_template("{spinner} {bar:30} {bytes}/{total_bytes} {msg}")
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
-    let _ = PROGRESS.set(Progress {
+    *progress = Some(Progress {
         bar,
         started: Instant::now(),
         grants: AtomicU64::new(0),
@@ -52,7 +62,7 @@ pub struct FileProgress {
 
 /// A loader read `count` more grants and `bytes` more of its file.
 fn advance(count: u64, bytes: u64) {
-    if let Some(p) = PROGRESS.get() {
+    if let Some(p) = current().as_ref() {
         let grants = p.grants.fetch_add(count, Ordering::Relaxed) + count;
         p.show_after_a_second();
         p.bar.inc(bytes);
@@ -72,15 +82,17 @@ pub fn grant(file: &mut FileProgress, offset: usize) {
 
 /// A file of `size` bytes is done.
 pub fn file_done(file: &FileProgress, size: u64) {
-    if let Some(p) = PROGRESS.get() {
-        p.files.fetch_add(1, Ordering::Relaxed);
+    let done = current()
+        .as_ref()
+        .map(|p| p.files.fetch_add(1, Ordering::Relaxed));
+    if done.is_some() {
         advance(file.grants % EVERY, size.saturating_sub(file.bytes));
     }
 }
 
 /// Clears the bar before the report is printed.
 pub fn finish() {
-    if let Some(p) = PROGRESS.get() {
+    if let Some(p) = current().take() {
         p.bar.finish_and_clear();
     }
 }

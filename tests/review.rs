@@ -148,3 +148,29 @@ fn an_unreadable_input_is_named_and_exits_2() {
     assert!(md.contains("broken.yaml"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken.yaml"));
 }
+
+#[test]
+fn the_policys_waivers_give_the_review_its_waived_section() {
+    let out = grantlint(&[
+        "report",
+        "--policy",
+        "fixtures/ci/policy-waivers.yaml",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "fixtures/ci/grants.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let waived: Vec<(&str, &str)> = review["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["rule"].as_str().unwrap(), s["by"].as_str().unwrap()))
+        .collect();
+    assert!(waived.contains(&("window-max", "waiver")), "{waived:?}");
+    // A waived finding is not also listed as open.
+    let open = review["findings"].to_string();
+    assert!(!open.contains("access window is 6h"), "{open}");
+}

@@ -13,7 +13,7 @@ use crate::{check, load, review};
 /// is still written, naming the file).
 pub fn run(args: &ReportArgs) -> u8 {
     let color = std::io::stderr().is_terminal();
-    let policy = match Policy::load(args.policy.as_deref()) {
+    let policy = match Policy::discover(args.policy.as_deref()) {
         Ok(policy) => policy,
         Err(errors) => {
             eprint_diagnostic(&errors, color);
@@ -40,6 +40,11 @@ pub fn run(args: &ReportArgs) -> u8 {
         check::check_with(&inputs, &options, &policy, now, &review::GrantRecord::keep);
     errors.append(&mut outcome.errors);
     outcome.errors = errors;
+    // The policy's waivers apply here as in `check`: waived findings get their own section.
+    if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
+        eprint_diagnostic(&errors, color);
+        return CANNOT_RUN;
+    }
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }

@@ -191,6 +191,8 @@ impl GrantReader<'_> {
                             ),
                             "keep one of the two keys",
                         );
+                        // Neither value is trusted, so no rule decides on the first one.
+                        grant.unset(*field);
                         continue;
                     }
                     given[*field as usize] = Some(at);

@@ -156,6 +156,8 @@ const KEYS: &[&str] = &[
     "overrides",
     "custom",
     "people",
+    "waivers",
+    "mapping",
 ];
 
 /// A parsed policy file. `entries` keeps the whole file for `policy show`; the other fields

@@ -306,6 +306,10 @@ impl Columns for PeopleColumns {
     }
 
     fn row(&mut self, grant: &mut Grant) -> bool {
+        // A ragged row, an over-long or non-UTF-8 cell: the reader's own problems.
+        for p in grant.problems.drain(..) {
+            self.problems.push((p.span, p.message, Some(p.help)));
+        }
         match self.person.take() {
             Some(person) if !person.name.is_empty() => self.directory.add(person),
             _ => self
@@ -411,7 +415,7 @@ mod tests {
 
         std::fs::write(
             dir.path().join("staff.csv"),
-            "name,mail\nRavi Patel,x\n,y\n",
+            "name,mail\nRavi Patel,x\n,y\nDana Lee,z,extra\n",
         )
         .unwrap();
         let mut errors = Vec::new();
@@ -427,7 +431,8 @@ mod tests {
             got,
             [
                 "1:6 unknown column `mail` in a people file",
-                "3:1 this person has no `name`"
+                "3:1 this person has no `name`",
+                "4:12 this row has more cells than the header's 2"
             ]
         );
         assert_eq!(errors[0].help.as_deref(), Some("did you mean `email`?"));

@@ -95,7 +95,7 @@ impl Rule for RepeatTenant {
             );
             violation.related = window[1..]
                 .iter()
-                .map(|&i| grants[i].grant.as_deref().unwrap_or_default().to_string())
+                .filter_map(|&i| grants[i].grant.as_deref().map(str::to_string))
                 .collect();
             out.push((window[0], violation));
         }
