@@ -71,13 +71,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     errors.append(&mut outcome.errors);
     outcome.errors = errors;
-    let read: Vec<&std::path::Path> = inputs
-        .iter()
-        .filter_map(|i| match &i.origin {
-            load::Origin::Path(p) => Some(p.as_path()),
-            load::Origin::Stdin(_) => None,
-        })
-        .collect();
+    let read: Vec<&std::path::Path> = inputs.iter().filter_map(load::Input::path).collect();
     let own = match suppress::waive(&mut outcome, &waivers, now) {
         Ok(own) => own,
         Err(errors) => {

@@ -66,13 +66,7 @@ pub(crate) fn write_report(
     inputs: &[load::Input],
 ) -> Result<(), u8> {
     if let Some(path) = path {
-        let read: Vec<&std::path::Path> = inputs
-            .iter()
-            .filter_map(|i| match &i.origin {
-                load::Origin::Path(p) => Some(p.as_path()),
-                load::Origin::Stdin(_) => None,
-            })
-            .collect();
+        let read: Vec<&std::path::Path> = inputs.iter().filter_map(load::Input::path).collect();
         if let Err(e) = output::write_atomic(path, text.as_bytes(), &read) {
             eprintln!("grantlint: {e}");
             return Err(CANNOT_RUN);

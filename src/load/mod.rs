@@ -57,6 +57,14 @@ pub struct Input {
 }
 
 impl Input {
+    /// The file's path; `None` for standard input.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.origin {
+            Origin::Path(path) => Some(path),
+            Origin::Stdin(_) => None,
+        }
+    }
+
     /// The input's size in bytes, for the progress bar (0 when it cannot be told).
     pub fn size(&self) -> u64 {
         match &self.origin {
