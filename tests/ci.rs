@@ -3,24 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{NOW, grantlint, stderr, stdout};
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-const NOW: &str = "2026-11-24T12:00:00Z";
 const GRANTS: &str = "fixtures/ci/grants.yaml";
 
-fn grantlint(args: &[&str]) -> Output {
-    Command::cargo_bin("grantlint")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .unwrap()
+/// The JSON a run printed.
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
 }
 
 /// `check --now NOW --color never` plus `args`.
@@ -28,19 +25,6 @@ fn check(args: &[&str]) -> Output {
     let mut all = vec!["check", "--now", NOW, "--color", "never"];
     all.extend_from_slice(args);
     grantlint(&all)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(out), stderr(out)))
 }
 
 fn sarif_errors(instance: &Value) -> Vec<String> {

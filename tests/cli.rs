@@ -2,40 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{NOW, grantlint, json, stderr, stdout};
+
 use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn grantlint(args: &[&str]) -> Output {
-    Command::cargo_bin("grantlint")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["check", "--format", "json", "--now", NOW];
-    all.extend_from_slice(args);
-    let out = grantlint(&all);
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap(), report)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Every rule has fixtures/rules/<rule>.yaml: grants named fail-… must get a finding of that
 /// rule, grants named pass-… must not.

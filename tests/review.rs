@@ -2,21 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{NOW, grantlint};
+
 use std::path::Path;
-use std::process::Output;
-
-use assert_cmd::Command;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn grantlint(args: &[&str]) -> Output {
-    Command::cargo_bin("grantlint")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// The example reports in docs/ are what `report` makes of fixtures/samples/ today. Run with
 /// UPDATE_DOCS=1 to regenerate them after a deliberate change.

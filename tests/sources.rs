@@ -3,40 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Output;
+mod common;
+use common::{NOW, grantlint, json, stderr};
 
 use assert_cmd::Command;
 use serde_json::Value;
-
-const NOW: &str = "2026-11-24T12:00:00Z";
-
-fn grantlint(args: &[&str]) -> Output {
-    Command::cargo_bin("grantlint")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn json(args: &[&str]) -> (i32, Value) {
-    let mut all = vec!["check", "--format", "json", "--now", NOW];
-    all.extend_from_slice(args);
-    let out = grantlint(&all);
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), report)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// Lints a fixture with `--source`, checks that detection by shape reads it the same, and
 /// returns the report for its snapshot.
