@@ -169,7 +169,14 @@ pub fn check_with<R: Send>(
     (outcome, records)
 }
 
-fn check_file<R>(
+/// Inputs at least this large are read on one thread and checked on another, so one big
+/// export uses both cores; smaller ones are not worth a thread.
+const PIPELINE_BYTES: u64 = 4 << 20;
+
+/// Grants handed from the reader to the checker at a time.
+const BATCH: usize = 512;
+
+fn check_file<R: Send>(
     file: usize,
     input: &Input,
     options: &ReadOptions,
@@ -178,8 +185,6 @@ fn check_file<R>(
     observe: bool,
     keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
 ) -> FileResult<R> {
-    let mut result = FileResult::default();
-    let mut violations = Vec::new();
     let native = load::adapters::Native {
         file: &input.name,
         delimiter: options.delimiter,
@@ -187,40 +192,60 @@ fn check_file<R>(
         mapping: &policy.mapping,
         limits: &options.limits,
     };
-    let mut rule_sets = RuleSets::new(policy);
     let mut read = crate::progress::FileProgress::default();
-    let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
-        crate::progress::grant(&mut read, grant.span.offset);
-        result.records.extend(keep(file, grant));
-        for active in rule_sets.for_grant(grant) {
-            active.rule.check(grant, context, &mut violations);
-            for violation in violations.drain(..) {
-                // A value that could not be read is field-format's finding alone: a rule that
-                // needs it would only call it missing.
-                if unreadable(grant, &violation) && active.id != "field-format" {
-                    continue;
+    let size = input.size();
+    let (mut result, loaded) = if size >= PIPELINE_BYTES {
+        std::thread::scope(|scope| {
+            let (to_checker, batches) = std::sync::mpsc::sync_channel::<Vec<Grant>>(4);
+            let (to_reader, spent) = std::sync::mpsc::channel::<Vec<Grant>>();
+            let checker = scope.spawn(move || {
+                let mut checker = FileChecker::new(file, policy, context, observe, keep);
+                for batch in batches {
+                    for grant in &batch {
+                        checker.check(grant);
+                    }
+                    // The reader reuses the batch's grants and their buffers.
+                    let _ = to_reader.send(batch);
                 }
-                result
-                    .findings
-                    .push(finding(active, grant, file, violation));
+                checker.result
+            });
+            let mut batch: Vec<Grant> = Vec::with_capacity(BATCH);
+            let mut filled = 0;
+            let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
+                crate::progress::grant(&mut read, grant.span.offset);
+                if filled == batch.len() {
+                    batch.push(Grant::default());
+                }
+                batch[filled].copy_from(grant);
+                filled += 1;
+                if filled == BATCH {
+                    let mut next = spent.try_recv().unwrap_or_default();
+                    std::mem::swap(&mut batch, &mut next);
+                    next.truncate(filled);
+                    let _ = to_checker.send(next);
+                    filled = 0;
+                }
+            });
+            batch.truncate(filled);
+            if !batch.is_empty() {
+                let _ = to_checker.send(batch);
             }
-        }
-        if observe
-            && let (Some(tenant), Some(start)) =
-                (grant.text(Field::Tenant), grant.time(Field::Start))
-        {
-            let tenant = result.tenants.id(tenant);
-            result.observed.push((
-                Observed {
-                    tenant,
-                    start,
-                    grant: grant.id().map(Box::from),
-                },
-                grant.span_of(Field::Tenant),
-            ));
-        }
-    });
-    crate::progress::file_done(&read, input.size());
+            drop(to_checker);
+            // The checker only ends when the reader has; its panic is the checker's own bug.
+            let result = checker
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (result, loaded)
+        })
+    } else {
+        let mut checker = FileChecker::new(file, policy, context, observe, keep);
+        let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
+            crate::progress::grant(&mut read, grant.span.offset);
+            checker.check(grant);
+        });
+        (checker.result, loaded)
+    };
+    crate::progress::file_done(&read, size);
     match loaded {
         Ok(loaded) => {
             result.grants = loaded.grants;
@@ -235,6 +260,69 @@ fn check_file<R>(
         }
     }
     result
+}
+
+/// Runs every rule on one file's grants, in input order, gathering the file's share.
+struct FileChecker<'a, R> {
+    file: usize,
+    context: &'a Context,
+    observe: bool,
+    keep: &'a (dyn Fn(usize, &Grant) -> Option<R> + Sync),
+    rule_sets: RuleSets<'a>,
+    violations: Vec<Violation>,
+    result: FileResult<R>,
+}
+
+impl<'a, R> FileChecker<'a, R> {
+    fn new(
+        file: usize,
+        policy: &'a Policy,
+        context: &'a Context,
+        observe: bool,
+        keep: &'a (dyn Fn(usize, &Grant) -> Option<R> + Sync),
+    ) -> Self {
+        FileChecker {
+            file,
+            context,
+            observe,
+            keep,
+            rule_sets: RuleSets::new(policy),
+            violations: Vec::new(),
+            result: FileResult::default(),
+        }
+    }
+
+    fn check(&mut self, grant: &Grant) {
+        let (file, result) = (self.file, &mut self.result);
+        result.records.extend((self.keep)(file, grant));
+        for active in self.rule_sets.for_grant(grant) {
+            active.rule.check(grant, self.context, &mut self.violations);
+            for violation in self.violations.drain(..) {
+                // A value that could not be read is field-format's finding alone: a rule that
+                // needs it would only call it missing.
+                if unreadable(grant, &violation) && active.id != "field-format" {
+                    continue;
+                }
+                result
+                    .findings
+                    .push(finding(active, grant, file, violation));
+            }
+        }
+        if self.observe
+            && let (Some(tenant), Some(start)) =
+                (grant.text(Field::Tenant), grant.time(Field::Start))
+        {
+            let tenant = result.tenants.id(tenant);
+            result.observed.push((
+                Observed {
+                    tenant,
+                    start,
+                    grant: grant.id().map(Box::from),
+                },
+                grant.span_of(Field::Tenant),
+            ));
+        }
+    }
 }
 
 fn unreadable(grant: &Grant, violation: &Violation) -> bool {

@@ -653,3 +653,32 @@ fn an_unparseable_file_is_underlined_where_the_message_says() {
     // The snippet's header names the same place as the message.
     assert!(err.contains(&format!("broken.yaml:{place}]")), "{err}");
 }
+
+#[test]
+fn a_large_export_is_checked_whole_and_in_order() {
+    // Over 4 MB: read on one thread and checked on another, in batches that are reused.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    let mut csv = String::from("id,tenant,grantee,approver,owner,ticket,reason,start,expires\n");
+    let rows = 40_000;
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "G-{i},tenant-{t},Mina Chen,Ravi Patel,Dana Lee,CS-{i},Support issue.,2026-11-23T10:00:00Z,2026-11-23T11:00:00Z{pad}\n",
+            t = i % 997,
+            pad = if i % 2 == 0 { "" } else { "  " },
+        ));
+    }
+    assert!(csv.len() > 4 << 20, "{}", csv.len());
+    std::fs::write(&file, csv).unwrap();
+    let (code, report) = json(&[file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["grants"], rows);
+    let lines: Vec<u64> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "reason-specific")
+        .map(|f| f["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, (2..rows as u64 + 2).collect::<Vec<_>>());
+}
