@@ -3,7 +3,7 @@
 
 use super::record::{self, Record};
 use super::tickets::{self, Profile};
-use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
+use super::{Adapter, Lifecycle, Native, Out, expiry_after};
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::policy::mapping::normal_key;
@@ -92,27 +92,9 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
         return tickets::load(text, native, &PROFILE, out);
     }
     let root = record::parse(text, native.file)?;
-    let Some(requests) = record::records(&root, &["items", "data.listRequests.items"]) else {
-        let found = format!("found {}", root.value.kind());
-        return Err(shape_error(
-            native,
-            Some(record::span(&root)),
-            text,
-            &found,
-            SHAPE,
-        ));
-    };
-    for node in requests {
-        let request = Record::new(node);
-        if request.get("accountId").is_none() && request.get("email").is_none() {
-            return Err(shape_error(
-                native,
-                Some(request.span()),
-                text,
-                "this item has neither `accountId` nor `email`",
-                SHAPE,
-            ));
-        }
+    let wrappers = ["items", "data.listRequests.items"];
+    let keys = ["accountId", "email"];
+    for request in record::checked_records(&root, &wrappers, keys, text, native, SHAPE)? {
         map(request, native, out);
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! `roleManagement/directory/roleAssignmentScheduleRequests` response (`value[]`).
 
 use super::record::{self, Record};
-use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
+use super::{Adapter, Lifecycle, Native, Out, expiry_after};
 use crate::grant::{Field, Span};
 use crate::load::InputError;
 use crate::load::time::parse_duration;
@@ -159,29 +159,8 @@ const BUILT_IN_ROLES: &[(&str, &str)] = &[
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
-    let Some(requests) = record::records(&root, &["value"]) else {
-        let found = format!("found {}", root.value.kind());
-        return Err(shape_error(
-            native,
-            Some(record::span(&root)),
-            text,
-            &found,
-            SHAPE,
-        ));
-    };
-    let requests: Vec<Record> = requests.iter().map(Record::new).collect();
-    if let Some(odd) = requests
-        .iter()
-        .find(|r| r.get("roleDefinitionId").is_none() && r.get("principalId").is_none())
-    {
-        return Err(shape_error(
-            native,
-            Some(odd.span()),
-            text,
-            "this item has neither `roleDefinitionId` nor `principalId`",
-            SHAPE,
-        ));
-    }
+    let keys = ["roleDefinitionId", "principalId"];
+    let requests = record::checked_records(&root, &["value"], keys, text, native, SHAPE)?;
     let removals: Vec<Record> = requests
         .iter()
         .copied()

@@ -1,7 +1,7 @@
 //! Google Cloud Privileged Access Manager: `gcloud pam grants list --format=json`.
 
 use super::record::{self, Record};
-use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
+use super::{Adapter, Lifecycle, Native, Out, expiry_after};
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::load::time::parse_duration;
@@ -72,28 +72,9 @@ const SHAPE: &str = "a JSON list of PAM Grant resources (`gcloud pam grants list
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
-    let Some(grants) = record::records(&root, &["grants"]) else {
-        let found = format!("found {}", root.value.kind());
-        return Err(shape_error(
-            native,
-            Some(record::span(&root)),
-            text,
-            &found,
-            SHAPE,
-        ));
-    };
-    for node in grants {
-        let grant_record = Record::new(node);
-        if grant_record.text("requester").is_none() && grant_record.text("name").is_none() {
-            return Err(shape_error(
-                native,
-                Some(grant_record.span()),
-                text,
-                "this item has neither `name` nor `requester`",
-                SHAPE,
-            ));
-        }
-        map(grant_record, native, out);
+    let keys = ["name", "requester"];
+    for grant in record::checked_records(&root, &["grants"], keys, text, native, SHAPE)? {
+        map(grant, native, out);
     }
     Ok(())
 }

@@ -180,3 +180,40 @@ pub fn records<'a>(root: &'a Node, keys: &[&str]) -> Option<&'a [Node]> {
         _ => None,
     }
 }
+
+/// An export's records, each known to carry one of `keys` (fields every record of that system
+/// has); otherwise the file is not that system's export, and the error says where and why.
+pub fn checked_records<'a>(
+    root: &'a Node,
+    wrappers: &[&str],
+    keys: [&str; 2],
+    text: &str,
+    native: &super::Native,
+    shape: &str,
+) -> Result<Vec<Record<'a>>, InputError> {
+    let Some(items) = records(root, wrappers) else {
+        let found = format!("found {}", root.value.kind());
+        return Err(super::shape_error(
+            native,
+            Some(span(root)),
+            text,
+            &found,
+            shape,
+        ));
+    };
+    let records: Vec<Record> = items.iter().map(Record::new).collect();
+    if let Some(odd) = records
+        .iter()
+        .find(|r| keys.iter().all(|k| r.get(k).is_none()))
+    {
+        let found = format!("this item has neither `{}` nor `{}`", keys[0], keys[1]);
+        return Err(super::shape_error(
+            native,
+            Some(odd.span()),
+            text,
+            &found,
+            shape,
+        ));
+    }
+    Ok(records)
+}
