@@ -3,7 +3,6 @@
 //! redirected stderr never sees it.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -12,8 +11,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 struct Progress {
     bar: ProgressBar,
     started: Instant,
-    grants: AtomicU64,
-    files: AtomicU64,
+    grants: u64,
+    files: u64,
     total_files: u64,
 }
 
@@ -46,8 +45,8 @@ pub fn start(files: u64, bytes: u64) {
     *progress = Some(Progress {
         bar,
         started: Instant::now(),
-        grants: AtomicU64::new(0),
-        files: AtomicU64::new(0),
+        grants: 0,
+        files: 0,
         total_files: files,
     });
 }
@@ -60,13 +59,14 @@ pub struct FileProgress {
     bytes: u64,
 }
 
-/// A loader read `count` more grants and `bytes` more of its file.
-fn advance(count: u64, bytes: u64) {
-    if let Some(p) = current().as_ref() {
-        let grants = p.grants.fetch_add(count, Ordering::Relaxed) + count;
+/// A loader read `count` more grants and `bytes` more of its file, and maybe finished it.
+fn advance(count: u64, bytes: u64, file_done: bool) {
+    if let Some(p) = current().as_mut() {
+        p.grants += count;
+        p.files += u64::from(file_done);
         p.show_after_a_second();
         p.bar.inc(bytes);
-        p.bar.set_message(p.message(grants));
+        p.bar.set_message(p.message());
     }
 }
 
@@ -75,19 +75,14 @@ pub fn grant(file: &mut FileProgress, offset: usize) {
     file.grants += 1;
     if file.grants.is_multiple_of(EVERY) {
         let offset = offset as u64;
-        advance(EVERY, offset.saturating_sub(file.bytes));
+        advance(EVERY, offset.saturating_sub(file.bytes), false);
         file.bytes = file.bytes.max(offset);
     }
 }
 
 /// A file of `size` bytes is done.
 pub fn file_done(file: &FileProgress, size: u64) {
-    let done = current()
-        .as_ref()
-        .map(|p| p.files.fetch_add(1, Ordering::Relaxed));
-    if done.is_some() {
-        advance(file.grants % EVERY, size.saturating_sub(file.bytes));
-    }
+    advance(file.grants % EVERY, size.saturating_sub(file.bytes), true);
 }
 
 /// Clears the bar before the report is printed.
@@ -105,11 +100,10 @@ impl Progress {
         }
     }
 
-    fn message(&self, grants: u64) -> String {
+    fn message(&self) -> String {
         format!(
-            "{grants} grants, {} of {} files",
-            self.files.load(Ordering::Relaxed),
-            self.total_files
+            "{} grants, {} of {} files",
+            self.grants, self.files, self.total_files
         )
     }
 }
