@@ -135,9 +135,12 @@ pub fn check_with<R: Send>(
         outcome.skipped += result.skipped;
         outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
+        // One numbering for the run: the same tenant in two files is one tenant.
+        let run_ids: Vec<u32> = (0..result.tenants.len() as u32)
+            .map(|id| tenants.id(result.tenants.name(id)))
+            .collect();
         for (mut o, span) in result.observed {
-            // One numbering for the run: the same tenant in two files is one tenant.
-            o.tenant = tenants.id(result.tenants.name(o.tenant));
+            o.tenant = run_ids[o.tenant as usize];
             observed.push(o);
             places.push((file, span));
         }

@@ -44,7 +44,8 @@ pub struct Observed {
 /// and ignoring case. Cross-grant rules group grants by index instead of comparing text.
 #[derive(Default)]
 pub struct Tenants {
-    index: std::collections::HashMap<String, u32>,
+    /// foldhash: looked up once per grant, where SipHash alone was 7% of a run.
+    index: std::collections::HashMap<String, u32, foldhash::fast::RandomState>,
     /// Each tenant as first written.
     names: Vec<String>,
     /// A reused buffer for the lowercased key: looking a tenant up allocates nothing.
@@ -53,15 +54,20 @@ pub struct Tenants {
 
 impl Tenants {
     pub fn id(&mut self, tenant: &str) -> u32 {
+        let tenant = tenant.trim();
         self.key.clear();
-        self.key
-            .extend(tenant.trim().chars().flat_map(char::to_lowercase));
+        if tenant.is_ascii() {
+            self.key.push_str(tenant);
+            self.key.make_ascii_lowercase();
+        } else {
+            self.key.extend(tenant.chars().flat_map(char::to_lowercase));
+        }
         if let Some(&id) = self.index.get(self.key.as_str()) {
             return id;
         }
         let id = self.names.len() as u32;
         self.index.insert(self.key.clone(), id);
-        self.names.push(tenant.trim().to_string());
+        self.names.push(tenant.to_string());
         id
     }
 
