@@ -181,7 +181,7 @@ impl Grant {
     /// Sets a field. Blank values count as missing; the first value of a field wins. `list`
     /// says the input gave several values (a YAML or JSON list), joined in `text` by ", ".
     pub fn set(&mut self, field: Field, text: &str, span: Span, list: bool) {
-        let text = text.trim();
+        let text = trim(text);
         if text.is_empty() || self.values[field as usize].is_some() {
             return;
         }
@@ -264,6 +264,18 @@ impl Grant {
     }
 }
 
+/// `str::trim`, with ASCII white space trimmed byte by byte first: loaders trim every value.
+fn trim(text: &str) -> &str {
+    let text = text.trim_ascii();
+    // Only a non-ASCII character or a vertical tab can still be white space at an edge.
+    let maybe_space = |b: Option<&u8>| b.is_some_and(|&b| !b.is_ascii() || b == 0x0B);
+    if maybe_space(text.as_bytes().first()) || maybe_space(text.as_bytes().last()) {
+        text.trim()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +298,19 @@ mod tests {
             for a in f.aliases() {
                 assert!(seen.insert(a), "{a}");
             }
+        }
+    }
+
+    #[test]
+    fn values_are_trimmed_of_any_white_space() {
+        for text in [
+            " a b ",
+            "\u{a0}a b\u{2003}",
+            "\x0ba b\x0b",
+            "\t a b\r\n",
+            "a b",
+        ] {
+            assert_eq!(trim(text), "a b", "{text:?}");
         }
     }
 

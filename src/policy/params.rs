@@ -14,7 +14,7 @@ use crate::load::time::parse_duration;
 /// A list of phrases compared after normalising (see [`normalize`]).
 #[derive(Debug, Default)]
 pub struct PhraseSet {
-    phrases: HashSet<String>,
+    phrases: HashSet<String, foldhash::fast::RandomState>,
     /// The most letters and digits any phrase has: a text with more cannot be one of them,
     /// which spares normalising most reasons (they are long; the phrases are short).
     most_letters: usize,
@@ -22,7 +22,7 @@ pub struct PhraseSet {
 
 impl PhraseSet {
     fn new(phrases: impl IntoIterator<Item = String>) -> PhraseSet {
-        let phrases: HashSet<String> = phrases.into_iter().map(|p| normalize(&p)).collect();
+        let phrases: HashSet<String, _> = phrases.into_iter().map(|p| normalize(&p)).collect();
         let most_letters = phrases.iter().map(|p| letters(p)).max().unwrap_or(0);
         PhraseSet {
             phrases,
@@ -30,8 +30,98 @@ impl PhraseSet {
         }
     }
 
+    /// Rules ask this for every grant: it allocates nothing.
     pub fn contains(&self, text: &str) -> bool {
-        !more_letters_than(text, self.most_letters) && self.phrases.contains(&normalize(text))
+        if more_letters_than(text, self.most_letters) {
+            return false;
+        }
+        let mut key = Key::default();
+        let fits = if text.is_ascii() {
+            key.push_normalized_ascii(text.as_bytes())
+        } else {
+            normalized_chars(text).all(|c| key.push(c))
+        };
+        fits && self.phrases.contains(key.text())
+    }
+}
+
+/// Lowercased words, compared exactly: account types, statuses, wildcard tenants. The lists
+/// are short, so a scan beats hashing.
+#[derive(Debug, Default, Clone)]
+pub struct Words(Vec<String>);
+
+impl Words {
+    /// True when `text`, trimmed and lowercased, is one of the words. Allocates nothing.
+    pub fn contains(&self, text: &str) -> bool {
+        let text = text.trim();
+        if text.is_ascii() {
+            return self.0.iter().any(|w| w.eq_ignore_ascii_case(text));
+        }
+        let lower = || text.chars().flat_map(char::to_lowercase);
+        self.0.iter().any(|w| w.chars().eq(lower()))
+    }
+}
+
+/// A short text built on the stack, to look up in a set without allocating. Texts longer than
+/// any phrase a policy holds do not fit: they cannot be in the set.
+struct Key {
+    bytes: [u8; Key::MAX],
+    len: usize,
+}
+
+impl Default for Key {
+    fn default() -> Key {
+        Key {
+            bytes: [0; Key::MAX],
+            len: 0,
+        }
+    }
+}
+
+impl Key {
+    const MAX: usize = 128;
+
+    /// Appends a character; false when it does not fit.
+    fn push(&mut self, c: char) -> bool {
+        let end = self.len + c.len_utf8();
+        if end > Key::MAX {
+            return false;
+        }
+        c.encode_utf8(&mut self.bytes[self.len..end]);
+        self.len = end;
+        true
+    }
+
+    /// Appends [`normalize`] of ASCII text, byte by byte: what nearly every value is. False
+    /// when it does not fit.
+    fn push_normalized_ascii(&mut self, text: &[u8]) -> bool {
+        let end = text
+            .iter()
+            .rposition(|&b| !is_trailing(char::from(b)))
+            .map_or(0, |last| last + 1);
+        let mut space = false;
+        for &b in &text[..end] {
+            if char::from(b).is_whitespace() {
+                space = self.len > 0;
+                continue;
+            }
+            if self.len + usize::from(space) >= Key::MAX {
+                return false;
+            }
+            if space {
+                self.bytes[self.len] = b' ';
+                self.len += 1;
+                space = false;
+            }
+            self.bytes[self.len] = b.to_ascii_lowercase();
+            self.len += 1;
+        }
+        true
+    }
+
+    fn text(&self) -> &str {
+        // Built from whole chars, so always UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
 }
 
@@ -42,6 +132,13 @@ fn letters(text: &str) -> usize {
 
 /// `letters(text) > most`, stopping as soon as it is: a long reason is decided early.
 fn more_letters_than(text: &str, most: usize) -> bool {
+    if text.len() <= most {
+        return false; // even every byte a letter would not be more
+    }
+    if text.is_ascii() {
+        let trailing = |b: u8| b.is_ascii_whitespace() || b == 0x0B || b.is_ascii_punctuation();
+        return text.bytes().filter(|&b| !trailing(b)).nth(most).is_some();
+    }
     text.chars()
         .filter(|&c| !is_trailing(c))
         .nth(most)
@@ -323,11 +420,15 @@ impl<'a> Params<'a> {
     }
 
     /// Lowercased words, compared exactly.
-    pub fn words(&mut self, key: &'static str) -> HashSet<String> {
-        self.texts(key)
+    pub fn words(&mut self, key: &'static str) -> Words {
+        let mut words: Vec<String> = self
+            .texts(key)
             .iter()
             .map(|w| w.trim().to_lowercase())
-            .collect()
+            .collect();
+        words.sort();
+        words.dedup();
+        Words(words)
     }
 
     pub fn patterns(&mut self, key: &'static str) -> Patterns {
@@ -382,6 +483,15 @@ mod tests {
         assert!(same_normalized("Zoë", "ZOË"));
         assert!(!same_normalized("Mina Chen", "Mina Cheng"));
         assert!(!same_normalized("Mina", "Mina Chen"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_keys_normalize_like_normalize(text in "[ a-zA-Z.!,\t\x0b\x0c-]{0,40}") {
+            let mut key = super::Key::default();
+            proptest::prop_assert!(key.push_normalized_ascii(text.as_bytes()));
+            proptest::prop_assert_eq!(key.text(), normalize(&text));
+        }
     }
 
     #[test]

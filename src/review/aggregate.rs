@@ -67,7 +67,7 @@ pub struct Settings {
     pub repeat_threshold: usize,
     pub repeat_within: TimeDelta,
     pub grace: TimeDelta,
-    pub active_statuses: HashSet<String>,
+    pub active_statuses: crate::policy::params::Words,
     pub privileged: Patterns,
     pub fail_on: FailOn,
 }
@@ -413,11 +413,10 @@ impl<'a> Aggregator<'a> {
 
     fn is_live(&self, record: &GrantRecord) -> bool {
         record.ended_at.is_none()
-            && record.status.as_deref().is_some_and(|s| {
-                self.settings
-                    .active_statuses
-                    .contains(&s.trim().to_lowercase())
-            })
+            && record
+                .status
+                .as_deref()
+                .is_some_and(|s| self.settings.active_statuses.contains(s))
     }
 
     fn state(&self, record: &GrantRecord) -> State {

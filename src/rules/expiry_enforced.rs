@@ -1,12 +1,10 @@
-use std::collections::HashSet;
-
 use chrono::TimeDelta;
 
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
 use crate::load::time::format_duration;
-use crate::policy::params::Params;
+use crate::policy::params::{Params, Words};
 
 declare_rule! {
     /// ## What it checks
@@ -38,7 +36,7 @@ declare_rule! {
 
 pub struct ExpiryEnforced {
     grace: TimeDelta,
-    active: HashSet<String>,
+    active: Words,
 }
 
 impl ExpiryEnforced {
@@ -78,7 +76,7 @@ impl Rule for ExpiryEnforced {
             return;
         };
         if grant.text(Field::EndedAt).is_none()
-            && self.active.contains(&status.to_lowercase())
+            && self.active.contains(status)
             && context.now > deadline
         {
             out.push(Violation::new(

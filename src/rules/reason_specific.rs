@@ -75,11 +75,14 @@ impl ReasonSpecific {
         let message = if self.generic.contains(reason) {
             format!("reason `{reason}` is a generic phrase")
         } else {
-            let words = reason.split_whitespace().count();
-            let chars = reason.chars().count();
-            if words >= self.min_words && chars >= self.min_chars {
+            // Counting stops at the minimum: most reasons pass, and need no exact count.
+            if reason.split_whitespace().take(self.min_words).count() >= self.min_words
+                && reason.chars().take(self.min_chars).count() >= self.min_chars
+            {
                 return None;
             }
+            let words = reason.split_whitespace().count();
+            let chars = reason.chars().count();
             format!(
                 "reason `{reason}` is too short: {words} word{}, {chars} characters (at least {} words and {} characters)",
                 if words == 1 { "" } else { "s" },

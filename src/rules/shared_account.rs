@@ -1,9 +1,7 @@
-use std::collections::HashSet;
-
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns};
+use crate::policy::params::{Params, Patterns, Words};
 
 declare_rule! {
     /// ## What it checks
@@ -34,7 +32,7 @@ declare_rule! {
 }
 
 pub struct SharedAccount {
-    account_types: HashSet<String>,
+    account_types: Words,
     patterns: Patterns,
 }
 
@@ -52,7 +50,7 @@ const HELP: &str = "give each person their own short-lived grant";
 impl Rule for SharedAccount {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         if let Some(kind) = grant.text(Field::AccountType)
-            && self.account_types.contains(&kind.to_lowercase())
+            && self.account_types.contains(kind)
         {
             out.push(Violation::new(
                 Some(Field::AccountType),

@@ -1,9 +1,7 @@
-use std::collections::HashSet;
-
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Params;
+use crate::policy::params::{Params, Words};
 
 declare_rule! {
     /// ## What it checks
@@ -30,7 +28,7 @@ declare_rule! {
 }
 
 pub struct TenantSpecific {
-    wildcards: HashSet<String>,
+    wildcards: Words,
 }
 
 impl TenantSpecific {
@@ -48,9 +46,7 @@ impl Rule for TenantSpecific {
         let span = grant.span_of(Field::Tenant);
         let message = match grant.text(Field::Tenant) {
             None => "no tenant named".to_string(),
-            Some(tenant)
-                if tenant.contains('*') || self.wildcards.contains(&tenant.to_lowercase()) =>
-            {
+            Some(tenant) if tenant.contains('*') || self.wildcards.contains(tenant) => {
                 format!("tenant `{tenant}` is a wildcard")
             }
             Some(tenant)
