@@ -1,6 +1,8 @@
 //! `--format json`: DESIGN.md's report, version 1.
 
 use chrono::SecondsFormat;
+use std::io::Write as _;
+
 use serde::Serialize;
 
 use super::Run;
@@ -8,19 +10,30 @@ use crate::baseline::Entry;
 use crate::finding::{Severity, Suppression};
 
 #[derive(Serialize)]
-struct Report<'a> {
+struct Report<'a, 'r> {
     version: u32,
     tool: Tool,
     policy: &'a str,
     now: String,
     summary: Summary<'a>,
-    findings: Vec<Finding<'a>>,
+    findings: Findings<'a, 'r>,
     /// Waived or baselined findings (an addition to v1; absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressed: Vec<SuppressedFinding<'a>>,
     /// Inputs that could not be read (an addition to v1; absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<InputError<'a>>,
+}
+
+/// The findings, serialised one by one as they are made: a million findings need no second
+/// list in memory.
+struct Findings<'a, 'r>(&'r Run<'a>);
+
+impl Serialize for Findings<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let run = self.0;
+        serializer.collect_seq(run.shown().map(|f| finding(run, f)))
+    }
 }
 
 #[derive(Serialize)]
@@ -145,7 +158,7 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                 stale: &b.stale,
             }),
         },
-        findings: run.shown().map(|f| finding(run, f)).collect(),
+        findings: Findings(run),
         suppressed: run
             .shown_suppressed()
             .map(|s| {
@@ -182,8 +195,11 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
             })
             .collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    out.write_all(b"\n")
+    // Buffered here, so the serialiser's many small writes are not each a call through `dyn`.
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut buffered, &report)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
