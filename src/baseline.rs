@@ -43,7 +43,7 @@ pub type Key = (String, Option<String>, Option<String>, Option<String>);
 pub fn key(finding: &Finding) -> Key {
     (
         finding.rule.to_string(),
-        finding.grant.clone(),
+        finding.grant.as_deref().map(str::to_string),
         // Tenants are one tenant whatever their case (as repeat-tenant counts them).
         finding.tenant.as_deref().map(|t| t.trim().to_lowercase()),
         finding.field.map(|f| f.name().to_string()),

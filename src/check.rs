@@ -10,7 +10,7 @@ use crate::grant::{Field, Grant, Span};
 use crate::load::{self, Input, InputError, ReadOptions};
 use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
-use crate::rules::{Context, Observed, Tenants};
+use crate::rules::{Context, Observations};
 
 /// Everything a run found, for the reporters.
 pub struct Outcome {
@@ -59,9 +59,9 @@ struct FileResult<R> {
     grants: usize,
     skipped: usize,
     findings: Vec<Finding>,
-    observed: Vec<(Observed, Span)>,
-    /// The tenants `observed` names, by this file's own numbering.
-    tenants: Tenants,
+    /// For cross-grant rules: each grant with a tenant and a start, and where its tenant is.
+    observed: Observations,
+    places: Vec<Place>,
     /// What the caller's hook kept of each grant, in input order.
     records: Vec<R>,
     error: Option<InputError>,
@@ -73,8 +73,8 @@ impl<R> Default for FileResult<R> {
             grants: 0,
             skipped: 0,
             findings: Vec::new(),
-            observed: Vec::new(),
-            tenants: Tenants::default(),
+            observed: Observations::default(),
+            places: Vec::new(),
             records: Vec::new(),
             error: None,
         }
@@ -113,8 +113,6 @@ pub fn check_with<R: Send>(
         .map(|(file, input)| check_file(file, input, options, policy, &context, observe, keep))
         .collect();
     crate::progress::finish();
-    eprintln!("TIMING files done");
-    let t1 = std::time::Instant::now();
 
     let mut outcome = Outcome {
         files: inputs.iter().map(|i| i.name.clone()).collect(),
@@ -127,48 +125,50 @@ pub fn check_with<R: Send>(
         records: Vec::new(),
         baseline: None,
     };
-    let mut observed = Vec::new();
+    let mut observed = Observations::default();
     let mut places = Vec::new();
-    let mut tenants = Tenants::default();
     let mut records = Vec::new();
-    for (file, result) in results.into_iter().enumerate() {
+    for result in results {
         outcome.grants += result.grants;
         records.extend(result.records);
         outcome.skipped += result.skipped;
-        outcome.findings.extend(result.findings);
         outcome.errors.extend(result.error);
-        // One numbering for the run: the same tenant in two files is one tenant.
-        let run_ids: Vec<u32> = (0..result.tenants.len() as u32)
-            .map(|id| tenants.id(result.tenants.name(id)))
-            .collect();
-        for (mut o, span) in result.observed {
-            o.tenant = run_ids[o.tenant as usize];
-            observed.push(o);
-            places.push((file, span));
+        // The first file's lists are taken over, not copied: one big export is the common
+        // case, and copying it would double the peak memory.
+        if outcome.findings.is_empty() {
+            outcome.findings = result.findings;
+        } else {
+            outcome.findings.extend(result.findings);
+        }
+        if places.is_empty() {
+            (observed, places) = (result.observed, result.places);
+        } else {
+            // One numbering for the run: the same tenant in two files is one tenant.
+            observed.append(result.observed);
+            places.extend(result.places);
         }
     }
     for active in policy.rules.iter().filter(|r| r.rule.needs_all()) {
         let mut violations = Vec::new();
-        active.rule.check_all(&observed, &tenants, &mut violations);
+        active.rule.check_all(&observed, &mut violations);
         for (i, violation) in violations {
-            let (file, span) = places[i];
-            let grant = &observed[i];
+            let place = places[i];
+            let grant = &observed.grants[i];
             outcome.findings.push(Finding {
                 rule: active.id.clone(),
                 severity: active.severity,
-                grant: grant.grant.as_deref().map(str::to_string),
-                tenant: Some(tenants.name(grant.tenant).to_string()),
-                file,
-                span,
+                grant: grant.grant.map(|id| observed.ids.get(id).into()),
+                tenant: Some(observed.tenants.name(grant.tenant).into()),
+                file: place.file as usize,
+                span: place.span(),
                 field: violation.field,
                 at_grant: false,
-                message: violation.message,
+                message: violation.message.into(),
                 help: violation.help,
                 related: violation.related,
             });
         }
     }
-    eprintln!("TIMING merge+all {:?}", t1.elapsed());
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -200,7 +200,7 @@ fn check_file<R: Send>(
     };
     let mut read = crate::progress::FileProgress::default();
     let size = input.size();
-    let (mut result, loaded) = if size >= PIPELINE_BYTES && std::env::var_os("NOPIPE").is_none() {
+    let (mut result, loaded) = if size >= PIPELINE_BYTES {
         std::thread::scope(|scope| {
             let (to_checker, batches) = std::sync::mpsc::sync_channel::<Vec<Grant>>(4);
             let (to_reader, spent) = std::sync::mpsc::channel::<Vec<Grant>>();
@@ -318,15 +318,42 @@ impl<'a, R> FileChecker<'a, R> {
             && let (Some(tenant), Some(start)) =
                 (grant.text(Field::Tenant), grant.time(Field::Start))
         {
-            let tenant = result.tenants.id(tenant);
-            result.observed.push((
-                Observed {
-                    tenant,
-                    start,
-                    grant: grant.id().map(Box::from),
-                },
-                grant.span_of(Field::Tenant),
-            ));
+            result.observed.add(tenant, start, grant.id());
+            result
+                .places
+                .push(Place::new(file, grant.span_of(Field::Tenant)));
+        }
+    }
+}
+
+/// Where an observed grant's tenant is written: a [`Span`] and a file in 24 bytes, as the
+/// checker keeps one per grant.
+#[derive(Clone, Copy)]
+struct Place {
+    offset: u64,
+    line: u32,
+    column: u32,
+    len: u32,
+    file: u32,
+}
+
+impl Place {
+    fn new(file: usize, span: Span) -> Place {
+        Place {
+            offset: span.offset as u64,
+            line: span.line,
+            column: span.column,
+            len: u32::try_from(span.len).unwrap_or(u32::MAX),
+            file: file as u32,
+        }
+    }
+
+    fn span(self) -> Span {
+        Span {
+            line: self.line,
+            column: self.column,
+            offset: self.offset as usize,
+            len: self.len as usize,
         }
     }
 }
@@ -339,13 +366,13 @@ fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Fin
     Finding {
         rule: active.id.clone(),
         severity: active.severity,
-        grant: grant.id().map(str::to_string),
-        tenant: grant.text(Field::Tenant).map(str::to_string),
+        grant: grant.id().map(Box::from),
+        tenant: grant.text(Field::Tenant).map(Box::from),
         file,
         span: v.span,
         field: v.field,
         at_grant: v.span == grant.span,
-        message: v.message,
+        message: v.message.into(),
         help: v.help,
         related: v.related,
     }

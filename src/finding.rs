@@ -53,20 +53,21 @@ impl Violation {
     }
 }
 
-/// One rule's verdict on one grant, located in its input file.
+/// One rule's verdict on one grant, located in its input file. A run can hold hundreds of
+/// thousands: texts are boxed, without spare capacity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     pub rule: Cow<'static, str>,
     pub severity: Severity,
-    pub grant: Option<String>,
-    pub tenant: Option<String>,
+    pub grant: Option<Box<str>>,
+    pub tenant: Option<Box<str>>,
     /// Index into the run's list of files.
     pub file: usize,
     pub span: Span,
     pub field: Option<Field>,
     /// The span is the grant's own: the finding is about the grant, or a field it lacks.
     pub at_grant: bool,
-    pub message: String,
+    pub message: Box<str>,
     pub help: Cow<'static, str>,
     pub related: Vec<String>,
 }

@@ -236,7 +236,7 @@ fn waiver_finding(
         span: waiver.span,
         field: None,
         at_grant: false,
-        message,
+        message: message.into(),
         help: help.into(),
         related: Vec::new(),
     }

@@ -114,7 +114,10 @@ pub fn run_case(
     }
     let mut unexpected = Vec::new();
     for finding in outcome.findings.iter().filter(|f| counted(&f.rule)) {
-        let verdict = (finding.rule.to_string(), finding.grant.clone());
+        let verdict = (
+            finding.rule.to_string(),
+            finding.grant.as_deref().map(str::to_string),
+        );
         match expected.get_mut(&verdict) {
             Some(n) if *n > 0 => *n -= 1,
             _ => {

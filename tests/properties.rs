@@ -206,7 +206,7 @@ proptest! {
         let backwards = outcome
             .findings
             .iter()
-            .any(|f| f.rule == "field-format" && f.message == "expires is before start");
+            .any(|f| f.rule == "field-format" && &*f.message == "expires is before start");
         prop_assert_eq!(fired, TimeDelta::seconds(window) > TimeDelta::hours(4), "{}", text);
         prop_assert_eq!(backwards, window < 0, "{}", text);
     }

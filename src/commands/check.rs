@@ -61,7 +61,6 @@ pub fn run(args: &CheckArgs) -> u8 {
     // JUnit lists every grant, clean ones too; other formats keep none.
     let junit = args.format == OutputFormat::Junit
         || args.report.iter().any(|r| r.format == OutputFormat::Junit);
-    let t0 = std::time::Instant::now();
     let mut outcome = if junit {
         let (mut outcome, records) =
             check::check_with(&inputs, &options, &policy, now, &check::GrantRecord::keep);
@@ -70,7 +69,6 @@ pub fn run(args: &CheckArgs) -> u8 {
     } else {
         check::check(&inputs, &options, &policy, now)
     };
-    eprintln!("TIMING check {:?}", t0.elapsed());
     errors.append(&mut outcome.errors);
     outcome.errors = errors;
     let read: Vec<&std::path::Path> = inputs.iter().filter_map(load::Input::path).collect();
@@ -123,7 +121,6 @@ pub fn run(args: &CheckArgs) -> u8 {
             return CANNOT_RUN;
         }
     }
-    eprintln!("TIMING suppress {:?}", t0.elapsed());
     if args.format == OutputFormat::Json && args.output.is_none() {
         // The common CI case streams: the largest report is never held whole in memory.
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -139,7 +136,6 @@ pub fn run(args: &CheckArgs) -> u8 {
     {
         return code;
     }
-    eprintln!("TIMING out {:?}", t0.elapsed());
     if !outcome.errors.is_empty() {
         CANNOT_RUN
     } else if run.passed() {

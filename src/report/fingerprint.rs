@@ -77,7 +77,7 @@ mod tests {
         Finding {
             rule: "window-max".into(),
             severity: crate::finding::Severity::Error,
-            grant: grant.map(str::to_string),
+            grant: grant.map(Box::from),
             tenant: Some("t-1".into()),
             file: 0,
             span: Span {
@@ -88,7 +88,7 @@ mod tests {
             },
             field: Some(Field::Expires),
             at_grant: false,
-            message: format!("line {line}"),
+            message: format!("line {line}").into(),
             help: "".into(),
             related: Vec::new(),
         }

@@ -47,7 +47,7 @@ pub fn render(run: &Run) -> String {
             check_name: &f.rule,
             description: match &f.grant {
                 Some(grant) => format!("{grant}: {}", f.message),
-                None => f.message.clone(),
+                None => f.message.to_string(),
             },
             content: Content { body: &f.help },
             categories: ["Security"],

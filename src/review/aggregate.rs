@@ -633,11 +633,11 @@ impl<'a> Aggregator<'a> {
         let record = grant.map(|g| &self.records[g]);
         FindingRow {
             severity: finding.severity,
-            grant: finding.grant.clone(),
-            tenant: finding.tenant.clone(),
+            grant: finding.grant.as_deref().map(str::to_string),
+            tenant: finding.tenant.as_deref().map(str::to_string),
             grantee: record.and_then(|r| r.grantee.clone()),
             approver: record.and_then(|r| r.approver.clone()),
-            message: finding.message.clone(),
+            message: finding.message.to_string(),
             file: self.file_name(finding.file),
             line: finding.span.line,
             column: finding.span.column,

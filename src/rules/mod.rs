@@ -32,12 +32,86 @@ pub struct Context {
     pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
-/// A grant as cross-grant rules see it: small, since the checker keeps one per grant.
+/// A grant as cross-grant rules see it: 16 bytes, since the checker keeps one per grant.
+#[derive(Clone, Copy, Debug)]
 pub struct Observed {
-    /// The tenant's index in the run's [`Tenants`].
+    /// Milliseconds since 1970: precise enough for windows of hours and days.
+    pub start: i64,
+    /// The tenant's index in [`Observations::tenants`].
     pub tenant: u32,
-    pub start: DateTime<Utc>,
-    pub grant: Option<Box<str>>,
+    /// The grant's id, as an index into [`Observations::ids`].
+    pub grant: Option<u32>,
+}
+
+/// What cross-grant rules look at: one small record per grant, with the tenants and ids they
+/// name kept once each.
+#[derive(Default)]
+pub struct Observations {
+    pub grants: Vec<Observed>,
+    pub tenants: Tenants,
+    pub ids: Ids,
+}
+
+impl Observations {
+    pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
+        let tenant = self.tenants.id(tenant);
+        let grant = id.and_then(|id| self.ids.add(id));
+        self.grants.push(Observed {
+            start: start.timestamp_millis(),
+            tenant,
+            grant,
+        });
+    }
+
+    /// Adds another file's observations, renumbering its tenants and ids into these.
+    pub fn append(&mut self, other: Observations) {
+        let tenants: Vec<u32> = (0..other.tenants.len() as u32)
+            .map(|t| self.tenants.id(other.tenants.name(t)))
+            .collect();
+        let first_id = self.ids.len();
+        for id in 0..other.ids.len() {
+            self.ids.add(other.ids.get(id));
+        }
+        self.grants
+            .extend(other.grants.into_iter().map(|o| Observed {
+                tenant: tenants[o.tenant as usize],
+                grant: o.grant.map(|g| g + first_id),
+                ..o
+            }));
+    }
+}
+
+/// Grant ids in one buffer: a million of them cost their text and four bytes each, not an
+/// allocation each.
+#[derive(Default)]
+pub struct Ids {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl Ids {
+    /// Stores an id; `None` once the buffer holds 4 GiB of ids.
+    fn add(&mut self, id: &str) -> Option<u32> {
+        let end = u32::try_from(self.text.len() + id.len()).ok()?;
+        let index = u32::try_from(self.ends.len()).ok()?;
+        self.text.push_str(id);
+        self.ends.push(end);
+        Some(index)
+    }
+
+    pub fn get(&self, index: u32) -> &str {
+        let index = index as usize;
+        let start = index
+            .checked_sub(1)
+            .and_then(|i| self.ends.get(i))
+            .map_or(0, |&e| e as usize);
+        let end = self.ends.get(index).map_or(start, |&e| e as usize);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    fn len(&self) -> u32 {
+        self.ends.len() as u32
+    }
 }
 
 /// Every tenant the run saw, each once; tenants are the same when they match after trimming
@@ -94,13 +168,7 @@ pub trait Rule: Send + Sync {
     }
 
     /// Checks all grants; each violation names the index of the grant it points at.
-    fn check_all(
-        &self,
-        _grants: &[Observed],
-        _tenants: &Tenants,
-        _out: &mut Vec<(usize, Violation)>,
-    ) {
-    }
+    fn check_all(&self, _all: &Observations, _out: &mut Vec<(usize, Violation)>) {}
 }
 
 /// A rule's id, its one-line summary, its documentation, and how to build it from settings.

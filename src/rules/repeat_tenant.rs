@@ -1,6 +1,6 @@
 use chrono::TimeDelta;
 
-use super::{Observed, Rule, Tenants, declare_rule};
+use super::{Observations, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::Field;
 use crate::load::time::format_duration;
@@ -54,34 +54,37 @@ impl Rule for RepeatTenant {
         true
     }
 
-    fn check_all(&self, grants: &[Observed], tenants: &Tenants, out: &mut Vec<(usize, Violation)>) {
-        let mut by_tenant: Vec<Vec<usize>> = vec![Vec::new(); tenants.len()];
-        for (i, g) in grants.iter().enumerate() {
-            if let Some(starts) = by_tenant.get_mut(g.tenant as usize) {
-                starts.push(i);
+    fn check_all(&self, all: &Observations, out: &mut Vec<(usize, Violation)>) {
+        let (grants, tenants) = (&all.grants, &all.tenants);
+        let within = self.within.num_milliseconds();
+        let threshold = self.threshold.max(1);
+        // One sort of (tenant, start, input index): each tenant's grants by start, ties in
+        // input order, with no lookups into `grants` while sorting.
+        let mut order: Vec<(u32, i64, u32)> = grants
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.tenant, g.start, i as u32))
+            .collect();
+        order.sort_unstable();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() < threshold {
+                continue;
             }
-        }
-        for mut starts in by_tenant
-            .into_iter()
-            .filter(|v| v.len() >= self.threshold.max(1))
-        {
-            // Stable: grants starting at the same time stay in input order.
-            starts.sort_by_key(|&i| grants[i].start);
             // The busiest window, by a sliding window over the sorted starts: linear.
             let (mut best, mut best_from, mut from) = (0, 0, 0);
-            for to in 0..starts.len() {
-                while grants[starts[to]].start - grants[starts[from]].start > self.within {
+            for to in 0..group.len() {
+                while group[to].1 - group[from].1 > within {
                     from += 1;
                 }
                 if to + 1 - from > best {
                     (best, best_from) = (to + 1 - from, from);
                 }
             }
-            if best < self.threshold.max(1) {
+            if best < threshold {
                 continue;
             }
-            let window = &starts[best_from..best_from + best];
-            let first = &grants[window[0]];
+            let window = &group[best_from..best_from + best];
+            let first = &grants[window[0].2 as usize];
             let mut violation = Violation::new(
                 Some(Field::Tenant),
                 Default::default(),
@@ -95,9 +98,10 @@ impl Rule for RepeatTenant {
             );
             violation.related = window[1..]
                 .iter()
-                .filter_map(|&i| grants[i].grant.as_deref().map(str::to_string))
+                .filter_map(|&(_, _, i)| grants[i as usize].grant)
+                .map(|id| all.ids.get(id).to_string())
                 .collect();
-            out.push((window[0], violation));
+            out.push((window[0].2 as usize, violation));
         }
     }
 }
@@ -108,17 +112,12 @@ mod tests {
     use crate::rules::testing::rule;
 
     fn run(grants: &[(&str, &str, &str)]) -> Vec<(usize, String, Vec<String>)> {
-        let mut tenants = Tenants::default();
-        let grants: Vec<Observed> = grants
-            .iter()
-            .map(|(tenant, start, id)| Observed {
-                tenant: tenants.id(tenant),
-                start: start.parse().unwrap(),
-                grant: Some((*id).into()),
-            })
-            .collect();
+        let mut all = Observations::default();
+        for (tenant, start, id) in grants {
+            all.add(tenant, start.parse().unwrap(), Some(id));
+        }
         let mut out = Vec::new();
-        rule("repeat-tenant", "{}").check_all(&grants, &tenants, &mut out);
+        rule("repeat-tenant", "{}").check_all(&all, &mut out);
         out.into_iter()
             .map(|(i, v)| (i, v.message, v.related))
             .collect()
