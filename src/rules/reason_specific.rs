@@ -76,7 +76,7 @@ impl ReasonSpecific {
             format!("reason `{reason}` is a generic phrase")
         } else {
             // Counting stops at the minimum: most reasons pass, and need no exact count.
-            if reason.split_whitespace().take(self.min_words).count() >= self.min_words
+            if has_words(reason, self.min_words)
                 && reason.chars().take(self.min_chars).count() >= self.min_chars
             {
                 return None;
@@ -94,10 +94,44 @@ impl ReasonSpecific {
     }
 }
 
+/// `reason.split_whitespace().count() >= words`, byte by byte for ASCII text.
+fn has_words(reason: &str, words: usize) -> bool {
+    if !reason.is_ascii() {
+        return reason.split_whitespace().take(words).count() >= words;
+    }
+    let mut seen = 0;
+    let mut in_word = false;
+    for &b in reason.as_bytes() {
+        // `char::is_whitespace` for ASCII: space, and tab through carriage return.
+        let space = b == b' ' || (b'\t'..=b'\r').contains(&b);
+        if !space && !in_word {
+            seen += 1;
+            if seen >= words {
+                return true;
+            }
+        }
+        in_word = !space;
+    }
+    seen >= words
+}
+
 #[cfg(test)]
 mod tests {
+    use super::has_words;
     use crate::grant::Field::{Id, Reason};
     use crate::rules::testing::*;
+
+    proptest::proptest! {
+        #[test]
+        fn counting_words_agrees_with_split_whitespace(
+            text in "[a \t\n\x0b\x0c\r\u{a0}é]{0,30}", words in 0usize..6
+        ) {
+            proptest::prop_assert_eq!(
+                has_words(&text, words),
+                text.split_whitespace().count() >= words
+            );
+        }
+    }
 
     #[test]
     fn generic_phrases_fail_whatever_their_case_and_punctuation() {
