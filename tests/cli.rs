@@ -165,6 +165,61 @@ fn exit_codes() {
 }
 
 #[test]
+fn repeat_tenant_counts_one_tenant_across_files() {
+    // Three files, each with its own tenants and ids: the run numbers them as one.
+    let dir = tempfile::tempdir().unwrap();
+    let header = "id,tenant,start\n";
+    let files = [
+        (
+            "a.csv",
+            "a-1,Acme,2026-11-02T10:00:00Z\na-2,beta,2026-11-03T10:00:00Z\n",
+        ),
+        (
+            "b.csv",
+            "b-1,gamma,2026-11-04T10:00:00Z\nb-2,acme ,2026-11-09T10:00:00Z\n",
+        ),
+        (
+            "c.csv",
+            "c-1,ACME,2026-11-20T10:00:00Z\nc-2,beta,2026-12-30T10:00:00Z\n",
+        ),
+    ];
+    for (name, rows) in files {
+        std::fs::write(dir.path().join(name), format!("{header}{rows}")).unwrap();
+    }
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nrules:\n  repeat-tenant: {severity: error, threshold: 3, within: 30d}\n",
+    )
+    .unwrap();
+    let paths: Vec<String> = ["a.csv", "b.csv", "c.csv"]
+        .iter()
+        .map(|n| dir.path().join(n).to_str().unwrap().to_string())
+        .collect();
+    let mut args = vec!["--policy", policy.to_str().unwrap()];
+    args.extend(paths.iter().map(String::as_str));
+    let (_, report) = json(&args);
+    let repeats: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "repeat-tenant")
+        .collect();
+    assert_eq!(repeats.len(), 1, "{report:#}");
+    assert_eq!(repeats[0]["grant"], "a-1");
+    assert_eq!(repeats[0]["file"], paths[0].as_str());
+    assert_eq!(
+        (repeats[0]["line"].as_u64(), repeats[0]["column"].as_u64()),
+        (Some(2), Some(5))
+    );
+    assert_eq!(repeats[0]["related"], serde_json::json!(["b-2", "c-1"]));
+    assert_eq!(
+        repeats[0]["message"],
+        "tenant `Acme` needed access 3 times within 30d (threshold 3)"
+    );
+}
+
+#[test]
 fn an_unparseable_file_is_located_and_the_others_still_checked() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yaml");

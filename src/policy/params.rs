@@ -495,6 +495,13 @@ mod tests {
     }
 
     #[test]
+    fn ascii_keys_drop_white_space_that_is_not_a_space() {
+        let mut key = super::Key::default();
+        assert!(key.push_normalized_ascii(b"\x0bSupport\x0c\tissue.\x0b"));
+        assert_eq!(key.text(), "support issue");
+    }
+
+    #[test]
     fn long_texts_skip_the_phrase_lookup_but_never_miss_a_phrase() {
         let set = super::PhraseSet::new(["support issue".to_string(), "need access".to_string()]);
         assert!(set.contains("  SUPPORT   issue!! "));
