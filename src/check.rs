@@ -157,7 +157,7 @@ pub fn check_with<R: Send>(
             outcome.findings.push(Finding {
                 rule: active.id.clone(),
                 severity: active.severity,
-                grant: grant.grant.map(|id| observed.ids.get(id).into()),
+                grant: observed.id(i).map(Box::from),
                 tenant: Some(observed.tenants.name(grant.tenant).into()),
                 file: place.file as usize,
                 span: place.span(),

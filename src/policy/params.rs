@@ -41,29 +41,35 @@ impl PhraseSet {
         } else {
             normalized_chars(text).all(|c| key.push(c))
         };
-        fits && self.phrases.contains(key.text())
+        if fits {
+            self.phrases.contains(key.text())
+        } else {
+            // A long phrase (or one in a script of wide characters): build it on the heap.
+            self.phrases.contains(&normalize(text))
+        }
     }
 }
 
 /// Lowercased words, compared exactly: account types, statuses, wildcard tenants. The lists
-/// are short, so a scan beats hashing.
+/// are short, so a scan beats hashing. ASCII text, nearly every value, allocates nothing.
 #[derive(Debug, Default, Clone)]
 pub struct Words(Vec<String>);
 
 impl Words {
-    /// True when `text`, trimmed and lowercased, is one of the words. Allocates nothing.
+    /// True when `text`, trimmed and lowercased, is one of the words.
     pub fn contains(&self, text: &str) -> bool {
         let text = text.trim();
         if text.is_ascii() {
             return self.0.iter().any(|w| w.eq_ignore_ascii_case(text));
         }
-        let lower = || text.chars().flat_map(char::to_lowercase);
-        self.0.iter().any(|w| w.chars().eq(lower()))
+        // `str::to_lowercase`, as the words were: it knows context (a final Σ becomes ς).
+        let lower = text.to_lowercase();
+        self.0.iter().any(|w| *w == lower)
     }
 }
 
-/// A short text built on the stack, to look up in a set without allocating. Texts longer than
-/// any phrase a policy holds do not fit: they cannot be in the set.
+/// A short text built on the stack, to look up in a set without allocating; what does not fit
+/// is looked up the allocating way.
 struct Key {
     bytes: [u8; Key::MAX],
     len: usize,
@@ -492,6 +498,21 @@ mod tests {
             proptest::prop_assert!(key.push_normalized_ascii(text.as_bytes()));
             proptest::prop_assert_eq!(key.text(), normalize(&text));
         }
+    }
+
+    #[test]
+    fn long_and_non_ascii_phrases_and_words_are_found() {
+        let long = "x ".repeat(100);
+        let set = super::PhraseSet::new([
+            long.clone(),
+            "\u{43f}\u{43e}\u{434}\u{434}\u{435}\u{440}\u{436}\u{43a}\u{430} ".repeat(20),
+        ]);
+        assert!(set.contains(&format!("{}.", long.to_uppercase())));
+        assert!(set.contains(
+            &"\u{41f}\u{41e}\u{414}\u{414}\u{415}\u{420}\u{416}\u{41a}\u{410} ".repeat(20)
+        ));
+        let words = super::Words(vec!["\u{3bf}\u{3bb}\u{3bf}\u{3c2}".to_string()]); // "ολος", ending in a final sigma
+        assert!(words.contains(" \u{39f}\u{39b}\u{39f}\u{3a3} "));
     }
 
     #[test]

@@ -32,15 +32,15 @@ pub struct Context {
     pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
-/// A grant as cross-grant rules see it: 16 bytes, since the checker keeps one per grant.
+/// A grant as cross-grant rules see it: 16 bytes, since the checker keeps one per grant. Its id
+/// is the entry of the same index in [`Observations::ids`].
 #[derive(Clone, Copy, Debug)]
 pub struct Observed {
-    /// Milliseconds since 1970: precise enough for windows of hours and days.
-    pub start: i64,
+    /// The start, as seconds since 1970 and nanoseconds: exact, as the export wrote it.
+    pub start_secs: i64,
+    pub start_nanos: u32,
     /// The tenant's index in [`Observations::tenants`].
     pub tenant: u32,
-    /// The grant's id, as an index into [`Observations::ids`].
-    pub grant: Option<u32>,
 }
 
 /// What cross-grant rules look at: one small record per grant, with the tenants and ids they
@@ -49,40 +49,44 @@ pub struct Observed {
 pub struct Observations {
     pub grants: Vec<Observed>,
     pub tenants: Tenants,
+    /// Each grant's id, by the grant's index.
     pub ids: Ids,
 }
 
 impl Observations {
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
         let tenant = self.tenants.id(tenant);
-        let grant = id.and_then(|id| self.ids.add(id));
+        self.ids.push(id.unwrap_or_default());
         self.grants.push(Observed {
-            start: start.timestamp_millis(),
+            start_secs: start.timestamp(),
+            start_nanos: start.timestamp_subsec_nanos(),
             tenant,
-            grant,
         });
     }
 
-    /// Adds another file's observations, renumbering its tenants and ids into these.
+    /// The id of grant `index`, if it has one.
+    pub fn id(&self, index: usize) -> Option<&str> {
+        Some(self.ids.get(index)).filter(|id| !id.is_empty())
+    }
+
+    /// Adds another file's observations, renumbering its tenants into these.
     pub fn append(&mut self, other: Observations) {
         let tenants: Vec<u32> = (0..other.tenants.len() as u32)
             .map(|t| self.tenants.id(other.tenants.name(t)))
             .collect();
-        let first_id = self.ids.len();
-        for id in 0..other.ids.len() {
-            self.ids.add(other.ids.get(id));
+        for index in 0..other.grants.len() {
+            self.ids.push(other.ids.get(index));
         }
         self.grants
             .extend(other.grants.into_iter().map(|o| Observed {
                 tenant: tenants[o.tenant as usize],
-                grant: o.grant.map(|g| g + first_id),
                 ..o
             }));
     }
 }
 
-/// Grant ids in one buffer: a million of them cost their text and four bytes each, not an
-/// allocation each.
+/// Strings in one buffer, by index: a million grant ids cost their text and four bytes each,
+/// not an allocation each. An empty string stands for "no id" (ids are never blank).
 #[derive(Default)]
 pub struct Ids {
     text: String,
@@ -90,27 +94,24 @@ pub struct Ids {
 }
 
 impl Ids {
-    /// Stores an id; `None` once the buffer holds 4 GiB of ids.
-    fn add(&mut self, id: &str) -> Option<u32> {
-        let end = u32::try_from(self.text.len() + id.len()).ok()?;
-        let index = u32::try_from(self.ends.len()).ok()?;
-        self.text.push_str(id);
-        self.ends.push(end);
-        Some(index)
+    /// Appends a string; past 4 GiB of text, an empty one, so indices stay in step.
+    fn push(&mut self, id: &str) {
+        match u32::try_from(self.text.len() + id.len()) {
+            Ok(end) => {
+                self.text.push_str(id);
+                self.ends.push(end);
+            }
+            Err(_) => self.ends.push(self.ends.last().copied().unwrap_or(0)),
+        }
     }
 
-    pub fn get(&self, index: u32) -> &str {
-        let index = index as usize;
+    fn get(&self, index: usize) -> &str {
         let start = index
             .checked_sub(1)
             .and_then(|i| self.ends.get(i))
             .map_or(0, |&e| e as usize);
         let end = self.ends.get(index).map_or(start, |&e| e as usize);
         self.text.get(start..end).unwrap_or_default()
-    }
-
-    fn len(&self) -> u32 {
-        self.ends.len() as u32
     }
 }
 

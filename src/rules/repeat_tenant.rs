@@ -56,16 +56,19 @@ impl Rule for RepeatTenant {
 
     fn check_all(&self, all: &Observations, out: &mut Vec<(usize, Violation)>) {
         let (grants, tenants) = (&all.grants, &all.tenants);
-        let within = self.within.num_milliseconds();
+        // Nanoseconds, as the starts: a window edge is exact.
+        let within = i128::from(self.within.num_seconds()) * 1_000_000_000
+            + i128::from(self.within.subsec_nanos());
         let threshold = self.threshold.max(1);
         // One sort of (tenant, start, input index): each tenant's grants by start, ties in
         // input order, with no lookups into `grants` while sorting.
-        let mut order: Vec<(u32, i64, u32)> = grants
+        let mut order: Vec<(u32, i64, u32, u32)> = grants
             .iter()
             .enumerate()
-            .map(|(i, g)| (g.tenant, g.start, i as u32))
+            .map(|(i, g)| (g.tenant, g.start_secs, g.start_nanos, i as u32))
             .collect();
         order.sort_unstable();
+        let start = |o: &(u32, i64, u32, u32)| i128::from(o.1) * 1_000_000_000 + i128::from(o.2);
         for group in order.chunk_by(|a, b| a.0 == b.0) {
             if group.len() < threshold {
                 continue;
@@ -73,7 +76,7 @@ impl Rule for RepeatTenant {
             // The busiest window, by a sliding window over the sorted starts: linear.
             let (mut best, mut best_from, mut from) = (0, 0, 0);
             for to in 0..group.len() {
-                while group[to].1 - group[from].1 > within {
+                while start(&group[to]) - start(&group[from]) > within {
                     from += 1;
                 }
                 if to + 1 - from > best {
@@ -84,7 +87,7 @@ impl Rule for RepeatTenant {
                 continue;
             }
             let window = &group[best_from..best_from + best];
-            let first = &grants[window[0].2 as usize];
+            let first = &grants[window[0].3 as usize];
             let mut violation = Violation::new(
                 Some(Field::Tenant),
                 Default::default(),
@@ -98,10 +101,10 @@ impl Rule for RepeatTenant {
             );
             violation.related = window[1..]
                 .iter()
-                .filter_map(|&(_, _, i)| grants[i as usize].grant)
-                .map(|id| all.ids.get(id).to_string())
+                .filter_map(|&(.., i)| all.id(i as usize))
+                .map(str::to_string)
                 .collect();
-            out.push((window[0].2 as usize, violation));
+            out.push((window[0].3 as usize, violation));
         }
     }
 }
@@ -140,6 +143,26 @@ mod tests {
                 vec!["b".into(), "c".into()]
             )]
         );
+    }
+
+    #[test]
+    fn starts_are_ordered_and_windowed_to_the_nanosecond() {
+        let got = run(&[
+            ("acme", "2026-11-02T10:00:00.0009Z", "a"),
+            ("acme", "2026-11-02T10:00:00.0001Z", "b"),
+            ("acme", "2026-11-02T10:00:00.0005Z", "c"),
+        ]);
+        assert_eq!(
+            (got[0].0, got[0].2.clone()),
+            (1, vec!["c".into(), "a".into()])
+        );
+        // One nanosecond past the 30 days is outside the window.
+        let got = run(&[
+            ("acme", "2026-11-01T10:00:00.000000001Z", "a"),
+            ("acme", "2026-11-20T10:00:00Z", "b"),
+            ("acme", "2026-12-01T10:00:00.000000002Z", "c"),
+        ]);
+        assert!(got.is_empty(), "{got:?}");
     }
 
     #[test]
