@@ -64,7 +64,7 @@ impl Words {
         }
         // `str::to_lowercase`, as the words were: it knows context (a final Σ becomes ς).
         let lower = text.to_lowercase();
-        self.0.iter().any(|w| *w == lower)
+        self.0.contains(&lower)
     }
 }
 
