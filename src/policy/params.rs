@@ -30,7 +30,7 @@ impl PhraseSet {
         }
     }
 
-    /// Rules ask this for every grant: it allocates nothing.
+    /// Rules ask this for every grant: it allocates nothing for texts that fit a [`Key`].
     pub fn contains(&self, text: &str) -> bool {
         if more_letters_than(text, self.most_letters) {
             return false;
