@@ -90,6 +90,28 @@ pub enum Suppression {
     Baseline,
 }
 
+impl Suppression {
+    /// What reporters print: `waiver` or `baseline`, and a waiver's reason, approver and
+    /// expiry.
+    pub fn parts(
+        &self,
+    ) -> (
+        &'static str,
+        Option<&str>,
+        Option<&str>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ) {
+        match self {
+            Suppression::Waiver {
+                reason,
+                approver,
+                expires,
+            } => ("waiver", Some(reason), Some(approver), Some(*expires)),
+            Suppression::Baseline => ("baseline", None, None, None),
+        }
+    }
+}
+
 /// A finding that is shown but does not fail the run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Suppressed {

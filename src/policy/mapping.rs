@@ -201,19 +201,7 @@ mod tests {
         let mut errors = Vec::new();
         let mut mapping = Mapping::default();
         mapping.add_layer(&source, &node, &mut errors);
-        let errors = errors
-            .iter()
-            .map(|e| {
-                let at = e
-                    .location
-                    .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
-                format!(
-                    "{at}{}{}",
-                    e.message,
-                    e.help.as_ref().map_or(String::new(), |h| format!(" ({h})"))
-                )
-            })
-            .collect();
+        let errors = errors.iter().map(|e| e.brief(true)).collect();
         (mapping, errors)
     }
 

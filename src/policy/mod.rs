@@ -94,6 +94,19 @@ impl std::fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 impl PolicyError {
+    /// `line:column message`, and ` (help)` when asked: how unit tests compare errors.
+    #[cfg(test)]
+    pub fn brief(&self, with_help: bool) -> String {
+        let at = self
+            .location
+            .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
+        let help = match (&self.help, with_help) {
+            (Some(h), true) => format!(" ({h})"),
+            _ => String::new(),
+        };
+        format!("{at}{}{help}", self.message)
+    }
+
     /// A problem with a policy file as a whole, such as one that cannot be read.
     pub fn unlocated(file: &str, message: String, help: Option<String>) -> PolicyError {
         PolicyError {
@@ -594,20 +607,7 @@ mod tests {
         std::fs::write(&path, policy).unwrap();
         match Policy::load(Some(&path)) {
             Ok(_) => Vec::new(),
-            Err(e) => e
-                .errors
-                .iter()
-                .map(|e| {
-                    let at = e
-                        .location
-                        .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
-                    format!(
-                        "{at}{}{}",
-                        e.message,
-                        e.help.as_ref().map_or(String::new(), |h| format!(" ({h})"))
-                    )
-                })
-                .collect(),
+            Err(e) => e.errors.iter().map(|e| e.brief(true)).collect(),
         }
     }
 

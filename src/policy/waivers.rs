@@ -392,15 +392,7 @@ mod tests {
         let node: Node = serde_saphyr::from_str(yaml).unwrap();
         let mut waivers = Waivers::default();
         waivers.read(&source, &node, &mut errors);
-        let errors = errors
-            .iter()
-            .map(|e| {
-                let at = e
-                    .location
-                    .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
-                format!("{at}{}", e.message)
-            })
-            .collect();
+        let errors = errors.iter().map(|e| e.brief(false)).collect();
         (waivers, errors)
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Run;
 use crate::baseline::Entry;
-use crate::finding::{Severity, Suppression};
+use crate::finding::Severity;
 
 #[derive(Serialize)]
 struct Report<'a, 'r> {
@@ -162,19 +162,8 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         suppressed: run
             .shown_suppressed()
             .map(|s| {
-                let (by, reason, approver, expires) = match &s.by {
-                    Suppression::Waiver {
-                        reason,
-                        approver,
-                        expires,
-                    } => (
-                        "waiver",
-                        Some(reason.as_str()),
-                        Some(approver.as_str()),
-                        Some(expires.to_rfc3339_opts(SecondsFormat::Secs, true)),
-                    ),
-                    Suppression::Baseline => ("baseline", None, None, None),
-                };
+                let (by, reason, approver, expires) = s.by.parts();
+                let expires = expires.map(|e| e.to_rfc3339_opts(SecondsFormat::Secs, true));
                 SuppressedFinding {
                     finding: finding(run, &s.finding),
                     by,

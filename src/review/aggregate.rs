@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 
 use super::period::Period;
 use crate::check::Outcome;
-use crate::finding::{Finding, Severity, Suppression};
+use crate::finding::{Finding, Severity};
 use crate::grant::{Field, Grant};
 use crate::load::time::format_duration;
 use crate::policy::Policy;
@@ -673,19 +673,8 @@ impl<'a> Aggregator<'a> {
             .zip(&self.suppressed_grant)
             .filter(|(_, g)| g.is_some_and(|g| in_current.contains(&g)))
             .map(|(s, &g)| {
-                let (by, reason, approver, expires) = match &s.by {
-                    Suppression::Waiver {
-                        reason,
-                        approver,
-                        expires,
-                    } => (
-                        "waiver",
-                        Some(reason.clone()),
-                        Some(approver.clone()),
-                        Some(*expires),
-                    ),
-                    Suppression::Baseline => ("baseline", None, None, None),
-                };
+                let (by, reason, approver, expires) = s.by.parts();
+                let (reason, approver) = (reason.map(str::to_string), approver.map(str::to_string));
                 SuppressedRow {
                     rule: s.finding.rule.to_string(),
                     finding: self.finding_row(&s.finding, g),
