@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::finding::{Finding, Suppressed, Violation};
 use crate::grant::{Field, Grant, Span};
+use crate::load::csv::{Next, Segment, Segments};
 use crate::load::{self, Input, InputError, ReadOptions};
 use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
@@ -67,6 +68,32 @@ struct FileResult<R> {
     error: Option<InputError>,
 }
 
+impl<R> FileResult<R> {
+    /// Adds the next file's (or segment's) share after this one. The first one's lists are
+    /// taken over, not copied: one big export is the common case.
+    fn append(&mut self, next: FileResult<R>) {
+        self.grants += next.grants;
+        self.skipped += next.skipped;
+        self.error = self.error.take().or(next.error);
+        if self.findings.is_empty() {
+            self.findings = next.findings;
+        } else {
+            self.findings.extend(next.findings);
+        }
+        if self.places.is_empty() {
+            self.places = next.places;
+        } else {
+            self.places.extend(next.places);
+        }
+        if self.records.is_empty() {
+            self.records = next.records;
+        } else {
+            self.records.extend(next.records);
+        }
+        self.observed.append(next.observed);
+    }
+}
+
 impl<R> Default for FileResult<R> {
     fn default() -> Self {
         FileResult {
@@ -125,40 +152,28 @@ pub fn check_with<R: Send>(
         records: Vec::new(),
         baseline: None,
     };
-    let mut observed = Observations::default();
-    let mut places = Vec::new();
-    let mut records = Vec::new();
-    for result in results {
-        outcome.grants += result.grants;
-        records.extend(result.records);
-        outcome.skipped += result.skipped;
-        outcome.errors.extend(result.error);
-        // The first file's lists are taken over, not copied: one big export is the common
-        // case, and copying it would double the peak memory.
-        if outcome.findings.is_empty() {
-            outcome.findings = result.findings;
-        } else {
-            outcome.findings.extend(result.findings);
-        }
-        if places.is_empty() {
-            (observed, places) = (result.observed, result.places);
-        } else {
-            // One numbering for the run: the same tenant in two files is one tenant.
-            observed.append(result.observed);
-            places.extend(result.places);
-        }
+    let mut all = FileResult::default();
+    for mut result in results {
+        outcome.errors.extend(result.error.take());
+        all.append(result);
     }
+    let FileResult {
+        observed,
+        places,
+        records,
+        ..
+    } = all;
+    (outcome.grants, outcome.skipped, outcome.findings) = (all.grants, all.skipped, all.findings);
     for active in policy.rules.iter().filter(|r| r.rule.needs_all()) {
         let mut violations = Vec::new();
         active.rule.check_all(&observed, &mut violations);
         for (i, violation) in violations {
             let place = places[i];
-            let grant = &observed.grants[i];
             outcome.findings.push(Finding {
                 rule: active.id.clone(),
                 severity: active.severity,
                 grant: observed.id(i).map(Box::from),
-                tenant: Some(observed.tenants.name(grant.tenant).into()),
+                tenant: Some(observed.tenant(i).into()),
                 file: place.file as usize,
                 span: place.span(),
                 field: violation.field,
@@ -198,14 +213,25 @@ fn check_file<R: Send>(
         mapping: &policy.mapping,
         limits: &options.limits,
     };
-    let mut read = crate::progress::FileProgress::default();
     let size = input.size();
+    let checker = || FileChecker::new(file, policy, context, observe, keep);
+    if size >= PIPELINE_BYTES
+        && let Some(segments) = load::adapters::segments(input, options, &native)
+    {
+        let result = check_segments(segments, &checker);
+        crate::progress::file_done(
+            &crate::progress::FileProgress::from_offset(size as usize),
+            size,
+        );
+        return result;
+    }
+    let mut read = crate::progress::FileProgress::default();
     let (mut result, loaded) = if size >= PIPELINE_BYTES {
         std::thread::scope(|scope| {
             let (to_checker, batches) = std::sync::mpsc::sync_channel::<Vec<Grant>>(4);
             let (to_reader, spent) = std::sync::mpsc::channel::<Vec<Grant>>();
             let checker = scope.spawn(move || {
-                let mut checker = FileChecker::new(file, policy, context, observe, keep);
+                let mut checker = checker();
                 for batch in batches {
                     for grant in &batch {
                         checker.check(grant);
@@ -244,7 +270,7 @@ fn check_file<R: Send>(
             (result, loaded)
         })
     } else {
-        let mut checker = FileChecker::new(file, policy, context, observe, keep);
+        let mut checker = checker();
         let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
             crate::progress::grant(&mut read, grant.span.offset);
             checker.check(grant);
@@ -266,6 +292,118 @@ fn check_file<R: Send>(
         }
     }
     result
+}
+
+/// Checks a big plain CSV on every core: this thread only cuts the file into segments, and
+/// workers read and check one segment each, so one export uses all cores and no grant is
+/// handed between threads. The result is the one reading the file whole gives: the parts
+/// joined in file order, or the error alone.
+fn check_segments<'a, R: Send>(
+    mut segments: Segments<std::fs::File>,
+    checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
+) -> FileResult<R> {
+    let layout = segments.layout().clone();
+    let workers = rayon::current_num_threads().max(1);
+    std::thread::scope(|scope| {
+        // Bounded: the file is read no further ahead than the workers can take.
+        let (to_workers, work) = std::sync::mpsc::sync_channel::<(usize, Segment)>(workers);
+        // Shared by the workers, and dropped with the last one, so the cutting stops even if
+        // every worker were gone.
+        let work = std::sync::Arc::new(std::sync::Mutex::new(work));
+        let (to_cutter, done) = std::sync::mpsc::channel::<(usize, FileResult<R>, Vec<u8>)>();
+        for _ in 0..workers {
+            let (work, to_cutter, layout) =
+                (std::sync::Arc::clone(&work), to_cutter.clone(), &layout);
+            scope.spawn(move || {
+                loop {
+                    let next = work
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .recv();
+                    let Ok((index, segment)) = next else { break };
+                    let range = segment.range();
+                    let mut read = crate::progress::FileProgress::from_offset(range.start);
+                    let mut checker = checker();
+                    let loaded = layout.read(&segment, &mut |grant: &Grant| {
+                        crate::progress::grant(&mut read, grant.span.offset);
+                        checker.check(grant);
+                    });
+                    crate::progress::part_done(&read, range.end);
+                    let result = checker.finish(loaded);
+                    if to_cutter
+                        .send((index, result, segment.into_buffer()))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(to_cutter);
+        // Parts come back in any order and are joined in file order as soon as they can
+        // be, so finished segments do not pile up.
+        let mut parts: Vec<Option<FileResult<R>>> = Vec::new();
+        let mut joined = FileResult::default();
+        let mut next = 0;
+        let mut join = |parts: &mut Vec<Option<FileResult<R>>>| {
+            while let Some(part) = parts.get_mut(next).and_then(Option::take) {
+                joined.append(part);
+                next += 1;
+            }
+        };
+        let mut buffers = Vec::new();
+        let mut error = None;
+        let mut rest = false;
+        loop {
+            for (index, result, buffer) in done.try_iter() {
+                parts[index] = Some(result);
+                buffers.push(buffer);
+            }
+            join(&mut parts);
+            match segments.next(buffers.pop().unwrap_or_default()) {
+                Ok(Next::Segment(segment)) => {
+                    parts.push(None);
+                    if to_workers.send((parts.len() - 1, segment)).is_err() {
+                        break;
+                    }
+                }
+                Ok(Next::Rest) => {
+                    rest = true;
+                    break;
+                }
+                Ok(Next::End) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(to_workers);
+        if rest && error.is_none() {
+            // The file could not be cut from here on: this thread reads the rest in order
+            // while the workers finish.
+            let mut checker = checker();
+            let mut read = crate::progress::FileProgress::default();
+            let loaded = segments.read_rest(&mut |grant: &Grant| {
+                crate::progress::grant(&mut read, grant.span.offset);
+                checker.check(grant);
+            });
+            parts.push(Some(checker.finish(loaded)));
+        }
+        for (index, result, _) in done {
+            parts[index] = Some(result);
+            join(&mut parts);
+        }
+        join(&mut parts);
+        if let Some(error) = error.or(joined.error.take()) {
+            // Half a file's findings would mislead; the error says what to fix first.
+            return FileResult {
+                error: Some(error),
+                ..FileResult::default()
+            };
+        }
+        joined
+    })
 }
 
 /// Runs every rule on one file's grants, in input order, gathering the file's share.
@@ -295,6 +433,20 @@ impl<'a, R> FileChecker<'a, R> {
             rule_sets: RuleSets::new(policy),
             violations: Vec::new(),
             result: FileResult::default(),
+        }
+    }
+
+    /// The share of the grants checked, for a part of a file read on its own.
+    fn finish(self, loaded: Result<usize, InputError>) -> FileResult<R> {
+        match loaded {
+            Ok(grants) => FileResult {
+                grants,
+                ..self.result
+            },
+            Err(error) => FileResult {
+                error: Some(error),
+                ..FileResult::default()
+            },
         }
     }
 

@@ -80,6 +80,25 @@ pub fn grant(file: &mut FileProgress, offset: usize) {
     }
 }
 
+impl FileProgress {
+    /// For a part of a file, read on its own, that starts at byte `offset`.
+    pub fn from_offset(offset: usize) -> FileProgress {
+        FileProgress {
+            grants: 0,
+            bytes: offset as u64,
+        }
+    }
+}
+
+/// A part of a file is read, up to byte `end`.
+pub fn part_done(file: &FileProgress, end: usize) {
+    advance(
+        file.grants % EVERY,
+        (end as u64).saturating_sub(file.bytes),
+        false,
+    );
+}
+
 /// A file of `size` bytes is done.
 pub fn file_done(file: &FileProgress, size: u64) {
     advance(file.grants % EVERY, size.saturating_sub(file.bytes), true);

@@ -711,14 +711,20 @@ fn an_unparseable_file_is_underlined_where_the_message_says() {
 
 #[test]
 fn a_large_export_is_checked_whole_and_in_order() {
-    // Over 4 MB: read on one thread and checked on another, in batches that are reused.
+    // Over 4 MB: cut into segments that every thread reads and checks. A row with text
+    // after a closing quote stops the cutting; the rest is read in order.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big.csv");
     let mut csv = String::from("id,tenant,grantee,approver,owner,ticket,reason,start,expires\n");
     let rows = 40_000;
     for i in 0..rows {
+        let reason = match i {
+            30_000 => "\"Support\" issue.",
+            _ if i % 3 == 0 => "\"Support issue.\"",
+            _ => "Support issue.",
+        };
         csv.push_str(&format!(
-            "G-{i},tenant-{t},Mina Chen,Ravi Patel,Dana Lee,CS-{i},Support issue.,2026-11-23T10:00:00Z,2026-11-23T11:00:00Z{pad}\n",
+            "G-{i},tenant-{t},Mina Chen,Ravi Patel,Dana Lee,CS-{i},{reason},2026-11-23T10:00:00Z,2026-11-23T11:00:00Z{pad}\n",
             t = i % 997,
             pad = if i % 2 == 0 { "" } else { "  " },
         ));
@@ -736,4 +742,18 @@ fn a_large_export_is_checked_whole_and_in_order() {
         .map(|f| f["line"].as_u64().unwrap())
         .collect();
     assert_eq!(lines, (2..rows as u64 + 2).collect::<Vec<_>>());
+    // The same report from one thread and from several.
+    let with_threads = |threads: &str| {
+        Command::cargo_bin("grantlint")
+            .unwrap()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["check", "--format", "json", "--now", NOW])
+            .arg(&file)
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = with_threads("1");
+    assert_eq!(serde_json::from_slice::<Value>(&one).unwrap(), report);
+    assert!(one == with_threads("3"), "differs with 3 threads");
 }

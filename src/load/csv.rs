@@ -5,7 +5,10 @@ use std::io::Read;
 
 use csv_core::{ReadFieldResult, ReaderBuilder};
 
+mod segments;
 mod split;
+
+pub use segments::{Next, Segment, Segments};
 
 use super::limits::{self, Limits};
 use super::{InputError, io_error};
@@ -14,7 +17,7 @@ use crate::grant::{Field, Grant, Span};
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Where the reader is in the raw input: what a field's span is made from.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 struct Cursor {
     offset: usize,
     line: u32,
@@ -22,6 +25,12 @@ struct Cursor {
 }
 
 impl Cursor {
+    const TOP: Cursor = Cursor {
+        offset: 0,
+        line: 1,
+        column: 1,
+    };
+
     fn span(self) -> Span {
         Span {
             line: self.line,
@@ -71,7 +80,7 @@ pub trait Columns {
 }
 
 /// Columns matched through the alias table.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Aliases(Vec<Option<Field>>);
 
 impl Columns for Aliases {
@@ -145,37 +154,68 @@ pub fn load_with(
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
-    read_records(reader, name, delimiter, limits, columns, sink, true)
+    let how = Reading {
+        name,
+        delimiter,
+        limits,
+        from: Start::File,
+        split: true,
+    };
+    read_records(reader, how, columns, sink)
 }
 
-/// `load_with`; `split` turns the fast path on, so tests can compare it with csv-core's.
+/// How `read_records` reads: the file's name (for errors), its delimiter and limits, where
+/// it starts, and whether the fast path is on (tests compare it with csv-core alone).
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    name: &'a str,
+    delimiter: u8,
+    limits: &'a Limits,
+    from: Start,
+    split: bool,
+}
+
+/// Where reading starts: at the top of a file, header first, or at a record of a file whose
+/// columns are known (a segment, or the rest of a file after segments).
+#[derive(Clone, Copy)]
+enum Start {
+    File,
+    Record(Cursor),
+}
+
 fn read_records(
     mut reader: impl Read,
-    name: &str,
-    delimiter: u8,
-    limits: &Limits,
+    how: Reading,
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
-    split: bool,
 ) -> Result<usize, InputError> {
+    let Reading {
+        name,
+        delimiter,
+        limits,
+        from,
+        split,
+    } = how;
     let mut parser = ReaderBuilder::new().delimiter(delimiter).build();
     let mut input = vec![0u8; 64 * 1024];
     let mut end = fill(&mut reader, &mut input).map_err(|e| io_error(name, &e))?;
     let mut eof = end == 0;
     let mut start = 0; // `input[start..end]` is not parsed yet
-    let mut at = Cursor {
-        offset: 0,
-        line: 1,
-        column: 1,
+    let mut at = match from {
+        Start::File => Cursor::TOP,
+        Start::Record(at) => {
+            // csv-core skips a byte-order mark at the start of what it reads first; past the
+            // header, a line end fed first makes it a parser between two records.
+            let _ = parser.read_field(b"\n", &mut []);
+            at
+        }
     };
-    // The fast path splits at the delimiter, which must not be a byte that quoting or line
-    // ends give a meaning.
-    let splittable = split && delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n');
+    let splittable = split && plain_delimiter(delimiter);
     let mut rows = Rows {
         name,
         limits,
         columns,
-        header: Some(Vec::new()),
+        header: matches!(from, Start::File).then(Vec::new),
         grant: Grant::default(),
         index: 0,
         blank_row: true,
@@ -262,6 +302,12 @@ fn read_records(
         }
     }
     Ok(rows.grants)
+}
+
+/// The fast path and segments split at the delimiter, which must not be a byte that quoting
+/// or line ends give a meaning.
+fn plain_delimiter(delimiter: u8) -> bool {
+    delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n')
 }
 
 /// One cell's text as read.
@@ -520,6 +566,31 @@ mod tests {
         loaded_in_chunks(text, split, limits, b',', Vec::new())
     }
 
+    fn describe(g: &Grant) -> String {
+        let fields: Vec<_> = Field::ALL
+            .iter()
+            .filter_map(|&f| g.text(f).map(|t| (f, t.to_string(), g.span_of(f))))
+            .collect();
+        format!("{:?} {fields:?} {:?}", g.span, g.problems)
+    }
+
+    /// `loaded`, read in segments of `block_size` bytes; also how many segments there were.
+    fn loaded_in_segments(
+        text: &[u8],
+        limits: &Limits,
+        delimiter: u8,
+        block_size: usize,
+    ) -> Result<(Vec<String>, usize), String> {
+        let mut out = Vec::new();
+        let (grants, count) =
+            segments::read_in_segments(text, delimiter, limits, block_size, &mut |g: &Grant| {
+                out.push(describe(g))
+            })
+            .map_err(|e| e.to_string())?;
+        assert_eq!(grants, out.len());
+        Ok((out, count))
+    }
+
     fn loaded_in_chunks(
         text: &[u8],
         split: bool,
@@ -534,18 +605,15 @@ mod tests {
                 sizes: chunks,
                 next: 0,
             },
-            "t.csv",
-            delimiter,
-            limits,
-            &mut Aliases::default(),
-            &mut |g: &Grant| {
-                let fields: Vec<_> = Field::ALL
-                    .iter()
-                    .filter_map(|&f| g.text(f).map(|t| (f, t.to_string(), g.span_of(f))))
-                    .collect();
-                out.push(format!("{:?} {fields:?} {:?}", g.span, g.problems));
+            Reading {
+                name: "t.csv",
+                delimiter,
+                limits,
+                from: Start::File,
+                split,
             },
-            split,
+            &mut Aliases::default(),
+            &mut |g: &Grant| out.push(describe(g)),
         )
         .map_err(|e| e.to_string())?;
         Ok(out)
@@ -592,9 +660,40 @@ mod tests {
         }
     }
 
+    /// A header, then pieces of CSV in any order, some repeated into runs that cross the
+    /// 64 KiB buffer.
+    fn csv_of(pieces: Vec<(usize, usize)>, delimiter: u8) -> Vec<u8> {
+        let d = [delimiter];
+        let alphabet: [&[u8]; 15] = [
+            b"a",
+            b"bc",
+            b" ",
+            b"\xC3\xA9",
+            &d,
+            &d,
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b"\"",
+            b"\"\"",
+            b"\xFF",
+            BOM,
+            b"x",
+            b",",
+        ];
+        let d = char::from(delimiter);
+        let mut text = format!("id{d}tenant{d}reason\n").into_bytes();
+        for (piece, times) in pieces {
+            for _ in 0..times {
+                text.extend(alphabet[piece]);
+            }
+        }
+        text
+    }
+
     proptest::proptest! {
-        /// Pieces of CSV in any order, some repeated into runs that cross the 64 KiB buffer,
-        /// read through short reads, with three delimiters and small and large value limits.
+        /// Any CSV read through short reads, with three delimiters and small and large value
+        /// limits.
         #[test]
         fn splitting_agrees_with_csv_core_on_any_input(
             pieces in proptest::collection::vec(
@@ -603,23 +702,66 @@ mod tests {
             delimiter in proptest::sample::select(&b",;\t"[..]),
             max_value_size in proptest::prop_oneof![1usize..20, 1000usize..100_000],
         ) {
-            let d = [delimiter];
-            let alphabet: [&[u8]; 15] = [
-                b"a", b"bc", b" ", b"\xC3\xA9", &d, &d, b"\n", b"\r\n", b"\r", b"\"",
-                b"\"\"", b"\xFF", BOM, b"x", b",",
-            ];
-            let mut text = format!("id{delimiter}tenant{delimiter}reason\n", delimiter = char::from(delimiter)).into_bytes();
-            for (piece, times) in pieces {
-                for _ in 0..times {
-                    text.extend(alphabet[piece]);
-                }
-            }
+            let text = csv_of(pieces, delimiter);
             let limits = Limits { max_value_size, ..Limits::default() };
             proptest::prop_assert_eq!(
                 loaded_in_chunks(&text, true, &limits, delimiter, chunks),
                 loaded_in_chunks(&text, false, &limits, delimiter, Vec::new())
             );
         }
+
+        /// Any CSV cut into segments of any size reads as the whole file does.
+        #[test]
+        fn segments_read_as_the_whole_file(
+            pieces in proptest::collection::vec(
+                (0usize..15, proptest::prop_oneof![9 => 1usize..3, 1 => 1usize..3_000]), 0..80),
+            delimiter in proptest::sample::select(&b",;\t"[..]),
+            max_value_size in proptest::prop_oneof![1usize..20, 1000usize..100_000],
+            block_size in proptest::prop_oneof![1usize..64, 64usize..5_000],
+        ) {
+            let text = csv_of(pieces, delimiter);
+            let limits = Limits { max_value_size, ..Limits::default() };
+            proptest::prop_assert_eq!(
+                loaded_in_segments(&text, &limits, delimiter, block_size).map(|(g, _)| g),
+                loaded_in_chunks(&text, true, &limits, delimiter, Vec::new())
+            );
+        }
+    }
+
+    #[test]
+    fn segments_cut_a_file_and_read_on_in_order_where_they_cannot() {
+        let limits = Limits::default();
+        let mut text = b"\xEF\xBB\xBFid,tenant,reason\r\n".to_vec();
+        for i in 0..200 {
+            let reason = match i % 5 {
+                0 => "\"two\nlines, quoted\"",
+                1 => "r\u{e9}sum\u{e9} \"as is\"",
+                _ => "plain",
+            };
+            text.extend(format!("SUP-{i},t{},{reason}\r\n\n", i % 7).as_bytes());
+        }
+        let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
+        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        assert_eq!(got, whole);
+        assert!(count > 10, "{count} segments");
+        // Text after a closing quote: the segments stop there and the rest is read in order.
+        text.extend(b"SUP-x,t1,\"a\"b\n");
+        text.extend(b"SUP-y,t2,after\n".repeat(50));
+        let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
+        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        assert_eq!((got.len(), &got), (251, &whole));
+        assert!(count > 10, "{count} segments");
+    }
+
+    #[test]
+    fn a_bad_header_is_the_same_error_in_segments() {
+        let text = b"id,grant_id\n1,2\n";
+        let limits = Limits::default();
+        assert_eq!(
+            loaded_in_segments(text, &limits, b',', 4).map(|(g, _)| g),
+            loaded(text, true, &limits)
+        );
+        assert!(loaded(text, true, &limits).is_err());
     }
 
     #[test]

@@ -349,6 +349,25 @@ pub fn load(
     }
 }
 
+/// A CSV file opened to be read in segments on several threads (`csv::Segments`), its
+/// header read; `None` for standard input, pipes and devices, which `load` reads.
+pub fn segments(
+    input: &Input,
+    options: &ReadOptions,
+) -> Result<Option<csv::Segments<std::fs::File>>, InputError> {
+    let Origin::Path(path) = &input.origin else {
+        return Ok(None);
+    };
+    if input.format != Format::Csv {
+        return Ok(None);
+    }
+    let file = open(path, &input.name, &options.limits)?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    csv::Segments::new(file, &input.name, options.delimiter, &options.limits).map(Some)
+}
+
 /// The whole text of an input, for parsers that need it and for diagnostics' snippets.
 pub fn read_text(input: &Input, limits: &Limits) -> Result<Arc<str>, InputError> {
     match &input.origin {

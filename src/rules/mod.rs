@@ -32,36 +32,45 @@ pub struct Context {
     pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
-/// A grant as cross-grant rules see it: 16 bytes, since the checker keeps one per grant. Its id
-/// is the entry of the same index in [`Observations::ids`].
+/// A grant as cross-grant rules see it: 24 bytes, since the checker keeps one per grant. Its
+/// tenant and id are the entries of the same index in [`Observations`].
 #[derive(Clone, Copy, Debug)]
 pub struct Observed {
     /// The start, as seconds since 1970 and nanoseconds: exact, as the export wrote it.
     pub start_secs: i64,
     pub start_nanos: u32,
-    /// The tenant's index in [`Observations::tenants`].
-    pub tenant: u32,
+    /// The tenant's [`tenant_hash`]: the grants of one tenant share it.
+    pub tenant: u64,
 }
 
-/// What cross-grant rules look at: one small record per grant, with the tenants and ids they
-/// name kept once each.
+/// What cross-grant rules look at: one small record per grant, with the tenants and ids it
+/// names in two buffers. Nothing is looked up while grants are added, so the records of
+/// several files, or of segments of one file read on several threads, are joined by
+/// appending; rules group grants by tenant once, at the end.
 #[derive(Default)]
 pub struct Observations {
     pub grants: Vec<Observed>,
-    pub tenants: Tenants,
+    /// Each grant's tenant as written (trimmed), by the grant's index.
+    tenants: Texts,
     /// Each grant's id, by the grant's index.
-    pub ids: Ids,
+    ids: Texts,
 }
 
 impl Observations {
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
-        let tenant = self.tenants.id(tenant);
-        self.ids.push(id.unwrap_or_default());
+        let tenant = tenant.trim();
         self.grants.push(Observed {
             start_secs: start.timestamp(),
             start_nanos: start.timestamp_subsec_nanos(),
-            tenant,
+            tenant: tenant_hash(tenant),
         });
+        self.tenants.push(tenant);
+        self.ids.push(id.unwrap_or_default());
+    }
+
+    /// The tenant of grant `index`, as written.
+    pub fn tenant(&self, index: usize) -> &str {
+        self.tenants.get(index)
     }
 
     /// The id of grant `index`, if it has one.
@@ -69,39 +78,79 @@ impl Observations {
         Some(self.ids.get(index)).filter(|id| !id.is_empty())
     }
 
-    /// Adds another file's observations, renumbering its tenants into these.
+    /// Adds another file's (or segment's) observations after these.
     pub fn append(&mut self, other: Observations) {
-        let tenants: Vec<u32> = (0..other.tenants.len() as u32)
-            .map(|t| self.tenants.id(other.tenants.name(t)))
-            .collect();
-        for index in 0..other.grants.len() {
-            self.ids.push(other.ids.get(index));
+        if self.grants.is_empty() {
+            *self = other;
+            return;
         }
-        self.grants
-            .extend(other.grants.into_iter().map(|o| Observed {
-                tenant: tenants[o.tenant as usize],
-                ..o
-            }));
+        self.grants.extend_from_slice(&other.grants);
+        self.tenants.append(&other.tenants);
+        self.ids.append(&other.ids);
     }
 }
 
+/// A tenant's identity: tenants are the same when they match ignoring case (their text is
+/// trimmed already). The hash is the same on every thread and in every run; grants whose
+/// hashes match are still compared by [`same_tenant`].
+pub fn tenant_hash(tenant: &str) -> u64 {
+    use std::hash::BuildHasher;
+    let state = foldhash::fast::FixedState::with_seed(0x6772_616e_746c_696e);
+    let mut key = [0u8; 64];
+    match key.get_mut(..tenant.len()) {
+        Some(key) if tenant.is_ascii() => {
+            key.copy_from_slice(tenant.as_bytes());
+            key.make_ascii_lowercase();
+            state.hash_one(std::str::from_utf8(key).unwrap_or_default())
+        }
+        _ => state.hash_one(lowercase(tenant).as_str()),
+    }
+}
+
+/// Whether two tenants (trimmed) are one, ignoring case.
+pub fn same_tenant(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        lowercase(a) == lowercase(b)
+    }
+}
+
+/// Lowercase as tenants are compared: character by character.
+pub fn lowercase(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
 /// Strings in one buffer, by index: a million grant ids cost their text and four bytes each,
-/// not an allocation each. An empty string stands for "no id" (ids are never blank).
+/// not an allocation each. An empty string stands for "none" (values are never blank).
 #[derive(Default)]
-pub struct Ids {
+struct Texts {
     text: String,
     ends: Vec<u32>,
 }
 
-impl Ids {
+impl Texts {
     /// Appends a string; past 4 GiB of text, an empty one, so indices stay in step.
-    fn push(&mut self, id: &str) {
-        match u32::try_from(self.text.len() + id.len()) {
+    fn push(&mut self, value: &str) {
+        match u32::try_from(self.text.len() + value.len()) {
             Ok(end) => {
-                self.text.push_str(id);
+                self.text.push_str(value);
                 self.ends.push(end);
             }
             Err(_) => self.ends.push(self.ends.last().copied().unwrap_or(0)),
+        }
+    }
+
+    fn append(&mut self, other: &Texts) {
+        let base = self.text.len();
+        match u32::try_from(base + other.text.len()) {
+            Ok(_) => {
+                self.text.push_str(&other.text);
+                // Fits, as the sum does.
+                self.ends
+                    .extend(other.ends.iter().map(|&e| e + base as u32));
+            }
+            Err(_) => (0..other.ends.len()).for_each(|index| self.push(other.get(index))),
         }
     }
 
@@ -112,50 +161,6 @@ impl Ids {
             .map_or(0, |&e| e as usize);
         let end = self.ends.get(index).map_or(start, |&e| e as usize);
         self.text.get(start..end).unwrap_or_default()
-    }
-}
-
-/// Every tenant the run saw, each once; tenants are the same when they match after trimming
-/// and ignoring case. Cross-grant rules group grants by index instead of comparing text.
-#[derive(Default)]
-pub struct Tenants {
-    /// foldhash: looked up once per grant, where SipHash alone was 7% of a run.
-    index: std::collections::HashMap<String, u32, foldhash::fast::RandomState>,
-    /// Each tenant as first written.
-    names: Vec<String>,
-    /// A reused buffer for the lowercased key: looking a tenant up allocates nothing.
-    key: String,
-}
-
-impl Tenants {
-    pub fn id(&mut self, tenant: &str) -> u32 {
-        let tenant = tenant.trim();
-        self.key.clear();
-        if tenant.is_ascii() {
-            self.key.push_str(tenant);
-            self.key.make_ascii_lowercase();
-        } else {
-            self.key.extend(tenant.chars().flat_map(char::to_lowercase));
-        }
-        if let Some(&id) = self.index.get(self.key.as_str()) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.index.insert(self.key.clone(), id);
-        self.names.push(tenant.to_string());
-        id
-    }
-
-    pub fn name(&self, id: u32) -> &str {
-        self.names.get(id as usize).map_or("", String::as_str)
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
     }
 }
 

@@ -1,6 +1,8 @@
 use chrono::TimeDelta;
 
-use super::{Observations, Rule, declare_rule};
+use rayon::slice::ParallelSliceMut;
+
+use super::{Observations, Rule, declare_rule, lowercase, same_tenant};
 use crate::finding::Violation;
 use crate::grant::Field;
 use crate::load::time::format_duration;
@@ -55,57 +57,98 @@ impl Rule for RepeatTenant {
     }
 
     fn check_all(&self, all: &Observations, out: &mut Vec<(usize, Violation)>) {
-        let (grants, tenants) = (&all.grants, &all.tenants);
+        // Each tenant's first grant, by the tenant's hash, in one pass in input order (the
+        // tenants' texts are read in order, not at random). Two tenants with one hash are
+        // so rare that they may cost a second pass, by text.
+        let mut first = foldhash::HashMap::default();
+        let mut distinct = true;
+        for (index, grant) in all.grants.iter().enumerate() {
+            let first = *first.entry(grant.tenant).or_insert(index);
+            distinct &= same_tenant(all.tenant(index), all.tenant(first));
+        }
+        let tenants: Vec<u64> = if distinct {
+            all.grants.iter().map(|g| g.tenant).collect()
+        } else {
+            first.clear();
+            let mut numbers = foldhash::HashMap::default();
+            (0..all.grants.len())
+                .map(|index| {
+                    let next = numbers.len() as u64;
+                    let number = *numbers.entry(lowercase(all.tenant(index))).or_insert(next);
+                    first.entry(number).or_insert(index);
+                    number
+                })
+                .collect()
+        };
+        // One sort of (tenant, start, input index): each tenant's grants by start, ties in
+        // input order, with no lookups into `all` while sorting.
+        let mut order: Vec<Start> = all
+            .grants
+            .iter()
+            .zip(tenants)
+            .enumerate()
+            .map(|(i, (g, tenant))| (tenant, g.start_secs, g.start_nanos, i as u32))
+            .collect();
+        order.par_sort_unstable();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            if let Some(&name) = first.get(&group[0].0) {
+                self.busiest(group, all.tenant(name), all, out);
+            }
+        }
+    }
+}
+
+/// A grant in repeat-tenant's order: tenant, start seconds and nanoseconds, input index.
+type Start = (u64, i64, u32, u32);
+
+impl RepeatTenant {
+    /// Reports one tenant's grants, sorted by start, if its busiest window holds enough.
+    /// `name` is the tenant as first written.
+    fn busiest(
+        &self,
+        grants: &[Start],
+        name: &str,
+        all: &Observations,
+        out: &mut Vec<(usize, Violation)>,
+    ) {
+        if grants.len() < self.threshold.max(1) {
+            return;
+        }
         // Nanoseconds, as the starts: a window edge is exact.
         let within = i128::from(self.within.num_seconds()) * 1_000_000_000
             + i128::from(self.within.subsec_nanos());
-        let threshold = self.threshold.max(1);
-        // One sort of (tenant, start, input index): each tenant's grants by start, ties in
-        // input order, with no lookups into `grants` while sorting.
-        let mut order: Vec<(u32, i64, u32, u32)> = grants
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.tenant, g.start_secs, g.start_nanos, i as u32))
-            .collect();
-        order.sort_unstable();
-        let start = |o: &(u32, i64, u32, u32)| i128::from(o.1) * 1_000_000_000 + i128::from(o.2);
-        for group in order.chunk_by(|a, b| a.0 == b.0) {
-            if group.len() < threshold {
-                continue;
+        let start = |o: &Start| i128::from(o.1) * 1_000_000_000 + i128::from(o.2);
+        // The busiest window, by a sliding window over the sorted starts: linear.
+        let (mut best, mut best_from, mut from) = (0, 0, 0);
+        for to in 0..grants.len() {
+            while start(&grants[to]) - start(&grants[from]) > within {
+                from += 1;
             }
-            // The busiest window, by a sliding window over the sorted starts: linear.
-            let (mut best, mut best_from, mut from) = (0, 0, 0);
-            for to in 0..group.len() {
-                while start(&group[to]) - start(&group[from]) > within {
-                    from += 1;
-                }
-                if to + 1 - from > best {
-                    (best, best_from) = (to + 1 - from, from);
-                }
+            if to + 1 - from > best {
+                (best, best_from) = (to + 1 - from, from);
             }
-            if best < threshold {
-                continue;
-            }
-            let window = &group[best_from..best_from + best];
-            let first = &grants[window[0].3 as usize];
-            let mut violation = Violation::new(
-                Some(Field::Tenant),
-                Default::default(),
-                format!(
-                    "tenant `{}` needed access {best} times within {} (threshold {})",
-                    tenants.name(first.tenant),
-                    format_duration(self.within),
-                    self.threshold
-                ),
-                "a likely product problem: hand the root cause to an owner instead of granting access again",
-            );
-            violation.related = window[1..]
-                .iter()
-                .filter_map(|&(.., i)| all.id(i as usize))
-                .map(str::to_string)
-                .collect();
-            out.push((window[0].3 as usize, violation));
         }
+        if best < self.threshold.max(1) {
+            return;
+        }
+        let window = &grants[best_from..best_from + best];
+        let mut violation = Violation::new(
+            Some(Field::Tenant),
+            Default::default(),
+            format!(
+                "tenant `{}` needed access {best} times within {} (threshold {})",
+                name,
+                format_duration(self.within),
+                self.threshold
+            ),
+            "a likely product problem: hand the root cause to an owner instead of granting access again",
+        );
+        violation.related = window[1..]
+            .iter()
+            .filter_map(|&(.., i)| all.id(i as usize))
+            .map(str::to_string)
+            .collect();
+        out.push((window[0].3 as usize, violation));
     }
 }
 
@@ -163,6 +206,32 @@ mod tests {
             ("acme", "2026-12-01T10:00:00.000000002Z", "c"),
         ]);
         assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn tenants_that_share_a_hash_are_still_told_apart() {
+        let grants = [
+            ("acme", "2026-11-02T10:00:00Z", "a"),
+            ("beta", "2026-11-03T10:00:00Z", "x"),
+            ("Acme", "2026-11-09T10:00:00Z", "b"),
+            ("beta", "2026-11-10T10:00:00Z", "y"),
+            ("ACME", "2026-11-20T10:00:00Z", "c"),
+        ];
+        let mut all = Observations::default();
+        for (tenant, start, id) in grants {
+            all.add(tenant, start.parse().unwrap(), Some(id));
+        }
+        for grant in &mut all.grants {
+            grant.tenant = 7; // as if every tenant hashed alike
+        }
+        let mut out = Vec::new();
+        rule("repeat-tenant", "{}").check_all(&all, &mut out);
+        let got: Vec<_> = out
+            .into_iter()
+            .map(|(i, v)| (i, v.message, v.related))
+            .collect();
+        assert_eq!(got, run(&grants));
+        assert_eq!(got[0].2, ["b", "c"]);
     }
 
     #[test]

@@ -222,6 +222,23 @@ pub fn load(
     })
 }
 
+/// A plain grants CSV (no system's export, no mapping) opened to be read in segments on
+/// several threads. `None` when `load` must read it, which also reports any error.
+pub fn segments(
+    input: &Input,
+    options: &ReadOptions,
+    native: &Native,
+) -> Option<super::csv::Segments<std::fs::File>> {
+    let plain = input.format == Format::Csv
+        && options.source.is_none()
+        && native.mapping.is_empty()
+        && matches!(detect::detect(input, native), Ok(None));
+    if !plain {
+        return None;
+    }
+    super::segments(input, options).ok().flatten()
+}
+
 /// A JSON file that is neither a grants file nor a known export: say which systems grantlint
 /// reads, in case it is one of them in a shape not recognised.
 fn unknown_shape(mut error: InputError, input: &Input) -> InputError {

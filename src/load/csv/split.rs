@@ -4,7 +4,7 @@
 //! quotes, text after a closing quote, a record longer than the buffer. Where it answers, it
 //! answers exactly as csv-core would (a property test in `csv` compares the two).
 
-use memchr::{memchr_iter, memchr3};
+use memchr::{memchr, memchr_iter, memchr3};
 
 /// One cell of a record, by its raw extent in the record's bytes.
 #[derive(Clone, Copy, Debug)]
@@ -118,6 +118,48 @@ pub fn scan(buffer: &[u8], delimiter: u8, eof: bool, cells: &mut Vec<RawCell>) -
     }
 }
 
+/// Finds where the record at the start of `buffer` ends, as csv-core would, without
+/// splitting it into cells: for cutting a file into runs of whole records (`segments`).
+/// Quoted cells may hold line ends here. `Record(len)` does not count the line end; text
+/// after a closing quote, or a quote still open at the end of the input, is `Fallback`.
+pub fn record_end(buffer: &[u8], delimiter: u8, eof: bool) -> Scan {
+    let mut pos = 0;
+    loop {
+        let Some(k) = memchr3(b'"', b'\n', b'\r', &buffer[pos..]) else {
+            return if eof {
+                Scan::Record(buffer.len())
+            } else {
+                Scan::NeedMore
+            };
+        };
+        let quote = pos + k;
+        if buffer[quote] != b'"' {
+            return Scan::Record(quote);
+        }
+        // A quote opens a quoted cell only at the start of a cell; elsewhere it is text.
+        if quote > 0 && buffer[quote - 1] != delimiter {
+            pos = quote + 1;
+            continue;
+        }
+        let mut from = quote + 1;
+        let close = loop {
+            match memchr(b'"', &buffer[from..]) {
+                None if eof => return Scan::Fallback,
+                None => return Scan::NeedMore,
+                Some(k) if buffer.get(from + k + 1) == Some(&b'"') => from += k + 2,
+                Some(k) => break from + k,
+            }
+        };
+        match buffer.get(close + 1) {
+            Some(&b) if b == delimiter => pos = close + 2,
+            Some(b'\n' | b'\r') => return Scan::Record(close + 1),
+            None if eof => return Scan::Record(close + 1),
+            None => return Scan::NeedMore,
+            Some(_) => return Scan::Fallback,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +203,19 @@ mod tests {
             cells("a,b", true),
             (Scan::Record(3), vec!["a".into(), "b".into()])
         );
+    }
+
+    #[test]
+    fn finds_record_ends_across_quoted_line_ends() {
+        let end = |text: &str, eof| record_end(text.as_bytes(), b',', eof);
+        assert_eq!(end("a,\"two\nlines\",b\nnext", false), Scan::Record(15));
+        assert_eq!(end("a,b\"c\nnext", false), Scan::Record(5));
+        assert_eq!(end("\"a\"\"\nb\"\r\n", false), Scan::Record(7));
+        assert_eq!(end("a,\"b\"c\n", false), Scan::Fallback);
+        assert_eq!(end("a,\"open\n", true), Scan::Fallback);
+        assert_eq!(end("a,\"open\n", false), Scan::NeedMore);
+        assert_eq!(end("a,\"b\"", false), Scan::NeedMore);
+        assert_eq!(end("a,b", true), Scan::Record(3));
     }
 
     #[test]
