@@ -1,39 +1,34 @@
 //! `--format json`: DESIGN.md's report, version 1.
 
 use chrono::SecondsFormat;
-use std::io::Write as _;
-
+use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::ser::Formatter as _;
+use std::io::Write as _;
 
 use super::Run;
 use crate::baseline::Entry;
 use crate::finding::Severity;
 
+/// The report's fields before `findings`.
 #[derive(Serialize)]
-struct Report<'a, 'r> {
+struct Head<'a> {
     version: u32,
     tool: Tool,
     policy: &'a str,
     now: String,
     summary: Summary<'a>,
-    findings: Findings<'a, 'r>,
-    /// Waived or baselined findings (an addition to v1; absent when there are none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    suppressed: Vec<SuppressedFinding<'a>>,
-    /// Inputs that could not be read (an addition to v1; absent when there are none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    errors: Vec<InputError<'a>>,
 }
 
-/// The findings, serialised one by one as they are made: a million findings need no second
-/// list in memory.
-struct Findings<'a, 'r>(&'r Run<'a>);
-
-impl Serialize for Findings<'_, '_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let run = self.0;
-        serializer.collect_seq(run.shown().map(|f| finding(run, f)))
-    }
+/// The report's fields after `findings`, each left out when empty (additions to v1).
+#[derive(Serialize)]
+struct Tail<'a> {
+    /// Waived or baselined findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressed: Vec<SuppressedFinding<'a>>,
+    /// Inputs that could not be read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<InputError<'a>>,
 }
 
 #[derive(Serialize)]
@@ -126,11 +121,64 @@ pub fn render(run: &Run) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Writes the report as it is serialised, so a million findings need no second copy in memory.
+/// Findings serialised on one thread at a time: enough that a thread's share is worth
+/// handing over, few enough that the pieces in flight stay a few megabytes.
+const PIECE: usize = 2048;
+
+/// Writes the report exactly as serde_json's pretty printer writes it whole, but with the
+/// findings serialised in pieces on every core and written in order as they are done: a
+/// million findings need no second copy in memory.
 pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let shown: Vec<&crate::finding::Finding> = run.shown().collect();
+    let head = serde_json::to_vec_pretty(&head(run, shown.len()))?;
+    let tail = serde_json::to_vec_pretty(&tail(run))?;
+    // Buffered here, so the serialiser's many small writes are not each a call through `dyn`.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+    // The head's object without its closing brace; then the findings; then the tail's keys.
+    out.write_all(head.strip_suffix(b"\n}").unwrap_or(&head))?;
+    out.write_all(b",\n  \"findings\": [")?;
+    let mut first = true;
+    for batch in shown.chunks(PIECE * rayon::current_num_threads().max(1)) {
+        let pieces: Vec<std::io::Result<Vec<u8>>> = batch
+            .par_chunks(PIECE)
+            .map(|findings| {
+                let mut piece = Vec::with_capacity(findings.len() * 512);
+                for f in findings {
+                    piece.extend_from_slice(b",\n    ");
+                    nested(&mut piece, &finding(run, f), 2)?;
+                }
+                Ok(piece)
+            })
+            .collect();
+        for piece in pieces {
+            // The first finding has no comma before it.
+            out.write_all(&piece?[usize::from(first)..])?;
+            first = false;
+        }
+    }
+    out.write_all(if shown.is_empty() { b"]" } else { b"\n  ]" })?;
+    if let Some(keys) = tail.strip_prefix(b"{").and_then(|t| t.strip_suffix(b"\n}")) {
+        out.write_all(b",")?;
+        out.write_all(keys)?;
+    }
+    out.write_all(b"\n}\n")?;
+    out.flush()
+}
+
+/// Writes `value` as serde_json's pretty printer writes it `level` deep in a document.
+fn nested(out: &mut Vec<u8>, value: &impl Serialize, level: usize) -> std::io::Result<()> {
+    let mut formatter = serde_json::ser::PrettyFormatter::new();
+    for _ in 0..level {
+        formatter.begin_object(&mut std::io::sink())?;
+    }
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter))?;
+    Ok(())
+}
+
+fn head<'a>(run: &'a Run<'a>, findings: usize) -> Head<'a> {
     let outcome = run.outcome;
     let counts = run.counts();
-    let report = Report {
+    Head {
         version: 1,
         tool: Tool {
             name: "grantlint",
@@ -142,7 +190,7 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
             files: outcome.inputs,
             grants: outcome.grants,
             skipped: outcome.skipped,
-            findings: run.shown().count(),
+            findings,
             by_severity: BySeverity {
                 error: counts.error,
                 warning: counts.warning,
@@ -158,7 +206,11 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                 stale: &b.stale,
             }),
         },
-        findings: Findings(run),
+    }
+}
+
+fn tail<'a>(run: &'a Run<'a>) -> Tail<'a> {
+    Tail {
         suppressed: run
             .shown_suppressed()
             .map(|s| {
@@ -173,7 +225,8 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                 }
             })
             .collect(),
-        errors: outcome
+        errors: run
+            .outcome
             .errors
             .iter()
             .map(|e| InputError {
@@ -183,12 +236,7 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                 message: &e.message,
             })
             .collect(),
-    };
-    // Buffered here, so the serialiser's many small writes are not each a call through `dyn`.
-    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
-    serde_json::to_writer_pretty(&mut buffered, &report)?;
-    buffered.write_all(b"\n")?;
-    buffered.flush()
+    }
 }
 
 fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
@@ -204,5 +252,97 @@ fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
         message: &f.message,
         help: &f.help,
         related: &f.related,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Outcome;
+    use crate::finding::{Suppressed, Suppression};
+    use crate::grant::{Field, Span};
+
+    /// The report in one piece, as serde_json writes a whole document.
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        #[serde(flatten)]
+        head: Head<'a>,
+        findings: Vec<Finding<'a>>,
+        #[serde(flatten)]
+        tail: Tail<'a>,
+    }
+
+    fn outcome(findings: usize, suppressed: bool, errors: bool) -> Outcome {
+        let found = |i: usize| crate::finding::Finding {
+            rule: "reason-specific".into(),
+            severity: [Severity::Error, Severity::Warning, Severity::Info][i % 3],
+            grant: (i % 5 != 0).then(|| format!("G-{i}").into()),
+            tenant: Some("acme \"eu\"\n".into()),
+            file: 0,
+            span: Span {
+                line: i as u32 + 2,
+                column: 3,
+                offset: 0,
+                len: 1,
+            },
+            field: (i % 2 == 0).then_some(Field::Reason),
+            at_grant: false,
+            message: format!("reason `fix {i}` is vague \u{e9}").into(),
+            help: "say what".into(),
+            related: vec![format!("G-{}", i + 1); i % 3],
+        };
+        Outcome {
+            files: vec!["a.csv".into()],
+            inputs: 1,
+            grants: findings,
+            skipped: 0,
+            findings: (0..findings).map(found).collect(),
+            suppressed: suppressed
+                .then(|| Suppressed {
+                    finding: found(7),
+                    by: Suppression::Waiver {
+                        reason: "known".into(),
+                        approver: "Ravi Patel".into(),
+                        expires: "2026-12-01T00:00:00Z".parse().unwrap(),
+                    },
+                })
+                .into_iter()
+                .collect(),
+            errors: errors
+                .then(|| crate::load::InputError::new("b.csv", "cannot read"))
+                .into_iter()
+                .collect(),
+            records: Vec::new(),
+            baseline: None,
+        }
+    }
+
+    #[test]
+    fn pieces_written_on_every_core_make_serde_jsons_own_document() {
+        for (findings, suppressed, errors) in [
+            (0, false, false),
+            (1, true, false),
+            (PIECE * 3 + 17, true, true),
+            (5, false, true),
+        ] {
+            let outcome = outcome(findings, suppressed, errors);
+            for min_severity in [Severity::Info, Severity::Error] {
+                let run = Run {
+                    outcome: &outcome,
+                    policy: "default",
+                    now: "2026-11-24T12:00:00Z".parse().unwrap(),
+                    fail_on: crate::report::FailOn::Error,
+                    min_severity,
+                };
+                let shown: Vec<_> = run.shown().map(|f| finding(&run, f)).collect();
+                let whole = Whole {
+                    head: head(&run, shown.len()),
+                    findings: shown,
+                    tail: tail(&run),
+                };
+                let expected = serde_json::to_string_pretty(&whole).unwrap() + "\n";
+                assert_eq!(render(&run), expected, "{findings} findings");
+            }
+        }
     }
 }
