@@ -276,7 +276,7 @@ mod tests {
         let found = |i: usize| crate::finding::Finding {
             rule: "reason-specific".into(),
             severity: [Severity::Error, Severity::Warning, Severity::Info][i % 3],
-            grant: (i % 5 != 0).then(|| format!("G-{i}").into()),
+            grant: (!i.is_multiple_of(5)).then(|| format!("G-{i}").into()),
             tenant: Some("acme \"eu\"\n".into()),
             file: 0,
             span: Span {
@@ -285,7 +285,7 @@ mod tests {
                 offset: 0,
                 len: 1,
             },
-            field: (i % 2 == 0).then_some(Field::Reason),
+            field: i.is_multiple_of(2).then_some(Field::Reason),
             at_grant: false,
             message: format!("reason `fix {i}` is vague \u{e9}").into(),
             help: "say what".into(),
