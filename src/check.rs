@@ -158,7 +158,7 @@ pub fn check_with<R: Send>(
         all.append(result);
     }
     let FileResult {
-        observed,
+        mut observed,
         places,
         records,
         ..
@@ -166,7 +166,7 @@ pub fn check_with<R: Send>(
     (outcome.grants, outcome.skipped, outcome.findings) = (all.grants, all.skipped, all.findings);
     for active in policy.rules.iter().filter(|r| r.rule.needs_all()) {
         let mut violations = Vec::new();
-        active.rule.check_all(&observed, &mut violations);
+        active.rule.check_all(&mut observed, &mut violations);
         for (i, violation) in violations {
             let place = places[i];
             outcome.findings.push(Finding {

@@ -32,19 +32,21 @@ pub struct Context {
     pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
 }
 
-/// A grant as cross-grant rules see it: 24 bytes, since the checker keeps one per grant. Its
-/// tenant and id are the entries of the same index in [`Observations`].
-#[derive(Clone, Copy, Debug)]
+/// A grant as cross-grant rules see it: 24 bytes, since the checker keeps one per grant.
+/// Ordered by tenant, start, then input order, which is how repeat-tenant sorts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Observed {
+    /// The tenant's [`tenant_hash`]: the grants of one tenant share it.
+    pub tenant: u64,
     /// The start, as seconds since 1970 and nanoseconds: exact, as the export wrote it.
     pub start_secs: i64,
     pub start_nanos: u32,
-    /// The tenant's [`tenant_hash`]: the grants of one tenant share it.
-    pub tenant: u64,
+    /// The grant's place in input order: its tenant and id in [`Observations`] are there.
+    pub index: u32,
 }
 
 /// What cross-grant rules look at: one small record per grant, with the tenants and ids it
-/// names in two buffers. Nothing is looked up while grants are added, so the records of
+/// names in two buffers, by input index. Nothing is looked up while grants are added, so the records of
 /// several files, or of segments of one file read on several threads, are joined by
 /// appending; rules group grants by tenant once, at the end.
 #[derive(Default)]
@@ -60,9 +62,10 @@ impl Observations {
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
         let tenant = tenant.trim();
         self.grants.push(Observed {
+            tenant: tenant_hash(tenant),
             start_secs: start.timestamp(),
             start_nanos: start.timestamp_subsec_nanos(),
-            tenant: tenant_hash(tenant),
+            index: self.grants.len() as u32,
         });
         self.tenants.push(tenant);
         self.ids.push(id.unwrap_or_default());
@@ -84,7 +87,11 @@ impl Observations {
             *self = other;
             return;
         }
-        self.grants.extend_from_slice(&other.grants);
+        let base = self.grants.len() as u32;
+        self.grants.extend(other.grants.iter().map(|g| Observed {
+            index: base + g.index,
+            ..*g
+        }));
         self.tenants.append(&other.tenants);
         self.ids.append(&other.ids);
     }
@@ -173,8 +180,10 @@ pub trait Rule: Send + Sync {
         false
     }
 
-    /// Checks all grants; each violation names the index of the grant it points at.
-    fn check_all(&self, _all: &Observations, _out: &mut Vec<(usize, Violation)>) {}
+    /// Checks all grants; each violation names the input index of the grant it points at.
+    /// A rule may reorder `all.grants` (each keeps its `index`), so as not to sort a copy of
+    /// a million of them.
+    fn check_all(&self, _all: &mut Observations, _out: &mut Vec<(usize, Violation)>) {}
 }
 
 /// A rule's id, its one-line summary, its documentation, and how to build it from settings.

@@ -1,8 +1,8 @@
 use chrono::TimeDelta;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
-use super::{Observations, Rule, declare_rule, lowercase, same_tenant};
+use super::{Observations, Observed, Rule, declare_rule, lowercase, same_tenant};
 use crate::finding::Violation;
 use crate::grant::Field;
 use crate::load::time::format_duration;
@@ -56,68 +56,69 @@ impl Rule for RepeatTenant {
         true
     }
 
-    fn check_all(&self, all: &Observations, out: &mut Vec<(usize, Violation)>) {
-        // Each tenant's first grant, by the tenant's hash, in one pass in input order (the
-        // tenants' texts are read in order, not at random). Two tenants with one hash are
-        // so rare that they may cost a second pass, by text.
-        let mut first = foldhash::HashMap::default();
-        let mut distinct = true;
-        for (index, grant) in all.grants.iter().enumerate() {
-            let first = *first.entry(grant.tenant).or_insert(index);
-            distinct &= same_tenant(all.tenant(index), all.tenant(first));
-        }
-        let tenants: Vec<u64> = if distinct {
-            all.grants.iter().map(|g| g.tenant).collect()
-        } else {
-            first.clear();
+    fn check_all(&self, all: &mut Observations, out: &mut Vec<(usize, Violation)>) {
+        let (mut first, distinct) = first_grants(all);
+        if !distinct {
+            // Two tenants with one hash: so rare that numbering tenants by text may cost.
             let mut numbers = foldhash::HashMap::default();
-            (0..all.grants.len())
+            let tenants: Vec<u64> = (0..all.grants.len())
                 .map(|index| {
                     let next = numbers.len() as u64;
-                    let number = *numbers.entry(lowercase(all.tenant(index))).or_insert(next);
-                    first.entry(number).or_insert(index);
-                    number
+                    *numbers.entry(lowercase(all.tenant(index))).or_insert(next)
                 })
-                .collect()
-        };
-        // One sort of (tenant, start, input index): each tenant's grants by start, ties in
-        // input order, with no lookups into `all` while sorting.
-        let mut order: Vec<Start> = all
-            .grants
-            .iter()
-            .zip(tenants)
-            .enumerate()
-            .map(|(i, (g, tenant))| (tenant, g.start_secs, g.start_nanos, i as u32))
-            .collect();
-        order.par_sort_unstable();
-        for group in order.chunk_by(|a, b| a.0 == b.0) {
-            if let Some(&name) = first.get(&group[0].0) {
-                self.busiest(group, all.tenant(name), all, out);
+                .collect();
+            first.clear();
+            for (index, &tenant) in tenants.iter().enumerate().rev() {
+                first.insert(tenant, index);
+            }
+            for grant in &mut all.grants {
+                grant.tenant = tenants[grant.index as usize];
             }
         }
+        // Each tenant's grants by start, ties in input order: one sort, in place.
+        all.grants.par_sort_unstable();
+        let all = &*all;
+        out.par_extend(
+            all.grants
+                .par_chunk_by(|a, b| a.tenant == b.tenant)
+                .filter_map(|grants| {
+                    let name = all.tenant(*first.get(&grants[0].tenant)?);
+                    self.busiest(grants, name, all)
+                }),
+        );
     }
 }
 
-/// A grant in repeat-tenant's order: tenant, start seconds and nanoseconds, input index.
-type Start = (u64, i64, u32, u32);
+/// Each tenant hash's first grant, and whether every grant of a hash names the same tenant.
+/// One pass in input order, so the tenants' texts are read in order, not at random.
+fn first_grants(all: &Observations) -> (foldhash::HashMap<u64, usize>, bool) {
+    let mut first = foldhash::HashMap::default();
+    let mut distinct = true;
+    for grant in &all.grants {
+        let index = grant.index as usize;
+        let first = *first.entry(grant.tenant).or_insert(index);
+        distinct &= same_tenant(all.tenant(index), all.tenant(first));
+    }
+    (first, distinct)
+}
 
 impl RepeatTenant {
-    /// Reports one tenant's grants, sorted by start, if its busiest window holds enough.
+    /// One tenant's grants, sorted by start: a finding if its busiest window holds enough.
     /// `name` is the tenant as first written.
     fn busiest(
         &self,
-        grants: &[Start],
+        grants: &[Observed],
         name: &str,
         all: &Observations,
-        out: &mut Vec<(usize, Violation)>,
-    ) {
+    ) -> Option<(usize, Violation)> {
         if grants.len() < self.threshold.max(1) {
-            return;
+            return None;
         }
         // Nanoseconds, as the starts: a window edge is exact.
         let within = i128::from(self.within.num_seconds()) * 1_000_000_000
             + i128::from(self.within.subsec_nanos());
-        let start = |o: &Start| i128::from(o.1) * 1_000_000_000 + i128::from(o.2);
+        let start =
+            |o: &Observed| i128::from(o.start_secs) * 1_000_000_000 + i128::from(o.start_nanos);
         // The busiest window, by a sliding window over the sorted starts: linear.
         let (mut best, mut best_from, mut from) = (0, 0, 0);
         for to in 0..grants.len() {
@@ -129,7 +130,7 @@ impl RepeatTenant {
             }
         }
         if best < self.threshold.max(1) {
-            return;
+            return None;
         }
         let window = &grants[best_from..best_from + best];
         let mut violation = Violation::new(
@@ -145,10 +146,10 @@ impl RepeatTenant {
         );
         violation.related = window[1..]
             .iter()
-            .filter_map(|&(.., i)| all.id(i as usize))
+            .filter_map(|o| all.id(o.index as usize))
             .map(str::to_string)
             .collect();
-        out.push((window[0].3 as usize, violation));
+        Some((window[0].index as usize, violation))
     }
 }
 
@@ -163,7 +164,7 @@ mod tests {
             all.add(tenant, start.parse().unwrap(), Some(id));
         }
         let mut out = Vec::new();
-        rule("repeat-tenant", "{}").check_all(&all, &mut out);
+        rule("repeat-tenant", "{}").check_all(&mut all, &mut out);
         out.into_iter()
             .map(|(i, v)| (i, v.message, v.related))
             .collect()
@@ -225,7 +226,7 @@ mod tests {
             grant.tenant = 7; // as if every tenant hashed alike
         }
         let mut out = Vec::new();
-        rule("repeat-tenant", "{}").check_all(&all, &mut out);
+        rule("repeat-tenant", "{}").check_all(&mut all, &mut out);
         let got: Vec<_> = out
             .into_iter()
             .map(|(i, v)| (i, v.message, v.related))
