@@ -265,7 +265,7 @@ impl Grant {
 }
 
 /// `str::trim`, with ASCII white space trimmed byte by byte first: loaders trim every value.
-fn trim(text: &str) -> &str {
+pub fn trim(text: &str) -> &str {
     let text = text.trim_ascii();
     // Only a non-ASCII character or a vertical tab can still be white space at an edge.
     let maybe_space = |b: Option<&u8>| b.is_some_and(|&b| !b.is_ascii() || b == 0x0B);

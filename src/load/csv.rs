@@ -253,8 +253,7 @@ fn read_records(
             match split::scan(&input[start..end], delimiter, eof, &mut cells) {
                 split::Scan::Record(len) => {
                     if let Ok(record) = std::str::from_utf8(&input[start..start + len]) {
-                        rows.split_record(record, &cells, &mut scratch, at);
-                        at.advance(record.as_bytes());
+                        at = rows.split_record(record, &cells, &mut scratch, at);
                         start += len;
                         rows.end_record(sink)?;
                         continue;
@@ -335,14 +334,14 @@ struct Rows<'a, C> {
 
 impl<C: Columns> Rows<'_, C> {
     /// Takes a record that the fast path split (`split::scan`), locating each cell from its
-    /// raw extent: the record is on one line.
+    /// raw extent: the record is on one line. Returns where the record ends.
     fn split_record(
         &mut self,
         record: &str,
         cells: &[split::RawCell],
         scratch: &mut String,
         at: Cursor,
-    ) {
+    ) -> Cursor {
         let ascii = record.is_ascii();
         let (mut column, mut counted) = (at.column, 0);
         for raw in cells {
@@ -364,6 +363,17 @@ impl<C: Columns> Rows<'_, C> {
             } else {
                 self.cell(Cell::Text(raw.text(record, scratch)), span);
             }
+        }
+        let rest = &record.as_bytes()[counted..];
+        Cursor {
+            offset: at.offset + record.len(),
+            line: at.line,
+            column: column
+                + if ascii {
+                    rest.len() as u32
+                } else {
+                    chars(rest)
+                },
         }
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 /// `2026-11-23 14:05[:00]` with optional `Z`, `UTC` or offset, `2026-11-23T14:05`, or integer
 /// Unix seconds. A time without an offset is UTC.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, &'static str> {
-    let s = text.trim();
+    let s = crate::grant::trim(text);
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         let secs: i64 = s.parse().map_err(|_| "Unix seconds out of range")?;
         return DateTime::from_timestamp(secs, 0).ok_or("Unix seconds out of range");
