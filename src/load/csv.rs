@@ -77,6 +77,11 @@ pub trait Columns {
     fn row(&mut self, _grant: &mut Grant) -> bool {
         true
     }
+    /// True when every cell is its column's field as written: the fast path may then set
+    /// values straight from the record the grant holds, without copying each.
+    fn plain(&self) -> bool {
+        false
+    }
 }
 
 /// Columns matched through the alias table.
@@ -117,6 +122,10 @@ impl Columns for Aliases {
         if let Some(field) = self.field(index) {
             grant.set(field, text, span, false);
         }
+    }
+
+    fn plain(&self) -> bool {
+        true
     }
 }
 
@@ -312,10 +321,23 @@ fn plain_delimiter(delimiter: u8) -> bool {
 /// One cell's text as read.
 enum Cell<'a> {
     Text(&'a str),
+    /// `record[range]`, where `record` is the text the grant holds (`Grant::hold`).
+    Held(&'a str, std::ops::Range<usize>),
     /// Not UTF-8: the raw bytes.
     Bytes(&'a [u8]),
     /// Longer than the value limit: its size; the text is not kept.
     TooLong(usize),
+}
+
+impl Cell<'_> {
+    /// Empty or white space: a row of only such cells holds no grant.
+    fn is_blank(&self) -> bool {
+        match self {
+            Cell::Text(text) => text.trim_ascii().is_empty(),
+            Cell::Held(record, range) => record.as_bytes()[range.clone()].trim_ascii().is_empty(),
+            Cell::Bytes(_) | Cell::TooLong(_) => false,
+        }
+    }
 }
 
 /// Turns cells into the header, then into grants handed to the sink.
@@ -344,7 +366,8 @@ impl<C: Columns> Rows<'_, C> {
     ) -> Cursor {
         let ascii = record.is_ascii();
         let (mut column, mut counted) = (at.column, 0);
-        for raw in cells {
+        let plain = self.columns.plain();
+        for (index, raw) in cells.iter().enumerate() {
             column += if ascii {
                 (raw.start - counted) as u32
             } else {
@@ -357,12 +380,23 @@ impl<C: Columns> Rows<'_, C> {
                 offset: at.offset + raw.start,
                 len: raw.end - raw.start,
             };
-            let size = raw.size(record.as_bytes());
-            if size > self.limits.max_value_size {
-                self.cell(Cell::TooLong(size), span);
-            } else {
-                self.cell(Cell::Text(raw.text(record, scratch)), span);
+            if index == 0 {
+                self.grant.clear(span);
+                if plain {
+                    self.grant.hold(record);
+                }
             }
+            let size = raw.size(record.as_bytes());
+            let cell = if size > self.limits.max_value_size {
+                Cell::TooLong(size)
+            } else if plain && !raw.escaped {
+                Cell::Held(record, raw.inner())
+            } else {
+                Cell::Text(raw.text(record, scratch))
+            };
+            self.blank_row &= cell.is_blank();
+            self.index += 1;
+            self.value(index, cell, span);
         }
         let rest = &record.as_bytes()[counted..];
         Cursor {
@@ -377,13 +411,15 @@ impl<C: Columns> Rows<'_, C> {
         }
     }
 
+    /// Takes one cell that csv-core read.
     fn cell(&mut self, cell: Cell, span: Span) {
-        self.blank_row &= matches!(cell, Cell::Text(t) if t.trim_ascii().is_empty());
+        self.blank_row &= cell.is_blank();
         let index = self.index;
         self.index += 1;
         if let Some(names) = &mut self.header {
             let name = match cell {
                 Cell::Text(text) => text.to_string(),
+                Cell::Held(record, range) => record[range].to_string(),
                 Cell::Bytes(raw) => String::from_utf8_lossy(raw).into_owned(),
                 Cell::TooLong(_) => String::new(),
             };
@@ -393,6 +429,11 @@ impl<C: Columns> Rows<'_, C> {
         if index == 0 {
             self.grant.clear(span);
         }
+        self.value(index, cell, span);
+    }
+
+    /// Sets the value of the row's cell `index`.
+    fn value(&mut self, index: usize, cell: Cell, span: Span) {
         let width = self.columns.width();
         if index > width {
             return;
@@ -408,6 +449,13 @@ impl<C: Columns> Rows<'_, C> {
         }
         match (cell, self.columns.field(index)) {
             (Cell::Text(text), _) => self.columns.cell(&mut self.grant, index, text, span),
+            (Cell::Held(_, range), Some(field)) if self.columns.plain() => {
+                self.grant.set_held(field, range, span);
+            }
+            (Cell::Held(record, range), _) => {
+                self.columns
+                    .cell(&mut self.grant, index, &record[range], span);
+            }
             (Cell::TooLong(size), Some(field)) => {
                 let (message, help) =
                     limits::value_too_long(field.name(), size, self.limits.max_value_size);

@@ -90,16 +90,38 @@ impl Rule for RepeatTenant {
 }
 
 /// Each tenant hash's first grant, and whether every grant of a hash names the same tenant.
-/// One pass in input order, so the tenants' texts are read in order, not at random.
+/// Each thread takes a run of grants in input order, so the tenants' texts are read in
+/// order, not at random; the runs' answers are then joined.
 fn first_grants(all: &Observations) -> (foldhash::HashMap<u64, usize>, bool) {
-    let mut first = foldhash::HashMap::default();
-    let mut distinct = true;
-    for grant in &all.grants {
-        let index = grant.index as usize;
-        let first = *first.entry(grant.tenant).or_insert(index);
-        distinct &= same_tenant(all.tenant(index), all.tenant(first));
-    }
-    (first, distinct)
+    let run = all
+        .grants
+        .len()
+        .div_ceil(rayon::current_num_threads())
+        .max(1);
+    let same = |a: usize, b: usize| same_tenant(all.tenant(a), all.tenant(b));
+    all.grants
+        .par_chunks(run)
+        .map(|grants| {
+            let mut first = foldhash::HashMap::default();
+            let mut distinct = true;
+            for grant in grants {
+                let index = grant.index as usize;
+                distinct &= same(index, *first.entry(grant.tenant).or_insert(index));
+            }
+            (first, distinct)
+        })
+        .reduce(
+            || (foldhash::HashMap::default(), true),
+            |(mut first, mut distinct), (later, also)| {
+                distinct &= also;
+                for (tenant, index) in later {
+                    let earlier = first.entry(tenant).or_insert(index);
+                    distinct &= same(*earlier, index);
+                    *earlier = (*earlier).min(index);
+                }
+                (first, distinct)
+            },
+        )
 }
 
 impl RepeatTenant {

@@ -36,6 +36,13 @@ impl RawCell {
         scratch
     }
 
+    /// Where the value is in the record, for a cell without doubled quotes: inside its
+    /// quotes, if it has them.
+    pub fn inner(&self) -> std::ops::Range<usize> {
+        let quotes = usize::from(self.quoted);
+        self.start + quotes..self.end - quotes
+    }
+
     /// The value's length in bytes, which the value limit applies to.
     pub fn size(&self, record: &[u8]) -> usize {
         if !self.quoted {
