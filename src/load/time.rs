@@ -64,9 +64,9 @@ fn canonical(b: &[u8]) -> Option<DateTime<Utc>> {
 /// A calendar date, remembered per thread: a grant's times, and neighbouring grants', mostly
 /// fall on one day, and finding a date's place in the calendar is most of reading a time.
 fn calendar_date((year, month, day): (u32, u32, u32)) -> Option<chrono::NaiveDate> {
+    type Remembered = Option<((u32, u32, u32), chrono::NaiveDate)>;
     thread_local! {
-        static LAST: std::cell::Cell<Option<((u32, u32, u32), chrono::NaiveDate)>> =
-            const { std::cell::Cell::new(None) };
+        static LAST: std::cell::Cell<Remembered> = const { std::cell::Cell::new(None) };
     }
     LAST.with(|last| match last.get() {
         Some((key, date)) if key == (year, month, day) => Some(date),
