@@ -339,7 +339,7 @@ fn check_segments<'a, R: Send>(
                 }
             });
         }
-        drop(to_cutter);
+        drop((to_cutter, work));
         // Parts come back in any order and are joined in file order as soon as they can
         // be, so finished segments do not pile up.
         let mut parts: Vec<Option<FileResult<R>>> = Vec::new();
