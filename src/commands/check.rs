@@ -155,7 +155,7 @@ fn snippet_sources(
     inputs: &[load::Input],
     outcome: &check::Outcome,
     limits: &load::Limits,
-) -> Vec<Option<miette::NamedSource<std::sync::Arc<str>>>> {
+) -> Vec<Option<miette::NamedSource<terminal::Lines>>> {
     // Waivers' own findings point into policy files, after the inputs: no snippet for those.
     let mut wanted = vec![false; outcome.files.len()];
     for f in &outcome.findings {
@@ -168,7 +168,7 @@ fn snippet_sources(
             wanted
                 .then(|| load::read_text(input, limits).ok())
                 .flatten()
-                .map(|text| terminal::snippet_source(&input.name, text))
+                .map(|text| terminal::snippet_lines(&input.name, text))
         })
         .collect()
 }

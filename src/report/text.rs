@@ -2,7 +2,6 @@
 //! underlined in its file, then a one-line summary.
 
 use std::fmt;
-use std::sync::Arc;
 
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
@@ -10,12 +9,12 @@ use miette::{
 
 use super::Run;
 use crate::finding::{Finding, Severity, Suppression};
-use crate::terminal::clean;
+use crate::terminal::{Lines, clean};
 
 /// One finding, shaped for miette.
 struct Shown<'a> {
     finding: &'a Finding,
-    source: Option<&'a NamedSource<Arc<str>>>,
+    source: Option<&'a NamedSource<Lines>>,
 }
 
 impl fmt::Debug for Shown<'_> {
@@ -83,7 +82,7 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
 }
 
 /// Renders the findings; input errors go to standard error, apart from the report.
-pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool) -> String {
+pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) -> String {
     let handler = handler(color);
     let mut out = String::new();
     for finding in run.shown() {
@@ -92,7 +91,7 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Arc<str>>>], color: bool)
             source: sources
                 .get(finding.file)
                 .and_then(Option::as_ref)
-                .filter(|s| short_lines_around(s.inner(), finding.span)),
+                .filter(|s| short_lines_around(s.inner().text(), finding.span)),
         };
         if shown.source.is_none() {
             let at = finding.span;
