@@ -420,7 +420,10 @@ impl<'a> Aggregator<'a> {
     }
 
     fn state(&self, record: &GrantRecord) -> State {
-        let deadline = record.expires.map(|e| e + self.settings.grace);
+        // An expiry at the end of representable time has no deadline to miss.
+        let deadline = record
+            .expires
+            .and_then(|e| e.checked_add_signed(self.settings.grace));
         if let Some(ended) = record.ended_at {
             return match deadline {
                 Some(deadline) if ended > deadline => State::EndedLate,
@@ -691,7 +694,9 @@ impl<'a> Aggregator<'a> {
     /// `within` span up to the end of the period, one of them in the period: the grants a
     /// security lead reads side by side to spot a product problem.
     fn repeat_tenants(&self, current: &[usize]) -> Vec<RepeatTenant> {
-        let from = self.period.until - self.settings.repeat_within;
+        let from = (self.period.until)
+            .checked_sub_signed(self.settings.repeat_within)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let mut recent: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, record) in self.records.iter().enumerate() {
             if let (Some(tenant), Some(start)) = (&record.tenant, record.start)

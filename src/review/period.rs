@@ -36,7 +36,9 @@ impl Period {
     /// The period of the same length that ends where this one starts.
     pub fn previous(&self) -> Period {
         Period {
-            since: self.since - (self.until - self.since),
+            since: (self.since)
+                .checked_sub_signed(self.until - self.since)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             until: self.since,
         }
     }

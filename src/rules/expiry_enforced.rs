@@ -57,7 +57,10 @@ impl Rule for ExpiryEnforced {
         let expires = grant
             .extended_until()
             .map_or(expires, |until| until.max(expires));
-        let deadline = expires + self.grace;
+        // An expiry at the end of representable time has no deadline to miss.
+        let Some(deadline) = expires.checked_add_signed(self.grace) else {
+            return;
+        };
         if let Some(ended) = grant.time(Field::EndedAt) {
             if ended > deadline {
                 out.push(Violation::new(
@@ -96,6 +99,14 @@ impl Rule for ExpiryEnforced {
 mod tests {
     use crate::grant::Field::{EndedAt, Expires, Status};
     use crate::rules::testing::*;
+
+    #[test]
+    fn an_expiry_at_the_end_of_time_has_no_deadline_to_miss() {
+        let rule = rule("expiry-enforced", "{}");
+        // The largest Unix seconds a time can be: adding the grace would overflow.
+        let last = grant(&[(Expires, "8210266876799"), (EndedAt, "8210266876799")]);
+        assert!(check(&*rule, &last).is_empty());
+    }
 
     #[test]
     fn ending_within_grace_passes() {

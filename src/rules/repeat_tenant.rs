@@ -106,7 +106,9 @@ fn first_grants(all: &Observations) -> (foldhash::HashMap<u64, usize>, bool) {
             let mut distinct = true;
             for grant in grants {
                 let index = grant.index as usize;
-                distinct &= same(index, *first.entry(grant.tenant).or_insert(index));
+                let earliest = first.entry(grant.tenant).or_insert(index);
+                distinct &= same(*earliest, index);
+                *earliest = (*earliest).min(index);
             }
             (first, distinct)
         })

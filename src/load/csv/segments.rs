@@ -148,16 +148,19 @@ impl<R: Read> Segments<R> {
             0
         };
         let first = blank + bom;
-        let split::Scan::Record(len) =
-            split::record_end(&bytes[first..], self.layout.delimiter, self.eof)
-        else {
+        // An empty record here is a line end after the mark, where csv-core's own skipping
+        // of blank lines and marks decides what the header is: read it all in order.
+        let (split::Scan::Record(len @ 1..), false) = (
+            split::record_end(&bytes[first..], self.layout.delimiter, self.eof),
+            first == bytes.len(),
+        ) else {
             self.rest = true;
             return Ok(());
         };
         let cut = first + len + line_ends(&bytes[first + len..]);
         // Past a byte-order mark, `read_records` moves three bytes but no column: only a
         // line end before the cut makes the columns agree again.
-        if first == bytes.len() || (bom > 0 && !bytes[first..cut].contains(&b'\n')) {
+        if bom > 0 && !bytes[first..cut].contains(&b'\n') {
             self.rest = true;
             return Ok(());
         }
