@@ -148,12 +148,11 @@ impl<R: Read> Segments<R> {
             0
         };
         let first = blank + bom;
-        // An empty record here is a line end after the mark, where csv-core's own skipping
-        // of blank lines and marks decides what the header is: read it all in order.
-        let (split::Scan::Record(len @ 1..), false) = (
-            split::record_end(&bytes[first..], self.layout.delimiter, self.eof),
-            first == bytes.len(),
-        ) else {
+        // No header yet, or an empty one: a line end after the mark, where csv-core's own
+        // skipping of blank lines and marks decides what the header is. Read it all in order.
+        let split::Scan::Record(len @ 1..) =
+            split::record_end(&bytes[first..], self.layout.delimiter, self.eof)
+        else {
             self.rest = true;
             return Ok(());
         };
