@@ -183,17 +183,57 @@ pub fn same_normalized(a: &str, b: &str) -> bool {
 
 /// Case-insensitive regular expressions, tested all at once.
 #[derive(Debug)]
-pub struct Patterns(RegexSet);
+pub struct Patterns {
+    set: RegexSet,
+    /// Which set this is, for the answers each thread remembers.
+    id: usize,
+}
+
+/// Texts longer than this are tested afresh: they are seldom repeated.
+const REMEMBERED_LENGTH: usize = 64;
+/// Answers a thread keeps per pattern set before starting over: memory stays bounded on an
+/// export where every value differs.
+const REMEMBERED_ANSWERS: usize = 4096;
+
+type Answers = std::collections::HashMap<Box<str>, bool, foldhash::fast::RandomState>;
+
+thread_local! {
+    /// Whether each pattern set matched a text, by set: the fields tested (approver, owner,
+    /// grantee, role) repeat from grant to grant, and looking a text up costs a fraction of
+    /// running a regex set over it.
+    static ANSWERS: std::cell::RefCell<std::collections::HashMap<usize, Answers>> =
+        std::cell::RefCell::default();
+}
 
 impl Patterns {
+    fn new(set: RegexSet) -> Patterns {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Patterns { set, id }
+    }
+
     pub fn matches(&self, text: &str) -> bool {
-        self.0.is_match(text)
+        if text.len() > REMEMBERED_LENGTH {
+            return self.set.is_match(text);
+        }
+        ANSWERS.with_borrow_mut(|sets| {
+            let answers = sets.entry(self.id).or_default();
+            if let Some(&answer) = answers.get(text) {
+                return answer;
+            }
+            let answer = self.set.is_match(text);
+            if answers.len() >= REMEMBERED_ANSWERS {
+                answers.clear();
+            }
+            answers.insert(text.into(), answer);
+            answer
+        })
     }
 }
 
 impl Default for Patterns {
     fn default() -> Self {
-        Patterns(RegexSet::empty())
+        Patterns::new(RegexSet::empty())
     }
 }
 
@@ -444,7 +484,7 @@ impl<'a> Params<'a> {
             .case_insensitive(true)
             .build()
         {
-            Ok(set) => Patterns(set),
+            Ok(set) => Patterns::new(set),
             Err(e) => {
                 self.invalid(key, format!("invalid regex: {e}"), None);
                 Patterns::default()
@@ -471,7 +511,44 @@ impl<'a> Params<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{Patterns, REMEMBERED_ANSWERS, RegexSet, normalize};
+
+    #[test]
+    fn remembered_answers_are_the_regex_sets_own() {
+        let build = |p: &[&str]| {
+            Patterns::new(
+                regex::RegexSetBuilder::new(p)
+                    .case_insensitive(true)
+                    .build()
+                    .unwrap(),
+            )
+        };
+        let (team, admin) = (build(&[r"\bteam\b"]), build(&["^admin"]));
+        let set = |p: &str| RegexSet::new([format!("(?i){p}")]).unwrap();
+        let (team_set, admin_set) = (set(r"\bteam\b"), set("^admin"));
+        // Twice over, past the number kept, so answers are remembered, looked up and dropped;
+        // the two sets never answer for each other.
+        for round in 0..2 {
+            for i in 0..REMEMBERED_ANSWERS + 10 {
+                let text = match i % 4 {
+                    0 => format!("Support Team {i}"),
+                    1 => format!("Admin {i}"),
+                    2 => "Ravi Patel".to_string(),
+                    _ => format!("teammate {}", "x".repeat(i % 90)),
+                };
+                assert_eq!(
+                    team.matches(&text),
+                    team_set.is_match(&text),
+                    "{round} {text}"
+                );
+                assert_eq!(
+                    admin.matches(&text),
+                    admin_set.is_match(&text),
+                    "{round} {text}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn normalizing_ignores_case_space_and_trailing_punctuation() {
