@@ -406,7 +406,7 @@ impl<C: Columns> Rows<'_, C> {
             } else {
                 Cell::Text(raw.text(record, scratch))
             };
-            self.blank_row &= cell.is_blank();
+            self.blank_row = self.blank_row && cell.is_blank();
             self.index += 1;
             self.value(index, cell, span);
         }
@@ -425,7 +425,7 @@ impl<C: Columns> Rows<'_, C> {
 
     /// Takes one cell that csv-core read.
     fn cell(&mut self, cell: Cell, span: Span) {
-        self.blank_row &= cell.is_blank();
+        self.blank_row = self.blank_row && cell.is_blank();
         let index = self.index;
         self.index += 1;
         if let Some(names) = &mut self.header {
