@@ -46,9 +46,9 @@ pub struct Observed {
 }
 
 /// What cross-grant rules look at: one small record per grant, with the tenants and ids it
-/// names in two buffers, by input index. Nothing is looked up while grants are added, so the records of
-/// several files, or of segments of one file read on several threads, are joined by
-/// appending; rules group grants by tenant once, at the end.
+/// names in two buffers, by input index. Nothing is looked up while grants are added, so
+/// the records of several files, or of segments of one file read on several threads, are
+/// joined by appending; rules group grants by tenant once, at the end.
 #[derive(Default)]
 pub struct Observations {
     pub grants: Vec<Observed>,
