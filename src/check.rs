@@ -75,22 +75,19 @@ impl<R> FileResult<R> {
         self.grants += next.grants;
         self.skipped += next.skipped;
         self.error = self.error.take().or(next.error);
-        if self.findings.is_empty() {
-            self.findings = next.findings;
-        } else {
-            self.findings.extend(next.findings);
-        }
-        if self.places.is_empty() {
-            self.places = next.places;
-        } else {
-            self.places.extend(next.places);
-        }
-        if self.records.is_empty() {
-            self.records = next.records;
-        } else {
-            self.records.extend(next.records);
-        }
+        take_or_extend(&mut self.findings, next.findings);
+        take_or_extend(&mut self.places, next.places);
+        take_or_extend(&mut self.records, next.records);
         self.observed.append(next.observed);
+    }
+}
+
+/// Appends `more` to `list`, or takes it over when `list` is empty.
+fn take_or_extend<T>(list: &mut Vec<T>, more: Vec<T>) {
+    if list.is_empty() {
+        *list = more;
+    } else {
+        list.extend(more);
     }
 }
 

@@ -237,11 +237,7 @@ fn read_records(
     };
 
     loop {
-        // Between records: skip the line ends (and blank lines) that csv-core skips.
-        let blank = input[start..end]
-            .iter()
-            .take_while(|&&b| b == b'\n' || b == b'\r')
-            .count();
+        let blank = line_ends(&input[start..end]);
         at.advance(&input[start..start + blank]);
         start += blank;
         if start == end {
@@ -322,6 +318,15 @@ fn read_records(
         }
     }
     Ok(rows.grants)
+}
+
+/// The line ends (and blank lines) at the start of `bytes`: csv-core skips them between
+/// records, and so do the fast path and the cutting into segments.
+fn line_ends(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .take_while(|&&b| b == b'\n' || b == b'\r')
+        .count()
 }
 
 /// The fast path and segments split at the delimiter, which must not be a byte that quoting

@@ -41,12 +41,7 @@ fn canonical(b: &[u8]) -> Option<DateTime<Utc>> {
     else {
         return None;
     };
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |value, &d| {
-            let d = d.wrapping_sub(b'0');
-            (d <= 9).then(|| value * 10 + u32::from(d))
-        })
-    };
+    let number = |b: &[u8]| digits(b).ok();
     let date = (
         number(&[y1, y2, y3, y4])?,
         number(&[m1, m2])?,

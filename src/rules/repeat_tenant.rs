@@ -182,16 +182,24 @@ mod tests {
     use super::*;
     use crate::rules::testing::rule;
 
-    fn run(grants: &[(&str, &str, &str)]) -> Vec<(usize, String, Vec<String>)> {
+    fn observe(grants: &[(&str, &str, &str)]) -> Observations {
         let mut all = Observations::default();
         for (tenant, start, id) in grants {
             all.add(tenant, start.parse().unwrap(), Some(id));
         }
+        all
+    }
+
+    fn check(mut all: Observations) -> Vec<(usize, String, Vec<String>)> {
         let mut out = Vec::new();
         rule("repeat-tenant", "{}").check_all(&mut all, &mut out);
         out.into_iter()
             .map(|(i, v)| (i, v.message, v.related))
             .collect()
+    }
+
+    fn run(grants: &[(&str, &str, &str)]) -> Vec<(usize, String, Vec<String>)> {
+        check(observe(grants))
     }
 
     #[test]
@@ -242,19 +250,11 @@ mod tests {
             ("beta", "2026-11-10T10:00:00Z", "y"),
             ("ACME", "2026-11-20T10:00:00Z", "c"),
         ];
-        let mut all = Observations::default();
-        for (tenant, start, id) in grants {
-            all.add(tenant, start.parse().unwrap(), Some(id));
-        }
+        let mut all = observe(&grants);
         for grant in &mut all.grants {
             grant.tenant = 7; // as if every tenant hashed alike
         }
-        let mut out = Vec::new();
-        rule("repeat-tenant", "{}").check_all(&mut all, &mut out);
-        let got: Vec<_> = out
-            .into_iter()
-            .map(|(i, v)| (i, v.message, v.related))
-            .collect();
+        let got = check(all);
         assert_eq!(got, run(&grants));
         assert_eq!(got[0].2, ["b", "c"]);
     }

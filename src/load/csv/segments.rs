@@ -6,7 +6,9 @@
 
 use std::io::Read;
 
-use super::{Aliases, BOM, Cursor, Reading, Start, plain_delimiter, read_records, split};
+use super::{
+    Aliases, BOM, Cursor, Reading, Start, line_ends, plain_delimiter, read_records, split,
+};
 use crate::grant::Grant;
 use crate::load::limits::Limits;
 use crate::load::{InputError, io_error};
@@ -243,15 +245,6 @@ impl<R: Read> Segments<R> {
         let input = self.block.as_slice().chain(self.reader);
         read_records(input, self.layout.reading(from), &mut columns, sink)
     }
-}
-
-/// The line ends (and blank lines) at the start of `bytes`, which `read_records` skips
-/// between records.
-fn line_ends(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .take_while(|&&b| b == b'\n' || b == b'\r')
-        .count()
 }
 
 /// Reads `text` through segments of `block_size` bytes, one after another, as the checker

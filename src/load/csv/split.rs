@@ -96,12 +96,9 @@ pub fn scan(buffer: &[u8], delimiter: u8, eof: bool, cells: &mut Vec<RawCell>) -
                 quoted: true,
                 escaped,
             });
-            match buffer.get(close + 1) {
-                Some(&b) if b == delimiter => pos = close + 2,
-                Some(b'\n' | b'\r') => return Scan::Record(close + 1),
-                None if eof => return Scan::Record(close + 1),
-                None => return Scan::NeedMore,
-                Some(_) => return Scan::Fallback,
+            match after_quote(buffer, close, delimiter, eof) {
+                Ok(next) => pos = next,
+                Err(scan) => return scan,
             }
         } else {
             // Unquoted: a quote inside is an ordinary byte, as csv-core reads it.
@@ -157,13 +154,23 @@ pub fn record_end(buffer: &[u8], delimiter: u8, eof: bool) -> Scan {
                 Some(k) => break from + k,
             }
         };
-        match buffer.get(close + 1) {
-            Some(&b) if b == delimiter => pos = close + 2,
-            Some(b'\n' | b'\r') => return Scan::Record(close + 1),
-            None if eof => return Scan::Record(close + 1),
-            None => return Scan::NeedMore,
-            Some(_) => return Scan::Fallback,
+        match after_quote(buffer, close, delimiter, eof) {
+            Ok(next) => pos = next,
+            Err(scan) => return scan,
         }
+    }
+}
+
+/// What follows the quote at `close` that closes a quoted cell: `Ok` with where the next cell
+/// starts, or what the record is (it ends there, goes on past the buffer, or has text after
+/// the quote, which csv-core must read).
+fn after_quote(buffer: &[u8], close: usize, delimiter: u8, eof: bool) -> Result<usize, Scan> {
+    match buffer.get(close + 1) {
+        Some(&b) if b == delimiter => Ok(close + 2),
+        Some(b'\n' | b'\r') => Err(Scan::Record(close + 1)),
+        None if eof => Err(Scan::Record(close + 1)),
+        None => Err(Scan::NeedMore),
+        Some(_) => Err(Scan::Fallback),
     }
 }
 
