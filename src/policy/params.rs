@@ -178,7 +178,33 @@ fn normalized_chars(text: &str) -> impl Iterator<Item = char> + '_ {
 
 /// `normalize(a) == normalize(b)`, without allocating: rules compare names per grant.
 pub fn same_normalized(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || normalized_chars(a).eq(normalized_chars(b))
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    if !(a.is_ascii() && b.is_ascii()) {
+        return normalized_chars(a).eq(normalized_chars(b));
+    }
+    // ASCII, nearly every name: the same words, ignoring case.
+    let (mut a, mut b) = (ascii_words(a), ascii_words(b));
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The words of ASCII text as [`normalize`] sees them: trailing punctuation and white space
+/// dropped, split at runs of white space.
+fn ascii_words(text: &str) -> impl Iterator<Item = &[u8]> {
+    let end = text
+        .bytes()
+        .rposition(|b| !is_trailing(char::from(b)))
+        .map_or(0, |last| last + 1);
+    text.as_bytes()[..end]
+        .split(|&b| char::from(b).is_whitespace())
+        .filter(|word| !word.is_empty())
 }
 
 /// Case-insensitive regular expressions, tested all at once.
@@ -201,7 +227,7 @@ thread_local! {
     /// Whether each pattern set matched a text, by set: the fields tested (approver, owner,
     /// grantee, role) repeat from grant to grant, and looking a text up costs a fraction of
     /// running a regex set over it.
-    static ANSWERS: std::cell::RefCell<std::collections::HashMap<usize, Answers>> =
+    static ANSWERS: std::cell::RefCell<foldhash::HashMap<usize, Answers>> =
         std::cell::RefCell::default();
 }
 
@@ -569,6 +595,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn comparing_ascii_names_agrees_with_normalize(
+            a in "[ aAbB.!,\t\x0b\x0c-]{0,12}",
+            b in "[ aAbB.!,\t\x0b\x0c-]{0,12}",
+        ) {
+            proptest::prop_assert_eq!(
+                super::same_normalized(&a, &b),
+                normalize(&a) == normalize(&b)
+            );
+        }
+
         #[test]
         fn ascii_keys_normalize_like_normalize(text in "[ a-zA-Z.!,\t\x0b\x0c-]{0,40}") {
             let mut key = super::Key::default();
