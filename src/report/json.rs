@@ -3,7 +3,6 @@
 use chrono::SecondsFormat;
 use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::ser::Formatter as _;
 use std::io::Write as _;
 
 use super::Run;
@@ -137,22 +136,24 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // The head's object without its closing brace; then the findings; then the tail's keys.
     out.write_all(head.strip_suffix(b"\n}").unwrap_or(&head))?;
     out.write_all(b",\n  \"findings\": [")?;
+    let workers = rayon::current_num_threads().max(1);
+    // One buffer per thread, reused from batch to batch.
+    let mut pieces = vec![Vec::new(); workers];
     let mut first = true;
-    for batch in shown.chunks(PIECE * rayon::current_num_threads().max(1)) {
-        let pieces: Vec<std::io::Result<Vec<u8>>> = batch
-            .par_chunks(PIECE)
-            .map(|findings| {
-                let mut piece = Vec::with_capacity(findings.len() * 512);
+    for batch in shown.chunks(PIECE * workers) {
+        pieces
+            .par_iter_mut()
+            .zip(batch.par_chunks(PIECE))
+            .for_each(|(piece, findings)| {
+                piece.clear();
                 for f in findings {
                     piece.extend_from_slice(b",\n    ");
-                    nested(&mut piece, &finding(run, f), 2)?;
+                    write_finding(piece, &finding(run, f));
                 }
-                Ok(piece)
-            })
-            .collect();
-        for piece in pieces {
+            });
+        for piece in &pieces[..batch.len().div_ceil(PIECE)] {
             // The first finding has no comma before it.
-            out.write_all(&piece?[usize::from(first)..])?;
+            out.write_all(&piece[usize::from(first)..])?;
             first = false;
         }
     }
@@ -165,14 +166,93 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Writes `value` as serde_json's pretty printer writes it `level` deep in a document.
-fn nested(out: &mut Vec<u8>, value: &impl Serialize, level: usize) -> std::io::Result<()> {
-    let mut formatter = serde_json::ser::PrettyFormatter::new();
-    for _ in 0..level {
-        formatter.begin_object(&mut std::io::sink())?;
+/// Writes one finding of the `findings` list exactly as serde_json's pretty printer does
+/// (a test holds the two equal): the report's bulk, written without serde's per-byte and
+/// per-key machinery.
+fn write_finding(out: &mut Vec<u8>, f: &Finding) {
+    const KEY: &[u8] = b"\n      \"";
+    let key = |out: &mut Vec<u8>, name: &str, first: bool| {
+        out.extend_from_slice(if first { b"{" } else { b"," });
+        out.extend_from_slice(KEY);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\": ");
+    };
+    let text = |out: &mut Vec<u8>, text: Option<&str>| match text {
+        Some(text) => write_str(out, text),
+        None => out.extend_from_slice(b"null"),
+    };
+    let mut number = itoa::Buffer::new();
+    key(out, "rule", true);
+    write_str(out, f.rule);
+    key(out, "severity", false);
+    write_str(out, f.severity.name());
+    key(out, "grant", false);
+    text(out, f.grant);
+    key(out, "tenant", false);
+    text(out, f.tenant);
+    key(out, "file", false);
+    write_str(out, f.file);
+    key(out, "line", false);
+    out.extend_from_slice(number.format(f.line).as_bytes());
+    key(out, "column", false);
+    out.extend_from_slice(number.format(f.column).as_bytes());
+    key(out, "field", false);
+    text(out, f.field);
+    key(out, "message", false);
+    write_str(out, f.message);
+    key(out, "help", false);
+    write_str(out, f.help);
+    key(out, "related", false);
+    if f.related.is_empty() {
+        out.extend_from_slice(b"[]");
+    } else {
+        for (i, id) in f.related.iter().enumerate() {
+            out.extend_from_slice(if i == 0 { b"[" } else { b"," });
+            out.extend_from_slice(b"\n        ");
+            write_str(out, id);
+        }
+        out.extend_from_slice(b"\n      ]");
     }
-    value.serialize(&mut serde_json::Serializer::with_formatter(out, formatter))?;
-    Ok(())
+    out.extend_from_slice(b"\n    }");
+}
+
+/// A JSON string as serde_json writes it: `"`, `\\` and control characters escaped, short
+/// forms where JSON has them, everything else as is.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    out.push(b'"');
+    // Nearly every text needs no escape: one pass that does not stop early, then one copy.
+    if !bytes.iter().fold(false, |any, &b| any | special(b)) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !special(b) {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        start = i + 1;
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xF)]);
+            }
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 fn head<'a>(run: &'a Run<'a>, findings: usize) -> Head<'a> {
@@ -315,6 +395,58 @@ mod tests {
             records: Vec::new(),
             baseline: None,
         }
+    }
+
+    /// `value` as serde_json's pretty printer writes it `level` deep in a document.
+    fn nested(value: &impl Serialize, level: usize) -> String {
+        use serde_json::ser::Formatter as _;
+        let mut formatter = serde_json::ser::PrettyFormatter::new();
+        for _ in 0..level {
+            formatter.begin_object(&mut std::io::sink()).unwrap();
+        }
+        let mut out = Vec::new();
+        value
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut out, formatter,
+            ))
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_finding_is_written_as_serde_json_writes_it(
+            texts in proptest::collection::vec("(\\PC|[\"\\\\\u{0}-\u{1f}\u{7f}])*", 6),
+            related in proptest::collection::vec("[A-Z\"\\\\\n-]{0,6}", 0..3),
+            line: u32,
+            column: u32,
+            present in proptest::collection::vec(proptest::bool::ANY, 3),
+        ) {
+            let f = Finding {
+                rule: &texts[0],
+                severity: Severity::Warning,
+                grant: present[0].then_some(texts[1].as_str()),
+                tenant: present[1].then_some(texts[2].as_str()),
+                file: &texts[3],
+                line,
+                column,
+                field: present[2].then_some("reason"),
+                message: &texts[4],
+                help: &texts[5],
+                related: &related,
+            };
+            let mut written = Vec::new();
+            write_finding(&mut written, &f);
+            proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), nested(&f, 2));
+        }
+    }
+
+    #[test]
+    fn every_ascii_character_is_escaped_as_serde_json_escapes_it() {
+        let ascii: String = (0..=0x7fu8).map(char::from).collect();
+        let mut written = Vec::new();
+        write_str(&mut written, &ascii);
+        assert_eq!(written, serde_json::to_vec(&ascii).unwrap());
     }
 
     #[test]
