@@ -91,39 +91,48 @@ impl Rule for RepeatTenant {
 
 /// Each tenant hash's first grant, and whether every grant of a hash names the same tenant.
 /// Each thread takes a run of grants in input order, so the tenants' texts are read in
-/// order, not at random; the runs' answers are then joined.
+/// order, not at random; each hash keeps its first text at hand for the comparisons.
 fn first_grants(all: &Observations) -> (foldhash::HashMap<u64, usize>, bool) {
     let run = all
         .grants
         .len()
         .div_ceil(rayon::current_num_threads())
         .max(1);
-    let same = |a: usize, b: usize| same_tenant(all.tenant(a), all.tenant(b));
-    all.grants
+    let (firsts, distinct): (Vec<_>, Vec<bool>) = all
+        .grants
         .par_chunks(run)
         .map(|grants| {
-            let mut first = foldhash::HashMap::default();
+            let mut first = foldhash::HashMap::<u64, (usize, &str)>::default();
             let mut distinct = true;
             for grant in grants {
                 let index = grant.index as usize;
-                let earliest = first.entry(grant.tenant).or_insert(index);
-                distinct &= same(*earliest, index);
-                *earliest = (*earliest).min(index);
+                let tenant = all.tenant(index);
+                let (earliest, name) = first.entry(grant.tenant).or_insert((index, tenant));
+                distinct &= same_tenant(name, tenant);
+                if index < *earliest {
+                    (*earliest, *name) = (index, tenant);
+                }
             }
             (first, distinct)
         })
-        .reduce(
-            || (foldhash::HashMap::default(), true),
-            |(mut first, mut distinct), (later, also)| {
-                distinct &= also;
-                for (tenant, index) in later {
-                    let earlier = first.entry(tenant).or_insert(index);
-                    distinct &= same(*earlier, index);
-                    *earlier = (*earlier).min(index);
-                }
-                (first, distinct)
-            },
-        )
+        .unzip();
+    let mut distinct = distinct.into_iter().all(|d| d);
+    let mut firsts = firsts.into_iter();
+    let mut first = firsts.next().unwrap_or_default();
+    for later in firsts {
+        for (tenant, (index, name)) in later {
+            let (earlier, first_name) = first.entry(tenant).or_insert((index, name));
+            distinct &= same_tenant(first_name, name);
+            if index < *earlier {
+                (*earlier, *first_name) = (index, name);
+            }
+        }
+    }
+    let first = first
+        .into_iter()
+        .map(|(tenant, (index, _))| (tenant, index))
+        .collect();
+    (first, distinct)
 }
 
 impl RepeatTenant {
