@@ -269,6 +269,29 @@ mod tests {
     }
 
     #[test]
+    fn tenants_that_share_a_hash_are_told_apart_across_threads() {
+        // Each thread's run of grants names one tenant: only joining the runs can tell.
+        let starts: Vec<String> = (0..64)
+            .map(|day| format!("2026-{:02}-{:02}T10:00:00Z", 1 + day / 28, 1 + day % 28))
+            .collect();
+        let grants: Vec<(&str, &str, &str)> = ["acme", "beta"]
+            .into_iter()
+            .flat_map(|tenant| {
+                starts
+                    .iter()
+                    .map(move |start| (tenant, start.as_str(), "g"))
+            })
+            .collect();
+        let mut all = observe(&grants);
+        for grant in &mut all.grants {
+            grant.tenant = 7;
+        }
+        let got = check(all);
+        assert_eq!(got, run(&grants));
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
     fn spread_out_grants_pass() {
         let got = run(&[
             ("acme", "2026-09-01T10:00:00Z", "a"),
