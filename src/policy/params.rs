@@ -14,7 +14,8 @@ use crate::load::time::parse_duration;
 /// A list of phrases compared after normalising (see [`normalize`]).
 #[derive(Debug, Default)]
 pub struct PhraseSet {
-    phrases: HashSet<String, foldhash::fast::RandomState>,
+    /// Normalised, as bytes: a key built on the stack is looked up as it is.
+    phrases: HashSet<Box<[u8]>, foldhash::fast::RandomState>,
     /// The most letters and digits any phrase has: a text with more cannot be one of them,
     /// which spares normalising most reasons (they are long; the phrases are short).
     most_letters: usize,
@@ -22,8 +23,12 @@ pub struct PhraseSet {
 
 impl PhraseSet {
     fn new(phrases: impl IntoIterator<Item = String>) -> PhraseSet {
-        let phrases: HashSet<String, _> = phrases.into_iter().map(|p| normalize(&p)).collect();
+        let phrases: Vec<String> = phrases.into_iter().map(|p| normalize(&p)).collect();
         let most_letters = phrases.iter().map(|p| letters(p)).max().unwrap_or(0);
+        let phrases = phrases
+            .into_iter()
+            .map(|p| p.into_bytes().into_boxed_slice())
+            .collect();
         PhraseSet {
             phrases,
             most_letters,
@@ -42,10 +47,10 @@ impl PhraseSet {
             normalized_chars(text).all(|c| key.push(c))
         };
         if fits {
-            self.phrases.contains(key.text())
+            self.phrases.contains(key.bytes())
         } else {
             // A long phrase (or one in a script of wide characters): build it on the heap.
-            self.phrases.contains(&normalize(text))
+            self.phrases.contains(normalize(text).as_bytes())
         }
     }
 }
@@ -125,9 +130,14 @@ impl Key {
         true
     }
 
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    #[cfg(test)]
     fn text(&self) -> &str {
         // Built from whole chars, so always UTF-8.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+        std::str::from_utf8(self.bytes()).unwrap_or_default()
     }
 }
 
@@ -603,6 +613,16 @@ mod tests {
             proptest::prop_assert_eq!(
                 super::same_normalized(&a, &b),
                 normalize(&a) == normalize(&b)
+            );
+        }
+
+        #[test]
+        fn counting_letters_stops_early_but_agrees(
+            text in "[ aZ09.!,\t\x0b\x01…é-]{0,30}", most in 0usize..12
+        ) {
+            proptest::prop_assert_eq!(
+                super::more_letters_than(&text, most),
+                super::letters(&text) > most
             );
         }
 

@@ -76,9 +76,7 @@ impl ReasonSpecific {
             format!("reason `{reason}` is a generic phrase")
         } else {
             // Counting stops at the minimum: most reasons pass, and need no exact count.
-            if has_words(reason, self.min_words)
-                && reason.chars().take(self.min_chars).count() >= self.min_chars
-            {
+            if has_words(reason, self.min_words) && has_chars(reason, self.min_chars) {
                 return None;
             }
             let words = reason.split_whitespace().count();
@@ -92,6 +90,14 @@ impl ReasonSpecific {
         };
         Some(message)
     }
+}
+
+/// `reason.chars().count() >= chars`; ASCII text has a character per byte.
+fn has_chars(reason: &str, chars: usize) -> bool {
+    if reason.is_ascii() {
+        return reason.len() >= chars;
+    }
+    reason.chars().take(chars).count() >= chars
 }
 
 /// `reason.split_whitespace().count() >= words`, byte by byte for ASCII text.
