@@ -449,7 +449,8 @@ impl<C: Columns> Rows<'_, C> {
         self.value(index, cell, span);
     }
 
-    /// Sets the value of the row's cell `index`.
+    /// Sets the value of the row's cell `index`. Inlined: it runs for every cell.
+    #[inline(always)]
     fn value(&mut self, index: usize, cell: Cell, span: Span) {
         let width = self.columns.width();
         if index > width {
