@@ -1,6 +1,7 @@
 //! CSV exports, read as a stream. csv-core gives each field's raw byte extent, so every cell
 //! keeps its exact line and column even across quoted newlines, CRLF and a byte-order mark.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use csv_core::{ReadFieldResult, ReaderBuilder};
@@ -170,7 +171,7 @@ pub fn load_with(
         from: Start::File,
         split: true,
     };
-    read_records(reader, how, columns, sink)
+    read_records(Source::Stream(reader), how, columns, sink)
 }
 
 /// How `read_records` reads: the file's name (for errors), its delimiter and limits, where
@@ -192,8 +193,21 @@ enum Start {
     Record(Cursor),
 }
 
+/// What `read_records` reads: a stream, through a buffer of its own, or bytes already in
+/// memory (a segment), read where they are.
+enum Source<'a, R> {
+    Stream(R),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Source<'a, std::io::Empty> {
+    fn bytes(bytes: &'a [u8]) -> Self {
+        Source::Bytes(bytes)
+    }
+}
+
 fn read_records(
-    mut reader: impl Read,
+    source: Source<impl Read>,
     how: Reading,
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
@@ -205,19 +219,33 @@ fn read_records(
         from,
         split,
     } = how;
-    let mut parser = ReaderBuilder::new().delimiter(delimiter).build();
-    let mut input = vec![0u8; 64 * 1024];
-    let mut end = fill(&mut reader, &mut input).map_err(|e| io_error(name, &e))?;
-    let mut eof = end == 0;
-    let mut start = 0; // `input[start..end]` is not parsed yet
+    // Built when the fast path first hands a record back: building one costs more than a
+    // segment's worth of plain records. csv-core skips a byte-order mark at the start of what
+    // it reads first; past the header, a line end fed first makes it a parser between two
+    // records.
+    let mut parser = None;
+    let new_parser = || {
+        let mut parser = ReaderBuilder::new().delimiter(delimiter).build();
+        if let Start::Record(_) = from {
+            let _ = parser.read_field(b"\n", &mut []);
+        }
+        parser
+    };
+    // `input[start..end]` is not parsed yet; a stream refills `input` as it is read.
+    let (mut reader, mut input) = match source {
+        Source::Stream(reader) => (Some(reader), Cow::Owned(vec![0u8; 64 * 1024])),
+        Source::Bytes(bytes) => (None, Cow::Borrowed(bytes)),
+    };
+    let mut end = match reader {
+        Some(_) => fill(&mut reader, input.to_mut()).map_err(|e| io_error(name, &e))?,
+        None => input.len(),
+    };
+    // Bytes in memory are whole: at their end from the start, so never refilled or moved.
+    let mut eof = reader.is_none() || end == 0;
+    let mut start = 0;
     let mut at = match from {
         Start::File => Cursor::TOP,
-        Start::Record(at) => {
-            // csv-core skips a byte-order mark at the start of what it reads first; past the
-            // header, a line end fed first makes it a parser between two records.
-            let _ = parser.read_field(b"\n", &mut []);
-            at
-        }
+        Start::Record(at) => at,
     };
     let splittable = split && plain_delimiter(delimiter);
     let mut rows = Rows {
@@ -244,7 +272,7 @@ fn read_records(
             if eof {
                 break;
             }
-            end = fill(&mut reader, &mut input).map_err(|e| io_error(name, &e))?;
+            end = fill(&mut reader, input.to_mut()).map_err(|e| io_error(name, &e))?;
             start = 0;
             eof = end == 0;
             continue;
@@ -253,10 +281,11 @@ fn read_records(
         if before_header && !eof && end - start < 2 * BOM.len() {
             // Reads can be short (a pipe): a byte-order mark split across two would be read
             // as text. Hold enough for ours and for the one csv-core skips at its first read.
-            input.copy_within(start..end, 0);
+            input.to_mut().copy_within(start..end, 0);
             end -= start;
             start = 0;
-            let more = fill(&mut reader, &mut input[end..]).map_err(|e| io_error(name, &e))?;
+            let more =
+                fill(&mut reader, &mut input.to_mut()[end..]).map_err(|e| io_error(name, &e))?;
             eof = more == 0;
             end += more;
             continue;
@@ -278,11 +307,11 @@ fn read_records(
                 }
                 split::Scan::NeedMore if start > 0 => {
                     // The record goes on past the buffer: move it to the front, read more.
-                    input.copy_within(start..end, 0);
+                    input.to_mut().copy_within(start..end, 0);
                     end -= start;
                     start = 0;
-                    let more =
-                        fill(&mut reader, &mut input[end..]).map_err(|e| io_error(name, &e))?;
+                    let more = fill(&mut reader, &mut input.to_mut()[end..])
+                        .map_err(|e| io_error(name, &e))?;
                     eof = more == 0;
                     end += more;
                     continue;
@@ -294,11 +323,12 @@ fn read_records(
         // csv-core reads this record field by field, refilling the buffer as it goes.
         loop {
             if start == end && !eof {
-                end = fill(&mut reader, &mut input).map_err(|e| io_error(name, &e))?;
+                end = fill(&mut reader, input.to_mut()).map_err(|e| io_error(name, &e))?;
                 start = 0;
                 eof = end == 0;
             }
-            match slow.read_field(&mut parser, &input[start..end], &mut at, delimiter, limits) {
+            let parser = parser.get_or_insert_with(new_parser);
+            match slow.read_field(parser, &input[start..end], &mut at, delimiter, limits) {
                 (nin, Some((cell, span, record_end))) => {
                     start += nin;
                     rows.cell(cell, span);
@@ -593,7 +623,11 @@ impl SlowRecord {
 }
 
 /// Reads as much as the buffer holds, retrying interrupted reads.
-fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+/// Reads into `buffer`; bytes in memory (no reader) have nothing more.
+fn fill(reader: &mut Option<impl Read>, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let Some(reader) = reader else {
+        return Ok(0);
+    };
     loop {
         match reader.read(buffer) {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -676,11 +710,11 @@ mod tests {
     ) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         read_records(
-            Chunked {
+            Source::Stream(Chunked {
                 data: text,
                 sizes: chunks,
                 next: 0,
-            },
+            }),
             Reading {
                 name: "t.csv",
                 delimiter,

@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use super::{
-    Aliases, BOM, Cursor, Reading, Start, line_ends, plain_delimiter, read_records, split,
+    Aliases, BOM, Cursor, Reading, Source, Start, line_ends, plain_delimiter, read_records, split,
 };
 use crate::grant::Grant;
 use crate::load::limits::Limits;
@@ -71,7 +71,7 @@ impl Layout {
     ) -> Result<usize, InputError> {
         let how = self.reading(Start::Record(segment.at));
         read_records(
-            segment.bytes.as_slice(),
+            Source::bytes(&segment.bytes),
             how,
             &mut self.columns.clone(),
             sink,
@@ -167,7 +167,7 @@ impl<R: Read> Segments<R> {
         }
         let mut columns = Aliases::default();
         read_records(
-            &bytes[..cut],
+            Source::bytes(&bytes[..cut]),
             self.layout.reading(Start::File),
             &mut columns,
             &mut |_| {},
@@ -243,7 +243,12 @@ impl<R: Read> Segments<R> {
         };
         let mut columns = self.layout.columns.clone();
         let input = self.block.as_slice().chain(self.reader);
-        read_records(input, self.layout.reading(from), &mut columns, sink)
+        read_records(
+            Source::Stream(input),
+            self.layout.reading(from),
+            &mut columns,
+            sink,
+        )
     }
 }
 
