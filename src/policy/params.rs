@@ -63,7 +63,7 @@ pub struct Words(Vec<String>);
 impl Words {
     /// True when `text`, trimmed and lowercased, is one of the words.
     pub fn contains(&self, text: &str) -> bool {
-        let text = text.trim();
+        let text = crate::grant::trim(text);
         if text.is_ascii() {
             return self.0.iter().any(|w| w.eq_ignore_ascii_case(text));
         }
@@ -237,8 +237,8 @@ thread_local! {
     /// Whether each pattern set matched a text, by set: the fields tested (approver, owner,
     /// grantee, role) repeat from grant to grant, and looking a text up costs a fraction of
     /// running a regex set over it.
-    static ANSWERS: std::cell::RefCell<foldhash::HashMap<usize, Answers>> =
-        std::cell::RefCell::default();
+    /// Indexed by the sets' ids, which are handed out in order from 0.
+    static ANSWERS: std::cell::RefCell<Vec<Answers>> = std::cell::RefCell::default();
 }
 
 impl Patterns {
@@ -253,7 +253,10 @@ impl Patterns {
             return self.set.is_match(text);
         }
         ANSWERS.with_borrow_mut(|sets| {
-            let answers = sets.entry(self.id).or_default();
+            if sets.len() <= self.id {
+                sets.resize_with(self.id + 1, Answers::default);
+            }
+            let answers = &mut sets[self.id];
             if let Some(&answer) = answers.get(text) {
                 return answer;
             }

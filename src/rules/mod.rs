@@ -60,7 +60,7 @@ pub struct Observations {
 
 impl Observations {
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
-        let tenant = tenant.trim();
+        let tenant = crate::grant::trim(tenant);
         self.grants.push(Observed {
             tenant: tenant_hash(tenant),
             start_secs: start.timestamp(),
