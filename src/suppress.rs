@@ -86,33 +86,36 @@ pub fn waive(
     }
 
     let mut used = vec![false; waivers.entries.len()];
-    let mut kept = Vec::with_capacity(outcome.findings.len());
-    for finding in std::mem::take(&mut outcome.findings) {
-        let waiver = waivers.entries.iter().enumerate().find(|(_, w)| {
-            w.expires > now
-                && w.covers(
-                    &finding.rule,
-                    finding.grant.as_deref(),
-                    finding.tenant.as_deref(),
-                )
+    // Waived findings are taken out in place: with no waiver, a million findings stay put.
+    let mut by = Vec::new();
+    let waived: Vec<Finding> = outcome
+        .findings
+        .extract_if(.., |finding| {
+            let waiver = waivers.entries.iter().position(|w| {
+                w.expires > now
+                    && w.covers(
+                        &finding.rule,
+                        finding.grant.as_deref(),
+                        finding.tenant.as_deref(),
+                    )
+            });
+            by.extend(waiver);
+            waiver.is_some()
+        })
+        .collect();
+    for (finding, i) in waived.into_iter().zip(by) {
+        used[i] = true;
+        let w = &waivers.entries[i];
+        outcome.suppressed.push(Suppressed {
+            finding,
+            by: Suppression::Waiver {
+                reason: w.reason.clone(),
+                approver: w.approver.clone(),
+                expires: w.expires,
+            },
         });
-        match waiver {
-            Some((i, w)) => {
-                used[i] = true;
-                outcome.suppressed.push(Suppressed {
-                    finding,
-                    by: Suppression::Waiver {
-                        reason: w.reason.clone(),
-                        approver: w.approver.clone(),
-                        expires: w.expires,
-                    },
-                });
-            }
-            None => kept.push(finding),
-        }
     }
 
-    outcome.findings = kept;
     let mut own = Vec::new();
     for (waiver, used) in waivers.entries.iter().zip(used) {
         if waiver.expires <= now {
@@ -147,54 +150,58 @@ pub fn waive(
 
 /// Moves the findings recorded in the baseline to `suppressed`, and records the comparison.
 pub fn apply_baseline(outcome: &mut Outcome, baseline: &Baseline) {
-    let kept = std::mem::take(&mut outcome.findings);
-    {
-        let mut budget = baseline.budget();
-        let mut comparison = Comparison::default();
-        let mut new = Vec::with_capacity(kept.len());
-        for finding in kept {
-            match budget.get_mut(&baseline::key(&finding)).filter(|n| **n > 0) {
+    let mut budget = baseline.budget();
+    let mut comparison = Comparison::default();
+    let baselined: Vec<Finding> = outcome
+        .findings
+        .extract_if(.., |finding| {
+            match budget.get_mut(&baseline::key(finding)).filter(|n| **n > 0) {
                 Some(left) => {
                     *left -= 1;
-                    comparison.baselined += 1;
-                    outcome.suppressed.push(Suppressed {
-                        finding,
-                        by: Suppression::Baseline,
-                    });
+                    true
                 }
-                None => new.push(finding),
+                None => false,
             }
-        }
-        comparison.new = new.len();
-        comparison.stale = baseline
-            .entries
-            .iter()
-            .filter_map(|e| {
-                let key = (
-                    e.rule.clone(),
-                    e.grant.clone(),
-                    e.tenant.clone(),
-                    e.field.clone(),
-                );
-                // Each key's leftover is reported once, on its first entry.
-                let left = budget.remove(&key).filter(|n| *n > 0)?;
-                Some(baseline::Entry {
-                    count: left,
-                    ..e.clone()
-                })
+        })
+        .collect();
+    comparison.baselined = baselined.len();
+    comparison.new = outcome.findings.len();
+    outcome
+        .suppressed
+        .extend(baselined.into_iter().map(|finding| Suppressed {
+            finding,
+            by: Suppression::Baseline,
+        }));
+    comparison.stale = baseline
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let key = (
+                e.rule.clone(),
+                e.grant.clone(),
+                e.tenant.clone(),
+                e.field.clone(),
+            );
+            // Each key's leftover is reported once, on its first entry.
+            let left = budget.remove(&key).filter(|n| *n > 0)?;
+            Some(baseline::Entry {
+                count: left,
+                ..e.clone()
             })
-            .collect();
-        outcome.baseline = Some(comparison);
-        outcome.findings = new;
-    }
+        })
+        .collect();
+    outcome.baseline = Some(comparison);
 }
 
 /// Adds the waivers' own findings and restores DESIGN.md's order everywhere.
 pub fn add_findings(outcome: &mut Outcome, own: Vec<Finding>) {
-    outcome.findings.extend(own);
-    outcome
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // The checker's findings are in order, and taking some out keeps them so.
+    if !own.is_empty() {
+        outcome.findings.extend(own);
+        outcome
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     outcome
         .suppressed
         .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
