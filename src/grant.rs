@@ -201,6 +201,20 @@ impl Grant {
     /// of a run's instructions.
     #[inline(always)]
     pub fn set_held(&mut self, field: Field, range: std::ops::Range<usize>, span: Span) {
+        // A value that starts and ends with a visible ASCII character, nearly every one, is
+        // neither blank nor in need of trimming, and its ends are character boundaries.
+        let bytes = self.buffer.as_bytes();
+        let visible = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
+        if range.start < range.end
+            && range.end <= bytes.len()
+            && visible(range.start)
+            && visible(range.end - 1)
+        {
+            if self.values[field as usize].is_none() {
+                self.set_value(field, range, span, false);
+            }
+            return;
+        }
         let Some(text) = self.buffer.get(range.clone()) else {
             return;
         };
