@@ -73,21 +73,24 @@ pub enum Scan {
 /// rest of the input. The delimiter must be ASCII and none of `"`, CR or LF.
 pub fn scan(buffer: &[u8], delimiter: u8, eof: bool, cells: &mut Vec<RawCell>) -> Scan {
     cells.clear();
+    let mut specials = Specials::new(buffer, delimiter);
     let mut pos = 0;
     loop {
         if buffer.get(pos) == Some(&b'"') {
             let mut from = pos + 1;
             let mut escaped = false;
+            // Delimiters inside quotes are text.
             let close = loop {
-                match memchr3(b'"', b'\n', b'\r', &buffer[from..]) {
+                match specials.next_from(from).map(|at| (at, buffer[at])) {
                     None if eof => return Scan::Fallback, // an unclosed quote
                     None => return Scan::NeedMore,
-                    Some(k) if buffer[from + k] != b'"' => return Scan::Fallback,
-                    Some(k) if buffer.get(from + k + 1) == Some(&b'"') => {
+                    Some((at, b'"')) if buffer.get(at + 1) == Some(&b'"') => {
                         escaped = true;
-                        from += k + 2;
+                        from = at + 2;
                     }
-                    Some(k) => break from + k,
+                    Some((at, b'"')) => break at,
+                    Some((_, b'\n' | b'\r')) => return Scan::Fallback,
+                    Some((at, _)) => from = at + 1,
                 }
             };
             cells.push(RawCell {
@@ -102,10 +105,14 @@ pub fn scan(buffer: &[u8], delimiter: u8, eof: bool, cells: &mut Vec<RawCell>) -
             }
         } else {
             // Unquoted: a quote inside is an ordinary byte, as csv-core reads it.
-            let end = match memchr3(delimiter, b'\n', b'\r', &buffer[pos..]) {
-                Some(k) => pos + k,
-                None if eof => buffer.len(),
-                None => return Scan::NeedMore,
+            let mut from = pos;
+            let end = loop {
+                match specials.next_from(from) {
+                    Some(at) if buffer[at] == b'"' => from = at + 1,
+                    Some(at) => break at,
+                    None if eof => break buffer.len(),
+                    None => return Scan::NeedMore,
+                }
             };
             cells.push(RawCell {
                 start: pos,
@@ -174,6 +181,104 @@ fn after_quote(buffer: &[u8], close: usize, delimiter: u8, eof: bool) -> Result<
     }
 }
 
+/// Where the delimiters, quotes and line ends of a buffer are, found 16 bytes at a time as
+/// a bit mask: one pass over a record, where searching afresh for each cell's end costs
+/// more to start than a short cell takes to read.
+struct Specials<'a> {
+    buffer: &'a [u8],
+    needles: Needles,
+    /// The start of the block in `mask`, a multiple of 16.
+    base: usize,
+    /// Bit `i`: `buffer[base + i]` is special.
+    mask: u32,
+}
+
+impl<'a> Specials<'a> {
+    fn new(buffer: &'a [u8], delimiter: u8) -> Specials<'a> {
+        let needles = Needles::new(delimiter);
+        Specials {
+            buffer,
+            needles,
+            base: 0,
+            mask: needles.block_at(buffer, 0),
+        }
+    }
+
+    /// The first special byte at or after `from`.
+    fn next_from(&mut self, from: usize) -> Option<usize> {
+        if from >= self.base + 16 {
+            self.base = from - from % 16;
+            self.mask = self.needles.block_at(self.buffer, self.base);
+        }
+        if from > self.base {
+            self.mask &= u32::MAX << (from - self.base);
+        }
+        while self.mask == 0 {
+            self.base += 16;
+            if self.base >= self.buffer.len() {
+                return None;
+            }
+            self.mask = self.needles.block_at(self.buffer, self.base);
+        }
+        Some(self.base + self.mask.trailing_zeros() as usize)
+    }
+}
+
+/// The bytes `Specials` looks for: the delimiter, a quote, and line ends.
+#[derive(Clone, Copy)]
+struct Needles {
+    delimiter: u8,
+    /// Each byte repeated in a vector, for SSE2 (which every x86-64 processor has).
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    splats: [safe_arch::m128i; 4],
+}
+
+impl Needles {
+    fn new(delimiter: u8) -> Needles {
+        Needles {
+            delimiter,
+            #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+            splats: [delimiter, b'"', b'\n', b'\r'].map(|b| safe_arch::set_splat_i8_m128i(b as i8)),
+        }
+    }
+
+    /// The special bytes of the (up to) 16 bytes at `base`, as bits.
+    fn block_at(&self, buffer: &[u8], base: usize) -> u32 {
+        let rest = buffer.get(base..).unwrap_or_default();
+        if let Some(block) = rest.first_chunk::<16>() {
+            return self.find(*block);
+        }
+        let mut block = [0u8; 16];
+        block[..rest.len()].copy_from_slice(rest);
+        self.find(block) & ((1 << rest.len()) - 1)
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    fn find(&self, block: [u8; 16]) -> u32 {
+        use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i};
+        let block = m128i::from(block);
+        let [a, b, c, d] = self.splats.map(|splat| cmp_eq_mask_i8_m128i(block, splat));
+        move_mask_i8_m128i(bitor_m128i(bitor_m128i(a, b), bitor_m128i(c, d))) as u32
+    }
+
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    fn find(&self, block: [u8; 16]) -> u32 {
+        self.find_one_by_one(block)
+    }
+
+    /// `find`, byte by byte: for other processors, and to test the vector one.
+    #[cfg_attr(
+        all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+        allow(dead_code)
+    )]
+    fn find_one_by_one(&self, block: [u8; 16]) -> u32 {
+        block.iter().enumerate().fold(0, |mask, (i, &b)| {
+            let special = b == self.delimiter || matches!(b, b'"' | b'\n' | b'\r');
+            mask | (u32::from(special) << i)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +335,34 @@ mod tests {
         assert_eq!(end("a,\"open\n", false), Scan::NeedMore);
         assert_eq!(end("a,\"b\"", false), Scan::NeedMore);
         assert_eq!(end("a,b", true), Scan::Record(3));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn special_bytes_are_found_as_one_by_one(
+            block in proptest::array::uniform16(proptest::sample::select(b"a,;\"\n\r\0\xff\t".to_vec())),
+            delimiter in proptest::sample::select(b",;\t\0\xff".to_vec()),
+        ) {
+            let needles = Needles::new(delimiter);
+            proptest::prop_assert_eq!(needles.find(block), needles.find_one_by_one(block));
+        }
+    }
+
+    #[test]
+    fn specials_are_found_from_anywhere_in_long_buffers() {
+        let buffer = b"abc,def\"ghijklmnopqrstuvwxyz0123456789,\r\nxyz";
+        let mut specials = Specials::new(buffer, b',');
+        let expected: Vec<usize> = (0..=buffer.len())
+            .map(|from| (from..buffer.len()).find(|&i| b",\"\r\n".contains(&buffer[i])))
+            .map(|found| found.unwrap_or(usize::MAX))
+            .collect();
+        // In order, as scanning asks, and afresh from every start.
+        for (from, &want) in expected.iter().enumerate() {
+            let got = specials.next_from(from).unwrap_or(usize::MAX);
+            assert_eq!(got, want, "from {from}");
+            let fresh = Specials::new(buffer, b',').next_from(from);
+            assert_eq!(fresh.unwrap_or(usize::MAX), want, "afresh from {from}");
+        }
     }
 
     #[test]
