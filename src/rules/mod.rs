@@ -108,14 +108,17 @@ pub fn tenant_hash(tenant: &str) -> u64 {
         Some(key) if tenant.is_ascii() => {
             key.copy_from_slice(tenant.as_bytes());
             key.make_ascii_lowercase();
-            state.hash_one(std::str::from_utf8(key).unwrap_or_default())
+            state.hash_one(&*key)
         }
-        _ => state.hash_one(lowercase(tenant).as_str()),
+        _ => state.hash_one(lowercase(tenant).as_bytes()),
     }
 }
 
 /// Whether two tenants (trimmed) are one, ignoring case.
 pub fn same_tenant(a: &str, b: &str) -> bool {
+    if a == b {
+        return true; // nearly every export writes a tenant the same way each time
+    }
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
