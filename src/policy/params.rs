@@ -108,7 +108,7 @@ impl Key {
     fn push_normalized_ascii(&mut self, text: &[u8]) -> bool {
         let end = text
             .iter()
-            .rposition(|&b| !is_trailing(char::from(b)))
+            .rposition(|&b| !TRAILING_ASCII[usize::from(b & 0x7f)])
             .map_or(0, |last| last + 1);
         let mut space = false;
         for &b in &text[..end] {
@@ -152,8 +152,14 @@ fn more_letters_than(text: &str, most: usize) -> bool {
         return false; // even every byte a letter would not be more
     }
     if text.is_ascii() {
-        let trailing = |b: u8| b.is_ascii_whitespace() || b == 0x0B || b.is_ascii_punctuation();
-        return text.bytes().filter(|&b| !trailing(b)).nth(most).is_some();
+        let mut letters = 0;
+        for &b in text.as_bytes() {
+            letters += usize::from(!TRAILING_ASCII[usize::from(b & 0x7f)]);
+            if letters > most {
+                return true;
+            }
+        }
+        return false;
     }
     text.chars()
         .filter(|&c| !is_trailing(c))
@@ -161,7 +167,19 @@ fn more_letters_than(text: &str, most: usize) -> bool {
         .is_some()
 }
 
-fn is_trailing(c: char) -> bool {
+/// [`is_trailing`] for each ASCII byte, looked up instead of tested: reasons are counted
+/// byte by byte.
+const TRAILING_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = is_trailing(b as u8 as char);
+        b += 1;
+    }
+    table
+};
+
+const fn is_trailing(c: char) -> bool {
     c.is_whitespace() || c.is_ascii_punctuation() || c == '…'
 }
 
@@ -190,6 +208,15 @@ fn normalized_chars(text: &str) -> impl Iterator<Item = char> + '_ {
 pub fn same_normalized(a: &str, b: &str) -> bool {
     if a.eq_ignore_ascii_case(b) {
         return true;
+    }
+    // Names that start with different letters or digits differ: nearly every pair compared.
+    let first = |text: &str| text.bytes().find(|b| !b.is_ascii_whitespace());
+    if let (Some(x), Some(y)) = (first(a), first(b))
+        && x.is_ascii_alphanumeric()
+        && y.is_ascii_alphanumeric()
+        && !x.eq_ignore_ascii_case(&y)
+    {
+        return false;
     }
     if !(a.is_ascii() && b.is_ascii()) {
         return normalized_chars(a).eq(normalized_chars(b));
