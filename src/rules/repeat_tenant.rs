@@ -78,12 +78,13 @@ impl Rule for RepeatTenant {
         // Each tenant's grants by start, ties in input order: one sort, in place.
         all.grants.par_sort_unstable();
         let all = &*all;
+        let within = format_duration(self.within);
         out.par_extend(
             all.grants
                 .par_chunk_by(|a, b| a.tenant == b.tenant)
                 .filter_map(|grants| {
                     let name = all.tenant(*first.get(&grants[0].tenant)?);
-                    self.busiest(grants, name, all)
+                    self.busiest(grants, name, &within, all)
                 }),
         );
     }
@@ -137,11 +138,12 @@ fn first_grants(all: &Observations) -> (foldhash::HashMap<u64, usize>, bool) {
 
 impl RepeatTenant {
     /// One tenant's grants, sorted by start: a finding if its busiest window holds enough.
-    /// `name` is the tenant as first written.
+    /// `name` is the tenant as first written; `within_text` is `within`, written once.
     fn busiest(
         &self,
         grants: &[Observed],
         name: &str,
+        within_text: &str,
         all: &Observations,
     ) -> Option<(usize, Violation)> {
         if grants.len() < self.threshold.max(1) {
@@ -171,9 +173,7 @@ impl RepeatTenant {
             Default::default(),
             format!(
                 "tenant `{}` needed access {best} times within {} (threshold {})",
-                name,
-                format_duration(self.within),
-                self.threshold
+                name, within_text, self.threshold
             ),
             "a likely product problem: hand the root cause to an owner instead of granting access again",
         );
