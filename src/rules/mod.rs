@@ -103,6 +103,12 @@ impl Observations {
 pub fn tenant_hash(tenant: &str) -> u64 {
     use std::hash::BuildHasher;
     let state = foldhash::fast::FixedState::with_seed(0x6772_616e_746c_696e);
+    if !tenant
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        return state.hash_one(tenant.as_bytes()); // lowercase already
+    }
     let mut key = [0u8; 64];
     match key.get_mut(..tenant.len()) {
         Some(key) if tenant.is_ascii() => {
