@@ -170,45 +170,46 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 /// (a test holds the two equal): the report's bulk, written without serde's per-byte and
 /// per-key machinery.
 fn write_finding(out: &mut Vec<u8>, f: &Finding) {
-    const KEY: &[u8] = b"\n      \"";
-    let key = |out: &mut Vec<u8>, name: &str, first: bool| {
-        out.extend_from_slice(if first { b"{" } else { b"," });
-        out.extend_from_slice(KEY);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\": ");
-    };
+    // Each key with the punctuation and indentation around it, as one piece of text.
+    macro_rules! key {
+        (first $name:literal) => {
+            out.extend_from_slice(concat!("{\n      \"", $name, "\": ").as_bytes())
+        };
+        ($name:literal) => {
+            out.extend_from_slice(concat!(",\n      \"", $name, "\": ").as_bytes())
+        };
+    }
     let text = |out: &mut Vec<u8>, text: Option<&str>| match text {
         Some(text) => write_str(out, text),
         None => out.extend_from_slice(b"null"),
     };
     let mut number = itoa::Buffer::new();
-    key(out, "rule", true);
+    key!(first "rule");
     write_str(out, f.rule);
-    key(out, "severity", false);
+    key!("severity");
     write_str(out, f.severity.name());
-    key(out, "grant", false);
+    key!("grant");
     text(out, f.grant);
-    key(out, "tenant", false);
+    key!("tenant");
     text(out, f.tenant);
-    key(out, "file", false);
+    key!("file");
     write_str(out, f.file);
-    key(out, "line", false);
+    key!("line");
     out.extend_from_slice(number.format(f.line).as_bytes());
-    key(out, "column", false);
+    key!("column");
     out.extend_from_slice(number.format(f.column).as_bytes());
-    key(out, "field", false);
+    key!("field");
     text(out, f.field);
-    key(out, "message", false);
+    key!("message");
     write_str(out, f.message);
-    key(out, "help", false);
+    key!("help");
     write_str(out, f.help);
-    key(out, "related", false);
+    key!("related");
     if f.related.is_empty() {
         out.extend_from_slice(b"[]");
     } else {
         for (i, id) in f.related.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"[" } else { b"," });
-            out.extend_from_slice(b"\n        ");
+            out.extend_from_slice(if i == 0 { b"[\n        " } else { b",\n        " });
             write_str(out, id);
         }
         out.extend_from_slice(b"\n      ]");
