@@ -622,8 +622,8 @@ impl SlowRecord {
     }
 }
 
-/// Reads as much as the buffer holds, retrying interrupted reads.
-/// Reads into `buffer`; bytes in memory (no reader) have nothing more.
+/// Reads what the reader gives into `buffer`, retrying interrupted reads; bytes in memory
+/// (no reader) have nothing more.
 fn fill(reader: &mut Option<impl Read>, buffer: &mut [u8]) -> std::io::Result<usize> {
     let Some(reader) = reader else {
         return Ok(0);

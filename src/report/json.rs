@@ -209,7 +209,11 @@ fn write_finding(out: &mut Vec<u8>, f: &Finding) {
         out.extend_from_slice(b"[]");
     } else {
         for (i, id) in f.related.iter().enumerate() {
-            out.extend_from_slice(if i == 0 { b"[\n        " } else { b",\n        " });
+            out.extend_from_slice(if i == 0 {
+                b"[\n        "
+            } else {
+                b",\n        "
+            });
             write_str(out, id);
         }
         out.extend_from_slice(b"\n      ]");
