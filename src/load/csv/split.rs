@@ -204,7 +204,8 @@ impl<'a> Specials<'a> {
         }
     }
 
-    /// The first special byte at or after `from`.
+    /// The first special byte at or after `from`. Scanning only moves forward: `from` is
+    /// never before a position already passed.
     fn next_from(&mut self, from: usize) -> Option<usize> {
         if from >= self.base + 16 {
             self.base = from - from % 16;
