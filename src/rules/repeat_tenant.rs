@@ -2,7 +2,7 @@ use chrono::TimeDelta;
 
 use rayon::prelude::*;
 
-use super::{Observations, Observed, Rule, declare_rule, lowercase, same_tenant};
+use super::{Names, Observations, Observed, Rule, declare_rule, lowercase, same_tenant};
 use crate::finding::Violation;
 use crate::grant::Field;
 use crate::load::time::format_duration;
@@ -57,86 +57,103 @@ impl Rule for RepeatTenant {
     }
 
     fn check_all(&self, all: &mut Observations, out: &mut Vec<(usize, Violation)>) {
-        let (mut first, distinct) = first_grants(all);
-        if !distinct {
-            // Two tenants with one hash: so rare that numbering tenants by text may cost.
-            let mut numbers = foldhash::HashMap::default();
-            let tenants: Vec<u64> = (0..all.grants.len())
-                .map(|index| {
-                    let next = numbers.len() as u64;
-                    *numbers.entry(lowercase(all.tenant(index))).or_insert(next)
-                })
-                .collect();
-            first.clear();
-            for (index, &tenant) in tenants.iter().enumerate().rev() {
-                first.insert(tenant, index);
-            }
-            for grant in &mut all.grants {
-                grant.tenant = tenants[grant.index as usize];
-            }
-        }
-        // Each tenant's grants by start, ties in input order: one sort, in place.
-        all.grants.par_sort_unstable();
-        let all = &*all;
         let within = format_duration(self.within);
-        out.par_extend(
-            all.grants
-                .par_chunk_by(|a, b| a.tenant == b.tenant)
-                .filter_map(|grants| {
-                    let name = all.tenant(*first.get(&grants[0].tenant)?);
-                    self.busiest(grants, name, &within, all)
-                }),
-        );
+        let (grants, names) = all.grants_and_names();
+        out.par_extend(by_hash(grants).into_par_iter().flat_map_iter(|part| {
+            // Each tenant's grants by start, ties in input order.
+            part.sort_unstable();
+            let compare = !names.alike(part);
+            let mut found = Vec::new();
+            for grants in part.chunk_by(|a, b| a.tenant == b.tenant) {
+                self.tenant(grants, names, compare, &within, &mut found);
+            }
+            found
+        }));
     }
 }
 
-/// Each tenant hash's first grant, and whether every grant of a hash names the same tenant.
-/// Each thread takes a run of grants in input order, so the tenants' texts are read in
-/// order, not at random; each hash keeps its first text at hand for the comparisons.
-fn first_grants(all: &Observations) -> (foldhash::HashMap<u64, usize>, bool) {
-    let run = all
-        .grants
-        .len()
-        .div_ceil(rayon::current_num_threads())
-        .max(1);
-    let (firsts, distinct): (Vec<_>, Vec<bool>) = all
-        .grants
-        .par_chunks(run)
-        .map(|grants| {
-            let mut first = foldhash::HashMap::<u64, (usize, &str)>::default();
-            let mut distinct = true;
-            for grant in grants {
-                let index = grant.index as usize;
-                let tenant = all.tenant(index);
-                let (earliest, name) = first.entry(grant.tenant).or_insert((index, tenant));
-                distinct &= same_tenant(name, tenant);
-                if index < *earliest {
-                    (*earliest, *name) = (index, tenant);
-                }
+/// Reorders `grants` in place into runs by the top bits of their tenant hash, so every
+/// tenant's grants are in one run, and returns the runs: each small enough to sort within
+/// the processor's cache, and enough of them to keep every thread busy. One pass places each
+/// grant at most once, where sorting all of them moved each many times.
+fn by_hash(grants: &mut [Observed]) -> Vec<&mut [Observed]> {
+    const BITS: u32 = 8;
+    let run = |o: &Observed| (o.tenant >> (64 - BITS)) as usize;
+    let mut ends = [0usize; 1 << BITS];
+    for grant in grants.iter() {
+        ends[run(grant)] += 1;
+    }
+    let mut total = 0;
+    for end in &mut ends {
+        total += *end;
+        *end = total;
+    }
+    // The next place to fill in each run, which starts where the run before it ends.
+    let mut next = [0usize; 1 << BITS];
+    next[1..].copy_from_slice(&ends[..ends.len() - 1]);
+    for r in 0..ends.len() {
+        while next[r] < ends[r] {
+            let belongs = run(&grants[next[r]]);
+            if belongs != r {
+                grants.swap(next[r], next[belongs]);
             }
-            (first, distinct)
-        })
-        .unzip();
-    let mut distinct = distinct.into_iter().all(|d| d);
-    let mut firsts = firsts.into_iter();
-    let mut first = firsts.next().unwrap_or_default();
-    for later in firsts {
-        for (tenant, (index, name)) in later {
-            let (earlier, first_name) = first.entry(tenant).or_insert((index, name));
-            distinct &= same_tenant(first_name, name);
-            if index < *earlier {
-                (*earlier, *first_name) = (index, name);
-            }
+            next[belongs] += 1;
         }
     }
-    let first = first
-        .into_iter()
-        .map(|(tenant, (index, _))| (tenant, index))
-        .collect();
-    (first, distinct)
+    let (mut rest, mut start) = (grants, 0);
+    let mut runs = Vec::new();
+    for end in ends {
+        let (this, after) = std::mem::take(&mut rest).split_at_mut(end - start);
+        if !this.is_empty() {
+            runs.push(this);
+        }
+        (rest, start) = (after, end);
+    }
+    runs
 }
 
 impl RepeatTenant {
+    /// The grants that share one tenant hash, sorted by start: nearly always one tenant's.
+    /// Unless the run they are in is known to hold one tenant a hash (`compare` false),
+    /// tenants that only share the hash are told apart here by their text.
+    fn tenant(
+        &self,
+        grants: &[Observed],
+        names: Names,
+        compare: bool,
+        within_text: &str,
+        found: &mut Vec<(usize, Violation)>,
+    ) {
+        if grants.len() < self.threshold.max(1) {
+            return; // nor has any tenant among them enough
+        }
+        let first = |grants: &[Observed]| {
+            let first = grants.iter().map(|o| o.index).min().unwrap_or_default();
+            names.tenant(first as usize)
+        };
+        let name = first(grants);
+        if !compare
+            || grants
+                .iter()
+                .all(|o| same_tenant(names.tenant(o.index as usize), name))
+        {
+            found.extend(self.busiest(grants, name, within_text, names));
+            return;
+        }
+        // Two tenants with one hash: so rare that grouping by text may cost.
+        let mut tenants: Vec<(String, Vec<Observed>)> = Vec::new();
+        for grant in grants {
+            let tenant = lowercase(names.tenant(grant.index as usize));
+            match tenants.iter_mut().find(|(t, _)| *t == tenant) {
+                Some((_, same)) => same.push(*grant),
+                None => tenants.push((tenant, vec![*grant])),
+            }
+        }
+        for (_, grants) in tenants {
+            found.extend(self.busiest(&grants, first(&grants), within_text, names));
+        }
+    }
+
     /// One tenant's grants, sorted by start: a finding if its busiest window holds enough.
     /// `name` is the tenant as first written; `within_text` is `within`, written once.
     fn busiest(
@@ -144,7 +161,7 @@ impl RepeatTenant {
         grants: &[Observed],
         name: &str,
         within_text: &str,
-        all: &Observations,
+        names: Names,
     ) -> Option<(usize, Violation)> {
         if grants.len() < self.threshold.max(1) {
             return None;
@@ -179,7 +196,7 @@ impl RepeatTenant {
         );
         violation.related = window[1..]
             .iter()
-            .filter_map(|o| all.id(o.index as usize))
+            .filter_map(|o| names.id(o.index as usize))
             .map(str::to_string)
             .collect();
         Some((window[0].index as usize, violation))
@@ -306,5 +323,61 @@ mod tests {
             ("acme", "2026-10-01T10:00:00Z", "c"),
         ]);
         assert_eq!(got.len(), 1);
+    }
+
+    proptest::proptest! {
+        /// Many tenants, spread over every run `by_hash` makes, some spelled two ways: the
+        /// findings are the ones a plain count by tenant gives.
+        #[test]
+        fn findings_are_those_of_counting_each_tenant_alone(
+            grants in proptest::collection::vec((0u8..200, proptest::bool::ANY, 0u32..120), 0..600)
+        ) {
+            let texts: Vec<(String, String, String)> = grants
+                .iter()
+                .enumerate()
+                .map(|(i, &(tenant, upper, day))| {
+                    let name = format!("tenant-{tenant}");
+                    let name = if upper { name.to_uppercase() } else { name };
+                    let start = chrono::DateTime::from_timestamp(1_780_000_000 + i64::from(day) * 86_400, 0)
+                        .unwrap()
+                        .to_rfc3339();
+                    (name, start, format!("g{i}"))
+                })
+                .collect();
+            let borrowed: Vec<(&str, &str, &str)> = texts
+                .iter()
+                .map(|(t, s, i)| (t.as_str(), s.as_str(), i.as_str()))
+                .collect();
+            let mut got = run(&borrowed);
+            got.sort();
+            // Each tenant alone: its grants by start, then input order; the first grant of
+            // its first busiest 30-day window.
+            let mut by_tenant: std::collections::BTreeMap<String, Vec<(u32, usize)>> = Default::default();
+            for (i, &(tenant, _, day)) in grants.iter().enumerate() {
+                by_tenant.entry(format!("tenant-{tenant}")).or_default().push((day, i));
+            }
+            let mut want = Vec::new();
+            for mut starts in by_tenant.into_values() {
+                starts.sort();
+                let (mut best, mut best_from) = (0, 0);
+                for to in 0..starts.len() {
+                    let from = starts.iter().position(|s| starts[to].0 - s.0 <= 30).unwrap();
+                    if to + 1 - from > best {
+                        (best, best_from) = (to + 1 - from, from);
+                    }
+                }
+                if best >= 3 {
+                    let first = starts.iter().map(|s| s.1).min().unwrap();
+                    let window = &starts[best_from..best_from + best];
+                    want.push((
+                        window[0].1,
+                        format!("tenant `{}` needed access {best} times within 30d (threshold 3)", texts[first].0),
+                        window[1..].iter().map(|s| format!("g{}", s.1)).collect::<Vec<_>>(),
+                    ));
+                }
+            }
+            want.sort();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }
