@@ -133,7 +133,7 @@ impl<'a> Names<'a> {
 
     /// Whether the grants next to each other in `grants` that share a tenant hash name one
     /// tenant, so all of a hash's grants do when they are together. Their texts lie all over
-    /// memory, each a wait for it on its own: they are asked for a few grants ahead.
+    /// memory, and each read would wait on its own: they are asked for a few grants ahead.
     pub fn alike(self, grants: &[Observed]) -> bool {
         const AHEAD: usize = 8;
         let mut alike = true;

@@ -114,7 +114,7 @@ fn by_hash(grants: &mut [Observed]) -> Vec<&mut [Observed]> {
 
 impl RepeatTenant {
     /// The grants that share one tenant hash, sorted by start: nearly always one tenant's.
-    /// Unless the run they are in is known to hold one tenant a hash (`compare` false),
+    /// Unless the run they are in is known to hold one tenant per hash (`compare` false),
     /// tenants that only share the hash are told apart here by their text.
     fn tenant(
         &self,
@@ -141,15 +141,17 @@ impl RepeatTenant {
             return;
         }
         // Two tenants with one hash: so rare that grouping by text may cost.
-        let mut tenants: Vec<(String, Vec<Observed>)> = Vec::new();
+        // Each tenant's grants, in the order the tenants come, found by their text.
+        let (mut tenants, mut place) = (Vec::<Vec<Observed>>::new(), foldhash::HashMap::default());
         for grant in grants {
             let tenant = lowercase(names.tenant(grant.index as usize));
-            match tenants.iter_mut().find(|(t, _)| *t == tenant) {
-                Some((_, same)) => same.push(*grant),
-                None => tenants.push((tenant, vec![*grant])),
-            }
+            let at = *place.entry(tenant).or_insert_with(|| {
+                tenants.push(Vec::new());
+                tenants.len() - 1
+            });
+            tenants[at].push(*grant);
         }
-        for (_, grants) in tenants {
+        for grants in tenants {
             found.extend(self.busiest(&grants, first(&grants), within_text, names));
         }
     }
