@@ -54,6 +54,59 @@ impl Cursor {
     }
 }
 
+/// Where the cells of a record on one line are, asked for in order of the cells: columns are
+/// counted in characters from where the record starts, each byte once.
+struct CellPlaces<'a> {
+    record: &'a [u8],
+    at: Cursor,
+    ascii: bool,
+    /// Bytes of the record counted so far, and the column they end at.
+    counted: usize,
+    column: u32,
+}
+
+impl<'a> CellPlaces<'a> {
+    fn new(record: &'a str, at: Cursor) -> CellPlaces<'a> {
+        CellPlaces {
+            record: record.as_bytes(),
+            at,
+            ascii: record.is_ascii(),
+            counted: 0,
+            column: at.column,
+        }
+    }
+
+    /// Inlined: a call per cell costs more than the counting.
+    #[inline(always)]
+    fn span(&mut self, raw: &split::RawCell) -> Span {
+        if self.ascii {
+            self.column = self.at.column + raw.start as u32;
+        } else {
+            self.column += chars(&self.record[self.counted..raw.start]);
+            self.counted = raw.start;
+        }
+        Span {
+            line: self.at.line,
+            column: self.column,
+            offset: self.at.offset + raw.start,
+            len: raw.end - raw.start,
+        }
+    }
+
+    /// Where the record ends.
+    fn end(self) -> Cursor {
+        Cursor {
+            offset: self.at.offset + self.record.len(),
+            line: self.at.line,
+            column: if self.ascii {
+                self.at.column + self.record.len() as u32
+            } else {
+                self.column + chars(&self.record[self.counted..])
+            },
+        }
+    }
+}
+
 fn chars(raw: &[u8]) -> u32 {
     if raw.is_ascii() {
         raw.len() as u32
@@ -375,7 +428,22 @@ enum Cell<'a> {
     TooLong(usize),
 }
 
-impl Cell<'_> {
+impl<'a> Cell<'a> {
+    /// A cell the fast path split: its text, or its size when over the value limit.
+    fn read(
+        raw: &split::RawCell,
+        record: &'a str,
+        scratch: &'a mut String,
+        limits: &Limits,
+    ) -> Cell<'a> {
+        let size = raw.size(record.as_bytes());
+        if size > limits.max_value_size {
+            Cell::TooLong(size)
+        } else {
+            Cell::Text(raw.text(record, scratch))
+        }
+    }
+
     /// Empty or white space: a row of only such cells holds no grant.
     fn is_blank(&self) -> bool {
         match self {
@@ -400,30 +468,14 @@ fn set_cells(
     at: Cursor,
 ) -> (Cursor, bool) {
     let bytes = record.as_bytes();
-    let ascii = bytes.is_ascii();
-    // Asked for in order of the cells: other characters than ASCII are counted once.
-    let (mut counted, mut column) = (0, at.column);
-    let mut span = |raw: &split::RawCell| {
-        if ascii {
-            column = at.column + raw.start as u32;
-        } else {
-            column += chars(&bytes[counted..raw.start]);
-            counted = raw.start;
-        }
-        Span {
-            line: at.line,
-            column,
-            offset: at.offset + raw.start,
-            len: raw.end - raw.start,
-        }
-    };
-    grant.clear(cells.first().map_or(at.span(), &mut span));
+    let mut places = CellPlaces::new(record, at);
+    grant.clear(cells.first().map_or(at.span(), |raw| places.span(raw)));
     grant.hold(record);
     // Whether a cell of a field held more than white space: the row is then no blank one.
     let mut filled = false;
     for (raw, field) in cells.iter().zip(fields) {
         let Some(field) = *field else { continue };
-        let span = span(raw);
+        let span = places.span(raw);
         let size = raw.size(bytes);
         if size > limits.max_value_size {
             let (message, help) = limits::value_too_long(field.name(), size, limits.max_value_size);
@@ -437,7 +489,7 @@ fn set_cells(
         }
     }
     if cells.len() > fields.len() {
-        let span = span(&cells[fields.len()]);
+        let span = places.span(&cells[fields.len()]);
         grant.problem(
             None,
             span,
@@ -447,20 +499,10 @@ fn set_cells(
     }
     // Nearly every row has a field: only a row without one is looked at cell by cell.
     let blank = !filled
-        && cells.iter().all(|raw| {
-            raw.size(bytes) <= limits.max_value_size
-                && raw.text(record, scratch).trim_ascii().is_empty()
-        });
-    let end = Cursor {
-        offset: at.offset + bytes.len(),
-        line: at.line,
-        column: if ascii {
-            at.column + bytes.len() as u32
-        } else {
-            column + chars(&bytes[counted..])
-        },
-    };
-    (end, blank)
+        && cells
+            .iter()
+            .all(|raw| Cell::read(raw, record, scratch, limits).is_blank());
+    (places.end(), blank)
 }
 
 /// Turns cells into the header, then into grants handed to the sink.
@@ -500,45 +542,18 @@ impl<C: Columns> Rows<'_, C> {
             (self.index, self.blank_row) = (cells.len(), blank);
             return end;
         }
-        let ascii = record.is_ascii();
-        let (mut column, mut counted) = (at.column, 0);
+        let mut places = CellPlaces::new(record, at);
         for (index, raw) in cells.iter().enumerate() {
-            column += if ascii {
-                (raw.start - counted) as u32
-            } else {
-                chars(&record.as_bytes()[counted..raw.start])
-            };
-            counted = raw.start;
-            let span = Span {
-                line: at.line,
-                column,
-                offset: at.offset + raw.start,
-                len: raw.end - raw.start,
-            };
+            let span = places.span(raw);
             if index == 0 {
                 self.grant.clear(span);
             }
-            let size = raw.size(record.as_bytes());
-            let cell = if size > self.limits.max_value_size {
-                Cell::TooLong(size)
-            } else {
-                Cell::Text(raw.text(record, scratch))
-            };
+            let cell = Cell::read(raw, record, scratch, self.limits);
             self.blank_row = self.blank_row && cell.is_blank();
             self.index += 1;
             self.value(index, cell, span);
         }
-        let rest = &record.as_bytes()[counted..];
-        Cursor {
-            offset: at.offset + record.len(),
-            line: at.line,
-            column: column
-                + if ascii {
-                    rest.len() as u32
-                } else {
-                    chars(rest)
-                },
-        }
+        places.end()
     }
 
     /// Takes one cell that csv-core read.
