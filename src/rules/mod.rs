@@ -131,6 +131,19 @@ impl<'a> Names<'a> {
         Some(self.ids.get(index)).filter(|id| !id.is_empty())
     }
 
+    /// Asks for the tenant of grant `first` and the ids of `grants` all at once, ahead of
+    /// reading them: they lie all over memory, and each read alone would wait on its own.
+    pub fn fetch(self, first: usize, grants: &[Observed]) {
+        self.tenants.fetch_end(first);
+        for grant in grants {
+            self.ids.fetch_end(grant.index as usize);
+        }
+        self.tenants.fetch_text(first);
+        for grant in grants {
+            self.ids.fetch_text(grant.index as usize);
+        }
+    }
+
     /// Whether the grants next to each other in `grants` that share a tenant hash name one
     /// tenant, so all of a hash's grants do when they are together. Their texts lie all over
     /// memory, and each read would wait on its own: they are asked for a few grants ahead.

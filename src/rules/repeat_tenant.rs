@@ -127,17 +127,20 @@ impl RepeatTenant {
         if grants.len() < self.threshold.max(1) {
             return; // nor has any tenant among them enough
         }
-        let first = |grants: &[Observed]| {
-            let first = grants.iter().map(|o| o.index).min().unwrap_or_default();
-            names.tenant(first as usize)
-        };
-        let name = first(grants);
-        if !compare
-            || grants
+        // The grant that first names the tenant: the finding calls it as that grant does.
+        let first = |grants: &[Observed]| grants.iter().map(|o| o.index).min().unwrap_or_default();
+        let one_tenant = !compare || {
+            let name = names.tenant(first(grants) as usize);
+            grants
                 .iter()
                 .all(|o| same_tenant(names.tenant(o.index as usize), name))
-        {
-            found.extend(self.busiest(grants, name, within_text, names));
+        };
+        if one_tenant {
+            // Texts are only read for a finding: most tenants have none.
+            found.extend(
+                self.busiest(grants)
+                    .map(|window| self.finding(window, first(grants), within_text, names)),
+            );
             return;
         }
         // Two tenants with one hash: so rare that grouping by text may cost.
@@ -152,19 +155,15 @@ impl RepeatTenant {
             tenants[at].push(*grant);
         }
         for grants in tenants {
-            found.extend(self.busiest(&grants, first(&grants), within_text, names));
+            found.extend(
+                self.busiest(&grants)
+                    .map(|window| self.finding(window, first(&grants), within_text, names)),
+            );
         }
     }
 
-    /// One tenant's grants, sorted by start: a finding if its busiest window holds enough.
-    /// `name` is the tenant as first written; `within_text` is `within`, written once.
-    fn busiest(
-        &self,
-        grants: &[Observed],
-        name: &str,
-        within_text: &str,
-        names: Names,
-    ) -> Option<(usize, Violation)> {
+    /// One tenant's grants, sorted by start: its busiest window, if that holds enough.
+    fn busiest<'g>(&self, grants: &'g [Observed]) -> Option<&'g [Observed]> {
         if grants.len() < self.threshold.max(1) {
             return None;
         }
@@ -183,16 +182,29 @@ impl RepeatTenant {
                 (best, best_from) = (to + 1 - from, from);
             }
         }
-        if best < self.threshold.max(1) {
-            return None;
-        }
-        let window = &grants[best_from..best_from + best];
+        (best >= self.threshold.max(1)).then(|| &grants[best_from..best_from + best])
+    }
+
+    /// The finding for a tenant's busiest `window`, at its first grant, the others related.
+    /// `first` is the grant whose spelling names the tenant; `within_text` is `within`,
+    /// written once.
+    fn finding(
+        &self,
+        window: &[Observed],
+        first: u32,
+        within_text: &str,
+        names: Names,
+    ) -> (usize, Violation) {
+        names.fetch(first as usize, window);
         let mut violation = Violation::new(
             Some(Field::Tenant),
             Default::default(),
             format!(
-                "tenant `{}` needed access {best} times within {} (threshold {})",
-                name, within_text, self.threshold
+                "tenant `{}` needed access {} times within {} (threshold {})",
+                names.tenant(first as usize),
+                window.len(),
+                within_text,
+                self.threshold
             ),
             "a likely product problem: hand the root cause to an owner instead of granting access again",
         );
@@ -201,7 +213,7 @@ impl RepeatTenant {
             .filter_map(|o| names.id(o.index as usize))
             .map(str::to_string)
             .collect();
-        Some((window[0].index as usize, violation))
+        (window[0].index as usize, violation)
     }
 }
 
