@@ -208,11 +208,14 @@ impl RepeatTenant {
             ),
             "a likely product problem: hand the root cause to an owner instead of granting access again",
         );
-        violation.related = window[1..]
-            .iter()
-            .filter_map(|o| names.id(o.index as usize))
-            .map(str::to_string)
-            .collect();
+        // Sized once: collecting grew it step by step, a copy each time.
+        violation.related = Vec::with_capacity(window.len() - 1);
+        violation.related.extend(
+            window[1..]
+                .iter()
+                .filter_map(|o| names.id(o.index as usize))
+                .map(str::to_string),
+        );
         (window[0].index as usize, violation)
     }
 }
