@@ -139,6 +139,8 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let workers = rayon::current_num_threads().max(1);
     // One buffer per thread, reused from batch to batch.
     let mut pieces = vec![Vec::new(); workers];
+    // Each file's name, written once for all its findings.
+    let files: Vec<Vec<u8>> = run.outcome.files.iter().map(|name| quoted(name)).collect();
     let mut first = true;
     for batch in shown.chunks(PIECE * workers) {
         pieces
@@ -148,7 +150,7 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                 piece.clear();
                 for f in findings {
                     piece.extend_from_slice(b",\n    ");
-                    write_finding(piece, &finding(run, f));
+                    write_finding(piece, &finding(run, f), &files[f.file]);
                 }
             });
         for piece in &pieces[..batch.len().div_ceil(PIECE)] {
@@ -168,8 +170,8 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
 
 /// Writes one finding of the `findings` list exactly as serde_json's pretty printer does
 /// (a test holds the two equal): the report's bulk, written without serde's per-byte and
-/// per-key machinery.
-fn write_finding(out: &mut Vec<u8>, f: &Finding) {
+/// per-key machinery. `file` is `f.file` written as a JSON string (`quoted`).
+fn write_finding(out: &mut Vec<u8>, f: &Finding, file: &[u8]) {
     // Each key with the punctuation and indentation around it, as one piece of text.
     macro_rules! key {
         (first $name:literal) => {
@@ -187,19 +189,22 @@ fn write_finding(out: &mut Vec<u8>, f: &Finding) {
     key!(first "rule");
     write_str(out, f.rule);
     key!("severity");
-    write_str(out, f.severity.name());
+    write_name(out, f.severity.name());
     key!("grant");
     text(out, f.grant);
     key!("tenant");
     text(out, f.tenant);
     key!("file");
-    write_str(out, f.file);
+    out.extend_from_slice(file);
     key!("line");
     out.extend_from_slice(number.format(f.line).as_bytes());
     key!("column");
     out.extend_from_slice(number.format(f.column).as_bytes());
     key!("field");
-    text(out, f.field);
+    match f.field {
+        Some(name) => write_name(out, name),
+        None => out.extend_from_slice(b"null"),
+    }
     key!("message");
     write_str(out, f.message);
     key!("help");
@@ -257,6 +262,21 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
         }
     }
     out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// `text` as a JSON string, on its own.
+fn quoted(text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 2);
+    write_str(&mut out, text);
+    out
+}
+
+/// A name that never needs an escape (a field's or a severity's; a test holds them so) as a
+/// JSON string: written without looking at it.
+fn write_name(out: &mut Vec<u8>, name: &str) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
     out.push(b'"');
 }
 
@@ -467,8 +487,20 @@ mod tests {
                 related: &related,
             };
             let mut written = Vec::new();
-            write_finding(&mut written, &f);
+            write_finding(&mut written, &f, &quoted(f.file));
             proptest::prop_assert_eq!(String::from_utf8(written).unwrap(), nested(&f, 2));
+        }
+    }
+
+    #[test]
+    fn names_written_as_they_are_need_no_escape() {
+        let severities = [Severity::Info, Severity::Warning, Severity::Error].map(Severity::name);
+        let fields = Field::ALL.iter().map(|f| f.name());
+        for name in fields.chain(severities) {
+            assert!(!needs_escape(name.as_bytes()), "{name}");
+            let mut written = Vec::new();
+            write_name(&mut written, name);
+            assert_eq!(written, serde_json::to_vec(name).unwrap());
         }
     }
 
