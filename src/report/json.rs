@@ -230,7 +230,6 @@ fn write_finding(out: &mut Vec<u8>, f: &Finding, file: &[u8]) {
 /// forms where JSON has them, everything else as is.
 fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
-    let special = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
     out.push(b'"');
     // Nearly every text needs no escape: one check, then one copy.
     if !needs_escape(bytes) {
@@ -265,6 +264,11 @@ fn write_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// A byte JSON strings escape: a control character, a quote or a backslash.
+fn special(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
 /// `text` as a JSON string, on its own.
 fn quoted(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len() + 2);
@@ -280,29 +284,29 @@ fn write_name(out: &mut Vec<u8>, name: &str) {
     out.push(b'"');
 }
 
-/// Whether any byte of `bytes` is a control character, `"` or `\\`, asked of eight bytes at a
-/// time: most texts are shorter than a vector loop takes to get going, and a byte loop cost
-/// several instructions a byte.
+/// Whether any byte of `bytes` is [`special`], asked of eight bytes at a time: most texts are
+/// shorter than a vector loop takes to get going, and a byte loop cost several instructions
+/// a byte.
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // The high bit of each byte below `n`. A borrow can only set a bit above a byte that is
     // itself below `n`, so whether any bit is set is exact.
     let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGH;
-    let special = |word: &[u8; 8]| {
+    let any_special = |word: &[u8; 8]| {
         let word = u64::from_ne_bytes(*word);
         below(word, 0x20)
             | below(word ^ (ONES * u64::from(b'"')), 1)
             | below(word ^ (ONES * u64::from(b'\\')), 1)
     };
     let Some(last) = bytes.last_chunk::<8>() else {
-        return bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        return bytes.iter().any(|&b| special(b));
     };
     // The last eight bytes, which may overlap the words before them, cover the rest.
     let (words, _) = bytes.as_chunks::<8>();
     words
         .iter()
-        .fold(special(last), |any, word| any | special(word))
+        .fold(any_special(last), |any, word| any | any_special(word))
         != 0
 }
 
@@ -513,7 +517,7 @@ mod tests {
                 0..40,
             )
         ) {
-            let one_by_one = text.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+            let one_by_one = text.iter().any(|&b| special(b));
             proptest::prop_assert_eq!(needs_escape(&text), one_by_one);
         }
     }

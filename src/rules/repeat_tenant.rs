@@ -209,7 +209,7 @@ impl RepeatTenant {
             "a likely product problem: hand the root cause to an owner instead of granting access again",
         );
         // Sized once: collecting grew it step by step, a copy each time.
-        violation.related = Vec::with_capacity(window.len() - 1);
+        violation.related = Vec::with_capacity(window.len().saturating_sub(1));
         violation.related.extend(
             window[1..]
                 .iter()
