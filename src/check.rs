@@ -166,9 +166,9 @@ pub fn check_with<R: Send>(
         active.rule.check_all(&mut observed, &mut violations);
         // On every core: each finding reads its grant's place, id and tenant from all over
         // memory.
-        let found: Vec<Finding> = violations
-            .into_par_iter()
-            .map(|(i, violation)| {
+        outcome
+            .findings
+            .par_extend(violations.into_par_iter().map(|(i, violation)| {
                 let place = places[i];
                 Finding {
                     rule: active.id.clone(),
@@ -183,9 +183,7 @@ pub fn check_with<R: Send>(
                     help: violation.help,
                     related: violation.related,
                 }
-            })
-            .collect();
-        outcome.findings.extend(found);
+            }));
     }
     outcome
         .findings

@@ -129,6 +129,12 @@ impl RepeatTenant {
         }
         // The grant that first names the tenant: the finding calls it as that grant does.
         let first = |grants: &[Observed]| grants.iter().map(|o| o.index).min().unwrap_or_default();
+        // One tenant's grants: a finding if its busiest window holds enough. Texts are only
+        // read for a finding: most tenants have none.
+        let judge = |grants: &[Observed]| {
+            self.busiest(grants)
+                .and_then(|window| self.finding(window, first(grants), within_text, names))
+        };
         let one_tenant = !compare || {
             let name = names.tenant(first(grants) as usize);
             grants
@@ -136,11 +142,7 @@ impl RepeatTenant {
                 .all(|o| same_tenant(names.tenant(o.index as usize), name))
         };
         if one_tenant {
-            // Texts are only read for a finding: most tenants have none.
-            found.extend(
-                self.busiest(grants)
-                    .map(|window| self.finding(window, first(grants), within_text, names)),
-            );
+            found.extend(judge(grants));
             return;
         }
         // Two tenants with one hash: so rare that grouping by text may cost.
@@ -155,10 +157,7 @@ impl RepeatTenant {
             tenants[at].push(*grant);
         }
         for grants in tenants {
-            found.extend(
-                self.busiest(&grants)
-                    .map(|window| self.finding(window, first(&grants), within_text, names)),
-            );
+            found.extend(judge(&grants));
         }
     }
 
@@ -185,7 +184,8 @@ impl RepeatTenant {
         (best >= self.threshold.max(1)).then(|| &grants[best_from..best_from + best])
     }
 
-    /// The finding for a tenant's busiest `window`, at its first grant, the others related.
+    /// The finding for a tenant's busiest `window`, at its first grant, the others related;
+    /// none for an empty window.
     /// `first` is the grant whose spelling names the tenant; `within_text` is `within`,
     /// written once.
     fn finding(
@@ -194,7 +194,8 @@ impl RepeatTenant {
         first: u32,
         within_text: &str,
         names: Names,
-    ) -> (usize, Violation) {
+    ) -> Option<(usize, Violation)> {
+        let (opening, rest) = window.split_first()?;
         names.fetch(first as usize, window);
         let mut violation = Violation::new(
             Some(Field::Tenant),
@@ -209,14 +210,13 @@ impl RepeatTenant {
             "a likely product problem: hand the root cause to an owner instead of granting access again",
         );
         // Sized once: collecting grew it step by step, a copy each time.
-        violation.related = Vec::with_capacity(window.len().saturating_sub(1));
+        violation.related = Vec::with_capacity(rest.len());
         violation.related.extend(
-            window[1..]
-                .iter()
+            rest.iter()
                 .filter_map(|o| names.id(o.index as usize))
                 .map(str::to_string),
         );
-        (window[0].index as usize, violation)
+        Some((opening.index as usize, violation))
     }
 }
 
