@@ -59,57 +59,80 @@ impl Rule for RepeatTenant {
     fn check_all(&self, all: &mut Observations, out: &mut Vec<(usize, Violation)>) {
         let within = format_duration(self.within);
         let (grants, names) = all.grants_and_names();
-        out.par_extend(by_hash(grants).into_par_iter().flat_map_iter(|part| {
-            // Each tenant's grants by start, ties in input order.
-            part.sort_unstable();
-            let compare = !names.alike(part);
-            let mut found = Vec::new();
-            for grants in part.chunk_by(|a, b| a.tenant == b.tenant) {
-                self.tenant(grants, names, compare, &within, &mut found);
-            }
-            found
-        }));
+        // Shares of the grants, each put in runs by tenant hash on its own core.
+        let share = grants
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .max(1);
+        let shares: Vec<Share> = grants.par_chunks_mut(share).map(Share::new).collect();
+        // Run by run, on every core: its grants from every share, sorted, so each tenant's
+        // grants are together by start, ties in input order.
+        out.par_extend(
+            (0..RUNS)
+                .into_par_iter()
+                .map_init(Vec::new, |part: &mut Vec<Observed>, run| {
+                    part.clear();
+                    for share in &shares {
+                        part.extend_from_slice(share.run(run));
+                    }
+                    part.sort_unstable();
+                    let compare = !names.alike(part);
+                    let mut found = Vec::new();
+                    for grants in part.chunk_by(|a, b| a.tenant == b.tenant) {
+                        self.tenant(grants, names, compare, &within, &mut found);
+                    }
+                    found
+                })
+                .flatten_iter(),
+        );
     }
 }
 
-/// Reorders `grants` in place into runs by the top bits of their tenant hash, so every
-/// tenant's grants are in one run, and returns the runs: each small enough to sort within
-/// the processor's cache, and enough of them to keep every thread busy. One pass places each
-/// grant at most once, where sorting all of them moved each many times.
-fn by_hash(grants: &mut [Observed]) -> Vec<&mut [Observed]> {
-    const BITS: u32 = 8;
-    let run = |o: &Observed| (o.tenant >> (64 - BITS)) as usize;
-    let mut ends = [0usize; 1 << BITS];
-    for grant in grants.iter() {
-        ends[run(grant)] += 1;
-    }
-    let mut total = 0;
-    for end in &mut ends {
-        total += *end;
-        *end = total;
-    }
-    // The next place to fill in each run, which starts where the run before it ends.
-    let mut next = [0usize; 1 << BITS];
-    next[1..].copy_from_slice(&ends[..ends.len() - 1]);
-    for r in 0..ends.len() {
-        while next[r] < ends[r] {
-            let belongs = run(&grants[next[r]]);
-            if belongs != r {
-                grants.swap(next[r], next[belongs]);
+/// How many runs grants are put in by the top bits of their tenant hash: every tenant's
+/// grants are in one run, each run small enough to sort within the processor's cache, and
+/// there are enough of them to keep every thread busy.
+const RUNS: usize = 1 << 8;
+
+/// A share of the grants, reordered in place into [`RUNS`] runs by tenant hash.
+struct Share<'g> {
+    grants: &'g [Observed],
+    /// Where each run ends.
+    ends: [usize; RUNS],
+}
+
+impl<'g> Share<'g> {
+    /// One pass places each grant at most once, where sorting them moved each many times.
+    fn new(grants: &'g mut [Observed]) -> Share<'g> {
+        let run = |o: &Observed| (o.tenant >> (64 - RUNS.trailing_zeros())) as usize;
+        let mut ends = [0usize; RUNS];
+        for grant in grants.iter() {
+            ends[run(grant)] += 1;
+        }
+        let mut total = 0;
+        for end in &mut ends {
+            total += *end;
+            *end = total;
+        }
+        // The next place to fill in each run, which starts where the run before it ends.
+        let mut next = [0usize; RUNS];
+        next[1..].copy_from_slice(&ends[..RUNS - 1]);
+        for r in 0..RUNS {
+            while next[r] < ends[r] {
+                let belongs = run(&grants[next[r]]);
+                if belongs != r {
+                    grants.swap(next[r], next[belongs]);
+                }
+                next[belongs] += 1;
             }
-            next[belongs] += 1;
         }
+        Share { grants, ends }
     }
-    let (mut rest, mut start) = (grants, 0);
-    let mut runs = Vec::new();
-    for end in ends {
-        let (this, after) = std::mem::take(&mut rest).split_at_mut(end - start);
-        if !this.is_empty() {
-            runs.push(this);
-        }
-        (rest, start) = (after, end);
+
+    /// The grants of run `run`.
+    fn run(&self, run: usize) -> &'g [Observed] {
+        let start = run.checked_sub(1).map_or(0, |r| self.ends[r]);
+        self.grants.get(start..self.ends[run]).unwrap_or_default()
     }
-    runs
 }
 
 impl RepeatTenant {
