@@ -12,13 +12,15 @@ use crate::finding::Severity;
 use crate::load::time::parse_duration;
 
 /// A list of phrases compared after normalising (see [`normalize`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct PhraseSet {
     /// Normalised, as bytes: a key built on the stack is looked up as it is.
     phrases: HashSet<Box<[u8]>, foldhash::fast::RandomState>,
     /// The most letters and digits any phrase has: a text with more cannot be one of them,
     /// which spares normalising most reasons (they are long; the phrases are short).
     most_letters: usize,
+    /// Which set this is, for the answers each thread remembers.
+    id: usize,
 }
 
 impl PhraseSet {
@@ -32,14 +34,21 @@ impl PhraseSet {
         PhraseSet {
             phrases,
             most_letters,
+            id: next_set_id(),
         }
     }
 
-    /// Rules ask this for every grant: it allocates nothing for texts that fit a [`Key`].
+    /// Rules ask this for every grant. A text short enough to be a phrase (an approver, a
+    /// vague reason) is remembered: such texts repeat from grant to grant.
     pub fn contains(&self, text: &str) -> bool {
         if more_letters_than(text, self.most_letters) {
             return false;
         }
+        remembered(self.id, text, || self.normalized_contains(text))
+    }
+
+    /// `contains`, worked out: it allocates nothing for texts that fit a [`Key`].
+    fn normalized_contains(&self, text: &str) -> bool {
         let mut key = Key::default();
         let fits = if text.is_ascii() {
             key.push_normalized_ascii(text.as_bytes())
@@ -254,46 +263,58 @@ pub struct Patterns {
 
 /// Texts longer than this are tested afresh: they are seldom repeated.
 const REMEMBERED_LENGTH: usize = 64;
-/// Answers a thread keeps per pattern set before starting over: memory stays bounded on an
-/// export where every value differs.
+/// Answers a thread keeps per set before starting over: memory stays bounded on an export
+/// where every value differs.
 const REMEMBERED_ANSWERS: usize = 4096;
 
 type Answers = std::collections::HashMap<Box<str>, bool, foldhash::fast::RandomState>;
 
 thread_local! {
-    /// Whether each pattern set matched a text, by set: the fields tested (approver, owner,
-    /// grantee, role) repeat from grant to grant, and looking a text up costs a fraction of
-    /// running a regex set over it.
+    /// Whether each pattern or phrase set held a text, by set: the fields tested (approver,
+    /// owner, grantee, role) repeat from grant to grant, and looking a text up costs a
+    /// fraction of running a regex set over it, or of normalising it.
     /// Indexed by the sets' ids, which are handed out in order from 0.
     static ANSWERS: std::cell::RefCell<Vec<Answers>> = std::cell::RefCell::default();
 }
 
+/// An id for a new pattern or phrase set, for the answers it remembers.
+fn next_set_id() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Set `id`'s answer for `text`, as this thread remembers it, or as `answer` works it out.
+fn remembered(id: usize, text: &str, answer: impl FnOnce() -> bool) -> bool {
+    if text.len() > REMEMBERED_LENGTH {
+        return answer();
+    }
+    ANSWERS.with_borrow_mut(|sets| {
+        if sets.len() <= id {
+            sets.resize_with(id + 1, Answers::default);
+        }
+        let answers = &mut sets[id];
+        if let Some(&known) = answers.get(text) {
+            return known;
+        }
+        let known = answer();
+        if answers.len() >= REMEMBERED_ANSWERS {
+            answers.clear();
+        }
+        answers.insert(text.into(), known);
+        known
+    })
+}
+
 impl Patterns {
     fn new(set: RegexSet) -> Patterns {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Patterns { set, id }
+        Patterns {
+            set,
+            id: next_set_id(),
+        }
     }
 
     pub fn matches(&self, text: &str) -> bool {
-        if text.len() > REMEMBERED_LENGTH {
-            return self.set.is_match(text);
-        }
-        ANSWERS.with_borrow_mut(|sets| {
-            if sets.len() <= self.id {
-                sets.resize_with(self.id + 1, Answers::default);
-            }
-            let answers = &mut sets[self.id];
-            if let Some(&answer) = answers.get(text) {
-                return answer;
-            }
-            let answer = self.set.is_match(text);
-            if answers.len() >= REMEMBERED_ANSWERS {
-                answers.clear();
-            }
-            answers.insert(text.into(), answer);
-            answer
-        })
+        remembered(self.id, text, || self.set.is_match(text))
     }
 }
 
