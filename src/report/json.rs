@@ -120,9 +120,10 @@ pub fn render(run: &Run) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Findings serialised on one thread at a time: enough that a thread's share is worth
-/// handing over, few enough that the pieces in flight stay a few megabytes.
-const PIECE: usize = 2048;
+/// Findings serialised on one thread at a time: enough that handing a piece over costs
+/// little next to writing it, few enough that its buffer (about 230 KB) stays in the
+/// processor's cache. Pieces of 2,048, one per thread, took 92 ms on the 1M CSV, against 58.
+const PIECE: usize = 512;
 
 /// Writes the report exactly as serde_json's pretty printer writes it whole, but with the
 /// findings serialised in pieces on every core and written in order as they are done: a
@@ -136,13 +137,13 @@ pub fn write(run: &Run, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     // The head's object without its closing brace; then the findings; then the tail's keys.
     out.write_all(head.strip_suffix(b"\n}").unwrap_or(&head))?;
     out.write_all(b",\n  \"findings\": [")?;
-    let workers = rayon::current_num_threads().max(1);
-    // One buffer per thread, reused from batch to batch.
-    let mut pieces = vec![Vec::new(); workers];
+    // Several pieces per thread and batch, so a thread that is done takes over another's
+    // share; each buffer is reused from batch to batch.
+    let mut pieces = vec![Vec::new(); 4 * rayon::current_num_threads().max(1)];
     // Each file's name, written once for all its findings.
     let files: Vec<Vec<u8>> = run.outcome.files.iter().map(|name| quoted(name)).collect();
     let mut first = true;
-    for batch in shown.chunks(PIECE * workers) {
+    for batch in shown.chunks(PIECE * pieces.len()) {
         pieces
             .par_iter_mut()
             .zip(batch.par_chunks(PIECE))
