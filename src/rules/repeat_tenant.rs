@@ -71,11 +71,7 @@ impl Rule for RepeatTenant {
             (0..RUNS)
                 .into_par_iter()
                 .map_init(Vec::new, |part: &mut Vec<Observed>, run| {
-                    part.clear();
-                    for share in &shares {
-                        part.extend_from_slice(share.run(run));
-                    }
-                    part.sort_unstable();
+                    gather_sorted(&shares, run, part);
                     let compare = !names.alike(part);
                     let mut found = Vec::new();
                     for grants in part.chunk_by(|a, b| a.tenant == b.tenant) {
@@ -85,6 +81,41 @@ impl Rule for RepeatTenant {
                 })
                 .flatten_iter(),
         );
+    }
+}
+
+/// Fills `part` with the grants of run `run` from every share, sorted. They are first placed
+/// in groups by the next bits of their tenant hash, which orders the groups as sorting
+/// would, and then each group, a dozen grants or so, is sorted: sorting a run whole compared
+/// each grant a dozen times over.
+fn gather_sorted(shares: &[Share], run: usize, part: &mut Vec<Observed>) {
+    const GROUPS: usize = 256;
+    let shift = 64 - RUNS.trailing_zeros() - GROUPS.trailing_zeros();
+    let group = |o: &Observed| (o.tenant >> shift) as usize % GROUPS;
+    let grants = || shares.iter().flat_map(|share| share.run(run));
+    let mut next = [0usize; GROUPS];
+    for grant in grants() {
+        next[group(grant)] += 1;
+    }
+    // Where each group starts; once the grants are placed, where it ends.
+    let mut total = 0;
+    for slot in &mut next {
+        (total, *slot) = (total + *slot, total);
+    }
+    part.clear();
+    let Some(&filler) = grants().next() else {
+        return;
+    };
+    part.resize(total, filler);
+    for &grant in grants() {
+        let slot = &mut next[group(&grant)];
+        part[*slot] = grant;
+        *slot += 1;
+    }
+    let mut start = 0;
+    for end in next {
+        part[start..end].sort_unstable();
+        start = end;
     }
 }
 
@@ -366,7 +397,44 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Many tenants, spread over every run `by_hash` makes, some spelled two ways: the
+        /// Each run gathered from shares is the run's grants sorted, hashes alike in their top
+        /// bits or not.
+        #[test]
+        fn a_gathered_run_is_sorted(
+            grants in proptest::collection::vec(
+                (proptest::num::u64::ANY, 0u8..3, 0i64..5, 0u32..3),
+                0..400),
+            shares in 1usize..5,
+        ) {
+            let mut observed: Vec<Observed> = grants
+                .iter()
+                .enumerate()
+                .map(|(index, &(hash, kind, start_secs, start_nanos))| Observed {
+                    // Any hash, or few hashes, in one run or in one group of a run.
+                    tenant: match kind {
+                        0 => hash,
+                        1 => hash % 4,
+                        _ => (hash % 4) << 48,
+                    },
+                    start_secs,
+                    start_nanos,
+                    index: index as u32,
+                })
+                .collect();
+            let mut want = observed.clone();
+            want.sort_unstable();
+            let share = observed.len().div_ceil(shares).max(1);
+            let shares: Vec<Share> = observed.chunks_mut(share).map(Share::new).collect();
+            let mut got = Vec::new();
+            let mut part = Vec::new();
+            for run in 0..RUNS {
+                gather_sorted(&shares, run, &mut part);
+                got.extend_from_slice(&part);
+            }
+            proptest::prop_assert_eq!(got, want);
+        }
+
+        /// Many tenants, spread over every run, some spelled two ways: the
         /// findings are the ones a plain count by tenant gives.
         #[test]
         fn findings_are_those_of_counting_each_tenant_alone(
