@@ -59,7 +59,7 @@ impl Rule for RepeatTenant {
     fn check_all(&self, all: &mut Observations, out: &mut Vec<(usize, Violation)>) {
         let within = format_duration(self.within);
         let (grants, names) = all.grants_and_names();
-        // Shares of the grants, each put in runs by tenant hash on its own core.
+        // Shares of the grants, a few per core, each put in runs by tenant hash in place.
         let share = grants
             .len()
             .div_ceil(4 * rayon::current_num_threads())
