@@ -166,8 +166,9 @@ pub fn check_with<R: Send>(
         let mut violations = Vec::new();
         active.rule.check_all(&mut observed, &mut violations);
         // In input order, which is nearly always report order: the sort below then merges
-        // them into the per-grant findings, which are in order already, as one run.
-        violations.par_sort_unstable_by_key(|&(i, _)| i);
+        // them into the per-grant findings, which are in order already, as one run. Stable,
+        // so a rule's findings on one grant keep the rule's order whatever the threads.
+        violations.par_sort_by_key(|&(i, _)| i);
         // On every core: each finding reads its grant's place, id and tenant from all over
         // memory.
         across.par_extend(violations.into_par_iter().map(|(i, violation)| {
