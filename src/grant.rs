@@ -12,6 +12,23 @@ pub struct Span {
     pub len: usize,
 }
 
+impl Span {
+    /// The span as plain numbers, to hand to a function out of line without the span
+    /// itself having to be kept in memory (`Span::from_pieces` puts it back together).
+    pub fn pieces(self) -> ([u32; 2], [usize; 2]) {
+        ([self.line, self.column], [self.offset, self.len])
+    }
+
+    pub fn from_pieces(([line, column], [offset, len]): ([u32; 2], [usize; 2])) -> Span {
+        Span {
+            line,
+            column,
+            offset,
+            len,
+        }
+    }
+}
+
 macro_rules! fields {
     ($($variant:ident => $name:literal [$($alias:literal),*] $doc:literal;)*) => {
         /// A canonical grant field (DESIGN.md, "Canonical grant fields").
@@ -236,18 +253,34 @@ impl Grant {
             let text = self.buffer.get(range.clone()).unwrap_or_default();
             match crate::load::time::parse_time(text) {
                 Ok(t) => self.times[field as usize] = Some(t),
-                Err(why) => self.problems.push(FormatProblem {
-                    field: Some(field),
-                    span,
-                    message: format!("{} `{text}` is not a time: {why}", field.name()),
-                    help: "write times as RFC 3339 (2026-11-23T14:05:00Z), `2026-11-23 14:05 UTC` or Unix seconds".into(),
-                }),
+                Err(why) => self.not_a_time(field, range.clone(), span.pieces(), why),
             }
         }
         self.values[field as usize] = Some(Value {
             text: (range.start as u32, range.end as u32),
             span,
             list,
+        });
+    }
+
+    /// Records a time that could not be read. Out of line, and given the span in pieces: a
+    /// span handed whole would be kept in memory on the hot path of `set_value`.
+    #[cold]
+    #[inline(never)]
+    fn not_a_time(
+        &mut self,
+        field: Field,
+        range: std::ops::Range<usize>,
+        span: ([u32; 2], [usize; 2]),
+        why: &str,
+    ) {
+        let text = self.buffer.get(range.clone()).unwrap_or_default();
+        let message = format!("{} `{text}` is not a time: {why}", field.name());
+        self.problems.push(FormatProblem {
+            field: Some(field),
+            span: Span::from_pieces(span),
+            message,
+            help: "write times as RFC 3339 (2026-11-23T14:05:00Z), `2026-11-23 14:05 UTC` or Unix seconds".into(),
         });
     }
 
