@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::finding::{Finding, Suppressed, Violation};
 use crate::grant::{Field, Grant, Span};
-use crate::load::csv::{Next, Segment, Segments};
+use crate::load::csv::{Next, Redo, Segment, Segments};
 use crate::load::{self, Input, InputError, ReadOptions};
 use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
@@ -318,7 +318,7 @@ fn check_segments<'a, R: Send>(
         // Shared by the workers, and dropped with the last one, so the cutting stops even if
         // every worker were gone.
         let work = std::sync::Arc::new(std::sync::Mutex::new(work));
-        let (to_cutter, done) = std::sync::mpsc::channel::<(usize, FileResult<R>, Vec<u8>)>();
+        let (to_cutter, done) = std::sync::mpsc::channel::<Done<R>>();
         for _ in 0..workers {
             let (work, to_cutter, layout) =
                 (std::sync::Arc::clone(&work), to_cutter.clone(), &layout);
@@ -332,16 +332,16 @@ fn check_segments<'a, R: Send>(
                     let range = segment.range();
                     let mut read = crate::progress::FileProgress::from_offset(range.start);
                     let mut checker = checker();
-                    let loaded = layout.read(&segment, &mut |grant: &Grant| {
+                    // A segment read again after a wrong guess counts twice on the progress
+                    // bar: a few megabytes, once a file at most.
+                    let part = layout.read(&segment, &mut |grant: &Grant| {
                         crate::progress::grant(&mut read, grant.span.offset);
                         checker.check(grant);
                     });
                     crate::progress::part_done(&read, range.end);
-                    let result = checker.finish(loaded);
-                    if to_cutter
-                        .send((index, result, segment.into_buffer()))
-                        .is_err()
-                    {
+                    let result = checker.finish(part.grants);
+                    let buffer = segment.into_buffer();
+                    if to_cutter.send((index, result, part.redo, buffer)).is_err() {
                         break;
                     }
                 }
@@ -350,59 +350,76 @@ fn check_segments<'a, R: Send>(
         drop((to_cutter, work));
         // Parts come back in any order and are joined in file order as soon as they can
         // be, so finished segments do not pile up.
-        let mut parts: Vec<Option<FileResult<R>>> = Vec::new();
+        let mut parts: Vec<Option<(FileResult<R>, Option<Redo>)>> = Vec::new();
         let mut joined = FileResult::default();
         let mut next = 0;
-        let mut join = |parts: &mut Vec<Option<FileResult<R>>>| {
-            while let Some(part) = parts.get_mut(next).and_then(Option::take) {
-                joined.append(part);
-                next += 1;
-            }
-        };
+        // Segments with the workers, and whether more can be cut.
+        let (mut out, mut cutting) = (0, true);
         let mut buffers = Vec::new();
         let mut error = None;
         let mut rest = false;
         loop {
-            for (index, result, buffer) in done.try_iter() {
-                parts[index] = Some(result);
+            // Nothing to cut: wait for the workers.
+            let wait = !cutting && out > 0;
+            let mut take = |(index, result, redo, buffer): Done<R>| {
+                parts[index] = Some((result, redo));
                 buffers.push(buffer);
+                out -= 1;
+            };
+            if wait {
+                match done.recv() {
+                    Ok(part) => take(part),
+                    Err(_) => break,
+                }
             }
-            join(&mut parts);
+            done.try_iter().for_each(&mut take);
+            while let Some((result, redo)) = parts.get_mut(next).and_then(Option::take) {
+                if let Some(redo) = redo {
+                    // Cut at a wrong guess: this part and all after it are void. Once the
+                    // workers are done with theirs, cutting goes on from its start.
+                    buffers.extend(done.iter().take(out).map(|(.., buffer)| buffer));
+                    (out, rest) = (0, false);
+                    parts.truncate(next);
+                    cutting = error.is_none();
+                    if cutting && let Err(e) = segments.redo(redo) {
+                        (error, cutting) = (Some(e), false);
+                    }
+                    break;
+                }
+                joined.append(result);
+                next += 1;
+            }
+            if !cutting {
+                if out == 0 {
+                    break;
+                }
+                continue;
+            }
             match segments.next(buffers.pop().unwrap_or_default()) {
                 Ok(Next::Segment(segment)) => {
                     parts.push(None);
                     if to_workers.send((parts.len() - 1, segment)).is_err() {
                         break;
                     }
+                    out += 1;
                 }
-                Ok(Next::Rest) => {
-                    rest = true;
-                    break;
-                }
-                Ok(Next::End) => break,
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
+                // Read once every part before it is joined, as a wrong guess moves its start.
+                Ok(Next::Rest) => (rest, cutting) = (true, false),
+                Ok(Next::End) => cutting = false,
+                Err(e) => (error, cutting) = (Some(e), false),
             }
         }
         drop(to_workers);
         if rest && error.is_none() {
-            // The file could not be cut from here on: this thread reads the rest in order
-            // while the workers finish.
+            // The file could not be cut from here on: this thread reads the rest in order.
             let mut checker = checker();
             let mut read = crate::progress::FileProgress::default();
             let loaded = segments.read_rest(&mut |grant: &Grant| {
                 crate::progress::grant(&mut read, grant.span.offset);
                 checker.check(grant);
             });
-            parts.push(Some(checker.finish(loaded)));
+            joined.append(checker.finish(loaded));
         }
-        for (index, result, _) in done {
-            parts[index] = Some(result);
-            join(&mut parts);
-        }
-        join(&mut parts);
         if let Some(error) = error.or(joined.error.take()) {
             // Half a file's findings would mislead; the error says what to fix first.
             return FileResult {
@@ -413,6 +430,10 @@ fn check_segments<'a, R: Send>(
         joined
     })
 }
+
+/// A segment's share, as a worker hands it back: its index, what was found, whether it must
+/// be read again, and its buffer for the next segment.
+type Done<R> = (usize, FileResult<R>, Option<Redo>, Vec<u8>);
 
 /// Runs every rule on one file's grants, in input order, gathering the file's share.
 struct FileChecker<'a, R> {

@@ -757,3 +757,84 @@ fn a_large_export_is_checked_whole_and_in_order() {
     assert_eq!(serde_json::from_slice::<Value>(&one).unwrap(), report);
     assert!(one == with_threads("3"), "differs with 3 threads");
 }
+
+#[test]
+fn a_large_export_with_a_quoted_line_end_is_read_whole() {
+    // Segments end at the last line end of a megabyte block, a guess. Here that line end is
+    // in a quoted reason, so the guess is wrong: that segment and the ones after it are read
+    // again, cut with care.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    let header = "id,tenant,grantee,approver,owner,ticket,reason,start,expires\n";
+    let block_end = header.len() + (1 << 20);
+    let row = |i: usize, reason: &str| {
+        format!(
+            "G-{i},tenant-{t},Mina Chen,Ravi Patel,Dana Lee,CS-{i},{reason},2026-11-23T10:00:00Z,2026-11-23T11:00:00Z\n",
+            t = i % 997,
+        )
+    };
+    let (rows, mut two_lines) = (40_000, None);
+    let mut csv = String::from(header);
+    for i in 0..rows {
+        let plain = row(i, "Support issue.");
+        if two_lines.is_none() && csv.len() + 2 * plain.len() > block_end {
+            // Padded so that the quoted line end is the last one before the block's end.
+            let reason = |pad| format!("\"Support issue, {}\nsecond line.\"", "x".repeat(pad));
+            let line_end = row(i, &reason(0)).find('\n').unwrap();
+            csv.push_str(&row(i, &reason(block_end - 20 - csv.len() - line_end)));
+            let quoted = csv[..csv.len() - 1].rfind('\n').unwrap();
+            assert!(
+                quoted < block_end && csv.len() > block_end,
+                "{quoted} {}",
+                csv.len()
+            );
+            two_lines = Some(i);
+            continue;
+        }
+        csv.push_str(&plain);
+    }
+    let two_lines = two_lines.unwrap();
+    assert!(csv.len() > 4 << 20, "{}", csv.len());
+    std::fs::write(&file, csv).unwrap();
+    let (code, report) = json(&[file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["grants"], rows);
+    // Every grant but the one with the longer reason, each on its own line, one further
+    // down after the two-line reason.
+    let got: Vec<(u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "reason-specific")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["grant"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: Vec<(u64, String)> = (0..rows)
+        .filter(|&i| i != two_lines)
+        .map(|i| {
+            (
+                (i + 2 + usize::from(i > two_lines)) as u64,
+                format!("G-{i}"),
+            )
+        })
+        .collect();
+    assert!(
+        got == want,
+        "{} findings, first {:?}",
+        got.len(),
+        got.first()
+    );
+    let one = Command::cargo_bin("grantlint")
+        .unwrap()
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["check", "--format", "json", "--now", NOW])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(serde_json::from_slice::<Value>(&one).unwrap(), report);
+}

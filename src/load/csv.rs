@@ -9,7 +9,7 @@ use csv_core::{ReadFieldResult, ReaderBuilder};
 mod segments;
 mod split;
 
-pub use segments::{Next, Segment, Segments};
+pub use segments::{Next, Redo, Segment, Segments};
 
 use super::limits::{self, Limits};
 use super::{InputError, io_error};
@@ -224,7 +224,7 @@ pub fn load_with(
         from: Start::File,
         split: true,
     };
-    read_records(Source::Stream(reader), how, columns, sink)
+    read_records(Source::Stream(reader), how, columns, sink).map(|read| read.grants)
 }
 
 /// How `read_records` reads: the file's name (for errors), its delimiter and limits, where
@@ -264,7 +264,7 @@ fn read_records(
     how: Reading,
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
-) -> Result<usize, InputError> {
+) -> Result<Records, InputError> {
     let Reading {
         name,
         delimiter,
@@ -401,7 +401,17 @@ fn read_records(
             break;
         }
     }
-    Ok(rows.grants)
+    Ok(Records {
+        grants: rows.grants,
+        one_line_each: parser.is_none(),
+    })
+}
+
+/// What `read_records` read.
+struct Records {
+    grants: usize,
+    /// Every record was one line that the fast path split: csv-core read none of them.
+    one_line_each: bool,
 }
 
 /// The line ends (and blank lines) at the start of `bytes`: csv-core skips them between
@@ -796,21 +806,22 @@ mod tests {
         format!("{:?} {fields:?} {:?}", g.span, g.problems)
     }
 
-    /// `loaded`, read in segments of `block_size` bytes; also how many segments there were.
+    /// `loaded`, read in segments of `block_size` bytes; also how many segments there were,
+    /// and how many were read again after a wrong guess at where they end.
     fn loaded_in_segments(
         text: &[u8],
         limits: &Limits,
         delimiter: u8,
         block_size: usize,
-    ) -> Result<(Vec<String>, usize), String> {
+    ) -> Result<(Vec<String>, usize, usize), String> {
         let mut out = Vec::new();
-        let (grants, count) =
+        let (grants, count, redone) =
             segments::read_in_segments(text, delimiter, limits, block_size, &mut |g: &Grant| {
                 out.push(describe(g))
             })
             .map_err(|e| e.to_string())?;
         assert_eq!(grants, out.len());
-        Ok((out, count))
+        Ok((out, count, redone))
     }
 
     fn loaded_in_chunks(
@@ -956,7 +967,7 @@ mod tests {
             let text = [before, &csv_of(pieces, delimiter)].concat();
             let limits = Limits { max_value_size, ..Limits::default() };
             proptest::prop_assert_eq!(
-                loaded_in_segments(&text, &limits, delimiter, block_size).map(|(g, _)| g),
+                loaded_in_segments(&text, &limits, delimiter, block_size).map(|(g, ..)| g),
                 loaded_in_chunks(&text, true, &limits, delimiter, Vec::new())
             );
         }
@@ -975,16 +986,42 @@ mod tests {
             text.extend(format!("SUP-{i},t{},{reason}\r\n\n", i % 7).as_bytes());
         }
         let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
-        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        let (got, count, redone) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
         assert_eq!(got, whole);
         assert!(count > 10, "{count} segments");
+        // The first guess cut inside a quoted cell; the rest was cut with care.
+        assert_eq!(redone, 1);
         // Text after a closing quote: the segments stop there and the rest is read in order.
         text.extend(b"SUP-x,t1,\"a\"b\n");
         text.extend(b"SUP-y,t2,after\n".repeat(50));
         let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
-        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        let (got, count, _) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
         assert_eq!((got.len(), &got), (251, &whole));
         assert!(count > 10, "{count} segments");
+    }
+
+    #[test]
+    fn segments_end_at_guessed_line_ends_until_a_guess_is_wrong() {
+        let limits = Limits::default();
+        let row = |i: usize, reason: &str| format!("SUP-{i},t{},{reason}\n", i % 7);
+        let mut text = b"id,tenant,reason\n".to_vec();
+        for i in 0..100 {
+            text.extend(row(i, "\"plain, quoted\"").as_bytes());
+        }
+        let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
+        let (got, count, redone) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        assert_eq!((got, redone), (whole, 0));
+        assert!(count > 10, "{count} segments");
+        // A line end in quotes halfway: the segment cut inside the cell and the ones after it
+        // are read again, and the file is read as a whole, every row in its place.
+        text.extend(row(100, "\"two\nlines\"").as_bytes());
+        for i in 101..200 {
+            text.extend(row(i, "plain").as_bytes());
+        }
+        let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
+        let (got, count, redone) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        assert_eq!((got.len(), &got, redone), (200, &whole, 1));
+        assert!(count > 15, "{count} segments");
     }
 
     #[test]
@@ -992,7 +1029,7 @@ mod tests {
         let text = b"id,grant_id\n1,2\n";
         let limits = Limits::default();
         assert_eq!(
-            loaded_in_segments(text, &limits, b',', 4).map(|(g, _)| g),
+            loaded_in_segments(text, &limits, b',', 4).map(|(g, ..)| g),
             loaded(text, true, &limits)
         );
         assert!(loaded(text, true, &limits).is_err());
