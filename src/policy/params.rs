@@ -262,12 +262,41 @@ pub struct Patterns {
 }
 
 /// Texts longer than this are tested afresh: they are seldom repeated.
-const REMEMBERED_LENGTH: usize = 64;
-/// Answers a thread keeps per set before starting over: memory stays bounded on an export
-/// where every value differs.
-const REMEMBERED_ANSWERS: usize = 4096;
+const REMEMBERED_LENGTH: usize = 46;
+/// Answers a thread keeps per set: memory stays bounded on an export where every value
+/// differs.
+const REMEMBERED_ANSWERS: usize = 1024;
 
-type Answers = std::collections::HashMap<Box<str>, bool, foldhash::fast::RandomState>;
+/// A thread's answers for one set: a table with each text kept in its slot, so a lookup is
+/// a hash and one comparison, with no pointer to follow to the text. Two texts that land in
+/// one slot take turns in it.
+struct Answers {
+    slots: Box<[Answer]>,
+    hasher: foldhash::fast::FixedState,
+}
+
+/// One remembered answer, its text beside it; `len` is the text's length plus one, 0 for
+/// an empty slot.
+#[derive(Clone, Copy)]
+struct Answer {
+    len: u8,
+    answer: bool,
+    text: [u8; REMEMBERED_LENGTH],
+}
+
+impl Default for Answers {
+    fn default() -> Answers {
+        let empty = Answer {
+            len: 0,
+            answer: false,
+            text: [0; REMEMBERED_LENGTH],
+        };
+        Answers {
+            slots: vec![empty; REMEMBERED_ANSWERS].into_boxed_slice(),
+            hasher: foldhash::fast::FixedState::default(),
+        }
+    }
+}
 
 thread_local! {
     /// Whether each pattern or phrase set held a text, by set: the fields tested (approver,
@@ -285,6 +314,7 @@ fn next_set_id() -> usize {
 
 /// Set `id`'s answer for `text`, as this thread remembers it, or as `answer` works it out.
 fn remembered(id: usize, text: &str, answer: impl FnOnce() -> bool) -> bool {
+    use std::hash::BuildHasher;
     if text.len() > REMEMBERED_LENGTH {
         return answer();
     }
@@ -293,14 +323,14 @@ fn remembered(id: usize, text: &str, answer: impl FnOnce() -> bool) -> bool {
             sets.resize_with(id + 1, Answers::default);
         }
         let answers = &mut sets[id];
-        if let Some(&known) = answers.get(text) {
-            return known;
+        let at = answers.hasher.hash_one(text) as usize % REMEMBERED_ANSWERS;
+        let (slot, len) = (&mut answers.slots[at], text.len());
+        if usize::from(slot.len) == len + 1 && slot.text[..len] == *text.as_bytes() {
+            return slot.answer;
         }
         let known = answer();
-        if answers.len() >= REMEMBERED_ANSWERS {
-            answers.clear();
-        }
-        answers.insert(text.into(), known);
+        slot.text[..len].copy_from_slice(text.as_bytes());
+        (slot.len, slot.answer) = (len as u8 + 1, known);
         known
     })
 }
