@@ -319,10 +319,11 @@ fn check_segments<'a, R: Send>(
         // every worker were gone.
         let work = std::sync::Arc::new(std::sync::Mutex::new(work));
         let (to_cutter, done) = std::sync::mpsc::channel::<Done<R>>();
+        let mut handles = Vec::with_capacity(workers);
         for _ in 0..workers {
             let (work, to_cutter, layout) =
                 (std::sync::Arc::clone(&work), to_cutter.clone(), &layout);
-            scope.spawn(move || {
+            handles.push(scope.spawn(move || {
                 loop {
                     let next = work
                         .lock()
@@ -345,9 +346,20 @@ fn check_segments<'a, R: Send>(
                         break;
                     }
                 }
-            });
+            }));
         }
         drop((to_cutter, work));
+        // The next part back. Workers only stop once the cutting has, so one that has
+        // stopped before panicked, and its part will never come: `None`, and leaving the
+        // scope then passes the panic on, where waiting would hang.
+        let receive = || loop {
+            match done.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(part) => return Some(part),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                    if !handles.iter().any(|h| h.is_finished()) => {}
+                Err(_) => return None,
+            }
+        };
         // Parts come back in any order and are joined in file order as soon as they can
         // be, so finished segments do not pile up.
         let mut parts: Vec<Option<(FileResult<R>, Option<Redo>)>> = Vec::new();
@@ -367,9 +379,9 @@ fn check_segments<'a, R: Send>(
                 out -= 1;
             };
             if wait {
-                match done.recv() {
-                    Ok(part) => take(part),
-                    Err(_) => break,
+                match receive() {
+                    Some(part) => take(part),
+                    None => break,
                 }
             }
             done.try_iter().for_each(&mut take);
@@ -377,10 +389,11 @@ fn check_segments<'a, R: Send>(
                 if let Some(redo) = redo {
                     // Cut at a wrong guess: this part and all after it are void. Once the
                     // workers are done with theirs, cutting goes on from its start.
-                    buffers.extend(done.iter().take(out).map(|(.., buffer)| buffer));
+                    let void: Option<Vec<_>> = (0..out).map(|_| receive()).collect();
+                    cutting = error.is_none() && void.is_some();
+                    buffers.extend(void.into_iter().flatten().map(|(.., buffer)| buffer));
                     (out, rest) = (0, false);
                     parts.truncate(next);
-                    cutting = error.is_none();
                     if cutting && let Err(e) = segments.redo(redo) {
                         (error, cutting) = (Some(e), false);
                     }
