@@ -143,6 +143,16 @@ pub struct Extension {
     pub approved_at: Option<(DateTime<Utc>, Span)>,
 }
 
+/// One approval of a grant by one person, for systems that record several (Teleport's
+/// reviews, TEAM's and Opal's approvers, Entra's approval stages). The first one is also the
+/// grant's `approver` and `approved_at` fields, so reporters that show one approver show it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Approval {
+    pub approver: (String, Span),
+    pub at: Option<(DateTime<Utc>, Span)>,
+    pub reason: Option<(String, Span)>,
+}
+
 /// One temporary access grant. Blank values are dropped while loading, so a present value is
 /// never blank; times are parsed once, as they are set. Loaders reuse one `Grant` for every
 /// record (`clear`), so reading a record allocates nothing once the buffers have grown.
@@ -156,6 +166,9 @@ pub struct Grant {
     pub problems: Vec<FormatProblem>,
     /// Recorded extensions, in the order of the input.
     pub extensions: Vec<Extension>,
+    /// Every approval, when the export records several; empty when the `approver` field
+    /// alone says who approved (see [`Grant::approvers`]).
+    pub approvals: Vec<Approval>,
 }
 
 impl Grant {
@@ -183,6 +196,7 @@ impl Grant {
         self.times = other.times;
         self.problems.clone_from(&other.problems);
         self.extensions.clone_from(&other.extensions);
+        self.approvals.clone_from(&other.approvals);
     }
 
     /// Empties the grant for the next record, keeping its buffers.
@@ -193,6 +207,7 @@ impl Grant {
         self.times = [None; FIELD_COUNT];
         self.problems.clear();
         self.extensions.clear();
+        self.approvals.clear();
     }
 
     /// Sets a field. Blank values count as missing; the first value of a field wins. `list`
@@ -320,6 +335,34 @@ impl Grant {
             .iter()
             .filter_map(|e| e.until.map(|(t, _)| t))
             .max()
+    }
+
+    /// Adds an approval; the first also fills `approver` and `approved_at`.
+    pub fn approve(&mut self, approval: Approval) {
+        if self.approvals.is_empty() {
+            let (approver, span) = &approval.approver;
+            self.set(Field::Approver, approver, *span, false);
+            if let Some((at, span)) = approval.at {
+                let text = at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                self.set(Field::ApprovedAt, &text, span, false);
+            }
+        }
+        self.approvals.push(approval);
+    }
+
+    /// Who approved, each with where it is written: every recorded approval, or the
+    /// `approver` field (`None` when missing) when the export records one approver at most.
+    /// Rules about approvers judge every entry.
+    pub fn approvers(&self) -> impl Iterator<Item = (Option<&str>, Span)> {
+        let single = self
+            .approvals
+            .is_empty()
+            .then(|| (self.text(Field::Approver), self.span_of(Field::Approver)));
+        single.into_iter().chain(
+            self.approvals
+                .iter()
+                .map(|a| (Some(a.approver.0.as_str()), a.approver.1)),
+        )
     }
 
     pub fn id(&self) -> Option<&str> {

@@ -47,9 +47,11 @@ const HELP: &str = "name the one person who approved, e.g. \"Ravi Patel\"";
 
 impl Rule for ApproverNamed {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
-        if let Some(message) = self.judge(grant.text(Field::Approver), context) {
-            let span = grant.span_of(Field::Approver);
-            out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+        // Every approval of a multi-approver system is judged, not only the first.
+        for (approver, span) in grant.approvers() {
+            if let Some(message) = self.judge(approver, context) {
+                out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+            }
         }
         // Each extension is a new decision and needs its own named approver.
         for (i, extension) in grant.extensions.iter().enumerate() {
@@ -147,5 +149,26 @@ mod tests {
             1
         );
         assert_eq!(check(&*rule, &grant(&[(Id, "1")])), ["no approver named"]);
+    }
+
+    #[test]
+    fn every_recorded_approval_is_judged() {
+        use crate::grant::{Approval, Span};
+        let rule = rule("approver-named", "{}");
+        let mut g = grant(&[]);
+        for (name, line) in [("Ravi Patel", 3), ("Support Team", 7)] {
+            let at = Span {
+                line,
+                ..Span::default()
+            };
+            g.approve(Approval {
+                approver: (name.into(), at),
+                ..Approval::default()
+            });
+        }
+        assert_eq!(
+            check(&*rule, &g),
+            ["approver `Support Team` is a team or alias, not a person"]
+        );
     }
 }

@@ -36,23 +36,26 @@ impl SelfApproval {
 
 impl Rule for SelfApproval {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
-        let (Some(approver), Some(grantee)) =
-            (grant.text(Field::Approver), grant.text(Field::Grantee))
-        else {
+        let Some(grantee) = grant.text(Field::Grantee) else {
             return;
         };
-        // The directory sees through email and aliases: "mina@acme.io" approving Mina Chen.
-        let same_person = context
-            .people
-            .as_ref()
-            .is_some_and(|p| p.same_person(approver, grantee));
-        if same_person || same_normalized(approver, grantee) {
-            out.push(Violation::new(
-                Some(Field::Approver),
-                grant.span_of(Field::Approver),
-                format!("`{grantee}` approved their own access"),
-                "have someone other than the grantee approve the grant",
-            ));
+        // Every approval counts: one of several approvers being the grantee is still a
+        // grantee approving their own access.
+        for (approver, span) in grant.approvers() {
+            let Some(approver) = approver else { continue };
+            // The directory sees through email and aliases: "mina@acme.io" approving Mina Chen.
+            let same_person = context
+                .people
+                .as_ref()
+                .is_some_and(|p| p.same_person(approver, grantee));
+            if same_person || same_normalized(approver, grantee) {
+                out.push(Violation::new(
+                    Some(Field::Approver),
+                    span,
+                    format!("`{grantee}` approved their own access"),
+                    "have someone other than the grantee approve the grant",
+                ));
+            }
         }
     }
 }
@@ -80,5 +83,23 @@ mod tests {
             .is_empty()
         );
         assert!(check(&*rule, &grant(&[(Grantee, "Mina Chen")])).is_empty());
+    }
+
+    #[test]
+    fn any_of_several_approvers_being_the_grantee_fails() {
+        let rule = rule("self-approval", "{}");
+        let mut g = grant(&[(Grantee, "Mina Chen")]);
+        for name in ["Ravi Patel", "mina chen"] {
+            g.approve(crate::grant::Approval {
+                approver: (name.into(), crate::grant::Span::default()),
+                ..Default::default()
+            });
+        }
+        assert_eq!(
+            g.text(Approver),
+            Some("Ravi Patel"),
+            "the first is the approver"
+        );
+        assert_eq!(check(&*rule, &g), ["`Mina Chen` approved their own access"]);
     }
 }

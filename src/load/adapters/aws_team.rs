@@ -52,6 +52,7 @@ the duration. `endTime` is when the session really ended.",
         ),
         ("rejected, cancelled", "denied (counted, not linted)"),
     ],
+    gaps: &[],
     load,
 };
 

@@ -66,6 +66,7 @@ without expiry. Deactivation requests (`selfDeactivate`, `adminRemove`) are not 
         ),
         ("Denied", "denied (counted, not linted)"),
     ],
+    gaps: &[],
     load,
 };
 

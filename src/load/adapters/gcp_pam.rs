@@ -65,6 +65,7 @@ plus the requested duration.",
         ),
         ("DENIED", "denied (counted, not linted)"),
     ],
+    gaps: &[],
     load,
 };
 

@@ -42,6 +42,7 @@ end)` → expires); name others in the policy's `mapping:`. Dates in Jira's defa
         ),
         ("anything else", "kept as written"),
     ],
+    gaps: &[],
     load,
 };
 

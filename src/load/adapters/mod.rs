@@ -76,6 +76,8 @@ pub struct Adapter {
     pub fields: &'static [(&'static str, &'static str, &'static str)],
     /// (vendor state, grantlint status) — pending and denied are counted, not linted.
     pub states: &'static [(&'static str, &'static str)],
+    /// What the export cannot say that a rule needs, and where that lives instead.
+    pub gaps: &'static [&'static str],
     pub load: fn(&str, &Native, &mut Out) -> Result<(), InputError>,
 }
 
@@ -93,6 +95,12 @@ impl Adapter {
         out.push_str("\n| state | status |\n|---|---|\n");
         for (state, status) in self.states {
             out.push_str(&format!("| `{state}` | {status} |\n"));
+        }
+        if !self.gaps.is_empty() {
+            out.push_str("\nWhat this export cannot say:\n\n");
+            for gap in self.gaps {
+                out.push_str(&format!("- {gap}\n"));
+            }
         }
         out
     }

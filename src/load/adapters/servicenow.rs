@@ -58,6 +58,7 @@ are read as UTC. A row whose `approval` is rejected or still requested is not a 
         ),
         ("anything else", "kept as written"),
     ],
+    gaps: &[],
     load,
 };
 

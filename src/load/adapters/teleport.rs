@@ -66,6 +66,7 @@ joined by request id. An approved request without any review has no named approv
         ("3 DENIED", "denied (counted, not linted)"),
         ("4 PROMOTED", "ended (promoted to an access list)"),
     ],
+    gaps: &[],
     load,
 };
 
