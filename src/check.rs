@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use crate::finding::{Finding, Suppressed, Violation};
 use crate::grant::{Field, Grant, Span};
 use crate::load::csv::{Next, Redo, Segment, Segments};
+use crate::load::understood::InputMap;
 use crate::load::{self, Input, InputError, ReadOptions};
 use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
@@ -34,6 +35,9 @@ pub struct Outcome {
     pub records: Vec<GrantRecord>,
     /// What a baseline did to this run, when one was given.
     pub baseline: Option<crate::baseline::Comparison>,
+    /// How each input's columns or keys were understood, by input index (`None` for the
+    /// JSON exports of access systems, whose mapping is the adapter's table).
+    pub maps: Vec<Option<InputMap>>,
 }
 
 /// Where a grant was read, so reporters can list clean grants too.
@@ -66,6 +70,17 @@ struct FileResult<R> {
     /// What the caller's hook kept of each grant, in input order.
     records: Vec<R>,
     error: Option<InputError>,
+    /// Findings about a field no column of the file holds, gathered into one per field.
+    absent: Vec<Absent>,
+    map: Option<InputMap>,
+}
+
+/// The per-grant findings about one field that no column of the file holds.
+struct Absent {
+    field: Field,
+    rules: Vec<std::borrow::Cow<'static, str>>,
+    severity: crate::finding::Severity,
+    grants: usize,
 }
 
 impl<R> FileResult<R> {
@@ -79,6 +94,81 @@ impl<R> FileResult<R> {
         take_or_extend(&mut self.places, next.places);
         take_or_extend(&mut self.records, next.records);
         self.observed.append(next.observed);
+        for absent in next.absent {
+            match self.absent.iter_mut().find(|a| a.field == absent.field) {
+                Some(mine) => {
+                    mine.grants += absent.grants;
+                    mine.severity = mine.severity.max(absent.severity);
+                    for rule in absent.rules {
+                        if !mine.rules.contains(&rule) {
+                            mine.rules.push(rule);
+                        }
+                    }
+                }
+                None => self.absent.push(absent),
+            }
+        }
+        self.map = self.map.take().or(next.map);
+    }
+
+    /// Counts a finding about `field`, which no column holds, instead of keeping it.
+    fn absent(&mut self, field: Field, active: &ActiveRule) {
+        let absent = match self.absent.iter_mut().position(|a| a.field == field) {
+            Some(i) => &mut self.absent[i],
+            None => {
+                self.absent.push(Absent {
+                    field,
+                    rules: Vec::new(),
+                    severity: active.severity,
+                    grants: 0,
+                });
+                self.absent.last_mut().unwrap_or_else(|| unreachable!())
+            }
+        };
+        absent.grants += 1;
+        absent.severity = absent.severity.max(active.severity);
+        if !absent.rules.contains(&active.id) {
+            absent.rules.push(active.id.clone());
+        }
+    }
+
+    /// Turns the gathered findings about missing columns into one finding per field, at
+    /// the file's header.
+    fn report_absent(&mut self, file: usize) {
+        let Some(map) = &self.map else { return };
+        let at = map.names.first().map_or(Span::default(), |n| n.span);
+        for absent in std::mem::take(&mut self.absent) {
+            let field = absent.field.name();
+            let header = map
+                .names
+                .iter()
+                .find(|n| n.suggestion == Some(absent.field))
+                .map_or("<its column>", |n| n.text.as_str());
+            let grants = match absent.grants {
+                1 => "1 grant has".to_string(),
+                n => format!("{n} grants have"),
+            };
+            self.findings.push(Finding {
+                rule: "column-missing".into(),
+                severity: absent.severity,
+                grant: None,
+                tenant: None,
+                file,
+                span: at,
+                field: Some(absent.field),
+                at_grant: false,
+                message: format!(
+                    "no column of this export holds {field}, so {grants} none ({})",
+                    absent.rules.join(", ")
+                )
+                .into(),
+                help: format!(
+                    "add a {field} column, or map the column that holds it in the policy: `mapping: {{columns: {{{header}: {field}}}}}`"
+                )
+                .into(),
+                related: Vec::new(),
+            });
+        }
     }
 }
 
@@ -101,6 +191,8 @@ impl<R> Default for FileResult<R> {
             places: Vec::new(),
             records: Vec::new(),
             error: None,
+            absent: Vec::new(),
+            map: None,
         }
     }
 }
@@ -148,10 +240,12 @@ pub fn check_with<R: Send>(
         errors: Vec::new(),
         records: Vec::new(),
         baseline: None,
+        maps: Vec::with_capacity(inputs.len()),
     };
     let mut all = FileResult::default();
     for mut result in results {
         outcome.errors.extend(result.error.take());
+        outcome.maps.push(result.map.take());
         all.append(result);
     }
     let FileResult {
@@ -221,16 +315,33 @@ fn check_file<R: Send>(
         mapping: &policy.mapping,
         limits: &options.limits,
     };
+    let map = match load::adapters::understand(input, options, &native) {
+        Ok(map) => map,
+        Err(error) => {
+            return FileResult {
+                error: Some(error),
+                ..FileResult::default()
+            };
+        }
+    };
+    // Fields no column holds: their per-grant findings become one at the header.
+    let gather = policy.rules.iter().any(|r| r.id == "column-missing");
+    let missing = match &map {
+        Some(map) if gather => map.missing.iter().fold(0u32, |m, f| m | 1 << *f as u32),
+        _ => 0,
+    };
     let size = input.size();
-    let checker = || FileChecker::new(file, policy, context, observe, keep);
+    let checker = || FileChecker::new(file, policy, context, observe, keep, missing);
     if size >= PIPELINE_BYTES
         && let Some(segments) = load::adapters::segments(input, options, &native)
     {
-        let result = check_segments(segments, &checker);
+        let mut result = check_segments(segments, &checker);
         crate::progress::file_done(
             &crate::progress::FileProgress::from_offset(size as usize),
             size,
         );
+        result.map = map;
+        result.report_absent(file);
         return result;
     }
     let mut read = crate::progress::FileProgress::default();
@@ -290,6 +401,8 @@ fn check_file<R: Send>(
         Ok(loaded) => {
             result.grants = loaded.grants;
             result.skipped = loaded.skipped;
+            result.map = map.or(loaded.map);
+            result.report_absent(file);
         }
         Err(error) => {
             // Half a file's findings would mislead; the error says what to fix first.
@@ -457,6 +570,8 @@ struct FileChecker<'a, R> {
     rule_sets: RuleSets<'a>,
     violations: Vec<Violation>,
     result: FileResult<R>,
+    /// The fields no column of the file holds, a bit each.
+    missing: u32,
 }
 
 impl<'a, R> FileChecker<'a, R> {
@@ -466,6 +581,7 @@ impl<'a, R> FileChecker<'a, R> {
         context: &'a Context,
         observe: bool,
         keep: &'a (dyn Fn(usize, &Grant) -> Option<R> + Sync),
+        missing: u32,
     ) -> Self {
         FileChecker {
             file,
@@ -475,6 +591,7 @@ impl<'a, R> FileChecker<'a, R> {
             rule_sets: RuleSets::new(policy),
             violations: Vec::new(),
             result: FileResult::default(),
+            missing,
         }
     }
 
@@ -502,6 +619,14 @@ impl<'a, R> FileChecker<'a, R> {
                 // A value that could not be read is field-format's finding alone: a rule that
                 // needs it would only call it missing.
                 if unreadable(grant, &violation) && active.id != "field-format" {
+                    continue;
+                }
+                // A finding about a field no column holds: said once for the file instead.
+                if let Some(field) = violation.field
+                    && self.missing & 1 << field as u32 != 0
+                    && violation.span == grant.span
+                {
+                    result.absent(field, active);
                     continue;
                 }
                 result

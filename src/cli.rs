@@ -27,6 +27,10 @@ pub enum Command {
     /// Write the weekly access review (Markdown, HTML or JSON) for a period, compared with the
     /// period before it.
     Report(ReportArgs),
+    /// Show how each input was understood: which column or key became which grant field,
+    /// which were ignored (with the field each most likely means), which fields none
+    /// supplies, and the `mapping:` lines that would read them. Exit 2 when nothing could be read.
+    Inspect(CheckArgs),
     /// List every rule with its id, severity in the policy and a one-line summary.
     Rules {
         /// Policy file whose severities to show (default: the nearest grantlint.yaml, else the

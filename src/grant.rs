@@ -44,7 +44,6 @@ macro_rules! fields {
             }
 
             /// Other header or key names accepted for this field.
-            #[cfg(test)]
             pub fn aliases(self) -> &'static [&'static str] {
                 match self { $(Field::$variant => &[$($alias),*]),* }
             }

@@ -270,7 +270,7 @@ fn csv_has_one_row_per_finding_and_defuses_formulas() {
     let input = dir.path().join("grants.csv");
     std::fs::write(
         &input,
-        "id,tenant,reason,approver,grantee,start,expires\n=HYPERLINK(\"http://x\"),t-1,@SUM(A1) need access,=1+1,Mina Chen,2026-11-23T08:00:00Z,2026-11-23T09:00:00Z\n",
+        "id,tenant,reason,approver,grantee,start,expires,ticket,owner\n=HYPERLINK(\"http://x\"),t-1,@SUM(A1) need access,=1+1,Mina Chen,2026-11-23T08:00:00Z,2026-11-23T09:00:00Z,,\n",
     )
     .unwrap();
     let out = check(&["--format", "csv", input.to_str().unwrap()]);

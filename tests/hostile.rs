@@ -289,10 +289,21 @@ fn empty_files_and_a_header_only_csv_hold_no_grants() {
     ] {
         let (dir, _) = with_file(name, bytes);
         let out = grantlint(dir.path(), &[name], None);
-        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        // Nothing checked is never a pass.
+        assert_eq!(
+            out.status.code(),
+            Some(CANNOT_RUN),
+            "{name}: {}",
+            stderr(&out)
+        );
         assert!(
             String::from_utf8_lossy(&out.stdout).contains("1 file, 0 grants"),
             "{name}"
+        );
+        assert!(
+            stderr(&out).contains("nothing was checked: no grant was read from its one file"),
+            "{name}: {}",
+            stderr(&out)
         );
     }
 }
@@ -369,7 +380,12 @@ fn stdin_closed_early_is_located_or_empty() {
     assert_eq!(json(&out)["summary"]["grants"], 1);
     // Nothing at all on standard input.
     let out = grantlint(dir.path(), &["--input-format", "json", "-"], Some(b""));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was checked"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -98,15 +98,16 @@ fn a_policy_mapping_reads_any_csv() {
     ]);
     assert_eq!(code, 1);
     insta::assert_json_snapshot!(report);
-    // Without the mapping, the same file has no field grantlint knows.
-    let (_, plain) = json(&["fixtures/sources/mapped/access-log.csv"]);
+    // Without the mapping, no column is a field grantlint knows: not a grants export, and
+    // the help names the mapping that would read it.
+    let out = grantlint(&["check", "fixtures/sources/mapped/access-log.csv"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
     assert!(
-        plain["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "expiry-required")
+        err.contains("not a grants export: none of its 8 columns is a grant field"),
+        "{err}"
     );
+    assert!(err.contains("Customer: tenant"), "{err}");
 }
 
 #[test]

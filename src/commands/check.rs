@@ -55,7 +55,11 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let (inputs, mut errors) = load::discover(&args.paths, &options);
     if inputs.is_empty() && errors.is_empty() {
-        eprintln!("grantlint: no .yaml, .yml, .csv or .json files found in the paths given");
+        eprintln!(
+            "grantlint: nothing to check: no .yaml, .yml, .csv or .json files in {}",
+            super::searched(&args.paths)
+        );
+        return CANNOT_RUN;
     }
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     // JUnit lists every grant, clean ones too; other formats keep none.
@@ -94,6 +98,13 @@ pub fn run(args: &CheckArgs) -> u8 {
     suppress::add_findings(&mut outcome, own);
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
+    }
+    if args.format == OutputFormat::Text {
+        super::eprint_maps(&outcome);
+    }
+    let nothing_checked = outcome.grants == 0 && outcome.errors.is_empty();
+    if nothing_checked {
+        eprintln!("grantlint: {}", super::nothing_checked(&outcome));
     }
     let run = Run {
         outcome: &outcome,
@@ -136,7 +147,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     {
         return code;
     }
-    let code = if !outcome.errors.is_empty() {
+    let code = if !outcome.errors.is_empty() || nothing_checked {
         CANNOT_RUN
     } else if run.passed() {
         PASSED
@@ -171,4 +182,64 @@ fn snippet_sources(
                 .map(|text| terminal::snippet_lines(&input.name, text))
         })
         .collect()
+}
+
+/// `grantlint inspect`: how each input was understood, without linting it. Exit 2 when an
+/// input could not be read or no grant was read at all, as `check` would.
+pub fn inspect(args: &CheckArgs) -> u8 {
+    let policy = match Policy::discover(args.policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(errors) => {
+            eprint_diagnostic(&errors, false);
+            return CANNOT_RUN;
+        }
+    };
+    let options = ReadOptions {
+        format: args.input_format,
+        delimiter: args.delimiter,
+        verbose: args.verbose,
+        source: args.source,
+        limits: args.limits.limits(),
+    };
+    let (inputs, mut errors) = load::discover(&args.paths, &options);
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let mut outcome = check::check(&inputs, &options, &policy, now);
+    errors.append(&mut outcome.errors);
+    outcome.errors = errors;
+    let text = if args.format == OutputFormat::Json {
+        report::json::inspect(&outcome)
+    } else {
+        for error in &outcome.errors {
+            eprint_diagnostic(error, false);
+        }
+        let mut text = String::new();
+        for (name, map) in outcome.files.iter().zip(&outcome.maps) {
+            match map {
+                Some(map) => text.push_str(&map.describe(name)),
+                None => text.push_str(&format!(
+                    "{name}: read by its system's adapter; `grantlint explain --source …` shows its fields\n"
+                )),
+            }
+        }
+        text.push_str(&format!(
+            "{} files, {} grants read",
+            outcome.inputs, outcome.grants
+        ));
+        if outcome.skipped > 0 {
+            text.push_str(&format!(
+                ", {} requests that never became access",
+                outcome.skipped
+            ));
+        }
+        text.push('\n');
+        terminal::clean(&text).into_owned()
+    };
+    if let Err(code) = write_report(args.output.as_deref(), &text, &inputs) {
+        return code;
+    }
+    if !outcome.errors.is_empty() || outcome.grants == 0 {
+        CANNOT_RUN
+    } else {
+        PASSED
+    }
 }

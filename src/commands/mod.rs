@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Inspect(args) => check::inspect(&args),
         Command::Rules { policy } => policy::list_rules(policy.as_deref()),
         Command::Explain {
             source: Some(source),
@@ -99,4 +100,39 @@ pub(crate) fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool
         out = format!("{diagnostic}\n");
     }
     eprint!("{out}");
+}
+
+/// The paths a run was given, for a message that says where nothing was found.
+pub(crate) fn searched(paths: &[std::path::PathBuf]) -> String {
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| format!("`{}`", crate::terminal::clean(&p.display().to_string())))
+        .collect();
+    names.join(", ")
+}
+
+/// Tells, once per file, how its columns or keys were read, when some were ignored: what a
+/// person needs to see that a column they rely on was not read.
+pub(crate) fn eprint_maps(outcome: &crate::check::Outcome) {
+    for (name, map) in outcome.files.iter().zip(&outcome.maps) {
+        if let Some(map) = map.as_ref().filter(|m| m.worth_telling()) {
+            eprint!("grantlint: {}", crate::terminal::clean(&map.describe(name)));
+        }
+    }
+}
+
+/// Why a run that read no grant checked nothing.
+pub(crate) fn nothing_checked(outcome: &crate::check::Outcome) -> String {
+    let files = match outcome.inputs {
+        1 => "its one file".to_string(),
+        n => format!("its {n} files"),
+    };
+    if outcome.skipped > 0 {
+        format!(
+            "nothing was checked: {files} hold {} requests, none of which became access (denied, pending or never activated)",
+            outcome.skipped
+        )
+    } else {
+        format!("nothing was checked: no grant was read from {files}")
+    }
 }

@@ -157,6 +157,9 @@ struct Aliases(Vec<Option<Field>>);
 impl Columns for Aliases {
     fn header(&mut self, names: Vec<(String, Span)>, file: &str) -> Result<(), InputError> {
         self.0 = names.iter().map(|(h, _)| Field::from_key(h)).collect();
+        if !names.is_empty() && self.0.iter().all(Option::is_none) {
+            return Err(crate::load::understood::not_an_export(&names, file));
+        }
         for (i, field) in self.0.iter().enumerate() {
             let Some(field) = field else { continue };
             if let Some(first) = self.0[..i].iter().position(|f| f == &Some(*field)) {
@@ -193,6 +196,60 @@ impl Columns for Aliases {
     fn plain(&self) -> Option<&[Option<Field>]> {
         Some(&self.0)
     }
+}
+
+/// The header of a CSV, each name with its place, read as the loaders read it; `head` is the
+/// start of the file (the rows after the header that it holds are read and dropped).
+pub fn header_names(
+    head: &[u8],
+    name: &str,
+    delimiter: u8,
+    limits: &Limits,
+) -> Result<Vec<(String, Span)>, InputError> {
+    /// Keeps the header and reads no cell.
+    struct Header(Vec<(String, Span)>);
+    impl Columns for Header {
+        fn header(&mut self, names: Vec<(String, Span)>, _: &str) -> Result<(), InputError> {
+            self.0 = names;
+            Ok(())
+        }
+        fn width(&self) -> usize {
+            self.0.len()
+        }
+        fn field(&self, _: usize) -> Option<Field> {
+            None
+        }
+        fn cell(&mut self, _: &mut Grant, _: usize, _: &str, _: Span) {}
+    }
+    // Up to the first line end outside quotes: the rows are not wanted.
+    let end = memchr::memchr_iter(b'\n', head)
+        .find(|&i| {
+            memchr::memchr_iter(b'"', &head[..i])
+                .count()
+                .is_multiple_of(2)
+        })
+        .map_or(head.len(), |i| i + 1);
+    let mut header = Header(Vec::new());
+    let how = Reading {
+        name,
+        delimiter,
+        limits,
+        from: Start::File,
+        split: true,
+    };
+    read_records(Source::bytes(&head[..end]), how, &mut header, &mut |_| {})?;
+    Ok(header.0)
+}
+
+/// Each column's field through the alias table; an error when two columns hold one field or
+/// none holds any (the file is not a grants export).
+pub fn alias_fields(
+    names: Vec<(String, Span)>,
+    file: &str,
+) -> Result<Vec<Option<Field>>, InputError> {
+    let mut aliases = Aliases::default();
+    aliases.header(names, file)?;
+    Ok(aliases.0)
 }
 
 /// Reads CSV from `reader`, calling `sink` for every row after the header.

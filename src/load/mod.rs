@@ -5,6 +5,7 @@ pub mod csv;
 pub mod extensions;
 pub mod limits;
 pub mod time;
+pub mod understood;
 pub mod yaml;
 
 use std::fmt;
@@ -311,18 +312,19 @@ pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
             .map_or(line_len, |(i, _)| i)
 }
 
-/// Reads one input, handing each grant to `sink` as soon as it is read.
+/// Reads one input, handing each grant to `sink` as soon as it is read; YAML and JSON also
+/// say how their keys were understood (a CSV's columns are told by `adapters::understand`).
 pub fn load(
     input: &Input,
     options: &ReadOptions,
     sink: &mut dyn FnMut(&Grant),
-) -> Result<usize, InputError> {
+) -> Result<(usize, Option<understood::InputMap>), InputError> {
     let limits = &options.limits;
     match (input.format, &input.origin) {
         (Format::Csv, Origin::Path(path)) => {
             let file = open(path, &input.name, limits)?;
             if file.metadata().is_ok_and(|m| m.is_file()) {
-                csv::load(file, &input.name, options.delimiter, limits, sink)
+                csv::load(file, &input.name, options.delimiter, limits, sink).map(|n| (n, None))
             } else {
                 // A pipe or device has no size to check up front; read it under the limit.
                 let text = read_limited(file, &input.name, limits)?;
@@ -333,6 +335,7 @@ pub fn load(
                     limits,
                     sink,
                 )
+                .map(|n| (n, None))
             }
         }
         (Format::Csv, Origin::Stdin(text)) => csv::load(
@@ -341,10 +344,11 @@ pub fn load(
             options.delimiter,
             limits,
             sink,
-        ),
+        )
+        .map(|n| (n, None)),
         (Format::Yaml | Format::Json, _) => {
             let text = read_text(input, limits)?;
-            yaml::load(&text, &input.name, limits, sink)
+            yaml::load_mapped(&text, &input.name, limits, sink).map(|(n, map)| (n, Some(map)))
         }
     }
 }

@@ -10,6 +10,7 @@ use serde_saphyr::{Budget, Location, Options, Spanned};
 
 use super::InputError;
 use super::limits::{self, Limits};
+use super::understood::{InputMap, Kind};
 use crate::grant::{FIELD_COUNT, Field, Grant, Span};
 
 /// Reads `text`, calling `sink` for every grant.
@@ -19,16 +20,61 @@ pub fn load(
     limits: &Limits,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
+    load_mapped(text, name, limits, sink).map(|(count, _)| count)
+}
+
+/// `load`, also saying which keys became which field and which were ignored. A file with
+/// grants none of whose keys is a grant field is not a grants export: an error.
+pub fn load_mapped(
+    text: &str,
+    name: &str,
+    limits: &Limits,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<(usize, InputMap), InputError> {
     let mut reader = GrantReader {
         sink,
         max_value_size: limits.max_value_size,
         grant: Grant::default(),
         count: 0,
+        known: [None; FIELD_COUNT],
+        unknown: Vec::new(),
     };
+    let count = read_documents(text, name, limits, &mut reader)?;
+    if count > 0 && reader.known.iter().all(Option::is_none) {
+        let names: Vec<(String, Span)> = reader
+            .unknown
+            .iter()
+            .map(|(n, at)| (n.clone(), *at))
+            .collect();
+        let mut error = super::understood::not_an_export(&names, name);
+        error.message = error
+            .message
+            .replace("columns", "keys")
+            .replace("column", "key");
+        let at = names.first().map_or_else(
+            || super::span_at(text.as_bytes(), document_start(text)),
+            |(_, at)| *at,
+        );
+        return Err(error.at(at, Some(&std::sync::Arc::from(text))));
+    }
+    let names = Field::ALL
+        .iter()
+        .filter_map(|&f| reader.known[f as usize].map(|at| (f.name().to_string(), at, Some(f))))
+        .chain(reader.unknown.into_iter().map(|(n, at)| (n, at, None)))
+        .collect();
+    Ok((count, InputMap::new(Kind::Keys, names)))
+}
+
+fn read_documents(
+    text: &str,
+    name: &str,
+    limits: &Limits,
+    reader: &mut GrantReader,
+) -> Result<usize, InputError> {
     // One document streams; a file of several documents is read again document by document.
     let single =
         serde_saphyr::with_deserializer_from_str_with_options(text, options(text, limits), |de| {
-            DocumentSeed(&mut reader).deserialize(de)
+            DocumentSeed(&mut *reader).deserialize(de)
         });
     match single {
         Ok(()) => Ok(reader.count),
@@ -163,6 +209,10 @@ struct GrantReader<'s> {
     max_value_size: usize,
     grant: Grant,
     count: usize,
+    /// Where each field's key was first seen.
+    known: [Option<Span>; FIELD_COUNT],
+    /// Keys that are no grant field, each once, with the grant it was first seen in.
+    unknown: Vec<(String, Span)>,
 }
 
 impl GrantReader<'_> {
@@ -170,7 +220,13 @@ impl GrantReader<'_> {
         let grant = &mut self.grant;
         grant.clear(span(record.referenced));
         match &record.value {
-            Record::Grant(values, extensions) => {
+            Record::Grant(values, extensions, others) => {
+                for other in others {
+                    // A handful of distinct keys per file: a short list is the quickest set.
+                    if self.unknown.len() < 64 && !self.unknown.iter().any(|(n, _)| n == other) {
+                        self.unknown.push((other.to_string(), grant.span));
+                    }
+                }
                 if let Some(extensions) = extensions {
                     super::extensions::read(grant, extensions);
                 }
@@ -196,6 +252,7 @@ impl GrantReader<'_> {
                         continue;
                     }
                     given[*field as usize] = Some(at);
+                    self.known[*field as usize].get_or_insert(at);
                     match &value.value {
                         Scalar::Text(text) | Scalar::List(text)
                             if text.len() > self.max_value_size =>
@@ -317,6 +374,8 @@ enum Record<'de> {
     Grant(
         Vec<(Field, Spanned<Scalar<'de>>)>,
         Option<Spanned<super::extensions::Extensions<'de>>>,
+        /// Keys that are no grant field, for the did-you-mean of the mapping report.
+        Vec<Cow<'de, str>>,
     ),
     /// Not a mapping: a scalar or a list where a grant should be.
     Other(&'static str),
@@ -340,16 +399,21 @@ impl<'de> Visitor<'de> for RecordVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<'de>, A::Error> {
         let mut values = Vec::with_capacity(16);
         let mut extensions = None;
+        let mut others = Vec::new();
         while let Some(FieldKey(key)) = map.next_key()? {
             match key {
                 Key::Field(field) => values.push((field, map.next_value()?)),
                 Key::Extensions if extensions.is_none() => extensions = Some(map.next_value()?),
-                Key::Extensions | Key::Other => {
+                Key::Extensions | Key::Other(None) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Key::Other(Some(name)) => {
+                    others.push(name);
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Record::Grant(values, extensions))
+        Ok(Record::Grant(values, extensions, others))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Record<'de>, A::Error> {
@@ -383,16 +447,16 @@ impl<'de> Visitor<'de> for RecordVisitor {
 }
 
 /// A grant's key: a field resolved through the alias table, the `extensions` list, or a key
-/// grantlint does not check.
-pub(super) enum Key {
+/// grantlint does not check (with its name when it is text).
+pub(super) enum Key<'de> {
     Field(Field),
     Extensions,
-    Other,
+    Other(Option<Cow<'de, str>>),
 }
 
-pub(super) struct FieldKey(pub(super) Key);
+pub(super) struct FieldKey<'de>(pub(super) Key<'de>);
 
-impl<'de> de::Deserialize<'de> for FieldKey {
+impl<'de> de::Deserialize<'de> for FieldKey<'de> {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         de.deserialize_any(FieldKeyVisitor)
     }
@@ -400,39 +464,49 @@ impl<'de> de::Deserialize<'de> for FieldKey {
 
 struct FieldKeyVisitor;
 
-impl Visitor<'_> for FieldKeyVisitor {
-    type Value = FieldKey;
+impl FieldKeyVisitor {
+    fn key<'de>(key: &str, name: impl FnOnce() -> Cow<'de, str>) -> FieldKey<'de> {
+        FieldKey(match Field::from_key(key) {
+            Some(field) => Key::Field(field),
+            None if key.trim().eq_ignore_ascii_case("extensions") => Key::Extensions,
+            None => Key::Other(Some(name())),
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for FieldKeyVisitor {
+    type Value = FieldKey<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name")
     }
 
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<FieldKey, E> {
-        Ok(FieldKey(match Field::from_key(key) {
-            Some(field) => Key::Field(field),
-            None if key.trim().eq_ignore_ascii_case("extensions") => Key::Extensions,
-            None => Key::Other,
-        }))
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<FieldKey<'de>, E> {
+        Ok(Self::key(key, || Cow::Borrowed(key)))
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<FieldKey, E> {
-        Ok(FieldKey(Key::Other))
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<FieldKey<'de>, E> {
+        Ok(Self::key(key, || Cow::Owned(key.to_string())))
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FieldKey, E> {
-        Ok(FieldKey(Key::Other))
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<FieldKey<'de>, E> {
+        Ok(FieldKey(Key::Other(None)))
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<FieldKey, E> {
-        Ok(FieldKey(Key::Other))
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<FieldKey<'de>, E> {
+        Ok(FieldKey(Key::Other(None)))
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<FieldKey, E> {
-        Ok(FieldKey(Key::Other))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<FieldKey<'de>, E> {
+        Ok(FieldKey(Key::Other(None)))
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<FieldKey, E> {
-        Ok(FieldKey(Key::Other))
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<FieldKey<'de>, E> {
+        Ok(FieldKey(Key::Other(None)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<FieldKey<'de>, E> {
+        Ok(FieldKey(Key::Other(None)))
     }
 }
 

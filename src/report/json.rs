@@ -28,6 +28,34 @@ struct Tail<'a> {
     /// Inputs that could not be read.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<InputError<'a>>,
+    /// How each CSV's columns, or each YAML or JSON file's keys, were read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inputs: Vec<InputMap<'a>>,
+}
+
+/// One input's columns or keys: which became which field, which were ignored (with the
+/// field each most likely means), which fields none supplies, and the `mapping:` that would
+/// read the ignored ones.
+#[derive(Serialize)]
+struct InputMap<'a> {
+    file: &'a str,
+    kind: &'static str,
+    read: Vec<MappedName<'a>>,
+    ignored: Vec<MappedName<'a>>,
+    missing: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mapping: Option<String>,
+}
+
+#[derive(Serialize)]
+struct MappedName<'a> {
+    name: &'a str,
+    line: u32,
+    column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suggestion: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -372,6 +400,70 @@ fn tail<'a>(run: &'a Run<'a>) -> Tail<'a> {
                 message: &e.message,
             })
             .collect(),
+        inputs: run
+            .outcome
+            .files
+            .iter()
+            .zip(&run.outcome.maps)
+            .filter_map(|(file, map)| Some(input_map(file, map.as_ref()?)))
+            .collect(),
+    }
+}
+
+/// `grantlint inspect --format json`: how each input was read, and what it held.
+pub fn inspect(outcome: &crate::check::Outcome) -> String {
+    #[derive(Serialize)]
+    struct Inspection<'a> {
+        files: usize,
+        grants: usize,
+        skipped: usize,
+        inputs: Vec<InputMap<'a>>,
+        errors: Vec<InputError<'a>>,
+    }
+    let inspection = Inspection {
+        files: outcome.inputs,
+        grants: outcome.grants,
+        skipped: outcome.skipped,
+        inputs: outcome
+            .files
+            .iter()
+            .zip(&outcome.maps)
+            .filter_map(|(file, map)| Some(input_map(file, map.as_ref()?)))
+            .collect(),
+        errors: outcome
+            .errors
+            .iter()
+            .map(|e| InputError {
+                file: &e.file,
+                line: e.location.map(|s| s.line),
+                column: e.location.map(|s| s.column),
+                message: &e.message,
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&inspection).unwrap_or_default() + "\n"
+}
+
+fn input_map<'a>(file: &'a str, map: &'a crate::load::understood::InputMap) -> InputMap<'a> {
+    let name = |n: &'a crate::load::understood::Name| MappedName {
+        name: &n.text,
+        line: n.span.line,
+        column: n.span.column,
+        field: n.field.map(|f| f.name()),
+        suggestion: n.suggestion.map(|f| f.name()),
+    };
+    InputMap {
+        file,
+        kind: map.kind.name(),
+        read: map
+            .names
+            .iter()
+            .filter(|n| n.field.is_some())
+            .map(name)
+            .collect(),
+        ignored: map.ignored().map(name).collect(),
+        missing: map.missing.iter().map(|f| f.name()).collect(),
+        mapping: map.mapping_lines(),
     }
 }
 
@@ -450,6 +542,7 @@ mod tests {
                 .collect(),
             records: Vec::new(),
             baseline: None,
+            maps: vec![None],
         }
     }
 

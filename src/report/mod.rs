@@ -89,8 +89,11 @@ impl Run<'_> {
     }
 
     /// No finding at or above `--fail-on`, and every input was read.
+    /// A run passes only when it read at least one grant, every input could be read, and
+    /// no finding fails it: nothing checked is never a pass.
     pub fn passed(&self) -> bool {
-        self.outcome.errors.is_empty()
+        self.outcome.grants > 0
+            && self.outcome.errors.is_empty()
             && !self
                 .outcome
                 .findings

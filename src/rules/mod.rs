@@ -11,6 +11,7 @@ use crate::policy::params::Params;
 mod admin_justified;
 mod approved_before_access;
 mod approver_named;
+mod column_missing;
 mod expiry_enforced;
 mod expiry_required;
 mod extensions_max;
@@ -327,6 +328,7 @@ pub const REGISTRY: &[RuleMeta] = &[
     owner_named::META,
     repeat_tenant::META,
     field_format::META,
+    column_missing::META,
     window_total_max::META,
     extensions_max::META,
 ];

@@ -47,7 +47,7 @@ fn names(sources: &[Source]) -> String {
 }
 
 /// The first bytes of the input, cut at a character boundary.
-fn head(input: &Input) -> Result<String, InputError> {
+pub fn head(input: &Input) -> Result<String, InputError> {
     let bytes = match &input.origin {
         Origin::Stdin(text) => text.as_bytes()[..text.len().min(HEAD)].to_vec(),
         Origin::Path(path) => {

@@ -15,6 +15,7 @@ pub mod tickets;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
+use super::understood::{InputMap, Kind};
 use super::{Format, Input, InputError, ReadOptions};
 use crate::grant::{Field, Grant, Span};
 use crate::policy::mapping::Mapping;
@@ -51,6 +52,16 @@ impl Source {
         match self {
             Source::Jira | Source::Servicenow => Format::Csv,
             _ => Format::Json,
+        }
+    }
+
+    /// The column profile of the system's CSV export, if it writes one.
+    pub fn csv_profile(self) -> Option<&'static tickets::Profile> {
+        match self {
+            Source::Jira => Some(&jira::PROFILE),
+            Source::Servicenow => Some(&servicenow::PROFILE),
+            Source::AwsTeam => Some(&aws_team::PROFILE),
+            _ => None,
         }
     }
 
@@ -192,11 +203,13 @@ impl<'a> Out<'a> {
     }
 }
 
-/// How many grants a file held, and how many requests were not grants.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How many grants a file held, how many requests were not grants, and how the keys of a
+/// YAML or JSON grants file were understood.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Loaded {
     pub grants: usize,
     pub skipped: usize,
+    pub map: Option<InputMap>,
 }
 
 /// Reads one input: through the adapter named by `--source` or recognised by shape, through a
@@ -215,8 +228,13 @@ pub fn load(
     };
     let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
     if source.is_none() && !plain_csv_mapped {
-        let grants = super::load(input, options, sink).map_err(|e| unknown_shape(e, input))?;
-        return Ok(Loaded { grants, skipped: 0 });
+        let (grants, map) =
+            super::load(input, options, sink).map_err(|e| unknown_shape(e, input))?;
+        return Ok(Loaded {
+            grants,
+            skipped: 0,
+            map,
+        });
     }
     let text = super::read_text(input, native.limits)?;
     let mut out = Out::new(sink);
@@ -227,7 +245,63 @@ pub fn load(
     Ok(Loaded {
         grants: out.grants,
         skipped: out.skipped,
+        map: None,
     })
+}
+
+/// How a CSV's columns are read, as `load` would read them: through the alias table, the
+/// system's column profile, or the policy's mapping. `None` for other formats (YAML and JSON
+/// grants report their keys as they are read) and for JSON exports of access systems, whose
+/// fields are the adapter's documented table. An error when the header cannot be taken: two
+/// columns for one field, or no column that is a grant field.
+pub fn understand(
+    input: &Input,
+    options: &ReadOptions,
+    native: &Native,
+) -> Result<Option<InputMap>, InputError> {
+    if input.format != Format::Csv {
+        return Ok(None);
+    }
+    let source = match options.source {
+        Some(source) => Some(source),
+        None => detect::detect(input, native)?,
+    };
+    let profile = match source {
+        None if native.mapping.is_empty() => None,
+        None => Some(&tickets::Profile::PLAIN),
+        Some(source) => match source.csv_profile() {
+            Some(profile) => Some(profile),
+            None => return Ok(None),
+        },
+    };
+    let head = detect::head(input)?;
+    let names = super::csv::header_names(
+        head.as_bytes(),
+        native.file,
+        native.delimiter,
+        native.limits,
+    )?;
+    let fields: Vec<Vec<Field>> = match profile {
+        Some(profile) => tickets::fields(names.clone(), native, profile)?,
+        None => super::csv::alias_fields(names.clone(), native.file)?
+            .into_iter()
+            .map(|f| f.into_iter().collect())
+            .collect(),
+    };
+    // A column that fills several fields (Jira's `Issue key`: id and ticket) is named once
+    // for each.
+    let names = names
+        .into_iter()
+        .zip(fields)
+        .flat_map(|((text, span), fields)| match fields.as_slice() {
+            [] => vec![(text, span, None)],
+            _ => fields
+                .into_iter()
+                .map(|f| (text.clone(), span, Some(f)))
+                .collect(),
+        })
+        .collect();
+    Ok(Some(InputMap::new(Kind::Columns, names)))
 }
 
 /// A plain grants CSV (no system's export, no mapping) opened to be read in segments on

@@ -70,6 +70,36 @@ pub fn load(
     Ok(())
 }
 
+/// Each column's fields as `load` reads it through `profile` and the policy's mapping; the
+/// error `load` would give for a header it cannot take.
+pub fn fields(
+    names: Vec<(String, Span)>,
+    native: &Native,
+    profile: &Profile,
+) -> Result<Vec<Vec<Field>>, InputError> {
+    let mut columns = TicketColumns {
+        profile,
+        native,
+        columns: Vec::new(),
+        cells: Vec::new(),
+        skipped: 0,
+    };
+    columns.header(names, native.file)?;
+    Ok(columns
+        .columns
+        .iter()
+        .map(|(_, fills)| {
+            fills
+                .iter()
+                .filter_map(|c| match c {
+                    Column::Field { field, .. } => Some(*field),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect())
+}
+
 /// A column: what it fills and how strongly (lower wins when two headers fill one field).
 #[derive(Clone, Copy)]
 enum Column {
@@ -164,15 +194,15 @@ impl TicketColumns<'_> {
 }
 
 impl Columns for TicketColumns<'_> {
-    fn header(&mut self, names: Vec<(String, Span)>, _: &str) -> Result<(), InputError> {
+    fn header(&mut self, names: Vec<(String, Span)>, file: &str) -> Result<(), InputError> {
         // Repeated names are fine here: Jira repeats a column for each value of a field.
         self.columns = names
-            .into_iter()
-            .map(|(h, _)| {
-                let resolved = self.resolve(&h);
-                (normal_key(&h), resolved)
-            })
+            .iter()
+            .map(|(h, _)| (normal_key(h), self.resolve(h)))
             .collect();
+        if !names.is_empty() && (0..self.columns.len()).all(|i| self.field(i).is_none()) {
+            return Err(crate::load::understood::not_an_export(&names, file));
+        }
         Ok(())
     }
 
