@@ -364,8 +364,10 @@ impl Grant {
         )
     }
 
+    /// The grant's name in reports and baselines: its id, else its ticket (a help-desk
+    /// export's `Ticket ID`, Jira's issue key), so findings name the grant they are about.
     pub fn id(&self) -> Option<&str> {
-        self.text(Field::Id)
+        self.text(Field::Id).or_else(|| self.text(Field::Ticket))
     }
 
     /// Checks that need several fields; run once after every field is set.

@@ -9,8 +9,10 @@ use crate::policy::params::{Params, Words};
 declare_rule! {
     /// ## What it checks
     /// The expiry was actually enforced: access ended (`ended_at`) no later than `expires`
-    /// plus `grace` (default 5m); and a grant with no `ended_at` whose `status` is still
-    /// active, open or granted is not past `expires` plus `grace` now (`--now`).
+    /// plus `grace` (default 5m); and a grant with no `ended_at` whose `status` says access
+    /// is live (active, open, granted, in progress, work in progress, implement, …; or
+    /// approved or scheduled with its start passed) is not past `expires` plus `grace` now
+    /// (`--now`).
     ///
     /// ## Why
     /// Do not assume auto expiry worked because a timer was set. Open the access record and
@@ -30,13 +32,15 @@ declare_rule! {
     /// ```
     ///
     /// ## Settings
-    /// `grace`: how late removal may be; `active_statuses`: statuses that mean access is live.
+    /// `grace`: how late removal may be; `active_statuses`: statuses that mean access is live;
+    /// `started_statuses`: statuses that mean access is live once its start has passed.
     ExpiryEnforced, "expiry-enforced", "access outlived its expiry"
 }
 
 pub struct ExpiryEnforced {
     grace: TimeDelta,
     active: Words,
+    started: Words,
 }
 
 impl ExpiryEnforced {
@@ -44,6 +48,7 @@ impl ExpiryEnforced {
         ExpiryEnforced {
             grace: params.duration("grace"),
             active: params.words("active_statuses"),
+            started: params.words("started_statuses"),
         }
     }
 }
@@ -78,8 +83,13 @@ impl Rule for ExpiryEnforced {
         let Some(status) = grant.text(Field::Status) else {
             return;
         };
+        // Approved, then used: an approved grant whose start has passed is live access.
+        let started = self.started.contains(status)
+            && grant
+                .time(Field::Start)
+                .is_some_and(|start| start <= context.now);
         if grant.text(Field::EndedAt).is_none()
-            && self.active.contains(status)
+            && (self.active.contains(status) || started)
             && context.now > deadline
         {
             out.push(Violation::new(
@@ -137,6 +147,37 @@ mod tests {
             (Status, "granted"),
             (EndedAt, "2026-11-24T09:01:00Z"),
         ]);
+        assert!(check(&*rule, &g).is_empty());
+    }
+
+    #[test]
+    fn ticket_statuses_of_live_work_count_as_live() {
+        let rule = rule("expiry-enforced", "{}");
+        for status in ["In Progress", "Work in Progress", "Implement", "open"] {
+            let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, status)]);
+            assert_eq!(
+                check(&*rule, &g),
+                [format!("grant is still {status} 3h after it expired")],
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn approved_counts_as_live_once_started() {
+        use crate::grant::Field::Start;
+        let rule = rule("expiry-enforced", "{}");
+        let g = grant(&[
+            (Start, "2026-11-24T08:00:00Z"),
+            (Expires, "2026-11-24T09:00:00Z"),
+            (Status, "Approved"),
+        ]);
+        assert_eq!(
+            check(&*rule, &g),
+            ["grant is still Approved 3h after it expired"]
+        );
+        // No start: nothing says the approved access was ever used.
+        let g = grant(&[(Expires, "2026-11-24T09:00:00Z"), (Status, "Approved")]);
         assert!(check(&*rule, &g).is_empty());
     }
 }
