@@ -163,7 +163,7 @@ impl<R> FileResult<R> {
                 )
                 .into(),
                 help: format!(
-                    "add a {field} column, or map the column that holds it in the policy: `mapping: {{columns: {{{header}: {field}}}}}`"
+                    "add a column for {field}, or map the column that holds it in the policy: `mapping: {{columns: {{{header}: {field}}}}}`"
                 )
                 .into(),
                 related: Vec::new(),

@@ -61,6 +61,11 @@ pub fn run(args: &ReportArgs) -> u8 {
     if let Err(code) = write_report(args.output.as_deref(), &text, &inputs) {
         return code;
     }
+    if outcome.grants == 0 && outcome.errors.is_empty() {
+        // The review says so too; a job that signs weeks off must not take it for a pass.
+        eprintln!("grantlint: {}", super::nothing_checked(&outcome));
+        return CANNOT_RUN;
+    }
     if outcome.errors.is_empty() {
         PASSED
     } else {

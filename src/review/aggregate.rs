@@ -165,8 +165,32 @@ pub struct Headline {
     pub errors: Change,
     pub warnings: Change,
     pub infos: Change,
+    /// Grants read but left out of every period: their start could not be read.
+    pub left_out: usize,
+    /// `result` is passed; kept for the readers of the JSON review.
     pub passed: bool,
+    pub result: Verdict,
     pub passed_previous: bool,
+}
+
+/// What the period's review concludes. A review that left grants out, or could not read an
+/// input, is incomplete at best: it never says passed about grants it did not look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Incomplete,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Incomplete => "incomplete",
+        }
+    }
 }
 
 /// A grant as the other sections name it.
@@ -575,7 +599,17 @@ impl<'a> Aggregator<'a> {
                 .iter()
                 .any(|(&s, &n)| n > 0 && self.settings.fail_on.fails(s))
         };
+        let left_out = self.records.iter().filter(|r| r.start.is_none()).count();
+        let result = if !passed(&now_counts) {
+            Verdict::Failed
+        } else if left_out > 0 || !self.outcome.errors.is_empty() || self.outcome.grants == 0 {
+            Verdict::Incomplete
+        } else {
+            Verdict::Passed
+        };
         Headline {
+            left_out,
+            result,
             grants: Change {
                 current: current.len(),
                 previous: before.len(),
@@ -591,7 +625,7 @@ impl<'a> Aggregator<'a> {
             errors: change(Severity::Error),
             warnings: change(Severity::Warning),
             infos: change(Severity::Info),
-            passed: passed(&now_counts) && self.outcome.errors.is_empty(),
+            passed: result == Verdict::Passed,
             passed_previous: passed(&before_counts),
         }
     }

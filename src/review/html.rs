@@ -92,6 +92,17 @@ fn verdict(passed: bool) -> Markup {
     }
 }
 
+/// The period's result: an incomplete review is marked as failing is, never as a pass.
+fn result(verdict: super::aggregate::Verdict) -> Markup {
+    html! {
+        @if verdict == super::aggregate::Verdict::Passed {
+            span.badge.pass { (verdict.name()) }
+        } @else {
+            span.badge.fail { (verdict.name()) }
+        }
+    }
+}
+
 fn headline(review: &Review) -> Markup {
     let h = &review.headline;
     html! {
@@ -106,7 +117,8 @@ fn headline(review: &Review) -> Markup {
                     (change_row("Errors", &h.errors, true))
                     (change_row("Warnings", &h.warnings, true))
                     (change_row("Info", &h.infos, true))
-                    tr { th scope="row" { "Result" } td { (verdict(h.passed)) } td { (verdict(h.passed_previous)) } td {} }
+                    tr { th scope="row" { "Left out (no readable start)" } td { (h.left_out) } td {} td {} }
+                    tr { th scope="row" { "Result" } td { (result(h.result)) } td { (verdict(h.passed_previous)) } td {} }
                 }
             }
         }

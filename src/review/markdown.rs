@@ -106,8 +106,14 @@ pub fn render(review: &Review) -> String {
             change_row("Warnings", &h.warnings),
             change_row("Info", &h.infos),
             vec![
+                "Left out (no readable start)".into(),
+                h.left_out.to_string(),
+                String::new(),
+                String::new(),
+            ],
+            vec![
                 "Result".into(),
-                format!("**{}**", verdict(h.passed)),
+                format!("**{}**", h.result.name()),
                 verdict(h.passed_previous).into(),
                 String::new(),
             ],
