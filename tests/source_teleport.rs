@@ -301,7 +301,8 @@ fn tctl_get_yaml_errors_are_located() {
     let out = grantlint(&["check", "--source", "teleport", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("broken.yaml:"), "{err}");
+    assert!(err.contains("broken.yaml:3:9"), "{err}");
+    assert!(err.contains("3 │   user: [a"), "{err}");
     assert!(!err.contains("JSON object"), "{err}");
 }
 
