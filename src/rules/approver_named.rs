@@ -1,17 +1,19 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns, PhraseSet};
+use crate::policy::params::{Params, Patterns, PhraseSet, Words};
 
 declare_rule! {
     /// ## What it checks
     /// The `approver` names one person: it is present, is not a generic phrase ("approved",
-    /// "manager approved", "on-call", …) and does not match a team or alias pattern (`team`,
-    /// `group`, `support@…`).
+    /// "manager approved", "on-call", …), does not match a team or alias pattern (`team`,
+    /// `group`, `support@…`) and is not a bot. Every recorded approval is judged.
     ///
     /// ## Why
     /// Approval needs a real name. "Support team" or "manager approved" cannot answer a
-    /// customer who asks who let an engineer into their tenant, and why.
+    /// customer who asks who let an engineer into their tenant, and why. Neither can a bot: an
+    /// automatic approval (Teleport's access-approval bot approving by an access monitoring
+    /// rule or an on-call schedule) is a rule applied, not a person's decision.
     ///
     /// ## Fails
     /// ```yaml
@@ -24,14 +26,19 @@ declare_rule! {
     /// ```
     ///
     /// ## Settings
-    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases. When the
-    /// policy has a `people:` directory, the approver must also be a known, active person.
+    /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases; `bots`:
+    /// the user names of bots and plugins that approve by themselves, compared exactly, ignoring
+    /// case (default: Teleport's `@teleport-access-approval-bot`, which built-in automatic
+    /// reviews and Teleport's hosted plugins use; add the user of a self-hosted plugin that
+    /// approves). When the policy has a `people:` directory, the approver must also be a known,
+    /// active person.
     ApproverNamed, "approver-named", "the approver is missing, generic, or a team"
 }
 
 pub struct ApproverNamed {
     generic: PhraseSet,
     patterns: Patterns,
+    bots: Words,
 }
 
 impl ApproverNamed {
@@ -39,37 +46,48 @@ impl ApproverNamed {
         ApproverNamed {
             generic: params.phrases("generic"),
             patterns: params.patterns("patterns"),
+            bots: params.words("bots"),
         }
     }
 }
 
 const HELP: &str = "name the one person who approved, e.g. \"Ravi Patel\"";
+const BOT_HELP: &str = "have a person review such requests, or waive this rule where a policy \
+allows automatic approval";
 
 impl Rule for ApproverNamed {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         // Every approval of a multi-approver system is judged, not only the first.
         for (approver, span) in grant.approvers() {
-            if let Some(message) = self.judge(approver, context) {
-                out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+            if let Some((message, help)) = self.judge(approver, context) {
+                out.push(Violation::new(Some(Field::Approver), span, message, help));
             }
         }
         // Each extension is a new decision and needs its own named approver.
         for (i, extension) in grant.extensions.iter().enumerate() {
             let approver = extension.approver.as_ref();
-            if let Some(message) = self.judge(approver.map(|(text, _)| text.as_str()), context) {
+            if let Some((message, help)) =
+                self.judge(approver.map(|(text, _)| text.as_str()), context)
+            {
                 let span = approver.map_or(extension.span, |(_, at)| *at);
                 let message = format!("extension {}: {message}", i + 1);
-                out.push(Violation::new(Some(Field::Approver), span, message, HELP));
+                out.push(Violation::new(Some(Field::Approver), span, message, help));
             }
         }
     }
 }
 
 impl ApproverNamed {
-    /// What is wrong with an approver, if anything.
-    fn judge(&self, approver: Option<&str>, context: &Context) -> Option<String> {
+    /// What is wrong with an approver, if anything, and what to do about it.
+    fn judge(&self, approver: Option<&str>, context: &Context) -> Option<(String, &'static str)> {
         let message = match approver {
             None => "no approver named".to_string(),
+            Some(approver) if self.bots.contains(approver) => {
+                let message = format!(
+                    "approver `{approver}` is a bot: the approval was automatic, not a named person's"
+                );
+                return Some((message, BOT_HELP));
+            }
             Some(approver) if self.generic.contains(approver) => {
                 format!("approver `{approver}` names no one")
             }
@@ -77,9 +95,12 @@ impl ApproverNamed {
                 format!("approver `{approver}` is a team or alias, not a person")
             }
             // With a people directory, the approver must be a known, active person.
-            Some(approver) => return context.people.as_ref()?.not_known("approver", approver),
+            Some(approver) => {
+                let message = context.people.as_ref()?.not_known("approver", approver)?;
+                return Some((message, HELP));
+            }
         };
-        Some(message)
+        Some((message, HELP))
     }
 }
 
@@ -170,5 +191,26 @@ mod tests {
             check(&*rule, &g),
             ["approver `Support Team` is a team or alias, not a person"]
         );
+    }
+
+    #[test]
+    fn a_bot_is_no_named_approver() {
+        let rule = rule("approver-named", "{}");
+        assert_eq!(
+            check(
+                &*rule,
+                &grant(&[(Approver, "@Teleport-Access-Approval-Bot")])
+            ),
+            [
+                "approver `@Teleport-Access-Approval-Bot` is a bot: the approval was automatic, not a named person's"
+            ]
+        );
+        // A policy names its own plugin users.
+        let own = super::super::testing::rule("approver-named", "{bots: [pagerduty-plugin]}");
+        assert_eq!(
+            check(&*own, &grant(&[(Approver, "pagerduty-plugin")])).len(),
+            1
+        );
+        assert!(check(&*own, &grant(&[(Approver, "ravi.patel@acme.io")])).is_empty());
     }
 }

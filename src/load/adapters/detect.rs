@@ -17,7 +17,8 @@ pub fn detect(input: &Input, native: &Native) -> Result<Option<Source>, InputErr
     let head = head(input)?;
     let candidates = match input.format {
         Format::Csv => csv_candidates(&head, native.delimiter, native.mapping),
-        Format::Json | Format::Yaml => json_candidates(&head),
+        Format::Json => json_candidates(&head),
+        Format::Yaml => yaml_candidates(&head),
     };
     match candidates.as_slice() {
         [] if input.name.ends_with(".jsonl") || input.name.ends_with(".ndjson") => Err(InputError::new(
@@ -92,6 +93,23 @@ fn json_candidates(head: &str) -> Vec<Source> {
     found
 }
 
+/// YAML: only `tctl get access_request` output, whose documents start `kind: access_request`
+/// at the top level; a hand-written grants file never says that.
+fn yaml_candidates(head: &str) -> Vec<Source> {
+    let top = |key: &str, value: &str| {
+        head.lines().any(|line| {
+            line.strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .is_some_and(|rest| rest.trim().trim_matches(['"', '\'']) == value)
+        })
+    };
+    if top("kind", "access_request") && head.lines().any(|l| l.trim_end() == "spec:") {
+        vec![Source::Teleport]
+    } else {
+        Vec::new()
+    }
+}
+
 fn csv_candidates(head: &str, delimiter: u8, mapping: &Mapping) -> Vec<Source> {
     let first_line = head
         .trim_start_matches('\u{feff}')
@@ -154,6 +172,15 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn tctl_get_yaml_is_teleport_and_grants_yaml_is_not() {
+        let tctl =
+            "kind: access_request\nmetadata:\n  name: r1\nspec:\n  user: a\nversion: v3\n---\n";
+        assert_eq!(yaml_candidates(tctl), vec![Source::Teleport]);
+        let grants = "grants:\n  - id: SUP-1\n    reason: \"kind: access_request\"\n";
+        assert!(yaml_candidates(grants).is_empty());
     }
 
     #[test]

@@ -222,9 +222,8 @@ pub fn load(
 ) -> Result<Loaded, InputError> {
     let source = match (options.source, input.format) {
         (Some(source), _) => Some(source),
-        // Native exports are JSON or CSV; hand-written YAML grants are not sniffed.
-        (None, Format::Json | Format::Csv) => detect::detect(input, native)?,
-        (None, Format::Yaml) => None,
+        // YAML is sniffed only for `tctl get` output (`kind: access_request` documents).
+        (None, _) => detect::detect(input, native)?,
     };
     let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
     if source.is_none() && !plain_csv_mapped {

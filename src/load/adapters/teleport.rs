@@ -1,44 +1,69 @@
-//! Teleport access requests: `tctl requests ls --format=json` (a list of `access_request`
-//! resources), or audit events as JSON lines (`access_request.create`, `.review`, `.update`)
-//! joined by request id.
+//! Teleport access requests: `tctl requests ls --format=json` and `tctl get access_request`
+//! (a list of `access_request` resources, as JSON or as YAML documents), or audit events as
+//! JSON lines (`access_request.create`, `.review`, `.update`) joined by request id.
+//!
+//! Field names and meanings are those of Teleport's own definitions: `AccessRequestV3`,
+//! `AccessRequestSpecV3`, `AccessReview` and `RequestState` in
+//! api/proto/teleport/legacy/types/types.proto, and the `AccessRequestCreate` event (all three
+//! event kinds) in api/proto/teleport/legacy/types/events/events.proto.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::record::{self, Base, Record, set_joined};
 use super::{Adapter, Lifecycle, Native, Out, shape_error};
-use crate::grant::{Field, Span};
+use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
+use crate::load::time::parse_time;
 use crate::policy::node::{Node, Value};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "teleport",
     system: "Teleport",
-    exports: "`tctl requests ls --format=json` (a list of `access_request` resources), or audit \
-events as JSON lines (`access_request.create`, `access_request.review`, `access_request.update`), \
-joined by request id. An approved request without any review has no named approver.",
+    exports: "`tctl requests ls --format=json` or `tctl get access_request` (a list of \
+`access_request` resources: JSON, or the default YAML, one document per request), or audit events \
+as JSON lines (`access_request.create`, `access_request.review`, `access_request.update`), joined \
+by request id. Every review proposing APPROVED is an approval, and so is an update to APPROVED \
+(by its `delegator`, else its `updated_by`); a request is granted once a review or an update \
+leaves it APPROVED. Reviews by a bot (Teleport's `@teleport-access-approval-bot`, see \
+`approver-named`'s `bots`) are automatic approvals. Sources: gravitational/teleport \
+api/proto/teleport/legacy/types/types.proto and …/types/events/events.proto.",
     fields: &[
         ("metadata.name", "id", "events: `id`"),
-        ("spec.user", "grantee, requested_by", "events: `user`"),
-        ("spec.roles", "role", "several roles make a list"),
+        (
+            "spec.user",
+            "grantee, requested_by",
+            "events: `user` of the create event",
+        ),
+        (
+            "spec.roles",
+            "role",
+            "several roles make a list; events: `roles`",
+        ),
         (
             "spec.request_reason",
-            "reason",
-            "events: `reason` of the create event",
+            "reason, admin_justification",
+            "the requester's own reason for this elevation, so it also counts as the admin justification; events: `reason` of the create event",
         ),
         (
             "spec.resource_ids[].cluster",
             "tenant",
-            "several clusters make a list",
+            "several clusters make a list; events: `resource_ids[].cluster`",
         ),
         (
             "spec.reviews[].author",
             "approver",
-            "the first review proposing APPROVED; events: `reviewer`",
+            "every review whose `proposed_state` is APPROVED is an approval; events: `reviewer` of each `access_request.review` proposing APPROVED, and `delegator`, else `updated_by`, of an `access_request.update` to APPROVED",
         ),
         (
             "spec.reviews[].created",
             "approved_at",
-            "of that review; events: its `time`",
+            "of each approving review (the first is the grant's); events: the event's `time`",
+        ),
+        (
+            "spec.reviews[].reason",
+            "(approval reason)",
+            "kept with each approval; events: `reason` of the review or update",
         ),
         (
             "spec.created",
@@ -48,50 +73,136 @@ joined by request id. An approved request without any review has no named approv
         (
             "spec.assume_start_time",
             "start",
-            "else the approval time, else `spec.created`",
+            "else the last approving review's `created` (events: the `time` of the review or update that left the request APPROVED), else `spec.created`",
+        ),
+        (
+            "spec.expires",
+            "expires",
+            "the access expiry (`GetAccessExpiry`: the latest any session from this request lasts); events: `expires` of the create event",
         ),
         (
             "spec.max_duration",
             "expires",
-            "else `spec.access_expiry`, else `spec.expires`",
+            "only when `spec.expires` is absent: how long access may be granted for; events: `max_duration`",
         ),
-        ("spec.state", "status", "integer 0–4 or its name"),
+        (
+            "spec.state",
+            "status",
+            "RequestState, the number 0–4 or its name; events: `state` of the last review or update, else of the create event",
+        ),
     ],
     states: &[
-        ("0 NONE, 1 PENDING", "pending (counted, not linted)"),
+        (
+            "0 NONE (also no state at all: it is omitted when 0), 1 PENDING",
+            "pending (counted, not linted)",
+        ),
         (
             "2 APPROVED",
             "active, or expired once past its expiry (Teleport ends the certificates)",
         ),
         ("3 DENIED", "denied (counted, not linted)"),
-        ("4 PROMOTED", "ended (promoted to an access list)"),
+        (
+            "4 PROMOTED",
+            "skipped (counted, not linted): promoted to an access list, no certificate was issued from the request",
+        ),
     ],
-    gaps: &[],
+    gaps: &[
+        "the ticket and the closeout owner: Teleport has no field for either (a ticket written in the reason is all there is)",
+        "whether the roles were used: a request records the grant, not the sessions; session and `cert.create` events in the audit log do",
+        "`spec.session_ttl` (how long each certificate lasts), `spec.expiry` and `metadata.expires` (when Teleport deletes the request resource) are not the end of access and are not read; a request deleted at its resource expiry is only in the audit log",
+        "the tenant of a role request: only resource requests name clusters (`resource_ids[].cluster`)",
+        "in an audit log, a request whose `access_request.create` event is before the log's first line: its reviews and updates are not read",
+    ],
     load,
 };
 
-const SHAPE: &str = "a JSON list of access_request resources (`tctl requests ls --format=json`) \
-or audit events as JSON lines";
+const SHAPE: &str = "a list of access_request resources (`tctl requests ls --format=json`, \
+`tctl get access_request` as JSON or YAML) or audit events as JSON lines";
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    if text.trim_start().starts_with('[') {
-        let root = record::parse(text, native.file)?;
-        let Value::List(requests) = &root.value else {
-            return Err(shape_error(
-                native,
-                Some(record::span(&root)),
-                text,
-                "not a list",
-                SHAPE,
-            ));
-        };
-        for request in requests {
-            map_request(Record::new(request), native, out, text)?;
-        }
-        Ok(())
-    } else {
-        events(text, native, out)
+    // Audit events are one JSON object per line; anything else is one or more documents (a JSON
+    // list, a JSON object, or `tctl get`'s YAML documents separated by `---`).
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    match first {
+        Some(line) if line.starts_with('{') && line.ends_with('}') => events(text, native, out),
+        _ => documents(text, native, out),
     }
+}
+
+/// Resources: every document is one `access_request` or a list of them.
+fn documents(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
+    let roots = parse_documents(text, native.file)?;
+    for root in &roots {
+        match &root.value {
+            Value::List(requests) => {
+                for request in requests {
+                    map_request(Record::new(request), native, out, text)?;
+                }
+            }
+            Value::Map(_) => map_request(Record::new(root), native, out, text)?,
+            // `---` at the end of `tctl get` output leaves an empty document.
+            Value::Null => {}
+            other => {
+                return Err(shape_error(
+                    native,
+                    Some(record::span(root)),
+                    text,
+                    &format!("found {}", other.kind()),
+                    SHAPE,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parses every YAML (or JSON) document of the file, each value with its place in the file.
+fn parse_documents(text: &str, file: &str) -> Result<Vec<Node>, InputError> {
+    serde_saphyr::from_multiple::<Node>(text).map_err(|e| {
+        let message = e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("cannot parse")
+            .trim()
+            .to_string();
+        let error = InputError::new(file, message)
+            .help("fix the YAML or JSON syntax at this place; `tctl get access_request` output reads as it is");
+        match e.location() {
+            Some(at) => {
+                let mut at = Span {
+                    len: 1,
+                    ..crate::load::yaml::span(at)
+                };
+                // Some parse errors carry a line and column but no byte offset.
+                if at.offset == 0 && at.line > 1 {
+                    at.offset = offset_of(text, at.line, at.column);
+                }
+                let text: Arc<str> = Arc::from(text);
+                error.at(at, Some(&text))
+            }
+            None => error,
+        }
+    })
+}
+
+/// The byte offset of a 1-based line and column (in characters), clamped to the text.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    let rest = &text[start.min(text.len())..];
+    let within = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(rest.len(), |(i, _)| i);
+    (start + within).min(text.len().saturating_sub(1))
 }
 
 fn map_request(
@@ -100,6 +211,17 @@ fn map_request(
     out: &mut Out,
     text: &str,
 ) -> Result<(), InputError> {
+    if let Some((kind, at)) = request.text("kind")
+        && kind != "access_request"
+    {
+        return Err(shape_error(
+            native,
+            Some(at),
+            text,
+            &format!("this is a `{kind}` resource, not an `access_request`"),
+            SHAPE,
+        ));
+    }
     let Some(spec) = request.record("spec") else {
         return Err(shape_error(
             native,
@@ -115,28 +237,60 @@ fn map_request(
     spec.set(grant, Field::RequestedBy, "user");
     spec.set_list(grant, Field::Role, "roles");
     spec.set(grant, Field::Reason, "request_reason");
+    spec.set(grant, Field::AdminJustification, "request_reason");
     spec.set(grant, Field::RequestedAt, "created");
     set_clusters(spec, grant);
-    let approval = spec.records("reviews").find(|review| {
-        review
+    // Every approving review is an approval; the last one is when the request could be used.
+    let mut last_approval = None;
+    for review in spec.records("reviews") {
+        if !review
             .text("proposed_state")
             .is_some_and(|(s, _)| state(s) == Some(State::Approved))
-    });
-    if let Some(review) = approval {
-        review.set(grant, Field::Approver, "author");
-        review.set(grant, Field::ApprovedAt, "created");
+        {
+            continue;
+        }
+        if let Some(author) = review.text("author") {
+            let created = review.text("created");
+            approve(grant, author, created, review.text("reason"));
+            last_approval = created.or(last_approval);
+        }
     }
     spec.set(grant, Field::Start, "assume_start_time");
-    if let Some(review) = approval {
-        review.set(grant, Field::Start, "created");
+    if let Some((at, span)) = last_approval {
+        grant.set(Field::Start, at, span, false);
     }
     spec.set(grant, Field::Start, "created");
-    spec.set(grant, Field::Expires, "max_duration");
-    spec.set(grant, Field::Expires, "access_expiry");
     spec.set(grant, Field::Expires, "expires");
+    spec.set(grant, Field::Expires, "max_duration");
     let (lifecycle, at) = lifecycle(spec.text("state"), native, out, request.span());
     out.finish(lifecycle, at);
     Ok(())
+}
+
+/// Records one approval, once per approver; its time is kept when it reads as a time (one that
+/// does not is still set on the grant's `approved_at`, where it is reported as malformed).
+fn approve(
+    grant: &mut Grant,
+    (approver, span): (&str, Span),
+    when: Option<(&str, Span)>,
+    reason: Option<(&str, Span)>,
+) {
+    if grant.approvals.iter().any(|a| a.approver.0 == approver) {
+        return;
+    }
+    let first = grant.approvals.is_empty();
+    let at = when.and_then(|(text, at)| parse_time(text).ok().map(|time| (time, at)));
+    grant.approve(Approval {
+        approver: (approver.to_string(), span),
+        at,
+        reason: reason.map(|(text, at)| (text.to_string(), at)),
+    });
+    if first
+        && at.is_none()
+        && let Some((text, at)) = when
+    {
+        grant.set(Field::ApprovedAt, text, at, false);
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,7 +302,7 @@ enum State {
     Promoted,
 }
 
-/// `spec.state` as Teleport writes it: the enum's number or its name.
+/// A `RequestState` as Teleport writes it: the enum's number (resources) or its name (events).
 fn state(text: &str) -> Option<State> {
     match text.trim().to_ascii_uppercase().as_str() {
         "0" | "NONE" => Some(State::None),
@@ -160,25 +314,27 @@ fn state(text: &str) -> Option<State> {
     }
 }
 
+fn is_approved(record: &Record, key: &str) -> bool {
+    record
+        .text(key)
+        .is_some_and(|(s, _)| state(s) == Some(State::Approved))
+}
+
 fn lifecycle(
     state_text: Option<(&str, Span)>,
     native: &Native,
     out: &mut Out,
     record: Span,
 ) -> (Lifecycle, Span) {
+    // `state` is `omitempty` in the resource: absent is NONE (0), never granted.
     let Some((text, at)) = state_text else {
-        out.grant.problem(
-            Some(Field::Status),
-            record,
-            "the request has no state".into(),
-            "Teleport writes spec.state as 0–4 or NONE/PENDING/APPROVED/DENIED/PROMOTED",
-        );
-        return (Lifecycle::Active, record);
+        return (Lifecycle::Pending, record);
     };
     let lifecycle = match state(text) {
         Some(State::None | State::Pending) => Lifecycle::Pending,
-        Some(State::Denied) => Lifecycle::Denied,
-        Some(State::Promoted) => Lifecycle::Ended,
+        // Promoted to an access list: access comes from the list, not from a certificate
+        // issued for this request, so the request itself never became access.
+        Some(State::Denied | State::Promoted) => Lifecycle::Denied,
         Some(State::Approved) => Lifecycle::approved(out.grant.time(Field::Expires), native.now),
         None => {
             out.grant.problem(
@@ -194,7 +350,7 @@ fn lifecycle(
 }
 
 /// The clusters of the requested resources: the tenant (several make a list).
-fn set_clusters(record: Record, grant: &mut crate::grant::Grant) {
+fn set_clusters(record: Record, grant: &mut Grant) {
     let mut resources = record.records("resource_ids").peekable();
     let Some(first) = resources.peek().copied() else {
         return;
@@ -242,7 +398,7 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
                 };
                 e = InputError::new(native.file, e.message)
                     .help("each line of an audit log is one JSON object");
-                let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+                let text: Arc<str> = Arc::from(text);
                 e = e.at(at, Some(&text));
             }
             e
@@ -296,6 +452,9 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
     Ok(())
 }
 
+/// One request from its create event and the reviews and updates that follow it. A review's
+/// `state` is the request's state after that review (events.proto), so a review that meets
+/// the threshold leaves it APPROVED with no update needed.
 fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out) {
     let grant = out.start(create.span());
     create.set(grant, Field::Id, "id");
@@ -303,41 +462,46 @@ fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out
     create.set(grant, Field::RequestedBy, "user");
     create.set_list(grant, Field::Role, "roles");
     create.set(grant, Field::Reason, "reason");
+    create.set(grant, Field::AdminJustification, "reason");
     create.set(grant, Field::RequestedAt, "time");
     set_clusters(create, grant);
     let kind = |r: &Record, name: &str| r.text("event").is_some_and(|(e, _)| e == name);
-    let approving = related.iter().find(|r| {
-        kind(r, "access_request.review")
-            && r.text("proposed_state")
-                .is_some_and(|(s, _)| state(s) == Some(State::Approved))
-    });
-    if let Some(review) = approving {
-        review.set(grant, Field::Approver, "reviewer");
-        review.set(grant, Field::ApprovedAt, "time");
+    let mut state_text = create.text("state");
+    // The time of the first event that left the request APPROVED: when it could be used.
+    let mut granted_at = None;
+    for event in related {
+        let approver = if kind(event, "access_request.review") {
+            is_approved(event, "proposed_state")
+                .then(|| event.text("reviewer"))
+                .flatten()
+        } else if kind(event, "access_request.update") {
+            // A plugin names whoever made it update the state as the `delegator`.
+            is_approved(event, "state")
+                .then(|| event.text("delegator").or_else(|| event.text("updated_by")))
+                .flatten()
+        } else {
+            continue;
+        };
+        if let Some(approver) = approver {
+            approve(grant, approver, event.text("time"), event.text("reason"));
+        }
+        if let Some(state) = event.text("state") {
+            state_text = Some(state);
+            if granted_at.is_none() && is_approved(event, "state") {
+                granted_at = event.text("time");
+            }
+        }
     }
     create.set(grant, Field::Start, "assume_start_time");
-    // The last update carries the request's final state; without one, the create event's.
-    let update = related
-        .iter()
-        .rev()
-        .find(|r| kind(r, "access_request.update"));
-    if let Some(update) = update
-        && update
-            .text("state")
-            .is_some_and(|(s, _)| state(s) == Some(State::Approved))
-    {
-        update.set(grant, Field::Start, "time");
+    if let Some((at, span)) = granted_at {
+        grant.set(Field::Start, at, span, false);
     }
     create.set(grant, Field::Start, "time");
-    create.set(grant, Field::Expires, "max_duration");
     create.set(grant, Field::Expires, "expires");
-    let state_text = update
-        .and_then(|u| u.text("state"))
-        .or_else(|| create.text("state"));
+    create.set(grant, Field::Expires, "max_duration");
     let (lifecycle, at) = lifecycle(state_text, native, out, create.span());
     out.finish(lifecycle, at);
 }
-
 #[cfg(test)]
 mod tests {
     use super::super::{Source, field, read};
@@ -384,6 +548,21 @@ mod tests {
         assert_eq!(field(r2, Status).map(|f| f.0), Some("active"));
         assert_eq!(field(r2, Approver), None, "approved without any review");
         assert_eq!(field(r2, Tenant).map(|f| f.0), Some("c1, c2"));
+    }
+
+    #[test]
+    fn yaml_documents_keep_their_places_and_every_approval() {
+        let yaml = "kind: access_request\nmetadata:\n  name: r1\nspec:\n  state: 2\n  user: alice\n  expires: \"2026-11-24T11:00:00Z\"\n  reviews:\n  - author: bob\n    proposed_state: 2\n    created: \"2026-11-24T09:00:00Z\"\n  - author: carol\n    proposed_state: 2\n    created: \"2026-11-24T09:10:00Z\"\n---\nkind: access_request\nmetadata:\n  name: r2\nspec:\n  user: dan\n---\n";
+        let (grants, skipped) = read(Source::Teleport, yaml, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 1), "r2 has no state: NONE");
+        let r1 = &grants[0];
+        assert_eq!(field(r1, Approver), Some(("bob", 9, 13)));
+        assert_eq!(
+            field(r1, ApprovedAt).map(|f| f.0),
+            Some("2026-11-24T09:00:00Z")
+        );
+        // Access could be used once the last approval was in.
+        assert_eq!(field(r1, Start), Some(("2026-11-24T09:10:00Z", 14, 14)));
     }
 
     #[test]
