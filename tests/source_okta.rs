@@ -201,3 +201,36 @@ fn explain_source_okta_prints_what_readme_shows() {
         "README is missing the current mapping; paste `grantlint explain --source okta`:\n{docs}"
     );
 }
+
+#[test]
+fn the_policy_mapping_names_an_access_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nextends: default\nmapping:\n  roles:\n    0oa1salesforce000001: Salesforce Admin\n",
+    )
+    .unwrap();
+    let (_, report) = json(&[
+        "--source",
+        "okta",
+        "--policy",
+        policy.to_str().unwrap(),
+        LIST,
+    ]);
+    let named: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "admin-justified" && f["grant"] == "reqBREVOKED00000011")
+        .collect();
+    assert_eq!(named.len(), 1, "{report:#}");
+    assert_eq!(
+        named[0]["message"],
+        "privileged role `Salesforce Admin` has no admin_justification"
+    );
+    assert_eq!(
+        (named[0]["line"].as_u64(), named[0]["column"].as_u64()),
+        (Some(147), Some(142))
+    );
+}

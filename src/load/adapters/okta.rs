@@ -11,10 +11,10 @@ pub const ADAPTER: Adapter = Adapter {
     name: "okta",
     system: "Okta Identity Governance",
     exports: "access requests from the Governance API: the list response of `GET \
-/governance/api/v2/requests` (`{\"data\": […]}`), or a JSON list of full requests from `GET \
-/governance/api/v2/requests/{requestId}`. Only the full request carries the justification, the \
-approval decisions and `accessDuration`. Users, applications and access scopes are Okta ids; \
-name access scopes in the policy's `mapping: roles:` (id → name).",
+/governance/api/v2/requests` (`{\"data\": […]}`), or full requests from `GET \
+/governance/api/v2/requests/{requestId}`, one or a JSON list of them. Only the full request \
+carries the justification, the approval decisions and `accessDuration`. Users, applications and \
+access scopes are Okta ids; name access scopes in the policy's `mapping: roles:` (id → name).",
     fields: &[
         ("id", "id", ""),
         (
@@ -112,12 +112,17 @@ assignments say",
 };
 
 const SHAPE: &str = "Okta Identity Governance requests: the `GET /governance/api/v2/requests` \
-response (`{\"data\": […]}`) or a JSON list of request resources with `requestedFor`";
+response (`{\"data\": […]}`), a request resource with `requestedFor`, or a JSON list of them";
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
     let keys = ["requestedFor", "requestedBy"];
-    for request in record::checked_records(&root, &["data"], keys, text, native, SHAPE)? {
+    // One request, as `GET …/requests/{requestId}` writes it, reads as a list of one.
+    let requests = match Record::new(&root).get("requestedFor") {
+        Some(_) => vec![Record::new(&root)],
+        None => record::checked_records(&root, &["data"], keys, text, native, SHAPE)?,
+    };
+    for request in requests {
         map(request, native, out);
     }
     Ok(())
@@ -333,5 +338,21 @@ mod tests {
         assert_eq!(field(g, Role).map(|f| f.0), Some("00ggroup"));
         assert_eq!(field(g, Status).map(|f| f.0), Some("active"));
         assert_eq!(field(g, Ticket), None, "an OKTA approval has no ticket");
+    }
+
+    #[test]
+    fn one_request_reads_as_a_list_of_one() {
+        let text = r#"{"id": "req1", "status": "APPROVED", "grantStatus": "GRANTED",
+ "granted": "2026-11-23T09:00:00Z", "revocationScheduled": "2026-11-23T10:00:00Z",
+ "revocationStatus": "REVOKED", "revoked": "2026-11-23T09:30:00Z",
+ "requestedBy": {"externalId": "00ua"}, "requestedFor": {"externalId": "00ua"}, "requested": {}}"#;
+        let (grants, skipped) = read(Source::Okta, text, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 0));
+        // Revoked before its scheduled revocation.
+        assert_eq!(field(&grants[0], Status).map(|f| f.0), Some("revoked"));
+        assert_eq!(
+            field(&grants[0], EndedAt).map(|f| f.0),
+            Some("2026-11-23T09:30:00Z")
+        );
     }
 }

@@ -8,10 +8,10 @@ use crate::load::InputError;
 pub const ADAPTER: Adapter = Adapter {
     name: "opal",
     system: "Opal",
-    exports: "the Opal API's `GET /requests` response (`{\"requests\": […]}`) or a JSON list \
-of its Request objects. People and groups are Opal ids. Access starts when the request is \
-approved, for `duration_minutes`; the request does not record when it was approved, so \
-`start` is the request time and `expires` the earliest the access can end.",
+    exports: "the Opal API's `GET /requests` response (`{\"requests\": […]}`), one Request \
+(`GET /requests/{id}`) or a JSON list of them. People and groups are Opal ids. Access starts \
+when the request is approved, for `duration_minutes`; the request does not record when it was \
+approved, so `start` is the request time and `expires` the earliest the access can end.",
     fields: &[
         ("id", "id", ""),
         (
@@ -33,7 +33,8 @@ approved, for `duration_minutes`; the request does not record when it was approv
         (
             "requested_items_list[].name",
             "tenant",
-            "the resource or group requested; several make a list; else `reviewer_stages[].item_name`",
+            "the resource or group requested; several make a list; else \
+`reviewer_stages[].item_name`",
         ),
         (
             "requested_items_list[].access_level_name",
@@ -43,8 +44,8 @@ approved, for `duration_minutes`; the request does not record when it was approv
         (
             "reviewer_stages[].stages[].reviewers[].id",
             "approver",
-            "every reviewer whose `status` is APPROVED is an approval (the deprecated `stages` too); \
-the first is the approver",
+            "every reviewer whose `status` is APPROVED is an approval (the deprecated `stages` \
+too); the first is the approver",
         ),
         (
             "created_at",
@@ -61,12 +62,14 @@ the first is the approver",
     states: &[
         (
             "APPROVED",
-            "active, or expired once past its expiry (Opal removes the access at the end of the duration)",
+            "active, or expired once past its expiry (Opal removes the access at the end of the \
+duration)",
         ),
         ("PENDING", "pending (counted, not linted)"),
         (
             "DENIED, CANCELED",
-            "denied (denied by a reviewer, or withdrawn by the requester before approval: counted, not linted)",
+            "denied (denied by a reviewer, or withdrawn by the requester before approval: \
+counted, not linted)",
         ),
     ],
     gaps: &[
@@ -82,13 +85,18 @@ the names",
     load,
 };
 
-const SHAPE: &str = "Opal requests: the `GET /requests` response (`{\"requests\": […]}`) or a \
-JSON list of Request objects with `requester_id`";
+const SHAPE: &str = "Opal requests: the `GET /requests` response (`{\"requests\": […]}`), a \
+Request object with `requester_id`, or a JSON list of them";
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
     let keys = ["requester_id", "target_user_id"];
-    for request in record::checked_records(&root, &["requests"], keys, text, native, SHAPE)? {
+    // One request, as `GET /requests/{id}` writes it, reads as a list of one.
+    let requests = match Record::new(&root).get("requester_id") {
+        Some(_) => vec![Record::new(&root)],
+        None => record::checked_records(&root, &["requests"], keys, text, native, SHAPE)?,
+    };
+    for request in requests {
         map(request, native, out);
     }
     Ok(())
@@ -237,5 +245,13 @@ mod tests {
         assert_eq!(field(group, Grantee).map(|f| f.0), Some("g1"));
         assert_eq!(field(group, AccountType).map(|f| f.0), Some("group"));
         assert_eq!(field(group, Expires), None, "-1 is indefinite access");
+    }
+
+    #[test]
+    fn one_request_reads_as_a_list_of_one() {
+        let text = r#"{"id": "r1", "requester_id": "u1", "target_user_id": "u2", "status": "PENDING",
+ "reason": "x", "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-24T09:00:00Z"}"#;
+        let (grants, skipped) = read(Source::Opal, text, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (0, 1));
     }
 }
