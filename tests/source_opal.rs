@@ -182,3 +182,31 @@ fn explain_source_opal_prints_what_readme_shows() {
         "README is missing the current mapping; paste `grantlint explain --source opal`:\n{docs}"
     );
 }
+
+#[test]
+fn a_duration_that_is_not_minutes_is_a_located_field_format_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("requests.json");
+    std::fs::write(
+        &path,
+        "{\"requests\": [\n  {\"id\": \"r1\", \"requester_id\": \"u1\", \"target_user_id\": \"u1\", \"status\": \"APPROVED\",\n   \"reason\": \"x\", \"created_at\": \"2026-11-24T09:00:00Z\", \"duration_minutes\": \"2h\"}\n]}\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--source", "opal", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let format: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "field-format")
+        .collect();
+    assert_eq!(format.len(), 1, "{report:#}");
+    assert_eq!(
+        format[0]["message"],
+        "duration_minutes `2h` is not a whole number of minutes"
+    );
+    assert_eq!(
+        (format[0]["line"].as_u64(), format[0]["column"].as_u64()),
+        (Some(3), Some(77))
+    );
+}

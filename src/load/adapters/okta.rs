@@ -44,7 +44,8 @@ justification for this request, so it counts for `admin-justified`",
             "requestApproval.decisions[].deciderId",
             "approver",
             "every `APPROVE` decision is an approval (`userId` and `APPROVED` in Okta's examples); \
-the first is the approver; DENY and CANCEL are not approvals",
+the first is the approver; DENY and CANCEL are not approvals; the Okta user id, like the \
+grantee, so that self-approval compares like with like (`deciderName` is not read)",
         ),
         (
             "requestApproval.decisions[].decided",
@@ -77,7 +78,7 @@ the first is the approver; DENY and CANCEL are not approvals",
     ],
     states: &[
         (
-            "APPROVED, grantStatus GRANTED",
+            "APPROVED, grantStatus GRANTED (or, without a grantStatus, `granted` set)",
             "active (revocation not due, pending or FAILED: the access is still there)",
         ),
         (

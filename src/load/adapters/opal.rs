@@ -45,7 +45,8 @@ approved, so `start` is the request time and `expires` the earliest the access c
             "reviewer_stages[].stages[].reviewers[].id",
             "approver",
             "every reviewer whose `status` is APPROVED is an approval (the deprecated `stages` \
-too); the first is the approver",
+too); the first is the approver; the id, like `target_user_id`, so that self-approval compares \
+like with like (`full_name` is not read)",
         ),
         (
             "created_at",
@@ -160,13 +161,15 @@ fn map(request: Record, native: &Native, out: &mut Out) {
             Ok(minutes) if minutes <= 0 => {}
             parsed => {
                 let start = grant.time(Field::Start);
-                let duration = parsed
-                    .ok()
-                    .and_then(|m| m.checked_mul(60))
-                    .and_then(chrono::TimeDelta::try_seconds)
-                    .ok_or_else(|| {
-                        format!("duration_minutes `{minutes}` is not a number of minutes")
-                    });
+                let duration = match parsed {
+                    Ok(m) => m
+                        .checked_mul(60)
+                        .and_then(chrono::TimeDelta::try_seconds)
+                        .ok_or_else(|| format!("duration_minutes `{minutes}` is out of range")),
+                    Err(_) => Err(format!(
+                        "duration_minutes `{minutes}` is not a whole number of minutes"
+                    )),
+                };
                 expiry_after(grant, start, duration, at);
             }
         }
