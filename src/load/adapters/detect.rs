@@ -90,6 +90,16 @@ fn json_candidates(head: &str) -> Vec<Source> {
     if all(&["accountId", "duration", "email"]) || all(&["accountId", "roleId"]) {
         found.push(Source::AwsTeam);
     }
+    if all(&["requestedFor", "requestedBy", "requested"]) {
+        found.push(Source::Okta);
+    }
+    if has_key(head, "requester_id")
+        && ["target_user_id", "target_group_id", "reviewer_stages"]
+            .iter()
+            .any(|k| has_key(head, k))
+    {
+        found.push(Source::Opal);
+    }
     found
 }
 
@@ -164,6 +174,16 @@ mod tests {
         assert_eq!(
             json_candidates(r#"[{"accountId": "1", "email": "a", "duration": "2"}]"#),
             vec![Source::AwsTeam]
+        );
+        assert_eq!(
+            json_candidates(
+                r#"{"data": [{"requestedBy": {}, "requestedFor": {}, "requested": {}}]}"#
+            ),
+            vec![Source::Okta]
+        );
+        assert_eq!(
+            json_candidates(r#"{"requests": [{"requester_id": "u", "target_group_id": "g"}]}"#),
+            vec![Source::Opal]
         );
         // A plain grants file matches none; a value that reads like a key does not count.
         assert!(

@@ -8,6 +8,8 @@ pub mod detect;
 pub mod entra_pim;
 pub mod gcp_pam;
 pub mod jira;
+pub mod okta;
+pub mod opal;
 pub mod record;
 pub mod servicenow;
 pub mod teleport;
@@ -29,6 +31,8 @@ pub enum Source {
     AwsTeam,
     Jira,
     Servicenow,
+    Okta,
+    Opal,
 }
 
 impl Source {
@@ -39,6 +43,8 @@ impl Source {
         Source::AwsTeam,
         Source::Jira,
         Source::Servicenow,
+        Source::Okta,
+        Source::Opal,
     ];
 
     /// The name on the command line.
@@ -73,6 +79,8 @@ impl Source {
             Source::AwsTeam => &aws_team::ADAPTER,
             Source::Jira => &jira::ADAPTER,
             Source::Servicenow => &servicenow::ADAPTER,
+            Source::Okta => &okta::ADAPTER,
+            Source::Opal => &opal::ADAPTER,
         }
     }
 }
