@@ -220,8 +220,9 @@ fn promoted_requests_are_counted_not_linted() {
  "user": "alice", "roles": ["admin"], "state": 4, "created": "2026-11-24T09:00:00Z",
  "request_reason": "x", "access_list": {"name": "l1", "title": "On-call"},
  "reviews": [{"author": "ravi", "proposed_state": 4, "created": "2026-11-24T09:01:00Z"}]}}]"#;
+    // Nothing became access, so nothing was checked: never a pass (exit 2).
     let (code, report) = lint_text("requests.json", requests, &[]);
-    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(code, 2, "{report:#}");
     assert_eq!(report["summary"]["grants"], 0);
     assert_eq!(report["summary"]["skipped"], 1);
     let log = concat!(
@@ -231,7 +232,7 @@ fn promoted_requests_are_counted_not_linted() {
         "\n",
     );
     let (code, report) = lint_text("audit.jsonl", log, &[]);
-    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(code, 2, "{report:#}");
     assert_eq!(report["summary"]["skipped"], 1);
 }
 
