@@ -53,10 +53,20 @@ pub fn run(args: &CheckArgs) -> u8 {
         source: args.source,
         limits: args.limits.limits(),
     };
-    let (inputs, mut errors) = load::discover(&args.paths, &options);
-    if inputs.is_empty() && errors.is_empty() {
-        eprintln!("grantlint: no .yaml, .yml, .csv or .json files found in the paths given");
+    // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
+    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
+    match found.nothing_to_check(args.from_hook) {
+        Some(load::Nothing::Unchanged(note)) => {
+            eprintln!("grantlint: {note}");
+            return PASSED;
+        }
+        Some(load::Nothing::Found(why)) => {
+            eprintln!("grantlint: {why}");
+            return CANNOT_RUN;
+        }
+        None => {}
     }
+    let (inputs, mut errors) = (found.inputs, found.errors);
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     // JUnit lists every grant, clean ones too; other formats keep none.
     let junit = args.format == OutputFormat::Junit
@@ -147,6 +157,27 @@ pub fn run(args: &CheckArgs) -> u8 {
     // would only make the run longer.
     std::mem::forget(outcome);
     code
+}
+
+/// What a search of the paths leaves out: the policy's own files and `inputs:`, `--exclude`,
+/// and every file this run reads besides the inputs or writes.
+fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> load::Selection<'p> {
+    let mut selection = load::Selection::new(policy, &args.exclude)
+        .from_hook(args.from_hook)
+        .own(args.waivers.as_deref(), "the waivers given with --waivers")
+        .own(
+            args.baseline.as_deref(),
+            "the baseline given with --baseline",
+        )
+        .own(
+            args.write_baseline.as_deref(),
+            "the baseline --write-baseline writes",
+        )
+        .own(args.output.as_deref(), "the report --output writes");
+    for target in &args.report {
+        selection = selection.own(Some(&target.path), "a report --report writes");
+    }
+    selection
 }
 
 /// The text of each file that has findings, for the snippets; a file that cannot be read
