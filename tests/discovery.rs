@@ -236,6 +236,20 @@ fn exclude_leaves_out_what_it_matches_in_folders() {
         "exports/*.draft.csv",
     ]);
     assert_eq!((code, report["summary"]["files"].as_u64()), (0, Some(1)));
+    // Outside the current folder, globs are written from the folder searched.
+    std::fs::create_dir(repo.path("elsewhere")).unwrap();
+    let out = repo.run_in(
+        "elsewhere",
+        &[
+            "check",
+            "../exports",
+            "--exclude",
+            "archive",
+            "--exclude",
+            "*.draft.csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // A file named on the command line is read whatever --exclude says.
     let (code, _) = repo.json(&["exports/archive/2025.csv", "--exclude", "archive"]);
     assert_eq!(code, 1);
@@ -307,6 +321,12 @@ fn the_policy_inputs_say_what_a_folder_search_reads() {
     // Named on the command line, a file outside `include` is read.
     let (code, _) = repo.json(&["scratch/notes.csv"]);
     assert_eq!(code, 1);
+    // Outside the policy's folder its `inputs:` do not decide: exports elsewhere are read.
+    let elsewhere = Repo::new();
+    elsewhere.write("notes.csv", &format!("{HEADER}{}", too_long("ELSEWHERE-1")));
+    let policy = repo.path("grantlint.yaml").display().to_string();
+    let out = elsewhere.run(&["check", ".", "--policy", &policy, "--now", NOW]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
 
 #[test]

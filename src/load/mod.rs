@@ -234,11 +234,19 @@ impl<'p> Selection<'p> {
     }
 
     /// Why `path` is not read, with the detail `-v` names; `None` when it is read. `found` are
-    /// more of grantlint's own files, referred to by policy files found while searching.
-    fn skip(&self, path: &Path, found: &[(PathBuf, String)]) -> Option<(Skip, String)> {
-        let key = same_file_key(path);
-        if let Some((_, what)) = self.own.iter().chain(found).find(|(own, _)| *own == key) {
-            return Some((Skip::Own, format!("grantlint's own: {what}")));
+    /// more of grantlint's own files, referred to by policy files found while searching;
+    /// `searched` is the folder given on the command line that `path` was found in.
+    fn skip(
+        &self,
+        path: &Path,
+        searched: Option<&Path>,
+        found: &[(PathBuf, String)],
+    ) -> Option<(Skip, String)> {
+        if !self.own.is_empty() || !found.is_empty() {
+            let key = same_file_key(path);
+            if let Some((_, what)) = self.own.iter().chain(found).find(|(own, _)| *own == key) {
+                return Some((Skip::Own, format!("grantlint's own: {what}")));
+            }
         }
         if let Some(what) = own_by_name(path) {
             return Some((Skip::Own, format!("grantlint's own: {what}")));
@@ -249,17 +257,34 @@ impl<'p> Selection<'p> {
         }
         let path = crate::policy::inputs::absolute(path);
         let policy = self.policy;
-        let excludes = [
-            self.exclude.as_ref().and_then(|e| e.as_ref().ok()),
-            policy.and_then(|p| p.exclude.as_ref()),
-        ];
-        for globs in excludes.into_iter().flatten() {
-            if let Some(glob) = globs.matching(&path) {
-                let from = &globs.origin;
+        let excluded_by = |globs: &'p crate::policy::inputs::Globs| {
+            let glob = globs.matching(&path);
+            (glob, &globs.origin)
+        };
+        // --exclude is written from the current folder; in a folder searched outside it, from
+        // that folder, so `--exclude archive` works wherever the exports are.
+        let by_flag = self
+            .exclude
+            .as_ref()
+            .and_then(|e| e.as_ref().ok())
+            .map(|globs| {
+                let glob = match searched {
+                    Some(folder) if !globs.governs(&path) => {
+                        globs.matching_from(&crate::policy::inputs::absolute(folder), &path)
+                    }
+                    _ => globs.matching(&path),
+                };
+                (glob, &globs.origin)
+            });
+        // The policy's `inputs:` decide only inside the policy's folder (its repository).
+        let by_policy = policy.and_then(|p| p.exclude.as_ref()).map(excluded_by);
+        for (glob, from) in [by_flag, by_policy].into_iter().flatten() {
+            if let Some(glob) = glob {
                 return Some((Skip::Excluded, format!("excluded by `{glob}` ({from})")));
             }
         }
         if let Some(include) = policy.and_then(|p| p.include.as_ref())
+            && include.governs(&path)
             && include.matching(&path).is_none()
         {
             let from = &include.origin;
@@ -456,7 +481,7 @@ pub fn discover_with(paths: &[PathBuf], options: &ReadOptions, selection: &Selec
         }
         if selection.from_hook
             && path.exists()
-            && let Some((why, detail)) = selection.skip(path, &[])
+            && let Some((why, detail)) = selection.skip(path, None, &[])
         {
             note(options, path, &detail);
             found.count(why);
@@ -560,7 +585,7 @@ fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found:
         }
     }
     for (path, format) in candidates {
-        if let Some((why, detail)) = selection.skip(&path, &referred) {
+        if let Some((why, detail)) = selection.skip(&path, Some(root), &referred) {
             note(options, &path, &detail);
             found.count(why);
             continue;

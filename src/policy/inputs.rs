@@ -95,10 +95,21 @@ impl Globs {
         })
     }
 
+    /// True when `path` (absolute, as [`absolute`] makes it) is inside the folder the globs
+    /// are written from, where they decide.
+    pub fn governs(&self, path: &Path) -> bool {
+        path.starts_with(&self.base)
+    }
+
     /// The glob that matches `path` (absolute, as [`absolute`] makes it), if one does. A path
-    /// outside the base folder matches none.
+    /// outside the globs' folder matches none.
     pub fn matching(&self, path: &Path) -> Option<&str> {
-        let relative = path.strip_prefix(&self.base).ok()?;
+        self.matching_from(&self.base, path)
+    }
+
+    /// The glob that matches `path` as seen from `base` (both absolute), if one does.
+    pub fn matching_from(&self, base: &Path, path: &Path) -> Option<&str> {
+        let relative = path.strip_prefix(base).ok()?;
         for name in relative.components() {
             if let Component::Normal(name) = name
                 && let Some(&i) = self.named.matches(Path::new(name)).first()
