@@ -161,6 +161,43 @@ fn check_dot_in_a_repository_reads_only_the_grants_export() {
 }
 
 #[test]
+fn files_grantlint_wrote_and_waiver_files_are_left_out_without_their_flags() {
+    let repo = repository(&format!("{HEADER}{}{}", clean("SUP-1"), too_long("SUP-2")));
+    // A CI job leaves its reports and a new baseline in the working tree…
+    std::fs::create_dir(repo.path("reports")).unwrap();
+    let out = repo.run(&[
+        "check",
+        "exports",
+        "--now",
+        NOW,
+        "--report",
+        "json=reports/grantlint.json",
+        "--report",
+        "csv=reports/findings.csv",
+        "--write-baseline",
+        "reports/baseline.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // …and the next `check .`, without --waivers or --baseline, still reads only the export.
+    let out = repo.run(&["check", ".", "--now", NOW, "-v"]);
+    let err = stderr(&out).replace('\\', "/");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for line in [
+        "skipping ./waivers.yaml (grantlint's own: a waiver file)",
+        "skipping ./baseline.json (grantlint's own: a baseline)",
+        "skipping ./reports/baseline.json (grantlint's own: a baseline)",
+        "skipping ./reports/findings.csv (grantlint's own: a CSV of findings grantlint wrote)",
+        "skipping ./reports/grantlint.json (grantlint's own: a report grantlint wrote)",
+    ] {
+        assert!(err.contains(line), "missing `{line}` in:\n{err}");
+    }
+    let (code, report) = repo.json(&["."]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["summary"]["files"], 1, "{report}");
+    assert_eq!(finding_files(&report), ["exports/2026-11-23.csv"]);
+}
+
+#[test]
 fn verbose_names_each_file_left_out_and_why() {
     let repo = repository(&format!("{HEADER}{}", clean("SUP-1")));
     let out = repo.run(&[

@@ -293,9 +293,45 @@ impl<'p> Selection<'p> {
                 format!("not in `inputs.include` ({from})"),
             ));
         }
-        None
+        // Last, as it reads the file's first bytes.
+        own_by_content(&path).map(|what| (Skip::Own, format!("grantlint's own: {what}")))
     }
 }
+
+/// grantlint's own files recognised by their first bytes: what it writes (a JSON report, a
+/// baseline, a CSV of findings) and a waiver file, none of which can be a grants export. Each
+/// begins the same way whatever it holds, so a short head is enough.
+fn own_by_content(path: &Path) -> Option<&'static str> {
+    let mut head = Vec::with_capacity(HEAD);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(HEAD as u64).read_to_end(&mut head))
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let squeezed: String = head.chars().filter(|c| !c.is_whitespace()).collect();
+    if squeezed.starts_with(r#"{"version":1,"tool":{"name":"grantlint""#) {
+        return Some("a report grantlint wrote");
+    }
+    if squeezed.starts_with(r#"{"version":1,"entries":["#) {
+        return Some("a baseline");
+    }
+    let first_line = head
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("");
+    if first_line.starts_with("file,line,column,severity,rule,grant,") {
+        return Some("a CSV of findings grantlint wrote");
+    }
+    // A waiver file is a mapping with `waivers:`; a grants file is a list or has `grants:`.
+    let top_level = |key: &str| head.lines().any(|line| line.starts_with(key));
+    if top_level("waivers:") && !top_level("grants:") && !top_level("- ") {
+        return Some("a waiver file");
+    }
+    None
+}
+
+/// How much of a file [`own_by_content`] reads.
+const HEAD: usize = 4096;
 
 /// Tools' own files that share an export's extension but never hold grants; their folders'
 /// other files are still read. `.github/`, `.gitlab-ci.yml` and other hidden paths are not
