@@ -239,6 +239,10 @@ pub struct ReportArgs {
     /// folder; a GLOB without `/` matches a file or folder name anywhere, e.g. `archive`.
     #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
     pub exclude: Vec<String>,
+
+    /// Name the files skipped while searching folders.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

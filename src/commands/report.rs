@@ -31,7 +31,7 @@ pub fn run(args: &ReportArgs) -> u8 {
     let options = ReadOptions {
         format: args.input_format,
         delimiter: args.delimiter,
-        verbose: false,
+        verbose: args.verbose,
         source: args.source,
         limits: args.limits.limits(),
     };

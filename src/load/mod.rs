@@ -302,6 +302,10 @@ impl<'p> Selection<'p> {
 /// baseline, a CSV of findings) and a waiver file, none of which can be a grants export. Each
 /// begins the same way whatever it holds, so a short head is enough.
 fn own_by_content(path: &Path) -> Option<&'static str> {
+    // A pipe or device named by a hook would block or be consumed: only regular files.
+    if !path.is_file() {
+        return None;
+    }
     let mut head = Vec::with_capacity(HEAD);
     std::fs::File::open(path)
         .and_then(|file| file.take(HEAD as u64).read_to_end(&mut head))
