@@ -174,6 +174,15 @@ fn files_grantlint_wrote_and_waiver_files_are_left_out_without_their_flags() {
         "json=reports/grantlint.json",
         "--report",
         "csv=reports/findings.csv",
+        "--report",
+        "gitlab=reports/gl-code-quality.json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = repo.run(&[
+        "check",
+        "exports",
+        "--now",
+        NOW,
         "--write-baseline",
         "reports/baseline.json",
     ]);
@@ -187,6 +196,7 @@ fn files_grantlint_wrote_and_waiver_files_are_left_out_without_their_flags() {
         "skipping ./baseline.json (grantlint's own: a baseline)",
         "skipping ./reports/baseline.json (grantlint's own: a baseline)",
         "skipping ./reports/findings.csv (grantlint's own: a CSV of findings grantlint wrote)",
+        "skipping ./reports/gl-code-quality.json (grantlint's own: a GitLab Code Quality report)",
         "skipping ./reports/grantlint.json (grantlint's own: a report grantlint wrote)",
     ] {
         assert!(err.contains(line), "missing `{line}` in:\n{err}");

@@ -160,24 +160,17 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 /// What a search of the paths leaves out: the policy's own files and `inputs:`, `--exclude`,
-/// and every file this run reads besides the inputs or writes.
+/// and the other files this run reads. The files it writes are not named here: one that is
+/// an export must stay an input, so that writing over it is refused; a report or baseline
+/// from an earlier run is told by its first bytes.
 fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> load::Selection<'p> {
-    let mut selection = load::Selection::new(policy, &args.exclude)
+    load::Selection::new(policy, &args.exclude)
         .from_hook(args.from_hook)
         .own(args.waivers.as_deref(), "the waivers given with --waivers")
         .own(
             args.baseline.as_deref(),
             "the baseline given with --baseline",
         )
-        .own(
-            args.write_baseline.as_deref(),
-            "the baseline --write-baseline writes",
-        )
-        .own(args.output.as_deref(), "the report --output writes");
-    for target in &args.report {
-        selection = selection.own(Some(&target.path), "a report --report writes");
-    }
-    selection
 }
 
 /// The text of each file that has findings, for the snippets; a file that cannot be read

@@ -36,8 +36,7 @@ pub fn run(args: &ReportArgs) -> u8 {
         limits: args.limits.limits(),
     };
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
-    let selection = load::Selection::new(&policy, &args.exclude)
-        .own(args.output.as_deref(), "the review --output writes");
+    let selection = load::Selection::new(&policy, &args.exclude);
     let found = load::discover_with(&args.paths, &options, &selection);
     if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
         found.nothing_to_check(false)

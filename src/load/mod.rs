@@ -318,6 +318,9 @@ fn own_by_content(path: &Path) -> Option<&'static str> {
     if squeezed.starts_with(r#"{"version":1,"entries":["#) {
         return Some("a baseline");
     }
+    if squeezed.starts_with(r#"[{"type":"issue","check_name":""#) {
+        return Some("a GitLab Code Quality report");
+    }
     let first_line = head
         .trim_start_matches('\u{feff}')
         .lines()
