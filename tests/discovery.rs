@@ -411,17 +411,22 @@ fn from_hook_leaves_out_named_files_the_policy_does_not_read() {
     repo.write("people.yaml", "- {name: Dana Whitfield}\n")
         .write("package.json", "{\"name\": \"x\"}\n");
     // pre-commit passes every changed file: none of these is an export the policy reads.
+    repo.write(
+        ".github/workflows/grantlint.yml",
+        "on: push\njobs: {lint: {runs-on: ubuntu-latest, steps: []}}\n",
+    );
     let changed = [
         "grantlint.yaml",
         "people.yaml",
         "package.json",
         "exports/current.draft.csv",
         "scratch/notes.csv",
+        ".github/workflows/grantlint.yml",
     ];
     let out = repo.run(&[&["check", "--from-hook"][..], &changed].concat());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("nothing to check: 5 files named"),
+        stderr(&out).contains("nothing to check: 6 files named"),
         "{}",
         stderr(&out)
     );

@@ -179,6 +179,9 @@ pub enum Skip {
     NotIncluded,
     /// Not .yaml, .yml, .csv, .json, .jsonl or .ndjson.
     Unsupported,
+    /// In a hidden folder (`.github/`) or `node_modules/`, or hidden itself: named by a hook
+    /// (a folder search does not enter them, and does not count them).
+    Hidden,
 }
 
 /// What a search leaves out besides hidden and unsupported files. It applies to the files
@@ -459,6 +462,7 @@ impl Discovery {
             ),
             (Skip::NotIncluded, "not in the policy's `inputs.include`"),
             (Skip::Unsupported, "not .yaml, .yml, .csv, .json or .jsonl"),
+            (Skip::Hidden, "hidden or installed packages"),
         ] {
             let n = self.skipped(why);
             if n > 0 {
@@ -524,7 +528,7 @@ pub fn discover_with(paths: &[PathBuf], options: &ReadOptions, selection: &Selec
         }
         if selection.from_hook
             && path.exists()
-            && let Some((why, detail)) = selection.skip(path, None, &[])
+            && let Some((why, detail)) = hidden(path).or_else(|| selection.skip(path, None, &[]))
         {
             note(options, path, &detail);
             found.count(why);
@@ -552,6 +556,23 @@ pub fn discover_with(paths: &[PathBuf], options: &ReadOptions, selection: &Selec
         }
     }
     found
+}
+
+/// `Some` when a named path is in a folder a search would not enter, or is hidden itself.
+fn hidden(path: &Path) -> Option<(Skip, String)> {
+    path.components().find_map(|part| match part {
+        std::path::Component::Normal(name) => {
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                Some((Skip::Hidden, "hidden".to_string()))
+            } else if NOT_SEARCHED.contains(&&*name) {
+                Some((Skip::Hidden, "installed packages".to_string()))
+            } else {
+                None
+            }
+        }
+        _ => None,
+    })
 }
 
 /// Names a file left out, under `-v`.
