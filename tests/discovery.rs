@@ -108,7 +108,11 @@ fn repository(export: &str) -> Repo {
     let repo = Repo::new();
     repo.write(
         "grantlint.yaml",
-        "version: 1\nextends: default\npeople: staff/people.yaml\nrules:\n  ticket-linked: off\n",
+        "version: 1\nextends: team/base.yaml\npeople: staff/people.yaml\nrules:\n  ticket-linked: off\n",
+    )
+    .write(
+        "team/base.yaml",
+        "version: 1\nextends: default\nrules:\n  window-max: {max: 4h}\n",
     )
     .write(
         "staff/people.yaml",
@@ -226,6 +230,7 @@ fn verbose_names_each_file_left_out_and_why() {
     for line in [
         "skipping ./grantlint.yaml (grantlint's own: the policy)",
         "skipping ./staff/people.yaml (grantlint's own: the people directory)",
+        "skipping ./team/base.yaml (grantlint's own: a policy the policy extends)",
         "skipping ./waivers.yaml (grantlint's own: the waivers given with --waivers)",
         "skipping ./baseline.json (grantlint's own: the baseline given with --baseline)",
         "skipping ./policy-tests/grantlint.yaml (grantlint's own: a policy file)",
