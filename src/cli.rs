@@ -173,6 +173,17 @@ pub struct CheckArgs {
     #[arg(long, short)]
     pub verbose: bool,
 
+    /// Leave out files found in folders that GLOB matches (repeatable), relative to the current
+    /// folder; a GLOB without `/` matches a file or folder name anywhere, e.g. `archive`.
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
+    pub exclude: Vec<String>,
+
+    /// The paths come from a hook (pre-commit) that passes every changed file: leave out the
+    /// named files a folder search would (grantlint's own, excluded, outside
+    /// `inputs.include`), and pass when none is left.
+    #[arg(long)]
+    pub from_hook: bool,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -227,6 +238,15 @@ pub struct ReportArgs {
     /// CSV delimiter: one character, or `tab`.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
+
+    /// Leave out files found in folders that GLOB matches (repeatable), relative to the current
+    /// folder; a GLOB without `/` matches a file or folder name anywhere, e.g. `archive`.
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
+    pub exclude: Vec<String>,
+
+    /// Name the files skipped while searching folders.
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -284,6 +304,12 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
         _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
         _ => Err("the delimiter is one ASCII character, or `tab`".into()),
     }
+}
+
+fn parse_glob(text: &str) -> Result<String, String> {
+    crate::policy::inputs::compile(text)
+        .map(|_| text.to_string())
+        .map_err(|why| format!("{why} (`*` is any text within a name, `**/` any folders)"))
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {

@@ -17,7 +17,7 @@ use crate::policy::node::{Node, Value, span};
 /// The folder searched when none is given.
 pub const DEFAULT_DIR: &str = "policy-tests";
 /// The suffix of a case's expectations; the export has the same stem.
-const EXPECT: &str = ".expect.yaml";
+pub const EXPECT: &str = ".expect.yaml";
 /// Export extensions, in the order a case's export is looked for.
 const EXPORTS: [&str; 4] = ["yaml", "yml", "json", "csv"];
 

@@ -99,12 +99,14 @@ fn the_schema_rejects_what_grantlint_rejects() {
         "overrides: [{rules: {}}]",
         "version: 2",
         "extra: 1",
+        "inputs: {exclud: [archive]}",
+        "inputs: {include: []}",
     ] {
         let policy: Value = serde_saphyr::from_str(bad).unwrap();
         assert!(!errors(&validator, &policy).is_empty(), "{bad}");
     }
     let good: Value = serde_saphyr::from_str(
-        "version: 1\nextends: ../base.yaml\nrules: {window-max: {max: PT1H30M}, ticket-linked: off}\noverrides: [{match: {env: prod}, rules: {window-max: {max: 1h}}}]",
+        "version: 1\nextends: ../base.yaml\nrules: {window-max: {max: PT1H30M}, ticket-linked: off}\noverrides: [{match: {env: prod}, rules: {window-max: {max: 1h}}}]\ninputs: {include: [exports/**], exclude: archive}",
     )
     .unwrap();
     assert_eq!(errors(&validator, &good), Vec::<String>::new());

@@ -53,14 +53,20 @@ pub fn run(args: &CheckArgs) -> u8 {
         source: args.source,
         limits: args.limits.limits(),
     };
-    let (inputs, mut errors) = load::discover(&args.paths, &options);
-    if inputs.is_empty() && errors.is_empty() {
-        eprintln!(
-            "grantlint: nothing to check: no .yaml, .yml, .csv or .json files in {}",
-            super::searched(&args.paths)
-        );
-        return CANNOT_RUN;
+    // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
+    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
+    match found.nothing_to_check(args.from_hook) {
+        Some(load::Nothing::Unchanged(note)) => {
+            eprintln!("grantlint: {note}");
+            return PASSED;
+        }
+        Some(load::Nothing::Found(why)) => {
+            eprintln!("grantlint: {why}");
+            return CANNOT_RUN;
+        }
+        None => {}
     }
+    let (inputs, mut errors) = (found.inputs, found.errors);
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     // JUnit lists every grant, clean ones too; other formats keep none.
     let junit = args.format == OutputFormat::Junit
@@ -160,6 +166,20 @@ pub fn run(args: &CheckArgs) -> u8 {
     code
 }
 
+/// What a search of the paths leaves out: the policy's own files and `inputs:`, `--exclude`,
+/// and the other files this run reads. The files it writes are not named here: one that is
+/// an export must stay an input, so that writing over it is refused; a report or baseline
+/// from an earlier run is told by its first bytes.
+fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> load::Selection<'p> {
+    load::Selection::new(policy, &args.exclude)
+        .from_hook(args.from_hook)
+        .own(args.waivers.as_deref(), "the waivers given with --waivers")
+        .own(
+            args.baseline.as_deref(),
+            "the baseline given with --baseline",
+        )
+}
+
 /// The text of each file that has findings, for the snippets; a file that cannot be read
 /// again is shown without one.
 fn snippet_sources(
@@ -201,7 +221,14 @@ pub fn inspect(args: &CheckArgs) -> u8 {
         source: args.source,
         limits: args.limits.limits(),
     };
-    let (inputs, mut errors) = load::discover(&args.paths, &options);
+    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
+    if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
+        found.nothing_to_check(args.from_hook)
+    {
+        eprintln!("grantlint: {why}");
+        return CANNOT_RUN;
+    }
+    let (inputs, mut errors) = (found.inputs, found.errors);
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let mut outcome = check::check(&inputs, &options, &policy, now);
     errors.append(&mut outcome.errors);

@@ -102,15 +102,6 @@ pub(crate) fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool
     eprint!("{out}");
 }
 
-/// The paths a run was given, for a message that says where nothing was found.
-pub(crate) fn searched(paths: &[std::path::PathBuf]) -> String {
-    let names: Vec<String> = paths
-        .iter()
-        .map(|p| format!("`{}`", crate::terminal::clean(&p.display().to_string())))
-        .collect();
-    names.join(", ")
-}
-
 /// Tells, once per file, how its columns or keys were read, when some were ignored: what a
 /// person needs to see that a column they rely on was not read.
 pub(crate) fn eprint_maps(outcome: &crate::check::Outcome) {

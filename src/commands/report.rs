@@ -31,11 +31,20 @@ pub fn run(args: &ReportArgs) -> u8 {
     let options = ReadOptions {
         format: args.input_format,
         delimiter: args.delimiter,
-        verbose: false,
+        verbose: args.verbose,
         source: args.source,
         limits: args.limits.limits(),
     };
-    let (inputs, mut errors) = load::discover(&args.paths, &options);
+    // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
+    let selection = load::Selection::new(&policy, &args.exclude);
+    let found = load::discover_with(&args.paths, &options, &selection);
+    if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
+        found.nothing_to_check(false)
+    {
+        eprintln!("grantlint: {why}");
+        return CANNOT_RUN;
+    }
+    let (inputs, mut errors) = (found.inputs, found.errors);
     let (mut outcome, records) =
         check::check_with(&inputs, &options, &policy, now, &review::GrantRecord::keep);
     errors.append(&mut outcome.errors);

@@ -2,6 +2,7 @@
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
 pub mod custom;
+pub mod inputs;
 pub mod locate;
 pub mod mapping;
 pub mod node;
@@ -50,6 +51,8 @@ pub struct Policy {
     pub waivers: waivers::Waivers,
     /// How to read exports whose headers are not in the alias table.
     pub mapping: mapping::Mapping,
+    /// Which files a folder search reads (`inputs:`).
+    pub inputs: inputs::Inputs,
 }
 
 pub struct ActiveRule {
@@ -171,6 +174,7 @@ const KEYS: &[&str] = &[
     "people",
     "waivers",
     "mapping",
+    "inputs",
 ];
 
 /// A parsed policy file. `entries` keeps the whole file for `policy show`; the other fields
@@ -185,6 +189,7 @@ struct Layer {
     people: Option<Arc<people::Directory>>,
     waivers: waivers::Waivers,
     mapping: Option<Node>,
+    inputs: Option<Node>,
 }
 
 /// One layer's (or one override's) `rules:` mapping, with the file it was written in.
@@ -269,6 +274,12 @@ impl Policy {
                 mapping.add_layer(&layer.source, node, &mut errors);
             }
         }
+        let mut inputs = inputs::Inputs::default();
+        for layer in &layers {
+            if let Some(node) = &layer.inputs {
+                inputs.add_layer(&layer.source, node, &mut errors);
+            }
+        }
         overrides::validate(&overrides, &rule_maps(&layers), &cross_grant, &mut errors);
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
@@ -292,6 +303,7 @@ impl Policy {
                 people,
                 waivers,
                 mapping,
+                inputs,
                 layers,
                 overrides,
                 combinations: Mutex::default(),
@@ -424,6 +436,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         people: None,
         waivers: waivers::Waivers::default(),
         mapping: None,
+        inputs: None,
     };
     let source = &layer.source;
     for (key, value) in entries {
@@ -477,6 +490,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             "people" => layer.people = people::parse(source, &value, errors),
             "waivers" => layer.waivers.read(source, &value, errors),
             "mapping" => layer.mapping = Some(value),
+            "inputs" => layer.inputs = Some(value),
             other => errors.push(PolicyError::new(
                 source,
                 Some(span(&key)),
