@@ -150,6 +150,30 @@ fn rest_list_and_search_responses_and_gcloud_search_read() {
 }
 
 #[test]
+fn gcloud_yaml_documents_and_a_described_grant_read() {
+    // gcloud without --format: one YAML document per grant (ENDED, ACTIVE, EXPIRED).
+    let yaml = "fixtures/gcp-pam/gcloud-grants-list.yaml";
+    let (code, report) = json(&["--source", "gcp-pam", yaml]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["grants"], 2);
+    assert_eq!(report["summary"]["skipped"], 1);
+    // Findings point into the whole file: the second document starts after its `---`.
+    assert_eq!(
+        findings(&report)[2],
+        ("owner-named".to_string(), grant(2), 33, 1)
+    );
+    // A broken document is located in the whole file.
+    let (code, _, err) = lint_stdin("name: a\nrequester: b\n---\nname: [\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("-:4:"), "{err}");
+    // `gcloud pam grants describe --format=json`: one Grant.
+    let list: Value = serde_json::from_str(&std::fs::read_to_string(LIST).unwrap()).unwrap();
+    let (_, report, err) = lint_stdin(&list[1].to_string());
+    assert_eq!(report["summary"]["grants"], 1, "{err}");
+    assert_eq!(findings(&report)[0].1, grant(2));
+}
+
+#[test]
 fn expired_means_the_approval_timed_out_and_is_not_linted() {
     // The fixture's EXPIRED grant asks for roles/owner with "need access": nothing fires.
     let (_, report) = json(&[LIST]);

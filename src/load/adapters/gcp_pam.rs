@@ -4,20 +4,21 @@
 
 use chrono::TimeDelta;
 
-use super::record::{self, Record};
-use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field};
+use super::record::{self, Base, Record};
+use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
+use crate::grant::{Approval, Field, Span};
 use crate::load::InputError;
 use crate::load::time::{parse_duration, parse_time};
-use crate::policy::node::Value;
+use crate::policy::node::{Node, Value};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "gcp-pam",
     system: "Google Cloud PAM",
     exports: "Grant resources of the `privilegedaccessmanager/v1` API, as `gcloud pam grants list` \
-or `gcloud pam grants search` write them with `--format=json` (a list), or as the REST \
-`grants.list` and `grants.search` responses (`{\"grants\": […], \"nextPageToken\": …}`; pass \
-every page). The expiry is the grant time plus `requestedDuration` (proto3 JSON seconds, \
+or `gcloud pam grants search` write them with `--format=json` (a list) or by default (YAML, one \
+document per grant after `---`; pass `--source gcp-pam`), as `gcloud pam grants describe` writes \
+one, or as the REST `grants.list` and `grants.search` responses (`{\"grants\": […], \
+\"nextPageToken\": …}`; pass every page). The expiry is the grant time plus `requestedDuration` (proto3 JSON seconds, \
 fractions allowed: `\"5400.500s\"`).",
     fields: &[
         ("name", "id", "projects/…/entitlements/…/grants/…"),
@@ -92,20 +93,89 @@ const SHAPE: &str = "a JSON list of PAM Grant resources (`gcloud pam grants list
 or a `{\"grants\": […]}` API response";
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    let root = record::parse(text, native.file)?;
-    // proto3 JSON leaves an empty list out: a page with no grants is `{}` or only a token.
-    if let Value::Map(entries) = &root.value
-        && entries
-            .iter()
-            .all(|(k, _)| matches!(k.value.as_scalar(), Some("nextPageToken" | "unreachable")))
-    {
+    if let Some(documents) = yaml_documents(text, native)? {
+        for (node, base) in &documents {
+            let grant = Record { node, base: *base };
+            if grant.get("name").is_none() && grant.get("requester").is_none() {
+                let found = "this document has neither `name` nor `requester`";
+                return Err(shape_error(native, Some(grant.span()), text, found, SHAPE));
+            }
+            map(grant, native, out);
+        }
         return Ok(());
+    }
+    let root = record::parse(text, native.file)?;
+    if let Value::Map(entries) = &root.value {
+        // proto3 JSON leaves an empty list out: a page with no grants is `{}` or only a token.
+        fn key((k, _): &(Node, Node)) -> Option<&str> {
+            k.value.as_scalar()
+        }
+        if entries
+            .iter()
+            .all(|e| matches!(key(e), Some("nextPageToken" | "unreachable")))
+        {
+            return Ok(());
+        }
+        // One Grant: `gcloud pam grants describe`.
+        if entries.iter().any(|e| key(e) == Some("requester")) {
+            map(Record::new(&root), native, out);
+            return Ok(());
+        }
     }
     let keys = ["name", "requester"];
     for grant in record::checked_records(&root, &["grants"], keys, text, native, SHAPE)? {
         map(grant, native, out);
     }
     Ok(())
+}
+
+/// gcloud's default output, without `--format=json`: one YAML document per grant, each after
+/// a `---` line. `None` when the text is not several documents.
+fn yaml_documents(text: &str, native: &Native) -> Result<Option<Vec<(Node, Base)>>, InputError> {
+    let separator = |line: &str| line.trim_end() == "---";
+    if !text.split_inclusive('\n').any(separator) {
+        return Ok(None);
+    }
+    let mut documents = Vec::new();
+    let (mut lines, mut offset) = (0u32, 0usize);
+    let mut start = (0u32, 0usize);
+    let parse = |from: (u32, usize), to: usize, documents: &mut Vec<(Node, Base)>| {
+        let body = &text[from.1..to];
+        if body.trim().is_empty() {
+            return Ok(());
+        }
+        let node = record::parse(body, native.file).map_err(|mut e| {
+            // Errors name the place in the whole file, not in the document.
+            if let Some(at) = e.location {
+                let at = Span {
+                    line: at.line + from.0,
+                    offset: at.offset + from.1,
+                    ..at
+                };
+                e = InputError::new(native.file, e.message)
+                    .help("each `---` document of gcloud's output is one Grant");
+                e = e.at(at, Some(&std::sync::Arc::from(text)));
+            }
+            e
+        })?;
+        let base = Base {
+            lines: from.0,
+            offset: from.1,
+        };
+        documents.push((node, base));
+        Ok(())
+    };
+    for line in text.split_inclusive('\n') {
+        let (at, after) = (offset, offset + line.len());
+        lines += 1;
+        offset = after;
+        if separator(line) {
+            parse(start, at, &mut documents)?;
+            start = (lines, after);
+        }
+    }
+    parse(start, text.len(), &mut documents)?;
+    Ok(Some(documents))
 }
 
 fn map(pam: Record, native: &Native, out: &mut Out) {
@@ -279,5 +349,25 @@ mod tests {
         assert_eq!(field(g, Role).map(|f| f.0), Some("roles/a, roles/b"));
         assert_eq!(field(g, Tenant).map(|f| f.0), Some("//crm/projects/p"));
         assert_eq!(field(g, Status).map(|f| f.0), Some("ended"));
+    }
+
+    #[test]
+    fn proto3_durations_are_seconds_with_up_to_nine_decimals() {
+        use super::proto_duration;
+        use chrono::TimeDelta;
+        assert_eq!(proto_duration("14400s"), Ok(TimeDelta::hours(4)));
+        assert_eq!(
+            proto_duration("5400.500s"),
+            Ok(TimeDelta::seconds(5400) + TimeDelta::milliseconds(500))
+        );
+        assert_eq!(
+            proto_duration("0.000000001s"),
+            Ok(TimeDelta::nanoseconds(1))
+        );
+        // Other duration forms still read; nonsense says what PAM writes.
+        assert_eq!(proto_duration("1h30m"), Ok(TimeDelta::minutes(90)));
+        for bad in ["5400.5.0s", "0s", "1.0000000001s", ".5s", "-3600s", "s"] {
+            assert!(proto_duration(bad).is_err(), "{bad}");
+        }
     }
 }
