@@ -206,33 +206,27 @@ fn map(
     }
     // TEAM writes `endTime` only when it has removed the access.
     set(grant, Field::EndedAt, "endTime");
-    let status = request.text("status");
-    let lifecycle = match status {
-        Some((text, _)) if rewritten && text.trim().eq_ignore_ascii_case("approved") => {
-            let revoked = request
-                .text("revoker")
-                .or(request.text("revokerId"))
-                .is_some();
-            Some(granted(grant, revoked, now))
-        }
-        Some((text, _)) => state(text),
-        None => Some(Lifecycle::approved(grant.time(Field::Expires), now)),
-    };
-    let (lifecycle, at) = match (status, lifecycle) {
-        (Some((_, at)), Some(lifecycle)) => (lifecycle, at),
-        (Some((text, at)), None) => {
-            grant.problem(
-                Some(Field::Status),
-                at,
-                format!("`{text}` is not a TEAM request status"),
-                "expected pending, approved, scheduled, in progress, ended, revoked, expired, rejected, cancelled or error",
-            );
-            (Lifecycle::Active, at)
-        }
-        (None, _) => (
+    let (lifecycle, at) = match request.text("status") {
+        None => (
             Lifecycle::approved(grant.time(Field::Expires), now),
             grant.span,
         ),
+        Some((text, at)) if rewritten && text.eq_ignore_ascii_case("approved") => {
+            let revoked = request.text("revoker").or(request.text("revokerId"));
+            (granted(grant, revoked.is_some(), now), at)
+        }
+        Some((text, at)) => match state(text) {
+            Some(lifecycle) => (lifecycle, at),
+            None => {
+                grant.problem(
+                    Some(Field::Status),
+                    at,
+                    format!("`{text}` is not a TEAM request status"),
+                    "expected pending, approved, scheduled, in progress, ended, revoked, expired, rejected, cancelled or error",
+                );
+                (Lifecycle::Active, at)
+            }
+        },
     };
     if lifecycle.is_access() {
         // One approver acts on a TEAM request; `approver` is their email, `approverId` their
