@@ -264,3 +264,19 @@ fn the_justification_counts_as_admin_justification() {
         .collect();
     assert!(rules.contains(&"admin-justified".to_string()), "{rules:?}");
 }
+
+#[test]
+fn graphql_responses_of_teams_other_queries_read() {
+    for query in [
+        "requestByStatus",
+        "requestByEmailAndStatus",
+        "requestByApproverAndStatus",
+    ] {
+        let text = format!(
+            r#"{{"data": {{"{query}": {{"items": {}, "nextToken": null}}}}}}"#,
+            request(r#", "approver": "b@example.com""#)
+        );
+        let report = lint_stdin(&text);
+        assert_eq!(report["summary"]["grants"], 1, "{query}");
+    }
+}
