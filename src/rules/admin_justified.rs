@@ -6,7 +6,13 @@ use crate::policy::params::{Params, Patterns};
 declare_rule! {
     /// ## What it checks
     /// A privileged `role` (admin, administrator, owner, superuser, root, …) comes with an
-    /// `admin_justification`.
+    /// `admin_justification`. The default patterns know each supported system's privileged
+    /// roles: AWS `AdministratorAccess`, `PowerUserAccess` and `*FullAccess`; GCP `roles/owner`,
+    /// `roles/editor`, `roles/*.admin` and `roles/*Admin`, and the service account
+    /// impersonation roles; Teleport's preset `editor` and `access`; Entra's administrator roles
+    /// and the other roles Microsoft labels privileged (Directory Writers, Directory
+    /// Synchronization Accounts, Partner Tier1/Tier2 Support). Viewer and reader roles do not
+    /// count. Native exports fill `admin_justification` from the system's justification.
     ///
     /// ## Why
     /// Read-only access is enough for many checks; a billing, audit or user management role is
@@ -91,6 +97,63 @@ mod tests {
             "ReadOnlyAccess",
             "support-logs",
         ] {
+            assert!(check(&*rule, &grant(&[(Role, role)])).is_empty(), "{role}");
+        }
+    }
+
+    /// Each system's privileged roles, and its nearest roles that are not.
+    #[test]
+    fn the_default_patterns_know_each_systems_privileged_roles() {
+        let rule = rule("admin-justified", "{}");
+        let privileged = [
+            // Google Cloud: basic roles, admin roles, impersonation
+            "roles/owner",
+            "roles/editor",
+            "roles/resourcemanager.organizationAdmin",
+            "roles/iam.securityAdmin",
+            "roles/compute.admin",
+            "roles/iam.serviceAccountTokenCreator",
+            "roles/iam.serviceAccountUser",
+            "roles/logging.viewer, roles/editor",
+            // AWS permission sets
+            "AdministratorAccess",
+            "PowerUserAccess",
+            "IAMFullAccess",
+            // Teleport presets, alone or in a list
+            "editor",
+            "access",
+            "auditor, access",
+            "Editor",
+            // Entra directory roles
+            "Global Administrator",
+            "Privileged Role Administrator",
+            "Privileged Authentication Administrator",
+            "Security Administrator",
+            "Directory Writers",
+            "Directory Synchronization Accounts",
+            "Partner Tier2 Support",
+        ];
+        for role in privileged {
+            assert_eq!(check(&*rule, &grant(&[(Role, role)])).len(), 1, "{role}");
+        }
+        let not_privileged = [
+            "roles/viewer",
+            "roles/logging.viewer",
+            "roles/bigquery.dataEditor",
+            "roles/iam.serviceAccountViewer",
+            "projects/acme/roles/editor",
+            "ReadOnlyAccess",
+            "ViewOnlyAccess",
+            "SupportReadOnly",
+            "auditor",
+            "requester",
+            "access-reviewer",
+            "editors-readonly",
+            "Global Reader",
+            "Directory Readers",
+            "Security Reader",
+        ];
+        for role in not_privileged {
             assert!(check(&*rule, &grant(&[(Role, role)])).is_empty(), "{role}");
         }
     }

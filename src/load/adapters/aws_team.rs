@@ -1,31 +1,64 @@
 //! AWS IAM Identity Center TEAM (temporary elevated access management): request records as
-//! JSON, and the auditor's approvals CSV download.
+//! JSON (the `requests` model of aws-samples/iam-identity-center-team
+//! `amplify/backend/api/team/schema.graphql`), and the auditor's approvals CSV, which
+//! `src/components/Audit/AuditApprovals.js` writes with react-csv from the same records after
+//! rewriting their statuses.
+
+use chrono::{DateTime, Utc};
 
 use super::record::{self, Record};
-use super::tickets::{self, Profile};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::Field;
+use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
+use crate::load::csv::{self, Columns};
 use crate::policy::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "aws-team",
     system: "AWS TEAM",
-    exports: "request records as JSON (a list, `{\"items\": […]}`, or the GraphQL \
-`{\"data\": {\"listRequests\": {\"items\": […]}}}`), or the auditor's approvals CSV download \
-(headers as the record's field names). `duration` is in hours; the expiry is `startTime` plus \
-the duration. `endTime` is when the session really ended.",
+    exports: "request records as JSON (a list, `{\"items\": […]}`, or a GraphQL response such as \
+`{\"data\": {\"listRequests\": {\"items\": […]}}}`), or the auditor's approvals CSV (Audit → \
+Approvals → Download: every field of every record, each cell quoted, arrays joined by commas). \
+`duration` is in hours; the expiry is `startTime` plus the duration. `endTime` is when TEAM \
+removed the access. Before that download TEAM rewrites `scheduled`, `in progress`, `ended` and \
+`revoked` to `approved`, so a CSV row's `approved` is told apart by its times: a `revoker` makes \
+it revoked, an `endTime` ended; else it has not started (not linted), is active, or is past its \
+expiry (TEAM ends the access itself: expired).",
     fields: &[
         ("id", "id", ""),
-        ("email", "grantee, requested_by", ""),
+        (
+            "email",
+            "grantee, requested_by",
+            "the requester, who gets the access",
+        ),
         ("accountId", "tenant", "`accountName` when there is no id"),
-        ("role", "role", ""),
-        ("justification", "reason", ""),
+        ("role", "role", "the permission set"),
+        (
+            "justification",
+            "reason, admin_justification",
+            "the requester's only reason for this elevation, so it counts for `admin-justified`",
+        ),
         ("ticketNo", "ticket", ""),
         (
             "approver",
             "approver",
-            "the approver who acted; `approvers` lists those who could",
+            "the approver who acted (else `approverId`), one approval with `comment` as its reason; \
+TEAM records no approval time",
+        ),
+        (
+            "comment",
+            "(approval reason)",
+            "what the approver wrote when acting",
+        ),
+        (
+            "approvers",
+            "(not mapped)",
+            "the members of the account's approver groups, who could approve: not approvals",
+        ),
+        (
+            "owner",
+            "(not mapped)",
+            "Amplify's record owner: the requester's sign-in (`sub::username`), not a closeout owner",
         ),
         ("createdAt", "requested_at", ""),
         ("startTime", "start", ""),
@@ -37,7 +70,12 @@ the duration. `endTime` is when the session really ended.",
         (
             "endTime",
             "ended_at",
-            "when the status is ended, revoked or expired",
+            "set by TEAM when it removes the access",
+        ),
+        (
+            "revoker, revokerId",
+            "status",
+            "who revoked: makes an approvals CSV row `approved` revoked",
         ),
         ("status", "status", ""),
     ],
@@ -45,106 +83,182 @@ the duration. `endTime` is when the session really ended.",
         ("in progress", "active"),
         ("ended", "ended"),
         ("revoked", "revoked"),
-        ("expired", "expired"),
         (
-            "pending, approved, scheduled, error",
+            "approved (approvals CSV)",
+            "revoked, ended, active or expired by its times; not started: pending",
+        ),
+        (
+            "pending, approved (JSON), scheduled, error",
             "pending (never activated: counted, not linted)",
+        ),
+        (
+            "expired",
+            "pending (no approver acted in time, access was never given: counted, not linted)",
         ),
         ("rejected, cancelled", "denied (counted, not linted)"),
     ],
-    gaps: &[],
+    gaps: &[
+        "when approval was given: TEAM keeps no approval time, so `approved-before-access` cannot judge TEAM grants",
+        "the closeout owner: TEAM has none (`owner` is the requester's sign-in)",
+        "whether an `error` request got access: TEAM writes `error` when granting fails and when removing fails; both are counted, not linted, so check TEAM's logs for errors",
+    ],
     load,
 };
 
 const SHAPE: &str = "TEAM request records: a JSON list (or `items`) of objects with id, email, \
 accountId, role, duration, status, or the auditor's CSV";
 
-/// The auditor's CSV: the record's field names as headers.
-pub const PROFILE: Profile = Profile {
-    columns: &[
-        ("id", &[Field::Id]),
-        ("email", &[Field::Grantee, Field::RequestedBy]),
-        ("accountid", &[Field::Tenant]),
-        ("account_id", &[Field::Tenant]),
-        ("accountname", &[Field::Tenant]),
-        ("account_name", &[Field::Tenant]),
-        ("role", &[Field::Role]),
-        ("justification", &[Field::Reason]),
-        ("ticketno", &[Field::Ticket]),
-        ("ticket_no", &[Field::Ticket]),
-        ("approver", &[Field::Approver]),
-        ("createdat", &[Field::RequestedAt]),
-        ("starttime", &[Field::Start]),
-        ("start_time", &[Field::Start]),
-        ("endtime", &[Field::EndedAt]),
-        ("end_time", &[Field::EndedAt]),
-        ("status", &[Field::Status]),
-    ],
-    unwrap: |_| None,
-    date_formats: &[],
-    state,
-    gates: &[],
-    hours: Some("duration"),
-};
+/// The request fields the adapter reads, as TEAM names them (JSON keys and CSV headers).
+const KEYS: &[(&str, Option<Field>)] = &[
+    ("id", Some(Field::Id)),
+    ("email", Some(Field::Grantee)),
+    ("accountId", Some(Field::Tenant)),
+    ("accountName", Some(Field::Tenant)),
+    ("role", Some(Field::Role)),
+    ("justification", Some(Field::Reason)),
+    ("ticketNo", Some(Field::Ticket)),
+    ("approver", Some(Field::Approver)),
+    ("approverId", Some(Field::Approver)),
+    ("comment", None),
+    ("revoker", None),
+    ("revokerId", None),
+    ("createdAt", Some(Field::RequestedAt)),
+    ("startTime", Some(Field::Start)),
+    ("duration", Some(Field::Expires)),
+    ("endTime", Some(Field::EndedAt)),
+    ("status", Some(Field::Status)),
+];
+
+/// A header or key without case or separators: react-csv writes the record's own keys
+/// (`accountId`), hand-made exports may write `account_id`.
+fn compact(key: &str) -> String {
+    key.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn key_index(key: &str) -> Option<usize> {
+    let key = compact(key);
+    KEYS.iter().position(|(k, _)| compact(k) == key)
+}
+
+/// One request's values by TEAM's field names, from a JSON record or a CSV row.
+trait Request {
+    fn text(&self, key: &str) -> Option<(&str, Span)>;
+}
+
+impl Request for Record<'_> {
+    fn text(&self, key: &str) -> Option<(&str, Span)> {
+        Record::text(*self, key)
+    }
+}
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let first = text.trim_start_matches('\u{feff}').trim_start();
     if !first.starts_with('[') && !first.starts_with('{') {
-        return tickets::load(text, native, &PROFILE, out);
+        return load_csv(text, native, out);
     }
     let root = record::parse(text, native.file)?;
-    let wrappers = ["items", "data.listRequests.items"];
+    let wrappers = [
+        "items",
+        "data.listRequests.items",
+        "data.requestByStatus.items",
+        "data.requestByEmailAndStatus.items",
+        "data.requestByApproverAndStatus.items",
+    ];
     let keys = ["accountId", "email"];
     for request in record::checked_records(&root, &wrappers, keys, text, native, SHAPE)? {
-        map(request, native, out);
+        let grant = out.start(request.span());
+        let (lifecycle, at) = map(&request, false, native.now, grant);
+        out.finish(lifecycle, at);
     }
     Ok(())
 }
 
-fn map(request: Record, native: &Native, out: &mut Out) {
-    let grant = out.start(request.span());
-    request.set(grant, Field::Id, "id");
-    request.set(grant, Field::Grantee, "email");
-    request.set(grant, Field::RequestedBy, "email");
-    request.set(grant, Field::Tenant, "accountId");
-    request.set(grant, Field::Tenant, "accountName");
-    request.set(grant, Field::Role, "role");
-    request.set(grant, Field::Reason, "justification");
-    request.set(grant, Field::Ticket, "ticketNo");
-    request.set(grant, Field::Approver, "approver");
-    request.set(grant, Field::RequestedAt, "createdAt");
-    request.set(grant, Field::Start, "startTime");
+/// Maps one request onto `grant`; returns where it is in its life and where that is written.
+/// `rewritten`: the status comes from the approvals CSV, where `approved` stands for five.
+fn map(
+    request: &impl Request,
+    rewritten: bool,
+    now: DateTime<Utc>,
+    grant: &mut Grant,
+) -> (Lifecycle, Span) {
+    let set = |grant: &mut Grant, field: Field, key: &str| {
+        if let Some((text, at)) = request.text(key) {
+            grant.set(field, text, at, false);
+        }
+    };
+    set(grant, Field::Id, "id");
+    set(grant, Field::Grantee, "email");
+    set(grant, Field::RequestedBy, "email");
+    set(grant, Field::Tenant, "accountId");
+    set(grant, Field::Tenant, "accountName");
+    set(grant, Field::Role, "role");
+    set(grant, Field::Reason, "justification");
+    set(grant, Field::AdminJustification, "justification");
+    set(grant, Field::Ticket, "ticketNo");
+    set(grant, Field::RequestedAt, "createdAt");
+    set(grant, Field::Start, "startTime");
     if let Some((hours, at)) = request.text("duration") {
         let start = grant.time(Field::Start);
         expiry_after(grant, start, super::hours(hours), at);
     }
-    let status = request.text("status");
-    let lifecycle = status.map(|(s, _)| state(s));
-    if matches!(
-        lifecycle,
-        Some(Some(
-            Lifecycle::Ended | Lifecycle::Revoked | Lifecycle::Expired
-        ))
-    ) {
-        request.set(grant, Field::EndedAt, "endTime");
-    }
-    let (lifecycle, at) = match (status, lifecycle) {
-        (Some((_, at)), Some(Some(lifecycle))) => (lifecycle, at),
-        (Some((text, at)), _) => {
-            grant.problem(
-                Some(Field::Status),
-                at,
-                format!("`{text}` is not a TEAM request status"),
-                "expected pending, approved, in progress, ended, expired, revoked, rejected, cancelled",
-            );
-            (Lifecycle::Active, at)
-        }
-        (None, _) => (
-            Lifecycle::approved(grant.time(Field::Expires), native.now),
-            request.span(),
+    // TEAM writes `endTime` only when it has removed the access.
+    set(grant, Field::EndedAt, "endTime");
+    let (lifecycle, at) = match request.text("status") {
+        None => (
+            Lifecycle::approved(grant.time(Field::Expires), now),
+            grant.span,
         ),
+        Some((text, at)) if rewritten && text.eq_ignore_ascii_case("approved") => {
+            let revoked = request.text("revoker").or(request.text("revokerId"));
+            (granted(grant, revoked.is_some(), now), at)
+        }
+        Some((text, at)) => match state(text) {
+            Some(lifecycle) => (lifecycle, at),
+            None => {
+                grant.problem(
+                    Some(Field::Status),
+                    at,
+                    format!("`{text}` is not a TEAM request status"),
+                    "expected pending, approved, scheduled, in progress, ended, revoked, expired, rejected, cancelled or error",
+                );
+                (Lifecycle::Active, at)
+            }
+        },
     };
-    out.finish(lifecycle, at);
+    if lifecycle.is_access() {
+        // One approver acts on a TEAM request; `approver` is their email, `approverId` their
+        // sign-in, written first (the email follows once TEAM has looked it up).
+        if let Some((approver, span)) = request.text("approver").or(request.text("approverId")) {
+            let reason = request.text("comment").map(|(r, at)| (r.to_string(), at));
+            grant.approve(Approval {
+                approver: (approver.to_string(), span),
+                at: None,
+                reason,
+            });
+        }
+    }
+    (lifecycle, at)
+}
+
+/// An approvals CSV row's `approved`: TEAM's `approved`, `scheduled`, `in progress`, `ended`
+/// and `revoked` folded into one word (`AuditApprovals.js`, `updateItems`). The record's other
+/// fields still tell them apart: who revoked, when TEAM removed the access, and the times.
+fn granted(grant: &Grant, revoked: bool, now: DateTime<Utc>) -> Lifecycle {
+    if revoked {
+        return Lifecycle::Revoked;
+    }
+    if grant.text(Field::EndedAt).is_some() {
+        return Lifecycle::Ended;
+    }
+    match grant.time(Field::Start) {
+        // Approved or scheduled: the session has not started, no access yet.
+        Some(start) if start > now => Lifecycle::Pending,
+        // In progress, or past its expiry, when TEAM's revoke step removes it.
+        _ => Lifecycle::approved(grant.time(Field::Expires), now),
+    }
 }
 
 fn state(status: &str) -> Option<Lifecycle> {
@@ -152,10 +266,115 @@ fn state(status: &str) -> Option<Lifecycle> {
         "in_progress" | "active" => Some(Lifecycle::Active),
         "ended" => Some(Lifecycle::Ended),
         "revoked" => Some(Lifecycle::Revoked),
-        "expired" => Some(Lifecycle::Expired),
-        "pending" | "approved" | "scheduled" | "error" => Some(Lifecycle::Pending),
+        // `expired`: no approver acted before the approval window closed (teamStatus turns a
+        // still pending request into `expired`); access was never given.
+        "pending" | "approved" | "scheduled" | "error" | "expired" => Some(Lifecycle::Pending),
         "rejected" | "cancelled" | "canceled" => Some(Lifecycle::Denied),
         _ => None,
+    }
+}
+
+/// The approvals CSV: react-csv writes every key of the records as a header.
+fn load_csv(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
+    let mut rows = Rows {
+        native,
+        columns: Vec::new(),
+        cells: vec![None; KEYS.len()],
+        mapped: Vec::new(),
+        skipped: 0,
+    };
+    let sink = &mut *out.sink;
+    out.grants += csv::load_with(
+        text.as_bytes(),
+        native.file,
+        native.delimiter,
+        native.limits,
+        &mut rows,
+        sink,
+    )?;
+    out.skipped += rows.skipped;
+    Ok(())
+}
+
+/// What a CSV column holds.
+#[derive(Clone, Copy)]
+enum Column {
+    /// A column the policy's `mapping:` names: it fills the field first.
+    Mapped(Field),
+    /// One of TEAM's fields (`KEYS`).
+    Team(usize),
+    Ignored,
+}
+
+struct Rows<'a> {
+    native: &'a Native<'a>,
+    columns: Vec<Column>,
+    /// This row's values of TEAM's fields, by `KEYS` index.
+    cells: Vec<Option<(String, Span)>>,
+    /// This row's values of mapped columns.
+    mapped: Vec<(Field, String, Span)>,
+    skipped: usize,
+}
+
+impl Request for Rows<'_> {
+    fn text(&self, key: &str) -> Option<(&str, Span)> {
+        let index = KEYS.iter().position(|(k, _)| *k == key)?;
+        self.cells[index].as_ref().map(|(t, at)| (t.as_str(), *at))
+    }
+}
+
+impl Columns for Rows<'_> {
+    fn header(&mut self, names: Vec<(String, Span)>, _: &str) -> Result<(), InputError> {
+        self.columns = names
+            .iter()
+            .map(
+                |(name, _)| match self.native.mapping.column(&normal_key(name)) {
+                    Some(field) => Column::Mapped(field),
+                    None => key_index(name).map_or(Column::Ignored, Column::Team),
+                },
+            )
+            .collect();
+        Ok(())
+    }
+
+    fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    fn field(&self, index: usize) -> Option<Field> {
+        match self.columns.get(index)? {
+            Column::Mapped(field) => Some(*field),
+            Column::Team(key) => KEYS[*key].1,
+            Column::Ignored => None,
+        }
+    }
+
+    fn cell(&mut self, _: &mut Grant, index: usize, text: &str, span: Span) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        match self.columns.get(index) {
+            Some(Column::Mapped(field)) => self.mapped.push((*field, text.to_string(), span)),
+            Some(Column::Team(key)) if self.cells[*key].is_none() => {
+                self.cells[*key] = Some((text.to_string(), span));
+            }
+            _ => {}
+        }
+    }
+
+    fn row(&mut self, grant: &mut Grant) -> bool {
+        for (field, text, at) in self.mapped.drain(..) {
+            grant.set(field, &text, at, false);
+        }
+        let (lifecycle, at) = map(&*self, true, self.native.now, grant);
+        self.cells.iter_mut().for_each(|c| *c = None);
+        if !lifecycle.is_access() {
+            self.skipped += 1;
+            return false;
+        }
+        grant.set(Field::Status, lifecycle.name(), at, false);
+        true
     }
 }
 

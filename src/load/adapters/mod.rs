@@ -61,12 +61,12 @@ impl Source {
         }
     }
 
-    /// The column profile of the system's CSV export, if it writes one.
+    /// The column profile of the system's CSV export, if it is read through one (TEAM's
+    /// approvals CSV has its own reader).
     pub fn csv_profile(self) -> Option<&'static tickets::Profile> {
         match self {
             Source::Jira => Some(&jira::PROFILE),
             Source::Servicenow => Some(&servicenow::PROFILE),
-            Source::AwsTeam => Some(&aws_team::PROFILE),
             _ => None,
         }
     }
