@@ -131,6 +131,11 @@ pub struct CheckArgs {
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
 
+    /// IANA time zone for times written without an offset, e.g. Europe/Berlin (default: the
+    /// policy's `mapping: {timezone}`, else UTC).
+    #[arg(long, value_parser = parse_timezone, value_name = "ZONE")]
+    pub timezone: Option<chrono_tz::Tz>,
+
     /// The time that counts as now, for expiry-enforced (default: the current time).
     #[arg(long, value_parser = parse_now, value_name = "TIME")]
     pub now: Option<DateTime<Utc>>,
@@ -223,6 +228,11 @@ pub struct ReportArgs {
     /// CSV delimiter: one character, or `tab`.
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
+
+    /// IANA time zone for times written without an offset, e.g. Europe/Berlin (default: the
+    /// policy's `mapping: {timezone}`, else UTC).
+    #[arg(long, value_parser = parse_timezone, value_name = "ZONE")]
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -280,6 +290,13 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
         _ if text.len() == 1 && text.is_ascii() => Ok(text.as_bytes()[0]),
         _ => Err("the delimiter is one ASCII character, or `tab`".into()),
     }
+}
+
+fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
+    crate::policy::mapping::parse_timezone(text).map_err(|why| {
+        let hint = crate::policy::mapping::zone_hint(text).unwrap_or_default();
+        format!("{why} ({hint})")
+    })
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
