@@ -1194,6 +1194,226 @@ mod tests {
         assert!(t("2026-11-23T14:05:00.Z").starts_with("error"));
     }
 
+    /// Reads `text` as `field` with `dates` entered: the time in RFC 3339, or the error and
+    /// its help.
+    fn with(dates: &Arc<Dates>, field: Field, text: &str) -> String {
+        let _entered = dates.enter();
+        match read(Some(field), text, 1) {
+            Ok(t) => t.to_rfc3339(),
+            Err(e) => format!("error: {} | {}", e.why, e.help),
+        }
+    }
+
+    /// A file of (field, value, line) whose month/day order may have to be learned.
+    fn file(values: &'static [(Field, &'static str, u32)], order: Option<Order>) -> Arc<Dates> {
+        Dates::new(
+            Vec::new(),
+            order,
+            None,
+            Some(Box::new(move |dates| {
+                let _entered = dates.enter();
+                for (field, text, line) in values {
+                    let _ = read(Some(*field), text, *line);
+                }
+            })),
+        )
+    }
+
+    #[test]
+    fn reads_the_forms_spreadsheets_and_ticket_tools_write() {
+        let at = |s| t(s) == "2026-11-23T14:05:00+00:00";
+        for text in [
+            "11/23/2026 2:05 PM",
+            "11/23/2026 02:05:00 pm",
+            "11/23/26 14:05",
+            "23/11/2026 14:05",
+            "23.11.2026 14:05",
+            "23-11-2026 14:05:00",
+            "Nov 23 2026 2:05 PM",
+            "November 23, 2026 2:05 PM",
+            "Monday, November 23, 2026 2:05 PM",
+            "23 Nov 2026 14:05",
+            "23 November 2026 14:05",
+            "23/Nov/26 2:05 PM",
+            "23-Nov-26 14:05",
+            "23-NOV-2026 14:05",
+            "2026-Nov-23 14:05",
+            "2026/11/23 14:05",
+            "2026-11-23 02:05 PM",
+            "2026-11-23 14:05:00",
+            "2026-11-23T14:05:00.000+0000",
+            "23 Nov 2026 15:05 +01:00",
+            "Nov 23 2026 2:05 PM UTC",
+            "46349.5868",
+        ] {
+            assert!(at(text), "{text}: {}", t(text));
+        }
+        assert_eq!(t("11/23/2026 12:05 AM"), "2026-11-23T00:05:00+00:00");
+        assert_eq!(t("11/23/2026 12:05 PM"), "2026-11-23T12:05:00+00:00");
+        assert_eq!(t("Sept 3 2026 09:00"), "2026-09-03T09:00:00+00:00");
+        // Two-digit years as strftime's %y: 69–99 are the 1900s.
+        assert_eq!(t("13/02/69 10:00 AM").get(..4), Some("1969"));
+        assert_eq!(t("13/02/68 10:00").get(..4), Some("2068"));
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_a_spreadsheet_form() {
+        assert!(t("11/23/2026 13:05 PM").starts_with("error: an hour from 1 to 12"));
+        assert!(t("11/31/2026 10:00").starts_with("error: no such date"));
+        assert!(t("31/31/2026 10:00").starts_with("error: no such date"));
+        assert!(t("11/23/2026").starts_with("error: a date without a time of day"));
+        assert!(t("Nov 23 2026 14:05 PST").starts_with("error: a time zone written as"));
+        assert!(t("46349").starts_with("error: an Excel serial date without a time"));
+        assert!(t("12.5").starts_with("error: an Excel serial date out of range"));
+        let dates = Dates::new(Vec::new(), None, None, None);
+        let long = "9".repeat(30) + " o'clock on the " + &"x".repeat(100);
+        let help = with(&dates, Field::Start, &long);
+        assert!(help.starts_with("error: too long to be a time"), "{help}");
+        assert!(help.contains("`mapping: {date_format:"), "{help}");
+        assert_eq!(shown(&long).chars().count(), 40);
+        assert_eq!(shown("11/23/2026 2:05 PM"), "11/23/2026 2:05 PM");
+    }
+
+    #[test]
+    fn an_ambiguous_date_asks_for_the_order_and_the_policy_order_settles_it() {
+        let plain = Dates::new(Vec::new(), None, None, None);
+        let unknown = with(&plain, Field::Start, "03/04/2026 10:00");
+        assert!(
+            unknown.starts_with("error: day and month could be either way round")
+                && unknown.contains("`mapping: {date_order: mdy}` (3/4 is March 4)")
+                && unknown.contains("`mapping: {date_order: dmy}` (3/4 is 3 April)"),
+            "{unknown}"
+        );
+        // The same number twice reads alike either way.
+        assert_eq!(t("04/04/2026 10:00"), "2026-04-04T10:00:00+00:00");
+        let mdy = Dates::new(Vec::new(), Some(Order::Mdy), None, None);
+        let dmy = Dates::new(Vec::new(), Some(Order::Dmy), None, None);
+        assert_eq!(
+            with(&mdy, Field::Start, "03/04/2026 10:00"),
+            "2026-03-04T10:00:00+00:00"
+        );
+        assert_eq!(
+            with(&dmy, Field::Start, "03/04/2026 10:00"),
+            "2026-04-03T10:00:00+00:00"
+        );
+        let against = with(&mdy, Field::Start, "25/11/2026 10:00");
+        assert!(
+            against.starts_with("error: not a date in the policy's `date_order`")
+                && against.contains("`mapping: {date_order: mdy}`"),
+            "{against}"
+        );
+    }
+
+    #[test]
+    fn the_order_is_learned_from_the_whole_file_whatever_comes_first() {
+        use Field::{Expires, Start};
+        // The ambiguous date comes before, or after, the one that tells.
+        for values in [
+            &[
+                (Start, "03/04/2026 10:00", 2),
+                (Start, "25/11/2026 10:00", 3),
+            ][..],
+            &[
+                (Start, "25/11/2026 10:00", 2),
+                (Start, "03/04/2026 10:00", 3),
+            ][..],
+        ] {
+            let values: &'static [(Field, &str, u32)] =
+                Box::leak(values.to_vec().into_boxed_slice());
+            assert_eq!(
+                with(&file(values, None), Start, "03/04/2026 10:00"),
+                "2026-04-03T10:00:00+00:00"
+            );
+        }
+        static US: &[(Field, &str, u32)] = &[
+            (Start, "03/04/2026 10:00", 2),
+            (Start, "11/23/2026 10:00", 3),
+        ];
+        assert_eq!(
+            with(&file(US, None), Start, "03/04/2026 10:00"),
+            "2026-03-04T10:00:00+00:00"
+        );
+        // A field whose dates never tell follows the other fields when they agree.
+        static OTHER: &[(Field, &str, u32)] = &[
+            (Start, "03/04/2026 10:00", 2),
+            (Expires, "25/04/2026 10:00", 2),
+        ];
+        assert_eq!(
+            with(&file(OTHER, None), Start, "03/04/2026 10:00"),
+            "2026-04-03T10:00:00+00:00"
+        );
+        // Nothing tells, or the column holds both orders: the order must be said.
+        static NOTHING: &[(Field, &str, u32)] = &[
+            (Start, "03/04/2026 10:00", 2),
+            (Start, "05/06/2026 10:00", 3),
+        ];
+        assert!(with(&file(NOTHING, None), Start, "03/04/2026 10:00").contains("date_order: dmy"));
+        static BOTH: &[(Field, &str, u32)] = &[
+            (Start, "03/04/2026 10:00", 2),
+            (Start, "11/23/2026 10:00", 7),
+            (Start, "25/11/2026 10:00", 9),
+        ];
+        let both = with(&file(BOTH, None), Start, "03/04/2026 10:00");
+        assert!(
+            both.contains("this column has both")
+                && both.contains("line 9 has a day-first date and line 7 a month-first one"),
+            "{both}"
+        );
+        // The policy's order wins over what the file shows.
+        assert_eq!(
+            with(&file(US, Some(Order::Dmy)), Start, "03/04/2026 10:00"),
+            "2026-04-03T10:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn the_policy_formats_are_tried_in_order() {
+        let dates = Dates::new(
+            vec!["%Y%m%d %H%M".into(), "%d.%m.%Y um %H:%M".into()],
+            None,
+            None,
+            None,
+        );
+        assert_eq!(
+            with(&dates, Field::Start, "20261123 1405"),
+            "2026-11-23T14:05:00+00:00"
+        );
+        assert_eq!(
+            with(&dates, Field::Start, "23.11.2026 um 14:05"),
+            "2026-11-23T14:05:00+00:00"
+        );
+        let help = with(&dates, Field::Start, "tomorrow");
+        assert!(
+            help.contains("the policy's date_format %Y%m%d %H%M, %d.%m.%Y um %H:%M"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn a_time_zone_reads_times_without_an_offset() {
+        let zone: Tz = "Europe/Berlin".parse().unwrap();
+        let berlin = Dates::new(Vec::new(), None, Some(zone), None);
+        let read = |s| with(&berlin, Field::Start, s);
+        assert_eq!(read("2026-11-23 15:05"), "2026-11-23T14:05:00+00:00");
+        assert_eq!(read("23/Nov/26 3:05 PM"), "2026-11-23T14:05:00+00:00");
+        assert_eq!(read("2026-07-01 16:05"), "2026-07-01T14:05:00+00:00");
+        assert_eq!(read("46349.6285"), "2026-11-23T14:05:02+00:00");
+        // A written offset, and Unix seconds, say their own instant.
+        assert_eq!(read("2026-11-23 14:05Z"), "2026-11-23T14:05:00+00:00");
+        assert_eq!(
+            read("2026-11-23T16:05:00+02:00"),
+            "2026-11-23T14:05:00+00:00"
+        );
+        assert_eq!(read("1795442700"), "2026-11-23T14:05:00+00:00");
+        // Clocks forward: the skipped hour is no time; back: the first 02:30 counts.
+        let gap = read("2026-03-29 02:30");
+        assert!(
+            gap.starts_with("error: no such local time") && gap.contains("Europe/Berlin"),
+            "{gap}"
+        );
+        assert_eq!(read("2026-10-25 02:30"), "2026-10-25T00:30:00+00:00");
+    }
+
     #[test]
     fn reads_durations() {
         let secs = |s| parse_duration(s).map(|d| d.num_seconds());

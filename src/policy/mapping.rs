@@ -308,6 +308,35 @@ mod tests {
     }
 
     #[test]
+    fn date_formats_a_list_the_order_and_the_time_zone_are_read() {
+        let (m, errors) = read(
+            "date_format: ['%d.%m.%Y %H:%M', '%Y%m%d %H%M']\ndate_order: DMY\ntimezone: europe/berlin\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(m.date_formats, vec!["%d.%m.%Y %H:%M", "%Y%m%d %H%M"]);
+        assert_eq!(m.date_order, Some(Order::Dmy));
+        assert_eq!(m.timezone, Some(chrono_tz::Europe::Berlin));
+        // Dates alone do not make a CSV a mapped one: it is still read as a plain file.
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn bad_date_settings_are_located_with_a_hint() {
+        let (_, errors) = read(
+            "date_format: ['%d.%m.%Y %H:%M', '%d.%m.%Y']\ndate_order: myd\ntimezone: Europe/Berln\ndate_fromat: x\n",
+        );
+        assert_eq!(
+            errors,
+            vec![
+                "1:33 `%d.%m.%Y` is not a date and time format (use chrono strftime fields with a time of day, e.g. \"%d/%b/%y %I:%M %p\" or \"%m/%d/%Y %H:%M\")".to_string(),
+                "2:13 `date_order` is `mdy` or `dmy`, not `myd` (mdy reads 03/04/2026 as March 4, dmy as 3 April)".into(),
+                "3:11 `timezone` `Europe/Berln` is not an IANA time zone name (did you mean `Europe/Berlin`?)".into(),
+                "4:1 unknown key `date_fromat` in `mapping` (did you mean `date_format`?)".into(),
+            ]
+        );
+    }
+
+    #[test]
     fn every_problem_is_located() {
         let (_, errors) = read("columns:\n  Customer: tenent\ndate_format: '%Q %d'\nrole: {}\n");
         assert_eq!(
