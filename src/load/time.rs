@@ -449,9 +449,8 @@ impl Dates {
 
     /// What to do about a time that could not be read: short, and naming the policy key.
     fn help(&self, hint: Hint) -> String {
-        let forms = "grantlint reads RFC 3339 (2026-11-23T14:05:00Z), 2026-11-23 14:05, \
-                     11/23/2026 2:05 PM, 23 Nov 2026 14:05, Nov 23 2026 2:05 PM, Excel serials \
-                     and Unix seconds";
+        let forms = "grantlint reads ISO 8601 (2026-11-23T14:05:00Z, 2026-11-23 14:05), \
+                     11/23/2026 2:05 PM, 23 Nov 2026 14:05, Excel serials and Unix seconds";
         let formats = match self.formats.as_slice() {
             [] => String::new(),
             formats => format!(" and the policy's date_format {}", formats.join(", ")),
