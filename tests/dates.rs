@@ -259,6 +259,46 @@ fn ticket_exports_written_in_local_time_are_read_in_the_zone() {
     );
 }
 
+#[test]
+fn yaml_and_json_grants_read_the_same_forms_order_and_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    // Start alone is ambiguous; expires, day first, tells the order: 3 April, 10:00 to 16:00.
+    let yaml = dir.path().join("grants.yaml");
+    std::fs::write(
+        &yaml,
+        "grants:\n  - id: Y-1\n    tenant: acme\n    grantee: Ana Ruiz\n    approver: Ben Ode\n    owner: Cara Lim\n    ticket: SUP-1\n    reason: Customer invoice sync fails after the upgrade\n    status: ended\n    approved_at: 2026-04-03T08:30:00Z\n    start: 03/04/2026 10:00\n    expires: 25/04/2026 16:00\n",
+    )
+    .unwrap();
+    let json_file = dir.path().join("grants.json");
+    std::fs::write(
+        &json_file,
+        r#"[{"id": "J-1", "tenant": "globex", "grantee": "Ana Ruiz", "approver": "Ben Ode", "owner": "Cara Lim", "ticket": "SUP-2", "reason": "Customer invoice sync fails after the upgrade", "status": "ended", "approved_at": "2026-11-23T14:30:00Z", "start": "Nov 23 2026 3:05 PM", "expires": "Nov 23 2026 4:05 PM"}]"#,
+    )
+    .unwrap();
+    let (yaml, json_file) = (yaml.display().to_string(), json_file.display().to_string());
+    let (_, report) = json(&[&yaml, &json_file]);
+    assert_eq!(
+        findings(&report),
+        vec![(
+            "window-max".to_string(),
+            "Y-1".into(),
+            12,
+            "access window is 22d6h, above the 4h maximum".into()
+        )]
+    );
+    // In Berlin, J-1's access began at 14:05Z, before its approval at 14:30Z.
+    let (_, report) = json(&["--timezone", "Europe/Berlin", &json_file]);
+    assert_eq!(
+        findings(&report),
+        vec![(
+            "approved-before-access".to_string(),
+            "J-1".into(),
+            1,
+            "approved 25m after access began".into()
+        )]
+    );
+}
+
 /// A plain CSV big enough to be read in segments on several threads, with one ambiguous date
 /// near the top and the date that settles the order near the bottom (or the reverse).
 fn big_export(dir: &tempfile::TempDir, ambiguous_at: usize, telling: &str) -> String {

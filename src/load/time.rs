@@ -1389,6 +1389,27 @@ mod tests {
     }
 
     #[test]
+    fn an_export_profile_says_the_order_only_when_nothing_else_does() {
+        // ServiceNow's default format writes month first.
+        const SERVICENOW: &[&str] = &["%m/%d/%Y %H:%M:%S"];
+        for (order, read) in [
+            (None, "2026-03-04T10:00:00+00:00"),
+            (Some(Order::Dmy), "2026-04-03T10:00:00+00:00"),
+        ] {
+            let file = Dates::new(Vec::new(), order, None, None);
+            let _file = file.enter();
+            let profile = Dates::with_profile(SERVICENOW);
+            assert_eq!(with(&profile, Field::Start, "03/04/2026 10:00:00"), read);
+        }
+        // A date that only one order reads is read so, whatever the profile writes.
+        let profile = Dates::with_profile(SERVICENOW);
+        assert_eq!(
+            with(&profile, Field::Start, "25/11/2026 10:00:00"),
+            "2026-11-25T10:00:00+00:00"
+        );
+    }
+
+    #[test]
     fn a_time_zone_reads_times_without_an_offset() {
         let zone: Tz = "Europe/Berlin".parse().unwrap();
         let berlin = Dates::new(Vec::new(), None, Some(zone), None);
