@@ -365,20 +365,20 @@ impl Dates {
                 }
                 return self.place(read.time, read.offset);
             }
-            Err(Why::Ambiguous { .. }) if self.learning() => {
-                return Err(self.unreadable("day and month could be either way round", Hint::Forms));
+            // While learning, an ambiguous date tells nothing; its grant is thrown away.
+            Err(Why::Ambiguous { first, second }) if !self.learning() => {
+                match self.learned(field) {
+                    Ok(order) => match loose(s, Some(order)) {
+                        Ok(read) => return self.place(read.time, read.offset),
+                        Err(why) => why,
+                    },
+                    Err(unknown) => Why::Unordered {
+                        first,
+                        second,
+                        unknown,
+                    },
+                }
             }
-            Err(Why::Ambiguous { first, second }) => match self.learned(field) {
-                Ok(order) => match loose(s, Some(order)) {
-                    Ok(read) => return self.place(read.time, read.offset),
-                    Err(why) => why,
-                },
-                Err(unknown) => Why::Unordered {
-                    first,
-                    second,
-                    unknown,
-                },
-            },
             Err(why) => why,
         };
         for format in self.profile {
@@ -405,14 +405,29 @@ impl Dates {
                 "not a date in the policy's `date_order`",
                 Hint::AgainstOrder(order),
             ),
-            Why::Ambiguous { first, second } => Why::Unordered {
+            Why::Ambiguous { first, second } => self.unordered(first, second, Unknown::Nothing),
+            Why::Unordered {
                 first,
                 second,
-                unknown: Unknown::Nothing,
-            }
-            .into_unreadable(self),
-            unordered @ Why::Unordered { .. } => unordered.into_unreadable(self),
+                unknown,
+            } => self.unordered(first, second, unknown),
         })
+    }
+
+    /// An ambiguous numeric date (`first/second/…`) whose order is not known.
+    fn unordered(&self, first: u32, second: u32, unknown: Unknown) -> Unreadable {
+        let mut unreadable = self.unreadable(
+            "day and month could be either way round",
+            Hint::Order { first, second },
+        );
+        if let Unknown::Both { dmy, mdy } = unknown {
+            unreadable.why = "day and month could be either way round, and this column has both";
+            unreadable.help = format!(
+                "line {dmy} has a day-first date and line {mdy} a month-first one; {}",
+                unreadable.help
+            );
+        }
+        unreadable
     }
 
     /// The instant of a local date and time: at its offset, else in the zone, else UTC.
@@ -482,11 +497,13 @@ impl Dates {
                 }
             ),
             Hint::Order { first, second } => {
-                let month = |m: u32| MONTHS[(m as usize).clamp(1, 12) - 1];
+                let month = |m: u32| cap(MONTHS[(m as usize).clamp(1, 12) - 1]);
+                let date = format!("{first}/{second}");
                 format!(
-                    "say which the export writes: `mapping: {{date_order: mdy}}` ({first}/{second} is {} {second}) or `mapping: {{date_order: dmy}}` ({first}/{second} is {first} {})",
-                    cap(month(first)),
-                    cap(month(second)),
+                    "say which the export writes: `mapping: {{date_order: mdy}}` ({date} is {} \
+                     {second}) or `mapping: {{date_order: dmy}}` ({date} is {first} {})",
+                    month(first),
+                    month(second),
                 )
             }
         }
@@ -609,31 +626,6 @@ enum Why {
         unknown: Unknown,
     },
     AgainstOrder(Order),
-}
-
-impl Why {
-    fn into_unreadable(self, dates: &Dates) -> Unreadable {
-        let Why::Unordered {
-            first,
-            second,
-            unknown,
-        } = self
-        else {
-            return dates.unreadable("not a time", Hint::Forms);
-        };
-        let mut unreadable = dates.unreadable(
-            "day and month could be either way round",
-            Hint::Order { first, second },
-        );
-        if let Unknown::Both { dmy, mdy } = unknown {
-            unreadable.why = "day and month could be either way round, and this column has both";
-            unreadable.help = format!(
-                "line {dmy} has a day-first date and line {mdy} a month-first one; {}",
-                unreadable.help
-            );
-        }
-        unreadable
-    }
 }
 
 /// A time `loose` read: local, with its offset if written, and the order its numeric date
