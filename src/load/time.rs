@@ -466,10 +466,13 @@ impl Dates {
     fn help(&self, hint: Hint) -> String {
         let forms = "grantlint reads ISO 8601 (2026-11-23T14:05:00Z, 2026-11-23 14:05), \
                      11/23/2026 2:05 PM, 23 Nov 2026 14:05, Excel serials and Unix seconds";
-        let formats = match self.formats.as_slice() {
+        let mut formats = match self.formats.as_slice() {
             [] => String::new(),
-            formats => format!(" and the policy's date_format {}", formats.join(", ")),
+            formats => format!(", the policy's date_format {}", formats.join(", ")),
         };
+        if !self.profile.is_empty() {
+            formats.push_str(&format!(", the export's {}", self.profile.join(", ")));
+        }
         let format =
             "for another form set `mapping: {date_format: \"%d.%m.%Y %H:%M\"}` in the policy";
         match hint {
@@ -1395,6 +1398,8 @@ mod tests {
         }
         // A date that only one order reads is read so, whatever the profile writes.
         let profile = Dates::with_profile(SERVICENOW);
+        let help = with(&profile, Field::Start, "soon");
+        assert!(help.contains(", the export's %m/%d/%Y %H:%M:%S;"), "{help}");
         assert_eq!(
             with(&profile, Field::Start, "25/11/2026 10:00:00"),
             "2026-11-25T10:00:00+00:00"

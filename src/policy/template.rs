@@ -57,8 +57,8 @@ pub fn starting_policy() -> String {
          # mapping:\n\
          #   columns: {\"Customer\": tenant, \"Engineer on duty\": grantee}\n\
          #   date_format: [\"%d.%m.%Y %H:%M\"]  # further chrono strftime forms, tried in order\n\
-         #   date_order: mdy                 # 03/04/2026 is March 4 (mdy) or 3 April (dmy)\n\
-         #   timezone: Europe/Berlin         # times without an offset; default UTC\n",
+         #   date_order: mdy                  # 03/04/2026 is March 4 (mdy) or 3 April (dmy)\n\
+         #   timezone: Europe/Berlin          # times without an offset; default UTC\n",
     );
     text
 }
