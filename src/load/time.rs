@@ -1146,6 +1146,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any text, and any text shaped like the forms `loose` reads, is a time or a reason,
+        /// never a panic, in a zone with daylight saving as in UTC.
+        #[test]
+        fn any_text_reads_or_says_why(
+            text in "\\PC{0,70}",
+            shaped in "[0-9]{1,4}[/.\\- ][0-9A-Za-z]{1,9}[/.\\- ][0-9]{1,4}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,12})?)?( ?[AaPp][Mm])?( ?(Z|UTC|CET|[+-][0-9]{2}:?[0-9]{2}))?",
+        ) {
+            let berlin = Dates::new(Vec::new(), None, Some(chrono_tz::Europe::Berlin), None);
+            for text in [&text, &shaped] {
+                let _ = parse_time(text);
+                let _ = with(&berlin, Field::Start, text);
+            }
+        }
+    }
+
     #[test]
     fn reads_every_documented_time_form() {
         let utc = "2026-11-23T14:05:00+00:00";
