@@ -103,7 +103,9 @@ fn an_ambiguous_order_asks_for_date_order_and_the_policy_settles_it() {
             finding["help"].as_str().unwrap(),
         );
         assert!(
-            message.ends_with("is not a time: day and month could be either way round"),
+            message.ends_with(
+                "is not a time: day and month could be either way round; set `date_order: mdy` or `dmy`"
+            ),
             "{message}"
         );
         assert!(

@@ -417,11 +417,12 @@ impl Dates {
     /// An ambiguous numeric date (`first/second/…`) whose order is not known.
     fn unordered(&self, first: u32, second: u32, unknown: Unknown) -> Unreadable {
         let mut unreadable = self.unreadable(
-            "day and month could be either way round",
+            "day and month could be either way round; set `date_order: mdy` or `dmy`",
             Hint::Order { first, second },
         );
         if let Unknown::Both { dmy, mdy } = unknown {
-            unreadable.why = "day and month could be either way round, and this column has both";
+            unreadable.why = "day and month could be either way round, and this column has \
+                              both orders; set `date_order: mdy` or `dmy`";
             unreadable.help = format!(
                 "line {dmy} has a day-first date and line {mdy} a month-first one; {}",
                 unreadable.help
@@ -503,8 +504,9 @@ impl Dates {
                 let month = |m: u32| cap(MONTHS[(m as usize).clamp(1, 12) - 1]);
                 let date = format!("{first}/{second}");
                 format!(
-                    "say which the export writes: `mapping: {{date_order: mdy}}` ({date} is {} \
-                     {second}) or `mapping: {{date_order: dmy}}` ({date} is {first} {})",
+                    "say in the policy which the export writes: `mapping: {{date_order: mdy}}` \
+                     ({date} is {} {second}) or `mapping: {{date_order: dmy}}` ({date} is \
+                     {first} {})",
                     month(first),
                     month(second),
                 )
@@ -1289,8 +1291,9 @@ mod tests {
         let plain = Dates::new(Vec::new(), None, None, None);
         let unknown = with(&plain, Field::Start, "03/04/2026 10:00");
         assert!(
-            unknown.starts_with("error: day and month could be either way round")
-                && unknown.contains("`mapping: {date_order: mdy}` (3/4 is March 4)")
+            unknown.starts_with(
+                "error: day and month could be either way round; set `date_order: mdy` or `dmy`"
+            ) && unknown.contains("`mapping: {date_order: mdy}` (3/4 is March 4)")
                 && unknown.contains("`mapping: {date_order: dmy}` (3/4 is 3 April)"),
             "{unknown}"
         );
@@ -1365,7 +1368,7 @@ mod tests {
         ];
         let both = with(&file(BOTH, None), Start, "03/04/2026 10:00");
         assert!(
-            both.contains("this column has both")
+            both.contains("this column has both orders; set `date_order: mdy` or `dmy`")
                 && both.contains("line 9 has a day-first date and line 7 a month-first one"),
             "{both}"
         );
