@@ -330,12 +330,16 @@ fn check_file<R: Send>(
         Some(map) if gather => map.missing.iter().fold(0u32, |m, f| m | 1 << *f as u32),
         _ => 0,
     };
+    let dates = policy
+        .mapping
+        .dates(Some(reread(input, options, policy, context.now)));
+    let _dates = dates.enter();
     let size = input.size();
     let checker = || FileChecker::new(file, policy, context, observe, keep, missing);
     if size >= PIPELINE_BYTES
         && let Some(segments) = load::adapters::segments(input, options, &native)
     {
-        let mut result = check_segments(segments, &checker);
+        let mut result = check_segments(segments, &checker, &dates);
         crate::progress::file_done(
             &crate::progress::FileProgress::from_offset(size as usize),
             size,
@@ -415,6 +419,30 @@ fn check_file<R: Send>(
     result
 }
 
+/// How to read a file again to learn its month/day order (`load::time::Dates`): whole, in
+/// order on the calling thread, its grants thrown away. Owns what it needs, as the `Dates`
+/// that keeps it may outlive this call's borrows on the threads that read the file.
+fn reread(
+    input: &Input,
+    options: &ReadOptions,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> load::time::Reread {
+    let (input, options, mapping) = (input.clone(), options.clone(), policy.mapping.clone());
+    Box::new(move |dates| {
+        let _dates = dates.enter();
+        let native = load::adapters::Native {
+            file: &input.name,
+            delimiter: options.delimiter,
+            now,
+            mapping: &mapping,
+            limits: &options.limits,
+        };
+        // An error here is the one the real reading reports.
+        let _ = load::adapters::load(&input, &options, &native, &mut |_| {});
+    })
+}
+
 /// Checks a big plain CSV on every core: this thread only cuts the file into segments, and
 /// workers read and check one segment each, so one export uses all cores and no grant is
 /// handed between threads. The result is the one reading the file whole gives: the parts
@@ -422,6 +450,7 @@ fn check_file<R: Send>(
 fn check_segments<'a, R: Send>(
     mut segments: Segments<std::fs::File>,
     checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
+    dates: &std::sync::Arc<load::time::Dates>,
 ) -> FileResult<R> {
     let layout = segments.layout().clone();
     let workers = rayon::current_num_threads().max(1);
@@ -437,6 +466,8 @@ fn check_segments<'a, R: Send>(
             let (work, to_cutter, layout) =
                 (std::sync::Arc::clone(&work), to_cutter.clone(), &layout);
             handles.push(scope.spawn(move || {
+                // Each worker reads times as the file's other readers do.
+                let _dates = dates.enter();
                 loop {
                     let next = work
                         .lock()

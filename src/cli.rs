@@ -135,6 +135,11 @@ pub struct CheckArgs {
     #[arg(long, default_value = ",", value_parser = parse_delimiter)]
     pub delimiter: u8,
 
+    /// IANA time zone for times written without an offset, e.g. Europe/Berlin (default: the
+    /// policy's `mapping: {timezone}`, else UTC).
+    #[arg(long, value_parser = parse_timezone, value_name = "ZONE")]
+    pub timezone: Option<chrono_tz::Tz>,
+
     /// The time that counts as now, for expiry-enforced (default: the current time).
     #[arg(long, value_parser = parse_now, value_name = "TIME")]
     pub now: Option<DateTime<Utc>>,
@@ -247,6 +252,11 @@ pub struct ReportArgs {
     /// Name the files skipped while searching folders.
     #[arg(long, short)]
     pub verbose: bool,
+
+    /// IANA time zone for times written without an offset, e.g. Europe/Berlin (default: the
+    /// policy's `mapping: {timezone}`, else UTC).
+    #[arg(long, value_parser = parse_timezone, value_name = "ZONE")]
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -310,6 +320,13 @@ fn parse_glob(text: &str) -> Result<String, String> {
     crate::policy::inputs::compile(text)
         .map(|_| text.to_string())
         .map_err(|why| format!("{why} (`*` is any text within a name, `**/` any folders)"))
+}
+
+fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
+    crate::policy::mapping::parse_timezone(text).map_err(|why| {
+        let hint = crate::policy::mapping::zone_hint(text).unwrap_or_default();
+        format!("{why} ({hint})")
+    })
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {

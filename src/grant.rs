@@ -265,9 +265,9 @@ impl Grant {
     fn set_value(&mut self, field: Field, range: std::ops::Range<usize>, span: Span, list: bool) {
         if field.is_time() {
             let text = self.buffer.get(range.clone()).unwrap_or_default();
-            match crate::load::time::parse_time(text) {
-                Ok(t) => self.times[field as usize] = Some(t),
-                Err(why) => self.not_a_time(field, range.clone(), span.pieces(), why),
+            match crate::load::time::canonical_time(text) {
+                Some(t) => self.times[field as usize] = Some(t),
+                None => self.read_time(field, range.clone(), span.pieces()),
             }
         }
         self.values[field as usize] = Some(Value {
@@ -277,25 +277,35 @@ impl Grant {
         });
     }
 
-    /// Records a time that could not be read. Out of line, and given the span in pieces: a
-    /// span handed whole would be kept in memory on the hot path of `set_value`.
+    /// Reads a time in any other form than `2026-11-23T14:05:00Z`, with the file's reading of
+    /// dates (`load::time::read`), or records why it cannot. Out of line, and given the span
+    /// in pieces: a span handed whole would be kept in memory on the hot path of `set_value`.
     #[cold]
     #[inline(never)]
-    fn not_a_time(
+    fn read_time(
         &mut self,
         field: Field,
         range: std::ops::Range<usize>,
         span: ([u32; 2], [usize; 2]),
-        why: &str,
     ) {
         let text = self.buffer.get(range.clone()).unwrap_or_default();
-        let message = format!("{} `{text}` is not a time: {why}", field.name());
-        self.problems.push(FormatProblem {
-            field: Some(field),
-            span: Span::from_pieces(span),
-            message,
-            help: "write times as RFC 3339 (2026-11-23T14:05:00Z), `2026-11-23 14:05 UTC` or Unix seconds".into(),
-        });
+        match crate::load::time::read(Some(field), text, span.0[0]) {
+            Ok(t) => self.times[field as usize] = Some(t),
+            Err(unreadable) => {
+                let shown = crate::load::time::shown(text);
+                let message = format!(
+                    "{} `{shown}` is not a time: {}",
+                    field.name(),
+                    unreadable.why
+                );
+                self.problems.push(FormatProblem {
+                    field: Some(field),
+                    span: Span::from_pieces(span),
+                    message,
+                    help: unreadable.help,
+                });
+            }
+        }
     }
 
     /// Records a value that could not be read at all; the rules that need it stay quiet.

@@ -26,6 +26,9 @@ pub fn run(args: &CheckArgs) -> u8 {
             return CANNOT_RUN;
         }
     };
+    if args.timezone.is_some() {
+        policy.mapping.timezone = args.timezone;
+    }
     let mut waivers = std::mem::take(&mut policy.waivers);
     if let Some(path) = &args.waivers {
         match policy::waivers::Waivers::load_file(path) {

@@ -13,13 +13,16 @@ use crate::{check, load, review};
 /// is still written, naming the file).
 pub fn run(args: &ReportArgs) -> u8 {
     let color = std::io::stderr().is_terminal();
-    let policy = match Policy::discover(args.policy.as_deref()) {
+    let mut policy = match Policy::discover(args.policy.as_deref()) {
         Ok(policy) => policy,
         Err(errors) => {
             eprint_diagnostic(&errors, color);
             return CANNOT_RUN;
         }
     };
+    if args.timezone.is_some() {
+        policy.mapping.timezone = args.timezone;
+    }
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let period = match review::Period::new(args.since, args.until, now) {
         Ok(period) => period,

@@ -5,7 +5,9 @@
 //!   columns:                       # header → canonical field
 //!     Customer: tenant
 //!     Engineer on duty: grantee
-//!   date_format: "%d/%b/%y %I:%M %p"   # chrono strftime; times are read as UTC
+//!   date_format: ["%d.%m.%Y %H:%M", "%Y%m%d %H%M"]   # chrono strftime; one or a list
+//!   date_order: dmy                # how `03/04/2026` reads: mdy or dmy
+//!   timezone: Europe/Berlin        # IANA name: how times without an offset are read
 //!   roles:                         # Entra PIM role definition id → name
 //!     0b2fa6c3-5bd2-4a8e-9e2b-bc3b1ad2e6f1: Tenant Support Operator
 //! ```
@@ -13,18 +15,29 @@
 //! Later layers add to and override earlier ones, key by key.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::format::{Item, StrftimeItems};
+use chrono_tz::Tz;
 
 use super::node::{Node, Value, span};
 use super::{PolicyError, Source, did_you_mean};
 use crate::grant::Field;
+use crate::load::time::{Dates, Order, Reread};
+
+/// The keys of `mapping:`.
+const KEYS: [&str; 5] = ["columns", "date_format", "date_order", "timezone", "roles"];
 
 #[derive(Clone, Debug, Default)]
 pub struct Mapping {
     /// Normalised header → field.
     columns: HashMap<String, Field>,
-    pub date_format: Option<String>,
+    /// The policy's `date_format`s, tried in order after grantlint's own forms.
+    pub date_formats: Vec<String>,
+    /// How an ambiguous numeric date (`03/04/2026`) reads.
+    pub date_order: Option<Order>,
+    /// How times without an offset are read (`--timezone` wins); UTC when unset.
+    pub timezone: Option<Tz>,
     /// Lowercased role id → name.
     roles: HashMap<String, String>,
 }
@@ -42,14 +55,26 @@ pub fn normal_key(key: &str) -> String {
 }
 
 impl Mapping {
-    /// True when the policy maps no column and sets no date format.
+    /// True when the policy maps no column. How dates are read does not count: every
+    /// loader reads them with the file's `load::time::Dates`.
     pub fn is_empty(&self) -> bool {
-        self.columns.is_empty() && self.date_format.is_none()
+        self.columns.is_empty()
     }
 
     /// The field a (normalised) header maps to.
     pub fn column(&self, normal_header: &str) -> Option<Field> {
         self.columns.get(normal_header).copied()
+    }
+
+    /// How one file's times are read under this mapping; `reread` reads the file again, for
+    /// learning its month/day order (`load::time::Dates`).
+    pub fn dates(&self, reread: Option<Reread>) -> Arc<Dates> {
+        Dates::new(
+            self.date_formats.clone(),
+            self.date_order,
+            self.timezone,
+            reread,
+        )
     }
 
     /// The name of a (lowercased) role id.
@@ -67,7 +92,7 @@ impl Mapping {
                     source,
                     Some(span(node)),
                     format!(
-                        "`mapping` is a mapping of `columns`, `date_format` and `roles`, not {}",
+                        "`mapping` is a mapping of `columns`, `date_format`, `date_order`, `timezone` and `roles`, not {}",
                         other.kind()
                     ),
                     None,
@@ -78,7 +103,9 @@ impl Mapping {
         for (key, value) in entries {
             match key.value.as_scalar() {
                 Some("columns") => self.add_columns(source, value, errors),
-                Some("date_format") => self.set_date_format(source, value, errors),
+                Some("date_format") => self.set_date_formats(source, value, errors),
+                Some("date_order") => self.set_date_order(source, value, errors),
+                Some("timezone") => self.set_timezone(source, value, errors),
                 Some("roles") => {
                     for (id, name) in pairs(source, value, "roles", errors) {
                         self.roles.insert(id.to_ascii_lowercase(), name.to_string());
@@ -88,7 +115,7 @@ impl Mapping {
                     source,
                     Some(span(key)),
                     format!("unknown key `{}` in `mapping`", other.unwrap_or("")),
-                    did_you_mean(other.unwrap_or(""), ["columns", "date_format", "roles"]),
+                    did_you_mean(other.unwrap_or(""), KEYS),
                 )),
             }
         }
@@ -112,32 +139,95 @@ impl Mapping {
         }
     }
 
-    fn set_date_format(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
-        let Some(format) = node.value.as_scalar() else {
-            errors.push(PolicyError::new(
-                source,
-                Some(span(node)),
-                format!("`date_format` is text, not {}", node.value.kind()),
-                Some("write a strftime format such as \"%d/%b/%y %I:%M %p\"".into()),
-            ));
-            return;
+    /// `date_format`: one strftime format, or a list of them tried in order. A later layer's
+    /// list replaces an earlier one's.
+    fn set_date_formats(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
+        let nodes: Vec<&Node> = match &node.value {
+            Value::List(items) => items.iter().collect(),
+            _ => vec![node],
         };
-        let items: Vec<Item> = StrftimeItems::new(format).collect();
-        let has_time = format.contains("%H")
-            || format.contains("%I")
-            || format.contains("%R")
-            || format.contains("%T");
-        if items.iter().any(|i| matches!(i, Item::Error)) || !has_time {
-            errors.push(PolicyError::new(
+        let mut formats = Vec::new();
+        for node in nodes {
+            let Some(format) = node.value.as_scalar() else {
+                errors.push(PolicyError::new(
+                    source,
+                    Some(span(node)),
+                    format!("a `date_format` is text, not {}", node.value.kind()),
+                    Some(
+                        "write a strftime format such as \"%d/%b/%y %I:%M %p\", or a list of them"
+                            .into(),
+                    ),
+                ));
+                continue;
+            };
+            let items: Vec<Item> = StrftimeItems::new(format).collect();
+            let has_time = format.contains("%H")
+                || format.contains("%I")
+                || format.contains("%R")
+                || format.contains("%T");
+            if items.iter().any(|i| matches!(i, Item::Error)) || !has_time {
+                errors.push(PolicyError::new(
+                    source,
+                    Some(span(node)),
+                    format!("`{format}` is not a date and time format"),
+                    Some("use chrono strftime fields with a time of day, e.g. \"%d/%b/%y %I:%M %p\" or \"%m/%d/%Y %H:%M\"".into()),
+                ));
+                continue;
+            }
+            formats.push(format.to_string());
+        }
+        self.date_formats = formats;
+    }
+
+    /// `date_order: mdy | dmy`.
+    fn set_date_order(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
+        let name = node.value.as_scalar().unwrap_or("");
+        match Order::from_name(name) {
+            Some(order) => self.date_order = Some(order),
+            None => errors.push(PolicyError::new(
                 source,
                 Some(span(node)),
-                format!("`{format}` is not a date and time format"),
-                Some("use chrono strftime fields with a time of day, e.g. \"%d/%b/%y %I:%M %p\" or \"%m/%d/%Y %H:%M\"".into()),
-            ));
-            return;
+                format!("`date_order` is `mdy` or `dmy`, not `{name}`"),
+                did_you_mean(&name.to_ascii_lowercase(), Order::NAMES)
+                    .or_else(|| Some("mdy reads 03/04/2026 as March 4, dmy as 3 April".into())),
+            )),
         }
-        self.date_format = Some(format.to_string());
     }
+
+    /// `timezone`: an IANA name such as `Europe/Berlin`.
+    fn set_timezone(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
+        let name = node.value.as_scalar().unwrap_or("");
+        match parse_timezone(name) {
+            Ok(zone) => self.timezone = Some(zone),
+            Err(why) => errors.push(PolicyError::new(
+                source,
+                Some(span(node)),
+                format!("`timezone` {why}"),
+                zone_hint(name),
+            )),
+        }
+    }
+}
+
+/// An IANA time zone name, in any case: `Europe/Berlin`, `America/New_York`, `UTC`.
+pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+    let name = name.trim();
+    name.parse::<Tz>()
+        .ok()
+        .or_else(|| {
+            chrono_tz::TZ_VARIANTS
+                .iter()
+                .copied()
+                .find(|zone| zone.name().eq_ignore_ascii_case(name))
+        })
+        .ok_or_else(|| format!("`{name}` is not an IANA time zone name"))
+}
+
+/// The zone a mistyped name most likely meant, or how names look.
+pub fn zone_hint(name: &str) -> Option<String> {
+    did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|z| z.name())).or_else(|| {
+        Some("write an IANA name such as Europe/Berlin, America/New_York or UTC".into())
+    })
 }
 
 /// The text → text pairs of a mapping such as `roles:`.
@@ -213,8 +303,37 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(m.column("customer_name"), Some(Field::Tenant));
         assert_eq!(m.column(&normal_key(" Engineer")), Some(Field::Grantee));
-        assert_eq!(m.date_format.as_deref(), Some("%d/%b/%y %I:%M %p"));
+        assert_eq!(m.date_formats, vec!["%d/%b/%y %I:%M %p".to_string()]);
         assert_eq!(m.role("abc-1"), Some("Support Operator"));
+    }
+
+    #[test]
+    fn date_formats_a_list_the_order_and_the_time_zone_are_read() {
+        let (m, errors) = read(
+            "date_format: ['%d.%m.%Y %H:%M', '%Y%m%d %H%M']\ndate_order: DMY\ntimezone: europe/berlin\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(m.date_formats, vec!["%d.%m.%Y %H:%M", "%Y%m%d %H%M"]);
+        assert_eq!(m.date_order, Some(Order::Dmy));
+        assert_eq!(m.timezone, Some(chrono_tz::Europe::Berlin));
+        // Dates alone do not make a CSV a mapped one: it is still read as a plain file.
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn bad_date_settings_are_located_with_a_hint() {
+        let (_, errors) = read(
+            "date_format: ['%d.%m.%Y %H:%M', '%d.%m.%Y']\ndate_order: myd\ntimezone: Europe/Berln\ndate_fromat: x\n",
+        );
+        assert_eq!(
+            errors,
+            vec![
+                "1:33 `%d.%m.%Y` is not a date and time format (use chrono strftime fields with a time of day, e.g. \"%d/%b/%y %I:%M %p\" or \"%m/%d/%Y %H:%M\")".to_string(),
+                "2:13 `date_order` is `mdy` or `dmy`, not `myd` (mdy reads 03/04/2026 as March 4, dmy as 3 April)".into(),
+                "3:11 `timezone` `Europe/Berln` is not an IANA time zone name (did you mean `Europe/Berlin`?)".into(),
+                "4:1 unknown key `date_fromat` in `mapping` (did you mean `date_format`?)".into(),
+            ]
+        );
     }
 
     #[test]

@@ -50,7 +50,15 @@ pub fn starting_policy() -> String {
          #   - match: {environment: prod, role: \"/admin|owner/\"}\n\
          #     rules: {window-max: {max: 1h}}\n\
          #   - match: {tenant: \"*-test\"}\n\
-         #     rules: {ticket-linked: off, window-max: {max: 8h}}\n",
+         #     rules: {ticket-linked: off, window-max: {max: 8h}}\n\
+         \n\
+         # How to read exports. Times in ISO 8601, US and day-first numeric dates, month names,\n\
+         # AM/PM and Excel serials are read as they are; say what cannot be guessed.\n\
+         # mapping:\n\
+         #   columns: {\"Customer\": tenant, \"Engineer on duty\": grantee}\n\
+         #   date_format: [\"%d.%m.%Y %H:%M\"]  # further chrono strftime forms, tried in order\n\
+         #   date_order: mdy                  # 03/04/2026 is March 4 (mdy) or 3 April (dmy)\n\
+         #   timezone: Europe/Berlin          # times without an offset; default UTC\n",
     );
     text
 }
@@ -89,5 +97,16 @@ mod tests {
             assert!(text.contains(&format!("  # {}: ", meta.id)), "{}", meta.id);
         }
         assert!(text.contains("    max: 4h\n") && text.contains("    within: 30d\n"));
+        // The commented `mapping:` block, uncommented, is a valid policy.
+        let mapping: String = text
+            .lines()
+            .skip_while(|l| !l.starts_with("# mapping:"))
+            .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+            .collect();
+        assert!(mapping.contains("date_order: mdy") && mapping.contains("timezone: Europe/Berlin"));
+        std::fs::write(&path, format!("version: 1\n{mapping}")).unwrap();
+        let policy =
+            crate::policy::Policy::load(Some(&path)).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        assert_eq!(policy.mapping.timezone, Some(chrono_tz::Europe::Berlin));
     }
 }

@@ -1,17 +1,16 @@
 //! CSV exports of ticket tools, read through a column profile: which header holds which grant
 //! field, how the tool writes dates, and which states are not grants. The policy's `mapping:`
-//! names further columns and a date format; it wins over the profile and the alias table.
+//! names further columns; it wins over the profile and the alias table. Times are read by
+//! `load::time` with the policy's date settings, then the profile's formats.
 //! A header may repeat (Jira writes one column per value of a multi-value field): its values
 //! are joined into a list, so two tenants in one grant are seen as two.
-
-use chrono::NaiveDateTime;
 
 use super::record::set_joined;
 use super::{Lifecycle, Native, Out, time_text};
 use crate::grant::{Field, Grant, Span};
 use crate::load::InputError;
 use crate::load::csv::{self, Columns};
-use crate::load::time::parse_time;
+use crate::load::time::{self, Dates};
 use crate::policy::mapping::normal_key;
 
 /// How one tool's CSV export reads.
@@ -20,7 +19,8 @@ pub struct Profile {
     pub columns: &'static [(&'static str, &'static [Field])],
     /// Turns a header into a key of the alias table, e.g. Jira's `Custom field (Tenant)`.
     pub unwrap: fn(&str) -> Option<&str>,
-    /// Date formats besides grantlint's own (chrono `strftime` syntax).
+    /// Date formats besides grantlint's own (chrono `strftime` syntax), tried after them and
+    /// the policy's, and for a numeric date whose month/day order nothing else settles.
     pub date_formats: &'static [&'static str],
     /// The tool's states; `None` keeps the value as written.
     pub state: fn(&str) -> Option<Lifecycle>,
@@ -57,6 +57,8 @@ pub fn load(
         cells: Vec::new(),
         skipped: 0,
     };
+    // The tool's own date formats join the policy's for this file's times.
+    let _dates = Dates::with_profile(profile.date_formats).enter();
     let sink = &mut *out.sink;
     out.grants += csv::load_with(
         text.as_bytes(),
@@ -151,26 +153,6 @@ impl TicketColumns<'_> {
         }
     }
 
-    /// What a time in this export may look like, for a time that could not be read.
-    fn time_help(&self) -> String {
-        let formats: Vec<&str> = self
-            .native
-            .mapping
-            .date_format
-            .iter()
-            .map(String::as_str)
-            .chain(self.profile.date_formats.iter().copied())
-            .collect();
-        if formats.is_empty() {
-            "write times as RFC 3339 (2026-11-23T14:05:00Z), or name the export's format in the policy: `mapping: {date_format: \"%d/%b/%y %I:%M %p\"}`".into()
-        } else {
-            format!(
-                "times are read as RFC 3339 or as {}; name another format in the policy's `mapping: {{date_format: …}}`",
-                formats.join(", ")
-            )
-        }
-    }
-
     /// How strongly column `index` fills `field`, and its header (repeats share it).
     fn filling(&self, index: usize, field: Field) -> Option<(usize, &str)> {
         let (header, columns) = &self.columns[index];
@@ -178,18 +160,6 @@ impl TicketColumns<'_> {
             Column::Field { field: f, rank } if f == field => Some((rank, header.as_str())),
             _ => None,
         })
-    }
-
-    /// A time as the tool wrote it, turned into grantlint's form.
-    fn time(&self, text: &str) -> Option<String> {
-        if parse_time(text).is_ok() {
-            return None; // already readable
-        }
-        let formats = self.native.mapping.date_format.iter().map(String::as_str);
-        formats
-            .chain(self.profile.date_formats.iter().copied())
-            .find_map(|format| NaiveDateTime::parse_from_str(text.trim(), format).ok())
-            .map(|t| time_text(t.and_utc()))
     }
 }
 
@@ -239,14 +209,14 @@ impl Columns for TicketColumns<'_> {
                 .collect();
             let at = values[0].2;
             if field.is_time() {
+                // Read with the file's `Dates`, the profile's formats among them (`load`);
+                // a form other than ISO 8601's is kept as grantlint writes it.
                 let text = &values[0].1;
-                let converted = self.time(text);
-                let problems = grant.problems.len();
-                grant.set(field, converted.as_deref().unwrap_or(text), at, false);
-                if grant.problems.len() > problems
-                    && let Some(problem) = grant.problems.last_mut()
-                {
-                    problem.help = self.time_help();
+                let read = (!time::is_iso(text)).then(|| time::read(Some(field), text, at.line));
+                match read {
+                    Some(Ok(t)) => grant.set(field, &time_text(t), at, false),
+                    // As written: read as ISO, or read once more to record why it cannot be.
+                    _ => grant.set(field, text, at, false),
                 }
             } else if field == Field::Status {
                 let text = &values[0].1;
@@ -321,6 +291,7 @@ mod tests {
         let m = mapping(
             "columns: {Customer: tenant, Until: expires, Name: grantee}\ndate_format: '%m/%d/%Y %H:%M'\n",
         );
+        let _dates = m.dates(None).enter();
         let (grants, skipped) = read(
             "Customer,Until,Name,status\nacme,11/23/2026 14:05,Alice,denied\nacme,23.11.2026,Bob,active\n",
             &m,
