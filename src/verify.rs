@@ -148,7 +148,7 @@ fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
     let text: Arc<str> = std::fs::read_to_string(path)
         .map_err(|e| load::io_error(&name, &e))?
         .into();
-    let root: Node = serde_saphyr::from_str(&text).map_err(|e| {
+    let root: Node = crate::policy::node::parse(&text).map_err(|e| {
         let error = InputError::new(
             &name,
             e.to_string()

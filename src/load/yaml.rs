@@ -69,8 +69,21 @@ fn options(text: &str, limits: &Limits) -> Options {
     budget.flow_nesting_limit = limits.max_yaml_depth;
     budget.max_reader_input_bytes = None; // --max-file-size was checked before reading
     budget.max_documents = 10_000;
-    let mut options = Options::default();
+    let mut options = core_schema();
     options.budget = Some(budget);
+    options
+}
+
+/// How every YAML and JSON file grantlint reads is typed (grants, policies, people, waivers,
+/// test expectations): YAML 1.2's core schema, so only `true` and `false` (also `True`, `TRUE`…)
+/// are booleans, and `yes`, `no`, `on`, `off`, `y`, `n` stay text: `tenant: NO` is the tenant
+/// `NO`, and the approver phrase `yes` is not `true`. Spellings a number would lose also stay
+/// text: `0042` (an id, not 42) and `1_000` (not a YAML 1.2 number).
+pub fn core_schema() -> Options {
+    let mut options = Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options.underscored_numbers_as_strings = true;
     options
 }
 

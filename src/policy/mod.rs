@@ -490,7 +490,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
 
 /// Parses a YAML file into a spanned tree, or records where its syntax breaks.
 pub(super) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
-    match serde_saphyr::from_str(&source.text) {
+    match node::parse(&source.text) {
         Ok(root) => Some(root),
         Err(e) => {
             let at = e.location().map(crate::load::yaml::span);

@@ -13,7 +13,7 @@ pub type Node = Spanned<Value>;
 #[derive(Clone, Debug)]
 pub enum Value {
     Null,
-    /// A scalar as text; `quoted` is false for plain numbers and booleans.
+    /// A scalar as text: quoted, or plain and neither a number nor `true`/`false`.
     Text(String),
     Number(String),
     Bool(bool),
@@ -43,6 +43,12 @@ impl Value {
             _ => None,
         }
     }
+}
+
+/// Parses a whole YAML or JSON document into located values, typed as every grantlint file is
+/// (`crate::load::yaml::core_schema`: YAML 1.2, so `yes` and `no` stay text).
+pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, crate::load::yaml::core_schema())
 }
 
 pub fn span(node: &Node) -> Span {

@@ -10,7 +10,7 @@ use crate::policy::node::{Node, Value};
 
 /// Parses a whole JSON (or YAML) document into located values.
 pub fn parse(text: &str, file: &str) -> Result<Node, InputError> {
-    serde_saphyr::from_str::<Node>(text).map_err(|e| {
+    crate::policy::node::parse(text).map_err(|e| {
         let message = e
             .to_string()
             .lines()
