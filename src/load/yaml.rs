@@ -600,6 +600,14 @@ mod tests {
     }
 
     #[test]
+    fn values_keep_their_spelling_under_yaml_1_2() {
+        let got =
+            read("- {tenant: NO, approver: yes, ticket: 0042, id: 1_000, owner: True}\n").unwrap();
+        let values: Vec<&str> = got[0].iter().map(|(_, v, _, _)| v.as_str()).collect();
+        assert_eq!(values, ["1_000", "NO", "yes", "true", "0042"]);
+    }
+
+    #[test]
     fn an_empty_file_has_no_grants() {
         assert_eq!(read("").unwrap().len(), 0);
         assert_eq!(read("# nothing yet\n").unwrap().len(), 0);
