@@ -5,6 +5,10 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place,
 /// so a reader never sees half a report. Refuses to write over any of `inputs`.
+///
+/// The file gets the mode any new file gets (0666 less the umask: 0644 under 022), not the
+/// temporary file's private 0600, so a CI job or a teammate can read the report; a file it
+/// replaces keeps its own mode.
 pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), String> {
     let target = std::fs::canonicalize(path).ok();
     for input in inputs {
@@ -21,11 +25,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), S
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut file = tempfile::NamedTempFile::new_in(folder)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Asked of open(2), which takes the umask off, as for any file a program creates.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(folder).map_err(cannot)?;
+    #[cfg(unix)]
+    if let Ok(existing) = std::fs::metadata(path) {
+        file.as_file()
+            .set_permissions(existing.permissions())
+            .map_err(cannot)?;
+    }
     file.write_all(bytes)
         .and_then(|()| file.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(cannot)?;
     file.persist(path)
         .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
     Ok(())

@@ -1,0 +1,120 @@
+//! What grantlint writes: files with the umask's mode, whole or not at all; standard output
+//! that a reader may close early (`| head`) without a panic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_grantlint");
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+/// Runs `grantlint ARGS` in `dir` under `umask`, through the shell that sets it.
+fn under_umask(umask: &str, dir: &Path, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A folder holding one grants file with findings.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/samples/grants.yaml"),
+        dir.path().join("grants.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn written_files_get_the_umasks_mode() {
+    for (umask, expected) in [("022", 0o644), ("027", 0o640), ("077", 0o600)] {
+        let dir = scratch();
+        let out = under_umask(
+            umask,
+            dir.path(),
+            &[
+                "check",
+                "--now",
+                NOW,
+                "-o",
+                "report.txt",
+                "--report",
+                "sarif=report.sarif",
+                "--write-baseline",
+                "baseline.json",
+                "grants.yaml",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = under_umask(umask, dir.path(), &["init", "grantlint.yaml"]);
+        assert_eq!(out.status.code(), Some(0));
+        for file in [
+            "report.txt",
+            "report.sarif",
+            "baseline.json",
+            "grantlint.yaml",
+        ] {
+            let path = dir.path().join(file);
+            assert!(
+                std::fs::metadata(&path).unwrap().len() > 0,
+                "{file} is empty"
+            );
+            assert_eq!(
+                mode(&path),
+                expected,
+                "{file} under umask {umask}: {:o}",
+                mode(&path)
+            );
+        }
+        // Only the written files are left: no temporary file stays behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_replaced_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, "old").unwrap();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = under_umask(
+        "022",
+        dir.path(),
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "-o",
+            "report.json",
+            "grants.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(written["version"], 1);
+    assert_eq!(mode(&report), 0o640);
+}
