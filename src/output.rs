@@ -1,7 +1,105 @@
-//! Writing reports to files: whole or not at all, and never over an input.
+//! Writing out: reports to files, whole or not at all and never over an input; and standard
+//! output and error, where a reader that stops early is not an error.
+//!
+//! Every `print!`, `println!`, `eprint!` and `eprintln!` in grantlint is the macro below, not
+//! std's: std's panics when the reader has closed the pipe (`grantlint explain window-max |
+//! head -c1`, exit 101). Here a closed pipe ends the output quietly and the run exits with the
+//! code it reached, as ripgrep does: 0 for `rules`, `explain` or `policy show`, and a failed
+//! check still fails. (`lib.rs` declares this module first, so the macros cover every module.)
 
-use std::io::Write;
+use std::fmt;
+use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::output::print(format_args!($($arg)*))
+    };
+}
+
+macro_rules! println {
+    () => {
+        $crate::output::print(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::output::eprint(format_args!($($arg)*))
+    };
+}
+
+macro_rules! eprintln {
+    () => {
+        $crate::output::eprint(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::eprint(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Set once the reader of standard output has gone: later output is dropped unwritten.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Set when standard output failed otherwise (a full disk): the run cannot have done its job.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Standard output for reports and listings. A closed pipe is not an error: what is written
+/// after it is dropped, and the run goes on to exit with its own code. Other errors are
+/// returned.
+pub struct Stdout;
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if STDOUT_CLOSED.load(Ordering::Relaxed) {
+            return Ok(buf.len());
+        }
+        closed_is_done(io::stdout().write(buf), buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if STDOUT_CLOSED.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        closed_is_done(io::stdout().flush(), ())
+    }
+}
+
+fn closed_is_done<T>(result: io::Result<T>, done: T) -> io::Result<T> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(done)
+        }
+        other => other,
+    }
+}
+
+/// What `print!` and `println!` do. A write that fails for a reason other than a closed pipe
+/// is said once on standard error, and the run exits 2 (see `stdout_failed`).
+pub fn print(args: fmt::Arguments) {
+    if let Err(e) = Stdout.write_fmt(args)
+        && !STDOUT_FAILED.swap(true, Ordering::Relaxed)
+    {
+        eprint(format_args!(
+            "grantlint: cannot write to standard output: {e}\n"
+        ));
+    }
+}
+
+/// True when `print!` could not write all it was given (not counting a closed pipe).
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::Relaxed)
+}
+
+/// What `eprint!` and `eprintln!` do: diagnostics that cannot be written, because standard
+/// error is closed or full, have nowhere else to go and are dropped.
+pub fn eprint(args: fmt::Arguments) {
+    let _ = io::stderr().write_fmt(args);
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place,
 /// so a reader never sees half a report. Refuses to write over any of `inputs`.

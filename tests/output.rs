@@ -118,3 +118,76 @@ fn a_replaced_file_keeps_its_mode() {
     assert_eq!(written["version"], 1);
     assert_eq!(mode(&report), 0o640);
 }
+
+/// Runs `grantlint ARGS` with standard output (and, when `both`, standard error) a pipe whose
+/// reader is gone before grantlint starts, so every write meets a closed pipe.
+fn into_a_closed_pipe(args: &[&str], both: bool) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(writer.try_clone().unwrap());
+    if both {
+        command.stderr(writer);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_end_for_every_command() {
+    let grants = "fixtures/samples/grants.yaml";
+    // (arguments, the exit code the run reaches whoever reads its output)
+    let runs: &[(&[&str], i32)] = &[
+        (&["explain", "window-max"], 0),
+        (&["explain", "--source", "jira"], 0),
+        (&["rules"], 0),
+        (&["policy", "show"], 0),
+        (&["policy", "check"], 0),
+        (&["man"], 0),
+        (&["completions", "bash"], 0),
+        (&["--help"], 0),
+        (&["check", "--now", NOW, grants], 1),
+        (&["check", "--now", NOW, "--format", "json", grants], 1),
+        (&["check", "--now", NOW, "--format", "sarif", grants], 1),
+        (&["report", "--now", NOW, grants], 0),
+        (&["test", "policies/examples/tests"], 0),
+    ];
+    for (args, code) in runs {
+        for both in [false, true] {
+            let out = into_a_closed_pipe(args, both);
+            assert_eq!(
+                out.status.code(),
+                Some(*code),
+                "grantlint {} (stderr closed too: {both}): {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if !both {
+                // Nothing is said about the closed pipe: the reader chose to stop.
+                assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    // A full disk is not a reader that stopped early: the run did not do its job.
+    for args in [
+        &["rules"][..],
+        &["check", "--now", NOW, "fixtures/samples/grants.yaml"],
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("No space left on device"), "{stderr}");
+    }
+}
