@@ -89,6 +89,28 @@ pub fn show(given: Option<&std::path::Path>) -> u8 {
 }
 
 pub fn check(given: Option<&std::path::Path>) -> u8 {
+    // The file is this command's argument, not `--policy`: an unreadable one is named as such.
+    if let Some(path) = given
+        && let Err(e) = std::fs::File::open(path)
+    {
+        let name = path.display().to_string();
+        let error = policy::PolicyError::unlocated(
+            &name,
+            format!(
+                "cannot read the policy file: {}",
+                crate::load::io_reason(&e)
+            ),
+            Some(match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "check the FILE given to `grantlint policy check`; `grantlint init {name}` \
+                     writes a starting policy there"
+                ),
+                _ => "check the FILE given to `grantlint policy check`".into(),
+            }),
+        );
+        eprint_diagnostic(&error, std::io::stderr().is_terminal());
+        return CANNOT_RUN;
+    }
     match Policy::discover(given) {
         Ok(policy) => {
             println!(
