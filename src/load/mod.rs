@@ -406,8 +406,19 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> InputError {
 
 pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
     match e.kind() {
-        std::io::ErrorKind::NotFound => InputError::new(name, io_reason(e))
-            .help("check the path: it is relative to the folder grantlint runs in"),
+        // A link whose target is gone shows in a listing, so "no such file" would puzzle.
+        std::io::ErrorKind::NotFound => match std::fs::read_link(name) {
+            Ok(target) => InputError::new(
+                name,
+                format!(
+                    "a link to {}, which does not exist",
+                    crate::terminal::clean(&target.display().to_string())
+                ),
+            )
+            .help("point the link at the export, or remove it"),
+            Err(_) => InputError::new(name, io_reason(e))
+                .help("check the path: it is relative to the folder grantlint runs in"),
+        },
         _ => InputError::new(name, format!("cannot read: {}", io_reason(e))),
     }
 }
