@@ -89,6 +89,15 @@ fn a_large_csv_read_as_yaml_is_named_briefly_at_its_first_cell() {
     // The snippet names and underlines the same place: the first cell, after the invisible
     // byte-order mark.
     assert_eq!(snippet_place(&err), ("helpdesk.csv:1:1".into(), 1));
+    // Given to a JSON system's reader, the same file is refused as briefly, at the same place.
+    for source in ["gcp-pam", "entra-pim", "teleport"] {
+        let out = grantlint_in(dir.path(), &["check", "--source", source, "helpdesk.csv"]);
+        assert_eq!(out.status.code(), Some(CANNOT_RUN), "{source}");
+        let err = stderr(&out);
+        assert!(err.len() < 2_000, "{source}: {} bytes:\n{err}", err.len());
+        assert!(flat_contains(&out, "helpdesk.csv:1:1: "), "{source}: {err}");
+        assert_eq!(snippet_place(&err).0, "helpdesk.csv:1:1", "{source}: {err}");
+    }
 }
 
 #[test]

@@ -216,6 +216,30 @@ pub(crate) fn place(text: &str, line: u32, column: u32) -> Span {
     }
 }
 
+/// `at` cut to its first line, for an error about a whole document or item: the snippet shows
+/// where it starts, not all of it (a CSV given to a JSON source is one long text). As in
+/// `place`, an underline at the first character after a byte-order mark starts on the mark.
+pub(crate) fn start_of(at: Span, text: &str) -> Span {
+    let line_len = text
+        .get(at.offset..)
+        .and_then(|rest| memchr::memchr(b'\n', rest.as_bytes()))
+        .unwrap_or(at.len);
+    let at = Span {
+        len: at.len.min(line_len),
+        ..at
+    };
+    const BOM: &str = "\u{FEFF}";
+    if at.line == 1 && at.offset == BOM.len() && text.starts_with(BOM) {
+        return Span {
+            column: 1,
+            offset: 0,
+            len: at.len + BOM.len(),
+            ..at
+        };
+    }
+    at
+}
+
 /// True when the first line of `text` reads as a CSV header: several delimiters and no
 /// `key: value`.
 fn looks_like_csv(text: &str) -> bool {
