@@ -197,6 +197,21 @@ fn policy_check_names_its_file_argument_not_the_policy_flag() {
     );
     assert!(!flat.contains("--policy"), "{flat}");
     assert!(!flat.contains("os error"), "{flat}");
+    assert!(
+        flat.contains("`grantlint init nope.yaml` writes a starting policy"),
+        "{flat}"
+    );
+    // A folder given as the file is named as one.
+    let out = grantlint_in(dir.path(), &["policy", "check", "."]);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN));
+    assert!(
+        flat_contains(
+            &out,
+            ".: cannot read the policy file: this is a folder, not a file"
+        ),
+        "{}",
+        stderr(&out)
+    );
     // `--policy` is still blamed where it is the culprit.
     let out = grantlint_in(
         dir.path(),
