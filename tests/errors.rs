@@ -130,6 +130,30 @@ fn a_policy_syntax_error_underlines_the_place_it_names() {
 }
 
 #[test]
+fn a_grants_syntax_error_counts_columns_in_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    // `x` is the 25th character of line 2 and its 27th byte.
+    std::fs::write(
+        dir.path().join("grants.yaml"),
+        "- id: SUP-1\n  reason: \"Müller café\" x: [\n",
+    )
+    .unwrap();
+    let out = grantlint_in(dir.path(), &["check", "grants.yaml"]);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN));
+    let err = stderr(&out);
+    let flat = flat(&out);
+    assert!(
+        flat.contains("grants.yaml:2:25: invalid trailing content after double-quoted scalar ╭─["),
+        "{flat}"
+    );
+    assert_eq!(
+        snippet_place(&err),
+        ("grants.yaml:2:25".into(), 25),
+        "{err}"
+    );
+}
+
+#[test]
 fn since_names_the_forms_it_takes_and_rewrites_a_us_date() {
     let out = common::grantlint(&[
         "report",

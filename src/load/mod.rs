@@ -109,7 +109,7 @@ pub struct InputError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    pub source_code: Option<NamedSource<Arc<str>>>,
+    pub source_code: Option<NamedSource<crate::terminal::Lines>>,
     #[label("here")]
     pub label: Option<SourceSpan>,
 }

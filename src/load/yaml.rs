@@ -156,6 +156,12 @@ pub(crate) fn parser_message(e: &serde_saphyr::Error) -> String {
     {
         first = rest;
     }
+    // … and so does a trailing `at line 2, column 25`.
+    if let Some((rest, place)) = first.rsplit_once(" at line ")
+        && place.split(", column ").all(|n| n.parse::<u32>().is_ok())
+    {
+        first = rest;
+    }
     // serde quotes a mistyped value in full: `invalid type: string "…", expected …`.
     match (first.find('"'), first.rfind("\", expected")) {
         (Some(open), Some(close)) if open < close && close - open > QUOTED_MAX => format!(
@@ -185,29 +191,18 @@ pub(crate) fn error_span(e: &serde_saphyr::Error, text: &str) -> Option<Span> {
 
 /// The span of the character at a parser's 1-based line and column (in characters). Parsers
 /// give a line and column but not always a byte offset, so it is derived here, and the snippet
-/// underlines the place the message names. A byte-order mark is no column the user sees: it is
-/// not counted, and the underline starting on it (it has no width) keeps the snippet's own
-/// column, counted in bytes, at 1 too.
+/// underlines the place the message names. A byte-order mark is no column the user sees.
 pub(crate) fn place(text: &str, line: u32, column: u32) -> Span {
     let offset = super::offset_of(text, line, column);
     let len = text
         .get(offset..)
         .and_then(|rest| rest.chars().next())
         .map_or(0, char::len_utf8);
-    const BOM: &str = "\u{FEFF}";
-    if line == 1 && text.starts_with(BOM) && column > 1 {
-        let (offset, len) = if column == 2 {
-            (0, BOM.len() + len)
-        } else {
-            (offset, len)
-        };
-        return Span {
-            line,
-            column: column - 1,
-            offset,
-            len,
-        };
-    }
+    let column = if line == 1 && text.starts_with('\u{FEFF}') {
+        column.saturating_sub(1).max(1)
+    } else {
+        column
+    };
     Span {
         line,
         column,
@@ -217,27 +212,16 @@ pub(crate) fn place(text: &str, line: u32, column: u32) -> Span {
 }
 
 /// `at` cut to its first line, for an error about a whole document or item: the snippet shows
-/// where it starts, not all of it (a CSV given to a JSON source is one long text). As in
-/// `place`, an underline at the first character after a byte-order mark starts on the mark.
+/// where it starts, not all of it (a CSV given to a JSON source is one long text).
 pub(crate) fn start_of(at: Span, text: &str) -> Span {
     let line_len = text
         .get(at.offset..)
         .and_then(|rest| memchr::memchr(b'\n', rest.as_bytes()))
         .unwrap_or(at.len);
-    let at = Span {
+    Span {
         len: at.len.min(line_len),
         ..at
-    };
-    const BOM: &str = "\u{FEFF}";
-    if at.line == 1 && at.offset == BOM.len() && text.starts_with(BOM) {
-        return Span {
-            column: 1,
-            offset: 0,
-            len: at.len + BOM.len(),
-            ..at
-        };
     }
-    at
 }
 
 /// True when the first line of `text` reads as a CSV header: several delimiters and no

@@ -76,7 +76,7 @@ pub struct PolicyError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    source_code: Option<NamedSource<Arc<str>>>,
+    source_code: Option<NamedSource<crate::terminal::Lines>>,
     #[label("here")]
     label: Option<SourceSpan>,
 }
