@@ -731,6 +731,23 @@ mod tests {
     }
 
     #[test]
+    fn quoted_values_are_cut_at_sixty_characters_on_their_first_line() {
+        assert!(matches!(clip("Ravi Patel"), Cow::Borrowed("Ravi Patel")));
+        assert_eq!(clip("id,tenant\nA,t-1\n"), "id,tenant…");
+        let long = "é".repeat(70);
+        assert_eq!(clip(&long), format!("{}…", "é".repeat(60)));
+        // A whole file read as one scalar is named by its start.
+        let e = read(&format!("{}\n", "id,tenant,approver,".repeat(10_000))).unwrap_err();
+        assert!(e.len() < 200, "{e}");
+        assert!(
+            e.ends_with(
+                "found the text `id,tenant,approver,id,tenant,approver,id,tenant,approver,id,…`"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn an_empty_file_has_no_grants() {
         assert_eq!(read("").unwrap().len(), 0);
         assert_eq!(read("# nothing yet\n").unwrap().len(), 0);
