@@ -10,6 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_grantlint");
 const NOW: &str = "2026-11-24T12:00:00Z";
 
 /// Runs `grantlint ARGS` in `dir` under `umask`, through the shell that sets it.
+#[cfg(unix)]
 fn under_umask(umask: &str, dir: &Path, args: &[&str]) -> Output {
     Command::new("sh")
         .arg("-c")
@@ -28,6 +29,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 /// A folder holding one grants file with findings.
+#[cfg(unix)]
 fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
