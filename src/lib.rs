@@ -5,6 +5,11 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+// First, so that its `print!`/`eprint!` macros (a closed pipe is a quiet end, not a panic)
+// replace std's in every module below.
+#[macro_use]
+pub mod output;
+
 pub mod baseline;
 pub mod check;
 pub mod cli;
@@ -12,7 +17,6 @@ pub mod commands;
 pub mod finding;
 pub mod grant;
 pub mod load;
-pub mod output;
 pub mod policy;
 pub mod progress;
 pub mod report;

@@ -5,5 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    ExitCode::from(grantlint::commands::run(grantlint::cli::Cli::parse()))
+    let code = grantlint::commands::run(grantlint::cli::Cli::parse());
+    // Output that could not be written (a full disk, not a reader that stopped early) means
+    // the run did not do its job, whatever it found.
+    if grantlint::output::stdout_failed() {
+        return ExitCode::from(grantlint::commands::CANNOT_RUN);
+    }
+    ExitCode::from(code)
 }

@@ -65,8 +65,8 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
 }
 
 /// A file's text for a diagnostic's snippet, named and shown safely.
-pub fn snippet_source(name: &str, text: Arc<str>) -> NamedSource<Arc<str>> {
-    NamedSource::new(clean(name), shown(text))
+pub fn snippet_source(name: &str, text: Arc<str>) -> NamedSource<Lines> {
+    NamedSource::new(clean(name), Lines::new(shown(text)))
 }
 
 /// `snippet_source` for the many snippets of one file in a report: see [`Lines`].
@@ -104,6 +104,18 @@ impl Lines {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// The 0-based column of `offset` in characters, a leading byte-order mark not counted.
+    fn char_column(&self, offset: usize) -> usize {
+        let line = self.ends.partition_point(|&end| end <= offset);
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| self.ends.get(i))
+            .map_or(0, |&end| end);
+        let before = self.text.get(start..offset).unwrap_or_default();
+        let before = before.strip_prefix('\u{FEFF}').unwrap_or(before);
+        before.chars().count()
+    }
 }
 
 impl SourceCode for Lines {
@@ -127,11 +139,19 @@ impl SourceCode for Lines {
             (contents.span().offset() + start).into(),
             contents.span().len(),
         );
+        // miette counts the column it prints in a snippet's header (`[file:2:25]`) in bytes,
+        // and asks for it with no context lines; grantlint names columns in characters, with
+        // a byte-order mark not counted, so the header says what the message says.
+        let column = if before == 0 {
+            self.char_column(span.offset())
+        } else {
+            contents.column()
+        };
         Ok(Box::new(MietteSpanContents::new(
             contents.data(),
             at,
             contents.line() + skipped,
-            contents.column(),
+            column,
             contents.line_count() + skipped,
         )))
     }
@@ -158,13 +178,27 @@ mod tests {
             let len = len.min(text.len() - at);
             let span = SourceSpan::new(at.into(), len);
             let lines = Lines::new(Arc::from(text.as_str()));
+            // The header's column (asked with no lines before) is counted in characters here,
+            // in bytes by miette: see `Lines::char_column`.
             let seen = |c: &dyn SpanContents| {
-                (c.data().to_vec(), *c.span(), c.line(), c.column(), c.line_count())
+                let column = (before > 0).then(|| c.column());
+                (c.data().to_vec(), *c.span(), c.line(), column, c.line_count())
             };
             let whole = text.as_str().read_span(&span, before, after).map(|c| seen(&*c));
             let windowed = lines.read_span(&span, before, after).map(|c| seen(&*c));
             proptest::prop_assert_eq!(windowed.ok(), whole.ok());
         }
+    }
+
+    #[test]
+    fn the_header_column_counts_characters_and_not_a_byte_order_mark() {
+        let lines = Lines::new(Arc::from("\u{FEFF}id,name\nMüller café x\n"));
+        let column = |offset: usize| {
+            let span = SourceSpan::new(offset.into(), 1);
+            lines.read_span(&span, 0, 0).unwrap().column()
+        };
+        assert_eq!(column(3), 0); // `i`, after the mark
+        assert_eq!(column(11 + "Müller café ".len()), 12); // `x`, not byte 14
     }
 
     #[test]

@@ -148,18 +148,11 @@ fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
     let text: Arc<str> = std::fs::read_to_string(path)
         .map_err(|e| load::io_error(&name, &e))?
         .into();
-    let root: Node = serde_saphyr::from_str(&text).map_err(|e| {
-        let error = InputError::new(
-            &name,
-            e.to_string()
-                .lines()
-                .next()
-                .unwrap_or("cannot parse")
-                .to_string(),
-        )
-        .help("fix the YAML syntax here");
-        match e.location() {
-            Some(at) => error.at(crate::load::yaml::span(at), Some(&text)),
+    let root: Node = crate::policy::node::parse(&text).map_err(|e| {
+        let error = InputError::new(&name, crate::load::yaml::parser_message(&e))
+            .help("fix the YAML syntax here");
+        match crate::load::yaml::error_span(&e, &text) {
+            Some(at) => error.at(at, Some(&text)),
             None => error,
         }
     })?;

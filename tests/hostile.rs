@@ -338,7 +338,7 @@ fn an_unreadable_file_is_an_error_and_the_rest_is_checked() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
     assert!(
-        err.contains("gone.yaml: cannot read: no such file"),
+        err.contains("gone.yaml: a link to nowhere.yaml, which does not exist"),
         "{err}"
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 grant"));
@@ -405,10 +405,7 @@ fn a_file_that_vanishes_during_the_run_is_an_error_and_the_rest_is_checked() {
     assert_eq!(outcome.grants, 1);
     assert_eq!(outcome.errors.len(), 1);
     let e = outcome.errors[0].to_string();
-    assert!(
-        e.ends_with("a.yaml: cannot read: no such file (was it removed while grantlint ran?)"),
-        "{e}"
-    );
+    assert!(e.ends_with("a.yaml: no such file or folder"), "{e}");
 }
 
 /// Found by the property tests: a document that is one scalar had no line and column.

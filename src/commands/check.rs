@@ -143,11 +143,9 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     if args.format == OutputFormat::Json && args.output.is_none() {
         // The common CI case streams: the largest report is never held whole in memory.
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut stdout = std::io::BufWriter::new(output::Stdout);
         let written = report::json::write(&run, &mut stdout).and_then(|()| stdout.flush());
-        if let Err(e) = written
-            && e.kind() != std::io::ErrorKind::BrokenPipe
-        {
+        if let Err(e) = written {
             eprintln!("grantlint: cannot write the report: {e}");
             return CANNOT_RUN;
         }

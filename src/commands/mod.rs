@@ -72,9 +72,7 @@ pub(crate) fn write_report(
             eprintln!("grantlint: {e}");
             return Err(CANNOT_RUN);
         }
-    } else if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
+    } else if let Err(e) = output::Stdout.write_all(text.as_bytes()) {
         eprintln!("grantlint: cannot write the report: {e}");
         return Err(CANNOT_RUN);
     }
@@ -82,12 +80,12 @@ pub(crate) fn write_report(
 }
 
 pub(crate) fn print_bytes(bytes: &[u8]) -> u8 {
-    match std::io::stdout().lock().write_all(bytes) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+    match output::Stdout.write_all(bytes) {
+        Err(e) => {
             eprintln!("grantlint: cannot write to standard output: {e}");
             CANNOT_RUN
         }
-        _ => PASSED,
+        Ok(()) => PASSED,
     }
 }
 

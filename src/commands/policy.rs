@@ -89,6 +89,25 @@ pub fn show(given: Option<&std::path::Path>) -> u8 {
 }
 
 pub fn check(given: Option<&std::path::Path>) -> u8 {
+    // The file is this command's argument, not `--policy`: an unreadable one is named as such.
+    if let Some(path) = given
+        && let Some((why, missing)) = unreadable(path)
+    {
+        let name = path.display().to_string();
+        let mut help = "check the FILE given to `grantlint policy check`".to_string();
+        if missing {
+            help.push_str(&format!(
+                "; `grantlint init {name}` writes a starting policy there"
+            ));
+        }
+        let error = policy::PolicyError::unlocated(
+            &name,
+            format!("cannot read the policy file: {why}"),
+            Some(help),
+        );
+        eprint_diagnostic(&error, std::io::stderr().is_terminal());
+        return CANNOT_RUN;
+    }
     match Policy::discover(given) {
         Ok(policy) => {
             println!(
@@ -104,6 +123,18 @@ pub fn check(given: Option<&std::path::Path>) -> u8 {
             eprint_diagnostic(&errors, std::io::stderr().is_terminal());
             CANNOT_RUN
         }
+    }
+}
+
+/// Why `path` cannot be read as a policy file, and whether it is simply not there.
+fn unreadable(path: &std::path::Path) -> Option<(String, bool)> {
+    match std::fs::File::open(path).and_then(|f| f.metadata()) {
+        Err(e) => Some((
+            crate::load::io_reason(&e),
+            e.kind() == std::io::ErrorKind::NotFound,
+        )),
+        Ok(m) if m.is_dir() => Some(("this is a folder, not a file".into(), false)),
+        Ok(_) => None,
     }
 }
 

@@ -113,7 +113,7 @@ pub struct InputError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    pub source_code: Option<NamedSource<Arc<str>>>,
+    pub source_code: Option<NamedSource<crate::terminal::Lines>>,
     #[label("here")]
     pub label: Option<SourceSpan>,
 }
@@ -826,14 +826,31 @@ fn too_large(name: &str, size: u64, limits: &Limits) -> InputError {
 }
 
 pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
-    let why = match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            "no such file (was it removed while grantlint ran?)".to_string()
-        }
+    match e.kind() {
+        // A link whose target is gone shows in a listing, so "no such file" would puzzle.
+        std::io::ErrorKind::NotFound => match std::fs::read_link(name) {
+            Ok(target) => InputError::new(
+                name,
+                format!(
+                    "a link to {}, which does not exist",
+                    crate::terminal::clean(&target.display().to_string())
+                ),
+            )
+            .help("point the link at the export, or remove it"),
+            Err(_) => InputError::new(name, io_reason(e))
+                .help("check the path: it is relative to the folder grantlint runs in"),
+        },
+        _ => InputError::new(name, format!("cannot read: {}", io_reason(e))),
+    }
+}
+
+/// Why a file cannot be read, in plain words: most paths that are not there never were.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
-    };
-    InputError::new(name, format!("cannot read: {why}"))
+    }
 }
 
 /// Test helper: each present field of a grant with its text, line and column.

@@ -115,8 +115,21 @@ fn options(text: &str, limits: &Limits) -> Options {
     budget.flow_nesting_limit = limits.max_yaml_depth;
     budget.max_reader_input_bytes = None; // --max-file-size was checked before reading
     budget.max_documents = 10_000;
-    let mut options = Options::default();
+    let mut options = core_schema();
     options.budget = Some(budget);
+    options
+}
+
+/// How every YAML and JSON file grantlint reads is typed (grants, policies, people, waivers,
+/// test expectations): YAML 1.2's core schema, so only `true` and `false` (also `True`, `TRUE`…)
+/// are booleans, and `yes`, `no`, `on`, `off`, `y`, `n` stay text: `tenant: NO` is the tenant
+/// `NO`, and the approver phrase `yes` is not `true`. Spellings a number would lose also stay
+/// text: `0042` (an id, not 42) and `1_000` (not a YAML 1.2 number).
+pub fn core_schema() -> Options {
+    let mut options = Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options.underscored_numbers_as_strings = true;
     options
 }
 
@@ -142,33 +155,128 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str, limits: &Limits) 
         serde_saphyr::Error::DuplicateMappingKey { key, .. } => InputError::new(
             name,
             match key {
-                Some(key) => format!("the key `{key}` appears twice in one mapping"),
+                Some(key) => format!("the key `{}` appears twice in one mapping", clip(key)),
                 None => "a key appears twice in one mapping".into(),
             },
         )
         .help("keep one of the two values: grantlint will not guess which one holds"),
-        _ => InputError::new(name, first).help(
+        _ if looks_like_csv(text) => InputError::new(name, parser_message(inner)).help(
+            "this looks like CSV, not YAML or JSON: read it as CSV (`--input-format csv`, or leave \
+             out `--input-format` for a .csv file)",
+        ),
+        _ => InputError::new(name, parser_message(inner)).help(
             "fix the syntax at this place; grantlint reads a list of grants or a mapping with a `grants:` list",
         ),
     };
     // An error about the document as a whole (a scalar where the grants list should be)
     // comes without a place; it points at the document's first value.
-    let at = e
-        .location()
-        .map(span)
-        .unwrap_or_else(|| super::span_at(text.as_bytes(), document_start(text)));
-    // Errors carry a line and column but not always a byte offset: derive it, so the snippet
-    // underlines the place the message names.
-    let at = Span {
-        offset: super::offset_of(text, at.line, at.column),
-        ..at
-    };
+    let at = error_span(e, text).unwrap_or_else(|| {
+        let start = super::span_at(text.as_bytes(), document_start(text));
+        place(text, start.line, start.column)
+    });
     let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+    error.at(at, Some(&text))
+}
+
+/// The longest value or message quoted back in an error: the value may be a whole file read
+/// as one YAML scalar (a CSV given `--input-format yaml`).
+const QUOTED_MAX: usize = 60;
+
+/// `text` cut to `QUOTED_MAX` characters on its first line, with `…` where it was cut.
+pub(crate) fn clip(text: &str) -> Cow<'_, str> {
+    let line = text.lines().next().unwrap_or_default();
+    match line.char_indices().nth(QUOTED_MAX) {
+        None if line.len() == text.len() => Cow::Borrowed(text),
+        None => Cow::Owned(format!("{line}…")),
+        Some((end, _)) => Cow::Owned(format!("{}…", &line[..end])),
+    }
+}
+
+/// The first line of a parser's message, with anything it quotes cut short.
+pub(crate) fn parser_message(e: &serde_saphyr::Error) -> String {
+    let first = first_line(&e.to_string());
+    // `error: line 3 column 21: unclosed bracket` repeats the place the diagnostic names.
+    let mut first = first.strip_prefix("error: ").unwrap_or(&first);
+    if let Some((place, rest)) = first.strip_prefix("line ").and_then(|t| t.split_once(": "))
+        && place.split(" column ").all(|n| n.parse::<u32>().is_ok())
+    {
+        first = rest;
+    }
+    // … and so does a trailing `at line 2, column 25`.
+    if let Some((rest, place)) = first.rsplit_once(" at line ")
+        && place.split(", column ").all(|n| n.parse::<u32>().is_ok())
+    {
+        first = rest;
+    }
+    // serde quotes a mistyped value in full: `invalid type: string "…", expected …`.
+    match (first.find('"'), first.rfind("\", expected")) {
+        (Some(open), Some(close)) if open < close && close - open > QUOTED_MAX => format!(
+            "{}{}\"{}",
+            &first[..open + 1],
+            clip(&first[open + 1..close]),
+            &first[close + 1..]
+        ),
+        _ => clip_message(first),
+    }
+}
+
+/// A message of several hundred characters is cut: it quotes input, not advice.
+fn clip_message(message: &str) -> String {
+    const MESSAGE_MAX: usize = 200;
+    match message.char_indices().nth(MESSAGE_MAX) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message.to_string(),
+    }
+}
+
+/// Where a parser error is, as a span whose line, column and underline agree.
+pub(crate) fn error_span(e: &serde_saphyr::Error, text: &str) -> Option<Span> {
+    let at = e.location().map(span)?;
+    Some(place(text, at.line, at.column))
+}
+
+/// The span of the character at a parser's 1-based line and column (in characters). Parsers
+/// give a line and column but not always a byte offset, so it is derived here, and the snippet
+/// underlines the place the message names. A byte-order mark is no column the user sees.
+pub(crate) fn place(text: &str, line: u32, column: u32) -> Span {
+    let offset = super::offset_of(text, line, column);
     let len = text
-        .get(at.offset..)
+        .get(offset..)
         .and_then(|rest| rest.chars().next())
         .map_or(0, char::len_utf8);
-    error.at(Span { len, ..at }, Some(&text))
+    let column = if line == 1 && text.starts_with('\u{FEFF}') {
+        column.saturating_sub(1).max(1)
+    } else {
+        column
+    };
+    Span {
+        line,
+        column,
+        offset,
+        len,
+    }
+}
+
+/// `at` cut to its first line, for an error about a whole document or item: the snippet shows
+/// where it starts, not all of it (a CSV given to a JSON source is one long text).
+pub(crate) fn start_of(at: Span, text: &str) -> Span {
+    let line_len = text
+        .get(at.offset..)
+        .and_then(|rest| memchr::memchr(b'\n', rest.as_bytes()))
+        .unwrap_or(at.len);
+    Span {
+        len: at.len.min(line_len),
+        ..at
+    }
+}
+
+/// True when the first line of `text` reads as a CSV header: several delimiters and no
+/// `key: value`.
+fn looks_like_csv(text: &str) -> bool {
+    let start = document_start(text);
+    let line = text[start..].lines().next().unwrap_or_default();
+    let delimiters = line.matches([',', ';', '\t']).count();
+    delimiters >= 2 && !line.contains(": ") && !line.starts_with(['-', '[', '{'])
 }
 
 /// The byte offset of the first thing in `text` that is not blank, a comment or a directive.
@@ -331,6 +439,28 @@ impl<'de, R: Records<'de>> Visitor<'de> for DocumentSeed<'_, R> {
         Ok(())
     }
 
+    // A document that is one value, such as a CSV file read as YAML (all of it one plain
+    // scalar): the value is named by its start, never quoted whole.
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        Err(not_grants(&format!("the text `{}`", clip(v))))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Err(not_grants("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Err(not_grants("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Err(not_grants("a number"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Err(not_grants("true or false"))
+    }
+
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(record) = seq.next_element::<Spanned<Record<'de>>>()? {
             self.0.record(record);
@@ -356,6 +486,12 @@ impl<'de, R: Records<'de>> Visitor<'de> for DocumentSeed<'_, R> {
             ))
         }
     }
+}
+
+fn not_grants<E: de::Error>(found: &str) -> E {
+    E::custom(format!(
+        "expected a list of grants or a mapping with a `grants:` list, found {found}"
+    ))
 }
 
 /// A whole document kept in memory, for files of several documents.
@@ -658,6 +794,31 @@ mod tests {
         assert!(e.contains("no `grants:` list"), "{e}");
         let e = read("# just a note\n---\n  just text\n").unwrap_err();
         assert!(e.starts_with("t.yaml:3:3: "), "{e}");
+    }
+
+    #[test]
+    fn values_keep_their_spelling_under_yaml_1_2() {
+        let got =
+            read("- {tenant: NO, approver: yes, ticket: 0042, id: 1_000, owner: True}\n").unwrap();
+        let values: Vec<&str> = got[0].iter().map(|(_, v, _, _)| v.as_str()).collect();
+        assert_eq!(values, ["1_000", "NO", "yes", "true", "0042"]);
+    }
+
+    #[test]
+    fn quoted_values_are_cut_at_sixty_characters_on_their_first_line() {
+        assert!(matches!(clip("Ravi Patel"), Cow::Borrowed("Ravi Patel")));
+        assert_eq!(clip("id,tenant\nA,t-1\n"), "id,tenant…");
+        let long = "é".repeat(70);
+        assert_eq!(clip(&long), format!("{}…", "é".repeat(60)));
+        // A whole file read as one scalar is named by its start.
+        let e = read(&format!("{}\n", "id,tenant,approver,".repeat(10_000))).unwrap_err();
+        assert!(e.len() < 200, "{e}");
+        assert!(
+            e.ends_with(
+                "found the text `id,tenant,approver,id,tenant,approver,id,tenant,approver,id,…`"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -546,7 +546,7 @@ mod tests {
 
     /// Parses `custom:` entries, returning the rules or the located errors.
     fn parse_text(text: &str) -> Result<Vec<CustomRule>, Vec<String>> {
-        let node: Node = serde_saphyr::from_str(text).unwrap();
+        let node: Node = crate::policy::node::parse(text).unwrap();
         let mut errors = Vec::new();
         let rules = parse(&source(text), &node, &mut errors);
         if errors.is_empty() {

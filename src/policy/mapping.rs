@@ -287,7 +287,7 @@ mod tests {
             name: "p.yaml".into(),
             text: Arc::from(yaml),
         };
-        let node: Node = serde_saphyr::from_str(yaml).unwrap();
+        let node: Node = crate::policy::node::parse(yaml).unwrap();
         let mut errors = Vec::new();
         let mut mapping = Mapping::default();
         mapping.add_layer(&source, &node, &mut errors);

@@ -79,7 +79,7 @@ pub struct PolicyError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    source_code: Option<NamedSource<Arc<str>>>,
+    source_code: Option<NamedSource<crate::terminal::Lines>>,
     #[label("here")]
     label: Option<SourceSpan>,
 }
@@ -358,14 +358,20 @@ fn load_chain(path: &Path, errors: &mut Vec<PolicyError>) -> Vec<Layer> {
             Ok(text) => text,
             Err(e) if named_by.is_some() => {
                 errors.push(complain(
-                    format!("cannot read the base policy {name}: {e}"),
+                    format!(
+                        "cannot read the base policy {name}: {}",
+                        crate::load::io_reason(&e)
+                    ),
                     "`extends` takes `default` or a path relative to the file that extends",
                 ));
                 break;
             }
             Err(e) => {
                 errors.push(complain(
-                    format!("cannot read the policy file: {e}"),
+                    format!(
+                        "cannot read the policy file: {}",
+                        crate::load::io_reason(&e)
+                    ),
                     "check the path given to --policy",
                 ));
                 break;
@@ -504,20 +510,13 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
 
 /// Parses a YAML file into a spanned tree, or records where its syntax breaks.
 pub(super) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
-    match serde_saphyr::from_str(&source.text) {
+    match node::parse(&source.text) {
         Ok(root) => Some(root),
         Err(e) => {
-            let at = e.location().map(crate::load::yaml::span);
-            let message = e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("cannot parse")
-                .to_string();
             errors.push(PolicyError::new(
                 source,
-                at,
-                message,
+                crate::load::yaml::error_span(&e, &source.text),
+                crate::load::yaml::parser_message(&e),
                 Some("fix the YAML syntax here".into()),
             ));
             None
@@ -709,9 +708,7 @@ mod tests {
     fn a_missing_base_and_a_cycle_are_errors_at_the_extends_line() {
         assert_eq!(
             chain_errors(&[("a.yaml", "version: 1\nextends: nowhere.yaml\n")]),
-            [
-                "a.yaml 2:10 cannot read the base policy nowhere.yaml: No such file or directory (os error 2)"
-            ]
+            ["a.yaml 2:10 cannot read the base policy nowhere.yaml: no such file or folder"]
         );
         assert_eq!(
             chain_errors(&[

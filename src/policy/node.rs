@@ -13,7 +13,7 @@ pub type Node = Spanned<Value>;
 #[derive(Clone, Debug)]
 pub enum Value {
     Null,
-    /// A scalar as text; `quoted` is false for plain numbers and booleans.
+    /// A scalar as text: quoted, or plain and neither a number nor `true`/`false`.
     Text(String),
     Number(String),
     Bool(bool),
@@ -43,6 +43,17 @@ impl Value {
             _ => None,
         }
     }
+}
+
+/// Parses a whole YAML or JSON document into located values, typed as every grantlint file is
+/// (`crate::load::yaml::core_schema`: YAML 1.2, so `yes` and `no` stay text).
+pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, crate::load::yaml::core_schema())
+}
+
+/// `parse` for a file of several documents (`---`), each typed the same way.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
+    serde_saphyr::from_multiple_with_options(text, crate::load::yaml::core_schema())
 }
 
 pub fn span(node: &Node) -> Span {
@@ -110,5 +121,41 @@ impl<'de> Visitor<'de> for ValueVisitor {
             entries.push(entry);
         }
         Ok(Value::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_typed_by_yaml_1_2() {
+        let scalars = |node: &Node| match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .map(|(_, v)| {
+                    (
+                        v.value.kind(),
+                        v.value.as_scalar().unwrap_or("").to_string(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let one = parse("{a: yes, b: NO, c: off, d: y, e: true, f: 0042}").unwrap();
+        assert_eq!(
+            scalars(&one),
+            [
+                ("text", "yes".into()),
+                ("text", "NO".into()),
+                ("text", "off".into()),
+                ("text", "y".into()),
+                ("true or false", "true".into()),
+                ("text", "0042".into()),
+            ]
+        );
+        let many = parse_documents("a: on\n---\na: False\n").unwrap();
+        assert_eq!(scalars(&many[0]), [("text", "on".into())]);
+        assert_eq!(scalars(&many[1]), [("true or false", "false".into())]);
     }
 }

@@ -356,7 +356,7 @@ impl Default for Patterns {
 
 /// A severity as written in a policy: `Ok(None)` for `off`, `Err(text)` for anything else.
 pub fn parse_severity(value: &Value) -> Result<Option<Severity>, String> {
-    // YAML 1.1 habits: `off` may arrive as the boolean false.
+    // `off` is text under YAML 1.2; a severity written `false` means off too.
     let text = match value {
         Value::Bool(false) => "off".to_string(),
         other => other.as_scalar().unwrap_or("").to_ascii_lowercase(),

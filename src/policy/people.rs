@@ -167,7 +167,15 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
                     }
                 }
                 ("active", Value::Bool(active)) => person.active = *active,
-                ("active", _) => error(value, "`active` is true or false".into(), None),
+                // `yes` and `no` are text under YAML 1.2; the flag reads them as the CSV does.
+                ("active", Value::Text(flag)) if active_flag(flag).is_some() => {
+                    person.active = active_flag(flag).unwrap_or(true);
+                }
+                ("active", _) => error(
+                    value,
+                    "`active` is true or false".into(),
+                    Some("write `active: true` or `active: false`".into()),
+                ),
                 ("name" | "email" | "team" | "aliases", _) if text.is_none() => error(
                     value,
                     format!("`{name}` is text, not {}", value.value.kind()),
@@ -204,6 +212,15 @@ impl Directory {
             self.index.entry(normalize(key)).or_insert(index);
         }
         self.people.push(person);
+    }
+}
+
+/// A person's `active` flag written as text: in a CSV cell, or `yes`/`no` in YAML.
+fn active_flag(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Some(true),
+        "false" | "no" | "0" => Some(false),
+        _ => None,
     }
 }
 
@@ -292,10 +309,9 @@ impl Columns for PeopleColumns {
                     .filter(|a| !a.is_empty())
                     .map(str::to_string),
             ),
-            Some("active") => match text.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "1" => person.active = true,
-                "false" | "no" | "0" => person.active = false,
-                _ => self.problems.push((
+            Some("active") => match active_flag(text) {
+                Some(active) => person.active = active,
+                None => self.problems.push((
                     at,
                     format!("`active` is true or false, not `{text}`"),
                     None,
@@ -329,7 +345,7 @@ mod tests {
             name: "p.yaml".into(),
             text: Arc::from(text),
         };
-        let node: Node = serde_saphyr::from_str(text).unwrap();
+        let node: Node = crate::policy::node::parse(text).unwrap();
         let mut errors = Vec::new();
         let directory = parse(&source, &node, &mut errors);
         if errors.is_empty() {
@@ -374,6 +390,15 @@ mod tests {
     }
 
     #[test]
+    fn names_and_flags_are_read_as_yaml_1_2() {
+        // `No` and `On` are people's names, not booleans; `active: no` still means inactive.
+        let d =
+            parse_text("- {name: No, aliases: [On]}\n- {name: Old Timer, active: no}\n").unwrap();
+        assert_eq!(d.find("on").unwrap().name, "No");
+        assert!(!d.find("old timer").unwrap().active);
+    }
+
+    #[test]
     fn mistakes_in_the_directory_are_located() {
         let got = parse_text(
             "- {name: A, activ: true}\n- {email: b@x.io}\n- {name: C, active: maybe}\n- just text\n",
@@ -403,7 +428,7 @@ mod tests {
             name: policy.display().to_string(),
             text: Arc::from(""),
         };
-        let node: Node = serde_saphyr::from_str("staff.csv").unwrap();
+        let node: Node = crate::policy::node::parse("staff.csv").unwrap();
         let mut errors = Vec::new();
         let people = parse(&source, &node, &mut errors).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
@@ -447,12 +472,12 @@ mod tests {
             name: dir.path().join(name).display().to_string(),
             text: Arc::from(""),
         };
-        let node: Node = serde_saphyr::from_str("staff.yaml").unwrap();
+        let node: Node = crate::policy::node::parse("staff.yaml").unwrap();
         let mut errors = Vec::new();
         let d = parse(&source("policy.yaml"), &node, &mut errors).unwrap();
         assert!(errors.is_empty());
         assert!(d.find("rpatel").is_some());
-        let node: Node = serde_saphyr::from_str("bad.yaml").unwrap();
+        let node: Node = crate::policy::node::parse("bad.yaml").unwrap();
         parse(&source("policy.yaml"), &node, &mut errors);
         assert!(errors[0].file.ends_with("bad.yaml"), "{}", errors[0].file);
         assert_eq!(errors[0].location.unwrap().column, 13);

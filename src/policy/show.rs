@@ -87,7 +87,7 @@ fn severities(rules: &mut [(&str, Shown<'_>)]) {
         }
         if let Tree::Map(settings) = &mut rule.value {
             for (key, setting) in settings.iter_mut() {
-                // YAML 1.1 habits: `off` may have been read as `false`.
+                // A severity written `false` is shown as the `off` it means.
                 if *key == "severity" && matches!(setting.value, Tree::Scalar(Value::Bool(false))) {
                     setting.value = Tree::Word("off");
                 }

@@ -389,7 +389,7 @@ mod tests {
             text: Arc::from(yaml),
         };
         let mut errors = Vec::new();
-        let node: Node = serde_saphyr::from_str(yaml).unwrap();
+        let node: Node = crate::policy::node::parse(yaml).unwrap();
         let mut waivers = Waivers::default();
         waivers.read(&source, &node, &mut errors);
         let errors = errors.iter().map(|e| e.brief(false)).collect();

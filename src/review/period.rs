@@ -70,9 +70,66 @@ fn parse_day_or_time(text: &str, days_after: i64) -> Result<DateTime<Utc>, Strin
         let midnight = day.and_time(chrono::NaiveTime::MIN).and_utc();
         return Ok(midnight + TimeDelta::days(days_after));
     }
-    crate::load::time::parse_time(text).map_err(|why| {
-        format!("{why} (write a date such as 2026-11-17 or a time such as 2026-11-17T09:00:00Z)")
-    })
+    crate::load::time::parse_time(text).map_err(|why| not_a_date(text, why))
+}
+
+/// What `--since` and `--until` say to a value they cannot read: the forms they take, and the
+/// value rewritten in them when it is a day written another way (`11/23/2026`, `23.11.2026`).
+fn not_a_date(text: &str, why: &str) -> String {
+    const FORMS: &str = "--since and --until take a day as year-month-day (2026-11-23) or a time \
+                         (2026-11-23T09:00:00Z)";
+    let days = other_day_forms(text);
+    match days.as_slice() {
+        [day] => format!("write this day as {}; {FORMS}", day.format("%Y-%m-%d")),
+        [a, b] => format!(
+            "write this day as {} or {}, whichever is meant; {FORMS}",
+            a.format("%Y-%m-%d"),
+            b.format("%Y-%m-%d")
+        ),
+        // A time's own fault (an hour of 25) is worth saying; a date parser's guess is not.
+        _ if text.contains(':') => format!("{why}; {FORMS}"),
+        _ => format!("not a day or a time grantlint reads; {FORMS}"),
+    }
+}
+
+/// The days `text` may mean when it is three numbers with `/`, `.` or `-` between them other
+/// than year-month-day: month/day/year, day/month/year (a two-digit year is 20xx), or
+/// year/month/day.
+fn other_day_forms(text: &str) -> Vec<NaiveDate> {
+    let parts: Vec<&str> = text.split(['/', '.', '-']).collect();
+    let number = |s: &str| {
+        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let [Some(a), Some(b), Some(c)] = [0, 1, 2].map(|i| parts.get(i).copied().and_then(number))
+    else {
+        return Vec::new();
+    };
+    if parts.len() != 3 {
+        return Vec::new();
+    }
+    let year = |y: u32, digits: usize| match digits {
+        4 => i32::try_from(y).ok(),
+        2 => i32::try_from(2000 + y).ok(),
+        _ => None,
+    };
+    let mut days: Vec<NaiveDate> = if parts[0].len() == 4 {
+        year(a, 4)
+            .and_then(|y| NaiveDate::from_ymd_opt(y, b, c))
+            .into_iter()
+            .collect()
+    } else {
+        let Some(y) = year(c, parts[2].len()) else {
+            return Vec::new();
+        };
+        [(a, b), (b, a)]
+            .into_iter()
+            .filter_map(|(month, day)| NaiveDate::from_ymd_opt(y, month, day))
+            .collect()
+    };
+    days.dedup();
+    days
 }
 
 #[cfg(test)]
@@ -109,6 +166,30 @@ mod tests {
             t("2026-11-23T07:00:00Z")
         );
         assert!(parse_since("last week").is_err());
+    }
+
+    #[test]
+    fn a_day_written_another_way_is_rewritten_in_the_message() {
+        let e = parse_since("11/23/2026").unwrap_err();
+        assert!(e.starts_with("write this day as 2026-11-23; "), "{e}");
+        let e = parse_until("23.11.26").unwrap_err();
+        assert!(e.starts_with("write this day as 2026-11-23; "), "{e}");
+        let e = parse_since("03/04/2026").unwrap_err();
+        assert!(
+            e.starts_with("write this day as 2026-03-04 or 2026-04-03, "),
+            "{e}"
+        );
+        let e = parse_since("2026/11/23").unwrap_err();
+        assert!(e.starts_with("write this day as 2026-11-23; "), "{e}");
+        let e = parse_since("11/11/2026").unwrap_err();
+        assert!(e.starts_with("write this day as 2026-11-11; "), "{e}");
+        let e = parse_since("last week").unwrap_err();
+        assert!(e.starts_with("not a day or a time grantlint reads; --since and --until take a day as year-month-day (2026-11-23)"), "{e}");
+        assert!(
+            parse_since("99/99/2026")
+                .unwrap_err()
+                .starts_with("not a day")
+        );
     }
 
     #[test]

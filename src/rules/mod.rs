@@ -350,8 +350,8 @@ pub mod testing {
     pub fn rule(id: &str, extra: &str) -> Box<dyn Rule> {
         let meta = find(id).expect("known rule");
         let default: crate::policy::node::Node =
-            serde_saphyr::from_str(crate::policy::DEFAULT_POLICY).unwrap();
-        let extra: crate::policy::node::Node = serde_saphyr::from_str(extra).unwrap();
+            crate::policy::node::parse(crate::policy::DEFAULT_POLICY).unwrap();
+        let extra: crate::policy::node::Node = crate::policy::node::parse(extra).unwrap();
         let source = Source {
             name: "test".into(),
             text: Arc::from(""),

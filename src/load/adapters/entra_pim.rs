@@ -343,7 +343,7 @@ mod tests {
             r#"{"id": "e", "action": "selfDeactivate", "principalId": "p1", "roleDefinitionId": "unknown-2", "directoryScopeId": "/", "createdDateTime": "2026-11-23T11:00:00Z"}"#,
         );
         let policy: crate::policy::node::Node =
-            serde_saphyr::from_str("roles: {CUSTOM-1: Tenant Support Operator}").unwrap();
+            crate::policy::node::parse("roles: {CUSTOM-1: Tenant Support Operator}").unwrap();
         let mut mapping = Mapping::default();
         let source = crate::policy::Source {
             name: "p".into(),

@@ -395,8 +395,9 @@ pub fn shape_error(
         .help("check that --source names the system that exported this file");
     match at {
         Some(span) => {
+            let at = crate::load::yaml::start_of(span, text);
             let text: std::sync::Arc<str> = std::sync::Arc::from(text);
-            error.at(span, Some(&text))
+            error.at(at, Some(&text))
         }
         None => error,
     }

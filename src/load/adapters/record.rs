@@ -10,26 +10,11 @@ use crate::policy::node::{Node, Value};
 
 /// Parses a whole JSON (or YAML) document into located values.
 pub fn parse(text: &str, file: &str) -> Result<Node, InputError> {
-    serde_saphyr::from_str::<Node>(text).map_err(|e| {
-        let message = e
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("cannot parse")
-            .trim()
-            .to_string();
-        let error = InputError::new(file, message).help("fix the JSON syntax at this place");
-        match e.location() {
-            Some(at) => {
-                let text: Arc<str> = Arc::from(text);
-                error.at(
-                    Span {
-                        len: 1,
-                        ..location(at)
-                    },
-                    Some(&text),
-                )
-            }
+    crate::policy::node::parse(text).map_err(|e| {
+        let error = InputError::new(file, crate::load::yaml::parser_message(&e))
+            .help("fix the JSON syntax at this place");
+        match crate::load::yaml::error_span(&e, text) {
+            Some(at) => error.at(at, Some(&Arc::from(text))),
             None => error,
         }
     })

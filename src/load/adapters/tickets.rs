@@ -258,7 +258,7 @@ mod tests {
     use crate::policy::node::Node;
 
     fn mapping(yaml: &str) -> crate::policy::mapping::Mapping {
-        let node: Node = serde_saphyr::from_str(yaml).unwrap();
+        let node: Node = crate::policy::node::parse(yaml).unwrap();
         let source = crate::policy::Source {
             name: "p".into(),
             text: yaml.into(),

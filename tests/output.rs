@@ -1,0 +1,195 @@
+//! What grantlint writes: files with the umask's mode, whole or not at all; standard output
+//! that a reader may close early (`| head`) without a panic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_grantlint");
+const NOW: &str = "2026-11-24T12:00:00Z";
+
+/// Runs `grantlint ARGS` in `dir` under `umask`, through the shell that sets it.
+#[cfg(unix)]
+fn under_umask(umask: &str, dir: &Path, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A folder holding one grants file with findings.
+#[cfg(unix)]
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/samples/grants.yaml"),
+        dir.path().join("grants.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[cfg(unix)]
+#[test]
+fn written_files_get_the_umasks_mode() {
+    for (umask, expected) in [("022", 0o644), ("027", 0o640), ("077", 0o600)] {
+        let dir = scratch();
+        let out = under_umask(
+            umask,
+            dir.path(),
+            &[
+                "check",
+                "--now",
+                NOW,
+                "-o",
+                "report.txt",
+                "--report",
+                "sarif=report.sarif",
+                "--write-baseline",
+                "baseline.json",
+                "grants.yaml",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = under_umask(umask, dir.path(), &["init", "grantlint.yaml"]);
+        assert_eq!(out.status.code(), Some(0));
+        for file in [
+            "report.txt",
+            "report.sarif",
+            "baseline.json",
+            "grantlint.yaml",
+        ] {
+            let path = dir.path().join(file);
+            assert!(
+                std::fs::metadata(&path).unwrap().len() > 0,
+                "{file} is empty"
+            );
+            assert_eq!(
+                mode(&path),
+                expected,
+                "{file} under umask {umask}: {:o}",
+                mode(&path)
+            );
+        }
+        // Only the written files are left: no temporary file stays behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_replaced_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, "old").unwrap();
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = under_umask(
+        "022",
+        dir.path(),
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "-o",
+            "report.json",
+            "grants.yaml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(written["version"], 1);
+    assert_eq!(mode(&report), 0o640);
+}
+
+/// Runs `grantlint ARGS` with standard output (and, when `both`, standard error) a pipe whose
+/// reader is gone before grantlint starts, so every write meets a closed pipe.
+fn into_a_closed_pipe(args: &[&str], both: bool) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(writer.try_clone().unwrap());
+    if both {
+        command.stderr(writer);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_closed_pipe_is_a_quiet_end_for_every_command() {
+    let grants = "fixtures/samples/grants.yaml";
+    // (arguments, the exit code the run reaches whoever reads its output)
+    let runs: &[(&[&str], i32)] = &[
+        (&["explain", "window-max"], 0),
+        (&["explain", "--source", "jira"], 0),
+        (&["rules"], 0),
+        (&["policy", "show"], 0),
+        (&["policy", "check"], 0),
+        (&["man"], 0),
+        (&["completions", "bash"], 0),
+        (&["--help"], 0),
+        (&["check", "--now", NOW, grants], 1),
+        (&["check", "--now", NOW, "--format", "json", grants], 1),
+        (&["check", "--now", NOW, "--format", "sarif", grants], 1),
+        (&["report", "--now", NOW, grants], 0),
+        (&["test", "policies/examples/tests"], 0),
+    ];
+    for (args, code) in runs {
+        for both in [false, true] {
+            let out = into_a_closed_pipe(args, both);
+            assert_eq!(
+                out.status.code(),
+                Some(*code),
+                "grantlint {} (stderr closed too: {both}): {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if !both {
+                // Nothing is said about the closed pipe: the reader chose to stop.
+                assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    // A full disk is not a reader that stopped early: the run did not do its job.
+    for args in [
+        &["rules"][..],
+        &["check", "--now", NOW, "fixtures/samples/grants.yaml"],
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("No space left on device"), "{stderr}");
+    }
+}
