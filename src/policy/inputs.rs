@@ -347,7 +347,7 @@ mod tests {
             name: "repo/grantlint.yaml".into(),
             text: Arc::from(yaml),
         };
-        let node: Node = serde_saphyr::from_str(yaml).unwrap();
+        let node: Node = crate::policy::node::parse(yaml).unwrap();
         let mut errors = Vec::new();
         let mut inputs = Inputs::default();
         inputs.add_layer(&source, &node, &mut errors);

@@ -162,7 +162,7 @@ fn documents(text: &str, native: &Native, out: &mut Out) -> Result<(), InputErro
 
 /// Parses every YAML (or JSON) document of the file, each value with its place in the file.
 fn parse_documents(text: &str, file: &str) -> Result<Vec<Node>, InputError> {
-    serde_saphyr::from_multiple::<Node>(text).map_err(|e| {
+    crate::policy::node::parse_documents(text).map_err(|e| {
         let message = e
             .to_string()
             .lines()
