@@ -81,7 +81,7 @@ principal, role and scope that they follow; neither is a grant of its own. Renew
         (
             "scheduleInfo.expiration.duration",
             "expires",
-            "type `afterDuration`: start + duration (`PT4H`); `noExpiration`: none",
+            "type `afterDuration`: start + duration (`PT4H`); `noExpiration`, or `notSpecified` without `endDateTime`: none",
         ),
         (
             "createdDateTime of a later deactivation",
@@ -387,16 +387,16 @@ fn begins(request: Record) -> Option<DateTime<Utc>> {
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
     let whole = Record::new(&root);
-    if let Some((context, at)) = whole.text("@odata.context")
+    if let Some((context, at)) = key(whole, "@odata.context")
         && context.contains("roleEligibilitySchedule")
     {
-        return Err(super::shape_error(
-            native,
-            Some(at),
-            text,
+        let text: std::sync::Arc<str> = std::sync::Arc::from(text);
+        return Err(InputError::new(
+            native.file,
             "this is an export of eligibilities, which are not access",
-            "roleAssignmentScheduleRequests or roleAssignmentScheduleInstances (the activations and active assignments)",
-        ));
+        )
+        .help("export the activations and active assignments instead: roleAssignmentScheduleRequests or roleAssignmentScheduleInstances")
+        .at(at, Some(&text)));
     }
     if is_approval(whole) {
         return Ok(()); // one approval, read for the requests of the run (`gather`)
@@ -544,8 +544,11 @@ impl<'a> Reader<'a, '_> {
                 "Graph writes adminAssign, selfActivate, adminRenew, selfRenew, … (see `grantlint explain --source entra-pim`)",
             );
         }
-        for decision in self.decisions(request, grant) {
-            grant.approve(decision);
+        // A request that never became access is only counted: its approval is not asked for.
+        if granted(request) {
+            for decision in self.decisions(request, grant) {
+                grant.approve(decision);
+            }
         }
         for extension in extensions {
             let recorded = self.extension(*extension, grant);
@@ -833,7 +836,8 @@ fn end<'a>(request: Record<'a>, start: Option<DateTime<Utc>>) -> End<'a> {
         return end_time();
     };
     match kind.to_ascii_lowercase().as_str() {
-        "afterdatetime" => end_time(),
+        // notSpecified: "no expiration schedule was specified"; an end, if any, still holds.
+        "afterdatetime" | "notspecified" => end_time(),
         "afterduration" => match request.text("scheduleInfo.expiration.duration") {
             Some((duration, at)) => match (start, parse_duration(duration)) {
                 (Some(start), Ok(length)) => match start.checked_add_signed(length) {
@@ -861,7 +865,7 @@ fn end<'a>(request: Record<'a>, start: Option<DateTime<Utc>>) -> End<'a> {
         _ => End::Problem(
             at,
             format!("`{kind}` is not an expiration type"),
-            "expected noExpiration, afterDateTime or afterDuration",
+            "expected noExpiration, afterDateTime, afterDuration or notSpecified",
         ),
     }
 }
@@ -878,6 +882,95 @@ mod tests {
 "roleDefinitionId": "{role}", "directoryScopeId": "/",
 "scheduleInfo": {{"startDateTime": "2026-11-23T10:00:00Z", "expiration": {expiration}}}}}"#
         )
+    }
+
+    #[test]
+    fn every_status_and_action_has_a_meaning() {
+        use super::super::Lifecycle::*;
+        use super::{Kind, kind, lifecycle};
+        for (status, expected) in [
+            ("Provisioned", Active),
+            ("Granted", Active),
+            ("ScheduleCreated", Active),
+            ("Revoked", Revoked),
+            ("PendingRevocation", Revoked),
+            ("Denied", Denied),
+            ("Canceled", Pending),
+            ("Failed", Pending),
+            ("PendingApproval", Pending),
+            ("PendingApprovalProvisioning", Pending),
+            ("PendingAdminDecision", Pending),
+            ("PendingExternalProvisioning", Pending),
+            ("PendingProvisioning", Pending),
+            ("PendingScheduleCreation", Pending),
+        ] {
+            assert_eq!(lifecycle(status), Some(expected), "{status}");
+        }
+        assert_eq!(lifecycle("Approved"), None);
+        for (action, expected) in [
+            ("adminAssign", Kind::Grant),
+            ("selfActivate", Kind::Grant),
+            ("adminRenew", Kind::Grant),
+            ("selfRenew", Kind::Grant),
+            ("unknownFutureValue", Kind::Grant),
+            ("adminRemove", Kind::Removal),
+            ("selfDeactivate", Kind::Removal),
+            ("adminExtend", Kind::Extension),
+            ("selfExtend", Kind::Extension),
+            ("adminUpdate", Kind::Extension),
+        ] {
+            let text = format!(r#"{{"action": "{action}", "principalId": "p"}}"#);
+            let node = crate::load::adapters::record::parse(&text, "t").unwrap();
+            let record = crate::load::adapters::record::Record::new(&node);
+            assert_eq!(kind(record), Some(expected), "{action}");
+        }
+    }
+
+    #[test]
+    fn principals_and_every_approving_step_are_read() {
+        let text = r##"{"value": [
+{"id": "r1", "status": "Provisioned", "action": "selfActivate", "approvalId": "A1",
+ "principalId": "g1", "roleDefinitionId": "fe930be7-5e62-47db-91af-98c3a49a38b1", "directoryScopeId": "/",
+ "principal": {"@odata.type": "#microsoft.graph.group", "id": "g1", "displayName": "Tier-2 Support Engineers"},
+ "scheduleInfo": {"startDateTime": "2026-11-23T10:00:00Z", "expiration": {"type": "afterDuration", "duration": "PT1H"}}},
+{"id": "r2", "status": "Provisioned", "action": "selfActivate", "principalId": "s1",
+ "roleDefinitionId": "fe930be7-5e62-47db-91af-98c3a49a38b1", "directoryScopeId": "/administrativeUnits/x",
+ "principal": {"@odata.type": "#microsoft.graph.servicePrincipal", "id": "s1", "displayName": "Contoso Sync Agent", "appId": "a"},
+ "scheduleInfo": {"startDateTime": "2026-11-23T10:00:00Z", "expiration": {"type": "afterDuration", "duration": "PT1H"}}},
+{"id": "a1", "steps": [
+ {"reviewResult": "Approved", "reviewedDateTime": "2026-11-23T09:50:00Z", "justification": "ok",
+  "reviewedBy": [{"id": "u1", "displayName": "Ravi Patel", "userPrincipalName": "ravi@contoso.com"}]},
+ {"reviewResult": "Denied", "reviewedBy": [{"id": "u3", "displayName": "Sam Roe"}]},
+ {"reviewResult": "Approved", "reviewedDateTime": "2026-11-23T09:55:00Z",
+  "reviewedBy": {"id": "u2", "displayName": "Priya Shah"}}]}
+]}"##;
+        let now = crate::load::time::parse_time("2026-11-24T12:00:00Z").unwrap();
+        let mapping = Mapping::default();
+        let native = super::super::Native {
+            file: "t",
+            delimiter: b',',
+            now,
+            mapping: &mapping,
+            limits: &crate::load::limits::Limits::default(),
+            related: &super::super::Related::default(),
+        };
+        let mut grants = Vec::new();
+        let mut sink = |g: &crate::grant::Grant| grants.push(g.clone());
+        let mut out = super::super::Out::new(&mut sink);
+        super::load(text, &native, &mut out).unwrap();
+        assert!(out.gaps.is_empty(), "{:?}", out.gaps);
+        assert_eq!(grants.len(), 2);
+        let group = &grants[0];
+        assert_eq!(group.text(Grantee), Some("Tier-2 Support Engineers"));
+        assert_eq!(group.text(AccountType), Some("group"));
+        assert_eq!(group.text(Tenant), Some("* (the whole directory)"));
+        let approvers: Vec<_> = group.approvers().map(|(a, _)| a.unwrap()).collect();
+        assert_eq!(approvers, ["ravi@contoso.com", "Priya Shah"]);
+        assert_eq!(group.text(ApprovedAt), Some("2026-11-23T09:50:00Z"));
+        let service = &grants[1];
+        assert_eq!(service.text(Grantee), Some("Contoso Sync Agent"));
+        assert_eq!(service.text(AccountType), Some("service"));
+        assert_eq!(service.text(Tenant), Some("/administrativeUnits/x"));
     }
 
     #[test]
