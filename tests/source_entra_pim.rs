@@ -469,3 +469,49 @@ fn explain_names_the_exports_and_what_they_cannot_say() {
         assert!(docs.contains(needle), "{needle}: {docs}");
     }
 }
+
+#[test]
+fn azure_resource_manager_requests_are_read_as_the_same_adapter() {
+    let report = lint(&["fixtures/entra-pim/azure-requests.json"]);
+    // 8 requests: 3 grants, an extension, a deactivation, and AdminDenied, TimedOut and
+    // PendingApproval never access.
+    assert_eq!(report["summary"]["grants"], 3);
+    assert_eq!(report["summary"]["skipped"], 4);
+    let arm = |n: u32| format!("fea7a502-9a96-4806-a26f-{n:012x}");
+    for never in [2, 3, 6, 7, 8] {
+        assert!(of_grant(&report, &arm(never)).is_empty(), "{never}");
+    }
+    // The group's standing Owner assignment: principalType Group, no expiry.
+    let group: Vec<_> = of_grant(&report, &arm(4))
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        group.contains(&"account type `group` hides who used the access"),
+        "{group:?}"
+    );
+    assert!(group.contains(&"grant has no expiry"), "{group:?}");
+    // The SelfExtend of request 1 is its extension, with no approver.
+    let extension: Vec<_> = of_grant(&report, &arm(1))
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        extension.contains(&"extension 1: no approver named"),
+        "{extension:?}"
+    );
+    // The subscription's display name is the tenant.
+    assert_eq!(of_grant(&report, &arm(5))[0]["tenant"], "Contoso Prod");
+    let gap: Vec<_> = of_rule(&report, "approver-named")
+        .into_iter()
+        .filter(|f| f["grant"].is_null())
+        .collect();
+    assert_eq!(gap.len(), 1);
+    assert!(
+        gap[0]["message"].as_str().unwrap().starts_with(
+            "this Azure Resource Manager export cannot say who approved: 1 request(s)"
+        ),
+        "{}",
+        gap[0]["message"]
+    );
+}

@@ -33,7 +33,13 @@ Role GUIDs become names through the well-known built-in roles and the policy's \
 `ended_at` of the activation they end; extensions (`selfExtend`, `adminExtend`, and \
 `adminUpdate`, a change of schedule) are recorded as extensions of the grant of the same \
 principal, role and scope that they follow; neither is a grant of its own. Renewals \
-(`selfRenew`, `adminRenew`) are new grants. Eligibility exports are refused: eligibility is not access.",
+(`selfRenew`, `adminRenew`) are new grants. Eligibility exports are refused: eligibility is not access. \
+PIM for Azure resources is read too, as Azure Resource Manager lists it \
+(`GET {scope}/providers/Microsoft.Authorization/roleAssignmentScheduleRequests?api-version=2020-10-01`, \
+each request under `properties`): `requestType` for `action`, `createdOn` for `createdDateTime`, `scope` \
+for `directoryScopeId`, `requestorId` for `createdBy`, `expandedProperties.principal` (`email`, \
+`displayName`, `type`) and `principalType` for the principal, `expandedProperties.roleDefinition.displayName` \
+and `expandedProperties.scope.displayName` for the role and the tenant, and the request's `name` for its id.",
     fields: &[
         ("id", "id", ""),
         (
@@ -117,6 +123,10 @@ principal, role and scope that they follow; neither is a grant of its own. Renew
         ),
         ("Denied", "denied (counted, not linted)"),
         (
+            "ARM: AdminApproved; Accepted, PendingEvaluation, ProvisioningStarted, TimedOut, FailedAsResourceIsLocked, Invalid; AdminDenied",
+            "as Granted; pending (counted, not linted); denied",
+        ),
+        (
             "instances (assignmentType Activated or Assigned)",
             "active, or expired once past `endDateTime`",
         ),
@@ -126,6 +136,7 @@ principal, role and scope that they follow; neither is a grant of its own. Renew
         "instances hold no justification, ticket or approval: reason-specific, ticket-linked and approver-named say so once per file; lint the requests export for them.",
         "without `$expand=principal`, a group or service principal is only a GUID and cannot be told from a person.",
         "the customer tenant: Graph answers for one directory and does not name it in the records; `directoryScopeId` is the scope inside it.",
+        "ARM requests: who approved (Azure keeps it in `Microsoft.Authorization/roleAssignmentApprovals`, not read yet): approver-named says so once per file.",
     ],
     load,
 };
@@ -219,6 +230,14 @@ const BUILT_IN_ROLES: &[(&str, &str)] = &[
     ("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"),
     ("4a5d8f65-41da-4de4-8968-e035b65339cf", "Reports Reader"),
     ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"),
+    // Azure built-in roles, for ARM requests without `expandedProperties`.
+    ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
+    ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
+    (
+        "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+        "User Access Administrator",
+    ),
+    ("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader"),
 ];
 
 /// Approving decisions by approval id (lowercase), from approvals exports.
@@ -310,6 +329,59 @@ fn is_approval(record: Record) -> bool {
     record.get("steps").is_some() || record.get("stages").is_some()
 }
 
+/// Where each shape of the export writes what: Microsoft Graph (PIM for Microsoft Entra
+/// roles), or Azure Resource Manager (PIM for Azure resources,
+/// `Microsoft.Authorization/roleAssignmentScheduleRequests`, each under `properties`).
+struct Keys {
+    action: &'static str,
+    created: &'static str,
+    scope: &'static str,
+    scope_name: &'static str,
+    role_name: &'static str,
+    principal: &'static str,
+    requestor: &'static [&'static str],
+}
+
+const GRAPH: Keys = Keys {
+    action: "action",
+    created: "createdDateTime",
+    scope: "directoryScopeId",
+    scope_name: "directoryScope.displayName",
+    role_name: "roleDefinition.displayName",
+    principal: "principal",
+    requestor: &[
+        "createdBy.user.displayName",
+        "createdBy.user.id",
+        "createdBy.application.displayName",
+    ],
+};
+
+const ARM: Keys = Keys {
+    action: "requestType",
+    created: "createdOn",
+    scope: "scope",
+    scope_name: "expandedProperties.scope.displayName",
+    role_name: "expandedProperties.roleDefinition.displayName",
+    principal: "expandedProperties.principal",
+    requestor: &["requestorId"],
+};
+
+/// The shape a record is written in: ARM's `properties` have `scope` and `requestType`.
+fn keys(record: Record) -> &'static Keys {
+    let arm = ["requestType", "scope", "expandedProperties", "createdOn"]
+        .iter()
+        .any(|k| record.get(k).is_some());
+    if arm { &ARM } else { &GRAPH }
+}
+
+/// The request or instance in an item: ARM's under `properties`, Graph's the item itself.
+fn inner(item: Record) -> Record {
+    match item.record("properties") {
+        Some(p) if p.get("roleDefinitionId").is_some() || p.get("principalId").is_some() => p,
+        _ => item,
+    }
+}
+
 /// What a record of the export is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -327,14 +399,16 @@ fn kind(record: Record) -> Option<Kind> {
     if record.get("roleDefinitionId").is_none() && record.get("principalId").is_none() {
         return None;
     }
-    let is_request = ["action", "scheduleInfo", "status"]
+    let keys = keys(record);
+    let is_request = [keys.action, "scheduleInfo"]
         .iter()
-        .any(|k| record.get(k).is_some());
+        .any(|k| record.get(k).is_some())
+        || (record.get("status").is_some() && record.get("startDateTime").is_none());
     if !is_request {
         return Some(Kind::Instance);
     }
     let action = record
-        .text("action")
+        .text(keys.action)
         .map(|(a, _)| a.to_ascii_lowercase())
         .unwrap_or_default();
     Some(match action.as_str() {
@@ -349,10 +423,18 @@ fn lifecycle(status: &str) -> Option<Lifecycle> {
     let status = status.to_ascii_lowercase();
     Some(match status.as_str() {
         // Approved; ScheduleCreated starts at its start.
-        "provisioned" | "granted" | "schedulecreated" => Lifecycle::Active,
+        // AdminApproved (ARM): approved by an administrator, as Granted.
+        "provisioned" | "granted" | "schedulecreated" | "adminapproved" => Lifecycle::Active,
         "revoked" | "pendingrevocation" => Lifecycle::Revoked,
-        "denied" => Lifecycle::Denied,
-        "canceled" | "failed" => Lifecycle::Pending,
+        "denied" | "admindenied" => Lifecycle::Denied,
+        // ARM's too: TimedOut waiting for a decision, never provisioned, or refused.
+        "canceled"
+        | "failed"
+        | "failedasresourceislocked"
+        | "timedout"
+        | "invalid"
+        | "accepted"
+        | "provisioningstarted" => Lifecycle::Pending,
         s if s.starts_with("pending") => Lifecycle::Pending,
         _ => return None,
     })
@@ -373,12 +455,12 @@ fn granted(request: Record) -> bool {
 /// the grant with the same.
 fn same_assignment(a: Record, b: Record) -> bool {
     let same = |key: &str| a.text(key).map(|(t, _)| t) == b.text(key).map(|(t, _)| t);
-    same("principalId") && same("roleDefinitionId") && same("directoryScopeId")
+    same("principalId") && same("roleDefinitionId") && same(keys(a).scope)
 }
 
 /// When a request's access starts (its schedule), or when it was made.
 fn begins(request: Record) -> Option<DateTime<Utc>> {
-    ["scheduleInfo.startDateTime", "createdDateTime"]
+    ["scheduleInfo.startDateTime", keys(request).created]
         .iter()
         .find_map(|k| request.text(k))
         .and_then(|(t, _)| parse_time(t).ok())
@@ -411,7 +493,8 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             SHAPE,
         ));
     };
-    let records: Vec<Record> = items.iter().map(Record::new).collect();
+    let items: Vec<Record> = items.iter().map(Record::new).collect();
+    let records: Vec<Record> = items.iter().map(|item| inner(*item)).collect();
     let mut kinds = Vec::with_capacity(records.len());
     for record in &records {
         match kind(*record) {
@@ -481,10 +564,10 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             Kind::Removal => out.skipped += 1,
             Kind::Extension if attached[i] => {}
             Kind::Extension if !granted(*record) => out.skipped += 1,
-            Kind::Instance => reader.instance(*record, out),
+            Kind::Instance => reader.instance(*record, items[i], out),
             Kind::Grant | Kind::Extension => {
                 let extensions = extended.get(&i).map_or(&[][..], Vec::as_slice);
-                reader.request(*record, extensions, out);
+                reader.request(*record, items[i], extensions, out);
             }
         }
     }
@@ -500,30 +583,34 @@ struct Reader<'a, 'n> {
     removals: Vec<Record<'a>>,
     /// Requests (and extensions) with an `approvalId` whose approval no input holds.
     unjoined: usize,
-    first_unjoined: Option<(String, Span)>,
+    /// The first of them: its approval id, where, and whether it is an ARM request.
+    first_unjoined: Option<(String, Span, bool)>,
     instances: usize,
     first_instance: Option<Span>,
 }
 
 impl<'a> Reader<'a, '_> {
-    fn request(&mut self, request: Record<'a>, extensions: &[Record<'a>], out: &mut Out) {
+    fn request(
+        &mut self,
+        request: Record<'a>,
+        item: Record<'a>,
+        extensions: &[Record<'a>],
+        out: &mut Out,
+    ) {
         let native = self.native;
-        let grant = out.start(request.span());
-        request.set(grant, Field::Id, "id");
+        let keys = keys(request);
+        let grant = out.start(item.span());
+        identify(request, item, grant);
         principal(request, grant);
         role(request, grant, native);
         tenant(request, grant);
         request.set(grant, Field::Reason, "justification");
         request.set(grant, Field::AdminJustification, "justification");
         request.set(grant, Field::Ticket, "ticketInfo.ticketNumber");
-        request.set(grant, Field::RequestedBy, "createdBy.user.displayName");
-        request.set(grant, Field::RequestedBy, "createdBy.user.id");
-        request.set(
-            grant,
-            Field::RequestedBy,
-            "createdBy.application.displayName",
-        );
-        request.set(grant, Field::RequestedAt, "createdDateTime");
+        for path in keys.requestor {
+            request.set(grant, Field::RequestedBy, path);
+        }
+        request.set(grant, Field::RequestedAt, keys.created);
         request.set(grant, Field::Start, "scheduleInfo.startDateTime");
         match end(request, grant.time(Field::Start)) {
             End::Open => {}
@@ -533,7 +620,7 @@ impl<'a> Reader<'a, '_> {
                 grant.problem(Some(Field::Expires), at, message, help)
             }
         }
-        if let Some((action, at)) = request.text("action")
+        if let Some((action, at)) = request.text(keys.action)
             && kind(request) == Some(Kind::Grant)
             && !KNOWN_GRANTS.iter().any(|a| a.eq_ignore_ascii_case(action))
         {
@@ -572,18 +659,18 @@ impl<'a> Reader<'a, '_> {
                     (Lifecycle::Active, at)
                 }
             },
-            None => (Lifecycle::approved(expires, native.now), request.span()),
+            None => (Lifecycle::approved(expires, native.now), item.span()),
         };
         out.finish(lifecycle, at);
     }
 
     /// An active assignment (`roleAssignmentScheduleInstances`): access from `startDateTime`
     /// to `endDateTime`, however it was given.
-    fn instance(&mut self, instance: Record<'a>, out: &mut Out) {
+    fn instance(&mut self, instance: Record<'a>, item: Record<'a>, out: &mut Out) {
         self.instances += 1;
-        self.first_instance.get_or_insert(instance.span());
-        let grant = out.start(instance.span());
-        instance.set(grant, Field::Id, "id");
+        self.first_instance.get_or_insert(item.span());
+        let grant = out.start(item.span());
+        identify(instance, item, grant);
         principal(instance, grant);
         role(instance, grant, self.native);
         tenant(instance, grant);
@@ -595,7 +682,7 @@ impl<'a> Reader<'a, '_> {
         let lifecycle = Lifecycle::approved(grant.time(Field::Expires), self.native.now);
         let at = instance
             .text("assignmentType")
-            .map_or(instance.span(), |(_, at)| at);
+            .map_or(item.span(), |(_, at)| at);
         out.finish(lifecycle, at);
     }
 
@@ -613,7 +700,9 @@ impl<'a> Reader<'a, '_> {
                 None => {
                     grant.mark_unexported(Field::Approver);
                     self.unjoined += 1;
-                    self.first_unjoined.get_or_insert((id.to_string(), id_at));
+                    let arm = std::ptr::eq(keys(request), &ARM);
+                    self.first_unjoined
+                        .get_or_insert((id.to_string(), id_at, arm));
                     return Vec::new();
                 }
             },
@@ -682,17 +771,24 @@ impl<'a> Reader<'a, '_> {
         self.removals
             .iter()
             .filter(|r| same_assignment(**r, request))
-            .filter_map(|r| r.text("createdDateTime"))
+            .filter_map(|r| r.text(keys(*r).created))
             .filter(|(t, _)| parse_time(t).is_ok_and(|t| t >= start))
             .min_by_key(|(t, _)| parse_time(t).ok())
     }
 
     /// What this file's export cannot say, once.
     fn gaps(self, out: &mut Out) {
-        if let Some((id, at)) = self.first_unjoined {
+        if let Some((id, at, arm)) = self.first_unjoined {
             let n = self.unjoined;
             let given = !self.local.is_empty() || !self.native.related.entra_approvals.is_empty();
-            let (message, help) = if given {
+            let (message, help) = if arm {
+                (
+                    format!(
+                        "this Azure Resource Manager export cannot say who approved: {n} request(s) here went through approval (`approvalId`); approver-named and self-approval are not checked for them"
+                    ),
+                    "Azure keeps who approved in PIM's approvals (Microsoft.Authorization roleAssignmentApprovals), which grantlint does not read yet: check them in PIM's audit history".to_string(),
+                )
+            } else if given {
                 (
                     format!(
                         "the approvals given hold no approval for {n} request(s) here (the first: approval `{id}`), so who approved them is unknown; approver-named and self-approval are not checked for them"
@@ -751,12 +847,18 @@ const KNOWN_GRANTS: &[&str] = &["adminAssign", "selfActivate", "adminRenew", "se
 /// Who receives the access: with `$expand=principal`, a person's sign-in name, or a group's
 /// or service principal's name and that it is not a person; else the principal's GUID.
 fn principal(record: Record, grant: &mut Grant) {
-    let expanded = record.record("principal");
-    let odata_type = expanded.and_then(|p| key(p, "@odata.type"));
-    let account = odata_type.and_then(|(t, at)| {
-        match t.trim_start_matches('#').to_ascii_lowercase().as_str() {
-            "microsoft.graph.group" => Some(("group", at)),
-            "microsoft.graph.serviceprincipal" => Some(("service", at)),
+    let keys = keys(record);
+    let expanded = record.record(keys.principal);
+    // Graph: `@odata.type` of the expanded principal; ARM: `principalType`.
+    let kind = expanded
+        .and_then(|p| key(p, "@odata.type"))
+        .or_else(|| record.text("principalType"))
+        .or_else(|| expanded.and_then(|p| p.text("type")));
+    let account = kind.and_then(|(t, at)| {
+        let t = t.trim_start_matches('#').to_ascii_lowercase();
+        match t.strip_prefix("microsoft.graph.").unwrap_or(&t) {
+            "group" | "foreigngroup" => Some(("group", at)),
+            "serviceprincipal" => Some(("service", at)),
             _ => None,
         }
     });
@@ -766,10 +868,20 @@ fn principal(record: Record, grant: &mut Grant) {
     if let Some(principal) = expanded {
         if account.is_none() {
             principal.set(grant, Field::Grantee, "userPrincipalName");
+            principal.set(grant, Field::Grantee, "email");
         }
         principal.set(grant, Field::Grantee, "displayName");
     }
     record.set(grant, Field::Grantee, "principalId");
+}
+
+/// The id: Graph's `id`; an ARM request's `name` (its GUID), else its resource `id`.
+fn identify(record: Record, item: Record, grant: &mut Grant) {
+    if std::ptr::eq(keys(record), &ARM) {
+        item.set(grant, Field::Id, "name");
+        item.set(grant, Field::Id, "id");
+    }
+    record.set(grant, Field::Id, "id");
 }
 
 /// A key of a JSON object taken whole: `@odata.type` has a dot in it.
@@ -785,19 +897,22 @@ fn key<'a>(record: Record<'a>, name: &str) -> Option<(&'a str, Span)> {
 }
 
 fn role(record: Record, grant: &mut Grant, native: &Native) {
-    record.set(grant, Field::Role, "roleDefinition.displayName");
+    record.set(grant, Field::Role, keys(record).role_name);
     if let Some((id, at)) = record.text("roleDefinitionId") {
-        grant.set(Field::Role, role_name(id, native), at, false);
+        // ARM writes the role's resource id: `…/roleDefinitions/{GUID}`.
+        let guid = id.rsplit('/').next().unwrap_or(id);
+        grant.set(Field::Role, role_name(guid, native), at, false);
     }
 }
 
 /// The scope as a tenant: the whole directory is a wildcard, not a customer's tenant.
 fn tenant(record: Record, grant: &mut Grant) {
-    match record.text("directoryScopeId") {
+    let keys = keys(record);
+    match record.text(keys.scope) {
         Some(("/", at)) => grant.set(Field::Tenant, WHOLE_DIRECTORY, at, false),
         Some(_) => {
-            record.set(grant, Field::Tenant, "directoryScope.displayName");
-            record.set(grant, Field::Tenant, "directoryScopeId");
+            record.set(grant, Field::Tenant, keys.scope_name);
+            record.set(grant, Field::Tenant, keys.scope);
         }
         None => {}
     }
@@ -903,6 +1018,15 @@ mod tests {
             ("PendingExternalProvisioning", Pending),
             ("PendingProvisioning", Pending),
             ("PendingScheduleCreation", Pending),
+            // Azure Resource Manager's own.
+            ("AdminApproved", Active),
+            ("AdminDenied", Denied),
+            ("Accepted", Pending),
+            ("PendingEvaluation", Pending),
+            ("ProvisioningStarted", Pending),
+            ("TimedOut", Pending),
+            ("FailedAsResourceIsLocked", Pending),
+            ("Invalid", Pending),
         ] {
             assert_eq!(lifecycle(status), Some(expected), "{status}");
         }
@@ -923,6 +1047,12 @@ mod tests {
             let node = crate::load::adapters::record::parse(&text, "t").unwrap();
             let record = crate::load::adapters::record::Record::new(&node);
             assert_eq!(kind(record), Some(expected), "{action}");
+            // ARM writes the same actions as `requestType`, capitalised.
+            let capital = format!("{}{}", action[..1].to_uppercase(), &action[1..]);
+            let text = format!(r#"{{"requestType": "{capital}", "principalId": "p"}}"#);
+            let node = crate::load::adapters::record::parse(&text, "t").unwrap();
+            let record = crate::load::adapters::record::Record::new(&node);
+            assert_eq!(kind(record), Some(expected), "{capital}");
         }
     }
 
