@@ -453,9 +453,15 @@ fn granted(request: Record) -> bool {
 
 /// The principal, role and scope a request is about: deactivations and extensions apply to
 /// the grant with the same.
-fn same_assignment(a: Record, b: Record) -> bool {
-    let same = |key: &str| a.text(key).map(|(t, _)| t) == b.text(key).map(|(t, _)| t);
-    same("principalId") && same("roleDefinitionId") && same(keys(a).scope)
+type Assignment<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+fn assignment(record: Record) -> Assignment {
+    let text = |key: &str| record.text(key).map(|(t, _)| t);
+    (
+        text("principalId"),
+        text("roleDefinitionId"),
+        text(keys(record).scope),
+    )
 }
 
 /// When a request's access starts (its schedule), or when it was made.
@@ -521,7 +527,20 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     for approval in of(Kind::Approval) {
         local.add(approval);
     }
-    let removals: Vec<Record> = of(Kind::Removal).collect();
+    // Deactivations and granted requests by assignment, so that matching is a lookup.
+    let mut removals: HashMap<Assignment, Vec<Record>> = HashMap::new();
+    for removal in of(Kind::Removal) {
+        removals
+            .entry(assignment(removal))
+            .or_default()
+            .push(removal);
+    }
+    let mut grants_of: HashMap<Assignment, Vec<usize>> = HashMap::new();
+    for (i, record) in records.iter().enumerate() {
+        if kinds[i] == Kind::Grant && granted(*record) {
+            grants_of.entry(assignment(*record)).or_default().push(i);
+        }
+    }
     // Each granted extension, by the index of the grant it extends: the latest grant of the
     // same assignment that began before it.
     let mut extended: HashMap<usize, Vec<Record>> = HashMap::new();
@@ -531,13 +550,11 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             continue;
         }
         let from = begins(*extension);
-        let target = records
-            .iter()
-            .enumerate()
-            .filter(|(j, r)| {
-                kinds[*j] == Kind::Grant && granted(**r) && same_assignment(**r, *extension)
-            })
-            .map(|(j, r)| (j, begins(*r)))
+        let target = grants_of
+            .get(&assignment(*extension))
+            .into_iter()
+            .flatten()
+            .map(|&j| (j, begins(records[j])))
             .filter(|(_, at)| match (from, at) {
                 (Some(from), Some(at)) => *at <= from,
                 _ => true,
@@ -580,7 +597,7 @@ struct Reader<'a, 'n> {
     native: &'n Native<'n>,
     /// Approvals in this file: their places are real.
     local: Approvals,
-    removals: Vec<Record<'a>>,
+    removals: HashMap<Assignment<'a>, Vec<Record<'a>>>,
     /// Requests (and extensions) with an `approvalId` whose approval no input holds.
     unjoined: usize,
     /// The first of them: its approval id, where, and whether it is an ARM request.
@@ -769,8 +786,8 @@ impl<'a> Reader<'a, '_> {
     ) -> Option<(&'a str, Span)> {
         let start = start?;
         self.removals
+            .get(&assignment(request))?
             .iter()
-            .filter(|r| same_assignment(**r, request))
             .filter_map(|r| r.text(keys(*r).created))
             .filter(|(t, _)| parse_time(t).is_ok_and(|t| t >= start))
             .min_by_key(|(t, _)| parse_time(t).ok())
