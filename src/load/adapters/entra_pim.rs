@@ -19,7 +19,8 @@ pub const ADAPTER: Adapter = Adapter {
     exports: "Microsoft Graph responses, as `{\"value\": […]}` or the bare list: \
 `GET /v1.0/roleManagement/directory/roleAssignmentScheduleRequests` (requests: who asked for \
 which role, why, for how long), `GET /v1.0/roleManagement/directory/roleAssignmentScheduleInstances` \
-(the assignments active now, with their start and end), and the approvals of the requests, \
+(the assignments active now, with their start and end; an activation is in both, so give one of \
+the two for a period), and the approvals of the requests, \
 `GET /beta/roleManagement/directory/roleAssignmentApprovals/{approvalId}` for each request with \
 an `approvalId` (Graph has this resource in beta only), saved as one JSON list, e.g. \
 `for id in $(jq -r '.value[].approvalId // empty' requests.json); do az rest --url \
