@@ -232,6 +232,9 @@ fn the_approvals_export_given_alongside_is_joined_by_approval_id() {
         .map(|f| f["message"].as_str().unwrap())
         .collect::<Vec<_>>();
     assert_eq!(extension, ["extension 2: no approver named"]);
+    // The order of the files on the command line does not matter.
+    let (_, reversed) = json(&[APPROVALS, REQUESTS]);
+    assert_eq!(reversed["findings"], report["findings"]);
     insta::assert_json_snapshot!(report);
 }
 
@@ -514,4 +517,27 @@ fn azure_resource_manager_requests_are_read_as_the_same_adapter() {
         "{}",
         gap[0]["message"]
     );
+}
+
+#[test]
+fn a_year_of_requests_is_read_whole() {
+    // The parser's own node budget stopped a Graph export at about 8,000 requests, with an
+    // error that blamed the JSON syntax; the file's size sets the budget now.
+    let one = |i: u32| {
+        format!(
+            r#"{{"id": "r{i}", "status": "Provisioned", "action": "selfActivate", "principalId": "p{i}",
+"roleDefinitionId": "f2ef992c-3afb-46b9-b7cf-a126ee74c451", "directoryScopeId": "/administrativeUnits/u{i}",
+"justification": "Read the audit settings for customer case CS-{i}", "ticketInfo": {{"ticketNumber": "CS-{i}"}},
+"scheduleInfo": {{"startDateTime": "2026-11-20T09:00:00Z", "expiration": {{"type": "afterDuration", "duration": "PT1H"}}}}}}"#
+        )
+    };
+    let items: Vec<String> = (0..10_000).map(one).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        "year.json",
+        &format!("{{\"value\": [{}]}}", items.join(",\n")),
+    );
+    let (_, report) = json(&["--source", "entra-pim", &path]);
+    assert_eq!(report["summary"]["grants"], 10_000, "{}", report["summary"]);
 }

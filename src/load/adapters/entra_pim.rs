@@ -310,8 +310,13 @@ impl Approvals {
 
 /// Reads the approvals of an approvals export (one `approval`, a list, or `value[]`) into
 /// `approvals`. A file that cannot be read adds none; its own reading reports why.
-pub fn gather(text: &str, file: &str, approvals: &mut Approvals) {
-    let Ok(root) = record::parse(text, file) else {
+pub fn gather(
+    text: &str,
+    file: &str,
+    limits: &crate::load::limits::Limits,
+    approvals: &mut Approvals,
+) {
+    let Ok(root) = record::parse_limited(text, file, limits) else {
         return;
     };
     let whole = Record::new(&root);
@@ -474,7 +479,7 @@ fn begins(request: Record) -> Option<DateTime<Utc>> {
 }
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    let root = record::parse(text, native.file)?;
+    let root = record::parse_limited(text, native.file, native.limits)?;
     let whole = Record::new(&root);
     if let Some((context, at)) = key(whole, "@odata.context")
         && context.contains("roleEligibilitySchedule")

@@ -176,7 +176,8 @@ impl Related {
                 && detect::is_entra_approvals(input)
                 && let Ok(text) = super::read_text(input, &options.limits)
             {
-                entra_pim::gather(&text, &input.name, &mut related.entra_approvals);
+                let approvals = &mut related.entra_approvals;
+                entra_pim::gather(&text, &input.name, &options.limits, approvals);
             }
         }
         related
