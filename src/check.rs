@@ -223,10 +223,20 @@ pub fn check_with<R: Send>(
     };
     crate::progress::start(inputs.len() as u64, inputs.iter().map(Input::size).sum());
     let observe = policy.rules.iter().any(|r| r.rule.needs_all());
+    // Exports joined to others (Entra's approvals) are read first, once.
+    let related = load::adapters::Related::gather(inputs, options);
     let results: Vec<FileResult<R>> = inputs
         .par_iter()
         .enumerate()
-        .map(|(file, input)| check_file(file, input, options, policy, &context, observe, keep))
+        .map(|(file, input)| {
+            let shared = Shared {
+                options,
+                policy,
+                context: &context,
+                related: &related,
+            };
+            check_file(file, input, &shared, observe, keep)
+        })
         .collect();
     crate::progress::finish();
 
@@ -299,21 +309,34 @@ const PIPELINE_BYTES: u64 = 4 << 20;
 /// Grants handed from the reader to the checker at a time.
 const BATCH: usize = 512;
 
+/// What every file's check shares.
+struct Shared<'a> {
+    options: &'a ReadOptions,
+    policy: &'a Policy,
+    context: &'a Context,
+    related: &'a load::adapters::Related,
+}
+
 fn check_file<R: Send>(
     file: usize,
     input: &Input,
-    options: &ReadOptions,
-    policy: &Policy,
-    context: &Context,
+    shared: &Shared,
     observe: bool,
     keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
 ) -> FileResult<R> {
+    let Shared {
+        options,
+        policy,
+        context,
+        related,
+    } = *shared;
     let native = load::adapters::Native {
         file: &input.name,
         delimiter: options.delimiter,
         now: context.now,
         mapping: &policy.mapping,
         limits: &options.limits,
+        related,
     };
     let map = match load::adapters::understand(input, options, &native) {
         Ok(map) => map,
@@ -407,6 +430,10 @@ fn check_file<R: Send>(
             result.skipped = loaded.skipped;
             result.map = map.or(loaded.map);
             result.report_absent(file);
+            let gaps = loaded.gaps.into_iter();
+            result
+                .findings
+                .extend(gaps.filter_map(|gap| gap_finding(policy, file, gap)));
         }
         Err(error) => {
             // Half a file's findings would mislead; the error says what to fix first.
@@ -437,6 +464,8 @@ fn reread(
             now,
             mapping: &mapping,
             limits: &options.limits,
+            // Only times are wanted here: no other export is joined.
+            related: &load::adapters::Related::default(),
         };
         // An error here is the one the real reading reports.
         let _ = load::adapters::load(&input, &options, &native, &mut |_| {});
@@ -660,6 +689,10 @@ impl<'a, R> FileChecker<'a, R> {
                     result.absent(field, active);
                     continue;
                 }
+                // A field the export cannot carry: the file's one finding says so (a `Gap`).
+                if violation.field.is_some_and(|f| !grant.exports(f)) {
+                    continue;
+                }
                 result
                     .findings
                     .push(finding(active, grant, file, violation));
@@ -710,6 +743,25 @@ impl Place {
             len: self.len as usize,
         }
     }
+}
+
+/// The finding that stands for an export's gap, under its rule's severity; none when the
+/// rule is off.
+fn gap_finding(policy: &Policy, file: usize, gap: load::adapters::Gap) -> Option<Finding> {
+    let active = policy.rules.iter().find(|r| r.id == gap.rule)?;
+    Some(Finding {
+        rule: active.id.clone(),
+        severity: active.severity,
+        grant: None,
+        tenant: None,
+        file,
+        span: gap.span,
+        field: Some(gap.field),
+        at_grant: false,
+        message: gap.message.into(),
+        help: gap.help.into(),
+        related: Vec::new(),
+    })
 }
 
 fn unreadable(grant: &Grant, violation: &Violation) -> bool {

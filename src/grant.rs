@@ -168,6 +168,9 @@ pub struct Grant {
     /// Every approval, when the export records several; empty when the `approver` field
     /// alone says who approved (see [`Grant::approvers`]).
     pub approvals: Vec<Approval>,
+    /// Fields this grant's export cannot carry, a bit per `Field`: the adapter says so once
+    /// for the file (`adapters::Gap`), and the checker leaves out the findings about them.
+    pub unexported: u32,
 }
 
 impl Grant {
@@ -196,6 +199,7 @@ impl Grant {
         self.problems.clone_from(&other.problems);
         self.extensions.clone_from(&other.extensions);
         self.approvals.clone_from(&other.approvals);
+        self.unexported = other.unexported;
     }
 
     /// Empties the grant for the next record, keeping its buffers.
@@ -207,6 +211,7 @@ impl Grant {
         self.problems.clear();
         self.extensions.clear();
         self.approvals.clear();
+        self.unexported = 0;
     }
 
     /// Sets a field. Blank values count as missing; the first value of a field wins. `list`
@@ -372,6 +377,16 @@ impl Grant {
                 .iter()
                 .map(|a| (Some(a.approver.0.as_str()), a.approver.1)),
         )
+    }
+
+    /// Marks a field this grant's export cannot carry (see `unexported`).
+    pub fn mark_unexported(&mut self, field: Field) {
+        self.unexported |= 1 << field as u32;
+    }
+
+    /// False when the export cannot carry `field` for this grant.
+    pub fn exports(&self, field: Field) -> bool {
+        self.unexported & (1 << field as u32) == 0
     }
 
     /// The grant's name in reports and baselines: its id, else its ticket (a help-desk

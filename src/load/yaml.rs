@@ -100,7 +100,7 @@ fn read_documents(
 
 /// Budgets that grow with the file, so a million-grant export loads while an alias bomb or a
 /// deep nesting still stops early: by default every node must be paid for by input bytes.
-fn options(text: &str, limits: &Limits) -> Options {
+pub(crate) fn options(text: &str, limits: &Limits) -> Options {
     let nodes = limits.yaml_nodes(text.len());
     let mut budget = Budget::default();
     budget.max_events = nodes.saturating_mul(2);
@@ -133,7 +133,12 @@ pub fn core_schema() -> Options {
     options
 }
 
-fn yaml_error(e: &serde_saphyr::Error, text: &str, name: &str, limits: &Limits) -> InputError {
+pub(crate) fn yaml_error(
+    e: &serde_saphyr::Error,
+    text: &str,
+    name: &str,
+    limits: &Limits,
+) -> InputError {
     let mut inner = e;
     while let serde_saphyr::Error::AliasError { error, .. }
     | serde_saphyr::Error::WithSnippet { error, .. } = inner

@@ -84,6 +84,7 @@ fn json_candidates(head: &str) -> Vec<Source> {
     }
     if all(&["roleDefinitionId", "scheduleInfo"])
         || all(&["roleDefinitionId", "principalId", "directoryScopeId"])
+        || entra_approvals(head)
     {
         found.push(Source::EntraPim);
     }
@@ -118,6 +119,17 @@ fn yaml_candidates(head: &str) -> Vec<Source> {
     } else {
         Vec::new()
     }
+}
+
+/// Microsoft Graph approvals (`approval` with `steps` in beta, `stages` in v1.0).
+fn entra_approvals(head: &str) -> bool {
+    has_key(head, "reviewResult") && (has_key(head, "steps") || has_key(head, "stages"))
+}
+
+/// True when the input starts like an export of Entra PIM approvals, which the requests of
+/// the same run are joined to.
+pub fn is_entra_approvals(input: &Input) -> bool {
+    head(input).is_ok_and(|head| entra_approvals(&head))
 }
 
 fn csv_candidates(head: &str, delimiter: u8, mapping: &Mapping) -> Vec<Source> {
@@ -169,6 +181,10 @@ mod tests {
         );
         assert_eq!(
             json_candidates(r#"{"value": [{"roleDefinitionId": "x", "scheduleInfo" : {}}]}"#),
+            vec![Source::EntraPim]
+        );
+        assert_eq!(
+            json_candidates(r#"{"value": [{"id": "a", "steps": [{"reviewResult": "Approved"}]}]}"#),
             vec![Source::EntraPim]
         );
         assert_eq!(

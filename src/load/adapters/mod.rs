@@ -170,6 +170,49 @@ pub struct Native<'a> {
     pub now: DateTime<Utc>,
     pub mapping: &'a Mapping,
     pub limits: &'a crate::load::limits::Limits,
+    /// What the other inputs of the run hold for this one (Entra's approvals).
+    pub related: &'a Related,
+}
+
+/// What an input needs from the other inputs of the run: an export that only means something
+/// joined to another (Entra's approvals, joined to its requests by approval id). Gathered
+/// once, before the files are checked in parallel.
+#[derive(Debug, Default)]
+pub struct Related {
+    pub entra_approvals: entra_pim::Approvals,
+}
+
+impl Related {
+    /// Reads the inputs that are exports of this kind; only JSON files whose start looks like
+    /// one are read whole. An error is left to the file's own reading, which reports it.
+    pub fn gather(inputs: &[Input], options: &ReadOptions) -> Related {
+        let mut related = Related::default();
+        if options.source.is_some_and(|s| s != Source::EntraPim) {
+            return related;
+        }
+        for input in inputs {
+            if input.format == Format::Json
+                && detect::is_entra_approvals(input)
+                && let Ok(text) = super::read_text(input, &options.limits)
+            {
+                let approvals = &mut related.entra_approvals;
+                entra_pim::gather(&text, &input.name, &options.limits, approvals);
+            }
+        }
+        related
+    }
+}
+
+/// A field an export cannot carry for some of its grants, said once for the file: a finding
+/// of `rule` at `span`, standing for the per-grant findings about that field, which the
+/// checker leaves out (`Grant::mark_unexported`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gap {
+    pub rule: &'static str,
+    pub field: Field,
+    pub span: Span,
+    pub message: String,
+    pub help: String,
 }
 
 /// Hands grants on and counts the requests that are not grants.
@@ -178,6 +221,8 @@ pub struct Out<'a> {
     pub grant: Grant,
     pub grants: usize,
     pub skipped: usize,
+    /// What the export cannot say, once for the file.
+    pub gaps: Vec<Gap>,
 }
 
 impl<'a> Out<'a> {
@@ -187,6 +232,7 @@ impl<'a> Out<'a> {
             grant: Grant::default(),
             grants: 0,
             skipped: 0,
+            gaps: Vec::new(),
         }
     }
 
@@ -211,13 +257,14 @@ impl<'a> Out<'a> {
     }
 }
 
-/// How many grants a file held, how many requests were not grants, and how the keys of a
-/// YAML or JSON grants file were understood.
+/// How many grants a file held, how many requests were not grants, how the keys of a YAML
+/// or JSON grants file were understood, and what the export cannot say.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Loaded {
     pub grants: usize,
     pub skipped: usize,
     pub map: Option<InputMap>,
+    pub gaps: Vec<Gap>,
 }
 
 /// Reads one input: through the adapter named by `--source` or recognised by shape, through a
@@ -241,6 +288,7 @@ pub fn load(
             grants,
             skipped: 0,
             map,
+            ..Loaded::default()
         });
     }
     let text = super::read_text(input, native.limits)?;
@@ -253,6 +301,7 @@ pub fn load(
         grants: out.grants,
         skipped: out.skipped,
         map: None,
+        gaps: out.gaps,
     })
 }
 
@@ -414,6 +463,7 @@ pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super:
         now,
         mapping,
         limits: &crate::load::limits::Limits::default(),
+        related: &Related::default(),
     };
     let mut grants = Vec::new();
     let mut sink = |g: &Grant| {

@@ -20,6 +20,19 @@ pub fn parse(text: &str, file: &str) -> Result<Node, InputError> {
     })
 }
 
+/// `parse`, with the node budget of `--max-yaml-nodes` (one node per byte by default) in
+/// place of the parser's fixed one, which stops a Graph export at about eight thousand
+/// records; a breach names the limit and its flag.
+pub fn parse_limited(
+    text: &str,
+    file: &str,
+    limits: &crate::load::limits::Limits,
+) -> Result<Node, InputError> {
+    let options = crate::load::yaml::options(text, limits);
+    serde_saphyr::from_str_with_options::<Node>(text, options)
+        .map_err(|e| crate::load::yaml::yaml_error(&e, text, file, limits))
+}
+
 pub fn span(node: &Node) -> Span {
     location(node.referenced)
 }

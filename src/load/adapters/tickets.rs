@@ -277,6 +277,7 @@ mod tests {
             now: chrono::Utc::now(),
             mapping,
             limits: &crate::load::limits::Limits::default(),
+            related: &super::super::Related::default(),
         };
         let mut grants = Vec::new();
         let mut sink = |g: &Grant| grants.push(g.clone());
