@@ -174,7 +174,7 @@ pub const PROFILE: Profile = Profile {
 
 /// A stored state is a number whose meaning depends on the record's table.
 pub const KINDS: Kinds = Kinds {
-    columns: &["sys_class_name", "task_type", "number"],
+    columns: &["sys_class_name", "task_type", "class", "number"],
     state: |status, table| match status.trim().parse::<i32>() {
         Ok(number) => table
             .and_then(table_of)

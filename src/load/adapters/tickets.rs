@@ -130,7 +130,6 @@ impl<'a> TicketColumns<'a> {
         if let Some(field) = self.native.mapping.column(&key) {
             return vec![Column::Field { field, rank: 0 }];
         }
-        let custom = (self.profile.unwrap)(header).and_then(Field::from_key);
         if let Some((rank, (_, fields))) = self
             .profile
             .columns
@@ -149,6 +148,7 @@ impl<'a> TicketColumns<'a> {
         if self.profile.gates.contains(&key.as_str()) {
             return vec![Column::Gate];
         }
+        let custom = (self.profile.unwrap)(header).and_then(Field::from_key);
         match custom.or_else(|| Field::from_key(header)) {
             Some(field) => vec![Column::Field { field, rank: 1 }],
             None => vec![Column::Ignored],
