@@ -16,7 +16,7 @@ pub const ADAPTER: Adapter = Adapter {
     name: "jira",
     system: "Jira",
     exports: "Filters → Export → CSV (all fields or current fields), or the REST search response \
-(`GET /rest/api/3/search?jql=…&expand=names`, `{\"issues\": [{\"key\", \"fields\": {…}}], \
+(`GET /rest/api/3/search?jql=…&expand=names`, or `/rest/api/3/search/jql`, `{\"issues\": [{\"key\", \"fields\": {…}}], \
 \"names\": {…}}`); a file starting with `{` or `[` is read as JSON. Headers that Jira repeats for \
 multi-value fields (`Labels`, `Watchers`, `Custom field (Approvers)`) are joined into a list. \
 Custom fields are read by their name inside `Custom field (…)` through the alias table \
@@ -157,6 +157,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     for issue in issues {
         cells.clear();
         let mut approvals = Vec::new();
+        let mut decisions = false;
         if let Some((key, at)) = issue.text("key") {
             cells.push(cell("Issue key", key, at));
         }
@@ -182,6 +183,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
                     continue;
                 }
                 if decided(value, &mut approvals) {
+                    decisions = true;
                     continue;
                 }
                 let header = match (id.starts_with("customfield_"), name) {
@@ -196,6 +198,10 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
                     })
                 });
             }
+        }
+        if decisions {
+            // Who was asked does not matter once the decisions are known.
+            cells.retain(|c| normal_key(&c.header) != "custom_field_(approvers)");
         }
         records.read(out, issue.span(), &cells, approvals);
     }
@@ -378,5 +384,26 @@ Nope,SUP-3,Declined,acme,,,,,\n";
         );
         assert_eq!(field(&grants[1], Tenant).map(|f| f.0), Some("acme"));
         assert_eq!(field(&grants[1], Status).map(|f| f.0), Some("ended"));
+    }
+
+    #[test]
+    fn rest_json_reads_names_offsets_and_only_approving_decisions() {
+        let json = r#"{"issues": [
+{"key": "A-1", "fields": {"status": {"name": "Fulfilling", "statusCategory": {"key": "indeterminate", "name": "In Progress"}},
+ "reporter": {"displayName": "Ann Lee"}, "customfield_1": "2026-11-23T14:05:00.000+0200",
+ "customfield_2": [{"displayName": "Bo Chan"}],
+ "customfield_3": [{"approvers": [{"approver": {"displayName": "Bo Chan"}, "approverDecision": "pending"}]}]}}
+], "names": {"customfield_1": "Access end", "customfield_2": "Approvers", "customfield_3": "Approvals"}}"#;
+        let (grants, skipped) = read(Source::Jira, json, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 0));
+        let g = &grants[0];
+        assert_eq!(field(g, Status).map(|f| f.0), Some("active"));
+        assert_eq!(field(g, Grantee), Some(("Ann Lee", 3, 30)));
+        assert_eq!(
+            field(g, Expires).map(|f| f.0),
+            Some("2026-11-23T14:05:00.000+02:00")
+        );
+        // Bo was asked, and has not decided: no one approved.
+        assert_eq!(field(g, Approver), None);
     }
 }
