@@ -188,3 +188,34 @@ fn json_on_standard_input_with_source_servicenow_is_read_as_json() {
     assert_eq!(report["summary"]["grants"], 4, "{}", stderr(&out));
     assert_eq!(report["summary"]["skipped"], 2);
 }
+
+#[test]
+fn a_catalog_variable_is_mapped_and_the_business_justification_justifies_an_admin_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nextends: default\nmapping:\n  columns:\n    variables.access_level: role\n",
+    )
+    .unwrap();
+    let admin_justified = |path: &str| {
+        let (_, report) = json(&["--policy", policy.to_str().unwrap(), path]);
+        findings(&report)
+            .into_iter()
+            .filter(|f| f.1 == "admin-justified")
+            .count()
+    };
+    // The item asks for `Tenant Admin` (the `access_level` variable) and says why.
+    assert_eq!(
+        admin_justified("fixtures/servicenow/jsonv2-records.json"),
+        0
+    );
+    let text = std::fs::read_to_string("fixtures/servicenow/jsonv2-records.json").unwrap();
+    let unjustified = dir.path().join("records.json");
+    std::fs::write(
+        &unjustified,
+        text.replace("\"business_justification\"", "\"notes\""),
+    )
+    .unwrap();
+    assert_eq!(admin_justified(unjustified.to_str().unwrap()), 1);
+}

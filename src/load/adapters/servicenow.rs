@@ -36,8 +36,14 @@ rejected or still requested is not a grant.",
         (
             "justification",
             "reason, admin_justification",
-            "the change request's `Justification`, or `u_justification`: what the requester \
-wrote for this change",
+            "the change request's `Justification`, `u_justification`, or a requested item's \
+`business_justification` variable: what the requester wrote for this access",
+        ),
+        (
+            "variables",
+            "by `variables.NAME`",
+            "a requested item's catalog variables (JSONv2 `displayvariables=true`); name them in \
+the policy's `mapping:` (`variables.access_end: expires`)",
         ),
         ("short_description", "reason", "else `description`"),
         (
@@ -141,6 +147,10 @@ pub const PROFILE: Profile = Profile {
             "u_justification",
             &[Field::Reason, Field::AdminJustification],
         ),
+        (
+            "variables_business_justification",
+            &[Field::Reason, Field::AdminJustification],
+        ),
         ("short_description", &[Field::Reason]),
         ("description", &[Field::Reason]),
         ("requested_for", &[Field::Grantee]),
@@ -218,6 +228,10 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             if key.starts_with("dv_") {
                 continue; // read with the field it shows
             }
+            if key == "variables" {
+                variables(item.child(value), &mut cells);
+                continue;
+            }
             let shown = item.text(&format!("dv_{key}"));
             if let Some((text, at)) = field_text(item.child(value), shown) {
                 cells.push(Cell {
@@ -231,6 +245,25 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     }
     records.finish(out);
     Ok(())
+}
+
+/// A requested item's catalog variables (JSONv2 `displayvariables=true`: `{"name", "value"}`
+/// each) as the headers `variables.NAME`, so that a form's own questions can be mapped
+/// (`variables.access_start: start`) without being taken for the record's fields.
+fn variables<'t>(list: Record<'t>, cells: &mut Vec<Cell<'t>>) {
+    let Value::List(items) = &list.node.value else {
+        return;
+    };
+    for variable in items.iter().map(|v| list.child(v)) {
+        if let (Some((name, _)), Some((text, at))) = (variable.text("name"), variable.text("value"))
+        {
+            cells.push(Cell {
+                header: Cow::Owned(format!("variables.{name}")),
+                text: Cow::Borrowed(text),
+                span: at,
+            });
+        }
+    }
 }
 
 /// The text of one field: a plain value, or of `{"display_value", "value", "link"}` the display
