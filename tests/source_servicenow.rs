@@ -88,6 +88,28 @@ INC2,,acme,Ann Lee,Bo Chan,2026-11-24 08:00:00,2026-11-24 10:00:00,3\n";
         .collect();
     // INC2 has no class: its number's prefix says incident.
     assert_eq!(expired, vec!["INC1", "INC2"]);
+    // A stored state of a table grantlint cannot tell is not guessed.
+    std::fs::write(
+        &path,
+        "number,u_tenant,requested_by,start_date,end_date,state\nACC1,acme,Ann Lee,2026-11-24 08:00:00,2026-11-24 10:00:00,2\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--source", "servicenow", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let unread = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "field-format")
+        .expect("a field-format finding");
+    assert_eq!(
+        (unread["line"].as_u64(), unread["column"].as_u64()),
+        (Some(2), Some(59))
+    );
+    assert_eq!(
+        unread["message"],
+        "state `2` is a stored value, and its meaning depends on the table"
+    );
 }
 
 #[test]

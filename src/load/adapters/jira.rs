@@ -140,7 +140,7 @@ pub const PROFILE: Profile = Profile {
 /// A status of a custom workflow is read by its category.
 pub const KINDS: Kinds = Kinds {
     columns: &["status_category"],
-    state: |status, category| state(status).or_else(|| category.and_then(category_state)),
+    state: |status, category| Ok(state(status).or_else(|| category.and_then(category_state))),
 };
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {

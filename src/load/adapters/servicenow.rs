@@ -124,6 +124,10 @@ requested item 3, 4; incident 6, 7",
 incident 8",
             "denied (counted, not linted)",
         ),
+        (
+            "a number of another table, or with neither sys_class_name nor number",
+            "a field-format finding: not guessed",
+        ),
         ("anything else", "kept as written"),
     ],
     gaps: &[
@@ -186,10 +190,15 @@ pub const PROFILE: Profile = Profile {
 pub const KINDS: Kinds = Kinds {
     columns: &["sys_class_name", "task_type", "class", "number"],
     state: |status, table| match status.trim().parse::<i32>() {
-        Ok(number) => table
-            .and_then(table_of)
-            .and_then(|t| numeric_state(t, number)),
-        Err(_) => state(status),
+        Ok(number) => match table.and_then(table_of) {
+            Some(table) => Ok(numeric_state(table, number)),
+            None => Err((
+                format!("state `{number}` is a stored value, and its meaning depends on the table"),
+                "export the `sys_class_name` or `number` column too (CHG…, RITM…, INC…), or the \
+states' display values",
+            )),
+        },
+        Err(_) => Ok(state(status)),
     },
 };
 

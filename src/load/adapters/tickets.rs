@@ -54,9 +54,14 @@ pub struct Kinds {
     /// Normalised headers whose value says the row's kind (its table, its status category),
     /// best first.
     pub columns: &'static [&'static str],
-    /// The lifecycle of a status, given the row's kind when one of `columns` has a value.
-    pub state: fn(status: &str, kind: Option<&str>) -> Option<Lifecycle>,
+    /// The lifecycle of a status, given the row's kind when one of `columns` has a value;
+    /// `None` keeps the status as written. An error says why the status cannot be read
+    /// (a stored state of an unknown table) and what to do.
+    pub state: fn(status: &str, kind: Option<&str>) -> Result<Option<Lifecycle>, Unread>,
 }
+
+/// A status that cannot be read without more than the row holds: the message and the help.
+pub type Unread = (String, &'static str);
 
 /// Reads a ticket CSV through `profile`.
 pub fn load(
@@ -167,10 +172,10 @@ impl<'a> TicketColumns<'a> {
     }
 
     /// The lifecycle a status names, by the row's kind where the profile has kinds.
-    fn state(&self, status: &str, kind: Option<&str>) -> Option<Lifecycle> {
+    fn state(&self, status: &str, kind: Option<&str>) -> Result<Option<Lifecycle>, Unread> {
         match self.kinds {
             Some(kinds) => (kinds.state)(status, kind),
-            None => (self.profile.state)(status),
+            None => Ok((self.profile.state)(status)),
         }
     }
 
@@ -275,11 +280,12 @@ impl Columns for TicketColumns<'_> {
             } else if field == Field::Status {
                 let text = &values[0].1;
                 match self.state(text, kind) {
-                    Some(state) => {
+                    Ok(Some(state)) => {
                         lifecycle = Some(state);
                         grant.set(field, state.name(), at, false);
                     }
-                    None => grant.set(field, text, at, false),
+                    Ok(None) => grant.set(field, text, at, false),
+                    Err((message, help)) => grant.problem(Some(field), at, message, help),
                 }
             } else if field == Field::Approver {
                 approve_each(grant, &values);
