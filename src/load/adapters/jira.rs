@@ -104,6 +104,8 @@ export that to judge only those who approved, with the time they did",
         "when access started and must end: Jira has no such fields; add custom fields \
 (`Access start`, `Access end`) or name yours in the policy's `mapping:`",
         "the customer tenant: add a `Tenant` custom field or map yours",
+        "custom fields' names in the REST response: they come only with `expand=names`; \
+without it, name the `customfield_N` ids in the policy's `mapping:`",
     ],
     load,
 };
