@@ -101,6 +101,15 @@ fn json_candidates(head: &str) -> Vec<Source> {
     {
         found.push(Source::Opal);
     }
+    // Jira's REST search response; ServiceNow's JSONv2 export and Table API.
+    if all(&["issues", "key", "fields"]) {
+        found.push(Source::Jira);
+    }
+    if (has_key(head, "records") || has_key(head, "result"))
+        && (has_key(head, "sys_id") || all(&["number", "opened_at"]))
+    {
+        found.push(Source::Servicenow);
+    }
     found
 }
 
@@ -200,6 +209,14 @@ mod tests {
         assert_eq!(
             json_candidates(r#"{"requests": [{"requester_id": "u", "target_group_id": "g"}]}"#),
             vec![Source::Opal]
+        );
+        assert_eq!(
+            json_candidates(r#"{"issues": [{"key": "SUP-1", "fields": {"summary": "x"}}]}"#),
+            vec![Source::Jira]
+        );
+        assert_eq!(
+            json_candidates(r#"{"result": [{"number": "CHG1", "sys_id": "a1"}]}"#),
+            vec![Source::Servicenow]
         );
         // A plain grants file matches none; a value that reads like a key does not count.
         assert!(

@@ -1,27 +1,69 @@
-//! Jira issue search exports: Export → CSV (all fields or current fields).
+//! Jira issue search exports: Export → CSV (all fields or current fields), and the REST
+//! search response (`/rest/api/3/search` with `expand=names`), Jira Service Management
+//! approvals included. Which of the two a file is, its first character says.
 
-use super::tickets::{self, Profile};
+use std::borrow::Cow;
+
+use super::record::{self, Record};
+use super::tickets::{self, Cell, Kinds, Profile, Records};
 use super::{Adapter, Lifecycle, Native, Out};
-use crate::grant::Field;
+use crate::grant::{Approval, Field};
 use crate::load::InputError;
 use crate::policy::mapping::normal_key;
+use crate::policy::node::Value;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "jira",
     system: "Jira",
-    exports: "Filters → Export → CSV (all fields or current fields). Headers that Jira repeats \
-for multi-value fields (`Labels`, `Watchers`, a multi-select custom field) are joined into a \
-list. Custom fields are read by their name inside `Custom field (…)` through the alias table \
-(`Custom field (Tenant)` → tenant, `Custom field (Approver)` → approver, `Custom field (Access \
-end)` → expires); name others in the policy's `mapping:`. Dates in Jira's default \
-`23/Nov/26 2:05 PM` (`%d/%b/%y %I:%M %p`) are read as UTC.",
+    exports: "Filters → Export → CSV (all fields or current fields), or the REST search response \
+(`GET /rest/api/3/search?jql=…&expand=names`, or `/rest/api/3/search/jql`, `{\"issues\": [{\"key\", \"fields\": {…}}], \
+\"names\": {…}}`); a file starting with `{` or `[` is read as JSON. Headers that Jira repeats for \
+multi-value fields (`Labels`, `Watchers`, `Custom field (Approvers)`) are joined into a list. \
+Custom fields are read by their name inside `Custom field (…)` through the alias table \
+(`Custom field (Tenant)` → tenant, `Custom field (Access end)` → expires); in the REST response \
+`customfield_10050` is read by its name in `names` as if it were `Custom field (Access end)`, so \
+one `mapping:` serves both. Users are read by their display name. Dates in Jira's default \
+`23/Nov/26 2:05 PM` (`%d/%b/%y %I:%M %p`) are read as UTC; REST times \
+(`2026-11-23T14:05:00.000+0000`) carry their offset.",
     fields: &[
-        ("Issue key", "id, ticket", ""),
-        ("Summary", "reason", "else `Description`"),
+        ("Issue key", "id, ticket", "REST: `key`"),
+        (
+            "Summary",
+            "reason",
+            "else `Description`; a `Custom field (Justification)` wins",
+        ),
+        (
+            "Description",
+            "admin_justification",
+            "what the requester wrote in the request; a `Custom field (Justification)` or \
+`(Business justification)` wins. REST: the document's text",
+        ),
+        (
+            "Custom field (Approvers)",
+            "approver",
+            "JSM's approvers, one column each: every one is an approval that approver-named and \
+self-approval judge. REST: the `Approvals` field's approvers who approved win over it",
+        ),
+        (
+            "Custom field (Grantee)",
+            "grantee",
+            "or `(Engineer)`, `(User)`, `(Used by)`: the person who uses the access",
+        ),
+        (
+            "Reporter",
+            "requested_by, grantee",
+            "the grantee when no grantee field is set: in JSM the reporter is the customer the \
+request is raised for (on behalf of, too). `Request participants` only follow the request",
+        ),
         ("Assignee", "owner", ""),
-        ("Reporter", "requested_by", ""),
         ("Created", "requested_at", ""),
-        ("Status", "status", ""),
+        ("Status", "status", "REST: `status.name`"),
+        (
+            "Status Category",
+            "(status)",
+            "To Do / In Progress / Done, for a status not in the table below. REST: \
+`status.statusCategory`",
+        ),
         (
             "Custom field (…)",
             "by its name",
@@ -29,30 +71,64 @@ end)` → expires); name others in the policy's `mapping:`. Dates in Jira's defa
         ),
     ],
     states: &[
-        ("In Progress, Access Granted, Granted, Active", "active"),
-        ("Done, Closed, Resolved", "ended"),
-        ("Revoked", "revoked"),
         (
-            "Open, To Do, Backlog, Waiting for approval, Pending",
+            "In Progress, Work in progress, Implementing, Access Granted, Granted, Active",
+            "active",
+        ),
+        ("Done, Closed, Resolved, Completed", "ended"),
+        ("Revoked, Access Revoked, Access Removed", "revoked"),
+        (
+            "Open, To Do, Backlog, New, Waiting for approval, Awaiting approval, Waiting for \
+support, Pending",
             "pending (counted, not linted)",
         ),
         (
-            "Declined, Rejected, Denied, Won't Do, Cancelled",
+            "Declined, Rejected, Denied, Won't Do, Cancelled, Canceled, Withdrawn",
             "denied (counted, not linted)",
+        ),
+        (
+            "any other status in category In Progress (indeterminate)",
+            "active",
+        ),
+        ("any other status in category Done (done)", "ended"),
+        (
+            "any other status in category To Do (new)",
+            "pending (counted, not linted)",
         ),
         ("anything else", "kept as written"),
     ],
-    gaps: &[],
+    gaps: &[
+        "which of the `Approvers` decided, and when: the CSV lists the people the approval was \
+sent to. The REST search response carries the decisions in the `Approvals` field (JSM); \
+export that to judge only those who approved, with the time they did",
+        "when access started and must end: Jira has no such fields; add custom fields \
+(`Access start`, `Access end`) or name yours in the policy's `mapping:`",
+        "the customer tenant: add a `Tenant` custom field or map yours",
+        "custom fields' names in the REST response: they come only with `expand=names`; \
+without it, name the `customfield_N` ids in the policy's `mapping:`",
+    ],
     load,
 };
+
+const SHAPE: &str = "a Jira CSV export, or the REST search response: `{\"issues\": [{\"key\", \
+\"fields\"}]}`";
 
 pub const PROFILE: Profile = Profile {
     columns: &[
         ("issue_key", &[Field::Id, Field::Ticket]),
+        (
+            "custom_field_(justification)",
+            &[Field::Reason, Field::AdminJustification],
+        ),
+        (
+            "custom_field_(business_justification)",
+            &[Field::Reason, Field::AdminJustification],
+        ),
         ("summary", &[Field::Reason]),
-        ("description", &[Field::Reason]),
+        ("description", &[Field::Reason, Field::AdminJustification]),
+        ("custom_field_(approvers)", &[Field::Approver]),
         ("assignee", &[Field::Owner]),
-        ("reporter", &[Field::RequestedBy]),
+        ("reporter", &[Field::RequestedBy, Field::Grantee]),
         ("created", &[Field::RequestedAt]),
         ("status", &[Field::Status]),
     ],
@@ -63,8 +139,184 @@ pub const PROFILE: Profile = Profile {
     hours: None,
 };
 
+/// A status of a custom workflow is read by its category.
+pub const KINDS: Kinds = Kinds {
+    columns: &["status_category"],
+    state: |status, category| Ok(state(status).or_else(|| category.and_then(category_state))),
+};
+
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    tickets::load(text, native, &PROFILE, out)
+    let first = text.trim_start_matches('\u{feff}').trim_start();
+    if !first.starts_with('{') && !first.starts_with('[') {
+        return tickets::load_kinds(text, native, &PROFILE, Some(&KINDS), out);
+    }
+    let root = record::parse(text, native.file)?;
+    let issues =
+        record::checked_records(&root, &["issues"], ["key", "fields"], text, native, SHAPE)?;
+    let names = Record::new(&root).record("names");
+    let mut records = Records::new(&PROFILE, Some(&KINDS), native);
+    let mut cells = Vec::new();
+    for issue in issues {
+        cells.clear();
+        let mut approvals = Vec::new();
+        let mut decisions = false;
+        if let Some((key, at)) = issue.text("key") {
+            cells.push(cell("Issue key", key, at));
+        }
+        if let Some(Value::Map(fields)) = issue.get("fields").map(|n| &n.value) {
+            for (id, value) in fields {
+                let Some(id) = id.value.as_scalar() else {
+                    continue;
+                };
+                let name = names.and_then(|n| n.text(id)).map(|(n, _)| n);
+                let value = issue.child(value);
+                if id == "status" && matches!(value.node.value, Value::Map(_)) {
+                    value_cells(
+                        &mut cells,
+                        "Status",
+                        value.get("name").map(|n| issue.child(n)),
+                    );
+                    let category = value.record("statusCategory");
+                    value_cells(
+                        &mut cells,
+                        "Status Category",
+                        category.and_then(|c| c.get("name")).map(|n| issue.child(n)),
+                    );
+                    continue;
+                }
+                if decided(value, &mut approvals) {
+                    decisions = true;
+                    continue;
+                }
+                let header = match (id.starts_with("customfield_"), name) {
+                    (true, Some(name)) => Cow::Owned(format!("Custom field ({name})")),
+                    _ => Cow::Borrowed(id),
+                };
+                texts(value, &mut |text, at| {
+                    cells.push(Cell {
+                        header: header.clone(),
+                        text: rest_time(text),
+                        span: at,
+                    })
+                });
+            }
+        }
+        if decisions {
+            // Who was asked does not matter once the decisions are known.
+            cells.retain(|c| normal_key(&c.header) != "custom_field_(approvers)");
+        }
+        records.read(out, issue.span(), &cells, approvals);
+    }
+    records.finish(out);
+    Ok(())
+}
+
+fn cell<'t>(header: &'t str, text: &'t str, span: crate::grant::Span) -> Cell<'t> {
+    Cell {
+        header: Cow::Borrowed(header),
+        text: Cow::Borrowed(text),
+        span,
+    }
+}
+
+fn value_cells<'t>(cells: &mut Vec<Cell<'t>>, header: &'t str, value: Option<Record<'t>>) {
+    if let Some(value) = value {
+        texts(value, &mut |text, at| cells.push(cell(header, text, at)));
+    }
+}
+
+/// The texts of a REST field value: a scalar; a user by its display name; an option by its
+/// value; a document (Atlassian Document Format, the v3 `description`) by its text; a list
+/// item by item.
+fn texts<'t>(value: Record<'t>, each: &mut dyn FnMut(&'t str, crate::grant::Span)) {
+    match &value.node.value {
+        Value::List(items) => {
+            for item in items {
+                texts(value.child(item), each);
+            }
+        }
+        Value::Map(_) if value.text("type").is_some_and(|(t, _)| t == "doc") => {
+            each_text(value, each);
+        }
+        Value::Map(_) => {
+            if let Some((text, at)) = ["displayName", "value", "name", "emailAddress", "accountId"]
+                .iter()
+                .find_map(|key| value.text(key))
+            {
+                each(text, at);
+            }
+        }
+        _ => {
+            if let Some(text) = value.node.value.as_scalar() {
+                each(text, value.span());
+            }
+        }
+    }
+}
+
+/// Every `text` of a document's nodes, in order.
+fn each_text<'t>(node: Record<'t>, each: &mut dyn FnMut(&'t str, crate::grant::Span)) {
+    if let Some((text, at)) = node.text("text") {
+        each(text, at);
+    }
+    for child in node.records("content") {
+        each_text(child, each);
+    }
+}
+
+/// JSM's `Approvals` field: approvals with each approver's decision. Only those who approved
+/// are approvals, with the time the approval was completed; true when `value` is that field.
+fn decided(value: Record, approvals: &mut Vec<Approval>) -> bool {
+    let items = match &value.node.value {
+        Value::List(items) if !items.is_empty() => items,
+        _ => return false,
+    };
+    if !items
+        .iter()
+        .all(|i| value.child(i).get("approvers").is_some())
+    {
+        return false;
+    }
+    for approval in items.iter().map(|i| value.child(i)) {
+        let at = approval.text("completedDate.iso8601").and_then(|(t, at)| {
+            crate::load::time::parse_time(&rest_time(t))
+                .ok()
+                .map(|t| (t, at))
+        });
+        for approver in approval.records("approvers") {
+            let approved = approver
+                .text("approverDecision")
+                .is_some_and(|(d, _)| d.eq_ignore_ascii_case("approved"));
+            let who = approver.record("approver").and_then(|a| {
+                ["displayName", "emailAddress", "accountId"]
+                    .iter()
+                    .find_map(|key| a.text(key))
+            });
+            if let (true, Some((name, span))) = (approved, who) {
+                approvals.push(Approval {
+                    approver: (name.to_string(), span),
+                    at,
+                    reason: None,
+                });
+            }
+        }
+    }
+    true
+}
+
+/// Jira's REST times end in an offset without a colon (`…000+0000`); RFC 3339 wants one.
+fn rest_time(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let offset = n > 16
+        && bytes[10] == b'T'
+        && matches!(bytes[n - 5], b'+' | b'-')
+        && bytes[n - 4..].iter().all(u8::is_ascii_digit);
+    if offset {
+        Cow::Owned(format!("{}:{}", &text[..n - 2], &text[n - 2..]))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// `Custom field (Access end)` → `Access end`.
@@ -77,15 +329,30 @@ fn custom_field(header: &str) -> Option<&str> {
 
 fn state(status: &str) -> Option<Lifecycle> {
     match normal_key(status).as_str() {
-        "in_progress" | "access_granted" | "granted" | "active" => Some(Lifecycle::Active),
-        "done" | "closed" | "resolved" => Some(Lifecycle::Ended),
-        "revoked" => Some(Lifecycle::Revoked),
-        "open" | "to_do" | "backlog" | "waiting_for_approval" | "awaiting_approval" | "pending" => {
-            Some(Lifecycle::Pending)
-        }
-        "declined" | "rejected" | "denied" | "won't_do" | "cancelled" | "canceled" => {
-            Some(Lifecycle::Denied)
-        }
+        "in_progress" | "work_in_progress" | "implementing" | "access_granted" | "granted"
+        | "active" => Some(Lifecycle::Active),
+        "done" | "closed" | "resolved" | "completed" => Some(Lifecycle::Ended),
+        "revoked" | "access_revoked" | "access_removed" => Some(Lifecycle::Revoked),
+        "open"
+        | "to_do"
+        | "backlog"
+        | "new"
+        | "waiting_for_approval"
+        | "awaiting_approval"
+        | "waiting_for_support"
+        | "pending" => Some(Lifecycle::Pending),
+        "declined" | "rejected" | "denied" | "won't_do" | "cancelled" | "canceled"
+        | "withdrawn" => Some(Lifecycle::Denied),
+        _ => None,
+    }
+}
+
+/// Jira's three status categories, by name (CSV, REST `name`) or key (REST `key`).
+fn category_state(category: &str) -> Option<Lifecycle> {
+    match normal_key(category).as_str() {
+        "in_progress" | "indeterminate" => Some(Lifecycle::Active),
+        "done" => Some(Lifecycle::Ended),
+        "to_do" | "new" => Some(Lifecycle::Pending),
         _ => None,
     }
 }
@@ -119,5 +386,26 @@ Nope,SUP-3,Declined,acme,,,,,\n";
         );
         assert_eq!(field(&grants[1], Tenant).map(|f| f.0), Some("acme"));
         assert_eq!(field(&grants[1], Status).map(|f| f.0), Some("ended"));
+    }
+
+    #[test]
+    fn rest_json_reads_names_offsets_and_only_approving_decisions() {
+        let json = r#"{"issues": [
+{"key": "A-1", "fields": {"status": {"name": "Fulfilling", "statusCategory": {"key": "indeterminate", "name": "In Progress"}},
+ "reporter": {"displayName": "Ann Lee"}, "customfield_1": "2026-11-23T14:05:00.000+0200",
+ "customfield_2": [{"displayName": "Bo Chan"}],
+ "customfield_3": [{"approvers": [{"approver": {"displayName": "Bo Chan"}, "approverDecision": "pending"}]}]}}
+], "names": {"customfield_1": "Access end", "customfield_2": "Approvers", "customfield_3": "Approvals"}}"#;
+        let (grants, skipped) = read(Source::Jira, json, &Mapping::default());
+        assert_eq!((grants.len(), skipped), (1, 0));
+        let g = &grants[0];
+        assert_eq!(field(g, Status).map(|f| f.0), Some("active"));
+        assert_eq!(field(g, Grantee), Some(("Ann Lee", 3, 30)));
+        assert_eq!(
+            field(g, Expires).map(|f| f.0),
+            Some("2026-11-23T14:05:00.000+02:00")
+        );
+        // Bo was asked, and has not decided: no one approved.
+        assert_eq!(field(g, Approver), None);
     }
 }

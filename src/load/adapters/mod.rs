@@ -331,6 +331,14 @@ pub fn understand(
         },
     };
     let head = detect::head(input)?;
+    // Jira and ServiceNow also export JSON, and their adapters tell the two by content.
+    if head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with(['{', '['])
+    {
+        return Ok(None);
+    }
     let names = super::csv::header_names(
         head.as_bytes(),
         native.file,

@@ -1,27 +1,83 @@
-//! ServiceNow list exports (Export → CSV) of requested items, change requests or incidents,
-//! with field names (`number`, `opened_at`, the `?CSV` URL export) or column labels.
+//! ServiceNow exports of requested items, change requests or incidents: a list view's
+//! Export → CSV (field names or column labels), the JSON export (`?JSONv2`, `{"records": […]}`)
+//! and the Table API (`/api/now/table/…`, `{"result": […]}`) with `sysparm_display_value`
+//! `false`, `true` or `all`. Which of them a file is, its first character says.
 
-use super::tickets::{self, Profile};
+use std::borrow::Cow;
+
+use super::record::{self, Record};
+use super::tickets::{self, Cell, Kinds, Profile, Records};
 use super::{Adapter, Lifecycle, Native, Out};
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::policy::mapping::normal_key;
+use crate::policy::node::Value;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "servicenow",
     system: "ServiceNow",
     exports: "a list view's Export → CSV (requested items, change requests, incidents), with \
-field names (`number`, `opened_at`) or column labels (`Number`, `Opened`). Custom `u_` fields are \
-read by their name through the alias table (`u_tenant` → tenant, `u_approver` → approver); \
-name others in the policy's `mapping:`. Dates as ServiceNow writes them (`2026-11-23 14:05:00`) \
-are read as UTC. A row whose `approval` is rejected or still requested is not a grant.",
+field names (`number`, `opened_at`, the `?CSV` URL export) or column labels (`Number`, \
+`Opened`); the JSON export (`…_list.do?JSONv2`, `{\"records\": […]}`, `dv_` display values \
+included); or the Table API (`/api/now/table/{table}`, `{\"result\": […]}`) with \
+`sysparm_display_value=false` (sys_ids, numeric states), `true` or `all` \
+(`{\"display_value\", \"value\", \"link\"}`: the display value is read, the stored value for \
+times). A file starting with `{` or `[` is read as JSON. Custom `u_` fields are read by their name \
+through the alias table (`u_tenant` → tenant, `u_approver` → approver) and win over a built-in \
+field of the same meaning (`u_tenant` over `company`); name others in the policy's `mapping:`. \
+Dates as ServiceNow writes them (`2026-11-23 14:05:00`) are read as UTC. A row whose `approval` is \
+rejected or still requested is not a grant.",
     fields: &[
-        ("number", "id, ticket", "`Number`"),
+        (
+            "number",
+            "id, ticket",
+            "`Number`; its prefix (CHG, RITM, INC) names the table",
+        ),
+        (
+            "justification",
+            "reason, admin_justification",
+            "the change request's `Justification`, `u_justification`, or a requested item's \
+`business_justification` variable: what the requester wrote for this access",
+        ),
+        (
+            "variables",
+            "by `variables.NAME`",
+            "a requested item's catalog variables (JSONv2 `displayvariables=true`); name them in \
+the policy's `mapping:` (`variables.access_end: expires`)",
+        ),
         ("short_description", "reason", "else `description`"),
-        ("requested_for", "grantee", "`Requested for`"),
-        ("opened_by", "requested_by", "`Opened by`"),
-        ("assigned_to", "owner", "`Assigned to`"),
-        ("company", "tenant", "`Company`"),
+        (
+            "requested_for",
+            "grantee",
+            "`Requested for` (requested items: the person the access is for)",
+        ),
+        (
+            "assigned_to",
+            "owner, grantee",
+            "`Assigned to`; the grantee when there is no `requested_for`: on a change request or \
+incident, the implementer who does the work with the access",
+        ),
+        (
+            "requested_by",
+            "requested_by, grantee",
+            "`Requested by` (change requests); the grantee when no one is assigned",
+        ),
+        (
+            "opened_by",
+            "requested_by",
+            "`Opened by`, when there is no `requested_by`",
+        ),
+        (
+            "u_approver",
+            "approver",
+            "ServiceNow keeps approvals in `sysapproval_approver`",
+        ),
+        (
+            "approval_set",
+            "approved_at",
+            "`Approval set`: when the approval was decided",
+        ),
+        ("company", "tenant", "`Company`; a `u_tenant` field wins"),
         ("opened_at", "requested_at", "`Opened`"),
         (
             "start_date",
@@ -30,11 +86,16 @@ are read as UTC. A row whose `approval` is rejected or still requested is not a 
         ),
         ("end_date", "expires", "`Planned end date`"),
         ("work_end", "ended_at", "`Actual end`"),
-        ("state", "status", "`State`"),
+        (
+            "state",
+            "status",
+            "`State`: labels, or the stored number read by the record's table \
+(`sys_class_name`, else the number's prefix)",
+        ),
         (
             "approval",
             "(gate)",
-            "Rejected → denied, Requested / Not Yet Requested → pending",
+            "Rejected → denied, Requested → pending",
         ),
         (
             "u_…",
@@ -43,33 +104,64 @@ are read as UTC. A row whose `approval` is rejected or still requested is not a 
         ),
     ],
     states: &[
-        ("Work in Progress, In Progress, Implement, Active", "active"),
         (
-            "Closed, Closed Complete, Closed Incomplete, Resolved, Review",
+            "Work in Progress, In Progress, Implement, On Hold, Active; change -1; requested \
+item 2; incident 2, 3",
+            "active",
+        ),
+        (
+            "Closed, Closed Complete, Closed Incomplete, Resolved, Review; change 0, 3; \
+requested item 3, 4; incident 6, 7",
             "ended",
         ),
         (
-            "New, Open, Pending, Scheduled, Assess, Authorize, Requested, Not Yet Requested",
+            "New, Open, Pending, Scheduled, Assess, Authorize, Requested; change -5, -4, -3, \
+-2; requested item -5, 1; incident 1",
             "pending (counted, not linted)",
         ),
         (
-            "Rejected, Canceled, Cancelled, Closed Skipped",
+            "Rejected, Canceled, Cancelled, Closed Skipped; change 4; requested item 7; \
+incident 8",
             "denied (counted, not linted)",
+        ),
+        (
+            "a number of another table, or with neither sys_class_name nor number",
+            "a field-format finding: not guessed",
         ),
         ("anything else", "kept as written"),
     ],
-    gaps: &[],
+    gaps: &[
+        "every approver and each decision: a record carries one approver at most (a `u_` field); \
+ServiceNow keeps approvals in `sysapproval_approver`. Map a field that holds the approver",
+        "the customer tenant when `company` is not it: add a `u_tenant` field or map yours",
+        "times shown as display values (`sysparm_display_value=true`, list exports) are in the \
+exporting user's time zone; the stored values (`false`, or `all`) are UTC",
+    ],
     load,
 };
+
+const SHAPE: &str = "a ServiceNow CSV export, `{\"records\": […]}` (JSONv2) or `{\"result\": […]}` \
+(Table API)";
 
 pub const PROFILE: Profile = Profile {
     columns: &[
         ("number", &[Field::Id, Field::Ticket]),
+        ("justification", &[Field::Reason, Field::AdminJustification]),
+        (
+            "u_justification",
+            &[Field::Reason, Field::AdminJustification],
+        ),
+        (
+            "variables_business_justification",
+            &[Field::Reason, Field::AdminJustification],
+        ),
         ("short_description", &[Field::Reason]),
         ("description", &[Field::Reason]),
         ("requested_for", &[Field::Grantee]),
+        ("assigned_to", &[Field::Owner, Field::Grantee]),
+        ("requested_by", &[Field::RequestedBy, Field::Grantee]),
         ("opened_by", &[Field::RequestedBy]),
-        ("assigned_to", &[Field::Owner]),
+        ("approval_set", &[Field::ApprovedAt]),
         ("company", &[Field::Tenant]),
         ("opened_at", &[Field::RequestedAt]),
         ("opened", &[Field::RequestedAt]),
@@ -94,8 +186,116 @@ pub const PROFILE: Profile = Profile {
     hours: None,
 };
 
+/// A stored state is a number whose meaning depends on the record's table.
+pub const KINDS: Kinds = Kinds {
+    columns: &["sys_class_name", "task_type", "class", "number"],
+    state: |status, table| match status.trim().parse::<i32>() {
+        Ok(number) => match table.and_then(table_of) {
+            Some(table) => Ok(numeric_state(table, number)),
+            None => Err((
+                format!("state `{number}` is a stored value, and its meaning depends on the table"),
+                "export the `sys_class_name` or `number` column too (CHG…, RITM…, INC…), or the \
+states' display values",
+            )),
+        },
+        Err(_) => Ok(state(status)),
+    },
+};
+
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    tickets::load(text, native, &PROFILE, out)
+    let first = text.trim_start_matches('\u{feff}').trim_start();
+    if !first.starts_with('{') && !first.starts_with('[') {
+        return tickets::load_kinds(text, native, &PROFILE, Some(&KINDS), out);
+    }
+    let root = record::parse(text, native.file)?;
+    // `GET /api/now/table/{table}/{sys_id}` answers one record, not a list.
+    let single = Record::new(&root)
+        .record("result")
+        .filter(|r| r.get("sys_id").is_some() || r.get("number").is_some());
+    let items = match single {
+        Some(one) => vec![one],
+        None => record::checked_records(
+            &root,
+            &["result", "records"],
+            ["number", "sys_id"],
+            text,
+            native,
+            SHAPE,
+        )?,
+    };
+    let mut records = Records::new(&PROFILE, Some(&KINDS), native);
+    let mut cells = Vec::new();
+    for item in items {
+        cells.clear();
+        let Value::Map(entries) = &item.node.value else {
+            continue;
+        };
+        for (key, value) in entries {
+            let Some(key) = key.value.as_scalar() else {
+                continue;
+            };
+            if key.starts_with("dv_") {
+                continue; // read with the field it shows
+            }
+            if key == "variables" {
+                variables(item.child(value), &mut cells);
+                continue;
+            }
+            let shown = item.text(&format!("dv_{key}"));
+            if let Some((text, at)) = field_text(item.child(value), shown) {
+                cells.push(Cell {
+                    header: Cow::Borrowed(key),
+                    text: Cow::Borrowed(text),
+                    span: at,
+                });
+            }
+        }
+        records.read(out, item.span(), &cells, Vec::new());
+    }
+    records.finish(out);
+    Ok(())
+}
+
+/// A requested item's catalog variables (JSONv2 `displayvariables=true`: `{"name", "value"}`
+/// each) as the headers `variables.NAME`, so that a form's own questions can be mapped
+/// (`variables.access_start: start`) without being taken for the record's fields.
+fn variables<'t>(list: Record<'t>, cells: &mut Vec<Cell<'t>>) {
+    let Value::List(items) = &list.node.value else {
+        return;
+    };
+    for variable in items.iter().map(|v| list.child(v)) {
+        if let (Some((name, _)), Some((text, at))) = (variable.text("name"), variable.text("value"))
+        {
+            cells.push(Cell {
+                header: Cow::Owned(format!("variables.{name}")),
+                text: Cow::Borrowed(text),
+                span: at,
+            });
+        }
+    }
+}
+
+/// The text of one field: a plain value, or of `{"display_value", "value", "link"}` the display
+/// value (a name, not a sys_id; a state's label), except for a time, whose stored value is UTC
+/// while its display value is in the exporting user's time zone. `shown` is JSONv2's `dv_` twin.
+fn field_text<'t>(
+    value: Record<'t>,
+    shown: Option<(&'t str, crate::grant::Span)>,
+) -> Option<(&'t str, crate::grant::Span)> {
+    let stored = match &value.node.value {
+        Value::Map(_) => value.text("value"),
+        _ => value.node.value.as_scalar().map(|t| (t, value.span())),
+    };
+    let display = match &value.node.value {
+        Value::Map(_) => value.text("display_value"),
+        _ => shown,
+    };
+    let is_time = stored.is_some_and(|(t, _)| crate::load::time::parse_time(t).is_ok());
+    match (stored, display) {
+        (Some(stored), _) if is_time => Some(stored),
+        (_, Some(display)) => Some(display),
+        (stored, None) => stored,
+    }
 }
 
 /// `u_tenant` → `tenant`.
@@ -105,15 +305,68 @@ fn custom_field(header: &str) -> Option<&str> {
 
 fn state(state: &str) -> Option<Lifecycle> {
     match normal_key(state).as_str() {
-        "work_in_progress" | "in_progress" | "implement" | "active" | "approved" => {
+        "work_in_progress" | "in_progress" | "implement" | "on_hold" | "active" | "approved" => {
             Some(Lifecycle::Active)
         }
         "closed" | "closed_complete" | "closed_incomplete" | "resolved" | "review" => {
             Some(Lifecycle::Ended)
         }
-        "new" | "open" | "pending" | "scheduled" | "assess" | "authorize" | "requested"
-        | "not_yet_requested" => Some(Lifecycle::Pending),
+        "new" | "open" | "pending" | "scheduled" | "assess" | "authorize" | "requested" => {
+            Some(Lifecycle::Pending)
+        }
         "rejected" | "canceled" | "cancelled" | "closed_skipped" => Some(Lifecycle::Denied),
+        _ => None,
+    }
+}
+
+/// The tables whose stored states grantlint knows.
+#[derive(Clone, Copy)]
+enum Table {
+    Change,
+    /// Requested items and catalog tasks: the task table's states.
+    Task,
+    Incident,
+}
+
+/// The table of a record, from `sys_class_name` (value or label) or its number's prefix.
+fn table_of(kind: &str) -> Option<Table> {
+    match normal_key(kind).as_str() {
+        "change_request" | "change" => return Some(Table::Change),
+        "sc_req_item" | "requested_item" | "sc_task" | "catalog_task" | "sc_request"
+        | "request" | "task" => return Some(Table::Task),
+        "incident" => return Some(Table::Incident),
+        _ => {}
+    }
+    let prefix: String = kind
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    match prefix.as_str() {
+        "CHG" => Some(Table::Change),
+        "RITM" | "SCTASK" | "REQ" | "TASK" => Some(Table::Task),
+        "INC" => Some(Table::Incident),
+        _ => None,
+    }
+}
+
+/// The base system's stored states (the `state` choice lists of each table).
+fn numeric_state(table: Table, state: i32) -> Option<Lifecycle> {
+    use Lifecycle::*;
+    match (table, state) {
+        (Table::Change, -5..=-2) => Some(Pending),
+        (Table::Change, -1) => Some(Active),
+        (Table::Change, 0 | 3) => Some(Ended),
+        (Table::Change, 4) => Some(Denied),
+        (Table::Task, -5 | 1) => Some(Pending),
+        (Table::Task, 2) => Some(Active),
+        (Table::Task, 3 | 4) => Some(Ended),
+        (Table::Task, 7) => Some(Denied),
+        (Table::Incident, 1) => Some(Pending),
+        (Table::Incident, 2 | 3) => Some(Active),
+        (Table::Incident, 6 | 7) => Some(Ended),
+        (Table::Incident, 8) => Some(Denied),
         _ => None,
     }
 }

@@ -3,11 +3,15 @@
 //! names further columns; it wins over the profile and the alias table. Times are read by
 //! `load::time` with the policy's date settings, then the profile's formats.
 //! A header may repeat (Jira writes one column per value of a multi-value field): its values
-//! are joined into a list, so two tenants in one grant are seen as two.
+//! are joined into a list, so two tenants in one grant are seen as two, and several approvers
+//! are several approvals. JSON exports of the same tools (Jira's REST search, ServiceNow's
+//! Table API) are read through the same profile, record by record (`Records`).
+
+use std::collections::HashMap;
 
 use super::record::set_joined;
 use super::{Lifecycle, Native, Out, time_text};
-use crate::grant::{Field, Grant, Span};
+use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
 use crate::load::csv::{self, Columns};
 use crate::load::time::{self, Dates};
@@ -43,6 +47,22 @@ impl Profile {
     };
 }
 
+/// States that the status alone cannot tell: ServiceNow's numeric states mean one thing per
+/// table (`3` is Closed on a change request, Closed Complete on a requested item, On Hold on an
+/// incident), and a Jira status of a custom workflow is known by its status category.
+pub struct Kinds {
+    /// Normalised headers whose value says the row's kind (its table, its status category),
+    /// best first.
+    pub columns: &'static [&'static str],
+    /// The lifecycle of a status, given the row's kind when one of `columns` has a value;
+    /// `None` keeps the status as written. An error says why the status cannot be read
+    /// (a stored state of an unknown table) and what to do.
+    pub state: fn(status: &str, kind: Option<&str>) -> Result<Option<Lifecycle>, Unread>,
+}
+
+/// A status that cannot be read without more than the row holds: the message and the help.
+pub type Unread = (String, &'static str);
+
 /// Reads a ticket CSV through `profile`.
 pub fn load(
     text: &str,
@@ -50,13 +70,18 @@ pub fn load(
     profile: &Profile,
     out: &mut Out,
 ) -> Result<(), InputError> {
-    let mut columns = TicketColumns {
-        profile,
-        native,
-        columns: Vec::new(),
-        cells: Vec::new(),
-        skipped: 0,
-    };
+    load_kinds(text, native, profile, None, out)
+}
+
+/// `load`, with states read by the row's kind.
+pub fn load_kinds(
+    text: &str,
+    native: &Native,
+    profile: &Profile,
+    kinds: Option<&Kinds>,
+    out: &mut Out,
+) -> Result<(), InputError> {
+    let mut columns = TicketColumns::new(profile, kinds, native);
     // The tool's own date formats join the policy's for this file's times.
     let _dates = Dates::with_profile(profile.date_formats).enter();
     let sink = &mut *out.sink;
@@ -79,13 +104,7 @@ pub fn fields(
     native: &Native,
     profile: &Profile,
 ) -> Result<Vec<Vec<Field>>, InputError> {
-    let mut columns = TicketColumns {
-        profile,
-        native,
-        columns: Vec::new(),
-        cells: Vec::new(),
-        skipped: 0,
-    };
+    let mut columns = TicketColumns::new(profile, None, native);
     columns.header(names, native.file)?;
     Ok(columns
         .columns
@@ -112,6 +131,7 @@ enum Column {
 
 struct TicketColumns<'a> {
     profile: &'a Profile,
+    kinds: Option<&'a Kinds>,
     native: &'a Native<'a>,
     /// Per column: its header and what it fills (a header may fill several fields).
     columns: Vec<(String, Vec<Column>)>,
@@ -120,7 +140,22 @@ struct TicketColumns<'a> {
     skipped: usize,
 }
 
-impl TicketColumns<'_> {
+impl<'a> TicketColumns<'a> {
+    fn new(profile: &'a Profile, kinds: Option<&'a Kinds>, native: &'a Native<'a>) -> Self {
+        TicketColumns {
+            profile,
+            kinds,
+            native,
+            columns: Vec::new(),
+            cells: Vec::new(),
+            skipped: 0,
+        }
+    }
+
+    /// What a header fills, strongest first: the policy's mapping; a custom field the
+    /// organisation added (Jira's `Custom field (Tenant)`, ServiceNow's `u_tenant`) or a column
+    /// named as a grant field (`Tenant`, the label of such a field), which says more than a
+    /// built-in column of the same meaning (`company`); then the profile's columns in order.
     fn resolve(&self, header: &str) -> Vec<Column> {
         let key = normal_key(header);
         if let Some(field) = self.native.mapping.column(&key) {
@@ -137,19 +172,36 @@ impl TicketColumns<'_> {
                 .iter()
                 .map(|&field| Column::Field {
                     field,
-                    rank: rank + 1,
+                    rank: rank + 2,
                 })
                 .collect();
         }
         if self.profile.gates.contains(&key.as_str()) {
             return vec![Column::Gate];
         }
-        let rank = self.profile.columns.len() + 1;
-        match Field::from_key(header)
-            .or_else(|| (self.profile.unwrap)(header).and_then(Field::from_key))
-        {
-            Some(field) => vec![Column::Field { field, rank }],
+        let custom = (self.profile.unwrap)(header).and_then(Field::from_key);
+        match custom.or_else(|| Field::from_key(header)) {
+            Some(field) => vec![Column::Field { field, rank: 1 }],
             None => vec![Column::Ignored],
+        }
+    }
+
+    /// The row's kind for `Kinds`: the value of the first of its columns that has one.
+    fn kind<'c>(&self, cells: &'c [(usize, String, Span)]) -> Option<&'c str> {
+        let kinds = self.kinds?;
+        kinds.columns.iter().find_map(|name| {
+            cells
+                .iter()
+                .find(|(i, _, _)| self.columns[*i].0 == *name)
+                .map(|(_, text, _)| text.as_str())
+        })
+    }
+
+    /// The lifecycle a status names, by the row's kind where the profile has kinds.
+    fn state(&self, status: &str, kind: Option<&str>) -> Result<Option<Lifecycle>, Unread> {
+        match self.kinds {
+            Some(kinds) => (kinds.state)(status, kind),
+            None => Ok((self.profile.state)(status)),
         }
     }
 
@@ -198,6 +250,7 @@ impl Columns for TicketColumns<'_> {
     fn row(&mut self, grant: &mut Grant) -> bool {
         let cells = std::mem::take(&mut self.cells);
         let mut lifecycle = None;
+        let kind = self.kind(&cells);
         for &field in Field::ALL {
             // The best-ranked header that has a value fills the field; its repeats are joined.
             let Some(best) = cells.iter().filter_map(|c| self.filling(c.0, field)).min() else {
@@ -220,13 +273,16 @@ impl Columns for TicketColumns<'_> {
                 }
             } else if field == Field::Status {
                 let text = &values[0].1;
-                match (self.profile.state)(text) {
-                    Some(state) => {
+                match self.state(text, kind) {
+                    Ok(Some(state)) => {
                         lifecycle = Some(state);
                         grant.set(field, state.name(), at, false);
                     }
-                    None => grant.set(field, text, at, false),
+                    Ok(None) => grant.set(field, text, at, false),
+                    Err((message, help)) => grant.problem(Some(field), at, message, help),
                 }
+            } else if field == Field::Approver {
+                approve_each(grant, &values);
             } else {
                 set_joined(grant, field, values.iter().map(|(_, t, _)| t.as_str()), at);
             }
@@ -248,6 +304,93 @@ impl Columns for TicketColumns<'_> {
             return false;
         }
         true
+    }
+}
+
+/// The approver cells of a row: one approver is the `approver` field; several (Jira repeats
+/// `Custom field (Approvers)` for each) are an approval each, so every one is judged. Approvals
+/// the adapter read with their decisions (Jira's `Approvals` field) win over a bare list.
+fn approve_each(grant: &mut Grant, values: &[&(usize, String, Span)]) {
+    if !grant.approvals.is_empty() {
+        return;
+    }
+    let mut distinct: Vec<&(usize, String, Span)> = Vec::new();
+    for value in values {
+        if !distinct.iter().any(|d| d.1 == value.1) {
+            distinct.push(value);
+        }
+    }
+    if let [(_, text, at)] = distinct.as_slice() {
+        grant.set(Field::Approver, text, *at, false);
+        return;
+    }
+    for (_, text, at) in distinct {
+        grant.approve(Approval {
+            approver: (text.clone(), *at),
+            at: None,
+            reason: None,
+        });
+    }
+}
+
+/// Reads the records of a JSON export through a ticket profile, as if each were a CSV row:
+/// a record's keys are its headers, so the profile, the alias table and the policy's mapping
+/// read both exports of a tool alike.
+pub struct Records<'a> {
+    columns: TicketColumns<'a>,
+    /// Normalised header → column.
+    index: HashMap<String, usize>,
+}
+
+/// One value of a JSON record: the header it counts as, its text and its place.
+pub struct Cell<'t> {
+    pub header: std::borrow::Cow<'t, str>,
+    pub text: std::borrow::Cow<'t, str>,
+    pub span: Span,
+}
+
+impl<'a> Records<'a> {
+    pub fn new(profile: &'a Profile, kinds: Option<&'a Kinds>, native: &'a Native<'a>) -> Self {
+        Records {
+            columns: TicketColumns::new(profile, kinds, native),
+            index: HashMap::new(),
+        }
+    }
+
+    /// Reads one record starting at `span`; `approvals` are those read with their decisions.
+    pub fn read(&mut self, out: &mut Out, span: Span, cells: &[Cell], approvals: Vec<Approval>) {
+        for cell in cells {
+            let key = normal_key(&cell.header);
+            let index = match self.index.get(&key) {
+                Some(&index) => index,
+                None => {
+                    let resolved = self.columns.resolve(&cell.header);
+                    self.columns.columns.push((key.clone(), resolved));
+                    self.index.insert(key, self.columns.columns.len() - 1);
+                    self.columns.columns.len() - 1
+                }
+            };
+            let text = cell.text.trim();
+            if !text.is_empty() {
+                self.columns
+                    .cells
+                    .push((index, text.to_string(), cell.span));
+            }
+        }
+        out.start(span);
+        for approval in approvals {
+            out.grant.approve(approval);
+        }
+        if self.columns.row(&mut out.grant) {
+            out.grant.finish();
+            (out.sink)(&out.grant);
+            out.grants += 1;
+        }
+    }
+
+    /// Counts the records that were not grants.
+    pub fn finish(self, out: &mut Out) {
+        out.skipped += self.columns.skipped;
     }
 }
 
