@@ -23,7 +23,8 @@ Custom fields are read by their name inside `Custom field (…)` through the ali
 (`Custom field (Tenant)` → tenant, `Custom field (Access end)` → expires); in the REST response \
 `customfield_10050` is read by its name in `names` as if it were `Custom field (Access end)`, so \
 one `mapping:` serves both. Users are read by their display name. Dates in Jira's default \
-`23/Nov/26 2:05 PM` (`%d/%b/%y %I:%M %p`) are read as UTC; REST times \
+`23/Nov/26 2:05 PM` (`%d/%b/%y %I:%M %p`) are read in the policy's `mapping: {timezone: …}` or \
+`--timezone` (Jira writes the exporting user's zone), else as UTC; REST times \
 (`2026-11-23T14:05:00.000+0000`) carry their offset.",
     fields: &[
         ("Issue key", "id, ticket", "REST: `key`"),
@@ -72,13 +73,14 @@ request is raised for (on behalf of, too). `Request participants` only follow th
     ],
     states: &[
         (
-            "In Progress, Work in progress, Implementing, Access Granted, Granted, Active",
+            "In Progress, Work in progress, Implementing, Access Granted, Granted, Open, On Hold, \
+Active",
             "active",
         ),
         ("Done, Closed, Resolved, Completed", "ended"),
         ("Revoked, Access Revoked, Access Removed", "revoked"),
         (
-            "Open, To Do, Backlog, New, Waiting for approval, Awaiting approval, Waiting for \
+            "To Do, Backlog, New, Waiting for approval, Awaiting approval, Waiting for \
 support, Pending",
             "pending (counted, not linted)",
         ),
@@ -329,12 +331,11 @@ fn custom_field(header: &str) -> Option<&str> {
 
 fn state(status: &str) -> Option<Lifecycle> {
     match normal_key(status).as_str() {
-        "in_progress" | "work_in_progress" | "implementing" | "access_granted" | "granted"
-        | "active" => Some(Lifecycle::Active),
+        // What is live is one list for every loader (`live_status`): `Open` included.
+        live if super::live_status(live) => Some(Lifecycle::Active),
         "done" | "closed" | "resolved" | "completed" => Some(Lifecycle::Ended),
         "revoked" | "access_revoked" | "access_removed" => Some(Lifecycle::Revoked),
-        "open"
-        | "to_do"
+        "to_do"
         | "backlog"
         | "new"
         | "waiting_for_approval"

@@ -162,6 +162,28 @@ impl Lifecycle {
     }
 }
 
+/// Statuses that mean access is live, as `normal_key` writes them: the default policy's
+/// `expiry-enforced.active_statuses` (a test holds the two equal), so a ticket profile and a
+/// plain CSV agree on what is live.
+const LIVE: &[&str] = &[
+    "active",
+    "open",
+    "granted",
+    "access_granted",
+    "in_progress",
+    "work_in_progress",
+    "implement",
+    "implementing",
+    "provisioned",
+    "ongoing",
+    "on_hold",
+];
+
+/// True when a ticket tool's status (normalised by `normal_key`) means access is live.
+pub fn live_status(normal: &str) -> bool {
+    LIVE.contains(&normal)
+}
+
 /// What adapters need besides the file: the time that counts as now, and the policy's mapping.
 pub struct Native<'a> {
     pub file: &'a str,
@@ -491,4 +513,42 @@ pub(crate) fn field(grant: &super::Located, field: Field) -> Option<(&str, u32, 
         .iter()
         .find(|(f, ..)| *f == field)
         .map(|(_, t, line, column)| (t.as_str(), *line, *column))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::mapping::normal_key;
+    use crate::policy::node::{Node, Value};
+
+    fn get<'a>(node: &'a Node, key: &str) -> &'a Node {
+        let Value::Map(entries) = &node.value else {
+            panic!("{key}: not a mapping")
+        };
+        entries
+            .iter()
+            .find(|(k, _)| k.value.as_scalar() == Some(key))
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| panic!("no {key}"))
+    }
+
+    #[test]
+    fn the_live_statuses_are_the_default_policys() {
+        let policy =
+            crate::policy::node::parse(include_str!("../../../policies/default.yaml")).unwrap();
+        let statuses = get(
+            get(get(&policy, "rules"), "expiry-enforced"),
+            "active_statuses",
+        );
+        let Value::List(statuses) = &statuses.value else {
+            panic!("active_statuses is a list")
+        };
+        let mut listed: Vec<String> = statuses
+            .iter()
+            .filter_map(|s| s.value.as_scalar().map(normal_key))
+            .collect();
+        let mut live: Vec<String> = super::LIVE.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        live.sort();
+        assert_eq!(live, listed);
+    }
 }

@@ -25,7 +25,8 @@ included); or the Table API (`/api/now/table/{table}`, `{\"result\": […]}`) wi
 times). A file starting with `{` or `[` is read as JSON. Custom `u_` fields are read by their name \
 through the alias table (`u_tenant` → tenant, `u_approver` → approver) and win over a built-in \
 field of the same meaning (`u_tenant` over `company`); name others in the policy's `mapping:`. \
-Dates as ServiceNow writes them (`2026-11-23 14:05:00`) are read as UTC. A row whose `approval` is \
+Dates as ServiceNow writes them (`2026-11-23 14:05:00`) are read in the policy's `mapping: \
+{timezone: …}` or `--timezone` (ServiceNow writes the exporting user's zone), else as UTC. A row whose `approval` is \
 rejected or still requested is not a grant.",
     fields: &[
         (
@@ -105,8 +106,8 @@ incident, the implementer who does the work with the access",
     ],
     states: &[
         (
-            "Work in Progress, In Progress, Implement, On Hold, Active; change -1; requested \
-item 2; incident 2, 3",
+            "Work in Progress, In Progress, Implement, On Hold, Open, Active, Approved; change -1; \
+requested item 1, 2; incident 2, 3",
             "active",
         ),
         (
@@ -115,8 +116,8 @@ requested item 3, 4; incident 6, 7",
             "ended",
         ),
         (
-            "New, Open, Pending, Scheduled, Assess, Authorize, Requested; change -5, -4, -3, \
--2; requested item -5, 1; incident 1",
+            "New, Pending, Scheduled, Assess, Authorize, Requested; change -5, -4, -3, -2; \
+requested item -5; incident 1",
             "pending (counted, not linted)",
         ),
         (
@@ -305,13 +306,13 @@ fn custom_field(header: &str) -> Option<&str> {
 
 fn state(state: &str) -> Option<Lifecycle> {
     match normal_key(state).as_str() {
-        "work_in_progress" | "in_progress" | "implement" | "on_hold" | "active" | "approved" => {
-            Some(Lifecycle::Active)
-        }
+        // What is live is one list for every loader (`live_status`): `Open` included.
+        live if super::live_status(live) => Some(Lifecycle::Active),
+        "approved" => Some(Lifecycle::Active),
         "closed" | "closed_complete" | "closed_incomplete" | "resolved" | "review" => {
             Some(Lifecycle::Ended)
         }
-        "new" | "open" | "pending" | "scheduled" | "assess" | "authorize" | "requested" => {
+        "new" | "pending" | "scheduled" | "assess" | "authorize" | "requested" => {
             Some(Lifecycle::Pending)
         }
         "rejected" | "canceled" | "cancelled" | "closed_skipped" => Some(Lifecycle::Denied),
@@ -359,8 +360,9 @@ fn numeric_state(table: Table, state: i32) -> Option<Lifecycle> {
         (Table::Change, -1) => Some(Active),
         (Table::Change, 0 | 3) => Some(Ended),
         (Table::Change, 4) => Some(Denied),
-        (Table::Task, -5 | 1) => Some(Pending),
-        (Table::Task, 2) => Some(Active),
+        // 1 is the task's `Open`: live, as every loader reads `Open`.
+        (Table::Task, -5) => Some(Pending),
+        (Table::Task, 1 | 2) => Some(Active),
         (Table::Task, 3 | 4) => Some(Ended),
         (Table::Task, 7) => Some(Denied),
         (Table::Incident, 1) => Some(Pending),
@@ -382,7 +384,7 @@ mod tests {
         let csv = "Number,Short description,Company,Planned start date,Planned end date,State,Approval,u_approver\n\
 RITM1,Fix sync,Acme,2026-11-23 09:00:00,2026-11-23 11:00:00,Work in Progress,Approved,Ravi Patel\n\
 RITM2,Other,Acme,,,Work in Progress,Rejected,\n\
-RITM3,Other,Acme,,,Open,Not Yet Requested,\n";
+RITM3,Other,Acme,,,New,Not Yet Requested,\n";
         let (grants, skipped) = read(Source::Servicenow, csv, &Mapping::default());
         assert_eq!((grants.len(), skipped), (1, 2));
         let g = &grants[0];
