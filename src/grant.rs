@@ -364,19 +364,20 @@ impl Grant {
         self.approvals.push(approval);
     }
 
-    /// Who approved, each with where it is written: every recorded approval, or the
-    /// `approver` field (`None` when missing) when the export records one approver at most.
-    /// Rules about approvers judge every entry.
-    pub fn approvers(&self) -> impl Iterator<Item = (Option<&str>, Span)> {
-        let single = self
-            .approvals
-            .is_empty()
-            .then(|| (self.text(Field::Approver), self.span_of(Field::Approver)));
-        single.into_iter().chain(
-            self.approvals
-                .iter()
-                .map(|a| (Some(a.approver.0.as_str()), a.approver.1)),
-        )
+    /// Hands `judge` everyone who approved, each with where it is written: every recorded
+    /// approval, or the `approver` field (`None` when missing) when the export records one
+    /// approver at most. Rules about approvers judge every entry. A closure, not an iterator:
+    /// two rules call it for every grant, and a chained iterator cost each about 65
+    /// instructions a grant (callgrind, 100k-grant CSV).
+    #[inline]
+    pub fn each_approver(&self, mut judge: impl FnMut(Option<&str>, Span)) {
+        if self.approvals.is_empty() {
+            judge(self.text(Field::Approver), self.span_of(Field::Approver));
+        } else {
+            for approval in &self.approvals {
+                judge(Some(&approval.approver.0), approval.approver.1);
+            }
+        }
     }
 
     /// Marks a field this grant's export cannot carry (see `unexported`).
@@ -391,6 +392,7 @@ impl Grant {
 
     /// The grant's name in reports and baselines: its id, else its ticket (a help-desk
     /// export's `Ticket ID`, Jira's issue key), so findings name the grant they are about.
+    #[inline]
     pub fn id(&self) -> Option<&str> {
         self.text(Field::Id).or_else(|| self.text(Field::Ticket))
     }

@@ -582,6 +582,13 @@ impl<'a> Params<'a> {
         PhraseSet::new(self.texts(key))
     }
 
+    /// The phrases of several keys as one set: one lookup where a rule asks each grant for
+    /// any of them.
+    pub fn phrases_of(&mut self, keys: &[&'static str]) -> PhraseSet {
+        let texts: Vec<String> = keys.iter().flat_map(|key| self.texts(key)).collect();
+        PhraseSet::new(texts)
+    }
+
     /// Lowercased words, compared exactly.
     pub fn words(&mut self, key: &'static str) -> Words {
         let mut words: Vec<String> = self

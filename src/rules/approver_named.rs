@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns, PhraseSet, Words};
+use crate::policy::params::{Params, Patterns, PhraseSet};
 
 declare_rule! {
     /// ## What it checks
@@ -27,8 +27,8 @@ declare_rule! {
     ///
     /// ## Settings
     /// `generic`: phrases that name nobody; `patterns`: regexes for teams and aliases; `bots`:
-    /// the user names of bots and plugins that approve by themselves, compared exactly, ignoring
-    /// case (default: Teleport's `@teleport-access-approval-bot`, which built-in automatic
+    /// the user names of bots and plugins that approve by themselves, compared whole as phrases
+    /// are, ignoring case (default: Teleport's `@teleport-access-approval-bot`, which built-in automatic
     /// reviews and Teleport's hosted plugins use; add the user of a self-hosted plugin that
     /// approves). When the policy has a `people:` directory, the approver must also be a known,
     /// active person.
@@ -36,17 +36,18 @@ declare_rule! {
 }
 
 pub struct ApproverNamed {
-    generic: PhraseSet,
+    /// The generic phrases and the bots together: what names no person.
+    no_one: PhraseSet,
     patterns: Patterns,
-    bots: Words,
+    bots: PhraseSet,
 }
 
 impl ApproverNamed {
     fn build(params: &mut Params) -> ApproverNamed {
         ApproverNamed {
-            generic: params.phrases("generic"),
+            no_one: params.phrases_of(&["generic", "bots"]),
             patterns: params.patterns("patterns"),
-            bots: params.words("bots"),
+            bots: params.phrases("bots"),
         }
     }
 }
@@ -58,11 +59,11 @@ allows automatic approval";
 impl Rule for ApproverNamed {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         // Every approval of a multi-approver system is judged, not only the first.
-        for (approver, span) in grant.approvers() {
+        grant.each_approver(|approver, span| {
             if let Some((message, help)) = self.judge(approver, context) {
                 out.push(Violation::new(Some(Field::Approver), span, message, help));
             }
-        }
+        });
         // Each extension is a new decision and needs its own named approver.
         for (i, extension) in grant.extensions.iter().enumerate() {
             let approver = extension.approver.as_ref();
@@ -82,13 +83,14 @@ impl ApproverNamed {
     fn judge(&self, approver: Option<&str>, context: &Context) -> Option<(String, &'static str)> {
         let message = match approver {
             None => "no approver named".to_string(),
-            Some(approver) if self.bots.contains(approver) => {
-                let message = format!(
-                    "approver `{approver}` is a bot: the approval was automatic, not a named person's"
-                );
-                return Some((message, BOT_HELP));
-            }
-            Some(approver) if self.generic.contains(approver) => {
+            // One lookup for both lists, which every grant pays; which list only on a hit.
+            Some(approver) if self.no_one.contains(approver) => {
+                if self.bots.contains(approver) {
+                    let message = format!(
+                        "approver `{approver}` is a bot: the approval was automatic, not a named person's"
+                    );
+                    return Some((message, BOT_HELP));
+                }
                 format!("approver `{approver}` names no one")
             }
             Some(approver) if self.patterns.matches(approver) => {

@@ -83,15 +83,17 @@ impl Rule for ExpiryEnforced {
         let Some(status) = grant.text(Field::Status) else {
             return;
         };
+        if grant.text(Field::EndedAt).is_some() || context.now <= deadline {
+            return; // the cheap tests first: most grants end or are not yet due
+        }
         // Approved, then used: an approved grant whose start has passed is live access.
-        let started = self.started.contains(status)
-            && grant
-                .time(Field::Start)
-                .is_some_and(|start| start <= context.now);
-        if grant.text(Field::EndedAt).is_none()
-            && (self.active.contains(status) || started)
-            && context.now > deadline
-        {
+        let started = || {
+            self.started.contains(status)
+                && grant
+                    .time(Field::Start)
+                    .is_some_and(|start| start <= context.now)
+        };
+        if self.active.contains(status) || started() {
             out.push(Violation::new(
                 Some(Field::Status),
                 grant.span_of(Field::Status),

@@ -41,8 +41,8 @@ impl Rule for SelfApproval {
         };
         // Every approval counts: one of several approvers being the grantee is still a
         // grantee approving their own access.
-        for (approver, span) in grant.approvers() {
-            let Some(approver) = approver else { continue };
+        grant.each_approver(|approver, span| {
+            let Some(approver) = approver else { return };
             // The directory sees through email and aliases: "mina@acme.io" approving Mina Chen.
             let same_person = context
                 .people
@@ -56,7 +56,7 @@ impl Rule for SelfApproval {
                     "have someone other than the grantee approve the grant",
                 ));
             }
-        }
+        });
     }
 }
 

@@ -1117,7 +1117,8 @@ mod tests {
         assert_eq!(group.text(Grantee), Some("Tier-2 Support Engineers"));
         assert_eq!(group.text(AccountType), Some("group"));
         assert_eq!(group.text(Tenant), Some("* (the whole directory)"));
-        let approvers: Vec<_> = group.approvers().map(|(a, _)| a.unwrap()).collect();
+        let mut approvers = Vec::new();
+        group.each_approver(|a, _| approvers.push(a.unwrap().to_string()));
         assert_eq!(approvers, ["ravi@contoso.com", "Priya Shah"]);
         assert_eq!(group.text(ApprovedAt), Some("2026-11-23T09:50:00Z"));
         let service = &grants[1];
