@@ -163,3 +163,44 @@ fn the_policys_waivers_give_the_review_its_waived_section() {
     let open = review["findings"].to_string();
     assert!(!open.contains("access window is 6h"), "{open}");
 }
+
+/// Multi-approver systems: the review shows every approval of a grant, and counts each
+/// approver once per grant they approved.
+#[test]
+fn every_approval_is_shown_and_counted() {
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--since",
+        "2026-01-01",
+        "--format",
+        "json",
+        "fixtures/teleport/requests.json",
+    ]);
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let approvers: Vec<&str> = review["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["approver"].as_str().unwrap())
+        .collect();
+    assert!(
+        approvers.contains(&"ravi.patel@example.com, sara.kim@example.com"),
+        "{approvers:?}"
+    );
+    let counted: Vec<(&str, u64)> = review["people"]["approvers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["grants"].as_u64().unwrap()))
+        .collect();
+    assert!(
+        counted.contains(&("ravi.patel@example.com", 2)),
+        "{counted:?}"
+    );
+    assert!(
+        counted.contains(&("sara.kim@example.com", 1)),
+        "{counted:?}"
+    );
+}

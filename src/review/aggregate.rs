@@ -26,7 +26,10 @@ pub struct GrantRecord {
     pub grantee: Option<String>,
     pub role: Option<String>,
     pub reason: Option<String>,
+    /// Everyone who approved, as shown: several approvals joined by ", ".
     pub approver: Option<String>,
+    /// Everyone who approved, one by one (several for multi-approver systems).
+    pub approvers: Vec<String>,
     pub owner: Option<String>,
     pub ticket: Option<String>,
     pub status: Option<String>,
@@ -40,16 +43,20 @@ impl GrantRecord {
     /// The hook handed to `check::check_with`: keeps every grant.
     pub fn keep(file: usize, grant: &Grant) -> Option<GrantRecord> {
         let text = |field| grant.text(field).map(str::to_string);
+        let mut approvers = Vec::new();
+        grant.each_approver(|approver, _| approvers.extend(approver.map(str::to_string)));
         Some(GrantRecord {
             file,
             line: grant.span.line,
             column: grant.span.column,
-            id: text(Field::Id),
+            // Named as every report names it: the id, else the ticket.
+            id: grant.id().map(str::to_string),
             tenant: text(Field::Tenant),
             grantee: text(Field::Grantee),
             role: text(Field::Role),
             reason: text(Field::Reason),
-            approver: text(Field::Approver),
+            approver: (!approvers.is_empty()).then(|| approvers.join(", ")),
+            approvers,
             owner: text(Field::Owner),
             ticket: text(Field::Ticket),
             status: text(Field::Status),
@@ -775,11 +782,17 @@ impl<'a> Aggregator<'a> {
         let records = || current.iter().map(|&i| &self.records[i]);
         People {
             grantees: top(records().filter_map(|r| r.grantee.as_deref()), usize::MAX),
-            approvers: top(records().filter_map(|r| r.approver.as_deref()), usize::MAX),
+            approvers: top(
+                records().flat_map(|r| r.approvers.iter().map(String::as_str)),
+                usize::MAX,
+            ),
             self_approvals: records()
-                .filter(|r| match (&r.grantee, &r.approver) {
-                    (Some(grantee), Some(approver)) => normalize(grantee) == normalize(approver),
-                    _ => false,
+                .filter(|r| {
+                    r.grantee.as_ref().is_some_and(|grantee| {
+                        r.approvers
+                            .iter()
+                            .any(|approver| normalize(grantee) == normalize(approver))
+                    })
                 })
                 .map(|r| self.grant_ref(r))
                 .collect(),
