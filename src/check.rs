@@ -53,7 +53,7 @@ impl GrantRecord {
     pub fn keep(file: usize, grant: &Grant) -> Option<GrantRecord> {
         Some(GrantRecord {
             file,
-            id: grant.id().map(str::to_string),
+            id: grant.id().map(std::borrow::Cow::into_owned),
             span: grant.span,
         })
     }
@@ -705,7 +705,7 @@ impl<'a, R> FileChecker<'a, R> {
             && let (Some(tenant), Some(start)) =
                 (grant.text(Field::Tenant), grant.time(Field::Start))
         {
-            result.observed.add(tenant, start, grant.id());
+            result.observed.add(tenant, start, grant.id().as_deref());
             result
                 .places
                 .push(Place::new(file, grant.span_of(Field::Tenant)));
@@ -772,7 +772,7 @@ fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Fin
     Finding {
         rule: active.id.clone(),
         severity: active.severity,
-        grant: grant.id().map(Box::from),
+        grant: grant.id().map(|id| Box::from(&*id)),
         tenant: grant.text(Field::Tenant).map(Box::from),
         file,
         span: v.span,

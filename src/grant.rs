@@ -391,10 +391,22 @@ impl Grant {
     }
 
     /// The grant's name in reports and baselines: its id, else its ticket (a help-desk
-    /// export's `Ticket ID`, Jira's issue key), so findings name the grant they are about.
+    /// export's `Ticket ID`, Jira's issue key), else who had access when
+    /// (`Mina Chen at 2026-11-23 10:00`), so findings name the grant they are about and a
+    /// baseline never keys two grants of one tenant alike for want of an id.
     #[inline]
-    pub fn id(&self) -> Option<&str> {
-        self.text(Field::Id).or_else(|| self.text(Field::Ticket))
+    pub fn id(&self) -> Option<std::borrow::Cow<'_, str>> {
+        match self.text(Field::Id).or_else(|| self.text(Field::Ticket)) {
+            Some(id) => Some(std::borrow::Cow::Borrowed(id)),
+            None => self.unnamed(),
+        }
+    }
+
+    /// The name of a grant with neither id nor ticket: rare, so out of line.
+    #[cold]
+    fn unnamed(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let (grantee, start) = (self.text(Field::Grantee)?, self.text(Field::Start)?);
+        Some(std::borrow::Cow::Owned(format!("{grantee} at {start}")))
     }
 
     /// Checks that need several fields; run once after every field is set.

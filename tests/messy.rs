@@ -262,3 +262,42 @@ fn a_review_that_left_grants_out_is_incomplete_never_passed() {
     );
     assert!(!text.contains("**passed**"), "{text}");
 }
+
+#[test]
+fn a_baseline_never_keys_two_grants_alike_for_want_of_an_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("no-ids.csv");
+    // No id and no ticket: both grants of one tenant break window-max the same way.
+    std::fs::write(
+        &csv,
+        "tenant,grantee,approver,reason,start,expires,owner,ticket\n\
+         acme,Mina Chen,Ravi Patel,Invoice export fails since the 02:00 sync,2026-11-23T08:00:00Z,2026-11-23T16:00:00Z,Ravi Patel,\n\
+         acme,Lee Park,Ravi Patel,Invoice export fails since the 02:00 sync,2026-11-23T09:00:00Z,2026-11-23T17:00:00Z,Ravi Patel,\n",
+    )
+    .unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    let window: Vec<&Value> = recorded["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == "window-max")
+        .map(|e| &e["grant"])
+        .collect();
+    assert_eq!(
+        window,
+        [
+            "Lee Park at 2026-11-23T09:00:00Z",
+            "Mina Chen at 2026-11-23T08:00:00Z"
+        ]
+    );
+}

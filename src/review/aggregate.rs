@@ -50,7 +50,7 @@ impl GrantRecord {
             line: grant.span.line,
             column: grant.span.column,
             // Named as every report names it: the id, else the ticket.
-            id: grant.id().map(str::to_string),
+            id: grant.id().map(std::borrow::Cow::into_owned),
             tenant: text(Field::Tenant),
             grantee: text(Field::Grantee),
             role: text(Field::Role),
