@@ -192,6 +192,11 @@ fn files_that_are_not_exports_are_refused_not_linted() {
     }
     let err = stderr(&grantlint(&["check", "fixtures/messy/playbook.yml"]));
     assert!(err.contains("`hosts`"), "names what was seen: {err}");
+    let err = stderr(&grantlint(&["check", "fixtures/messy/report-renamed.csv"]));
+    assert!(
+        err.contains("not a grants export: its one column is no grant field (`%PDF-1.7`)"),
+        "{err}"
+    );
 }
 
 #[test]

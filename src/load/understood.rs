@@ -176,13 +176,10 @@ pub fn not_an_export(names: &[(String, Span)], file: &str) -> InputError {
         seen.push(format!("and {} more", names.len() - SHOWN));
     }
     let count = match names.len() {
-        1 => "its one column".to_string(),
-        n => format!("none of its {n} columns"),
+        1 => "its one column is no grant field".to_string(),
+        n => format!("none of its {n} columns is a grant field"),
     };
-    let message = format!(
-        "not a grants export: {count} is a grant field ({})",
-        seen.join(", ")
-    );
+    let message = format!("not a grants export: {count} ({})", seen.join(", "));
     let delimiter = names.iter().find_map(|(n, _)| {
         [(';', "';'"), ('\t', "tab"), ('|', "'|'")]
             .into_iter()
