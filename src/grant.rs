@@ -143,8 +143,8 @@ pub struct Extension {
 }
 
 /// One approval of a grant by one person, for systems that record several (Teleport's
-/// reviews, TEAM's and Opal's approvers, Entra's approval stages). The first one is also the
-/// grant's `approver` and `approved_at` fields, so reporters that show one approver show it.
+/// reviews, Opal's reviewers, Entra's approval stages, PAM's approvals). The first one is also
+/// the grant's `approver`, and the latest time its `approved_at`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Approval {
     pub approver: (String, Span),
@@ -356,10 +356,15 @@ impl Grant {
         if self.approvals.is_empty() {
             let (approver, span) = &approval.approver;
             self.set(Field::Approver, approver, *span, false);
-            if let Some((at, span)) = approval.at {
-                let text = at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-                self.set(Field::ApprovedAt, &text, span, false);
-            }
+        }
+        // Access is approved when the last approval lands: `approved_at` is the latest, so
+        // approved-before-access sees an approval that completed after access began.
+        if let Some((at, span)) = approval.at
+            && self.time(Field::ApprovedAt).is_none_or(|t| at > t)
+        {
+            let text = at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            self.unset(Field::ApprovedAt);
+            self.set(Field::ApprovedAt, &text, span, false);
         }
         self.approvals.push(approval);
     }

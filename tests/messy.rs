@@ -306,3 +306,61 @@ fn a_baseline_never_keys_two_grants_alike_for_want_of_an_id() {
         ]
     );
 }
+
+#[test]
+fn a_csv_that_is_not_teams_is_refused_by_source_aws_team() {
+    // None of its columns (Ref, Customer, Engineer on duty, …) is one of TEAM's.
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "aws-team",
+        "fixtures/sources/mapped/access-log.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a grants export"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_header_longer_than_the_head_read_is_not_reported_in_part() {
+    // Hundreds of columns (a Jira "all fields" export): the grant fields come last.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("wide.csv");
+    let filler: Vec<String> = (0..900)
+        .map(|i| format!("Custom field (Extra {i:04})"))
+        .collect();
+    let header = format!(
+        "{},id,tenant,grantee,approver,owner,ticket",
+        filler.join(",")
+    );
+    assert!(header.len() > 16 * 1024);
+    let row = format!(
+        "{},W-1,acme,Mina Chen,Ravi Patel,,SUP-1",
+        vec![""; 900].join(",")
+    );
+    std::fs::write(&csv, format!("{header}\n{row}\n")).unwrap();
+    let (_, report) = json(&[csv.to_str().unwrap()]);
+    let missing: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "column-missing")
+        .map(|f| &f["field"])
+        .collect();
+    assert!(
+        !missing.iter().any(|f| *f == "owner" || *f == "tenant"),
+        "the columns past the cut are not missing: {missing:?}"
+    );
+    // The empty owner cell is the grant's own finding.
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "owner-named" && f["grant"] == "W-1"),
+        "{report:#}"
+    );
+}

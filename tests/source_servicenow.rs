@@ -171,6 +171,18 @@ fn table_api_display_values_and_utc_times() {
         report["findings"][2]["message"],
         "`Sam Okafor` approved their own access"
     );
+    // A zone for local times (display values) leaves the stored UTC times as they are.
+    let (_, zoned) = json(&[
+        "--source",
+        "servicenow",
+        "--timezone",
+        "America/Los_Angeles",
+        "fixtures/servicenow/table-api-display-all.json",
+    ]);
+    assert_eq!(
+        zoned["findings"][1]["message"],
+        "grant is still active 2h after it expired"
+    );
 }
 
 #[test]

@@ -283,6 +283,10 @@ const LIKELY: &[(&str, Field)] = &[
 /// The field an unknown header or key most likely means: a name tools often write, or a
 /// field name or alias it is a near miss of (a typo such as `aprover`).
 pub fn suggest(name: &str) -> Option<Field> {
+    // No field name or alias is near a long text: spare comparing a huge cell with each.
+    if name.len() > 40 {
+        return None;
+    }
     let key = normal_key(name);
     if let Some((_, field)) = LIKELY.iter().find(|(k, _)| *k == key) {
         return Some(*field);

@@ -324,7 +324,7 @@ impl Request for Rows<'_> {
 }
 
 impl Columns for Rows<'_> {
-    fn header(&mut self, names: Vec<(String, Span)>, _: &str) -> Result<(), InputError> {
+    fn header(&mut self, names: Vec<(String, Span)>, file: &str) -> Result<(), InputError> {
         self.columns = names
             .iter()
             .map(
@@ -334,6 +334,10 @@ impl Columns for Rows<'_> {
                 },
             )
             .collect();
+        // `--source aws-team` on a CSV with none of TEAM's columns: not its approvals export.
+        if !names.is_empty() && self.columns.iter().all(|c| matches!(c, Column::Ignored)) {
+            return Err(crate::load::understood::not_an_export(&names, file));
+        }
         Ok(())
     }
 

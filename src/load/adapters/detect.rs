@@ -9,7 +9,7 @@ use crate::load::{Format, Input, InputError, Origin, io_error};
 use crate::policy::mapping::{Mapping, normal_key};
 
 /// How much of a file the shape is judged on: enough for the first records.
-const HEAD: usize = 16 * 1024;
+pub const HEAD: usize = 16 * 1024;
 
 /// The system that exported `input`, if its shape is one grantlint knows; an error when it
 /// fits several, or when a JSON lines file fits none.

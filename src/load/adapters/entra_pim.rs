@@ -656,7 +656,7 @@ impl<'a> Reader<'a, '_> {
         }
         // A request that never became access is only counted: its approval is not asked for.
         if granted(request) {
-            for decision in self.decisions(request, grant) {
+            for decision in self.decisions(request, grant, true) {
                 grant.approve(decision);
             }
         }
@@ -712,7 +712,9 @@ impl<'a> Reader<'a, '_> {
     /// The approving decisions of a request's approval, placed where they are written: in
     /// this file, or at the request's `approvalId` for an approval from another input. A
     /// request whose approval no input holds is marked, and the file says so once.
-    fn decisions(&mut self, request: Record, grant: &mut Grant) -> Vec<Approval> {
+    /// `whole`: the request is the grant's own, so an approval that no input holds leaves the
+    /// grant's approver unknown (one finding for the file says so).
+    fn decisions(&mut self, request: Record, grant: &mut Grant, whole: bool) -> Vec<Approval> {
         let Some((id, id_at)) = request.text("approvalId") else {
             return Vec::new(); // no approval was asked for: approver-named says so
         };
@@ -720,6 +722,7 @@ impl<'a> Reader<'a, '_> {
             Some(decisions) => (decisions, true),
             None => match self.native.related.entra_approvals.get(id) {
                 Some(decisions) => (decisions, false),
+                None if !whole => return Vec::new(),
                 None => {
                     grant.mark_unexported(Field::Approver);
                     self.unjoined += 1;
@@ -771,7 +774,9 @@ impl<'a> Reader<'a, '_> {
                 None
             }
         };
-        let mut approvals = self.decisions(request, grant).into_iter();
+        // An extension's missing approval is the extension's: its own finding says so, and
+        // the grant's own approvals are still judged.
+        let mut approvals = self.decisions(request, grant, false).into_iter();
         let first = approvals.next();
         Extension {
             span: request.span(),
@@ -1120,7 +1125,8 @@ mod tests {
         let mut approvers = Vec::new();
         group.each_approver(|a, _| approvers.push(a.unwrap().to_string()));
         assert_eq!(approvers, ["ravi@contoso.com", "Priya Shah"]);
-        assert_eq!(group.text(ApprovedAt), Some("2026-11-23T09:50:00Z"));
+        // The latest approving step: access was approved when it landed.
+        assert_eq!(group.text(ApprovedAt), Some("2026-11-23T09:55:00Z"));
         let service = &grants[1];
         assert_eq!(service.text(Grantee), Some("Contoso Sync Agent"));
         assert_eq!(service.text(AccountType), Some("service"));

@@ -334,7 +334,8 @@ mod tests {
         assert_eq!(field(g, Approver).map(|f| f.0), Some("00ub"));
         assert_eq!(
             field(g, ApprovedAt).map(|f| f.0),
-            Some("2026-11-23T08:55:00Z")
+            Some("2026-11-23T08:57:00Z"),
+            "the latest approving decision"
         );
         assert_eq!(field(g, Role).map(|f| f.0), Some("00ggroup"));
         assert_eq!(field(g, Status).map(|f| f.0), Some("active"));

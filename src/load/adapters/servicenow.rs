@@ -243,10 +243,16 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
                 continue;
             }
             let shown = item.text(&format!("dv_{key}"));
-            if let Some((text, at)) = field_text(item.child(value), shown) {
+            if let Some((text, at, utc)) = field_text(item.child(value), shown) {
+                // A stored time is UTC whatever zone the policy reads local times in.
+                let text = if utc {
+                    Cow::Owned(format!("{text} UTC"))
+                } else {
+                    Cow::Borrowed(text)
+                };
                 cells.push(Cell {
                     header: Cow::Borrowed(key),
-                    text: Cow::Borrowed(text),
+                    text,
                     span: at,
                 });
             }
@@ -279,10 +285,11 @@ fn variables<'t>(list: Record<'t>, cells: &mut Vec<Cell<'t>>) {
 /// The text of one field: a plain value, or of `{"display_value", "value", "link"}` the display
 /// value (a name, not a sys_id; a state's label), except for a time, whose stored value is UTC
 /// while its display value is in the exporting user's time zone. `shown` is JSONv2's `dv_` twin.
+/// True with a stored time written without its zone (`2026-11-24 10:00:00`): it is UTC.
 fn field_text<'t>(
     value: Record<'t>,
     shown: Option<(&'t str, crate::grant::Span)>,
-) -> Option<(&'t str, crate::grant::Span)> {
+) -> Option<(&'t str, crate::grant::Span, bool)> {
     let stored = match &value.node.value {
         Value::Map(_) => value.text("value"),
         _ => value.node.value.as_scalar().map(|t| (t, value.span())),
@@ -293,9 +300,10 @@ fn field_text<'t>(
     };
     let is_time = stored.is_some_and(|(t, _)| crate::load::time::parse_time(t).is_ok());
     match (stored, display) {
-        (Some(stored), _) if is_time => Some(stored),
-        (_, Some(display)) => Some(display),
-        (stored, None) => stored,
+        // ServiceNow stores `YYYY-MM-DD HH:MM:SS`, in UTC, with no zone written.
+        (Some((text, at)), _) if is_time => Some((text, at, text.trim().len() == 19)),
+        (_, Some((text, at))) => Some((text, at, false)),
+        (stored, None) => stored.map(|(text, at)| (text, at, false)),
     }
 }
 

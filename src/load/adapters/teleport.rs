@@ -559,7 +559,8 @@ mod tests {
         assert_eq!(field(r1, Approver), Some(("bob", 9, 13)));
         assert_eq!(
             field(r1, ApprovedAt).map(|f| f.0),
-            Some("2026-11-24T09:00:00Z")
+            Some("2026-11-24T09:10:00Z"),
+            "the latest approving review"
         );
         // Access could be used once the last approval was in.
         assert_eq!(field(r1, Start), Some(("2026-11-24T09:10:00Z", 14, 14)));
