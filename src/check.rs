@@ -134,7 +134,7 @@ impl<R> FileResult<R> {
 
     /// Turns the gathered findings about missing columns into one finding per field, at
     /// the file's header.
-    fn report_absent(&mut self, file: usize) {
+    fn report_absent(&mut self, file: usize, cap: crate::finding::Severity) {
         let Some(map) = &self.map else { return };
         let at = map.names.first().map_or(Span::default(), |n| n.span);
         for absent in std::mem::take(&mut self.absent) {
@@ -150,7 +150,7 @@ impl<R> FileResult<R> {
             };
             self.findings.push(Finding {
                 rule: "column-missing".into(),
-                severity: absent.severity,
+                severity: absent.severity.min(cap),
                 grant: None,
                 tenant: None,
                 file,
@@ -347,12 +347,14 @@ fn check_file<R: Send>(
             };
         }
     };
-    // Fields no column holds: their per-grant findings become one at the header.
-    let gather = policy.rules.iter().any(|r| r.id == "column-missing");
+    // Fields no column holds: their per-grant findings become one at the header, at the
+    // highest severity they stand for, capped by column-missing's own.
+    let gather = policy.rules.iter().find(|r| r.id == "column-missing");
     let missing = match &map {
-        Some(map) if gather => map.missing.iter().fold(0u32, |m, f| m | 1 << *f as u32),
+        Some(map) if gather.is_some() => map.missing.iter().fold(0u32, |m, f| m | 1 << *f as u32),
         _ => 0,
     };
+    let cap = gather.map_or(crate::finding::Severity::Error, |r| r.severity);
     let dates = policy
         .mapping
         .dates(Some(reread(input, options, policy, context.now)));
@@ -368,7 +370,7 @@ fn check_file<R: Send>(
             size,
         );
         result.map = map;
-        result.report_absent(file);
+        result.report_absent(file, cap);
         return result;
     }
     let mut read = crate::progress::FileProgress::default();
@@ -429,7 +431,7 @@ fn check_file<R: Send>(
             result.grants = loaded.grants;
             result.skipped = loaded.skipped;
             result.map = map.or(loaded.map);
-            result.report_absent(file);
+            result.report_absent(file, cap);
             let gaps = loaded.gaps.into_iter();
             result
                 .findings

@@ -364,3 +364,19 @@ fn a_header_longer_than_the_head_read_is_not_reported_in_part() {
         "{report:#}"
     );
 }
+
+#[test]
+fn column_missing_takes_its_own_severity_as_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(&policy, "version: 1\nrules:\n  column-missing: warning\n").unwrap();
+    let (_, report) = json(&["--policy", policy.to_str().unwrap(), HELPDESK]);
+    let severities: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "column-missing")
+        .map(|f| &f["severity"])
+        .collect();
+    assert_eq!(severities, ["warning"; 4]);
+}

@@ -29,7 +29,6 @@ fn run(text: String, format: Format) -> Outcome {
         name: "-".into(),
         origin: Origin::Stdin(Arc::from(text)),
         format,
-        searched: false,
     };
     check(&[input], &ReadOptions::default(), policy(), now())
 }

@@ -55,9 +55,6 @@ pub struct Input {
     pub name: String,
     pub origin: Origin,
     pub format: Format,
-    /// Found by searching a folder rather than named: a file that turns out not to be a grants
-    /// export can be left out with a note instead of stopping the run.
-    pub searched: bool,
 }
 
 impl Input {
@@ -545,7 +542,6 @@ pub fn discover_with(paths: &[PathBuf], options: &ReadOptions, selection: &Selec
                 name,
                 origin: Origin::Path(path.clone()),
                 format,
-                searched: false,
             }),
             None if !path.exists() => found
                 .errors
@@ -659,7 +655,6 @@ fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found:
             name: path.display().to_string(),
             origin: Origin::Path(path),
             format,
-            searched: true,
         });
     }
 }
@@ -675,7 +670,6 @@ fn read_stdin(options: &ReadOptions) -> Result<Input, InputError> {
         name: "-".into(),
         origin: Origin::Stdin(text),
         format,
-        searched: false,
     })
 }
 

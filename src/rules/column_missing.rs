@@ -7,7 +7,8 @@ declare_rule! {
     /// holds a field (no grantee column, say), that is said once for the file, at its
     /// header, instead of once per grant under a rule that would blame each grant: "no
     /// named grantee" 24 times reads as 24 shared accounts. The finding takes the highest
-    /// severity of the findings it stands for, and names their rules.
+    /// severity of the findings it stands for, capped by this rule's own severity, and names
+    /// their rules.
     ///
     /// ## Why
     /// A column that is missing or named in a way grantlint does not know leaves checks
@@ -25,7 +26,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Settings
-    /// `off` reports the findings grant by grant again, under their own rules.
+    /// `severity` caps the finding's severity (default `error`: no cap); `off` reports the
+    /// findings grant by grant again, under their own rules.
     ColumnMissing, "column-missing", "no column of the export holds a field the checks need"
 }
 
