@@ -163,46 +163,14 @@ fn documents(text: &str, native: &Native, out: &mut Out) -> Result<(), InputErro
 /// Parses every YAML (or JSON) document of the file, each value with its place in the file.
 fn parse_documents(text: &str, file: &str) -> Result<Vec<Node>, InputError> {
     crate::policy::node::parse_documents(text).map_err(|e| {
-        let message = e
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or("cannot parse")
-            .trim()
-            .to_string();
-        let error = InputError::new(file, message)
-            .help("fix the YAML or JSON syntax at this place; `tctl get access_request` output reads as it is");
-        match e.location() {
-            Some(at) => {
-                let mut at = Span {
-                    len: 1,
-                    ..crate::load::yaml::span(at)
-                };
-                // Some parse errors carry a line and column but no byte offset.
-                if at.offset == 0 && at.line > 1 {
-                    at.offset = offset_of(text, at.line, at.column);
-                }
-                let text: Arc<str> = Arc::from(text);
-                error.at(at, Some(&text))
-            }
+        let error = InputError::new(file, crate::load::yaml::parser_message(&e)).help(
+            "fix the YAML or JSON syntax at this place; `tctl get access_request` output reads as it is",
+        );
+        match crate::load::yaml::error_span(&e, text) {
+            Some(at) => error.at(at, Some(&Arc::from(text))),
             None => error,
         }
     })
-}
-
-/// The byte offset of a 1-based line and column (in characters), clamped to the text.
-fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
-    let rest = &text[start.min(text.len())..];
-    let within = rest
-        .char_indices()
-        .nth(column.saturating_sub(1) as usize)
-        .map_or(rest.len(), |(i, _)| i);
-    (start + within).min(text.len().saturating_sub(1))
 }
 
 fn map_request(
