@@ -355,9 +355,17 @@ fn check_file<R: Send>(
         _ => 0,
     };
     let cap = gather.map_or(crate::finding::Severity::Error, |r| r.severity);
+    // A zone set for the system that wrote this file (`timezone: {jira: …}`) is its own.
+    let source = match options.source {
+        Some(source) => Some(source),
+        None if policy.mapping.source_zones.is_empty() => None,
+        None => load::adapters::detect::detect(input, &native)
+            .ok()
+            .flatten(),
+    };
     let dates = policy
         .mapping
-        .dates(Some(reread(input, options, policy, context.now)));
+        .dates_of(source, Some(reread(input, options, policy, context.now)));
     let _dates = dates.enter();
     let size = input.size();
     let checker = || FileChecker::new(file, policy, context, observe, keep, missing);

@@ -259,6 +259,34 @@ fn ticket_exports_written_in_local_time_are_read_in_the_zone() {
         1,
         "{berlin:#}"
     );
+    // A zone per system: the Jira export is read in Berlin time, a plain grants file of the
+    // same run with the same local times stays UTC.
+    let plain = dir.path().join("plain.csv");
+    std::fs::write(
+        &plain,
+        "id,tenant,grantee,approver,owner,ticket,reason,status,approved_at,start,expires\n\
+         P-1,acme,Ana Ruiz,Ben Ode,Cara Lim,SUP-2,Customer invoice sync fails after the upgrade,ended,2026-11-23T14:30:00Z,2026-11-23 15:05,2026-11-23 16:05\n",
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nmapping:\n  timezone: {jira: Europe/Berlin, default: UTC}\n",
+    )
+    .unwrap();
+    let jira = dir.path().join("issues.csv");
+    std::fs::copy(&csv, &jira).unwrap();
+    let (_, both) = json(&[
+        "--policy",
+        policy.to_str().unwrap(),
+        jira.to_str().unwrap(),
+        plain.to_str().unwrap(),
+    ]);
+    let late: Vec<&Value> = of_rule(&both, "approved-before-access")
+        .into_iter()
+        .map(|f| &f["grant"])
+        .collect();
+    assert_eq!(late, ["SUP-1"], "{both:#}");
 }
 
 #[test]

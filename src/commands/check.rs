@@ -26,8 +26,8 @@ pub fn run(args: &CheckArgs) -> u8 {
             return CANNOT_RUN;
         }
     };
-    if args.timezone.is_some() {
-        policy.mapping.timezone = args.timezone;
+    if let Some(zone) = args.timezone {
+        policy.mapping.set_zone_for_all(zone);
     }
     let mut waivers = std::mem::take(&mut policy.waivers);
     if let Some(path) = &args.waivers {

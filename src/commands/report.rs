@@ -20,8 +20,8 @@ pub fn run(args: &ReportArgs) -> u8 {
             return CANNOT_RUN;
         }
     };
-    if args.timezone.is_some() {
-        policy.mapping.timezone = args.timezone;
+    if let Some(zone) = args.timezone {
+        policy.mapping.set_zone_for_all(zone);
     }
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let period = match review::Period::new(args.since, args.until, now) {

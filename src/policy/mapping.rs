@@ -7,7 +7,8 @@
 //!     Engineer on duty: grantee
 //!   date_format: ["%d.%m.%Y %H:%M", "%Y%m%d %H%M"]   # chrono strftime; one or a list
 //!   date_order: dmy                # how `03/04/2026` reads: mdy or dmy
-//!   timezone: Europe/Berlin        # IANA name: how times without an offset are read
+//!   timezone: Europe/Berlin        # IANA name: how times without an offset are read, or
+//!                                  # per system: {jira: Europe/Berlin, default: UTC}
 //!   roles:                         # Entra PIM role definition id → name
 //!     0b2fa6c3-5bd2-4a8e-9e2b-bc3b1ad2e6f1: Tenant Support Operator
 //! ```
@@ -38,6 +39,9 @@ pub struct Mapping {
     pub date_order: Option<Order>,
     /// How times without an offset are read (`--timezone` wins); UTC when unset.
     pub timezone: Option<Tz>,
+    /// A zone for the exports of one system (`timezone: {jira: Europe/Berlin}`): Jira and
+    /// ServiceNow write the exporting user's local time, other files may not.
+    pub source_zones: Vec<(crate::load::adapters::Source, Tz)>,
     /// Lowercased role id → name.
     roles: HashMap<String, String>,
 }
@@ -69,12 +73,26 @@ impl Mapping {
     /// How one file's times are read under this mapping; `reread` reads the file again, for
     /// learning its month/day order (`load::time::Dates`).
     pub fn dates(&self, reread: Option<Reread>) -> Arc<Dates> {
-        Dates::new(
-            self.date_formats.clone(),
-            self.date_order,
-            self.timezone,
-            reread,
-        )
+        self.dates_of(None, reread)
+    }
+
+    /// `dates` for a file exported by `source`: its own zone, when the policy names one.
+    pub fn dates_of(
+        &self,
+        source: Option<crate::load::adapters::Source>,
+        reread: Option<Reread>,
+    ) -> Arc<Dates> {
+        let zone = source
+            .and_then(|s| self.source_zones.iter().find(|(z, _)| *z == s))
+            .map(|(_, zone)| *zone)
+            .or(self.timezone);
+        Dates::new(self.date_formats.clone(), self.date_order, zone, reread)
+    }
+
+    /// `--timezone`: one zone for every file, over the policy's.
+    pub fn set_zone_for_all(&mut self, zone: Tz) {
+        self.timezone = Some(zone);
+        self.source_zones.clear();
     }
 
     /// The name of a (lowercased) role id.
@@ -194,8 +212,46 @@ impl Mapping {
         }
     }
 
-    /// `timezone`: an IANA name such as `Europe/Berlin`.
+    /// `timezone`: an IANA name such as `Europe/Berlin`, or a zone per system that wrote the
+    /// export (`{jira: Europe/Berlin, servicenow: America/New_York, default: UTC}`).
     fn set_timezone(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
+        if let Value::Map(entries) = &node.value {
+            use crate::load::adapters::Source as System;
+            let systems = || System::ALL.iter().map(|s| s.name()).chain(["default"]);
+            for (key, zone) in entries {
+                let name = key.value.as_scalar().unwrap_or("");
+                let system = System::ALL.iter().copied().find(|s| s.name() == name);
+                if system.is_none() && name != "default" {
+                    errors.push(PolicyError::new(
+                        source,
+                        Some(span(key)),
+                        format!("`timezone` is set per system, and `{name}` is none"),
+                        did_you_mean(name, systems()).or_else(|| {
+                            Some(format!(
+                                "name one of: {}",
+                                systems().collect::<Vec<_>>().join(", ")
+                            ))
+                        }),
+                    ));
+                    continue;
+                }
+                let name = zone.value.as_scalar().unwrap_or("");
+                match (parse_timezone(name), system) {
+                    (Ok(zone), Some(system)) => {
+                        self.source_zones.retain(|(s, _)| *s != system);
+                        self.source_zones.push((system, zone));
+                    }
+                    (Ok(zone), None) => self.timezone = Some(zone),
+                    (Err(why), _) => errors.push(PolicyError::new(
+                        source,
+                        Some(span(zone)),
+                        format!("`timezone` {why}"),
+                        zone_hint(name),
+                    )),
+                }
+            }
+            return;
+        }
         let name = node.value.as_scalar().unwrap_or("");
         match parse_timezone(name) {
             Ok(zone) => self.timezone = Some(zone),
@@ -318,6 +374,21 @@ mod tests {
         assert_eq!(m.timezone, Some(chrono_tz::Europe::Berlin));
         // Dates alone do not make a CSV a mapped one: it is still read as a plain file.
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn a_zone_per_system_is_read_and_checked() {
+        use crate::load::adapters::Source;
+        let (m, errors) = read("timezone: {jira: Europe/Berlin, default: UTC, jria: UTC}\n");
+        assert_eq!(
+            errors,
+            vec!["1:47 `timezone` is set per system, and `jria` is none (did you mean `jira`?)"]
+        );
+        assert_eq!(
+            m.source_zones,
+            vec![(Source::Jira, chrono_tz::Europe::Berlin)]
+        );
+        assert_eq!(m.timezone, Some(chrono_tz::UTC));
     }
 
     #[test]
