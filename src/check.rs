@@ -113,8 +113,8 @@ impl<R> FileResult<R> {
 
     /// Counts a finding about `field`, which no column holds, instead of keeping it.
     fn absent(&mut self, field: Field, active: &ActiveRule) {
-        let absent = match self.absent.iter_mut().position(|a| a.field == field) {
-            Some(i) => &mut self.absent[i],
+        let i = match self.absent.iter().position(|a| a.field == field) {
+            Some(i) => i,
             None => {
                 self.absent.push(Absent {
                     field,
@@ -122,9 +122,10 @@ impl<R> FileResult<R> {
                     severity: active.severity,
                     grants: 0,
                 });
-                self.absent.last_mut().unwrap_or_else(|| unreachable!())
+                self.absent.len() - 1
             }
         };
+        let absent = &mut self.absent[i];
         absent.grants += 1;
         absent.severity = absent.severity.max(active.severity);
         if !absent.rules.contains(&active.id) {

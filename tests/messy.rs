@@ -147,7 +147,7 @@ fn inspect_shows_how_the_export_was_read() {
     assert!(text.contains("Ticket ID → ticket"), "{text}");
     assert!(text.contains("no columns for: "), "{text}");
     assert!(text.contains("Assignee: grantee"), "{text}");
-    assert!(text.contains("1 files, 24 grants read"), "{text}");
+    assert!(text.contains("1 file, 24 grants read"), "{text}");
     let out = grantlint(&["inspect", "--format", "json", HELPDESK]);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["grants"], 24);

@@ -208,13 +208,16 @@ fn snippet_sources(
 /// `grantlint inspect`: how each input was understood, without linting it. Exit 2 when an
 /// input could not be read or no grant was read at all, as `check` would.
 pub fn inspect(args: &CheckArgs) -> u8 {
-    let policy = match Policy::discover(args.policy.as_deref()) {
+    let mut policy = match Policy::discover(args.policy.as_deref()) {
         Ok(policy) => policy,
         Err(errors) => {
             eprint_diagnostic(&errors, false);
             return CANNOT_RUN;
         }
     };
+    if let Some(zone) = args.timezone {
+        policy.mapping.set_zone_for_all(zone);
+    }
     let options = ReadOptions {
         format: args.input_format,
         delimiter: args.delimiter,
@@ -249,10 +252,11 @@ pub fn inspect(args: &CheckArgs) -> u8 {
                 )),
             }
         }
-        text.push_str(&format!(
-            "{} files, {} grants read",
-            outcome.inputs, outcome.grants
-        ));
+        let files = match outcome.inputs {
+            1 => "1 file".to_string(),
+            n => format!("{n} files"),
+        };
+        text.push_str(&format!("{files}, {} grants read", outcome.grants));
         if outcome.skipped > 0 {
             text.push_str(&format!(
                 ", {} requests that never became access",

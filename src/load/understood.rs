@@ -156,7 +156,8 @@ impl InputMap {
         out
     }
 
-    /// Worth telling a person about: something ignored, or a field a check needs missing.
+    /// Worth telling a person about unasked: a column or key was ignored. (Fields no column
+    /// holds are told by the `column-missing` findings.)
     pub fn worth_telling(&self) -> bool {
         self.ignored().next().is_some()
     }
