@@ -380,3 +380,22 @@ fn column_missing_takes_its_own_severity_as_a_cap() {
         .collect();
     assert_eq!(severities, ["warning"; 4]);
 }
+
+#[test]
+fn a_mixed_export_is_read_whole() {
+    // A byte-order mark, CRLF, a quoted reason over two lines, a spreadsheet's empty row,
+    // an unknown column, and five ways of writing a time: ISO, US with AM/PM, month names,
+    // Jira's, and an Excel serial. Every time reads; the live statuses past expiry fail.
+    let (code, report) = json(&["fixtures/messy/mixed.csv"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["grants"], 5);
+    let findings = rules(&report);
+    assert_eq!(
+        findings,
+        [
+            ("expiry-enforced".to_string(), Some("MX-2".to_string())),
+            ("expiry-enforced".to_string(), Some("MX-3".to_string())),
+            ("expiry-enforced".to_string(), Some("MX-4".to_string())),
+        ]
+    );
+}
