@@ -65,6 +65,14 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
 }
 
 /// A file's text for a diagnostic's snippet, named and shown safely.
+/// Whether a snippet can be drawn for `span`: miette pads the underline to the column and
+/// draws it as wide as the span, and a width past 65,535 panics in Rust's formatting (a
+/// finding deep in a one-line JSON export). Farther places are named by line and column only.
+pub fn drawable(span: crate::grant::Span) -> bool {
+    const MOST: usize = 4096;
+    (span.column as usize) <= MOST && span.len <= MOST
+}
+
 pub fn snippet_source(name: &str, text: Arc<str>) -> NamedSource<Lines> {
     NamedSource::new(clean(name), Lines::new(shown(text)))
 }

@@ -399,3 +399,38 @@ fn a_mixed_export_is_read_whole() {
         ]
     );
 }
+
+#[test]
+fn a_place_deep_in_a_long_line_is_named_without_a_snippet_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    // A one-line JSON export of 8 MB that breaks the parser's node budget millions of
+    // characters along its one line (the error's place): miette's snippet would panic.
+    let json_file = dir.path().join("one-line.json");
+    let record = r#"{"id": "r", "principalId": "p", "roleDefinitionId": "x", "directoryScopeId": "/", "action": "selfActivate", "status": "Provisioned", "scheduleInfo": {"startDateTime": "2026-11-23T10:00:00Z", "expiration": {"type": "afterDuration", "duration": "PT1H"}}}, "#;
+    let body = record.repeat(40_000);
+    std::fs::write(
+        &json_file,
+        format!("{{\"grants\": [{body}{{}}]}}").as_bytes(),
+    )
+    .unwrap();
+    let out = grantlint(&["check", "--source", "gcp-pam", json_file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    // A finding 80,000 characters along a CSV row, in the text report.
+    let csv = dir.path().join("wide-row.csv");
+    let notes: Vec<String> = (0..20).map(|i| format!("Notes {i}")).collect();
+    let filler = vec!["x".repeat(4_000); 20].join(",");
+    std::fs::write(
+        &csv,
+        format!(
+            "{},id,tenant,grantee,approver,reason,start,expires,owner,ticket\n{filler},W-1,acme,Mina Chen,Ravi Patel,Customer invoice sync fails after the upgrade,2026-11-23T08:00:00Z,2026-11-23T18:00:00Z,Ravi Patel,SUP-1\n",
+            notes.join(",")
+        ),
+    )
+    .unwrap();
+    let out = grantlint(&["check", "--now", NOW, csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("access window is 10h"), "{text}");
+    assert!(text.contains(":2:80"), "named by line and column: {text}");
+}

@@ -53,11 +53,14 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
+        if !crate::terminal::drawable(self.finding.span) {
+            return None;
+        }
         self.source.map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source?;
+        self.source_code()?;
         let f = self.finding;
         let label = match f.field {
             _ if f.at_grant => "this grant".to_string(),
