@@ -70,9 +70,12 @@ struct FileResult<R> {
     /// What the caller's hook kept of each grant, in input order.
     records: Vec<R>,
     error: Option<InputError>,
-    /// Findings about a field no column of the file holds, gathered into one per field.
+    /// Findings about a field the file does not hold (no column, or an export that cannot
+    /// carry it), gathered into one per field.
     absent: Vec<Absent>,
     map: Option<InputMap>,
+    /// What the adapter said its export cannot carry, and where.
+    gaps: Vec<load::adapters::Gap>,
 }
 
 /// The per-grant findings about one field that no column of the file holds.
@@ -133,21 +136,35 @@ impl<R> FileResult<R> {
         }
     }
 
-    /// Turns the gathered findings about missing columns into one finding per field, at
-    /// the file's header.
+    /// Turns the gathered findings about a field the file does not hold into one
+    /// `column-missing` finding per field: at the adapter's gap, saying what the export
+    /// cannot carry and which export does; else at a CSV's header, with the mapping.
     fn report_absent(&mut self, file: usize, cap: crate::finding::Severity) {
-        let Some(map) = &self.map else { return };
-        let at = map.names.first().map_or(Span::default(), |n| n.span);
         for absent in std::mem::take(&mut self.absent) {
             let field = absent.field.name();
-            let header = map
-                .names
-                .iter()
-                .find(|n| n.suggestion == Some(absent.field))
-                .map_or("<its column>", |n| n.text.as_str());
-            let grants = match absent.grants {
-                1 => "1 grant has".to_string(),
-                n => format!("{n} grants have"),
+            let rules = absent.rules.join(", ");
+            let (span, message, help) = match self.gaps.iter().find(|g| g.field == absent.field) {
+                Some(gap) => (gap.span, gap.message.clone(), gap.help.clone()),
+                None => {
+                    let names = self.map.as_ref().map_or(&[][..], |m| &m.names[..]);
+                    let header = names
+                        .iter()
+                        .find(|n| n.suggestion == Some(absent.field))
+                        .map_or("<its column>", |n| n.text.as_str());
+                    let grants = match absent.grants {
+                        1 => "1 grant has".to_string(),
+                        n => format!("{n} grants have"),
+                    };
+                    (
+                        names.first().map_or(Span::default(), |n| n.span),
+                        format!(
+                            "no column of this export holds {field}, so {grants} none ({rules})"
+                        ),
+                        format!(
+                            "add a column for {field}, or map the column that holds it in the policy: `mapping: {{columns: {{{header}: {field}}}}}`"
+                        ),
+                    )
+                }
             };
             self.findings.push(Finding {
                 rule: "column-missing".into(),
@@ -155,18 +172,11 @@ impl<R> FileResult<R> {
                 grant: None,
                 tenant: None,
                 file,
-                span: at,
+                span,
                 field: Some(absent.field),
                 at_grant: false,
-                message: format!(
-                    "no column of this export holds {field}, so {grants} none ({})",
-                    absent.rules.join(", ")
-                )
-                .into(),
-                help: format!(
-                    "add a column for {field}, or map the column that holds it in the policy: `mapping: {{columns: {{{header}: {field}}}}}`"
-                )
-                .into(),
+                message: message.into(),
+                help: help.into(),
                 related: Vec::new(),
             });
         }
@@ -194,6 +204,7 @@ impl<R> Default for FileResult<R> {
             error: None,
             absent: Vec::new(),
             map: None,
+            gaps: Vec::new(),
         }
     }
 }
@@ -369,7 +380,8 @@ fn check_file<R: Send>(
         .dates_of(source, Some(reread(input, options, policy, context.now)));
     let _dates = dates.enter();
     let size = input.size();
-    let checker = || FileChecker::new(file, policy, context, observe, keep, missing);
+    let gathering = gather.is_some();
+    let checker = || FileChecker::new(file, policy, context, observe, keep, missing, gathering);
     if size >= PIPELINE_BYTES
         && let Some(segments) = load::adapters::segments(input, options, &native)
     {
@@ -440,11 +452,8 @@ fn check_file<R: Send>(
             result.grants = loaded.grants;
             result.skipped = loaded.skipped;
             result.map = map.or(loaded.map);
+            result.gaps = loaded.gaps;
             result.report_absent(file, cap);
-            let gaps = loaded.gaps.into_iter();
-            result
-                .findings
-                .extend(gaps.filter_map(|gap| gap_finding(policy, file, gap)));
         }
         Err(error) => {
             // Half a file's findings would mislead; the error says what to fix first.
@@ -643,6 +652,8 @@ struct FileChecker<'a, R> {
     result: FileResult<R>,
     /// The fields no column of the file holds, a bit each.
     missing: u32,
+    /// column-missing is on: findings about a field the file does not hold are gathered.
+    gather: bool,
 }
 
 impl<'a, R> FileChecker<'a, R> {
@@ -653,6 +664,7 @@ impl<'a, R> FileChecker<'a, R> {
         observe: bool,
         keep: &'a (dyn Fn(usize, &Grant) -> Option<R> + Sync),
         missing: u32,
+        gather: bool,
     ) -> Self {
         FileChecker {
             file,
@@ -663,6 +675,7 @@ impl<'a, R> FileChecker<'a, R> {
             violations: Vec::new(),
             result: FileResult::default(),
             missing,
+            gather,
         }
     }
 
@@ -692,16 +705,14 @@ impl<'a, R> FileChecker<'a, R> {
                 if unreadable(grant, &violation) && active.id != "field-format" {
                     continue;
                 }
-                // A finding about a field no column holds: said once for the file instead.
+                // A finding about a field the file does not hold (no column holds it, or the
+                // export cannot carry it): said once for the file instead.
                 if let Some(field) = violation.field
-                    && self.missing & 1 << field as u32 != 0
-                    && violation.span == grant.span
+                    && self.gather
+                    && ((self.missing & 1 << field as u32 != 0 && violation.span == grant.span)
+                        || !grant.exports(field))
                 {
                     result.absent(field, active);
-                    continue;
-                }
-                // A field the export cannot carry: the file's one finding says so (a `Gap`).
-                if violation.field.is_some_and(|f| !grant.exports(f)) {
                     continue;
                 }
                 result
@@ -758,23 +769,6 @@ impl Place {
 
 /// The finding that stands for an export's gap, under its rule's severity; none when the
 /// rule is off.
-fn gap_finding(policy: &Policy, file: usize, gap: load::adapters::Gap) -> Option<Finding> {
-    let active = policy.rules.iter().find(|r| r.id == gap.rule)?;
-    Some(Finding {
-        rule: active.id.clone(),
-        severity: active.severity,
-        grant: None,
-        tenant: None,
-        file,
-        span: gap.span,
-        field: Some(gap.field),
-        at_grant: false,
-        message: gap.message.into(),
-        help: gap.help.into(),
-        related: Vec::new(),
-    })
-}
-
 fn unreadable(grant: &Grant, violation: &Violation) -> bool {
     violation.field.is_some() && grant.problems.iter().any(|p| p.field == violation.field)
 }

@@ -6,7 +6,9 @@ declare_rule! {
     /// A CSV export has a column for every field the other rules ask about. When no column
     /// holds a field (no grantee column, say), that is said once for the file, at its
     /// header, instead of once per grant under a rule that would blame each grant: "no
-    /// named grantee" 24 times reads as 24 shared accounts. The finding takes the highest
+    /// named grantee" 24 times reads as 24 shared accounts. A native export that cannot
+    /// carry a field (Entra PIM's requests hold no approver) is said the same way, at the
+    /// first record that lacks it, naming the export that holds it. The finding takes the highest
     /// severity of the findings it stands for, capped by this rule's own severity, and names
     /// their rules.
     ///

@@ -133,11 +133,11 @@ and `expandedProperties.scope.displayName` for the role and the tenant, and the 
         ),
     ],
     gaps: &[
-        "the approver: a request only holds its `approvalId`; who approved is in the approvals resource (`roleAssignmentApprovals`, Graph beta). Without that export, approver-named says so once per file and neither it nor self-approval is checked for those requests; give the approvals file in the same run.",
-        "instances hold no justification, ticket or approval: reason-specific, ticket-linked and approver-named say so once per file; lint the requests export for them.",
+        "the approver: a request only holds its `approvalId`; who approved is in the approvals resource (`roleAssignmentApprovals`, Graph beta). Without that export, one `column-missing` finding says so for the file and neither approver-named nor self-approval is checked for those requests; give the approvals file in the same run.",
+        "instances hold no justification, ticket or approval: one `column-missing` finding for each says so for the file; lint the requests export for them.",
         "without `$expand=principal`, a group or service principal is only a GUID and cannot be told from a person.",
         "the customer tenant: Graph answers for one directory and does not name it in the records; `directoryScopeId` is the scope inside it.",
-        "ARM requests: who approved (Azure keeps it in `Microsoft.Authorization/roleAssignmentApprovals`, not read yet): approver-named says so once per file.",
+        "ARM requests: who approved (Azure keeps it in `Microsoft.Authorization/roleAssignmentApprovals`, not read yet): one `column-missing` finding says so for the file.",
     ],
     load,
 };
@@ -832,7 +832,6 @@ impl<'a> Reader<'a, '_> {
                 )
             };
             out.gaps.push(Gap {
-                rule: "approver-named",
                 field: Field::Approver,
                 span: at,
                 message,
@@ -842,21 +841,12 @@ impl<'a> Reader<'a, '_> {
         if let Some(at) = self.first_instance {
             let n = self.instances;
             let requests = "lint the requests export (GET /v1.0/roleManagement/directory/roleAssignmentScheduleRequests) for them";
-            for (rule, field, what) in [
-                (
-                    "reason-specific",
-                    Field::Reason,
-                    "why access was needed (no justification)",
-                ),
-                (
-                    "ticket-linked",
-                    Field::Ticket,
-                    "which ticket the access was for",
-                ),
-                ("approver-named", Field::Approver, "who approved"),
+            for (field, what) in [
+                (Field::Reason, "why access was needed (no justification)"),
+                (Field::Ticket, "which ticket the access was for"),
+                (Field::Approver, "who approved"),
             ] {
                 out.gaps.push(Gap {
-                    rule,
                     field,
                     span: at,
                     message: format!(

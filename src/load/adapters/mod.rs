@@ -225,12 +225,11 @@ impl Related {
     }
 }
 
-/// A field an export cannot carry for some of its grants, said once for the file: a finding
-/// of `rule` at `span`, standing for the per-grant findings about that field, which the
-/// checker leaves out (`Grant::mark_unexported`).
+/// A field an export cannot carry for some of its grants (`Grant::mark_unexported`): the
+/// per-grant findings about it become one `column-missing` finding for the file, at `span`,
+/// saying this, as a CSV's missing column does.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gap {
-    pub rule: &'static str,
     pub field: Field,
     pub span: Span,
     pub message: String,
