@@ -182,7 +182,7 @@ fn a_file_of_another_shape_names_the_place_and_the_okta_shape() {
 }
 
 #[test]
-fn explain_source_okta_prints_what_readme_shows() {
+fn explain_source_okta_names_its_fields_states_and_gaps() {
     let out = grantlint(&["explain", "--source", "okta"]);
     assert_eq!(out.status.code(), Some(0));
     let docs = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -194,12 +194,7 @@ fn explain_source_okta_prints_what_readme_shows() {
     ] {
         assert!(docs.contains(said), "{said}: {docs}");
     }
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(
-        readme.contains(&docs),
-        "README is missing the current mapping; paste `grantlint explain --source okta`:\n{docs}"
-    );
+    // That README shows the same: tests/sources.rs, for every system.
 }
 
 #[test]
