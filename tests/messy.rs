@@ -205,6 +205,12 @@ fn typod_keys_get_a_did_you_mean() {
     let err = stderr(&out);
     assert!(err.contains("aprover (did you mean approver?)"), "{err}");
     assert!(err.contains("expirs (did you mean expires?)"), "{err}");
+    // `mapping:` reads CSV columns only: a YAML key is renamed, not mapped.
+    assert!(
+        err.contains("rename the keys: aprover → approver, expirs → expires"),
+        "{err}"
+    );
+    assert!(!err.contains("mapping:"), "{err}");
 }
 
 #[test]

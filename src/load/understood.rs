@@ -94,8 +94,12 @@ impl InputMap {
         self.names.iter().filter(|n| n.field.is_none())
     }
 
-    /// The policy lines that would map each ignored name to its suggested field, if any.
+    /// The policy lines that would map each ignored column to its suggested field, if any.
+    /// `mapping:` reads CSV columns only: an ignored YAML or JSON key is renamed instead.
     pub fn mapping_lines(&self) -> Option<String> {
+        if self.kind == Kind::Keys {
+            return None;
+        }
         let lines: Vec<String> = self
             .ignored()
             .filter_map(|n| {
@@ -152,6 +156,19 @@ impl InputMap {
             for line in lines.lines() {
                 out.push_str(&format!("    {line}\n"));
             }
+        }
+        let renames: Vec<String> = match self.kind {
+            Kind::Keys => self
+                .ignored()
+                .filter_map(|n| Some(format!("{} → {}", n.text, n.suggestion?.name())))
+                .collect(),
+            Kind::Columns => Vec::new(),
+        };
+        if !renames.is_empty() {
+            out.push_str(&format!(
+                "  to read them, rename the keys: {}\n",
+                renames.join(", ")
+            ));
         }
         out
     }
