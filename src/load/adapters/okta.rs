@@ -119,10 +119,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
     let keys = ["requestedFor", "requestedBy"];
     // One request, as `GET …/requests/{requestId}` writes it, reads as a list of one.
-    let requests = match Record::new(&root).get("requestedFor") {
-        Some(_) => vec![Record::new(&root)],
-        None => record::checked_records(&root, &["data"], keys, text, native, SHAPE)?,
-    };
+    let requests = record::one_or_checked_records(&root, &["data"], keys, text, native, SHAPE)?;
     for request in requests {
         map(request, native, out);
     }

@@ -93,10 +93,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
     let keys = ["requester_id", "target_user_id"];
     // One request, as `GET /requests/{id}` writes it, reads as a list of one.
-    let requests = match Record::new(&root).get("requester_id") {
-        Some(_) => vec![Record::new(&root)],
-        None => record::checked_records(&root, &["requests"], keys, text, native, SHAPE)?,
-    };
+    let requests = record::one_or_checked_records(&root, &["requests"], keys, text, native, SHAPE)?;
     for request in requests {
         map(request, native, out);
     }

@@ -181,6 +181,22 @@ pub fn records<'a>(root: &'a Node, keys: &[&str]) -> Option<&'a [Node]> {
 
 /// An export's records, each known to carry one of `keys` (fields every record of that system
 /// has); otherwise the file is not that system's export, and the error says where and why.
+/// `checked_records`, also taking one record on its own (as a single-resource endpoint
+/// writes it, recognised by `keys[0]`) as a list of one.
+pub fn one_or_checked_records<'a>(
+    root: &'a Node,
+    wrappers: &[&str],
+    keys: [&str; 2],
+    text: &str,
+    native: &super::Native,
+    shape: &str,
+) -> Result<Vec<Record<'a>>, InputError> {
+    match Record::new(root).get(keys[0]) {
+        Some(_) => Ok(vec![Record::new(root)]),
+        None => checked_records(root, wrappers, keys, text, native, shape),
+    }
+}
+
 pub fn checked_records<'a>(
     root: &'a Node,
     wrappers: &[&str],
