@@ -340,14 +340,9 @@ pub fn references(path: &Path) -> Vec<(PathBuf, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn read(yaml: &str) -> (Inputs, Vec<String>) {
-        let source = Source {
-            name: "repo/grantlint.yaml".into(),
-            text: Arc::from(yaml),
-        };
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
+        let (source, node) = Source::parsed("repo/grantlint.yaml", yaml);
         let mut errors = Vec::new();
         let mut inputs = Inputs::default();
         inputs.add_layer(&source, &node, &mut errors);

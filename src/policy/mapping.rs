@@ -336,14 +336,9 @@ fn pairs_with_nodes<'n>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn read(yaml: &str) -> (Mapping, Vec<String>) {
-        let source = Source {
-            name: "p.yaml".into(),
-            text: Arc::from(yaml),
-        };
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
+        let (source, node) = Source::parsed("p.yaml", yaml);
         let mut errors = Vec::new();
         let mut mapping = Mapping::default();
         mapping.add_layer(&source, &node, &mut errors);

@@ -69,6 +69,19 @@ pub struct Source {
     pub text: Arc<str>,
 }
 
+impl Source {
+    /// A policy file named `name` holding `yaml`, and its parsed tree: what a section's
+    /// reader takes, for its tests.
+    #[cfg(test)]
+    pub fn parsed(name: &str, yaml: &str) -> (Source, node::Node) {
+        let source = Source {
+            name: name.into(),
+            text: Arc::from(yaml),
+        };
+        (source, node::parse(yaml).unwrap())
+    }
+}
+
 /// One problem in a policy file.
 #[derive(Debug, Diagnostic)]
 #[diagnostic(code(grantlint::policy))]

@@ -384,12 +384,8 @@ mod tests {
     use super::*;
 
     fn read(yaml: &str) -> (Waivers, Vec<String>) {
-        let source = Source {
-            name: "p.yaml".into(),
-            text: Arc::from(yaml),
-        };
+        let (source, node) = Source::parsed("p.yaml", yaml);
         let mut errors = Vec::new();
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
         let mut waivers = Waivers::default();
         waivers.read(&source, &node, &mut errors);
         let errors = errors.iter().map(|e| e.brief(false)).collect();

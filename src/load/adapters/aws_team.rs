@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::record::{self, Record};
+use super::record::{self, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
 use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
-use crate::load::csv::{self, Columns};
+use crate::load::csv::Columns;
 use crate::policy::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
@@ -105,8 +105,18 @@ TEAM records no approval time",
     load,
 };
 
-const SHAPE: &str = "TEAM request records: a JSON list (or `items`) of objects with id, email, \
-accountId, role, duration, status, or the auditor's CSV";
+const SHAPE: Shape = Shape {
+    wrappers: &[
+        "items",
+        "data.listRequests.items",
+        "data.requestByStatus.items",
+        "data.requestByEmailAndStatus.items",
+        "data.requestByApproverAndStatus.items",
+    ],
+    keys: ["accountId", "email"],
+    description: "TEAM request records: a JSON list (or `items`) of objects with id, email, \
+accountId, role, duration, status, or the auditor's CSV",
+};
 
 /// The request fields the adapter reads, as TEAM names them (JSON keys and CSV headers).
 const KEYS: &[(&str, Option<Field>)] = &[
@@ -160,15 +170,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
         return load_csv(text, native, out);
     }
     let root = record::parse(text, native.file)?;
-    let wrappers = [
-        "items",
-        "data.listRequests.items",
-        "data.requestByStatus.items",
-        "data.requestByEmailAndStatus.items",
-        "data.requestByApproverAndStatus.items",
-    ];
-    let keys = ["accountId", "email"];
-    for request in record::checked_records(&root, &wrappers, keys, text, native, SHAPE)? {
+    for request in record::checked_records(&root, &SHAPE, text, native)? {
         let grant = out.start(request.span());
         let (lifecycle, at) = map(&request, false, native.now, grant);
         out.finish(lifecycle, at);
@@ -283,15 +285,7 @@ fn load_csv(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError
         mapped: Vec::new(),
         skipped: 0,
     };
-    let sink = &mut *out.sink;
-    out.grants += csv::load_with(
-        text.as_bytes(),
-        native.file,
-        native.delimiter,
-        native.limits,
-        &mut rows,
-        sink,
-    )?;
+    out.read_csv(text, native, &mut rows)?;
     out.skipped += rows.skipped;
     Ok(())
 }

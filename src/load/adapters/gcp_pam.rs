@@ -4,7 +4,7 @@
 
 use chrono::TimeDelta;
 
-use super::record::{self, Base, Record};
+use super::record::{self, Base, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
 use crate::grant::{Approval, Field, Span};
 use crate::load::InputError;
@@ -89,8 +89,12 @@ leave `owner-named` and `ticket-linked` at warning",
     load,
 };
 
-const SHAPE: &str = "a JSON list of PAM Grant resources (`gcloud pam grants list --format=json`), \
-or a `{\"grants\": […]}` API response";
+const SHAPE: Shape = Shape {
+    wrappers: &["grants"],
+    keys: ["name", "requester"],
+    description: "a JSON list of PAM Grant resources (`gcloud pam grants list --format=json`), \
+or a `{\"grants\": […]}` API response",
+};
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     if let Some(documents) = yaml_documents(text, native)? {
@@ -98,7 +102,13 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             let grant = Record { node, base: *base };
             if grant.get("name").is_none() && grant.get("requester").is_none() {
                 let found = "this document has neither `name` nor `requester`";
-                return Err(shape_error(native, Some(grant.span()), text, found, SHAPE));
+                return Err(shape_error(
+                    native,
+                    Some(grant.span()),
+                    text,
+                    found,
+                    SHAPE.description,
+                ));
             }
             map(grant, native, out);
         }
@@ -122,8 +132,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
             return Ok(());
         }
     }
-    let keys = ["name", "requester"];
-    for grant in record::checked_records(&root, &["grants"], keys, text, native, SHAPE)? {
+    for grant in record::checked_records(&root, &SHAPE, text, native)? {
         map(grant, native, out);
     }
     Ok(())

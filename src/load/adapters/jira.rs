@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::record::{self, Record};
+use super::record::{self, Record, Shape};
 use super::tickets::{self, Cell, Kinds, Profile, Records};
 use super::{Adapter, Lifecycle, Native, Out};
 use crate::grant::{Approval, Field};
@@ -112,8 +112,12 @@ without it, name the `customfield_N` ids in the policy's `mapping:`",
     load,
 };
 
-const SHAPE: &str = "a Jira CSV export, or the REST search response: `{\"issues\": [{\"key\", \
-\"fields\"}]}`";
+const SHAPE: Shape = Shape {
+    wrappers: &["issues"],
+    keys: ["key", "fields"],
+    description: "a Jira CSV export, or the REST search response: `{\"issues\": [{\"key\", \
+\"fields\"}]}`",
+};
 
 pub const PROFILE: Profile = Profile {
     columns: &[
@@ -153,8 +157,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
         return tickets::load_kinds(text, native, &PROFILE, Some(&KINDS), out);
     }
     let root = record::parse(text, native.file)?;
-    let issues =
-        record::checked_records(&root, &["issues"], ["key", "fields"], text, native, SHAPE)?;
+    let issues = record::checked_records(&root, &SHAPE, text, native)?;
     let names = Record::new(&root).record("names");
     let mut records = Records::new(&PROFILE, Some(&KINDS), native);
     let mut cells = Vec::new();

@@ -257,6 +257,20 @@ impl<'a> Out<'a> {
         }
     }
 
+    /// Reads a CSV export, `columns` making each row a grant.
+    pub fn read_csv(
+        &mut self,
+        text: &str,
+        native: &Native,
+        columns: &mut impl super::csv::Columns,
+    ) -> Result<(), InputError> {
+        let (file, delimiter, limits) = (native.file, native.delimiter, native.limits);
+        let read =
+            super::csv::load_with(text.as_bytes(), file, delimiter, limits, columns, self.sink);
+        self.grants += read?;
+        Ok(())
+    }
+
     /// Starts a record at `span`.
     pub fn start(&mut self, span: Span) -> &mut Grant {
         self.grant.clear(span);

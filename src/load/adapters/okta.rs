@@ -1,7 +1,7 @@
 //! Okta Identity Governance access requests: `GET /governance/api/v2/requests` and the full
 //! request resources of `GET /governance/api/v2/requests/{requestId}`.
 
-use super::record::{self, Record};
+use super::record::{self, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
 use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
@@ -112,18 +112,16 @@ assignments say",
     load,
 };
 
-const SHAPE: &str = "Okta Identity Governance requests: the `GET /governance/api/v2/requests` \
-response (`{\"data\": […]}`), a request resource with `requestedFor`, or a JSON list of them";
+const SHAPE: Shape = Shape {
+    wrappers: &["data"],
+    keys: ["requestedFor", "requestedBy"],
+    description: "Okta Identity Governance requests: the `GET /governance/api/v2/requests` \
+response (`{\"data\": […]}`), a request resource with `requestedFor`, or a JSON list of them",
+};
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    let root = record::parse(text, native.file)?;
-    let keys = ["requestedFor", "requestedBy"];
     // One request, as `GET …/requests/{requestId}` writes it, reads as a list of one.
-    let requests = record::one_or_checked_records(&root, &["data"], keys, text, native, SHAPE)?;
-    for request in requests {
-        map(request, native, out);
-    }
-    Ok(())
+    record::map_each(text, native, &SHAPE, |request| map(request, native, out))
 }
 
 fn map(request: Record, native: &Native, out: &mut Out) {

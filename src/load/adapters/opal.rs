@@ -1,6 +1,6 @@
 //! Opal access requests: `GET /requests` of the Opal API (`{"requests": […]}`).
 
-use super::record::{self, Record};
+use super::record::{self, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
 use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
@@ -86,18 +86,16 @@ the names",
     load,
 };
 
-const SHAPE: &str = "Opal requests: the `GET /requests` response (`{\"requests\": […]}`), a \
-Request object with `requester_id`, or a JSON list of them";
+const SHAPE: Shape = Shape {
+    wrappers: &["requests"],
+    keys: ["requester_id", "target_user_id"],
+    description: "Opal requests: the `GET /requests` response (`{\"requests\": […]}`), a \
+Request object with `requester_id`, or a JSON list of them",
+};
 
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    let root = record::parse(text, native.file)?;
-    let keys = ["requester_id", "target_user_id"];
     // One request, as `GET /requests/{id}` writes it, reads as a list of one.
-    let requests = record::one_or_checked_records(&root, &["requests"], keys, text, native, SHAPE)?;
-    for request in requests {
-        map(request, native, out);
-    }
-    Ok(())
+    record::map_each(text, native, &SHAPE, |request| map(request, native, out))
 }
 
 fn map(request: Record, native: &Native, out: &mut Out) {

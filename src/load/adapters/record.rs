@@ -179,55 +179,56 @@ pub fn records<'a>(root: &'a Node, keys: &[&str]) -> Option<&'a [Node]> {
     }
 }
 
-/// An export's records, each known to carry one of `keys` (fields every record of that system
-/// has); otherwise the file is not that system's export, and the error says where and why.
-/// `checked_records`, also taking one record on its own (as a single-resource endpoint
-/// writes it, recognised by `keys[0]`) as a list of one.
-pub fn one_or_checked_records<'a>(
-    root: &'a Node,
-    wrappers: &[&str],
-    keys: [&str; 2],
-    text: &str,
-    native: &super::Native,
-    shape: &str,
-) -> Result<Vec<Record<'a>>, InputError> {
-    match Record::new(root).get(keys[0]) {
-        Some(_) => Ok(vec![Record::new(root)]),
-        None => checked_records(root, wrappers, keys, text, native, shape),
-    }
+/// What one system's JSON export looks like, so that a file that is not one is told so.
+pub struct Shape<'s> {
+    /// Where the list of records may sit (`{"issues": […]}`), tried in order; else the
+    /// document itself is the list.
+    pub wrappers: &'s [&'s str],
+    /// Keys every record of the system has at least one of.
+    pub keys: [&'s str; 2],
+    /// The export in words, for the error that says a file is not it.
+    pub description: &'s str,
 }
 
-pub fn checked_records<'a>(
-    root: &'a Node,
-    wrappers: &[&str],
-    keys: [&str; 2],
+/// Reads a JSON export of `shape` and maps each record in turn; one record on its own (as a
+/// single-resource endpoint writes it, recognised by `keys[0]`) reads as a list of one.
+pub fn map_each(
     text: &str,
     native: &super::Native,
-    shape: &str,
+    shape: &Shape,
+    mut map: impl FnMut(Record),
+) -> Result<(), InputError> {
+    let root = parse(text, native.file)?;
+    let records = match Record::new(&root).get(shape.keys[0]) {
+        Some(_) => vec![Record::new(&root)],
+        None => checked_records(&root, shape, text, native)?,
+    };
+    records.into_iter().for_each(&mut map);
+    Ok(())
+}
+
+/// An export's records, each known to carry one of `shape.keys` (fields every record of that
+/// system has); otherwise the file is not that system's export, and the error says where and why.
+pub fn checked_records<'a>(
+    root: &'a Node,
+    shape: &Shape,
+    text: &str,
+    native: &super::Native,
 ) -> Result<Vec<Record<'a>>, InputError> {
-    let Some(items) = records(root, wrappers) else {
-        let found = format!("found {}", root.value.kind());
-        return Err(super::shape_error(
-            native,
-            Some(span(root)),
-            text,
-            &found,
-            shape,
-        ));
+    let not_it = |at: Span, found: &str| {
+        super::shape_error(native, Some(at), text, found, shape.description)
+    };
+    let Some(items) = records(root, shape.wrappers) else {
+        return Err(not_it(span(root), &format!("found {}", root.value.kind())));
     };
     let records: Vec<Record> = items.iter().map(Record::new).collect();
+    let keys = shape.keys;
     if let Some(odd) = records
         .iter()
         .find(|r| keys.iter().all(|k| r.get(k).is_none()))
     {
         let found = format!("this item has neither `{}` nor `{}`", keys[0], keys[1]);
-        return Err(super::shape_error(
-            native,
-            Some(odd.span()),
-            text,
-            &found,
-            shape,
-        ));
+        return Err(not_it(odd.span(), &found));
     }
     Ok(records)
 }

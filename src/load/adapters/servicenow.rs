@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use super::record::{self, Record};
+use super::record::{self, Record, Shape};
 use super::tickets::{self, Cell, Kinds, Profile, Records};
 use super::{Adapter, Lifecycle, Native, Out};
 use crate::grant::Field;
@@ -141,8 +141,12 @@ exporting user's time zone; the stored values (`false`, or `all`) are UTC",
     load,
 };
 
-const SHAPE: &str = "a ServiceNow CSV export, `{\"records\": […]}` (JSONv2) or `{\"result\": […]}` \
-(Table API)";
+const SHAPE: Shape = Shape {
+    wrappers: &["result", "records"],
+    keys: ["number", "sys_id"],
+    description: "a ServiceNow CSV export, `{\"records\": […]}` (JSONv2) or `{\"result\": […]}` \
+(Table API)",
+};
 
 pub const PROFILE: Profile = Profile {
     columns: &[
@@ -215,14 +219,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
         .filter(|r| r.get("sys_id").is_some() || r.get("number").is_some());
     let items = match single {
         Some(one) => vec![one],
-        None => record::checked_records(
-            &root,
-            &["result", "records"],
-            ["number", "sys_id"],
-            text,
-            native,
-            SHAPE,
-        )?,
+        None => record::checked_records(&root, &SHAPE, text, native)?,
     };
     let mut records = Records::new(&PROFILE, Some(&KINDS), native);
     let mut cells = Vec::new();

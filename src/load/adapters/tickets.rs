@@ -13,7 +13,7 @@ use super::record::set_joined;
 use super::{Lifecycle, Native, Out, time_text};
 use crate::grant::{Approval, Field, Grant, Span};
 use crate::load::InputError;
-use crate::load::csv::{self, Columns};
+use crate::load::csv::Columns;
 use crate::load::time::{self, Dates};
 use crate::policy::mapping::normal_key;
 
@@ -84,15 +84,7 @@ pub fn load_kinds(
     let mut columns = TicketColumns::new(profile, kinds, native);
     // The tool's own date formats join the policy's for this file's times.
     let _dates = Dates::with_profile(profile.date_formats).enter();
-    let sink = &mut *out.sink;
-    out.grants += csv::load_with(
-        text.as_bytes(),
-        native.file,
-        native.delimiter,
-        native.limits,
-        &mut columns,
-        sink,
-    )?;
+    out.read_csv(text, native, &mut columns)?;
     out.skipped += columns.skipped;
     Ok(())
 }
