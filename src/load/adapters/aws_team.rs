@@ -203,8 +203,7 @@ fn map(
     set(grant, Field::RequestedAt, "createdAt");
     set(grant, Field::Start, "startTime");
     if let Some((hours, at)) = request.text("duration") {
-        let start = grant.time(Field::Start);
-        expiry_after(grant, start, super::hours(hours), at);
+        expiry_after(grant, super::hours(hours), at);
     }
     // TEAM writes `endTime` only when it has removed the access.
     set(grant, Field::EndedAt, "endTime");

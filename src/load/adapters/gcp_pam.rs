@@ -248,15 +248,9 @@ fn map(pam: Record, native: &Native, out: &mut Out) {
         }
         pam.set(grant, Field::Start, "createTime");
     }
-    if let Some((duration, at)) = pam.text("requestedDuration") {
-        let start = grant.time(Field::Start);
-        expiry_after(
-            grant,
-            start,
-            proto_duration(duration)
-                .map_err(|why| format!("requestedDuration `{duration}`: {why}")),
-            at,
-        );
+    if let Some((text, at)) = pam.text("requestedDuration") {
+        let why = |why| format!("requestedDuration `{text}`: {why}");
+        expiry_after(grant, proto_duration(text).map_err(why), at);
     }
     pam.set(grant, Field::EndedAt, "auditTrail.accessRemoveTime");
     // `expired` is the approval timing out, not access ending.

@@ -453,14 +453,9 @@ pub fn hours(text: &str) -> Result<chrono::TimeDelta, String> {
         .ok_or_else(|| format!("duration `{text}` is not a number of hours"))
 }
 
-/// `start + duration` as an expiry, or a problem at the duration.
-pub fn expiry_after(
-    grant: &mut Grant,
-    start: Option<DateTime<Utc>>,
-    duration: Result<TimeDelta, String>,
-    at: Span,
-) {
-    match (start, duration) {
+/// The grant's start plus `duration` as its expiry, or a problem at the duration.
+pub fn expiry_after(grant: &mut Grant, duration: Result<TimeDelta, String>, at: Span) {
+    match (grant.time(Field::Start), duration) {
         (Some(start), Ok(duration)) => match start.checked_add_signed(duration) {
             Some(expires) => grant.set(Field::Expires, &time_text(expires), at, false),
             None => grant.problem(

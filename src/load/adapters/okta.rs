@@ -163,15 +163,9 @@ fn map(request: Record, native: &Native, out: &mut Out) {
                 })
                 .find_map(|f| f.text("value"))
         });
-        if let Some((duration, at)) = duration {
-            let start = grant.time(Field::Start);
-            expiry_after(
-                grant,
-                start,
-                parse_duration(duration)
-                    .map_err(|why| format!("access duration `{duration}`: {why}")),
-                at,
-            );
+        if let Some((text, at)) = duration {
+            let why = |why| format!("access duration `{text}`: {why}");
+            expiry_after(grant, parse_duration(text).map_err(why), at);
         }
     }
     request.set(grant, Field::EndedAt, "revoked");

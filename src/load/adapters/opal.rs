@@ -155,7 +155,6 @@ fn map(request: Record, native: &Native, out: &mut Out) {
             // -1 (and 0) is how Opal writes indefinite access: no expiry to compute.
             Ok(minutes) if minutes <= 0 => {}
             parsed => {
-                let start = grant.time(Field::Start);
                 let duration = match parsed {
                     Ok(m) => m
                         .checked_mul(60)
@@ -165,7 +164,7 @@ fn map(request: Record, native: &Native, out: &mut Out) {
                         "duration_minutes `{minutes}` is not a whole number of minutes"
                     )),
                 };
-                expiry_after(grant, start, duration, at);
+                expiry_after(grant, duration, at);
             }
         }
     }

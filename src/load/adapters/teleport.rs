@@ -201,13 +201,7 @@ fn map_request(
     };
     let grant = out.start(request.span());
     request.set(grant, Field::Id, "metadata.name");
-    spec.set(grant, Field::Grantee, "user");
-    spec.set(grant, Field::RequestedBy, "user");
-    spec.set_list(grant, Field::Role, "roles");
-    spec.set(grant, Field::Reason, "request_reason");
-    spec.set(grant, Field::AdminJustification, "request_reason");
-    spec.set(grant, Field::RequestedAt, "created");
-    set_clusters(spec, grant);
+    set_requested(spec, grant, "request_reason", "created");
     // Every approving review is an approval; the last one is when the request could be used.
     let mut last_approval = None;
     for review in spec.records("reviews") {
@@ -420,19 +414,25 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
     Ok(())
 }
 
+/// What a request resource's `spec` and a create event both say, under their own names for
+/// the reason and the creation time: who asked, for which roles, why, when, and where.
+fn set_requested(request: Record, grant: &mut Grant, reason: &str, created: &str) {
+    request.set(grant, Field::Grantee, "user");
+    request.set(grant, Field::RequestedBy, "user");
+    request.set_list(grant, Field::Role, "roles");
+    request.set(grant, Field::Reason, reason);
+    request.set(grant, Field::AdminJustification, reason);
+    request.set(grant, Field::RequestedAt, created);
+    set_clusters(request, grant);
+}
+
 /// One request from its create event and the reviews and updates that follow it. A review's
 /// `state` is the request's state after that review (events.proto), so a review that meets
 /// the threshold leaves it APPROVED with no update needed.
 fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out) {
     let grant = out.start(create.span());
     create.set(grant, Field::Id, "id");
-    create.set(grant, Field::Grantee, "user");
-    create.set(grant, Field::RequestedBy, "user");
-    create.set_list(grant, Field::Role, "roles");
-    create.set(grant, Field::Reason, "reason");
-    create.set(grant, Field::AdminJustification, "reason");
-    create.set(grant, Field::RequestedAt, "time");
-    set_clusters(create, grant);
+    set_requested(create, grant, "reason", "time");
     let kind = |r: &Record, name: &str| r.text("event").is_some_and(|(e, _)| e == name);
     let mut state_text = create.text("state");
     // The time of the first event that left the request APPROVED: when it could be used.

@@ -282,8 +282,7 @@ impl Columns for TicketColumns<'_> {
         if let Some(hours) = self.profile.hours
             && let Some((_, text, at)) = cells.iter().find(|(i, _, _)| self.columns[*i].0 == hours)
         {
-            let start = grant.time(Field::Start);
-            super::expiry_after(grant, start, super::hours(text), *at);
+            super::expiry_after(grant, super::hours(text), *at);
         }
         let gated = cells.iter().any(|(index, text, _)| {
             matches!(self.columns[*index].1.first(), Some(Column::Gate))
