@@ -160,22 +160,9 @@ fn folder_of(source: &Source) -> &Path {
 impl Inputs {
     /// Adds one layer's `inputs:`, collecting every problem with its place.
     pub fn add_layer(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
-        let entries = match &node.value {
-            Value::Map(entries) => entries,
-            Value::Null => return,
-            other => {
-                errors.push(PolicyError::new(
-                    source,
-                    Some(span(node)),
-                    format!(
-                        "`inputs` is a mapping with `include` and/or `exclude`, not {}",
-                        other.kind()
-                    ),
-                    Some("write e.g. `inputs: {exclude: [\"archive/**\"]}`".into()),
-                ));
-                return;
-            }
-        };
+        let is = ("inputs", "a mapping with `include` and/or `exclude`");
+        let help = "write e.g. `inputs: {exclude: [\"archive/**\"]}`";
+        let entries = super::section_entries(source, node, is, Some(help), errors);
         for (key, value) in entries {
             let name = key.value.as_scalar().unwrap_or("");
             let slot = match name {

@@ -102,22 +102,11 @@ impl Mapping {
 
     /// Adds one layer's `mapping:`, collecting every problem with its place.
     pub fn add_layer(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
-        let entries = match &node.value {
-            Value::Map(entries) => entries,
-            Value::Null => return,
-            other => {
-                errors.push(PolicyError::new(
-                    source,
-                    Some(span(node)),
-                    format!(
-                        "`mapping` is a mapping of `columns`, `date_format`, `date_order`, `timezone` and `roles`, not {}",
-                        other.kind()
-                    ),
-                    None,
-                ));
-                return;
-            }
-        };
+        let is = (
+            "mapping",
+            "a mapping of `columns`, `date_format`, `date_order`, `timezone` and `roles`",
+        );
+        let entries = super::section_entries(source, node, is, None, errors);
         for (key, value) in entries {
             match key.value.as_scalar() {
                 Some("columns") => self.add_columns(source, value, errors),

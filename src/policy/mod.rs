@@ -164,6 +164,27 @@ pub struct PolicyErrors {
     pub errors: Vec<PolicyError>,
 }
 
+/// A section's entries when it is a mapping, none when it is empty; anything else is an
+/// error saying what the section `is` and how to write it.
+pub fn section_entries<'n>(
+    source: &Source,
+    node: &'n Node,
+    (section, is): (&str, &str),
+    help: Option<&str>,
+    errors: &mut Vec<PolicyError>,
+) -> &'n [(Node, Node)] {
+    match &node.value {
+        Value::Map(entries) => entries,
+        Value::Null => &[],
+        other => {
+            let message = format!("`{section}` is {is}, not {}", other.kind());
+            let help = help.map(str::to_string);
+            errors.push(PolicyError::new(source, Some(span(node)), message, help));
+            &[]
+        }
+    }
+}
+
 /// "did you mean …?" for a misspelt name, when one is close.
 pub fn did_you_mean<'a>(
     wrong: &str,
