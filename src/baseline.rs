@@ -97,8 +97,10 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let name = path.display();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the baseline {name}: {e}"))?;
+        let text = crate::files::read_policy_file(path, None).map_err(|refused| {
+            let help = refused.help.map(|h| format!("; {h}")).unwrap_or_default();
+            format!("cannot read the baseline {name}: {}{help}", refused.message)
+        })?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{name}:{}:{}: not a grantlint baseline: {e}; write one with --write-baseline",

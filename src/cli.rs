@@ -18,6 +18,11 @@ use crate::review::ReviewFormat;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Read files that, links resolved, lie outside the repository (or folder) that names
+    /// them: a shared policy in /etc, an export linked from elsewhere. Off by default, so that
+    /// a pull request cannot make grantlint print a file from outside the checkout.
+    #[arg(long, global = true)]
+    pub allow_outside_root: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let code = grantlint::commands::run(grantlint::cli::Cli::parse());
+    let cli = grantlint::cli::Cli::parse();
+    grantlint::files::allow_outside_root(cli.allow_outside_root);
+    let code = grantlint::commands::run(cli);
     // Output that could not be written (a full disk, not a reader that stopped early) means
     // the run did not do its job, whatever it found.
     if grantlint::output::stdout_failed() {

@@ -145,8 +145,14 @@ pub fn run_case(
 
 fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
     let name = path.display().to_string();
-    let text: Arc<str> = std::fs::read_to_string(path)
-        .map_err(|e| load::io_error(&name, &e))?
+    let text: Arc<str> = crate::files::read_policy_file(path, None)
+        .map_err(|refused| {
+            let error = InputError::new(&name, format!("cannot read: {}", refused.message));
+            match refused.help {
+                Some(help) => error.help(help),
+                None => error,
+            }
+        })?
         .into();
     let root: Node = crate::policy::node::parse(&text).map_err(|e| {
         let error = InputError::new(&name, crate::load::yaml::parser_message(&e))

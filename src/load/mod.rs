@@ -791,9 +791,21 @@ pub fn read_text(input: &Input, limits: &Limits) -> Result<Arc<str>, InputError>
     }
 }
 
+/// Opens an input read-only, if [`crate::files::check`] lets it be read at all.
+pub fn open_input(path: &Path, name: &str) -> Result<std::fs::File, InputError> {
+    if let Err(refused) = crate::files::check(path, None) {
+        let error = InputError::new(name, format!("cannot read: {}", refused.message));
+        return Err(match refused.help {
+            Some(help) => error.help(help),
+            None => error,
+        });
+    }
+    std::fs::File::open(path).map_err(|e| io_error(name, &e))
+}
+
 /// Opens an input read-only, refusing a file above `--max-file-size` before reading it.
 fn open(path: &Path, name: &str, limits: &Limits) -> Result<std::fs::File, InputError> {
-    let file = std::fs::File::open(path).map_err(|e| io_error(name, &e))?;
+    let file = open_input(path, name)?;
     match file.metadata() {
         Ok(m) if m.is_dir() => Err(InputError::new(name, "this is a folder, not a file")),
         Ok(m) if m.len() > limits.max_file_size => Err(too_large(name, m.len(), limits)),
@@ -831,19 +843,10 @@ pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
                 ),
             )
             .help("point the link at the export, or remove it"),
-            Err(_) => InputError::new(name, io_reason(e))
+            Err(_) => InputError::new(name, crate::files::io_reason(e))
                 .help("check the path: it is relative to the folder grantlint runs in"),
         },
-        _ => InputError::new(name, format!("cannot read: {}", io_reason(e))),
-    }
-}
-
-/// Why a file cannot be read, in plain words: most paths that are not there never were.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
+        _ => InputError::new(name, format!("cannot read: {}", crate::files::io_reason(e))),
     }
 }
 

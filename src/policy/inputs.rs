@@ -298,7 +298,7 @@ pub fn references(path: &Path) -> Vec<(PathBuf, &'static str)> {
     if std::fs::metadata(path).map_or(true, |m| m.len() > MAX) {
         return Vec::new();
     }
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::files::read_policy_file(path, None) else {
         return Vec::new();
     };
     let source = Source {

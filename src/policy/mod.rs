@@ -376,6 +376,7 @@ impl Policy {
 /// Reads the policy in `path` and every file it `extends`, base first (the default not
 /// included). A missing base or a cycle is an error at the `extends` that leads to it.
 fn load_chain(path: &Path, errors: &mut Vec<PolicyError>) -> Vec<Layer> {
+    let top = path;
     let mut chain: Vec<Layer> = Vec::new();
     let mut seen: Vec<PathBuf> = Vec::new();
     // The next file to read, and the `extends` that named it.
@@ -388,25 +389,23 @@ fn load_chain(path: &Path, errors: &mut Vec<PolicyError>) -> Vec<Layer> {
             }
             None => PolicyError::unlocated(&name, message, Some(help.into())),
         };
-        let text = match std::fs::read_to_string(&path) {
+        // Every file of the chain stays in the repository of the policy the command named.
+        let named_in = named_by.as_ref().map(|_| top);
+        let text = match crate::files::read_policy_file(&path, named_in) {
             Ok(text) => text,
-            Err(e) if named_by.is_some() => {
+            Err(refused) if named_by.is_some() => {
                 errors.push(complain(
-                    format!(
-                        "cannot read the base policy {name}: {}",
-                        crate::load::io_reason(&e)
+                    format!("cannot read the base policy {name}: {}", refused.message),
+                    refused.help.unwrap_or(
+                        "`extends` takes `default` or a path relative to the file that extends",
                     ),
-                    "`extends` takes `default` or a path relative to the file that extends",
                 ));
                 break;
             }
-            Err(e) => {
+            Err(refused) => {
                 errors.push(complain(
-                    format!(
-                        "cannot read the policy file: {}",
-                        crate::load::io_reason(&e)
-                    ),
-                    "check the path given to --policy",
+                    format!("cannot read the policy file: {}", refused.message),
+                    refused.help.unwrap_or("check the path given to --policy"),
                 ));
                 break;
             }

@@ -52,7 +52,7 @@ pub fn head(input: &Input) -> Result<String, InputError> {
     let bytes = match &input.origin {
         Origin::Stdin(text) => text.as_bytes()[..text.len().min(HEAD)].to_vec(),
         Origin::Path(path) => {
-            let file = std::fs::File::open(path).map_err(|e| io_error(&input.name, &e))?;
+            let file = crate::load::open_input(path, &input.name)?;
             let mut bytes = Vec::with_capacity(HEAD);
             file.take(HEAD as u64)
                 .read_to_end(&mut bytes)

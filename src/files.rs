@@ -1,0 +1,224 @@
+//! Which files grantlint may open. In CI the paths come from a pull request: a committed
+//! `grantlint.yaml` that is a link to `/proc/self/environ`, `extends: ../../../etc/passwd`
+//! or an export linked to a private key would otherwise put a secret into an error snippet in
+//! the job's log, and a FIFO or `/dev/zero` would hang the job or fill its memory. So every
+//! file is resolved (links followed) and read only when it
+//! - lies inside its repository: the nearest folder holding `.git` above the file that
+//!   names it (the policy the command line named, for all it extends; the policy file, for
+//!   its people file), else that file's folder; or above its own path when the command line
+//!   names it. `--allow-outside-root` lifts this;
+//! - is a regular file: no FIFO, device, socket or folder, and nothing under `/proc`, `/sys`
+//!   or `/dev`, whose "files" never end or change while read.
+//!
+//! The checks look at the path only; they open nothing, so a FIFO cannot block them.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ANYWHERE: AtomicBool = AtomicBool::new(false);
+
+/// `--allow-outside-root`: files may lie outside their repository (a shared policy in
+/// `/etc`), though never be special files.
+pub fn allow_outside_root(allow: bool) {
+    ANYWHERE.store(allow, Ordering::Relaxed);
+}
+
+/// The most a policy, people, waiver or baseline file may hold: far above any real one, and
+/// refused before it is read.
+pub const MAX_POLICY_FILE: u64 = 64 * 1024 * 1024;
+
+/// Why a file is not read. The message names the path and where it leads, never its content;
+/// `help` is `None` where the caller knows better (a path that does not exist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub message: String,
+    pub help: Option<&'static str>,
+}
+
+/// Reads a policy-side file (the policy, what it extends, its people file, waivers, a
+/// baseline) whole: one that [`check`] refuses or that holds more than [`MAX_POLICY_FILE`]
+/// bytes is not read. `named_in` is the file whose key names it, if any.
+pub fn read_policy_file(path: &Path, named_in: Option<&Path>) -> Result<String, Refused> {
+    use std::io::Read;
+    check(path, named_in)?;
+    let io = |e: std::io::Error| Refused {
+        message: io_reason(&e),
+        help: None,
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(MAX_POLICY_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > MAX_POLICY_FILE {
+        return Err(Refused {
+            message: format!("it holds more than {} MiB", MAX_POLICY_FILE >> 20),
+            help: Some("a policy-side file this large is not one; check the path"),
+        });
+    }
+    Ok(text)
+}
+
+/// Why a file cannot be read, in plain words: most paths that are not there never were.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// Checks that `path`, named in the file `named_in` or else on the command line, may be read
+/// (see the module's doc). A path that does not exist passes: opening it says so in the
+/// caller's words.
+pub fn check(path: &Path, named_in: Option<&Path>) -> Result<(), Refused> {
+    let Ok(resolved) = std::fs::canonicalize(path) else {
+        return Ok(());
+    };
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|special| resolved.starts_with(special))
+    {
+        return Err(Refused {
+            message: format!("it leads to {}, a system file", resolved.display()),
+            help: Some("give a regular file: system files change while read and may hold secrets"),
+        });
+    }
+    if let Ok(metadata) = std::fs::metadata(&resolved)
+        && !metadata.is_file()
+        && !metadata.is_dir()
+    {
+        return Err(Refused {
+            message: format!("it is {}, not a regular file", kind(&metadata)),
+            help: Some("save the data to a file first, or pipe it to standard input (`-`)"),
+        });
+    }
+    if ANYWHERE.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let root = repository_of(named_in.unwrap_or(path));
+    if !resolved.starts_with(&root) {
+        let lies = match resolved == lexical_absolute(path) {
+            true => "it lies".to_string(),
+            false => format!("it leads to {},", resolved.display()),
+        };
+        return Err(Refused {
+            message: format!("{lies} outside {}", root.display()),
+            help: Some(
+                "files are read only inside the repository (or folder) that names them; \
+                 pass --allow-outside-root to read one elsewhere",
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// What a special file is, in words.
+fn kind(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = metadata;
+    "a special file"
+}
+
+/// The repository `path` is written in, links resolved: the nearest folder above it, as
+/// written, that holds `.git`, else the folder it is in. The folders are taken as written
+/// (`..` folded, links not followed) so that a linked folder cannot move the root.
+pub fn repository_of(path: &Path) -> PathBuf {
+    let written = lexical_absolute(path);
+    let folder = written.parent().unwrap_or(Path::new("/"));
+    let root = folder
+        .ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(folder);
+    std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
+}
+
+/// `path` made absolute against the working directory, `.` and `..` folded as text.
+fn lexical_absolute(path: &Path) -> PathBuf {
+    let joined = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let mut out = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_in_its_folder_is_read_and_a_link_out_of_it_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let inside = dir.path().join("policy.yaml");
+        std::fs::write(&inside, "version: 1\n").unwrap();
+        assert_eq!(check(&inside, None), Ok(()));
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret");
+        std::fs::write(&secret, "TOKEN=1").unwrap();
+        let link = dir.path().join("base.yaml");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        let refused = check(&link, None).unwrap_err();
+        assert!(refused.message.contains("outside"), "{refused:?}");
+        assert!(!refused.message.contains("TOKEN"));
+        assert_eq!(check(&dir.path().join("missing.yaml"), None), Ok(()));
+        // A file named by another is bounded by the repository of the one that names it.
+        assert!(check(&secret, Some(&inside)).is_err());
+        assert_eq!(check(&secret, None), Ok(()));
+    }
+
+    #[test]
+    fn a_repository_reaches_above_the_folder_but_a_linked_folder_does_not_move_it() {
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join(".git")).unwrap();
+        std::fs::create_dir(repo.path().join("policies")).unwrap();
+        std::fs::write(repo.path().join("base.yaml"), "version: 1\n").unwrap();
+        let policy = repo.path().join("policies/grantlint.yaml");
+        assert_eq!(check(&repo.path().join("base.yaml"), Some(&policy)), Ok(()));
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(elsewhere.path().join("x.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), repo.path().join("linked")).unwrap();
+        assert!(check(&repo.path().join("linked/x.yaml"), Some(&policy)).is_err());
+    }
+
+    #[test]
+    fn system_files_and_devices_are_refused_even_when_anywhere_is_allowed() {
+        let refused = check(Path::new("/proc/self/environ"), None).unwrap_err();
+        assert!(refused.message.contains("system file"), "{refused:?}");
+        assert!(check(Path::new("/dev/zero"), None).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let refused = check(&fifo, None).unwrap_err();
+        assert!(refused.message.contains("named pipe"), "{refused:?}");
+    }
+}
