@@ -91,7 +91,7 @@ pub struct Adapter {
     pub system: &'static str,
     /// The exports it reads and how to produce them.
     pub exports: &'static str,
-    /// (export field, canonical field, note) for the README and `explain --source`.
+    /// (export field, canonical field, note) for docs/sources/ and `explain --source`.
     pub fields: &'static [(&'static str, &'static str, &'static str)],
     /// (vendor state, grantlint status) — pending and denied are counted, not linted.
     pub states: &'static [(&'static str, &'static str)],
@@ -101,7 +101,7 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    /// The mapping as Markdown: the README section and `grantlint explain --source`.
+    /// The mapping as Markdown: the page in docs/sources/ and `grantlint explain --source`.
     pub fn docs(&self) -> String {
         let mut out = format!(
             "### {} (`--source {}`)\n\n{}\n\n",
