@@ -485,3 +485,35 @@ fn a_runaway_line_is_named_not_printed() {
     // Findings on lines far from it keep their snippets.
     assert!(shown.contains("╭─[long.csv:5:"), "{shown}");
 }
+
+#[test]
+fn utf16_exports_and_nul_streams_are_refused_naming_what_they_are() {
+    let csv = "id,grantee,approver\nSUP-1,ana@example.com,Ravi Patel\n";
+    let mut excel = vec![0xFF, 0xFE];
+    excel.extend(csv.encode_utf16().flat_map(u16::to_le_bytes));
+    let (dir, _) = with_file("unicode.csv", &excel);
+    let out = grantlint(dir.path(), &["unicode.csv"], None);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN));
+    assert!(
+        stderr(&out).contains("UTF-16 (little-endian, with a byte-order mark)"),
+        "{}",
+        stderr(&out)
+    );
+    let big_endian: Vec<u8> = csv.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let out = grantlint(
+        dir.path(),
+        &["--input-format", "csv", "-"],
+        Some(&big_endian),
+    );
+    assert_eq!(out.status.code(), Some(CANNOT_RUN));
+    assert!(
+        stderr(&out).contains("UTF-16 (big-endian)"),
+        "{}",
+        stderr(&out)
+    );
+    // 64 MiB of NUL on standard input is refused from its first bytes, not read whole.
+    let zeros = vec![0u8; 64 << 20];
+    let out = grantlint(dir.path(), &["--input-format", "csv", "-"], Some(&zeros));
+    assert_eq!(out.status.code(), Some(CANNOT_RUN));
+    assert!(stderr(&out).contains("binary"), "{}", stderr(&out));
+}

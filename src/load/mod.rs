@@ -2,6 +2,7 @@
 
 pub mod adapters;
 pub mod csv;
+mod encoding;
 pub mod extensions;
 pub mod limits;
 pub mod time;
@@ -9,7 +10,7 @@ pub mod understood;
 pub mod yaml;
 
 use std::fmt;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -800,7 +801,17 @@ pub fn open_input(path: &Path, name: &str) -> Result<std::fs::File, InputError> 
             None => error,
         });
     }
-    std::fs::File::open(path).map_err(|e| io_error(name, &e))
+    let mut file = std::fs::File::open(path).map_err(|e| io_error(name, &e))?;
+    let mut head = Vec::with_capacity(encoding::HEAD);
+    (&mut file)
+        .take(encoding::HEAD as u64)
+        .read_to_end(&mut head)
+        .and_then(|_| file.seek(std::io::SeekFrom::Start(0)))
+        .map_err(|e| io_error(name, &e))?;
+    match encoding::refused(&head) {
+        Some((message, help)) => Err(InputError::new(name, message).help(help)),
+        None => Ok(file),
+    }
 }
 
 /// Opens an input read-only, refusing a file above `--max-file-size` before reading it.
@@ -813,11 +824,19 @@ fn open(path: &Path, name: &str, limits: &Limits) -> Result<std::fs::File, Input
     }
 }
 
-/// Reads at most `--max-file-size` bytes (and one more, to notice a longer input) as UTF-8.
+/// Reads at most `--max-file-size` bytes (and one more, to notice a longer input) as UTF-8;
+/// a start that is not text is refused before the rest is read.
 fn read_limited(reader: impl Read, name: &str, limits: &Limits) -> Result<Arc<str>, InputError> {
     let mut bytes = Vec::new();
+    let mut reader = reader.take(limits.max_file_size.saturating_add(1));
+    (&mut reader)
+        .take(encoding::HEAD as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(name, &e))?;
+    if let Some((message, help)) = encoding::refused(&bytes) {
+        return Err(InputError::new(name, message).help(help));
+    }
     reader
-        .take(limits.max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(name, &e))?;
     if bytes.len() as u64 > limits.max_file_size {
