@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::finding::Violation;
+use crate::finding::{Severity, Violation};
 use crate::grant::Grant;
 use crate::policy::params::Params;
 
@@ -16,10 +16,12 @@ mod expiry_enforced;
 mod expiry_required;
 mod extensions_max;
 mod field_format;
+pub mod generate;
 mod owner_named;
 mod reason_specific;
 mod repeat_tenant;
 mod self_approval;
+pub mod settings;
 mod shared_account;
 mod tenant_specific;
 mod ticket_linked;
@@ -289,25 +291,90 @@ pub trait Rule: Send + Sync {
     fn check_all(&self, _all: &mut Observations, _out: &mut Vec<(usize, Violation)>) {}
 }
 
-/// A rule's id, its one-line summary, its documentation, and how to build it from settings.
+/// A rule's id, its one-line summary, its documentation, its default severity and settings,
+/// and how to build it from settings.
 pub struct RuleMeta {
     pub id: &'static str,
     pub summary: &'static str,
     pub docs: &'static str,
+    /// The severity of the default policy.
+    pub severity: Severity,
+    /// When the rule fires, in a few words: README's rules table.
+    pub fires: &'static str,
+    /// Comment lines written above the rule in the default policy.
+    pub note: &'static [&'static str],
+    pub settings: &'static [settings::SettingMeta],
     pub build: fn(&mut Params) -> Box<dyn Rule>,
 }
 
 /// Declares a rule's `META` from its doc comment, so `grantlint explain` prints the very text
-/// that documents the code.
+/// that documents the code, and its typed `Settings`, each with its kind, default and doc:
+///
+/// ```text
+/// declare_rule! {
+///     /// ## What it checks …
+///     WindowMax, "window-max", "the access window is longer than the maximum",
+///     severity: Error,
+///     fires: "expires − start > max",
+///     settings {
+///         /// The longest window allowed.
+///         max: Duration = "4h",
+///     }
+/// }
+/// ```
+///
+/// The rule's `build` takes its `Settings`. Lists are written `[a, b # "comment on b"]`;
+/// `#[note = "…"]` on a setting (or `note: ["…"]` after `fires`) is a comment line above it
+/// in the default policy.
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* $rule:ident, $id:literal, $summary:literal) => {
+    (
+        $(#[doc = $doc:literal])*
+        $rule:ident, $id:literal, $summary:literal,
+        severity: $severity:ident,
+        fires: $fires:literal,
+        $(note: [$($rule_note:literal),* $(,)?],)?
+        settings {$(
+            $(#[doc = $setting_doc:literal])*
+            $(#[note = $setting_note:literal])*
+            $key:ident: $kind:ident = $default:tt
+        ),* $(,)?}
+    ) => {
         $(#[doc = $doc])*
         pub const META: crate::rules::RuleMeta = crate::rules::RuleMeta {
             id: $id,
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
-            build: |params| Box::new($rule::build(params)),
+            severity: crate::finding::Severity::$severity,
+            fires: $fires,
+            note: &[$($($rule_note),*)?],
+            settings: &[$(crate::rules::settings::SettingMeta {
+                key: stringify!($key),
+                kind: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::KIND,
+                default: crate::rules::settings::default_value!($default),
+                doc: concat!($($setting_doc),*),
+                note: &[$($setting_note),*],
+            }),*],
+            build: |params| Box::new($rule::build(Settings::read(params))),
         };
+
+        /// The rule's settings, read from the policy's layers in the order declared.
+        #[allow(dead_code)] // a rule may use a setting only through another
+        pub struct Settings {$(
+            $(#[doc = $setting_doc])*
+            pub $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::Value,
+        )*}
+
+        impl Settings {
+            #[allow(unused_variables)] // a rule without settings reads none
+            fn read(params: &mut crate::policy::params::Params) -> Settings {
+                Settings {$(
+                    $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::read(
+                        params,
+                        stringify!($key),
+                    ),
+                )*}
+            }
+        }
     };
 }
 pub(crate) use declare_rule;
@@ -439,5 +506,47 @@ mod tests {
                 assert!(meta.docs.contains(section), "{} lacks {section}", meta.id);
             }
         }
+    }
+
+    /// `explain` documents settings in prose; each declared setting must be named there, with
+    /// a one-line doc for the schema.
+    #[test]
+    fn every_setting_is_declared_once_and_documented() {
+        for meta in REGISTRY {
+            let section = meta.docs.split("## Settings").nth(1).unwrap_or("");
+            let mut keys = std::collections::HashSet::new();
+            for setting in meta.settings {
+                assert!(
+                    keys.insert(setting.key),
+                    "{}: `{}` twice",
+                    meta.id,
+                    setting.key
+                );
+                assert_ne!(setting.key, "severity", "{}", meta.id);
+                assert!(
+                    section.contains(&format!("`{}`", setting.key)),
+                    "{}'s ## Settings does not name `{}`",
+                    meta.id,
+                    setting.key
+                );
+                let doc = setting.doc.trim();
+                assert!(!doc.is_empty() && !doc.contains('\n'), "{}", setting.key);
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_policy_gives_each_rule_its_declared_severity() {
+        let policy = crate::policy::Policy::load(None).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        let severities: Vec<_> = policy
+            .rules
+            .iter()
+            .map(|r| (r.id.to_string(), r.severity))
+            .collect();
+        let declared: Vec<_> = REGISTRY
+            .iter()
+            .map(|m| (m.id.to_string(), m.severity))
+            .collect();
+        assert_eq!(severities, declared);
     }
 }

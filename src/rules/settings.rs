@@ -1,0 +1,158 @@
+//! A rule's settings, declared once in the rule's own file (see `declare_rule!`): key, kind,
+//! default and a one-line doc. The checker reads them through [`Params`], which keeps located
+//! errors, "did you mean" and unknown keys; `policies/default.yaml`, the rules part of
+//! `docs/policy.schema.json` and README's rules table are written from the same declarations
+//! (see [`super::generate`]).
+
+use chrono::TimeDelta;
+
+use crate::policy::params::{Params, Patterns, PhraseSet, Words};
+
+/// What a setting holds: how it is read, written in the default policy and described in the
+/// schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `4h`, `30m`, `PT4H`; longer than zero.
+    Duration,
+    /// A whole number.
+    Count,
+    /// A list of texts the rule uses as it is.
+    Texts,
+    /// Phrases, compared after normalising.
+    Phrases,
+    /// Words, compared exactly ignoring case; written on one line when they fit.
+    Words,
+    /// Case-insensitive regular expressions; always quoted, as backslashes are common.
+    Patterns,
+}
+
+impl Kind {
+    /// The schema definition (`#/$defs/…`) a value of this kind must match.
+    pub fn schema(self) -> &'static str {
+        match self {
+            Kind::Duration => "duration",
+            Kind::Count => "count",
+            Kind::Texts | Kind::Phrases | Kind::Words => "texts",
+            Kind::Patterns => "patterns",
+        }
+    }
+}
+
+/// A setting's default as the default policy writes it.
+#[derive(Clone, Copy, Debug)]
+pub enum Default {
+    /// A duration or a number, as written.
+    Scalar(&'static str),
+    List(&'static [Item]),
+}
+
+/// One item of a default list, with the comment written after it, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct Item {
+    pub text: &'static str,
+    pub note: Option<&'static str>,
+}
+
+/// One setting of a rule.
+#[derive(Debug)]
+pub struct SettingMeta {
+    pub key: &'static str,
+    pub kind: Kind,
+    pub default: Default,
+    /// One line, for the schema's description.
+    pub doc: &'static str,
+    /// Comment lines written above the setting in the default policy.
+    pub note: &'static [&'static str],
+}
+
+/// A kind of setting as a Rust type: what reading it gives a rule.
+pub trait Read {
+    type Value;
+    const KIND: Kind;
+    fn read(params: &mut Params, key: &'static str) -> Self::Value;
+}
+
+/// Kinds as types, for `declare_rule!`'s `key: Kind = default` lines.
+pub mod kind {
+    use super::*;
+
+    pub struct Duration;
+    pub struct Count;
+    pub struct Texts;
+    pub struct Phrases;
+    pub struct Words;
+    pub struct Patterns;
+
+    impl Read for Duration {
+        type Value = TimeDelta;
+        const KIND: Kind = Kind::Duration;
+        fn read(params: &mut Params, key: &'static str) -> TimeDelta {
+            params.duration(key)
+        }
+    }
+
+    impl Read for Count {
+        type Value = usize;
+        const KIND: Kind = Kind::Count;
+        fn read(params: &mut Params, key: &'static str) -> usize {
+            params.count(key)
+        }
+    }
+
+    impl Read for Texts {
+        type Value = Vec<String>;
+        const KIND: Kind = Kind::Texts;
+        fn read(params: &mut Params, key: &'static str) -> Vec<String> {
+            params.texts(key)
+        }
+    }
+
+    impl Read for Phrases {
+        type Value = PhraseSet;
+        const KIND: Kind = Kind::Phrases;
+        fn read(params: &mut Params, key: &'static str) -> PhraseSet {
+            params.phrases(key)
+        }
+    }
+
+    impl Read for Words {
+        type Value = super::Words;
+        const KIND: Kind = Kind::Words;
+        fn read(params: &mut Params, key: &'static str) -> super::Words {
+            params.words(key)
+        }
+    }
+
+    impl Read for Patterns {
+        type Value = super::Patterns;
+        const KIND: Kind = Kind::Patterns;
+        fn read(params: &mut Params, key: &'static str) -> super::Patterns {
+            params.patterns(key)
+        }
+    }
+}
+
+/// A default as `declare_rule!` takes it: a literal (`"4h"`, `4`), or a list of text literals,
+/// each optionally followed by `# "comment"`.
+macro_rules! default_value {
+    ([$($item:literal $(# $note:literal)?),* $(,)?]) => {
+        crate::rules::settings::Default::List(&[$(crate::rules::settings::Item {
+            text: $item,
+            note: crate::rules::settings::note!($($note)?),
+        }),*])
+    };
+    ($scalar:literal) => {
+        crate::rules::settings::Default::Scalar(concat!($scalar))
+    };
+}
+pub(crate) use default_value;
+
+macro_rules! note {
+    () => {
+        None
+    };
+    ($note:literal) => {
+        Some($note)
+    };
+}
+pub(crate) use note;
