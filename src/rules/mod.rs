@@ -25,6 +25,7 @@ pub mod settings;
 mod shared_account;
 mod tenant_specific;
 mod ticket_linked;
+pub mod waiver_findings;
 mod window_max;
 mod window_total_max;
 
@@ -404,6 +405,44 @@ pub fn find(id: &str) -> Option<&'static RuleMeta> {
     REGISTRY.iter().find(|r| r.id == id)
 }
 
+/// An id a finding can carry, with what reporters say about it: its default severity, a
+/// one-line summary and its documentation.
+#[derive(Clone, Copy, Debug)]
+pub struct FindingMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    pub const fn finding(&self) -> FindingMeta {
+        FindingMeta {
+            id: self.id,
+            severity: self.severity,
+            summary: self.summary,
+            docs: self.docs,
+        }
+    }
+}
+
+/// The findings no rule makes: waivers' reports on themselves.
+pub const OTHER_FINDINGS: &[FindingMeta] = &[waiver_findings::EXPIRED, waiver_findings::UNUSED];
+
+/// Every built-in id a finding can carry, each once: the rules, then the other findings.
+/// Custom rules may take none of them.
+pub fn findings() -> impl Iterator<Item = FindingMeta> {
+    REGISTRY
+        .iter()
+        .map(RuleMeta::finding)
+        .chain(OTHER_FINDINGS.iter().copied())
+}
+
+/// The built-in finding id `id`, if there is one.
+pub fn finding(id: &str) -> Option<FindingMeta> {
+    findings().find(|f| f.id == id)
+}
+
 /// Shared test helpers: build a rule from the default policy plus overrides, check grants.
 #[cfg(test)]
 pub mod testing {
@@ -494,18 +533,27 @@ mod tests {
 
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
-        let mut seen = std::collections::HashSet::new();
         for meta in REGISTRY {
-            assert!(seen.insert(meta.id), "duplicate id {}", meta.id);
-            assert!(
-                meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{}",
-                meta.id
-            );
             for section in ["## What it checks", "## Why", "## Fails", "## Passes"] {
                 assert!(meta.docs.contains(section), "{} lacks {section}", meta.id);
             }
         }
+        // Every id a finding can carry, not only the rules': a waiver finding named like a
+        // rule would be waived, baselined and reported as that rule.
+        let mut seen = std::collections::HashSet::new();
+        for finding in findings() {
+            assert!(seen.insert(finding.id), "duplicate id {}", finding.id);
+            assert!(
+                finding
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                finding.id
+            );
+            assert!(finding.docs.contains("## What it checks"), "{}", finding.id);
+        }
+        assert_eq!(seen.len(), REGISTRY.len() + OTHER_FINDINGS.len());
     }
 
     /// `explain` documents settings in prose; each declared setting must be named there, with
