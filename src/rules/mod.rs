@@ -355,7 +355,10 @@ macro_rules! declare_rule {
                 doc: concat!($($setting_doc),*),
                 note: &[$($setting_note),*],
             }),*],
-            build: |params| Box::new($rule::build(Settings::read(params))),
+            build: |params| {
+                let settings = <Settings as crate::rules::settings::RuleSettings>::read(params);
+                Box::new($rule::build(settings))
+            },
         };
 
         /// The rule's settings, read from the policy's layers in the order declared.
@@ -365,7 +368,9 @@ macro_rules! declare_rule {
             pub $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::Value,
         )*}
 
-        impl Settings {
+        impl crate::rules::settings::RuleSettings for Settings {
+            const RULE: &'static str = $id;
+
             #[allow(unused_variables)] // a rule without settings reads none
             fn read(params: &mut crate::policy::params::Params) -> Settings {
                 Settings {$(
@@ -581,6 +586,15 @@ mod tests {
                 assert!(!doc.is_empty() && !doc.contains('\n'), "{}", setting.key);
             }
         }
+    }
+
+    #[test]
+    fn a_reporter_reads_a_rules_typed_settings_from_every_layer() {
+        let text = "version: 1\nrules:\n  repeat-tenant: {severity: off, threshold: 5}\n";
+        let policy = crate::policy::Policy::from_text("p.yaml", text).unwrap();
+        let settings: repeat_tenant::Settings = policy.rule_settings();
+        assert_eq!(settings.threshold, 5);
+        assert_eq!(settings.within, chrono::TimeDelta::days(30)); // the default's
     }
 
     #[test]

@@ -65,6 +65,14 @@ pub struct SettingMeta {
     pub note: &'static [&'static str],
 }
 
+/// A rule's typed settings (`declare_rule!` writes it): which rule they belong to, and how
+/// to read them from a policy's merged layers. Reporters that group by a rule's threshold
+/// read them with `Policy::rule_settings`, as the rule does.
+pub trait RuleSettings: Sized {
+    const RULE: &'static str;
+    fn read(params: &mut Params) -> Self;
+}
+
 /// A kind of setting as a Rust type: what reading it gives a rule.
 pub trait Read {
     type Value;
