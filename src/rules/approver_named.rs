@@ -1,3 +1,4 @@
+use super::settings::{Item, items};
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
@@ -70,13 +71,7 @@ declare_rule! {
             "management",
         ],
         /// Regexes for teams and aliases.
-        patterns: Patterns = [
-            r"\bteam\b",
-            r"\bgroup\b",
-            r"\bsquad\b",
-            r"\bdepartment\b",
-            "^(support|helpdesk|help|ops|security|secops|it|admin|admins|oncall|on-call|team|noreply|no-reply)@",
-        ],
+        patterns: Patterns = TEAM_ALIASES,
         /// User names of bots and plugins that approve by themselves.
         #[note = "User names of bots and plugins that approve by themselves: their approval is automatic,"]
         #[note = "not a named person's. Compared exactly, ignoring case. Teleport's built-in automatic"]
@@ -87,6 +82,15 @@ declare_rule! {
         ],
     }
 }
+
+/// Names of teams and shared mailboxes, not of a person: no one approved, no one owns.
+pub(super) const TEAM_ALIASES: &[Item] = items![
+    r"\bteam\b",
+    r"\bgroup\b",
+    r"\bsquad\b",
+    r"\bdepartment\b",
+    "^(support|helpdesk|help|ops|security|secops|it|admin|admins|oncall|on-call|team|noreply|no-reply)@",
+];
 
 pub struct ApproverNamed {
     /// The generic phrases and the bots together: what names no person.

@@ -1,3 +1,4 @@
+use super::approver_named::TEAM_ALIASES;
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
@@ -29,13 +30,7 @@ declare_rule! {
     fires: "owner missing or a team/alias",
     settings {
         /// Regexes for teams and aliases.
-        patterns: Patterns = [
-            r"\bteam\b",
-            r"\bgroup\b",
-            r"\bsquad\b",
-            r"\bdepartment\b",
-            "^(support|helpdesk|help|ops|security|secops|it|admin|admins|oncall|on-call|team|noreply|no-reply)@",
-        ],
+        patterns: Patterns = TEAM_ALIASES,
     }
 }
 

@@ -4,8 +4,6 @@
 //! `docs/policy.schema.json` and README's rules table are written from the same declarations
 //! (see [`super::generate`]).
 
-use chrono::TimeDelta;
-
 use crate::policy::params::{Params, Patterns, PhraseSet, Words};
 
 /// What a setting holds: how it is read, written in the default policy and described in the
@@ -80,80 +78,61 @@ pub trait Read {
     fn read(params: &mut Params, key: &'static str) -> Self::Value;
 }
 
-/// Kinds as types, for `declare_rule!`'s `key: Kind = default` lines.
+/// Kinds as types, for `declare_rule!`'s `key: Kind = default` lines: each reads its value
+/// with the `Params` method of the same name.
 pub mod kind {
-    use super::*;
+    use super::{Kind, Params, Read};
 
-    pub struct Duration;
-    pub struct Count;
-    pub struct Texts;
-    pub struct Phrases;
-    pub struct Words;
-    pub struct Patterns;
+    macro_rules! kinds {
+        ($($kind:ident: $value:ty = $read:ident;)*) => {$(
+            pub struct $kind;
 
-    impl Read for Duration {
-        type Value = TimeDelta;
-        const KIND: Kind = Kind::Duration;
-        fn read(params: &mut Params, key: &'static str) -> TimeDelta {
-            params.duration(key)
-        }
+            impl Read for $kind {
+                type Value = $value;
+                const KIND: Kind = Kind::$kind;
+                fn read(params: &mut Params, key: &'static str) -> $value {
+                    params.$read(key)
+                }
+            }
+        )*};
     }
 
-    impl Read for Count {
-        type Value = usize;
-        const KIND: Kind = Kind::Count;
-        fn read(params: &mut Params, key: &'static str) -> usize {
-            params.count(key)
-        }
-    }
-
-    impl Read for Texts {
-        type Value = Vec<String>;
-        const KIND: Kind = Kind::Texts;
-        fn read(params: &mut Params, key: &'static str) -> Vec<String> {
-            params.texts(key)
-        }
-    }
-
-    impl Read for Phrases {
-        type Value = PhraseSet;
-        const KIND: Kind = Kind::Phrases;
-        fn read(params: &mut Params, key: &'static str) -> PhraseSet {
-            params.phrases(key)
-        }
-    }
-
-    impl Read for Words {
-        type Value = super::Words;
-        const KIND: Kind = Kind::Words;
-        fn read(params: &mut Params, key: &'static str) -> super::Words {
-            params.words(key)
-        }
-    }
-
-    impl Read for Patterns {
-        type Value = super::Patterns;
-        const KIND: Kind = Kind::Patterns;
-        fn read(params: &mut Params, key: &'static str) -> super::Patterns {
-            params.patterns(key)
-        }
+    kinds! {
+        Duration: chrono::TimeDelta = duration;
+        Count: usize = count;
+        Texts: Vec<String> = texts;
+        Phrases: super::PhraseSet = phrases;
+        Words: super::Words = words;
+        Patterns: super::Patterns = patterns;
     }
 }
 
-/// A default as `declare_rule!` takes it: a literal (`"4h"`, `4`), or a list of text literals,
-/// each optionally followed by `# "comment"`.
+/// A default as `declare_rule!` takes it: a literal (`"4h"`, `4`), a list of text literals,
+/// each optionally followed by `# "comment"`, or the name of a shared list made with `items!`.
 macro_rules! default_value {
-    ([$($item:literal $(# $note:literal)?),* $(,)?]) => {
-        crate::rules::settings::Default::List(&[$(crate::rules::settings::Item {
-            text: $item,
-            note: crate::rules::settings::note!($($note)?),
-        }),*])
+    ([$($list:tt)*]) => {
+        crate::rules::settings::Default::List(crate::rules::settings::items![$($list)*])
     };
     ($scalar:literal) => {
         crate::rules::settings::Default::Scalar(concat!($scalar))
     };
+    // A list shared by several rules, made with `items!`.
+    ($shared:ident) => {
+        crate::rules::settings::Default::List($shared)
+    };
 }
 pub(crate) use default_value;
+
+/// Default list items: text literals, each optionally followed by `# "comment"`.
+macro_rules! items {
+    ($($item:literal $(# $note:literal)?),* $(,)?) => {
+        &[$(crate::rules::settings::Item {
+            text: $item,
+            note: crate::rules::settings::note!($($note)?),
+        }),*]
+    };
+}
+pub(crate) use items;
 
 macro_rules! note {
     () => {
