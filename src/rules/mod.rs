@@ -1,6 +1,10 @@
-//! The rules: one file each, its doc comment its documentation, one line each in `REGISTRY`.
-//! Rules are pure: they read a grant (or all grants) and the policy's settings, and say what
-//! is wrong. Severity, file and output are the checker's and the reporters' business.
+//! The rules: one file each, declaring with `declare_rule!` its documentation (the doc
+//! comment), default severity and typed settings with their defaults; one line each in
+//! `REGISTRY`. The default policy, the schema's rules and README's rules table are generated
+//! from them (`generate`, held equal by tests/generated.rs). Every id a finding can carry is
+//! in `findings()`. Rules are pure: they read a grant (or all grants) and the policy's
+//! settings, and say what is wrong. The severity a policy sets, file and output are the
+//! checker's and the reporters' business.
 
 use chrono::{DateTime, Utc};
 
@@ -362,7 +366,6 @@ macro_rules! declare_rule {
         };
 
         /// The rule's settings, read from the policy's layers in the order declared.
-        #[allow(dead_code)] // a rule may use a setting only through another
         pub struct Settings {$(
             $(#[doc = $setting_doc])*
             pub $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::Value,
