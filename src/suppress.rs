@@ -6,35 +6,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::baseline::{self, Baseline, Comparison};
 use crate::check::Outcome;
-use crate::finding::{Finding, Severity, Suppressed, Suppression};
+use crate::finding::{Finding, Suppressed, Suppression};
 use crate::policy::waivers::{Waiver, Waivers};
 use crate::policy::{PolicyError, PolicyErrors};
-
-pub const WAIVER_EXPIRED: &str = "waiver-expired";
-pub const WAIVER_UNUSED: &str = "waiver-unused";
-
-/// The findings waivers make about themselves: id, default severity, summary, documentation.
-pub const WAIVER_RULES: [(&str, Severity, &str, &str); 2] = [
-    (
-        WAIVER_EXPIRED,
-        Severity::Error,
-        "a waiver has expired and no longer applies",
-        "## What it checks\nA waiver whose `expires` is at or before now (`--now`). It stops \
-         applying, so the findings it covered count again.\n\n## Why\nAn exception to the \
-         access policy must end by itself, as the grants it covers should; an expired waiver \
-         is a decision nobody renewed.\n\n## Fix\nFix the grants and remove the waiver, or \
-         review it again and set a new `expires`.\n",
-    ),
-    (
-        WAIVER_UNUSED,
-        Severity::Warning,
-        "a waiver matched no finding",
-        "## What it checks\nA waiver that has not expired but covered no finding in this \
-         run.\n\n## Why\nA waiver that matches nothing has a typo in its rule, grant or tenant, \
-         or outlived its grants; left in place it would silently cover a future grant.\n\n\
-         ## Fix\nCorrect its `rule`, `grant` or `tenant`, or remove it.\n",
-    ),
-];
+use crate::rules::{FindingMeta, waiver_findings};
 
 /// Applies the waivers, then the baseline, to the run's findings.
 pub fn apply(
@@ -122,7 +97,7 @@ pub fn waive(
             own.push(waiver_finding(
                 outcome,
                 waiver,
-                WAIVER_RULES[0],
+                waiver_findings::EXPIRED,
                 format!(
                     "the waiver of {} for {} expired on {}",
                     waiver.rule,
@@ -135,7 +110,7 @@ pub fn waive(
             own.push(waiver_finding(
                 outcome,
                 waiver,
-                WAIVER_RULES[1],
+                waiver_findings::UNUSED,
                 format!(
                     "the waiver of {} for {} matched no finding",
                     waiver.rule,
@@ -222,7 +197,7 @@ fn covered(waiver: &Waiver) -> String {
 fn waiver_finding(
     outcome: &mut Outcome,
     waiver: &Waiver,
-    (rule, severity, _, _): (&'static str, Severity, &str, &str),
+    kind: FindingMeta,
     message: String,
     help: &'static str,
 ) -> Finding {
@@ -235,8 +210,8 @@ fn waiver_finding(
         }
     };
     Finding {
-        rule: rule.into(),
-        severity,
+        rule: kind.id.into(),
+        severity: kind.severity,
         grant: None,
         tenant: None,
         file,

@@ -16,7 +16,7 @@ use serde_json::Value;
 #[test]
 fn every_rule_passes_and_fails_its_own_fixture() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
-    let mut rules = 0;
+    let mut rules = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let rule = path.file_stem().unwrap().to_str().unwrap().to_string();
@@ -42,9 +42,14 @@ fn every_rule_passes_and_fails_its_own_fixture() {
             let expected = usize::from(id.starts_with("fail-"));
             assert_eq!(hits, expected, "{rule}: grant {id}");
         }
-        rules += 1;
+        rules.push(rule);
     }
-    assert_eq!(rules, 16, "one fixture per rule");
+    // column-missing judges a file's columns, not grants: tests/messy.rs and the sources' cover it.
+    let registry = grantlint::rules::REGISTRY.iter().map(|r| r.id.to_string());
+    let mut expected: Vec<String> = registry.filter(|id| id != "column-missing").collect();
+    rules.sort();
+    expected.sort();
+    assert_eq!(rules, expected, "one fixture per rule");
 }
 
 #[test]
@@ -591,7 +596,10 @@ fn policy_check_validates_without_inputs() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         stdout(&out),
-        "default: valid (17 of 17 rules on, 0 overrides)\n"
+        format!(
+            "default: valid ({n} of {n} rules on, 0 overrides)\n",
+            n = grantlint::rules::REGISTRY.len()
+        )
     );
     std::fs::write(
         repo.path().join("bad.yaml"),
@@ -630,7 +638,10 @@ fn init_writes_the_default_policy_and_never_overwrites_without_force() {
     let out = grantlint_in(repo.path(), &["policy", "check"]);
     assert_eq!(
         stdout(&out),
-        "grantlint.yaml: valid (17 of 17 rules on, 0 overrides)\n"
+        format!(
+            "grantlint.yaml: valid ({n} of {n} rules on, 0 overrides)\n",
+            n = grantlint::rules::REGISTRY.len()
+        )
     );
 
     std::fs::write(repo.path().join("grantlint.yaml"), "# ours\n").unwrap();

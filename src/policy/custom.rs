@@ -351,7 +351,8 @@ impl Parser<'_> {
             );
             return None;
         }
-        if rules::find(id).is_some() {
+        // Any built-in finding id, waivers' own too: findings are told apart by id.
+        if rules::finding(id).is_some() {
             self.error(
                 node,
                 format!("custom rule id `{id}` is a built-in rule"),
@@ -713,5 +714,16 @@ mod tests {
         let merged = merge([first, second]);
         assert_eq!(merged.len(), 1);
         assert_eq!(merged[0].message, "second");
+    }
+
+    #[test]
+    fn a_custom_rule_cannot_take_a_waiver_findings_id() {
+        let got = parse_text("- {id: waiver-unused, message: m, require: {present: ticket}}\n");
+        assert_eq!(
+            got.unwrap_err(),
+            [
+                "1:8 custom rule id `waiver-unused` is a built-in rule (choose another id; change a built-in rule's settings under `rules:`)"
+            ]
+        );
     }
 }

@@ -641,6 +641,11 @@ impl Policy {
             &mut Vec::new(),
         ))
     }
+
+    /// A rule's typed settings, as the rule reads them, whether or not the rule is on.
+    pub fn rule_settings<S: rules::settings::RuleSettings>(&self) -> S {
+        self.settings(S::RULE, S::read)
+    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub struct PhraseSet {
 }
 
 impl PhraseSet {
-    fn new(phrases: impl IntoIterator<Item = String>) -> PhraseSet {
+    pub fn new(phrases: impl IntoIterator<Item = String>) -> PhraseSet {
         let phrases: Vec<String> = phrases.into_iter().map(|p| normalize(&p)).collect();
         let most_letters = phrases.iter().map(|p| letters(p)).max().unwrap_or(0);
         let phrases = phrases
@@ -580,13 +580,6 @@ impl<'a> Params<'a> {
 
     pub fn phrases(&mut self, key: &'static str) -> PhraseSet {
         PhraseSet::new(self.texts(key))
-    }
-
-    /// The phrases of several keys as one set: one lookup where a rule asks each grant for
-    /// any of them.
-    pub fn phrases_of(&mut self, keys: &[&'static str]) -> PhraseSet {
-        let texts: Vec<String> = keys.iter().flat_map(|key| self.texts(key)).collect();
-        PhraseSet::new(texts)
     }
 
     /// Lowercased words, compared exactly.

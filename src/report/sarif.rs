@@ -7,9 +7,7 @@ use serde::Serialize;
 use super::Run;
 use super::fingerprint::{fingerprints, relative_path};
 use crate::finding::{Finding, Severity, Suppression};
-use crate::policy::Policy;
 use crate::rules;
-use crate::suppress::WAIVER_RULES;
 
 /// Where users read about the tool; shown by SARIF viewers next to each rule.
 pub const INFORMATION_URI: &str = "https://github.com/grantlint/grantlint";
@@ -133,41 +131,28 @@ pub fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// Every rule grantlint can report, in a fixed order: the registry, then the waivers' own.
+/// Every rule grantlint can report, in a fixed order: the registry's findings, each with its
+/// default level.
 fn descriptors() -> Vec<Descriptor> {
-    // The default policy gives each rule its default level; it is embedded and always valid.
-    let defaults = Policy::load(None).ok();
-    let default_of = |id: &str| {
-        defaults
-            .as_ref()
-            .and_then(|p| p.rules.iter().find(|r| r.id == id))
-            .map(|r| r.severity)
-    };
-    let registry = rules::REGISTRY
-        .iter()
-        .map(|meta| (meta.id, default_of(meta.id), meta.summary, meta.docs));
-    let waivers = WAIVER_RULES
-        .iter()
-        .map(|(id, severity, summary, docs)| (*id, Some(*severity), *summary, *docs));
-    registry
-        .chain(waivers)
-        .map(|(id, severity, summary, docs)| {
-            let docs = unindent(docs);
+    rules::findings()
+        .map(|finding| {
+            let docs = unindent(finding.docs);
             Descriptor {
-                id,
+                id: finding.id,
                 short_description: Text {
-                    text: summary.to_string(),
+                    text: finding.summary.to_string(),
                 },
                 full_description: Text {
-                    text: section(&docs, "What it checks").unwrap_or_else(|| summary.to_string()),
+                    text: section(&docs, "What it checks")
+                        .unwrap_or_else(|| finding.summary.to_string()),
                 },
                 help: Help {
                     text: docs.clone(),
                     markdown: docs,
                 },
                 default_configuration: Configuration {
-                    enabled: severity.is_some(),
-                    level: severity.map_or("none", level),
+                    enabled: true,
+                    level: level(finding.severity),
                 },
             }
         })

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns};
+use crate::policy::params::Patterns;
 
 declare_rule! {
     /// ## What it checks
@@ -31,7 +31,27 @@ declare_rule! {
     ///
     /// ## Settings
     /// `patterns`: regexes for privileged roles.
-    AdminJustified, "admin-justified", "a privileged role has no admin justification"
+    AdminJustified, "admin-justified", "a privileged role has no admin justification",
+    severity: Error,
+    fires: "role matches a privileged pattern (admin, administrator, owner, superuser, root, each system's [privileged roles](docs/policy.md#phrases-patterns-and-privileged-roles)) and admin_justification is empty",
+    settings {
+        /// Regexes for privileged roles.
+        patterns: Patterns = [
+            "admin",
+            r"\bowner\b",
+            "superuser",
+            r"\broot\b",
+            r"\bsudo\b",
+            "full[-_ ]?access",
+            "privileged",
+            "^owner",
+            r"(^|,)\s*(roles/)?editor\s*(,|$)" # "GCP basic roles/editor, Teleport preset editor (one item of a list)",
+            r"(^|,)\s*access\s*(,|$)" # "Teleport preset access",
+            "power[-_ ]?user" # "AWS PowerUserAccess",
+            r"\broles/iam\.serviceAccount(TokenCreator|User)\b" # "GCP: act as any service account",
+            r"(^|,)\s*(directory writers|directory synchronization accounts|partner tier[12] support)\s*(,|$)" # "Entra privileged, no \"admin\" in the name",
+        ],
+    }
 }
 
 pub struct AdminJustified {
@@ -39,9 +59,9 @@ pub struct AdminJustified {
 }
 
 impl AdminJustified {
-    fn build(params: &mut Params) -> AdminJustified {
+    fn build(settings: Settings) -> AdminJustified {
         AdminJustified {
-            patterns: params.patterns("patterns"),
+            patterns: settings.patterns,
         }
     }
 }

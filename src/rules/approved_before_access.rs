@@ -2,7 +2,6 @@ use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
 use crate::load::time::format_duration;
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -23,13 +22,16 @@ declare_rule! {
     /// approved_at: 2026-11-23T14:01:00Z
     /// start: 2026-11-23T14:05:00Z
     /// ```
-    ApprovedBeforeAccess, "approved-before-access", "approval came after access began"
+    ApprovedBeforeAccess, "approved-before-access", "approval came after access began",
+    severity: Error,
+    fires: "approved_at is later than start",
+    settings {}
 }
 
 pub struct ApprovedBeforeAccess;
 
 impl ApprovedBeforeAccess {
-    fn build(_: &mut Params) -> ApprovedBeforeAccess {
+    fn build(_: Settings) -> ApprovedBeforeAccess {
         ApprovedBeforeAccess
     }
 }

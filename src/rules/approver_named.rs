@@ -1,7 +1,8 @@
+use super::settings::{Item, items};
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns, PhraseSet};
+use crate::policy::params::{Patterns, PhraseSet};
 
 declare_rule! {
     /// ## What it checks
@@ -32,8 +33,64 @@ declare_rule! {
     /// reviews and Teleport's hosted plugins use; add the user of a self-hosted plugin that
     /// approves). When the policy has a `people:` directory, the approver must also be a known,
     /// active person.
-    ApproverNamed, "approver-named", "the approver is missing, generic, or a team"
+    ApproverNamed, "approver-named", "the approver is missing, generic, or a team",
+    severity: Error,
+    fires: r#"approver missing, a generic phrase ("manager approved", "approved", "on-call", …), a team/alias pattern (`\bteam\b`, `\bgroup\b`, `support@…`), or a bot (`bots`: Teleport's `@teleport-access-approval-bot`; an automatic approval); every recorded approval is judged"#,
+    settings {
+        /// Phrases that name nobody, compared after normalising.
+        generic: Texts = [
+            "approved",
+            "pre-approved",
+            "auto-approved",
+            "auto",
+            "automatic",
+            "self",
+            "self-approved",
+            "manager",
+            "manager approved",
+            "approved by manager",
+            "lead",
+            "team lead",
+            "on-call",
+            "oncall",
+            "on call",
+            "verbal",
+            "verbally approved",
+            "slack",
+            "email",
+            "yes",
+            "ok",
+            "n/a",
+            "na",
+            "none",
+            "tbd",
+            "unknown",
+            "system",
+            "admin",
+            "security",
+            "management",
+        ],
+        /// Regexes for teams and aliases.
+        patterns: Patterns = TEAM_ALIASES,
+        /// User names of bots and plugins that approve by themselves.
+        #[note = "User names of bots and plugins that approve by themselves: their approval is automatic,"]
+        #[note = "not a named person's. Compared exactly, ignoring case. Teleport's built-in automatic"]
+        #[note = "reviews and its hosted plugins approve as this user (gravitational/teleport constants.go,"]
+        #[note = "SystemAccessApproverUserName); add the user a self-hosted plugin runs as."]
+        bots: Texts = [
+            "@teleport-access-approval-bot",
+        ],
+    }
 }
+
+/// Names of teams and shared mailboxes, not of a person: no one approved, no one owns.
+pub(super) const TEAM_ALIASES: &[Item] = items![
+    r"\bteam\b",
+    r"\bgroup\b",
+    r"\bsquad\b",
+    r"\bdepartment\b",
+    "^(support|helpdesk|help|ops|security|secops|it|admin|admins|oncall|on-call|team|noreply|no-reply)@",
+];
 
 pub struct ApproverNamed {
     /// The generic phrases and the bots together: what names no person.
@@ -43,11 +100,11 @@ pub struct ApproverNamed {
 }
 
 impl ApproverNamed {
-    fn build(params: &mut Params) -> ApproverNamed {
+    fn build(settings: Settings) -> ApproverNamed {
         ApproverNamed {
-            no_one: params.phrases_of(&["generic", "bots"]),
-            patterns: params.patterns("patterns"),
-            bots: params.phrases("bots"),
+            no_one: PhraseSet::new(settings.generic.iter().chain(&settings.bots).cloned()),
+            patterns: settings.patterns,
+            bots: PhraseSet::new(settings.bots),
         }
     }
 }

@@ -1,5 +1,4 @@
 use super::{Rule, declare_rule};
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -30,14 +29,18 @@ declare_rule! {
     /// ## Settings
     /// `severity` caps the finding's severity (default `error`: no cap); `off` reports the
     /// findings grant by grant again, under their own rules.
-    ColumnMissing, "column-missing", "no column of the export holds a field the checks need"
+    ColumnMissing, "column-missing", "no column of the export holds a field the checks need",
+    severity: Error,
+    fires: "no column of a CSV holds a field other rules ask about, or a native export cannot carry it: one finding for the file, naming those rules or the export that holds it, instead of one per grant; its severity is a cap: the highest severity it stands for",
+    note: ["A field no CSV column holds: one finding at the header instead of one per grant."],
+    settings {}
 }
 
 /// The checker makes this rule's findings from the file's columns; it checks no grant.
 pub struct ColumnMissing;
 
 impl ColumnMissing {
-    fn build(_: &mut Params) -> ColumnMissing {
+    fn build(_: Settings) -> ColumnMissing {
         ColumnMissing
     }
 }

@@ -4,7 +4,7 @@ use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
 use crate::load::time::format_duration;
-use crate::policy::params::{Params, Words};
+use crate::policy::params::Words;
 
 declare_rule! {
     /// ## What it checks
@@ -34,7 +34,34 @@ declare_rule! {
     /// ## Settings
     /// `grace`: how late removal may be; `active_statuses`: statuses that mean access is live;
     /// `started_statuses`: statuses that mean access is live once its start has passed.
-    ExpiryEnforced, "expiry-enforced", "access outlived its expiry"
+    ExpiryEnforced, "expiry-enforced", "access outlived its expiry",
+    severity: Error,
+    fires: "ended_at later than expires + grace; or no ended_at, a live status (active, open, granted, in progress, work in progress, implement, …; approved or scheduled once started: see [Statuses](#how-an-export-was-understood)), and now > expires + grace",
+    settings {
+        /// How late removal may be.
+        grace: Duration = "5m",
+        /// Statuses that mean access is live.
+        #[note = "Statuses that mean access is live, as access systems and ticket tools write them."]
+        active_statuses: Words = [
+            "active",
+            "open",
+            "granted",
+            "access granted",
+            "in progress",
+            "work in progress",
+            "implement",
+            "implementing",
+            "provisioned",
+            "ongoing",
+            "on hold",
+        ],
+        /// Statuses that mean access is live once its start has passed.
+        #[note = "Statuses that mean access is live once its start has passed (approved, then used)."]
+        started_statuses: Words = [
+            "approved",
+            "scheduled",
+        ],
+    }
 }
 
 pub struct ExpiryEnforced {
@@ -44,11 +71,11 @@ pub struct ExpiryEnforced {
 }
 
 impl ExpiryEnforced {
-    fn build(params: &mut Params) -> ExpiryEnforced {
+    fn build(settings: Settings) -> ExpiryEnforced {
         ExpiryEnforced {
-            grace: params.duration("grace"),
-            active: params.words("active_statuses"),
-            started: params.words("started_statuses"),
+            grace: settings.grace,
+            active: settings.active_statuses,
+            started: settings.started_statuses,
         }
     }
 }

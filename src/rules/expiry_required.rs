@@ -1,7 +1,6 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -22,13 +21,16 @@ declare_rule! {
     /// start: 2026-11-23T14:05:00Z
     /// expires: 2026-11-23T14:35:00Z
     /// ```
-    ExpiryRequired, "expiry-required", "the grant has no start or no expiry"
+    ExpiryRequired, "expiry-required", "the grant has no start or no expiry",
+    severity: Error,
+    fires: "start or expires missing",
+    settings {}
 }
 
 pub struct ExpiryRequired;
 
 impl ExpiryRequired {
-    fn build(_: &mut Params) -> ExpiryRequired {
+    fn build(_: Settings) -> ExpiryRequired {
         ExpiryRequired
     }
 }

@@ -1,7 +1,6 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::Grant;
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -28,7 +27,13 @@ declare_rule! {
     ///
     /// ## Settings
     /// `max`: how many extensions a grant may have.
-    ExtensionsMax, "extensions-max", "the grant was extended too many times"
+    ExtensionsMax, "extensions-max", "the grant was extended too many times",
+    severity: Warning,
+    fires: "a grant has more than max extensions",
+    settings {
+        /// How many extensions a grant may have.
+        max: Count = 2,
+    }
 }
 
 pub struct ExtensionsMax {
@@ -36,10 +41,8 @@ pub struct ExtensionsMax {
 }
 
 impl ExtensionsMax {
-    fn build(params: &mut Params) -> ExtensionsMax {
-        ExtensionsMax {
-            max: params.count("max"),
-        }
+    fn build(settings: Settings) -> ExtensionsMax {
+        ExtensionsMax { max: settings.max }
     }
 }
 

@@ -1,7 +1,6 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::Grant;
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -23,13 +22,16 @@ declare_rule! {
     /// ```yaml
     /// expires: 2026-11-23T16:05:00Z
     /// ```
-    FieldFormat, "field-format", "a value cannot be read"
+    FieldFormat, "field-format", "a value cannot be read",
+    severity: Error,
+    fires: "a value cannot be read (bad time, expires before start, ragged CSV row, invalid UTF-8, a nested mapping); the rules that need that value are skipped for that grant",
+    settings {}
 }
 
 pub struct FieldFormat;
 
 impl FieldFormat {
-    fn build(_: &mut Params) -> FieldFormat {
+    fn build(_: Settings) -> FieldFormat {
         FieldFormat
     }
 }

@@ -1,10 +1,14 @@
-//! The rules: one file each, its doc comment its documentation, one line each in `REGISTRY`.
-//! Rules are pure: they read a grant (or all grants) and the policy's settings, and say what
-//! is wrong. Severity, file and output are the checker's and the reporters' business.
+//! The rules: one file each, declaring with `declare_rule!` its documentation (the doc
+//! comment), default severity and typed settings with their defaults; one line each in
+//! `REGISTRY`. The default policy, the schema's rules and README's rules table are generated
+//! from them (`generate`, held equal by tests/generated.rs). Every id a finding can carry is
+//! in `findings()`. Rules are pure: they read a grant (or all grants) and the policy's
+//! settings, and say what is wrong. The severity a policy sets, file and output are the
+//! checker's and the reporters' business.
 
 use chrono::{DateTime, Utc};
 
-use crate::finding::Violation;
+use crate::finding::{Severity, Violation};
 use crate::grant::Grant;
 use crate::policy::params::Params;
 
@@ -16,13 +20,16 @@ mod expiry_enforced;
 mod expiry_required;
 mod extensions_max;
 mod field_format;
+pub mod generate;
 mod owner_named;
 mod reason_specific;
 mod repeat_tenant;
 mod self_approval;
+pub mod settings;
 mod shared_account;
 mod tenant_specific;
 mod ticket_linked;
+pub mod waiver_findings;
 mod window_max;
 mod window_total_max;
 
@@ -289,25 +296,94 @@ pub trait Rule: Send + Sync {
     fn check_all(&self, _all: &mut Observations, _out: &mut Vec<(usize, Violation)>) {}
 }
 
-/// A rule's id, its one-line summary, its documentation, and how to build it from settings.
+/// A rule's id, its one-line summary, its documentation, its default severity and settings,
+/// and how to build it from settings.
 pub struct RuleMeta {
     pub id: &'static str,
     pub summary: &'static str,
     pub docs: &'static str,
+    /// The severity of the default policy.
+    pub severity: Severity,
+    /// When the rule fires, in a few words: README's rules table.
+    pub fires: &'static str,
+    /// Comment lines written above the rule in the default policy.
+    pub note: &'static [&'static str],
+    pub settings: &'static [settings::SettingMeta],
     pub build: fn(&mut Params) -> Box<dyn Rule>,
 }
 
 /// Declares a rule's `META` from its doc comment, so `grantlint explain` prints the very text
-/// that documents the code.
+/// that documents the code, and its typed `Settings`, each with its kind, default and doc:
+///
+/// ```text
+/// declare_rule! {
+///     /// ## What it checks …
+///     WindowMax, "window-max", "the access window is longer than the maximum",
+///     severity: Error,
+///     fires: "expires − start > max",
+///     settings {
+///         /// The longest window allowed.
+///         max: Duration = "4h",
+///     }
+/// }
+/// ```
+///
+/// The rule's `build` takes its `Settings`. Lists are written `[a, b # "comment on b"]`;
+/// `#[note = "…"]` on a setting (or `note: ["…"]` after `fires`) is a comment line above it
+/// in the default policy.
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* $rule:ident, $id:literal, $summary:literal) => {
+    (
+        $(#[doc = $doc:literal])*
+        $rule:ident, $id:literal, $summary:literal,
+        severity: $severity:ident,
+        fires: $fires:literal,
+        $(note: [$($rule_note:literal),* $(,)?],)?
+        settings {$(
+            $(#[doc = $setting_doc:literal])*
+            $(#[note = $setting_note:literal])*
+            $key:ident: $kind:ident = $default:tt
+        ),* $(,)?}
+    ) => {
         $(#[doc = $doc])*
         pub const META: crate::rules::RuleMeta = crate::rules::RuleMeta {
             id: $id,
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
-            build: |params| Box::new($rule::build(params)),
+            severity: crate::finding::Severity::$severity,
+            fires: $fires,
+            note: &[$($($rule_note),*)?],
+            settings: &[$(crate::rules::settings::SettingMeta {
+                key: stringify!($key),
+                kind: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::KIND,
+                default: crate::rules::settings::default_value!($default),
+                doc: concat!($($setting_doc),*),
+                note: &[$($setting_note),*],
+            }),*],
+            build: |params| {
+                let settings = <Settings as crate::rules::settings::RuleSettings>::read(params);
+                Box::new($rule::build(settings))
+            },
         };
+
+        /// The rule's settings, read from the policy's layers in the order declared.
+        pub struct Settings {$(
+            $(#[doc = $setting_doc])*
+            pub $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::Value,
+        )*}
+
+        impl crate::rules::settings::RuleSettings for Settings {
+            const RULE: &'static str = $id;
+
+            #[allow(unused_variables)] // a rule without settings reads none
+            fn read(params: &mut crate::policy::params::Params) -> Settings {
+                Settings {$(
+                    $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::read(
+                        params,
+                        stringify!($key),
+                    ),
+                )*}
+            }
+        }
     };
 }
 pub(crate) use declare_rule;
@@ -335,6 +411,44 @@ pub const REGISTRY: &[RuleMeta] = &[
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
     REGISTRY.iter().find(|r| r.id == id)
+}
+
+/// An id a finding can carry, with what reporters say about it: its default severity, a
+/// one-line summary and its documentation.
+#[derive(Clone, Copy, Debug)]
+pub struct FindingMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    pub const fn finding(&self) -> FindingMeta {
+        FindingMeta {
+            id: self.id,
+            severity: self.severity,
+            summary: self.summary,
+            docs: self.docs,
+        }
+    }
+}
+
+/// The findings no rule makes: waivers' reports on themselves.
+pub const OTHER_FINDINGS: &[FindingMeta] = &[waiver_findings::EXPIRED, waiver_findings::UNUSED];
+
+/// Every built-in id a finding can carry, each once: the rules, then the other findings.
+/// Custom rules may take none of them.
+pub fn findings() -> impl Iterator<Item = FindingMeta> {
+    REGISTRY
+        .iter()
+        .map(RuleMeta::finding)
+        .chain(OTHER_FINDINGS.iter().copied())
+}
+
+/// The built-in finding id `id`, if there is one.
+pub fn finding(id: &str) -> Option<FindingMeta> {
+    findings().find(|f| f.id == id)
 }
 
 /// Shared test helpers: build a rule from the default policy plus overrides, check grants.
@@ -427,17 +541,77 @@ mod tests {
 
     #[test]
     fn ids_are_unique_kebab_case_and_documented() {
-        let mut seen = std::collections::HashSet::new();
         for meta in REGISTRY {
-            assert!(seen.insert(meta.id), "duplicate id {}", meta.id);
-            assert!(
-                meta.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{}",
-                meta.id
-            );
             for section in ["## What it checks", "## Why", "## Fails", "## Passes"] {
                 assert!(meta.docs.contains(section), "{} lacks {section}", meta.id);
             }
         }
+        // Every id a finding can carry, not only the rules': a waiver finding named like a
+        // rule would be waived, baselined and reported as that rule.
+        let mut seen = std::collections::HashSet::new();
+        for finding in findings() {
+            assert!(seen.insert(finding.id), "duplicate id {}", finding.id);
+            assert!(
+                finding
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{}",
+                finding.id
+            );
+            assert!(finding.docs.contains("## What it checks"), "{}", finding.id);
+        }
+        assert_eq!(seen.len(), REGISTRY.len() + OTHER_FINDINGS.len());
+    }
+
+    /// `explain` documents settings in prose; each declared setting must be named there, with
+    /// a one-line doc for the schema.
+    #[test]
+    fn every_setting_is_declared_once_and_documented() {
+        for meta in REGISTRY {
+            let section = meta.docs.split("## Settings").nth(1).unwrap_or("");
+            let mut keys = std::collections::HashSet::new();
+            for setting in meta.settings {
+                assert!(
+                    keys.insert(setting.key),
+                    "{}: `{}` twice",
+                    meta.id,
+                    setting.key
+                );
+                assert_ne!(setting.key, "severity", "{}", meta.id);
+                assert!(
+                    section.contains(&format!("`{}`", setting.key)),
+                    "{}'s ## Settings does not name `{}`",
+                    meta.id,
+                    setting.key
+                );
+                let doc = setting.doc.trim();
+                assert!(!doc.is_empty() && !doc.contains('\n'), "{}", setting.key);
+            }
+        }
+    }
+
+    #[test]
+    fn a_reporter_reads_a_rules_typed_settings_from_every_layer() {
+        let text = "version: 1\nrules:\n  repeat-tenant: {severity: off, threshold: 5}\n";
+        let policy = crate::policy::Policy::from_text("p.yaml", text).unwrap();
+        let settings: repeat_tenant::Settings = policy.rule_settings();
+        assert_eq!(settings.threshold, 5);
+        assert_eq!(settings.within, chrono::TimeDelta::days(30)); // the default's
+    }
+
+    #[test]
+    fn the_default_policy_gives_each_rule_its_declared_severity() {
+        let policy = crate::policy::Policy::load(None).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        let severities: Vec<_> = policy
+            .rules
+            .iter()
+            .map(|r| (r.id.to_string(), r.severity))
+            .collect();
+        let declared: Vec<_> = REGISTRY
+            .iter()
+            .map(|m| (m.id.to_string(), m.severity))
+            .collect();
+        assert_eq!(severities, declared);
     }
 }

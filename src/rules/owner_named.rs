@@ -1,7 +1,8 @@
+use super::approver_named::TEAM_ALIASES;
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns};
+use crate::policy::params::Patterns;
 
 declare_rule! {
     /// ## What it checks
@@ -24,7 +25,13 @@ declare_rule! {
     /// ## Settings
     /// `patterns`: regexes for teams and aliases. When the policy has a `people:` directory, the
     /// owner must also be a known, active person.
-    OwnerNamed, "owner-named", "no person owns the grant through closeout"
+    OwnerNamed, "owner-named", "no person owns the grant through closeout",
+    severity: Warning,
+    fires: "owner missing or a team/alias",
+    settings {
+        /// Regexes for teams and aliases.
+        patterns: Patterns = TEAM_ALIASES,
+    }
 }
 
 pub struct OwnerNamed {
@@ -32,9 +39,9 @@ pub struct OwnerNamed {
 }
 
 impl OwnerNamed {
-    fn build(params: &mut Params) -> OwnerNamed {
+    fn build(settings: Settings) -> OwnerNamed {
         OwnerNamed {
-            patterns: params.patterns("patterns"),
+            patterns: settings.patterns,
         }
     }
 }

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, PhraseSet};
+use crate::policy::params::PhraseSet;
 
 declare_rule! {
     /// ## What it checks
@@ -27,7 +27,72 @@ declare_rule! {
     ///
     /// ## Settings
     /// `min_words`, `min_chars`, and `generic`: the phrases that say nothing.
-    ReasonSpecific, "reason-specific", "the reason is missing, too short or generic"
+    ReasonSpecific, "reason-specific", "the reason is missing, too short or generic",
+    severity: Error,
+    fires: "reason missing, under min_words words or min_chars chars, or a generic phrase (\"support issue\", \"need access\", …) after lowercasing, trimming, collapsing spaces and dropping trailing punctuation",
+    settings {
+        /// The fewest words a reason may have.
+        min_words: Count = 4,
+        /// The fewest characters a reason may have.
+        min_chars: Count = 20,
+        /// Phrases that say nothing, compared after normalising.
+        #[note = "Compared after lowercasing, trimming, collapsing spaces and dropping trailing punctuation."]
+        generic: Phrases = [
+            "support issue",
+            "support",
+            "support request",
+            "support ticket",
+            "customer issue",
+            "customer request",
+            "customer support",
+            "need access",
+            "needs access",
+            "access needed",
+            "access",
+            "admin access",
+            "need admin access",
+            "temporary access",
+            "emergency access",
+            "access request",
+            "investigate",
+            "investigation",
+            "investigate issue",
+            "look into issue",
+            "troubleshoot",
+            "troubleshooting",
+            "debug",
+            "debugging",
+            "fix",
+            "fix issue",
+            "fix it",
+            "incident",
+            "emergency",
+            "urgent",
+            "production issue",
+            "prod issue",
+            "maintenance",
+            "as discussed",
+            "as requested",
+            "per request",
+            "see ticket",
+            "per ticket",
+            "see case",
+            "for today",
+            "until fixed",
+            "misc",
+            "various",
+            "other",
+            "general",
+            "general support",
+            "n/a",
+            "na",
+            "none",
+            "tbd",
+            "todo",
+            "test",
+            "testing",
+        ],
+    }
 }
 
 pub struct ReasonSpecific {
@@ -37,11 +102,11 @@ pub struct ReasonSpecific {
 }
 
 impl ReasonSpecific {
-    fn build(params: &mut Params) -> ReasonSpecific {
+    fn build(settings: Settings) -> ReasonSpecific {
         ReasonSpecific {
-            min_words: params.count("min_words"),
-            min_chars: params.count("min_chars"),
-            generic: params.phrases("generic"),
+            min_words: settings.min_words,
+            min_chars: settings.min_chars,
+            generic: settings.generic,
         }
     }
 }

@@ -6,7 +6,6 @@ use super::{Names, Observations, Observed, Rule, declare_rule, lowercase, same_t
 use crate::finding::Violation;
 use crate::grant::Field;
 use crate::load::time::format_duration;
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -34,7 +33,15 @@ declare_rule! {
     ///
     /// ## Settings
     /// `threshold`: how many grants make a pattern; `within`: the span they must start in.
-    RepeatTenant, "repeat-tenant", "a tenant keeps needing emergency access"
+    RepeatTenant, "repeat-tenant", "a tenant keeps needing emergency access",
+    severity: Warning,
+    fires: "a tenant has at least threshold grants starting within one span of `within` (one finding per tenant, at the first grant of its busiest span; the others are `related`)",
+    settings {
+        /// How many grants make a pattern.
+        threshold: Count = 3,
+        /// The span the grants must start in.
+        within: Duration = "30d",
+    }
 }
 
 pub struct RepeatTenant {
@@ -43,10 +50,10 @@ pub struct RepeatTenant {
 }
 
 impl RepeatTenant {
-    fn build(params: &mut Params) -> RepeatTenant {
+    fn build(settings: Settings) -> RepeatTenant {
         RepeatTenant {
-            threshold: params.count("threshold"),
-            within: params.duration("within"),
+            threshold: settings.threshold,
+            within: settings.within,
         }
     }
 }

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, same_normalized};
+use crate::policy::params::same_normalized;
 
 declare_rule! {
     /// ## What it checks
@@ -23,13 +23,16 @@ declare_rule! {
     /// grantee: Mina Chen
     /// approver: Ravi Patel
     /// ```
-    SelfApproval, "self-approval", "the grantee approved their own access"
+    SelfApproval, "self-approval", "the grantee approved their own access",
+    severity: Error,
+    fires: "approver is the grantee (case-insensitive, trimmed)",
+    settings {}
 }
 
 pub struct SelfApproval;
 
 impl SelfApproval {
-    fn build(_: &mut Params) -> SelfApproval {
+    fn build(_: Settings) -> SelfApproval {
         SelfApproval
     }
 }

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Patterns, Words};
+use crate::policy::params::{Patterns, Words};
 
 declare_rule! {
     /// ## What it checks
@@ -28,7 +28,32 @@ declare_rule! {
     /// `account_types`: account types that are not one person; `patterns`: regexes for shared
     /// account names. When the policy has a `people:` directory, the grantee must also be a known,
     /// active person.
-    SharedAccount, "shared-account", "access goes to a shared account, not a named person"
+    SharedAccount, "shared-account", "access goes to a shared account, not a named person",
+    severity: Error,
+    fires: "grantee missing, account_type shared/service/generic, or grantee matches a shared pattern (support@…, admin, root, shared-…, helpdesk…, ServiceNow's `System Administrator`)",
+    settings {
+        /// Account types that are not one person.
+        account_types: Words = [
+            "shared",
+            "service",
+            "generic",
+            "group",
+            "team",
+            "system",
+        ],
+        /// Regexes for shared account names.
+        patterns: Patterns = [
+            "^support@",
+            "^(admin|administrator|root|superuser|sysadmin)(@|$)",
+            "^shared[-_.@ ]",
+            "^helpdesk",
+            "^(support|ops|it|oncall|on-call|team|noreply|no-reply)(@|$)",
+            "^(svc|service)[-_.]",
+            "^generic",
+            "^system administrator$" # "ServiceNow's built-in admin, by name and by its sys_id",
+            "^6816f79cc0a8016401c5a33be04be441$",
+        ],
+    }
 }
 
 pub struct SharedAccount {
@@ -37,10 +62,10 @@ pub struct SharedAccount {
 }
 
 impl SharedAccount {
-    fn build(params: &mut Params) -> SharedAccount {
+    fn build(settings: Settings) -> SharedAccount {
         SharedAccount {
-            account_types: params.words("account_types"),
-            patterns: params.patterns("patterns"),
+            account_types: settings.account_types,
+            patterns: settings.patterns,
         }
     }
 }

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Params, Words};
+use crate::policy::params::Words;
 
 declare_rule! {
     /// ## What it checks
@@ -24,7 +24,22 @@ declare_rule! {
     ///
     /// ## Settings
     /// `wildcards`: values that mean every tenant.
-    TenantSpecific, "tenant-specific", "the grant does not name exactly one tenant"
+    TenantSpecific, "tenant-specific", "the grant does not name exactly one tenant",
+    severity: Error,
+    fires: "tenant missing, a wildcard (`*`, all, any, global) or a list",
+    settings {
+        /// Values that mean every tenant.
+        wildcards: Words = [
+            "*",
+            "all",
+            "any",
+            "global",
+            "every",
+            "everything",
+            "all tenants",
+            "any tenant",
+        ],
+    }
 }
 
 pub struct TenantSpecific {
@@ -32,9 +47,9 @@ pub struct TenantSpecific {
 }
 
 impl TenantSpecific {
-    fn build(params: &mut Params) -> TenantSpecific {
+    fn build(settings: Settings) -> TenantSpecific {
         TenantSpecific {
-            wildcards: params.words("wildcards"),
+            wildcards: settings.wildcards,
         }
     }
 }

@@ -1,7 +1,6 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -21,13 +20,16 @@ declare_rule! {
     /// ```yaml
     /// ticket: CS-4411
     /// ```
-    TicketLinked, "ticket-linked", "no ticket or case is linked"
+    TicketLinked, "ticket-linked", "no ticket or case is linked",
+    severity: Warning,
+    fires: "ticket missing",
+    settings {}
 }
 
 pub struct TicketLinked;
 
 impl TicketLinked {
-    fn build(_: &mut Params) -> TicketLinked {
+    fn build(_: Settings) -> TicketLinked {
         TicketLinked
     }
 }

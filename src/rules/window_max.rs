@@ -4,7 +4,6 @@ use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
 use crate::load::time::format_duration;
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -29,7 +28,13 @@ declare_rule! {
     ///
     /// ## Settings
     /// `max`: the longest window allowed, as `30m`, `4h`, `1h30m`, `7d` or `PT4H`.
-    WindowMax, "window-max", "the access window is longer than the maximum"
+    WindowMax, "window-max", "the access window is longer than the maximum",
+    severity: Error,
+    fires: "expires − start > max",
+    settings {
+        /// The longest access window allowed, expires minus start.
+        max: Duration = "4h",
+    }
 }
 
 pub struct WindowMax {
@@ -37,10 +42,8 @@ pub struct WindowMax {
 }
 
 impl WindowMax {
-    fn build(params: &mut Params) -> WindowMax {
-        WindowMax {
-            max: params.duration("max"),
-        }
+    fn build(settings: Settings) -> WindowMax {
+        WindowMax { max: settings.max }
     }
 }
 

@@ -4,7 +4,6 @@ use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
 use crate::load::time::format_duration;
-use crate::policy::params::Params;
 
 declare_rule! {
     /// ## What it checks
@@ -36,7 +35,14 @@ declare_rule! {
     ///
     /// ## Settings
     /// `max`: the longest total window, as `30m`, `8h`, `1h30m`, `7d` or `PT8H`.
-    WindowTotalMax, "window-total-max", "extensions stretch access beyond the total maximum"
+    WindowTotalMax, "window-total-max", "extensions stretch access beyond the total maximum",
+    severity: Error,
+    fires: "a grant with extensions: start to the last extension's `until` > max",
+    note: ["Extensions: start to the last extension's `until`, and how many extensions a grant may have."],
+    settings {
+        /// The longest total window, start to the last extension's `until`.
+        max: Duration = "8h",
+    }
 }
 
 pub struct WindowTotalMax {
@@ -44,10 +50,8 @@ pub struct WindowTotalMax {
 }
 
 impl WindowTotalMax {
-    fn build(params: &mut Params) -> WindowTotalMax {
-        WindowTotalMax {
-            max: params.duration("max"),
-        }
+    fn build(settings: Settings) -> WindowTotalMax {
+        WindowTotalMax { max: settings.max }
     }
 }
 
