@@ -15,7 +15,28 @@
 //!     TRYCMD=overwrite cargo test --test cmd
 //! One case: `cargo test --test cmd -- cli_cases trycmd=NAME`.
 
+#![allow(clippy::unwrap_used)]
+
 #[test]
 fn cli_cases() {
     trycmd::TestCases::new().case("tests/cmd/*.toml");
+}
+
+/// trycmd reads `NAME.stdout` only when `NAME.toml` exists: a case renamed or removed would
+/// leave its expected output behind, unread. Every file here belongs to a case.
+#[test]
+fn every_expected_file_belongs_to_a_case() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cmd");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.ends_with("inputs") || path.extension().is_some_and(|e| e == "toml") {
+            continue;
+        }
+        assert!(
+            path.with_extension("toml").is_file(),
+            "{} has no case {}",
+            path.display(),
+            path.with_extension("toml").display()
+        );
+    }
 }
