@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::Run;
+use super::{Extras, Needs, Reporter, Run};
 use crate::check::GrantRecord;
 use crate::finding::{Finding, Suppressed, Suppression};
 
@@ -17,6 +17,22 @@ struct Case<'a> {
     failing: Vec<&'a Finding>,
     other: Vec<&'a Finding>,
     suppressed: Vec<&'a Suppressed>,
+}
+
+/// `--format junit`: the one report that lists clean grants too.
+pub struct Junit;
+
+impl Reporter for Junit {
+    fn needs(&self) -> Needs {
+        Needs {
+            records: true,
+            ..Needs::default()
+        }
+    }
+
+    fn write(&self, run: &Run, _: &Extras, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(render(run).as_bytes())
+    }
 }
 
 pub fn render(run: &Run) -> String {

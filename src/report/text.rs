@@ -7,7 +7,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::Run;
+use super::{Extras, Needs, Reporter, Run};
 use crate::finding::{Finding, Severity, Suppression};
 use crate::terminal::{Lines, clean};
 
@@ -82,6 +82,31 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
         GraphicalTheme::unicode_nocolor()
     };
     GraphicalReportHandler::new_themed(theme).with_width(120)
+}
+
+/// `--format text`, the default: for people, with snippets of the inputs.
+pub struct Text;
+
+impl Reporter for Text {
+    fn needs(&self) -> Needs {
+        Needs {
+            sources: true,
+            ..Needs::default()
+        }
+    }
+
+    fn for_people(&self) -> bool {
+        true
+    }
+
+    fn write(
+        &self,
+        run: &Run,
+        extras: &Extras,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        out.write_all(render(run, extras.sources, extras.color).as_bytes())
+    }
 }
 
 /// Renders the findings; input errors go to standard error, apart from the report.
