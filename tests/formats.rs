@@ -13,7 +13,7 @@ mod common;
 use common::{NOW, grantlint, stderr};
 
 use clap::ValueEnum;
-use grantlint::cli::OutputFormat;
+use grantlint::report::OutputFormat;
 
 /// One run over shared fixtures: a name, the arguments after `check --now NOW --format F`,
 /// and the exit code every format must give.
@@ -188,6 +188,28 @@ fn files_hold_what_standard_output_shows_in_every_format() {
             String::from_utf8_lossy(&extra),
             String::from_utf8_lossy(&shown.stdout),
             "--report {format}=FILE"
+        );
+    }
+}
+
+/// A `--report` file gets what its format needs even when the `--format` needs none of it:
+/// JUnit's clean grants, the text report's snippets.
+#[test]
+fn an_extra_report_is_the_same_whatever_the_main_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in formats() {
+        let main = if format == "json" { "csv" } else { "json" };
+        let extra = dir.path().join(format!("extra.{format}"));
+        let target = format!("{format}={}", extra.display());
+        let mut args = vec!["--report", &target];
+        args.extend_from_slice(SAMPLES);
+        let out = check(main, &args);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let shown = check(&format, SAMPLES);
+        assert_eq!(
+            String::from_utf8_lossy(&std::fs::read(&extra).unwrap()),
+            String::from_utf8_lossy(&shown.stdout),
+            "--format {main} --report {format}=FILE"
         );
     }
 }

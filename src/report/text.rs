@@ -141,6 +141,16 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) ->
 /// One line per waived or baselined finding, and one per stale baseline entry: shown, so an
 /// exception never hides, but short, so they do not drown the new findings.
 fn suppressed(run: &Run) -> String {
+    let mut out = waived(run);
+    out.push_str(&stale(run.outcome));
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// "file:line:col: error[rule] message (waived by … until …: reason)", or "(baselined)".
+fn waived(run: &Run) -> String {
     let o = run.outcome;
     let mut out = String::new();
     for s in run.shown_suppressed() {
@@ -168,6 +178,12 @@ fn suppressed(run: &Run) -> String {
             clean(&f.message)
         ));
     }
+    out
+}
+
+/// One line per baseline entry that matched no finding: fixed, or its grant is gone.
+fn stale(o: &crate::check::Outcome) -> String {
+    let mut out = String::new();
     for e in o.baseline.iter().flat_map(|b| &b.stale) {
         let part = |label: &str, v: &Option<String>| {
             v.as_deref()
@@ -185,9 +201,6 @@ fn suppressed(run: &Run) -> String {
                 String::new()
             }
         ));
-    }
-    if !out.is_empty() {
-        out.push('\n');
     }
     out
 }
