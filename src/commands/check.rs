@@ -28,19 +28,8 @@ fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
     let options = read_options!(args);
     let found = discover(args, &options, &policy)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let format = report::reporter(args.format);
-    let extra = args
-        .report
-        .iter()
-        .map(|target| report::reporter(target.format));
-    let needs = Needs::of_all(std::iter::once(format).chain(extra));
-    let keep: &(dyn Fn(usize, &Grant) -> Option<GrantRecord> + Sync) = if needs.records {
-        &GrantRecord::keep
-    } else {
-        &|_, _| None
-    };
-    let (inputs, mut outcome, records) = super::check_found(found, &options, &policy, now, keep);
-    outcome.records = records;
+    let needs = needs(args);
+    let (inputs, mut outcome) = check_inputs(found, &options, &policy, now, needs.records);
     let read: Vec<&Path> = inputs.iter().filter_map(load::Input::path).collect();
     suppressions.apply(
         &mut outcome,
@@ -49,10 +38,12 @@ fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
         now,
         color,
     )?;
-    let nothing_checked = tell(&outcome, format.for_people(), color);
-    let sources = match needs.sources {
-        true => snippet_sources(&inputs, &outcome, &options.limits),
-        false => Vec::new(),
+    let for_people = report::reporter(args.format).for_people();
+    let nothing_checked = tell(&outcome, for_people, color);
+    let sources = if needs.sources {
+        snippet_sources(&inputs, &outcome, &options.limits)
+    } else {
+        Vec::new()
     };
     let run = Run {
         outcome: &outcome,
@@ -67,6 +58,34 @@ fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
     // would only make the run longer.
     std::mem::forget(outcome);
     Ok(code)
+}
+
+/// What the run must gather for the `--format` report and every `--report`.
+fn needs(args: &CheckArgs) -> Needs {
+    let extra = args.report.iter().map(|target| target.format);
+    Needs::of_all(
+        std::iter::once(args.format)
+            .chain(extra)
+            .map(report::reporter),
+    )
+}
+
+/// Checks the inputs found; every grant's place is kept when a report lists clean grants.
+fn check_inputs(
+    found: load::Discovery,
+    options: &load::ReadOptions,
+    policy: &Policy,
+    now: chrono::DateTime<chrono::Utc>,
+    records: bool,
+) -> (Vec<load::Input>, Outcome) {
+    let keep: &(dyn Fn(usize, &Grant) -> Option<GrantRecord> + Sync) = if records {
+        &GrantRecord::keep
+    } else {
+        &|_, _| None
+    };
+    let (inputs, mut outcome, records) = super::check_found(found, options, policy, now, keep);
+    outcome.records = records;
+    (inputs, outcome)
 }
 
 /// `--color`: `auto` colours a terminal, unless NO_COLOR is set (and not empty).

@@ -55,7 +55,7 @@ pub fn reporter(format: OutputFormat) -> &'static dyn Reporter {
 }
 
 /// One output format: what it needs of the run, and how it writes.
-pub trait Reporter: Sync {
+pub trait Reporter {
     /// What the run must gather for this report beyond its findings; nothing by default.
     fn needs(&self) -> Needs {
         Needs::default()
