@@ -98,7 +98,8 @@ impl Needs {
     }
 }
 
-/// What a reporter is given besides the run: how this copy of the report is to look.
+/// What a reporter is given besides the run: whether to colour this copy, and the inputs'
+/// text when it `needs` it.
 #[derive(Clone, Copy)]
 pub struct Extras<'a> {
     /// Colour: asked with `--color`, for the `--format` report only; a `--report` file never
