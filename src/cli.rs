@@ -264,21 +264,8 @@ pub struct ReportArgs {
     pub timezone: Option<chrono_tz::Tz>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-    /// SARIF 2.1.0, for GitHub code scanning.
-    Sarif,
-    /// JUnit XML: a test suite per file, a test case per grant.
-    Junit,
-    /// GitHub Actions workflow commands (annotations on the changed lines).
-    Github,
-    /// GitLab Code Quality JSON.
-    Gitlab,
-    /// One finding per row.
-    Csv,
-}
+// Defined with the reporters, which choose one per format.
+pub use crate::report::OutputFormat;
 
 /// One `--report FORMAT=PATH`.
 #[derive(Clone, Debug, PartialEq)]

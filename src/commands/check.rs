@@ -1,120 +1,50 @@
 //! `grantlint check`: lint the inputs, apply waivers and the baseline, write every report.
+//! `run` reads as the phases of a run: colour, policy, suppressions, discovery, the check,
+//! the reports, the exit code.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
-use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic, write_report};
-use crate::cli::{CheckArgs, Color, OutputFormat};
-use crate::load::ReadOptions;
+use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic, write_file, write_report};
+use crate::baseline::Baseline;
+use crate::check::{GrantRecord, Outcome};
+use crate::cli::{CheckArgs, Color};
+use crate::grant::Grant;
 use crate::policy::Policy;
-use crate::report::Run;
-use crate::{baseline, check, load, output, policy, report, suppress, terminal};
+use crate::policy::waivers::Waivers;
+use crate::report::{Extras, Needs, Reporter, Run};
+use crate::{load, output, report, suppress, terminal};
 
 /// `grantlint check`: exit 0, 1 or 2 as DESIGN.md says.
 pub fn run(args: &CheckArgs) -> u8 {
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let mut policy = match Policy::discover(args.policy.as_deref()) {
-        Ok(policy) => policy,
-        Err(errors) => {
-            eprint_diagnostic(&errors, color);
-            return CANNOT_RUN;
-        }
-    };
-    if let Some(zone) = args.timezone {
-        policy.mapping.set_zone_for_all(zone);
-    }
-    let mut waivers = std::mem::take(&mut policy.waivers);
-    if let Some(path) = &args.waivers {
-        match policy::waivers::Waivers::load_file(path) {
-            Ok(more) => waivers.entries.extend(more.entries),
-            Err(errors) => {
-                eprint_diagnostic(&errors, color);
-                return CANNOT_RUN;
-            }
-        }
-    }
-    let mut baseline = None;
-    if let Some(path) = &args.baseline {
-        match baseline::Baseline::load(path) {
-            Ok(b) => baseline = Some(b),
-            Err(e) => {
-                eprintln!("grantlint: {e}");
-                return CANNOT_RUN;
-            }
-        }
-    }
-    let options = ReadOptions {
-        format: args.input_format,
-        delimiter: args.delimiter,
-        verbose: args.verbose,
-        source: args.source,
-        limits: args.limits.limits(),
-    };
-    // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
-    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
-    match found.nothing_to_check(args.from_hook) {
-        Some(load::Nothing::Unchanged(note)) => {
-            eprintln!("grantlint: {note}");
-            return PASSED;
-        }
-        Some(load::Nothing::Found(why)) => {
-            eprintln!("grantlint: {why}");
-            return CANNOT_RUN;
-        }
-        None => {}
-    }
-    let (inputs, mut errors) = (found.inputs, found.errors);
+    let color = use_color(args.color);
+    phases(args, color).unwrap_or_else(|code| code)
+}
+
+/// The run, phase by phase. Err: the exit code of a run that stopped early, why said.
+fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
+    let mut policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
+    let suppressions = Suppressions::load(args, &mut policy, color)?;
+    let options = read_options!(args);
+    let found = discover(args, &options, &policy)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    // JUnit lists every grant, clean ones too; other formats keep none.
-    let junit = args.format == OutputFormat::Junit
-        || args.report.iter().any(|r| r.format == OutputFormat::Junit);
-    let mut outcome = if junit {
-        let (mut outcome, records) =
-            check::check_with(&inputs, &options, &policy, now, &check::GrantRecord::keep);
-        outcome.records = records;
-        outcome
+    let needs = needs(args);
+    let (inputs, mut outcome) = check_inputs(found, &options, &policy, now, needs.records);
+    let read: Vec<&Path> = inputs.iter().filter_map(load::Input::path).collect();
+    suppressions.apply(
+        &mut outcome,
+        args.write_baseline.as_deref(),
+        &read,
+        now,
+        color,
+    )?;
+    let for_people = report::reporter(args.format).for_people();
+    let nothing_checked = tell(&outcome, for_people, color);
+    let sources = if needs.sources {
+        snippet_sources(&inputs, &outcome, &options.limits)
     } else {
-        check::check(&inputs, &options, &policy, now)
+        Vec::new()
     };
-    errors.append(&mut outcome.errors);
-    outcome.errors = errors;
-    let read: Vec<&std::path::Path> = inputs.iter().filter_map(load::Input::path).collect();
-    let own = match suppress::waive(&mut outcome, &waivers, now) {
-        Ok(own) => own,
-        Err(errors) => {
-            eprint_diagnostic(&errors, color);
-            return CANNOT_RUN;
-        }
-    };
-    if let Some(path) = &args.write_baseline {
-        // Waived findings stay out: a waiver is the reviewed, expiring way to accept one.
-        let recorded = baseline::Baseline::record(&outcome.findings);
-        if let Err(e) = output::write_atomic(path, recorded.to_json().as_bytes(), &read) {
-            eprintln!("grantlint: {e}");
-            return CANNOT_RUN;
-        }
-        baseline = Some(recorded);
-    }
-    if let Some(baseline) = &baseline {
-        suppress::apply_baseline(&mut outcome, baseline);
-    }
-    suppress::add_findings(&mut outcome, own);
-    for error in &outcome.errors {
-        eprint_diagnostic(error, color);
-    }
-    if args.format == OutputFormat::Text {
-        super::eprint_maps(&outcome);
-    }
-    let nothing_checked = outcome.grants == 0 && outcome.errors.is_empty();
-    if nothing_checked {
-        eprintln!("grantlint: {}", super::nothing_checked(&outcome));
-    }
     let run = Run {
         outcome: &outcome,
         policy: &policy.name,
@@ -122,49 +52,197 @@ pub fn run(args: &CheckArgs) -> u8 {
         fail_on: args.fail_on,
         min_severity: args.min_severity,
     };
-    let render = |format: OutputFormat, color: bool| match format {
-        OutputFormat::Json => report::json::render(&run),
-        OutputFormat::Sarif => report::sarif::render(&run),
-        OutputFormat::Junit => report::junit::render(&run),
-        OutputFormat::Github => report::github::render(&run),
-        OutputFormat::Gitlab => report::gitlab::render(&run),
-        OutputFormat::Csv => report::csv::render(&run),
-        OutputFormat::Text => {
-            let sources = snippet_sources(&inputs, &outcome, &options.limits);
-            report::text::render(&run, &sources, color)
-        }
+    write_reports(args, &run, &sources, &read, color)?;
+    let code = exit_code(&run, nothing_checked);
+    // The process exits next: handing a million findings back to the allocator one by one
+    // would only make the run longer.
+    std::mem::forget(outcome);
+    Ok(code)
+}
+
+/// What the run must gather for the `--format` report and every `--report`.
+fn needs(args: &CheckArgs) -> Needs {
+    let extra = args.report.iter().map(|target| target.format);
+    Needs::of_all(
+        std::iter::once(args.format)
+            .chain(extra)
+            .map(report::reporter),
+    )
+}
+
+/// Checks the inputs found; every grant's place is kept when a report lists clean grants.
+fn check_inputs(
+    found: load::Discovery,
+    options: &load::ReadOptions,
+    policy: &Policy,
+    now: chrono::DateTime<chrono::Utc>,
+    records: bool,
+) -> (Vec<load::Input>, Outcome) {
+    let keep: &(dyn Fn(usize, &Grant) -> Option<GrantRecord> + Sync) = if records {
+        &GrantRecord::keep
+    } else {
+        &|_, _| None
     };
+    let (inputs, mut outcome, records) = super::check_found(found, options, policy, now, keep);
+    outcome.records = records;
+    (inputs, outcome)
+}
+
+/// `--color`: `auto` colours a terminal, unless NO_COLOR is set (and not empty).
+fn use_color(when: Color) -> bool {
+    match when {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// What takes findings out of the reports: the policy's waivers and `--waivers`, and the
+/// `--baseline`.
+struct Suppressions {
+    waivers: Waivers,
+    baseline: Option<Baseline>,
+}
+
+impl Suppressions {
+    /// Read before any input, so a broken waivers or baseline file stops the run at once.
+    fn load(args: &CheckArgs, policy: &mut Policy, color: bool) -> Result<Self, u8> {
+        let mut waivers = std::mem::take(&mut policy.waivers);
+        if let Some(path) = &args.waivers {
+            let more = Waivers::load_file(path).map_err(|errors| {
+                eprint_diagnostic(&errors, color);
+                CANNOT_RUN
+            })?;
+            waivers.entries.extend(more.entries);
+        }
+        let baseline = match &args.baseline {
+            Some(path) => Some(Baseline::load(path).map_err(|e| {
+                eprintln!("grantlint: {e}");
+                CANNOT_RUN
+            })?),
+            None => None,
+        };
+        Ok(Suppressions { waivers, baseline })
+    }
+
+    /// Waives, records the baseline (`--write-baseline` to `record`) and applies it, then
+    /// adds the waivers' own findings (expired, unused), which no baseline hides.
+    fn apply(
+        self,
+        outcome: &mut Outcome,
+        record: Option<&Path>,
+        read: &[&Path],
+        now: chrono::DateTime<chrono::Utc>,
+        color: bool,
+    ) -> Result<(), u8> {
+        let own = suppress::waive(outcome, &self.waivers, now).map_err(|errors| {
+            eprint_diagnostic(&errors, color);
+            CANNOT_RUN
+        })?;
+        let mut baseline = self.baseline;
+        if let Some(path) = record {
+            // Waived findings stay out: a waiver is the reviewed, expiring way to accept one.
+            let recorded = Baseline::record(&outcome.findings);
+            write_file(path, recorded.to_json().as_bytes(), read)?;
+            baseline = Some(recorded);
+        }
+        if let Some(baseline) = &baseline {
+            suppress::apply_baseline(outcome, baseline);
+        }
+        suppress::add_findings(outcome, own);
+        Ok(())
+    }
+}
+
+/// Says on standard error what the reports leave to it: the inputs that could not be read,
+/// how columns were read (to people, see `Reporter::for_people`), and a run that checked
+/// nothing. Returns whether nothing was checked.
+fn tell(outcome: &Outcome, for_people: bool, color: bool) -> bool {
+    for error in &outcome.errors {
+        eprint_diagnostic(error, color);
+    }
+    if for_people {
+        super::eprint_maps(outcome);
+    }
+    let nothing_checked = outcome.grants == 0 && outcome.errors.is_empty();
+    if nothing_checked {
+        eprintln!("grantlint: {}", super::nothing_checked(outcome));
+    }
+    nothing_checked
+}
+
+/// Writes each `--report FORMAT=PATH`, then the `--format` report: to `--output`, or to
+/// standard output as it is written (JSON's largest report is never held whole).
+fn write_reports(
+    args: &CheckArgs,
+    run: &Run,
+    sources: &[Option<miette::NamedSource<terminal::Lines>>],
+    read: &[&Path],
+    color: bool,
+) -> Result<(), u8> {
     for target in &args.report {
-        let text = render(target.format, false);
-        if let Err(e) = output::write_atomic(&target.path, text.as_bytes(), &read) {
-            eprintln!("grantlint: {e}");
-            return CANNOT_RUN;
-        }
+        let extras = Extras {
+            color: false,
+            sources,
+        };
+        let bytes = in_memory(report::reporter(target.format), run, &extras)?;
+        write_file(&target.path, &bytes, read)?;
     }
-    if args.format == OutputFormat::Json && args.output.is_none() {
-        // The common CI case streams: the largest report is never held whole in memory.
-        let mut stdout = std::io::BufWriter::new(output::Stdout);
-        let written = report::json::write(&run, &mut stdout).and_then(|()| stdout.flush());
-        if let Err(e) = written {
+    let format = report::reporter(args.format);
+    let extras = Extras { color, sources };
+    if let Some(path) = &args.output {
+        return write_file(path, &in_memory(format, run, &extras)?, read);
+    }
+    let mut stdout = std::io::BufWriter::new(output::Stdout);
+    format
+        .write(run, &extras, &mut stdout)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| {
             eprintln!("grantlint: cannot write the report: {e}");
-            return CANNOT_RUN;
+            CANNOT_RUN
+        })
+}
+
+/// A whole report in memory, for a file that must hold all of it or nothing.
+fn in_memory(reporter: &dyn Reporter, run: &Run, extras: &Extras) -> Result<Vec<u8>, u8> {
+    let mut bytes = Vec::new();
+    match reporter.write(run, extras, &mut bytes) {
+        Ok(()) => Ok(bytes),
+        Err(e) => {
+            eprintln!("grantlint: cannot write the report: {e}");
+            Err(CANNOT_RUN)
         }
-    } else if let Err(code) =
-        write_report(args.output.as_deref(), &render(args.format, color), &inputs)
-    {
-        return code;
     }
-    let code = if !outcome.errors.is_empty() || nothing_checked {
+}
+
+/// 2 when an input could not be read or nothing was checked, else 1 when a finding fails
+/// the run (`--fail-on`), else 0.
+fn exit_code(run: &Run, nothing_checked: bool) -> u8 {
+    if !run.outcome.errors.is_empty() || nothing_checked {
         CANNOT_RUN
     } else if run.passed() {
         PASSED
     } else {
         FAILED
-    };
-    // The process exits next: handing a million findings back to the allocator one by one
-    // would only make the run longer.
-    std::mem::forget(outcome);
-    code
+    }
+}
+
+/// The inputs to check. Discovery leaves out grantlint's own files and what the policy or
+/// `--exclude` excludes.
+fn discover(
+    args: &CheckArgs,
+    options: &load::ReadOptions,
+    policy: &Policy,
+) -> Result<load::Discovery, u8> {
+    super::discover(
+        &args.paths,
+        options,
+        &selection(args, policy),
+        args.from_hook,
+    )
 }
 
 /// What a search of the paths leaves out: the policy's own files and `inputs:`, `--exclude`,
@@ -185,7 +263,7 @@ fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> load::Selection<'p> {
 /// again is shown without one.
 fn snippet_sources(
     inputs: &[load::Input],
-    outcome: &check::Outcome,
+    outcome: &Outcome,
     limits: &load::Limits,
 ) -> Vec<Option<miette::NamedSource<terminal::Lines>>> {
     // Waivers' own findings point into policy files, after the inputs: no snippet for those.
@@ -208,70 +286,55 @@ fn snippet_sources(
 /// `grantlint inspect`: how each input was understood, without linting it. Exit 2 when an
 /// input could not be read or no grant was read at all, as `check` would.
 pub fn inspect(args: &CheckArgs) -> u8 {
-    let mut policy = match Policy::discover(args.policy.as_deref()) {
-        Ok(policy) => policy,
-        Err(errors) => {
-            eprint_diagnostic(&errors, false);
-            return CANNOT_RUN;
-        }
-    };
-    if let Some(zone) = args.timezone {
-        policy.mapping.set_zone_for_all(zone);
-    }
-    let options = ReadOptions {
-        format: args.input_format,
-        delimiter: args.delimiter,
-        verbose: args.verbose,
-        source: args.source,
-        limits: args.limits.limits(),
-    };
-    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
-    if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
-        found.nothing_to_check(args.from_hook)
-    {
-        eprintln!("grantlint: {why}");
-        return CANNOT_RUN;
-    }
-    let (inputs, mut errors) = (found.inputs, found.errors);
+    inspected(args).unwrap_or_else(|code| code)
+}
+
+fn inspected(args: &CheckArgs) -> Result<u8, u8> {
+    let policy = super::load_policy(args.policy.as_deref(), args.timezone, false)?;
+    let options = read_options!(args);
+    // Even a hook's run that changed no export: there is nothing to show.
+    let found = discover(args, &options, &policy).map_err(|_| CANNOT_RUN)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let mut outcome = check::check(&inputs, &options, &policy, now);
-    errors.append(&mut outcome.errors);
-    outcome.errors = errors;
-    let text = if args.format == OutputFormat::Json {
+    let (inputs, outcome, _) =
+        super::check_found(found, &options, &policy, now, &|_, _| None::<()>);
+    let text = if args.format == crate::cli::OutputFormat::Json {
         report::json::inspect(&outcome)
     } else {
         for error in &outcome.errors {
             eprint_diagnostic(error, false);
         }
-        let mut text = String::new();
-        for (name, map) in outcome.files.iter().zip(&outcome.maps) {
-            match map {
-                Some(map) => text.push_str(&map.describe(name)),
-                None => text.push_str(&format!(
-                    "{name}: read by its system's adapter; `grantlint explain --source …` shows its fields\n"
-                )),
-            }
-        }
-        let files = match outcome.inputs {
-            1 => "1 file".to_string(),
-            n => format!("{n} files"),
-        };
-        text.push_str(&format!("{files}, {} grants read", outcome.grants));
-        if outcome.skipped > 0 {
-            text.push_str(&format!(
-                ", {} requests that never became access",
-                outcome.skipped
-            ));
-        }
-        text.push('\n');
-        terminal::clean(&text).into_owned()
+        describe_inputs(&outcome)
     };
-    if let Err(code) = write_report(args.output.as_deref(), &text, &inputs) {
-        return code;
-    }
+    write_report(args.output.as_deref(), &text, &inputs)?;
     if !outcome.errors.is_empty() || outcome.grants == 0 {
-        CANNOT_RUN
+        Ok(CANNOT_RUN)
     } else {
-        PASSED
+        Ok(PASSED)
     }
+}
+
+/// `inspect`'s text: each input's columns or keys as read, then what was read in all.
+fn describe_inputs(outcome: &Outcome) -> String {
+    let mut text = String::new();
+    for (name, map) in outcome.files.iter().zip(&outcome.maps) {
+        match map {
+            Some(map) => text.push_str(&map.describe(name)),
+            None => text.push_str(&format!(
+                "{name}: read by its system's adapter; `grantlint explain --source …` shows its fields\n"
+            )),
+        }
+    }
+    let files = match outcome.inputs {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
+    text.push_str(&format!("{files}, {} grants read", outcome.grants));
+    if outcome.skipped > 0 {
+        text.push_str(&format!(
+            ", {} requests that never became access",
+            outcome.skipped
+        ));
+    }
+    text.push('\n');
+    terminal::clean(&text).into_owned()
 }

@@ -2,15 +2,35 @@
 //! the subcommand returns. Shared here: the exit codes and how reports and diagnostics are
 //! written.
 
+/// The reading flags `check`, `inspect` and `report` share, as `ReadOptions`: their
+/// argument structs name them alike.
+macro_rules! read_options {
+    ($args:expr) => {
+        crate::load::ReadOptions {
+            format: $args.input_format,
+            delimiter: $args.delimiter,
+            verbose: $args.verbose,
+            source: $args.source,
+            limits: $args.limits.limits(),
+        }
+    };
+}
+
 mod check;
 mod policy;
 mod report;
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use clap::CommandFactory;
 
+use crate::check::{Outcome, check_with};
 use crate::cli::{Cli, Command, PolicyCommand};
+use crate::grant::Grant;
+use crate::load::ReadOptions;
+use crate::policy::Policy;
 use crate::{load, output};
 
 /// Exit codes (DESIGN.md): no failing finding, failing findings, could not run.
@@ -59,24 +79,85 @@ pub fn run(cli: Cli) -> u8 {
     }
 }
 
+/// The policy (`--policy`, else the nearest, else the default) with `--timezone` over its
+/// mapping's zone. Err: exit 2, the policy's errors said.
+pub(crate) fn load_policy(
+    path: Option<&Path>,
+    zone: Option<chrono_tz::Tz>,
+    color: bool,
+) -> Result<Policy, u8> {
+    let mut policy = Policy::discover(path).map_err(|errors| {
+        eprint_diagnostic(&errors, color);
+        CANNOT_RUN
+    })?;
+    if let Some(zone) = zone {
+        policy.mapping.set_zone_for_all(zone);
+    }
+    Ok(policy)
+}
+
+/// The inputs under `paths`. Err when there is nothing to check, said: exit 0 for a hook's
+/// run that changed no export, else 2.
+pub(crate) fn discover(
+    paths: &[PathBuf],
+    options: &ReadOptions,
+    selection: &load::Selection,
+    from_hook: bool,
+) -> Result<load::Discovery, u8> {
+    let found = load::discover_with(paths, options, selection);
+    match found.nothing_to_check(from_hook) {
+        None => Ok(found),
+        Some(load::Nothing::Unchanged(note)) => {
+            eprintln!("grantlint: {note}");
+            Err(PASSED)
+        }
+        Some(load::Nothing::Found(why)) => {
+            eprintln!("grantlint: {why}");
+            Err(CANNOT_RUN)
+        }
+    }
+}
+
+/// Checks the inputs found, keeping what `keep` takes of each grant. The files discovery
+/// could not read lead the outcome's errors.
+pub(crate) fn check_found<R: Send>(
+    found: load::Discovery,
+    options: &ReadOptions,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
+) -> (Vec<load::Input>, Outcome, Vec<R>) {
+    let (mut outcome, kept) = check_with(&found.inputs, options, policy, now, keep);
+    let mut errors = found.errors;
+    errors.append(&mut outcome.errors);
+    outcome.errors = errors;
+    (found.inputs, outcome, kept)
+}
+
 /// Writes a report to `path` through `write_atomic` (never over an input), or to standard
 /// output.
 pub(crate) fn write_report(
-    path: Option<&std::path::Path>,
+    path: Option<&Path>,
     text: &str,
     inputs: &[load::Input],
 ) -> Result<(), u8> {
     if let Some(path) = path {
-        let read: Vec<&std::path::Path> = inputs.iter().filter_map(load::Input::path).collect();
-        if let Err(e) = output::write_atomic(path, text.as_bytes(), &read) {
-            eprintln!("grantlint: {e}");
-            return Err(CANNOT_RUN);
-        }
+        let read: Vec<&Path> = inputs.iter().filter_map(load::Input::path).collect();
+        write_file(path, text.as_bytes(), &read)
     } else if let Err(e) = output::Stdout.write_all(text.as_bytes()) {
         eprintln!("grantlint: cannot write the report: {e}");
-        return Err(CANNOT_RUN);
+        Err(CANNOT_RUN)
+    } else {
+        Ok(())
     }
-    Ok(())
+}
+
+/// Writes `bytes` to `path` whole, never over one of the files `read`. Err: exit 2, said.
+pub(crate) fn write_file(path: &Path, bytes: &[u8], read: &[&Path]) -> Result<(), u8> {
+    output::write_atomic(path, bytes, read).map_err(|e| {
+        eprintln!("grantlint: {e}");
+        CANNOT_RUN
+    })
 }
 
 pub(crate) fn print_bytes(bytes: &[u8]) -> u8 {
@@ -102,7 +183,7 @@ pub(crate) fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool
 
 /// Tells, once per file, how its columns or keys were read, when some were ignored: what a
 /// person needs to see that a column they rely on was not read.
-pub(crate) fn eprint_maps(outcome: &crate::check::Outcome) {
+pub(crate) fn eprint_maps(outcome: &Outcome) {
     for (name, map) in outcome.files.iter().zip(&outcome.maps) {
         if let Some(map) = map.as_ref().filter(|m| m.worth_telling()) {
             eprint!("grantlint: {}", crate::terminal::clean(&map.describe(name)));
@@ -111,7 +192,7 @@ pub(crate) fn eprint_maps(outcome: &crate::check::Outcome) {
 }
 
 /// Why a run that read no grant checked nothing.
-pub(crate) fn nothing_checked(outcome: &crate::check::Outcome) -> String {
+pub(crate) fn nothing_checked(outcome: &Outcome) -> String {
     let files = match outcome.inputs {
         1 => "its one file".to_string(),
         n => format!("its {n} files"),

@@ -4,58 +4,33 @@ use std::io::IsTerminal;
 
 use super::{CANNOT_RUN, PASSED, eprint_diagnostic, write_report};
 use crate::cli::ReportArgs;
-use crate::load::ReadOptions;
-use crate::policy::Policy;
-use crate::{check, load, review};
+use crate::{load, review};
 
 /// `grantlint report`: check the inputs, aggregate the period, write the review. Exits 0 once
 /// the review is written; 2 when it could not run, or an input could not be read (the review
 /// is still written, naming the file).
 pub fn run(args: &ReportArgs) -> u8 {
+    reviewed(args).unwrap_or_else(|code| code)
+}
+
+fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let color = std::io::stderr().is_terminal();
-    let mut policy = match Policy::discover(args.policy.as_deref()) {
-        Ok(policy) => policy,
-        Err(errors) => {
-            eprint_diagnostic(&errors, color);
-            return CANNOT_RUN;
-        }
-    };
-    if let Some(zone) = args.timezone {
-        policy.mapping.set_zone_for_all(zone);
-    }
+    let policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let period = match review::Period::new(args.since, args.until, now) {
-        Ok(period) => period,
-        Err(why) => {
-            eprintln!("grantlint: {why}");
-            return CANNOT_RUN;
-        }
-    };
-    let options = ReadOptions {
-        format: args.input_format,
-        delimiter: args.delimiter,
-        verbose: args.verbose,
-        source: args.source,
-        limits: args.limits.limits(),
-    };
+    let period = review::Period::new(args.since, args.until, now).map_err(|why| {
+        eprintln!("grantlint: {why}");
+        CANNOT_RUN
+    })?;
+    let options = read_options!(args);
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
     let selection = load::Selection::new(&policy, &args.exclude);
-    let found = load::discover_with(&args.paths, &options, &selection);
-    if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
-        found.nothing_to_check(false)
-    {
-        eprintln!("grantlint: {why}");
-        return CANNOT_RUN;
-    }
-    let (inputs, mut errors) = (found.inputs, found.errors);
-    let (mut outcome, records) =
-        check::check_with(&inputs, &options, &policy, now, &review::GrantRecord::keep);
-    errors.append(&mut outcome.errors);
-    outcome.errors = errors;
+    let found = super::discover(&args.paths, &options, &selection, false)?;
+    let (inputs, mut outcome, records) =
+        super::check_found(found, &options, &policy, now, &review::GrantRecord::keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);
-        return CANNOT_RUN;
+        return Err(CANNOT_RUN);
     }
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
@@ -70,17 +45,15 @@ pub fn run(args: &ReportArgs) -> u8 {
         now,
     })
     .render(args.format);
-    if let Err(code) = write_report(args.output.as_deref(), &text, &inputs) {
-        return code;
-    }
+    write_report(args.output.as_deref(), &text, &inputs)?;
     if outcome.grants == 0 && outcome.errors.is_empty() {
         // The review says so too; a job that signs weeks off must not take it for a pass.
         eprintln!("grantlint: {}", super::nothing_checked(&outcome));
-        return CANNOT_RUN;
+        return Ok(CANNOT_RUN);
     }
-    if outcome.errors.is_empty() {
+    Ok(if outcome.errors.is_empty() {
         PASSED
     } else {
         CANNOT_RUN
-    }
+    })
 }

@@ -389,24 +389,8 @@ fn tail<'a>(run: &'a Run<'a>) -> Tail<'a> {
                 }
             })
             .collect(),
-        errors: run
-            .outcome
-            .errors
-            .iter()
-            .map(|e| InputError {
-                file: &e.file,
-                line: e.location.map(|s| s.line),
-                column: e.location.map(|s| s.column),
-                message: &e.message,
-            })
-            .collect(),
-        inputs: run
-            .outcome
-            .files
-            .iter()
-            .zip(&run.outcome.maps)
-            .filter_map(|(file, map)| Some(input_map(file, map.as_ref()?)))
-            .collect(),
+        errors: input_errors(run.outcome),
+        inputs: input_maps(run.outcome),
     }
 }
 
@@ -424,24 +408,34 @@ pub fn inspect(outcome: &crate::check::Outcome) -> String {
         files: outcome.inputs,
         grants: outcome.grants,
         skipped: outcome.skipped,
-        inputs: outcome
-            .files
-            .iter()
-            .zip(&outcome.maps)
-            .filter_map(|(file, map)| Some(input_map(file, map.as_ref()?)))
-            .collect(),
-        errors: outcome
-            .errors
-            .iter()
-            .map(|e| InputError {
-                file: &e.file,
-                line: e.location.map(|s| s.line),
-                column: e.location.map(|s| s.column),
-                message: &e.message,
-            })
-            .collect(),
+        inputs: input_maps(outcome),
+        errors: input_errors(outcome),
     };
     serde_json::to_string_pretty(&inspection).unwrap_or_default() + "\n"
+}
+
+/// How each CSV's columns, or each YAML or JSON file's keys, were read.
+fn input_maps(outcome: &crate::check::Outcome) -> Vec<InputMap<'_>> {
+    outcome
+        .files
+        .iter()
+        .zip(&outcome.maps)
+        .filter_map(|(file, map)| Some(input_map(file, map.as_ref()?)))
+        .collect()
+}
+
+/// The inputs that could not be read.
+fn input_errors(outcome: &crate::check::Outcome) -> Vec<InputError<'_>> {
+    outcome
+        .errors
+        .iter()
+        .map(|e| InputError {
+            file: &e.file,
+            line: e.location.map(|s| s.line),
+            column: e.location.map(|s| s.column),
+            message: &e.message,
+        })
+        .collect()
 }
 
 fn input_map<'a>(file: &'a str, map: &'a crate::load::understood::InputMap) -> InputMap<'a> {

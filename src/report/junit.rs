@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::Run;
+use super::{Extras, Needs, Reporter, Run};
 use crate::check::GrantRecord;
 use crate::finding::{Finding, Suppressed, Suppression};
 
@@ -19,73 +19,37 @@ struct Case<'a> {
     suppressed: Vec<&'a Suppressed>,
 }
 
+/// `--format junit`: the one report that lists clean grants too.
+pub struct Junit;
+
+impl Reporter for Junit {
+    fn needs(&self) -> Needs {
+        Needs {
+            records: true,
+            ..Needs::default()
+        }
+    }
+
+    fn write(&self, run: &Run, _: &Extras, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(render(run).as_bytes())
+    }
+}
+
 pub fn render(run: &Run) -> String {
     let outcome = run.outcome;
     let mut report = Report::new("grantlint");
     for (file, name) in outcome.files.iter().enumerate() {
-        let records: Vec<&GrantRecord> =
-            outcome.records.iter().filter(|r| r.file == file).collect();
-        let mut cases: Vec<Case> = records
-            .iter()
-            .map(|r| Case {
-                name: match &r.id {
-                    Some(id) => format!("grant {id} (line {})", r.span.line),
-                    None => format!("grant at line {}", r.span.line),
-                },
-                ..Case::default()
-            })
-            .collect();
-        let mut loose: Vec<Case> = Vec::new();
-        // A finding belongs to the last grant that starts at or before it.
-        let case_of = |f: &Finding| -> Option<usize> {
-            let i = records.partition_point(|r| r.span.offset <= f.span.offset);
-            i.checked_sub(1)
-        };
-        for f in outcome.findings.iter().filter(|f| f.file == file) {
-            let fails = run.fail_on.fails(f.severity);
-            if !fails && f.severity < run.min_severity {
-                continue;
-            }
-            let case = match case_of(f) {
-                Some(i) => &mut cases[i],
-                None => {
-                    loose.push(Case {
-                        name: format!("{} at line {}", f.rule, f.span.line),
-                        ..Case::default()
-                    });
-                    let last = loose.len() - 1;
-                    &mut loose[last]
-                }
-            };
-            if fails {
-                case.failing.push(f);
-            } else {
-                case.other.push(f);
-            }
-        }
-        for s in run.shown_suppressed().filter(|s| s.finding.file == file) {
-            if let Some(i) = case_of(&s.finding) {
-                cases[i].suppressed.push(s);
-            }
-        }
+        let cases = cases(run, file);
         let errors: Vec<_> = outcome.errors.iter().filter(|e| e.file == *name).collect();
-        if cases.is_empty() && loose.is_empty() && errors.is_empty() {
+        if cases.is_empty() && errors.is_empty() {
             continue;
         }
         let mut suite = TestSuite::new(name.as_str());
-        for case in cases.into_iter().chain(loose) {
+        for case in cases {
             suite.add_test_case(test_case(case, name));
         }
         for error in errors {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            let at = error
-                .location
-                .map_or(String::new(), |s| format!(":{}:{}", s.line, s.column));
-            status.set_message(format!("{}{at}: {}", error.file, error.message));
-            status.set_type("unreadable");
-            let mut case = TestCase::new("read the file", status);
-            case.set_classname(name.as_str());
-            suite.add_test_case(case);
+            suite.add_test_case(unreadable(error, name));
         }
         report.add_test_suite(suite);
     }
@@ -95,6 +59,70 @@ pub fn render(run: &Run) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One file's test cases: one per grant, in order, then one per finding outside any grant.
+fn cases<'a>(run: &'a Run<'a>, file: usize) -> Vec<Case<'a>> {
+    let outcome = run.outcome;
+    let records: Vec<&GrantRecord> = outcome.records.iter().filter(|r| r.file == file).collect();
+    let mut cases: Vec<Case> = records
+        .iter()
+        .map(|r| Case {
+            name: match &r.id {
+                Some(id) => format!("grant {id} (line {})", r.span.line),
+                None => format!("grant at line {}", r.span.line),
+            },
+            ..Case::default()
+        })
+        .collect();
+    let mut loose: Vec<Case> = Vec::new();
+    // A finding belongs to the last grant that starts at or before it.
+    let case_of = |f: &Finding| -> Option<usize> {
+        let i = records.partition_point(|r| r.span.offset <= f.span.offset);
+        i.checked_sub(1)
+    };
+    for f in outcome.findings.iter().filter(|f| f.file == file) {
+        let fails = run.fail_on.fails(f.severity);
+        if !fails && f.severity < run.min_severity {
+            continue;
+        }
+        let case = match case_of(f) {
+            Some(i) => &mut cases[i],
+            None => {
+                loose.push(Case {
+                    name: format!("{} at line {}", f.rule, f.span.line),
+                    ..Case::default()
+                });
+                let last = loose.len() - 1;
+                &mut loose[last]
+            }
+        };
+        if fails {
+            case.failing.push(f);
+        } else {
+            case.other.push(f);
+        }
+    }
+    for s in run.shown_suppressed().filter(|s| s.finding.file == file) {
+        if let Some(i) = case_of(&s.finding) {
+            cases[i].suppressed.push(s);
+        }
+    }
+    cases.extend(loose);
+    cases
+}
+
+/// The test case of a file that could not be read: an error, not a failure.
+fn unreadable(error: &crate::load::InputError, file: &str) -> TestCase {
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    let at = error
+        .location
+        .map_or(String::new(), |s| format!(":{}:{}", s.line, s.column));
+    status.set_message(format!("{}{at}: {}", error.file, error.message));
+    status.set_type("unreadable");
+    let mut case = TestCase::new("read the file", status);
+    case.set_classname(file);
+    case
 }
 
 fn test_case(case: Case, file: &str) -> TestCase {

@@ -7,7 +7,7 @@ use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
 
-use super::Run;
+use super::{Extras, Needs, Reporter, Run};
 use crate::finding::{Finding, Severity, Suppression};
 use crate::terminal::{Lines, clean};
 
@@ -84,6 +84,31 @@ pub fn handler(color: bool) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme).with_width(120)
 }
 
+/// `--format text`, the default: for people, with snippets of the inputs.
+pub struct Text;
+
+impl Reporter for Text {
+    fn needs(&self) -> Needs {
+        Needs {
+            sources: true,
+            ..Needs::default()
+        }
+    }
+
+    fn for_people(&self) -> bool {
+        true
+    }
+
+    fn write(
+        &self,
+        run: &Run,
+        extras: &Extras,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        out.write_all(render(run, extras.sources, extras.color).as_bytes())
+    }
+}
+
 /// Renders the findings; input errors go to standard error, apart from the report.
 pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) -> String {
     let handler = handler(color);
@@ -116,6 +141,16 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) ->
 /// One line per waived or baselined finding, and one per stale baseline entry: shown, so an
 /// exception never hides, but short, so they do not drown the new findings.
 fn suppressed(run: &Run) -> String {
+    let mut out = waived(run);
+    out.push_str(&stale(run.outcome));
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// "file:line:col: error[rule] message (waived by … until …: reason)", or "(baselined)".
+fn waived(run: &Run) -> String {
     let o = run.outcome;
     let mut out = String::new();
     for s in run.shown_suppressed() {
@@ -143,6 +178,12 @@ fn suppressed(run: &Run) -> String {
             clean(&f.message)
         ));
     }
+    out
+}
+
+/// One line per baseline entry that matched no finding: fixed, or its grant is gone.
+fn stale(o: &crate::check::Outcome) -> String {
+    let mut out = String::new();
     for e in o.baseline.iter().flat_map(|b| &b.stale) {
         let part = |label: &str, v: &Option<String>| {
             v.as_deref()
@@ -160,9 +201,6 @@ fn suppressed(run: &Run) -> String {
                 String::new()
             }
         ));
-    }
-    if !out.is_empty() {
-        out.push('\n');
     }
     out
 }
