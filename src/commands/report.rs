@@ -49,7 +49,7 @@ pub fn run(args: &ReportArgs) -> u8 {
     }
     let (inputs, mut errors) = (found.inputs, found.errors);
     let (mut outcome, records) =
-        check::check_with(&inputs, &options, &policy, now, &review::GrantRecord::keep);
+        check::check_with(&inputs, &options, &policy, now, &check::GrantRecord::keep);
     errors.append(&mut outcome.errors);
     outcome.errors = errors;
     // The policy's waivers apply here as in `check`: waived findings get their own section.

@@ -1,4 +1,4 @@
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
@@ -44,12 +44,32 @@ pub struct ExpiryEnforced {
 }
 
 impl ExpiryEnforced {
-    fn build(params: &mut Params) -> ExpiryEnforced {
+    /// The rule as the policy sets it: the checker's, and the weekly review's, which must mean
+    /// what `check` means by a deadline and by live access.
+    pub fn build(params: &mut Params) -> ExpiryEnforced {
         ExpiryEnforced {
             grace: params.duration("grace"),
             active: params.words("active_statuses"),
             started: params.words("started_statuses"),
         }
+    }
+
+    /// The expiry a grant is held to: a recorded extension moves it on, never back.
+    pub fn held_to(expires: DateTime<Utc>, extended_until: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        extended_until.map_or(expires, |until| until.max(expires))
+    }
+
+    /// When access must have ended by: the expiry it is held to plus the grace. None for an
+    /// expiry at the end of representable time, which has no deadline to miss.
+    pub fn deadline(&self, held_to: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        held_to.checked_add_signed(self.grace)
+    }
+
+    /// Whether a grant with no end recorded and this status is live access at `now`: its status
+    /// says so, or it was approved (or scheduled) and its start has passed.
+    pub fn live(&self, status: &str, start: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+        self.active.contains(status)
+            || (self.started.contains(status) && start.is_some_and(|start| start <= now))
     }
 }
 
@@ -58,12 +78,8 @@ impl Rule for ExpiryEnforced {
         let Some(expires) = grant.time(Field::Expires) else {
             return;
         };
-        // A recorded extension moves the expiry on.
-        let expires = grant
-            .extended_until()
-            .map_or(expires, |until| until.max(expires));
-        // An expiry at the end of representable time has no deadline to miss.
-        let Some(deadline) = expires.checked_add_signed(self.grace) else {
+        let expires = Self::held_to(expires, grant.extended_until());
+        let Some(deadline) = self.deadline(expires) else {
             return;
         };
         if let Some(ended) = grant.time(Field::EndedAt) {
@@ -87,13 +103,7 @@ impl Rule for ExpiryEnforced {
             return; // the cheap tests first: most grants end or are not yet due
         }
         // Approved, then used: an approved grant whose start has passed is live access.
-        let started = || {
-            self.started.contains(status)
-                && grant
-                    .time(Field::Start)
-                    .is_some_and(|start| start <= context.now)
-        };
-        if self.active.contains(status) || started() {
+        if self.live(status, grant.time(Field::Start), context.now) {
             out.push(Violation::new(
                 Some(Field::Status),
                 grant.span_of(Field::Status),

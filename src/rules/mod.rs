@@ -26,6 +26,10 @@ mod ticket_linked;
 mod window_max;
 mod window_total_max;
 
+// What the weekly review asks the rules, so it means what they mean.
+pub use expiry_enforced::ExpiryEnforced;
+pub use repeat_tenant::tenant_key;
+
 /// What the checker knows while checking one grant.
 pub struct Context {
     pub now: DateTime<Utc>,
