@@ -330,7 +330,7 @@ fn repeat_tenants(review: &Review) -> Markup {
             h2 { "Repeat tenants" }
             p {
                 "Tenants with " (review.repeat_threshold) " or more grants starting within " (review.repeat_within)
-                " up to the end of the period. " strong { "Likely a product problem" }
+                " of the first (repeat-tenant's findings), one of them in the period. " strong { "Likely a product problem" }
                 ": hand the root cause to an owner instead of granting access again."
             }
             @if review.repeat_tenants.is_empty() { p { "None." } }

@@ -187,7 +187,8 @@ pub fn render(review: &Review) -> String {
     out.push_str("## Repeat tenants\n\n");
     let _ = writeln!(
         out,
-        "Tenants with {} or more grants starting within {} up to the end of the period. \
+        "Tenants with {} or more grants starting within {} of the first (repeat-tenant's findings), \
+         one of them in the period. \
          **Likely a product problem**: hand the root cause to an owner instead of granting access again.\n",
         review.repeat_threshold, review.repeat_within
     );
