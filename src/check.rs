@@ -47,14 +47,7 @@ pub struct GrantRecord {
     pub file: usize,
     /// The grant's own span, which every finding about it points inside.
     pub span: Span,
-    /// Named as every report names it: the id, else the ticket.
-    pub id: Option<String>,
-    pub tenant: Option<String>,
-    pub grantee: Option<String>,
-    pub role: Option<String>,
-    pub reason: Option<String>,
-    /// Everyone who approved, as shown: several approvals joined by ", ".
-    pub approver: Option<String>,
+    pub text: GrantText,
     /// Everyone who approved, one by one (several for multi-approver systems).
     pub approvers: Vec<String>,
     pub owner: Option<String>,
@@ -68,6 +61,19 @@ pub struct GrantRecord {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+/// What a grant says of itself, as the review's list of grants shows it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct GrantText {
+    /// Named as every report names it: the id, else the ticket.
+    pub id: Option<String>,
+    pub tenant: Option<String>,
+    pub grantee: Option<String>,
+    pub role: Option<String>,
+    pub reason: Option<String>,
+    /// Everyone who approved, as shown: several approvals joined by ", ".
+    pub approver: Option<String>,
+}
+
 impl GrantRecord {
     /// The hook for [`check_with`] that keeps every grant.
     pub fn keep(file: usize, grant: &Grant) -> Option<GrantRecord> {
@@ -77,12 +83,14 @@ impl GrantRecord {
         Some(GrantRecord {
             file,
             span: grant.span,
-            id: grant.id().map(std::borrow::Cow::into_owned),
-            tenant: text(Field::Tenant),
-            grantee: text(Field::Grantee),
-            role: text(Field::Role),
-            reason: text(Field::Reason),
-            approver: (!approvers.is_empty()).then(|| approvers.join(", ")),
+            text: GrantText {
+                id: grant.id().map(std::borrow::Cow::into_owned),
+                tenant: text(Field::Tenant),
+                grantee: text(Field::Grantee),
+                role: text(Field::Role),
+                reason: text(Field::Reason),
+                approver: (!approvers.is_empty()).then(|| approvers.join(", ")),
+            },
             approvers,
             owner: text(Field::Owner),
             ticket: text(Field::Ticket),

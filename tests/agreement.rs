@@ -302,6 +302,23 @@ fn state_of(review: &Value, id: &str) -> (String, Option<String>) {
     (row["state"].as_str().unwrap().to_string(), overdue)
 }
 
+/// `check` and `report` (default policy) on `paths`, after asserting that they agree.
+fn both(paths: &[&str]) -> (Value, Value) {
+    agree(paths, None, &mut Compared::default());
+    (
+        run("check", None, &[], paths),
+        run("report", None, &EVERY_GRANT, paths),
+    )
+}
+
+/// [`both`] on `text`, written to a file of its own.
+fn both_on(text: &str) -> (Value, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grants.yaml");
+    std::fs::write(&path, text).unwrap();
+    both(&[path.to_str().unwrap()])
+}
+
 fn messages(check: &Value, rule: &str) -> Vec<String> {
     list(&check["findings"])
         .iter()
@@ -315,8 +332,7 @@ fn messages(check: &Value, rule: &str) -> Vec<String> {
 #[test]
 fn an_extension_moves_the_expiry_for_both() {
     let fixture = "fixtures/review/extended.yaml";
-    let check = run("check", None, &[], &[fixture]);
-    let review = run("report", None, &EVERY_GRANT, &[fixture]);
+    let (check, review) = both(&[fixture]);
     assert!(messages(&check, "expiry-enforced").is_empty());
     assert_eq!(state_of(&review, "SUP-401"), ("ended".into(), None));
     assert!(
@@ -325,18 +341,13 @@ fn an_extension_moves_the_expiry_for_both() {
         review["closeout"]
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(fixture).unwrap();
-    let unextended: String = text
+    let unextended: String = std::fs::read_to_string(fixture)
+        .unwrap()
         .lines()
         .filter(|l| !l.contains("extensions:") && !l.contains("until:"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let path = dir.path().join("unextended.yaml");
-    std::fs::write(&path, unextended).unwrap();
-    let path = path.to_str().unwrap();
-    let check = run("check", None, &[], &[path]);
-    let review = run("report", None, &EVERY_GRANT, &[path]);
+    let (check, review) = both_on(&unextended);
     assert_eq!(
         messages(&check, "expiry-enforced"),
         ["access ended 1h30m after its expiry"]
@@ -352,22 +363,16 @@ fn an_extension_moves_the_expiry_for_both() {
 #[test]
 fn tenants_are_told_apart_as_repeat_tenant_tells_them() {
     let fixture = "fixtures/review/tenant-spelling.yaml";
-    let check = run("check", None, &[], &[fixture]);
-    let review = run("report", None, &EVERY_GRANT, &[fixture]);
+    let (check, review) = both(&[fixture]);
     assert!(messages(&check, "repeat-tenant").is_empty());
     assert!(list(&review["repeat_tenants"]).is_empty(), "{review}");
     assert_eq!(review["headline"]["tenants"]["current"], 3);
 
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(fixture)
+    let one_tenant = std::fs::read_to_string(fixture)
         .unwrap()
         .replace("tenant: Acme  Corp.", "tenant: ACME CORP")
         .replace("tenant: acme corp!", "tenant: ' Acme Corp '");
-    let path = dir.path().join("one-tenant.yaml");
-    std::fs::write(&path, text).unwrap();
-    let path = path.to_str().unwrap();
-    let check = run("check", None, &[], &[path]);
-    let review = run("report", None, &EVERY_GRANT, &[path]);
+    let (check, review) = both_on(&one_tenant);
     assert_eq!(
         messages(&check, "repeat-tenant"),
         ["tenant `acme corp` needed access 3 times within 30d (threshold 3)"]

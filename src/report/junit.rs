@@ -28,7 +28,7 @@ pub fn render(run: &Run) -> String {
         let mut cases: Vec<Case> = records
             .iter()
             .map(|r| Case {
-                name: match &r.id {
+                name: match &r.text.id {
                     Some(id) => format!("grant {id} (line {})", r.span.line),
                     None => format!("grant at line {}", r.span.line),
                 },

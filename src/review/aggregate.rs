@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use super::period::Period;
-use crate::check::{GrantRecord, Outcome};
+use crate::check::{GrantRecord, GrantText, Outcome};
 use crate::finding::{Finding, Severity};
 use crate::grant::Field;
 use crate::load::time::format_duration;
@@ -269,12 +269,8 @@ pub struct DayCount {
 
 #[derive(Debug, Serialize)]
 pub struct GrantRow {
-    pub id: Option<String>,
-    pub tenant: Option<String>,
-    pub grantee: Option<String>,
-    pub role: Option<String>,
-    pub reason: Option<String>,
-    pub approver: Option<String>,
+    #[serde(flatten)]
+    pub grant: GrantText,
     #[serde(serialize_with = "opt_time")]
     pub start: Option<DateTime<Utc>>,
     /// When access ended, or else when it expires.
@@ -499,9 +495,9 @@ impl<'a> Aggregator<'a> {
 
     fn grant_ref(&self, record: &GrantRecord) -> GrantRef {
         GrantRef {
-            id: record.id.clone(),
-            tenant: record.tenant.clone(),
-            grantee: record.grantee.clone(),
+            id: record.text.id.clone(),
+            tenant: record.text.tenant.clone(),
+            grantee: record.text.grantee.clone(),
             owner: record.owner.clone(),
             ticket: record.ticket.clone(),
             file: self.file_name(record.file),
@@ -546,7 +542,7 @@ impl<'a> Aggregator<'a> {
             top_tenants: top(
                 current
                     .iter()
-                    .filter_map(|&i| self.records[i].tenant.as_deref()),
+                    .filter_map(|&i| self.records[i].text.tenant.as_deref()),
                 TOP_TENANTS,
                 tenant_key,
             ),
@@ -625,12 +621,12 @@ impl<'a> Aggregator<'a> {
                 previous: before.len(),
             },
             tenants: Change {
-                current: distinct(current, |r| r.tenant.as_ref(), tenant_key),
-                previous: distinct(before, |r| r.tenant.as_ref(), tenant_key),
+                current: distinct(current, |r| r.text.tenant.as_ref(), tenant_key),
+                previous: distinct(before, |r| r.text.tenant.as_ref(), tenant_key),
             },
             people: Change {
-                current: distinct(current, |r| r.grantee.as_ref(), normalize),
-                previous: distinct(before, |r| r.grantee.as_ref(), normalize),
+                current: distinct(current, |r| r.text.grantee.as_ref(), normalize),
+                previous: distinct(before, |r| r.text.grantee.as_ref(), normalize),
             },
             errors: change(Severity::Error),
             warnings: change(Severity::Warning),
@@ -683,8 +679,8 @@ impl<'a> Aggregator<'a> {
             severity: finding.severity,
             grant: finding.grant.as_deref().map(str::to_string),
             tenant: finding.tenant.as_deref().map(str::to_string),
-            grantee: record.and_then(|r| r.grantee.clone()),
-            approver: record.and_then(|r| r.approver.clone()),
+            grantee: record.and_then(|r| r.text.grantee.clone()),
+            approver: record.and_then(|r| r.text.approver.clone()),
             message: finding.message.to_string(),
             file: self.file_name(finding.file),
             line: finding.span.line,
@@ -746,7 +742,7 @@ impl<'a> Aggregator<'a> {
         // Each tenant's grants by start, ties in input order, as the rule orders them.
         let mut by_tenant: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, record) in self.records.iter().enumerate() {
-            if let (Some(tenant), Some(_)) = (&record.tenant, record.start) {
+            if let (Some(tenant), Some(_)) = (&record.text.tenant, record.start) {
                 by_tenant.entry(tenant_key(tenant)).or_default().push(i);
             }
         }
@@ -757,7 +753,7 @@ impl<'a> Aggregator<'a> {
         let mut spans: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &opening in &self.verdicts.repeat_openings {
             let record = &self.records[opening];
-            let (Some(tenant), Some(from)) = (&record.tenant, record.start) else {
+            let (Some(tenant), Some(from)) = (&record.text.tenant, record.start) else {
                 continue;
             };
             let Some((key, grants)) = by_tenant.get_key_value(&tenant_key(tenant)) else {
@@ -778,16 +774,20 @@ impl<'a> Aggregator<'a> {
         let mut tenants: Vec<RepeatTenant> = spans
             .into_values()
             .map(|grants| RepeatTenant {
-                tenant: self.records[grants[0]].tenant.clone().unwrap_or_default(),
+                tenant: self.records[grants[0]]
+                    .text
+                    .tenant
+                    .clone()
+                    .unwrap_or_default(),
                 grants: grants
                     .iter()
                     .map(|&g| {
                         let r = &self.records[g];
                         RepeatGrant {
-                            id: r.id.clone(),
+                            id: r.text.id.clone(),
                             start: r.start.unwrap_or(self.period.until),
-                            grantee: r.grantee.clone(),
-                            reason: r.reason.clone(),
+                            grantee: r.text.grantee.clone(),
+                            reason: r.text.reason.clone(),
                             ticket: r.ticket.clone(),
                         }
                     })
@@ -802,7 +802,7 @@ impl<'a> Aggregator<'a> {
         let records = || current.iter().map(|&i| &self.records[i]);
         People {
             grantees: top(
-                records().filter_map(|r| r.grantee.as_deref()),
+                records().filter_map(|r| r.text.grantee.as_deref()),
                 usize::MAX,
                 normalize,
             ),
@@ -820,7 +820,7 @@ impl<'a> Aggregator<'a> {
                 .filter_map(|r| match (r.approved_at, r.start) {
                     (Some(approved), Some(start)) if approved > start => Some(LateApproval {
                         grant: self.grant_ref(r),
-                        approver: r.approver.clone(),
+                        approver: r.text.approver.clone(),
                         after: format_duration(approved - start),
                     }),
                     _ => None,
@@ -858,6 +858,7 @@ impl<'a> Aggregator<'a> {
             .iter()
             .filter(|&&i| {
                 self.records[i]
+                    .text
                     .role
                     .as_deref()
                     .is_some_and(|role| self.settings.privileged.matches(role))
@@ -910,12 +911,7 @@ impl<'a> Aggregator<'a> {
         findings.sort();
         findings.dedup();
         GrantRow {
-            id: r.id.clone(),
-            tenant: r.tenant.clone(),
-            grantee: r.grantee.clone(),
-            role: r.role.clone(),
-            reason: r.reason.clone(),
-            approver: r.approver.clone(),
+            grant: r.text.clone(),
             start: r.start,
             end: r.ended_at.or(self.expires(r)),
             state,

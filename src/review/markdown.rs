@@ -331,12 +331,12 @@ fn grants(out: &mut String, review: &Review) {
         ],
         review.grants.iter().map(|g| {
             vec![
-                opt(&g.id),
-                opt(&g.tenant),
-                opt(&g.grantee),
-                opt(&g.role),
-                opt(&g.reason),
-                opt(&g.approver),
+                opt(&g.grant.id),
+                opt(&g.grant.tenant),
+                opt(&g.grant.grantee),
+                opt(&g.grant.role),
+                opt(&g.grant.reason),
+                opt(&g.grant.approver),
                 show::opt_time(&g.start),
                 show::opt_time(&g.end),
                 cell(&g.status),

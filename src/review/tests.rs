@@ -48,14 +48,19 @@ fn review(outcome: &Outcome, records: &[GrantRecord], policy: &Policy, period: P
     })
 }
 
-fn samples() -> Review {
-    let (outcome, records, policy) = run(&["fixtures/samples"]);
+/// The review of the week before NOW of `path`.
+fn week_of(path: &str) -> Review {
+    let (outcome, records, policy) = run(&[path]);
     review(
         &outcome,
         &records,
         &policy,
         Period::new(None, None, t(NOW)).unwrap(),
     )
+}
+
+fn samples() -> Review {
+    week_of("fixtures/samples")
 }
 
 fn ids<'a>(ids: impl Iterator<Item = &'a Option<String>>) -> Vec<&'a str> {
@@ -258,13 +263,7 @@ fn waived_and_baselined_findings_have_their_own_section() {
 }
 
 fn hostile() -> Review {
-    let (outcome, records, policy) = run(&["fixtures/review/hostile.yaml"]);
-    review(
-        &outcome,
-        &records,
-        &policy,
-        Period::new(None, None, t(NOW)).unwrap(),
-    )
+    week_of("fixtures/review/hostile.yaml")
 }
 
 #[test]
