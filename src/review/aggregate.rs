@@ -52,11 +52,11 @@ const REPEAT_TENANT: &str = "repeat-tenant";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
-    /// Live and past its expiry (plus grace): revoke now.
+    /// expiry-enforced found it live past its expiry (extensions and grace allowed): revoke now.
     PastExpiry,
     /// No end recorded and no status that says it ended.
     NoEndRecorded,
-    /// Ended, but later than its expiry (plus grace).
+    /// expiry-enforced found that it ended after its expiry (extensions and grace allowed).
     EndedLate,
     /// Live, within its expiry.
     Active,
@@ -546,7 +546,13 @@ impl<'a> Aggregator<'a> {
                 TOP_TENANTS,
                 tenant_key,
             ),
-            grants: current.iter().map(|&i| self.grant_row(i)).collect(),
+            grants: {
+                let mut rules = self.rules_by_grant();
+                current
+                    .iter()
+                    .map(|&i| self.grant_row(i, rules.remove(&i).unwrap_or_default()))
+                    .collect()
+            },
             undated: self
                 .records
                 .iter()
@@ -898,18 +904,26 @@ impl<'a> Aggregator<'a> {
             .collect()
     }
 
-    fn grant_row(&self, i: usize) -> GrantRow {
+    /// The ids of the rules with open findings on each grant, sorted: gathered in one pass, not
+    /// one pass over every finding per grant.
+    fn rules_by_grant(&self) -> HashMap<usize, Vec<String>> {
+        let mut rules: HashMap<usize, Vec<String>> = HashMap::new();
+        for (f, g) in self.outcome.findings.iter().zip(&self.finding_grant) {
+            if let Some(g) = g {
+                rules.entry(*g).or_default().push(f.rule.to_string());
+            }
+        }
+        for ids in rules.values_mut() {
+            ids.sort();
+            ids.dedup();
+        }
+        rules
+    }
+
+    /// Grant `i` as the list of grants shows it, with the `rules` that found something in it.
+    fn grant_row(&self, i: usize, findings: Vec<String>) -> GrantRow {
         let r = &self.records[i];
         let state = self.state(i);
-        let mut findings: Vec<String> = self
-            .finding_grant
-            .iter()
-            .zip(&self.outcome.findings)
-            .filter(|(g, _)| **g == Some(i))
-            .map(|(_, f)| f.rule.to_string())
-            .collect();
-        findings.sort();
-        findings.dedup();
         GrantRow {
             grant: r.text.clone(),
             start: r.start,
