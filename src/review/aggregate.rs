@@ -388,15 +388,18 @@ impl Verdicts {
         for (finding, grant) in findings {
             let Some(grant) = grant else { continue };
             match (&*finding.rule, finding.field) {
-                (EXPIRY_ENFORCED, Some(Field::EndedAt)) => verdicts.ended_late.insert(grant),
-                (EXPIRY_ENFORCED, Some(Field::Status)) => verdicts.past_expiry.insert(grant),
-                (SELF_APPROVAL, _) => verdicts.self_approved.insert(grant),
-                (REPEAT_TENANT, _) => {
-                    verdicts.repeat_openings.push(grant);
-                    true
+                (EXPIRY_ENFORCED, Some(Field::EndedAt)) => {
+                    verdicts.ended_late.insert(grant);
                 }
-                _ => false,
-            };
+                (EXPIRY_ENFORCED, Some(Field::Status)) => {
+                    verdicts.past_expiry.insert(grant);
+                }
+                (SELF_APPROVAL, _) => {
+                    verdicts.self_approved.insert(grant);
+                }
+                (REPEAT_TENANT, _) => verdicts.repeat_openings.push(grant),
+                _ => {}
+            }
         }
         verdicts
     }

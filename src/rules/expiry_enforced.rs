@@ -142,6 +142,32 @@ mod tests {
     }
 
     #[test]
+    fn an_extension_moves_the_deadline_on_never_back() {
+        let rule = rule("expiry-enforced", "{}");
+        let extended = |until: &str| {
+            let mut g = grant(&[
+                (Expires, "2026-11-23T12:00:00Z"),
+                (EndedAt, "2026-11-23T13:30:00Z"),
+            ]);
+            g.extensions.push(crate::grant::Extension {
+                until: Some((until.parse().unwrap(), Default::default())),
+                ..Default::default()
+            });
+            g
+        };
+        assert!(check(&*rule, &extended("2026-11-23T14:00:00Z")).is_empty());
+        assert_eq!(
+            check(&*rule, &extended("2026-11-23T13:00:00Z")),
+            ["access ended 30m after its expiry"]
+        );
+        // An extension that ends before the expiry does not shorten it.
+        assert_eq!(
+            check(&*rule, &extended("2026-11-23T11:00:00Z")),
+            ["access ended 1h30m after its expiry"]
+        );
+    }
+
+    #[test]
     fn still_active_after_expiry_fails_against_now() {
         let rule = rule("expiry-enforced", "{}");
         // now is 2026-11-24T12:00Z
