@@ -40,21 +40,66 @@ pub struct Outcome {
     pub maps: Vec<Option<InputMap>>,
 }
 
-/// Where a grant was read, so reporters can list clean grants too.
-#[derive(Clone, Debug, PartialEq)]
+/// What reporters keep of each grant read: where it is (JUnit lists clean grants too) and the
+/// fields the weekly review shows. The one record of a grant outside the checker.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GrantRecord {
     pub file: usize,
-    pub id: Option<String>,
+    /// The grant's own span, which every finding about it points inside.
     pub span: Span,
+    pub text: GrantText,
+    /// Everyone who approved, one by one (several for multi-approver systems).
+    pub approvers: Vec<String>,
+    pub owner: Option<String>,
+    pub ticket: Option<String>,
+    pub status: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub start: Option<DateTime<Utc>>,
+    pub expires: Option<DateTime<Utc>>,
+    /// The latest end its extensions allow: expiry-enforced holds the grant to it.
+    pub extended_until: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// What a grant says of itself, as the review's list of grants shows it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct GrantText {
+    /// Named as every report names it: the id, else the ticket.
+    pub id: Option<String>,
+    pub tenant: Option<String>,
+    pub grantee: Option<String>,
+    pub role: Option<String>,
+    pub reason: Option<String>,
+    /// Everyone who approved, as shown: several approvals joined by ", ".
+    pub approver: Option<String>,
 }
 
 impl GrantRecord {
-    /// The hook for [`check_with`] that keeps every grant's place.
+    /// The hook for [`check_with`] that keeps every grant.
     pub fn keep(file: usize, grant: &Grant) -> Option<GrantRecord> {
+        let text = |field| grant.text(field).map(str::to_string);
+        let mut approvers = Vec::new();
+        grant.each_approver(|approver, _| approvers.extend(approver.map(str::to_string)));
         Some(GrantRecord {
             file,
-            id: grant.id().map(std::borrow::Cow::into_owned),
             span: grant.span,
+            text: GrantText {
+                id: grant.id().map(std::borrow::Cow::into_owned),
+                tenant: text(Field::Tenant),
+                grantee: text(Field::Grantee),
+                role: text(Field::Role),
+                reason: text(Field::Reason),
+                approver: (!approvers.is_empty()).then(|| approvers.join(", ")),
+            },
+            approvers,
+            owner: text(Field::Owner),
+            ticket: text(Field::Ticket),
+            status: text(Field::Status),
+            approved_at: grant.time(Field::ApprovedAt),
+            start: grant.time(Field::Start),
+            expires: grant.time(Field::Expires),
+            extended_until: grant.extended_until(),
+            ended_at: grant.time(Field::EndedAt),
         })
     }
 }

@@ -26,7 +26,7 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let selection = load::Selection::new(&policy, &args.exclude);
     let found = super::discover(&args.paths, &options, &selection, false)?;
     let (inputs, mut outcome, records) =
-        super::check_found(found, &options, &policy, now, &review::GrantRecord::keep);
+        super::check_found(found, &options, &policy, now, &crate::check::GrantRecord::keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);

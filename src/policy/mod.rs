@@ -631,20 +631,15 @@ fn rule_params<'a>(
 }
 
 impl Policy {
-    /// Reads settings of rule `id` as its rule does, whether or not the rule is on: for
+    /// A rule's typed settings, as the rule reads them, whether or not the rule is on: for
     /// reporters that group by a rule's threshold or pattern (the weekly review's repeat
     /// threshold, privileged roles). `load` already validated them, so nothing can fail here.
-    pub fn settings<T>(&self, id: &'static str, read: impl FnOnce(&mut Params) -> T) -> T {
-        read(&mut rule_params(
+    pub fn rule_settings<S: rules::settings::RuleSettings>(&self) -> S {
+        S::read(&mut rule_params(
             &rule_maps(&self.layers),
-            id,
+            S::RULE,
             &mut Vec::new(),
         ))
-    }
-
-    /// A rule's typed settings, as the rule reads them, whether or not the rule is on.
-    pub fn rule_settings<S: rules::settings::RuleSettings>(&self) -> S {
-        self.settings(S::RULE, S::read)
     }
 }
 

@@ -68,7 +68,7 @@ fn cases<'a>(run: &'a Run<'a>, file: usize) -> Vec<Case<'a>> {
     let mut cases: Vec<Case> = records
         .iter()
         .map(|r| Case {
-            name: match &r.id {
+            name: match &r.text.id {
                 Some(id) => format!("grant {id} (line {})", r.span.line),
                 None => format!("grant at line {}", r.span.line),
             },

@@ -7,106 +7,55 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use super::period::Period;
-use crate::check::Outcome;
+use crate::check::{GrantRecord, GrantText, Outcome};
 use crate::finding::{Finding, Severity};
-use crate::grant::{Field, Grant};
+use crate::grant::Field;
 use crate::load::time::format_duration;
 use crate::policy::Policy;
 use crate::policy::params::{Patterns, normalize};
 use crate::report::FailOn;
+use crate::rules::{self, ExpiryEnforced, tenant_key};
 
-/// What the review keeps of each grant while the checker reads it (see `check::check_with`).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GrantRecord {
-    pub file: usize,
-    pub line: u32,
-    pub column: u32,
-    pub id: Option<String>,
-    pub tenant: Option<String>,
-    pub grantee: Option<String>,
-    pub role: Option<String>,
-    pub reason: Option<String>,
-    /// Everyone who approved, as shown: several approvals joined by ", ".
-    pub approver: Option<String>,
-    /// Everyone who approved, one by one (several for multi-approver systems).
-    pub approvers: Vec<String>,
-    pub owner: Option<String>,
-    pub ticket: Option<String>,
-    pub status: Option<String>,
-    pub approved_at: Option<DateTime<Utc>>,
-    pub start: Option<DateTime<Utc>>,
-    pub expires: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-}
-
-impl GrantRecord {
-    /// The hook handed to `check::check_with`: keeps every grant.
-    pub fn keep(file: usize, grant: &Grant) -> Option<GrantRecord> {
-        let text = |field| grant.text(field).map(str::to_string);
-        let mut approvers = Vec::new();
-        grant.each_approver(|approver, _| approvers.extend(approver.map(str::to_string)));
-        Some(GrantRecord {
-            file,
-            line: grant.span.line,
-            column: grant.span.column,
-            // Named as every report names it: the id, else the ticket.
-            id: grant.id().map(std::borrow::Cow::into_owned),
-            tenant: text(Field::Tenant),
-            grantee: text(Field::Grantee),
-            role: text(Field::Role),
-            reason: text(Field::Reason),
-            approver: (!approvers.is_empty()).then(|| approvers.join(", ")),
-            approvers,
-            owner: text(Field::Owner),
-            ticket: text(Field::Ticket),
-            status: text(Field::Status),
-            approved_at: grant.time(Field::ApprovedAt),
-            start: grant.time(Field::Start),
-            expires: grant.time(Field::Expires),
-            ended_at: grant.time(Field::EndedAt),
-        })
-    }
-}
-
-/// The policy settings the review groups by, read from the rules that own them, so the review
+/// The policy settings the review groups by, read by the rules that own them, so the review
 /// and `check` never disagree about what "privileged" or "still active" means.
 pub struct Settings {
     pub repeat_threshold: usize,
     pub repeat_within: TimeDelta,
-    pub grace: TimeDelta,
-    pub active_statuses: crate::policy::params::Words,
+    /// expiry-enforced as the policy sets it: the expiry a grant is held to, and live access.
+    pub expiry: ExpiryEnforced,
     pub privileged: Patterns,
     pub fail_on: FailOn,
 }
 
 impl Settings {
     pub fn from_policy(policy: &Policy, fail_on: FailOn) -> Settings {
-        let (repeat_threshold, repeat_within) = policy.settings("repeat-tenant", |p| {
-            (p.count("threshold").max(1), p.duration("within"))
-        });
-        let (grace, active_statuses) = policy.settings("expiry-enforced", |p| {
-            (p.duration("grace"), p.words("active_statuses"))
-        });
+        let repeat: rules::repeat_tenant::Settings = policy.rule_settings();
+        let admin: rules::admin_justified::Settings = policy.rule_settings();
         Settings {
-            repeat_threshold,
-            repeat_within,
-            grace,
-            active_statuses,
-            privileged: policy.settings("admin-justified", |p| p.patterns("patterns")),
+            repeat_threshold: repeat.threshold.max(1),
+            repeat_within: repeat.within,
+            expiry: ExpiryEnforced::build(policy.rule_settings()),
+            privileged: admin.patterns,
             fail_on,
         }
     }
 }
 
+/// The rules whose findings the review shows as sections of their own: it lists what they
+/// found, waived or not, and never judges a grant again.
+const EXPIRY_ENFORCED: &str = "expiry-enforced";
+const SELF_APPROVAL: &str = "self-approval";
+const REPEAT_TENANT: &str = "repeat-tenant";
+
 /// Where a grant stands now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
-    /// Live and past its expiry (plus grace): revoke now.
+    /// expiry-enforced found it live past its expiry (extensions and grace allowed): revoke now.
     PastExpiry,
     /// No end recorded and no status that says it ended.
     NoEndRecorded,
-    /// Ended, but later than its expiry (plus grace).
+    /// expiry-enforced found that it ended after its expiry (extensions and grace allowed).
     EndedLate,
     /// Live, within its expiry.
     Active,
@@ -319,12 +268,8 @@ pub struct DayCount {
 
 #[derive(Debug, Serialize)]
 pub struct GrantRow {
-    pub id: Option<String>,
-    pub tenant: Option<String>,
-    pub grantee: Option<String>,
-    pub role: Option<String>,
-    pub reason: Option<String>,
-    pub approver: Option<String>,
+    #[serde(flatten)]
+    pub grant: GrantText,
     #[serde(serialize_with = "opt_time")]
     pub start: Option<DateTime<Utc>>,
     /// When access ended, or else when it expires.
@@ -420,12 +365,62 @@ struct Aggregator<'a> {
     /// Each finding's grant, as an index into `records`.
     finding_grant: Vec<Option<usize>>,
     suppressed_grant: Vec<Option<usize>>,
+    verdicts: Verdicts,
+}
+
+/// What the rules the review has sections for found, by grant (an index into the records).
+#[derive(Default)]
+struct Verdicts {
+    /// expiry-enforced: access ended after the deadline.
+    ended_late: HashSet<usize>,
+    /// expiry-enforced: still live after the deadline.
+    past_expiry: HashSet<usize>,
+    self_approved: HashSet<usize>,
+    /// repeat-tenant: the first grant of each tenant's busiest span.
+    repeat_openings: Vec<usize>,
+}
+
+impl Verdicts {
+    /// Waived findings count too: a waiver accepts a finding, it does not undo it.
+    fn gather<'f>(findings: impl Iterator<Item = (&'f Finding, Option<usize>)>) -> Verdicts {
+        let mut verdicts = Verdicts::default();
+        for (finding, grant) in findings {
+            let Some(grant) = grant else { continue };
+            match (&*finding.rule, finding.field) {
+                (EXPIRY_ENFORCED, Some(Field::EndedAt)) => {
+                    verdicts.ended_late.insert(grant);
+                }
+                (EXPIRY_ENFORCED, Some(Field::Status)) => {
+                    verdicts.past_expiry.insert(grant);
+                }
+                (SELF_APPROVAL, _) => {
+                    verdicts.self_approved.insert(grant);
+                }
+                (REPEAT_TENANT, _) => verdicts.repeat_openings.push(grant),
+                _ => {}
+            }
+        }
+        verdicts
+    }
 }
 
 impl<'a> Aggregator<'a> {
     fn new(inputs: &Inputs<'a>) -> Aggregator<'a> {
         let locate = GrantLocator::new(inputs.records);
         let outcome = inputs.outcome;
+        let finding_grant: Vec<Option<usize>> =
+            outcome.findings.iter().map(|f| locate.find(f)).collect();
+        let suppressed_grant: Vec<Option<usize>> = outcome
+            .suppressed
+            .iter()
+            .map(|s| locate.find(&s.finding))
+            .collect();
+        let verdicts = Verdicts::gather(
+            (outcome.findings.iter().zip(finding_grant.iter().copied())).chain(
+                (outcome.suppressed.iter().map(|s| &s.finding))
+                    .zip(suppressed_grant.iter().copied()),
+            ),
+        );
         Aggregator {
             records: inputs.records,
             outcome,
@@ -433,42 +428,45 @@ impl<'a> Aggregator<'a> {
             policy: inputs.policy,
             period: inputs.period,
             now: inputs.now,
-            finding_grant: outcome.findings.iter().map(|f| locate.find(f)).collect(),
-            suppressed_grant: outcome
-                .suppressed
-                .iter()
-                .map(|s| locate.find(&s.finding))
-                .collect(),
+            finding_grant,
+            suppressed_grant,
+            verdicts,
         }
     }
 
+    /// Whether the grant is live access now, as expiry-enforced means it.
     fn is_live(&self, record: &GrantRecord) -> bool {
         record.ended_at.is_none()
             && record
                 .status
                 .as_deref()
-                .is_some_and(|s| self.settings.active_statuses.contains(s))
+                .is_some_and(|s| self.settings.expiry.live(s, record.start, self.now))
     }
 
-    fn state(&self, record: &GrantRecord) -> State {
-        // An expiry at the end of representable time has no deadline to miss.
-        let deadline = record
+    /// The expiry the grant is held to, as expiry-enforced holds it: extensions move it on.
+    fn expires(&self, record: &GrantRecord) -> Option<DateTime<Utc>> {
+        record
             .expires
-            .and_then(|e| e.checked_add_signed(self.settings.grace));
-        if let Some(ended) = record.ended_at {
-            return match deadline {
-                Some(deadline) if ended > deadline => State::EndedLate,
-                _ => State::Ended,
-            };
+            .map(|e| ExpiryEnforced::held_to(e, record.extended_until))
+    }
+
+    /// Where grant `i` stands now. Ended late and past expiry are expiry-enforced's findings.
+    fn state(&self, i: usize) -> State {
+        let record = &self.records[i];
+        if self.verdicts.ended_late.contains(&i) {
+            return State::EndedLate;
+        }
+        if self.verdicts.past_expiry.contains(&i) {
+            return State::PastExpiry;
+        }
+        if record.ended_at.is_some() {
+            return State::Ended;
         }
         if record.start.is_some_and(|s| s > self.now) {
             return State::Scheduled;
         }
         if self.is_live(record) {
-            return match deadline {
-                Some(deadline) if self.now > deadline => State::PastExpiry,
-                _ => State::Active,
-            };
+            return State::Active;
         }
         if record.status.is_some() {
             State::Closed
@@ -481,7 +479,7 @@ impl<'a> Aggregator<'a> {
     /// now while it is live, or else to its expiry.
     fn window(&self, record: &GrantRecord) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let start = record.start?;
-        let end = match (record.ended_at, record.expires) {
+        let end = match (record.ended_at, self.expires(record)) {
             (Some(ended), _) => ended,
             (None, expires) if self.is_live(record) => {
                 expires.map_or(self.now, |e| e.max(self.now))
@@ -499,13 +497,13 @@ impl<'a> Aggregator<'a> {
 
     fn grant_ref(&self, record: &GrantRecord) -> GrantRef {
         GrantRef {
-            id: record.id.clone(),
-            tenant: record.tenant.clone(),
-            grantee: record.grantee.clone(),
+            id: record.text.id.clone(),
+            tenant: record.text.tenant.clone(),
+            grantee: record.text.grantee.clone(),
             owner: record.owner.clone(),
             ticket: record.ticket.clone(),
             file: self.file_name(record.file),
-            line: record.line,
+            line: record.span.line,
         }
     }
 
@@ -546,10 +544,17 @@ impl<'a> Aggregator<'a> {
             top_tenants: top(
                 current
                     .iter()
-                    .filter_map(|&i| self.records[i].tenant.as_deref()),
+                    .filter_map(|&i| self.records[i].text.tenant.as_deref()),
                 TOP_TENANTS,
+                tenant_key,
             ),
-            grants: current.iter().map(|&i| self.grant_row(i)).collect(),
+            grants: {
+                let mut rules = self.rules_by_grant();
+                current
+                    .iter()
+                    .map(|&i| self.grant_row(i, rules.remove(&i).unwrap_or_default()))
+                    .collect()
+            },
             undated: self
                 .records
                 .iter()
@@ -578,11 +583,13 @@ impl<'a> Aggregator<'a> {
     }
 
     fn headline(&self, current: &[usize], before: &[usize]) -> Headline {
-        let distinct = |grants: &[usize], field: fn(&GrantRecord) -> Option<&String>| {
+        let distinct = |grants: &[usize],
+                        field: fn(&GrantRecord) -> Option<&String>,
+                        key: fn(&str) -> String| {
             grants
                 .iter()
                 .filter_map(|&i| field(&self.records[i]))
-                .map(|v| normalize(v))
+                .map(|v| key(v))
                 .collect::<HashSet<_>>()
                 .len()
         };
@@ -622,12 +629,12 @@ impl<'a> Aggregator<'a> {
                 previous: before.len(),
             },
             tenants: Change {
-                current: distinct(current, |r| r.tenant.as_ref()),
-                previous: distinct(before, |r| r.tenant.as_ref()),
+                current: distinct(current, |r| r.text.tenant.as_ref(), tenant_key),
+                previous: distinct(before, |r| r.text.tenant.as_ref(), tenant_key),
             },
             people: Change {
-                current: distinct(current, |r| r.grantee.as_ref()),
-                previous: distinct(before, |r| r.grantee.as_ref()),
+                current: distinct(current, |r| r.text.grantee.as_ref(), normalize),
+                previous: distinct(before, |r| r.text.grantee.as_ref(), normalize),
             },
             errors: change(Severity::Error),
             warnings: change(Severity::Warning),
@@ -641,8 +648,9 @@ impl<'a> Aggregator<'a> {
         let mut rows: Vec<(Closeout, TimeDelta)> = Vec::new();
         for &i in current {
             let record = &self.records[i];
-            let state = self.state(record);
-            let overdue = match (state, record.expires) {
+            let state = self.state(i);
+            let expires = self.expires(record);
+            let overdue = match (state, expires) {
                 (State::PastExpiry | State::NoEndRecorded, Some(e)) if self.now > e => {
                     Some(self.now - e)
                 }
@@ -661,7 +669,7 @@ impl<'a> Aggregator<'a> {
                 Closeout {
                     grant: self.grant_ref(record),
                     state,
-                    expires: record.expires,
+                    expires,
                     overdue: overdue.map(format_duration),
                     action,
                 },
@@ -679,8 +687,8 @@ impl<'a> Aggregator<'a> {
             severity: finding.severity,
             grant: finding.grant.as_deref().map(str::to_string),
             tenant: finding.tenant.as_deref().map(str::to_string),
-            grantee: record.and_then(|r| r.grantee.clone()),
-            approver: record.and_then(|r| r.approver.clone()),
+            grantee: record.and_then(|r| r.text.grantee.clone()),
+            approver: record.and_then(|r| r.text.approver.clone()),
             message: finding.message.to_string(),
             file: self.file_name(finding.file),
             line: finding.span.line,
@@ -731,47 +739,67 @@ impl<'a> Aggregator<'a> {
             .collect()
     }
 
-    /// Tenants with at least the policy's repeat threshold of grants starting within its
-    /// `within` span up to the end of the period, one of them in the period: the grants a
-    /// security lead reads side by side to spot a product problem.
+    /// repeat-tenant's findings with a grant in the period: each tenant's busiest span, the
+    /// grants a security lead reads side by side to spot a product problem. The span is the
+    /// grants of the finding's tenant starting from its first grant to `within` after it: the
+    /// rule's busiest span holds every one of them, or a later start would make a busier one.
     fn repeat_tenants(&self, current: &[usize]) -> Vec<RepeatTenant> {
-        let from = (self.period.until)
-            .checked_sub_signed(self.settings.repeat_within)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let mut recent: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        if self.verdicts.repeat_openings.is_empty() {
+            return Vec::new(); // most weeks: no tenant to group
+        }
+        // Each tenant's grants by start, ties in input order, as the rule orders them.
+        let mut by_tenant: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, record) in self.records.iter().enumerate() {
-            if let (Some(tenant), Some(start)) = (&record.tenant, record.start)
-                && from <= start
-                && start < self.period.until
-            {
-                recent.entry(normalize(tenant)).or_default().push(i);
+            if let (Some(tenant), Some(_)) = (&record.text.tenant, record.start) {
+                by_tenant.entry(tenant_key(tenant)).or_default().push(i);
             }
         }
+        for grants in by_tenant.values_mut() {
+            grants.sort_by_key(|&g| self.records[g].start);
+        }
         let current: HashSet<usize> = current.iter().copied().collect();
-        let mut tenants: Vec<RepeatTenant> = recent
+        let mut spans: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for &opening in &self.verdicts.repeat_openings {
+            let record = &self.records[opening];
+            let (Some(tenant), Some(from)) = (&record.text.tenant, record.start) else {
+                continue;
+            };
+            let Some((key, grants)) = by_tenant.get_key_value(&tenant_key(tenant)) else {
+                continue;
+            };
+            let to = from
+                .checked_add_signed(self.settings.repeat_within)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let span: Vec<usize> = grants
+                .iter()
+                .copied()
+                .filter(|&g| self.records[g].start.is_some_and(|s| from <= s && s <= to))
+                .collect();
+            if span.iter().any(|g| current.contains(g)) {
+                spans.insert(key, span);
+            }
+        }
+        let mut tenants: Vec<RepeatTenant> = spans
             .into_values()
-            .filter(|grants| {
-                grants.len() >= self.settings.repeat_threshold
-                    && grants.iter().any(|g| current.contains(g))
-            })
-            .map(|mut grants| {
-                grants.sort_by_key(|&g| self.records[g].start);
-                RepeatTenant {
-                    tenant: self.records[grants[0]].tenant.clone().unwrap_or_default(),
-                    grants: grants
-                        .iter()
-                        .map(|&g| {
-                            let r = &self.records[g];
-                            RepeatGrant {
-                                id: r.id.clone(),
-                                start: r.start.unwrap_or(self.period.until),
-                                grantee: r.grantee.clone(),
-                                reason: r.reason.clone(),
-                                ticket: r.ticket.clone(),
-                            }
-                        })
-                        .collect(),
-                }
+            .map(|grants| RepeatTenant {
+                tenant: self.records[grants[0]]
+                    .text
+                    .tenant
+                    .clone()
+                    .unwrap_or_default(),
+                grants: grants
+                    .iter()
+                    .map(|&g| {
+                        let r = &self.records[g];
+                        RepeatGrant {
+                            id: r.text.id.clone(),
+                            start: r.start.unwrap_or(self.period.until),
+                            grantee: r.text.grantee.clone(),
+                            reason: r.text.reason.clone(),
+                            ticket: r.ticket.clone(),
+                        }
+                    })
+                    .collect(),
             })
             .collect();
         tenants.sort_by_key(|t| std::cmp::Reverse(t.grants.len()));
@@ -781,26 +809,26 @@ impl<'a> Aggregator<'a> {
     fn people(&self, current: &[usize]) -> People {
         let records = || current.iter().map(|&i| &self.records[i]);
         People {
-            grantees: top(records().filter_map(|r| r.grantee.as_deref()), usize::MAX),
+            grantees: top(
+                records().filter_map(|r| r.text.grantee.as_deref()),
+                usize::MAX,
+                normalize,
+            ),
             approvers: top(
                 records().flat_map(|r| r.approvers.iter().map(String::as_str)),
                 usize::MAX,
+                normalize,
             ),
-            self_approvals: records()
-                .filter(|r| {
-                    r.grantee.as_ref().is_some_and(|grantee| {
-                        r.approvers
-                            .iter()
-                            .any(|approver| normalize(grantee) == normalize(approver))
-                    })
-                })
-                .map(|r| self.grant_ref(r))
+            self_approvals: current
+                .iter()
+                .filter(|i| self.verdicts.self_approved.contains(i))
+                .map(|&i| self.grant_ref(&self.records[i]))
                 .collect(),
             late_approvals: records()
                 .filter_map(|r| match (r.approved_at, r.start) {
                     (Some(approved), Some(start)) if approved > start => Some(LateApproval {
                         grant: self.grant_ref(r),
-                        approver: r.approver.clone(),
+                        approver: r.text.approver.clone(),
                         after: format_duration(approved - start),
                     }),
                     _ => None,
@@ -838,6 +866,7 @@ impl<'a> Aggregator<'a> {
             .iter()
             .filter(|&&i| {
                 self.records[i]
+                    .text
                     .role
                     .as_deref()
                     .is_some_and(|role| self.settings.privileged.matches(role))
@@ -877,27 +906,30 @@ impl<'a> Aggregator<'a> {
             .collect()
     }
 
-    fn grant_row(&self, i: usize) -> GrantRow {
+    /// The ids of the rules with open findings on each grant, sorted: gathered in one pass, not
+    /// one pass over every finding per grant.
+    fn rules_by_grant(&self) -> HashMap<usize, Vec<String>> {
+        let mut rules: HashMap<usize, Vec<String>> = HashMap::new();
+        for (f, g) in self.outcome.findings.iter().zip(&self.finding_grant) {
+            if let Some(g) = g {
+                rules.entry(*g).or_default().push(f.rule.to_string());
+            }
+        }
+        for ids in rules.values_mut() {
+            ids.sort();
+            ids.dedup();
+        }
+        rules
+    }
+
+    /// Grant `i` as the list of grants shows it, with the `rules` that found something in it.
+    fn grant_row(&self, i: usize, findings: Vec<String>) -> GrantRow {
         let r = &self.records[i];
-        let state = self.state(r);
-        let mut findings: Vec<String> = self
-            .finding_grant
-            .iter()
-            .zip(&self.outcome.findings)
-            .filter(|(g, _)| **g == Some(i))
-            .map(|(_, f)| f.rule.to_string())
-            .collect();
-        findings.sort();
-        findings.dedup();
+        let state = self.state(i);
         GrantRow {
-            id: r.id.clone(),
-            tenant: r.tenant.clone(),
-            grantee: r.grantee.clone(),
-            role: r.role.clone(),
-            reason: r.reason.clone(),
-            approver: r.approver.clone(),
+            grant: r.text.clone(),
             start: r.start,
-            end: r.ended_at.or(r.expires),
+            end: r.ended_at.or(self.expires(r)),
             state,
             status: match (state, &r.status) {
                 (State::Closed, Some(status)) => status.to_lowercase(),
@@ -905,18 +937,23 @@ impl<'a> Aggregator<'a> {
             },
             findings,
             file: self.file_name(r.file),
-            line: r.line,
+            line: r.span.line,
         }
     }
 }
 
-/// Names by how many grants they appear in, most first, then by name; names that differ only
-/// in case or spacing count as one, shown as first written.
-fn top<'n>(names: impl Iterator<Item = &'n str>, limit: usize) -> Vec<NameCount> {
+/// Names by how many grants they appear in, most first, then by name; names with one `key`
+/// count as one, shown as first written. People are told apart as self-approval tells them
+/// (case and spacing aside), tenants as repeat-tenant does.
+fn top<'n>(
+    names: impl Iterator<Item = &'n str>,
+    limit: usize,
+    key: fn(&str) -> String,
+) -> Vec<NameCount> {
     let mut counts: HashMap<String, (String, usize)> = HashMap::new();
     for name in names {
         counts
-            .entry(normalize(name))
+            .entry(key(name))
             .or_insert_with(|| (name.to_string(), 0))
             .1 += 1;
     }
@@ -943,7 +980,7 @@ impl<'a> GrantLocator<'a> {
             by_file.entry(r.file).or_default().push(i);
         }
         for grants in by_file.values_mut() {
-            grants.sort_by_key(|&i| (records[i].line, records[i].column));
+            grants.sort_by_key(|&i| (records[i].span.line, records[i].span.column));
         }
         GrantLocator { records, by_file }
     }
@@ -951,8 +988,8 @@ impl<'a> GrantLocator<'a> {
     fn find(&self, finding: &Finding) -> Option<usize> {
         let grants = self.by_file.get(&finding.file)?;
         let at = (finding.span.line, finding.span.column);
-        let after =
-            grants.partition_point(|&i| (self.records[i].line, self.records[i].column) <= at);
+        let after = grants
+            .partition_point(|&i| (self.records[i].span.line, self.records[i].span.column) <= at);
         after.checked_sub(1).map(|k| grants[k])
     }
 }

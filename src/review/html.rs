@@ -65,6 +65,28 @@ pub fn render(review: &Review) -> String {
     out
 }
 
+/// A section of the page: its anchor, its heading, then `body`.
+fn section(id: &str, title: &str, body: Markup) -> Markup {
+    html! {
+        section id=(id) {
+            h2 { (title) }
+            (body)
+        }
+    }
+}
+
+/// A table of `head` over `rows`, or "None." when there are no rows.
+fn table_or_none(empty: bool, head: &[&str], rows: Markup) -> Markup {
+    html! {
+        @if empty { p { "None." } } @else {
+            table {
+                thead { tr { @for h in head { th { (h) } } } }
+                tbody { (rows) }
+            }
+        }
+    }
+}
+
 fn opt(value: &Option<String>) -> &str {
     show::text(value)
 }
@@ -105,9 +127,10 @@ fn result(verdict: super::aggregate::Verdict) -> Markup {
 
 fn headline(review: &Review) -> Markup {
     let h = &review.headline;
-    html! {
-        section #headline {
-            h2 { "Headline" }
+    section(
+        "headline",
+        "Headline",
+        html! {
             table.compact {
                 thead { tr { th {} th { "this period" } th { "previous period" } th { "change" } } }
                 tbody {
@@ -121,8 +144,8 @@ fn headline(review: &Review) -> Markup {
                     tr { th scope="row" { "Result" } td { (result(h.result)) } td { (verdict(h.passed_previous)) } td {} }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 /// A horizontal bar chart: one labelled bar per item.
@@ -236,9 +259,10 @@ fn grant_cells(g: &GrantRef) -> Markup {
 }
 
 fn closeout(review: &Review) -> Markup {
-    html! {
-        section #closeout {
-            h2 { "Closeout" }
+    section(
+        "closeout",
+        "Closeout",
+        html! {
             @if review.closeout.is_empty() {
                 p { "Nothing to close out: no grant in the period is still active or outlived its expiry." }
             } @else {
@@ -260,8 +284,8 @@ fn closeout(review: &Review) -> Markup {
                     }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 fn state_class(state: State) -> &'static str {
@@ -287,9 +311,10 @@ fn finding_row(f: &FindingRow) -> Markup {
 }
 
 fn findings(review: &Review) -> Markup {
-    html! {
-        section #findings {
-            h2 { "Findings by rule" }
+    section(
+        "findings",
+        "Findings by rule",
+        html! {
             @if review.findings.is_empty() { p { "No findings in the period." } }
             @for rule in &review.findings {
                 h3 { code { (rule.rule) } " (" (rule.count) ")" }
@@ -320,17 +345,18 @@ fn findings(review: &Review) -> Markup {
                     }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 fn repeat_tenants(review: &Review) -> Markup {
-    html! {
-        section #repeat-tenants {
-            h2 { "Repeat tenants" }
+    section(
+        "repeat-tenants",
+        "Repeat tenants",
+        html! {
             p {
                 "Tenants with " (review.repeat_threshold) " or more grants starting within " (review.repeat_within)
-                " up to the end of the period. " strong { "Likely a product problem" }
+                " of the first (repeat-tenant's findings), one of them in the period. " strong { "Likely a product problem" }
                 ": hand the root cause to an owner instead of granting access again."
             }
             @if review.repeat_tenants.is_empty() { p { "None." } }
@@ -351,15 +377,16 @@ fn repeat_tenants(review: &Review) -> Markup {
                     }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 fn people(review: &Review) -> Markup {
     let p = &review.people;
-    html! {
-        section #people {
-            h2 { "People" }
+    section(
+        "people",
+        "People",
+        html! {
             div.columns {
                 @for (who, names) in [("grantee", &p.grantees), ("approver", &p.approvers)] {
                     table.compact {
@@ -369,35 +396,34 @@ fn people(review: &Review) -> Markup {
                 }
             }
             h3 { "Self-approvals" }
-            @if p.self_approvals.is_empty() { p { "None." } } @else {
-                table {
-                    thead { tr { th { "grant" } th { "tenant" } th { "grantee" } th { "where" } } }
-                    tbody { @for g in &p.self_approvals { tr { (grant_cells(g)) td class="where" { (g.file) ":" (g.line) } } } }
-                }
-            }
+            (table_or_none(
+                p.self_approvals.is_empty(),
+                &["grant", "tenant", "grantee", "where"],
+                html! { @for g in &p.self_approvals { tr { (grant_cells(g)) td class="where" { (g.file) ":" (g.line) } } } },
+            ))
             h3 { "Approvals after access began" }
-            @if p.late_approvals.is_empty() { p { "None." } } @else {
-                table {
-                    thead { tr { th { "grant" } th { "tenant" } th { "grantee" } th { "approver" } th { "approved after" } } }
-                    tbody { @for l in &p.late_approvals { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after) } } } }
-                }
-            }
-        }
-    }
+            (table_or_none(
+                p.late_approvals.is_empty(),
+                &["grant", "tenant", "grantee", "approver", "approved after"],
+                html! { @for l in &p.late_approvals { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after) } } } },
+            ))
+        },
+    )
 }
 
 fn windows(review: &Review) -> Markup {
     let w = &review.windows;
-    html! {
-        section #windows {
-            h2 { "Windows" }
+    section(
+        "windows",
+        "Windows",
+        html! {
             p {
                 "Median window: " strong { (w.median.as_deref().unwrap_or("—")) }
                 " (of " (w.measured) " grants with a start and an expiry). Privileged roles: "
                 strong { (w.privileged) " of " (review.grants.len()) } " grants (" (show::percent(w.privileged_share)) ")."
             }
-        }
-    }
+        },
+    )
 }
 
 fn grants(review: &Review) -> Markup {
@@ -405,9 +431,10 @@ fn grants(review: &Review) -> Markup {
         "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
         "findings",
     ];
-    html! {
-        section #grants {
-            h2 { "All grants in the period" }
+    section(
+        "grants",
+        "All grants in the period",
+        html! {
             p.filter {
                 label { "Filter " input #grant-filter type="search" placeholder="tenant, person, rule…" autocomplete="off"; }
                 " " span #grant-count { (review.grants.len()) " grants" }
@@ -417,12 +444,12 @@ fn grants(review: &Review) -> Markup {
                 tbody {
                     @for g in &review.grants {
                         tr class=(state_class(g.state)) {
-                            td { (opt(&g.id)) }
-                            td { (opt(&g.tenant)) }
-                            td { (opt(&g.grantee)) }
-                            td { (opt(&g.role)) }
-                            td.reason title=(opt(&g.reason)) { (opt(&g.reason)) }
-                            td { (opt(&g.approver)) }
+                            td { (opt(&g.grant.id)) }
+                            td { (opt(&g.grant.tenant)) }
+                            td { (opt(&g.grant.grantee)) }
+                            td { (opt(&g.grant.role)) }
+                            td.reason title=(opt(&g.grant.reason)) { (opt(&g.grant.reason)) }
+                            td { (opt(&g.grant.approver)) }
                             td data-sort=(g.start.map(|t| t.to_rfc3339()).unwrap_or_default()) { (show::opt_time(&g.start)) }
                             td data-sort=(g.end.map(|t| t.to_rfc3339()).unwrap_or_default()) { (show::opt_time(&g.end)) }
                             td { (g.status) }
@@ -441,6 +468,6 @@ fn grants(review: &Review) -> Markup {
                     "."
                 }
             }
-        }
-    }
+        },
+    )
 }

@@ -80,9 +80,44 @@ fn finding_cells(f: &FindingRow) -> Vec<String> {
     ]
 }
 
+/// A table, or `none` when there are no rows.
+fn table_or<R: IntoIterator<Item = Vec<String>>>(
+    out: &mut String,
+    none: &str,
+    header: &[&str],
+    rows: R,
+) {
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_none() {
+        out.push_str(none);
+        out.push_str("\n\n");
+    } else {
+        table(out, header, rows);
+    }
+}
+
+/// The review, section by section, in the order a reader works through it.
 pub fn render(review: &Review) -> String {
     let mut out = String::new();
-    let h = &review.headline;
+    for section in [
+        title,
+        headline,
+        closeout,
+        findings,
+        repeat_tenants,
+        people,
+        windows,
+        grants,
+        input_errors,
+    ] {
+        section(&mut out, review);
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+fn title(out: &mut String, review: &Review) {
     let _ = writeln!(
         out,
         "# Weekly access review, {} to {} UTC\n\nPolicy `{}`; now is {} UTC; compared with {} to {} UTC.\n",
@@ -93,10 +128,13 @@ pub fn render(review: &Review) -> String {
         show::time(&review.previous_period.since),
         show::time(&review.previous_period.until),
     );
+}
 
+fn headline(out: &mut String, review: &Review) {
+    let h = &review.headline;
     out.push_str("## Headline\n\n");
     table(
-        &mut out,
+        out,
         &["", "this period", "previous period", "change"],
         [
             change_row("Grants", &h.grants),
@@ -119,33 +157,38 @@ pub fn render(review: &Review) -> String {
             ],
         ],
     );
+}
 
+fn closeout(out: &mut String, review: &Review) {
     out.push_str("## Closeout\n\n");
     if review.closeout.is_empty() {
         out.push_str("Nothing to close out: no grant in the period is still active or outlived its expiry.\n\n");
-    } else {
-        out.push_str("Open the access record of each and confirm the grant is gone; if it is still active, remove it.\n\n");
-        table(
-            &mut out,
-            &[
-                "grant", "tenant", "grantee", "owner", "ticket", "state", "expires", "overdue",
-                "action",
-            ],
-            review.closeout.iter().map(|c| {
-                let mut row = grant_cells(&c.grant);
-                row.extend([
-                    opt(&c.grant.owner),
-                    opt(&c.grant.ticket),
-                    c.state.label().into(),
-                    show::opt_time(&c.expires),
-                    opt(&c.overdue),
-                    format!("**{}**", c.action),
-                ]);
-                row
-            }),
-        );
+        return;
     }
+    out.push_str("Open the access record of each and confirm the grant is gone; if it is still active, remove it.\n\n");
+    table(
+        out,
+        &[
+            "grant", "tenant", "grantee", "owner", "ticket", "state", "expires", "overdue",
+            "action",
+        ],
+        review.closeout.iter().map(|c| {
+            let mut row = grant_cells(&c.grant);
+            row.extend([
+                opt(&c.grant.owner),
+                opt(&c.grant.ticket),
+                c.state.label().into(),
+                show::opt_time(&c.expires),
+                opt(&c.overdue),
+                format!("**{}**", c.action),
+            ]);
+            row
+        }),
+    );
+}
 
+/// The open findings, rule by rule, then the waived and baselined ones.
+fn findings(out: &mut String, review: &Review) {
     out.push_str("## Findings by rule\n\n");
     if review.findings.is_empty() {
         out.push_str("No findings in the period.\n\n");
@@ -153,7 +196,7 @@ pub fn render(review: &Review) -> String {
     for rule in &review.findings {
         let _ = writeln!(out, "### {} ({})\n", rule.rule, rule.count);
         table(
-            &mut out,
+            out,
             &[
                 "severity", "grant", "tenant", "grantee", "approver", "message", "where",
             ],
@@ -161,33 +204,33 @@ pub fn render(review: &Review) -> String {
         );
     }
     out.push_str("### Waived and baselined\n\n");
-    if review.suppressed.is_empty() {
-        out.push_str("None: no finding in the period is waived or in the baseline.\n\n");
-    } else {
-        table(
-            &mut out,
-            &[
-                "rule", "grant", "tenant", "message", "by", "reason", "approver", "expires",
-            ],
-            review.suppressed.iter().map(|s| {
-                vec![
-                    s.rule.clone(),
-                    opt(&s.finding.grant),
-                    opt(&s.finding.tenant),
-                    cell(&s.finding.message),
-                    s.by.into(),
-                    opt(&s.reason),
-                    opt(&s.approver),
-                    show::opt_time(&s.expires),
-                ]
-            }),
-        );
-    }
+    table_or(
+        out,
+        "None: no finding in the period is waived or in the baseline.",
+        &[
+            "rule", "grant", "tenant", "message", "by", "reason", "approver", "expires",
+        ],
+        review.suppressed.iter().map(|s| {
+            vec![
+                s.rule.clone(),
+                opt(&s.finding.grant),
+                opt(&s.finding.tenant),
+                cell(&s.finding.message),
+                s.by.into(),
+                opt(&s.reason),
+                opt(&s.approver),
+                show::opt_time(&s.expires),
+            ]
+        }),
+    );
+}
 
+fn repeat_tenants(out: &mut String, review: &Review) {
     out.push_str("## Repeat tenants\n\n");
     let _ = writeln!(
         out,
-        "Tenants with {} or more grants starting within {} up to the end of the period. \
+        "Tenants with {} or more grants starting within {} of the first (repeat-tenant's findings), \
+         one of them in the period. \
          **Likely a product problem**: hand the root cause to an owner instead of granting access again.\n",
         review.repeat_threshold, review.repeat_within
     );
@@ -202,7 +245,7 @@ pub fn render(review: &Review) -> String {
             tenant.grants.len()
         );
         table(
-            &mut out,
+            out,
             &["grant", "start", "grantee", "ticket", "reason"],
             tenant.grants.iter().map(|g| {
                 vec![
@@ -215,9 +258,14 @@ pub fn render(review: &Review) -> String {
             }),
         );
     }
+}
 
+fn people(out: &mut String, review: &Review) {
     out.push_str("## People\n\n");
-    let names = |out: &mut String, who: &str, names: &[super::aggregate::NameCount]| {
+    for (who, names) in [
+        ("grantee", &review.people.grantees),
+        ("approver", &review.people.approvers),
+    ] {
         table(
             out,
             &[who, "grants"],
@@ -225,42 +273,36 @@ pub fn render(review: &Review) -> String {
                 .iter()
                 .map(|n| vec![cell(&n.name), n.grants.to_string()]),
         );
-    };
-    names(&mut out, "grantee", &review.people.grantees);
-    names(&mut out, "approver", &review.people.approvers);
+    }
     out.push_str("### Self-approvals\n\n");
-    if review.people.self_approvals.is_empty() {
-        out.push_str("None.\n\n");
-    } else {
-        table(
-            &mut out,
-            &["grant", "tenant", "grantee", "where"],
-            review.people.self_approvals.iter().map(|g| {
-                let mut row = grant_cells(g);
-                row.push(place(&g.file, g.line));
-                row
-            }),
-        );
-    }
+    table_or(
+        out,
+        "None.",
+        &["grant", "tenant", "grantee", "where"],
+        review.people.self_approvals.iter().map(|g| {
+            let mut row = grant_cells(g);
+            row.push(place(&g.file, g.line));
+            row
+        }),
+    );
     out.push_str("### Approvals after access began\n\n");
-    if review.people.late_approvals.is_empty() {
-        out.push_str("None.\n\n");
-    } else {
-        table(
-            &mut out,
-            &["grant", "tenant", "grantee", "approver", "approved after"],
-            review.people.late_approvals.iter().map(|l| {
-                let mut row = grant_cells(&l.grant);
-                row.extend([opt(&l.approver), l.after.clone()]);
-                row
-            }),
-        );
-    }
+    table_or(
+        out,
+        "None.",
+        &["grant", "tenant", "grantee", "approver", "approved after"],
+        review.people.late_approvals.iter().map(|l| {
+            let mut row = grant_cells(&l.grant);
+            row.extend([opt(&l.approver), l.after.clone()]);
+            row
+        }),
+    );
+}
 
+fn windows(out: &mut String, review: &Review) {
     out.push_str("## Windows\n\n");
     let w = &review.windows;
     table(
-        &mut out,
+        out,
         &["window", "grants"],
         w.histogram
             .iter()
@@ -275,33 +317,33 @@ pub fn render(review: &Review) -> String {
         review.grants.len(),
         show::percent(w.privileged_share)
     );
+}
 
+/// Every grant in the period, then the ones no period holds.
+fn grants(out: &mut String, review: &Review) {
     out.push_str("## All grants in the period\n\n");
-    if review.grants.is_empty() {
-        out.push_str("No grant's window overlaps the period.\n\n");
-    } else {
-        table(
-            &mut out,
-            &[
-                "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
-                "findings",
-            ],
-            review.grants.iter().map(|g| {
-                vec![
-                    opt(&g.id),
-                    opt(&g.tenant),
-                    opt(&g.grantee),
-                    opt(&g.role),
-                    opt(&g.reason),
-                    opt(&g.approver),
-                    show::opt_time(&g.start),
-                    show::opt_time(&g.end),
-                    cell(&g.status),
-                    g.findings.join(", "),
-                ]
-            }),
-        );
-    }
+    table_or(
+        out,
+        "No grant's window overlaps the period.",
+        &[
+            "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
+            "findings",
+        ],
+        review.grants.iter().map(|g| {
+            vec![
+                opt(&g.grant.id),
+                opt(&g.grant.tenant),
+                opt(&g.grant.grantee),
+                opt(&g.grant.role),
+                opt(&g.grant.reason),
+                opt(&g.grant.approver),
+                show::opt_time(&g.start),
+                show::opt_time(&g.end),
+                cell(&g.status),
+                g.findings.join(", "),
+            ]
+        }),
+    );
     if !review.undated.is_empty() {
         let ids: Vec<String> = review
             .undated
@@ -314,20 +356,21 @@ pub fn render(review: &Review) -> String {
             ids.join(", ")
         );
     }
-    if !review.input_errors.is_empty() {
-        out.push_str("## Inputs that could not be read\n\n");
-        for e in &review.input_errors {
-            let at = match (e.line, e.column) {
-                (Some(l), Some(c)) => format!(":{l}:{c}"),
-                _ => String::new(),
-            };
-            let _ = writeln!(out, "- {}{at}: {}", cell(&e.file), cell(&e.message));
-        }
-        out.push('\n');
+}
+
+fn input_errors(out: &mut String, review: &Review) {
+    if review.input_errors.is_empty() {
+        return;
     }
-    out.truncate(out.trim_end().len());
+    out.push_str("## Inputs that could not be read\n\n");
+    for e in &review.input_errors {
+        let at = match (e.line, e.column) {
+            (Some(l), Some(c)) => format!(":{l}:{c}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "- {}{at}: {}", cell(&e.file), cell(&e.message));
+    }
     out.push('\n');
-    out
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ pub mod json;
 pub mod markdown;
 pub mod period;
 
-pub use aggregate::{GrantRecord, Inputs, Review, Settings};
+pub use aggregate::{Inputs, Review, Settings};
 pub use period::Period;
 
 /// `--format` of `grantlint report`.

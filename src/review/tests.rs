@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use super::aggregate::{GrantRecord, Inputs, Review, Settings, State};
+use super::aggregate::{Inputs, Review, Settings, State};
 use super::{Period, ReviewFormat};
-use crate::check::{Outcome, check_with};
+
+use crate::check::{GrantRecord, Outcome, check_with};
 use crate::finding::{Suppressed, Suppression};
 use crate::load::{self, ReadOptions};
 use crate::policy::Policy;
@@ -20,13 +21,18 @@ fn t(s: &str) -> DateTime<Utc> {
 
 /// Checks `paths` (relative to the crate) and keeps what the review needs.
 fn run(paths: &[&str]) -> (Outcome, Vec<GrantRecord>, Policy) {
+    run_at(paths, t(NOW))
+}
+
+/// [`run`] with the checker's "now": the review's must be the same, as `report` makes it.
+fn run_at(paths: &[&str], now: DateTime<Utc>) -> (Outcome, Vec<GrantRecord>, Policy) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
     let options = ReadOptions::default();
     let (inputs, errors) = load::discover(&paths, &options);
     assert!(errors.is_empty());
     let policy = Policy::load(None).unwrap();
-    let (outcome, records) = check_with(&inputs, &options, &policy, t(NOW), &GrantRecord::keep);
+    let (outcome, records) = check_with(&inputs, &options, &policy, now, &GrantRecord::keep);
     (outcome, records, policy)
 }
 
@@ -42,14 +48,19 @@ fn review(outcome: &Outcome, records: &[GrantRecord], policy: &Policy, period: P
     })
 }
 
-fn samples() -> Review {
-    let (outcome, records, policy) = run(&["fixtures/samples"]);
+/// The review of the week before NOW of `path`.
+fn week_of(path: &str) -> Review {
+    let (outcome, records, policy) = run(&[path]);
     review(
         &outcome,
         &records,
         &policy,
         Period::new(None, None, t(NOW)).unwrap(),
     )
+}
+
+fn samples() -> Review {
+    week_of("fixtures/samples")
 }
 
 fn ids<'a>(ids: impl Iterator<Item = &'a Option<String>>) -> Vec<&'a str> {
@@ -119,9 +130,9 @@ fn closeout_lists_live_and_overdue_grants_most_urgent_first() {
 
 #[test]
 fn a_grant_still_active_within_its_expiry_is_to_confirm_at_expiry() {
-    let (outcome, records, policy) = run(&["fixtures/samples/grants.yaml"]);
     // SUP-103 runs 14:00Z to 15:00Z; at 14:30Z it is live with 30m left.
     let now = t("2026-11-20T14:30:00Z");
+    let (outcome, records, policy) = run_at(&["fixtures/samples/grants.yaml"], now);
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let r = Review::build(&Inputs {
         records: &records,
@@ -252,13 +263,7 @@ fn waived_and_baselined_findings_have_their_own_section() {
 }
 
 fn hostile() -> Review {
-    let (outcome, records, policy) = run(&["fixtures/review/hostile.yaml"]);
-    review(
-        &outcome,
-        &records,
-        &policy,
-        Period::new(None, None, t(NOW)).unwrap(),
-    )
+    week_of("fixtures/review/hostile.yaml")
 }
 
 #[test]

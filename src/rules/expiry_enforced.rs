@@ -1,4 +1,4 @@
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
@@ -71,12 +71,32 @@ pub struct ExpiryEnforced {
 }
 
 impl ExpiryEnforced {
-    fn build(settings: Settings) -> ExpiryEnforced {
+    /// The rule as the policy sets it: the checker's, and the weekly review's, which must mean
+    /// what `check` means by a deadline and by live access.
+    pub fn build(settings: Settings) -> ExpiryEnforced {
         ExpiryEnforced {
             grace: settings.grace,
             active: settings.active_statuses,
             started: settings.started_statuses,
         }
+    }
+
+    /// The expiry a grant is held to: a recorded extension moves it on, never back.
+    pub fn held_to(expires: DateTime<Utc>, extended_until: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        extended_until.map_or(expires, |until| until.max(expires))
+    }
+
+    /// When access must have ended by: the expiry it is held to plus the grace. None for an
+    /// expiry at the end of representable time, which has no deadline to miss.
+    pub fn deadline(&self, held_to: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        held_to.checked_add_signed(self.grace)
+    }
+
+    /// Whether a grant with no end recorded and this status is live access at `now`: its status
+    /// says so, or it was approved (or scheduled) and its start has passed.
+    pub fn live(&self, status: &str, start: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+        self.active.contains(status)
+            || (self.started.contains(status) && start.is_some_and(|start| start <= now))
     }
 }
 
@@ -85,12 +105,8 @@ impl Rule for ExpiryEnforced {
         let Some(expires) = grant.time(Field::Expires) else {
             return;
         };
-        // A recorded extension moves the expiry on.
-        let expires = grant
-            .extended_until()
-            .map_or(expires, |until| until.max(expires));
-        // An expiry at the end of representable time has no deadline to miss.
-        let Some(deadline) = expires.checked_add_signed(self.grace) else {
+        let expires = Self::held_to(expires, grant.extended_until());
+        let Some(deadline) = self.deadline(expires) else {
             return;
         };
         if let Some(ended) = grant.time(Field::EndedAt) {
@@ -114,13 +130,7 @@ impl Rule for ExpiryEnforced {
             return; // the cheap tests first: most grants end or are not yet due
         }
         // Approved, then used: an approved grant whose start has passed is live access.
-        let started = || {
-            self.started.contains(status)
-                && grant
-                    .time(Field::Start)
-                    .is_some_and(|start| start <= context.now)
-        };
-        if self.active.contains(status) || started() {
+        if self.live(status, grant.time(Field::Start), context.now) {
             out.push(Violation::new(
                 Some(Field::Status),
                 grant.span_of(Field::Status),
@@ -155,6 +165,32 @@ mod tests {
         assert_eq!(
             check(&*rule, &ended("2026-11-23T14:40:01Z")),
             ["access ended 5m1s after its expiry"]
+        );
+    }
+
+    #[test]
+    fn an_extension_moves_the_deadline_on_never_back() {
+        let rule = rule("expiry-enforced", "{}");
+        let extended = |until: &str| {
+            let mut g = grant(&[
+                (Expires, "2026-11-23T12:00:00Z"),
+                (EndedAt, "2026-11-23T13:30:00Z"),
+            ]);
+            g.extensions.push(crate::grant::Extension {
+                until: Some((until.parse().unwrap(), Default::default())),
+                ..Default::default()
+            });
+            g
+        };
+        assert!(check(&*rule, &extended("2026-11-23T14:00:00Z")).is_empty());
+        assert_eq!(
+            check(&*rule, &extended("2026-11-23T13:00:00Z")),
+            ["access ended 30m after its expiry"]
+        );
+        // An extension that ends before the expiry does not shorten it.
+        assert_eq!(
+            check(&*rule, &extended("2026-11-23T11:00:00Z")),
+            ["access ended 1h30m after its expiry"]
         );
     }
 

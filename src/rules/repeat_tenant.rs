@@ -58,6 +58,13 @@ impl RepeatTenant {
     }
 }
 
+/// A tenant as repeat-tenant groups it: trimmed, compared ignoring case, as [`same_tenant`]
+/// does. Only this, and not a phrase normaliser: "acme corp" and "acme corp!" are two tenants.
+/// For readers that group tenants by a key (the weekly review); the rule itself hashes.
+pub fn tenant_key(tenant: &str) -> String {
+    lowercase(crate::grant::trim(tenant))
+}
+
 impl Rule for RepeatTenant {
     fn needs_all(&self) -> bool {
         true
@@ -388,6 +395,30 @@ mod tests {
         let got = check(all);
         assert_eq!(got, run(&grants));
         assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn the_tenant_key_is_same_tenant() {
+        let spellings = [
+            "acme corp",
+            "Acme  Corp.",
+            "acme corp!",
+            " ACME CORP ",
+            "Ärzte",
+            "ärzte",
+        ];
+        for a in spellings {
+            for b in spellings {
+                let (a_, b_) = (crate::grant::trim(a), crate::grant::trim(b));
+                assert_eq!(
+                    tenant_key(a) == tenant_key(b),
+                    same_tenant(a_, b_),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        assert_eq!(tenant_key(" ACME CORP "), tenant_key("acme corp"));
+        assert_ne!(tenant_key("Acme  Corp."), tenant_key("acme corp"));
     }
 
     #[test]
