@@ -94,11 +94,8 @@ pub fn check(path: &Path, named_in: Option<&Path>) -> Result<(), Refused> {
             help: Some("save the data to a file first, or pipe it to standard input (`-`)"),
         });
     }
-    if ANYWHERE.load(Ordering::Relaxed) {
-        return Ok(());
-    }
     let root = repository_of(named_in.unwrap_or(path));
-    if !resolved.starts_with(&root) {
+    if !within(&resolved, &root) {
         let lies = match resolved == lexical_absolute(path) {
             true => "it lies".to_string(),
             false => format!("it leads to {},", resolved.display()),
@@ -112,6 +109,16 @@ pub fn check(path: &Path, named_in: Option<&Path>) -> Result<(), Refused> {
         });
     }
     Ok(())
+}
+
+/// Whether `resolved` (a real path) may be read or written as lying in `root`.
+fn within(resolved: &Path, root: &Path) -> bool {
+    ANYWHERE.load(Ordering::Relaxed) || resolved.starts_with(root)
+}
+
+/// Whether `resolved`, where the link `path` leads, lies in the repository of `path`.
+pub fn leads_within(path: &Path, resolved: &Path) -> bool {
+    within(resolved, &repository_of(path))
 }
 
 /// What a special file is, in words.

@@ -193,3 +193,180 @@ fn output_that_cannot_be_written_is_an_error() {
         assert!(stderr.contains("No space left on device"), "{stderr}");
     }
 }
+
+/// `grantlint ARGS` in `dir`.
+fn grantlint_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn no_report_replaces_what_the_run_reads_or_another_report() {
+    let dir = scratch();
+    let files = [
+        ("grantlint.yaml", "version: 1\npeople: people.yaml\n"),
+        ("people.yaml", "- name: Ana Ortiz\n"),
+        ("waivers.yaml", "waivers: []\n"),
+        ("baseline.json", "{\"version\": 1, \"entries\": []}\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    // A hard link to the policy is the policy.
+    std::fs::hard_link(
+        dir.path().join("grantlint.yaml"),
+        dir.path().join("copy.yaml"),
+    )
+    .unwrap();
+    let check = [
+        "check",
+        "--now",
+        NOW,
+        "--waivers",
+        "waivers.yaml",
+        "grants.yaml",
+    ];
+    for (flag, target) in [
+        ("-o", "grantlint.yaml"),
+        ("-o", "people.yaml"),
+        ("-o", "copy.yaml"),
+        ("--report", "sarif=waivers.yaml"),
+        ("--write-baseline", "waivers.yaml"),
+    ] {
+        let mut args = check.to_vec();
+        args.extend([flag, target]);
+        let out = grantlint_in(dir.path(), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag} {target}: {stderr}");
+        assert!(stderr.contains("which this run reads"), "{stderr}");
+    }
+    for (name, text) in files {
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(name)).unwrap(),
+            text
+        );
+    }
+    let mut args = check.to_vec();
+    args.extend(["--baseline", "baseline.json", "-o", "baseline.json"]);
+    let out = grantlint_in(dir.path(), &args);
+    assert_eq!(out.status.code(), Some(2));
+    // Two reports to one file: one would be lost.
+    let mut args = check.to_vec();
+    args.extend(["-o", "r.json", "--report", "json=./r.json"]);
+    let out = grantlint_in(dir.path(), &args);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("two reports"));
+    assert!(!dir.path().join("r.json").exists());
+    // Refreshing the baseline in place is allowed.
+    let mut args = check.to_vec();
+    args.extend([
+        "--baseline",
+        "baseline.json",
+        "--write-baseline",
+        "baseline.json",
+    ]);
+    let out = grantlint_in(dir.path(), &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The weekly review is held to the same.
+    let out = grantlint_in(dir.path(), &["report", "-o", "people.yaml", "grants.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("people.yaml")).unwrap(),
+        files[1].1
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_is_written_through_and_a_link_is_kept() {
+    let dir = scratch();
+    let args = [
+        "check",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "grants.yaml",
+        "-o",
+    ];
+    let out = grantlint_in(dir.path(), &[&args[..], &["/dev/null"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A link to a report in the repository stays a link; one leading out is refused.
+    std::fs::create_dir(dir.path().join("reports")).unwrap();
+    std::os::unix::fs::symlink("reports/latest.json", dir.path().join("latest.json")).unwrap();
+    let out = grantlint_in(dir.path(), &[&args[..], &["latest.json"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = std::fs::symlink_metadata(dir.path().join("latest.json")).unwrap();
+    assert!(link.file_type().is_symlink());
+    assert!(dir.path().join("reports/latest.json").is_file());
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("profile");
+    std::fs::write(&outside, "export PATH=/usr/bin\n").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.path().join("out.json")).unwrap();
+    let out = grantlint_in(dir.path(), &[&args[..], &["out.json"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "export PATH=/usr/bin\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = scratch();
+    // A large export keeps the run busy long enough to be interrupted.
+    let mut csv = String::from("id,grantee,tenant,reason,approver,start,expires\n");
+    for i in 0..200_000 {
+        csv.push_str(&format!(
+            "SUP-{i},ana@example.com,t-{i},x,me,2026-11-23T09:00:00Z,2026-11-23T19:00:00Z\n"
+        ));
+    }
+    std::fs::write(dir.path().join("big.csv"), csv).unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "check", "--now", NOW, "--format", "json", "-o", "r.json", "big.csv",
+        ])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(kill.unwrap().success());
+    let status = child.wait().unwrap();
+    // Ended by grantlint's handler (130), not killed by the signal, unless it had finished.
+    assert!(matches!(status.code(), Some(130 | 1)), "{status:?}");
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".grantlint-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

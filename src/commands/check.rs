@@ -25,6 +25,7 @@ pub fn run(args: &CheckArgs) -> u8 {
 fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
     let mut policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
     let suppressions = Suppressions::load(args, &mut policy, color)?;
+    check_targets(args, &policy)?;
     let options = read_options!(args);
     let found = discover(args, &options, &policy)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
@@ -155,6 +156,27 @@ impl Suppressions {
         suppress::add_findings(outcome, own);
         Ok(())
     }
+}
+
+/// Refuses, before any work, a report that would replace a file the run reads (the policy,
+/// what it extends, its people file, waivers, the baseline) or another report. Writing the
+/// baseline over the one read (`--baseline b.json --write-baseline b.json`) refreshes it.
+fn check_targets(args: &CheckArgs, policy: &Policy) -> Result<(), u8> {
+    let mut outputs: Vec<&Path> = args.report.iter().map(|r| r.path.as_path()).collect();
+    outputs.extend(args.output.as_deref());
+    let own = policy.own_files();
+    let mut read: Vec<&Path> = own.iter().map(|(path, _)| path.as_path()).collect();
+    read.extend(args.waivers.as_deref());
+    let with_baseline = [&read[..], args.baseline.as_deref().as_slice()].concat();
+    output::check_targets(&outputs, &with_baseline)
+        .and_then(|()| {
+            outputs.extend(args.write_baseline.as_deref());
+            output::check_targets(&outputs, &read)
+        })
+        .map_err(|e| {
+            eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        })
 }
 
 /// Says on standard error what the reports leave to it: the inputs that could not be read,

@@ -16,6 +16,14 @@ pub fn run(args: &ReportArgs) -> u8 {
 fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let color = std::io::stderr().is_terminal();
     let policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
+    if let Some(output) = &args.output {
+        let own = policy.own_files();
+        let read: Vec<&std::path::Path> = own.iter().map(|(path, _)| path.as_path()).collect();
+        crate::output::check_targets(&[output], &read).map_err(|e| {
+            eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        })?;
+    }
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let period = review::Period::new(args.since, args.until, now).map_err(|why| {
         eprintln!("grantlint: {why}");
@@ -25,8 +33,13 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
     let selection = load::Selection::new(&policy, &args.exclude);
     let found = super::discover(&args.paths, &options, &selection, false)?;
-    let (inputs, mut outcome, records) =
-        super::check_found(found, &options, &policy, now, &crate::check::GrantRecord::keep);
+    let (inputs, mut outcome, records) = super::check_found(
+        found,
+        &options,
+        &policy,
+        now,
+        &crate::check::GrantRecord::keep,
+    );
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);
