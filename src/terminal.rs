@@ -11,9 +11,28 @@ use miette::{MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpa
 
 /// Characters that must not reach a terminal: C0 and C1 controls (ESC starts every ANSI
 /// sequence), DEL, and the bidirectional embeddings, overrides and isolates.
-fn is_unsafe(c: char) -> bool {
+/// A control character, or a bidi control that would reorder what is shown around it (so that
+/// `\u{202E}nehC aniM` shows as "Mina Chen").
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// For a value in a page or an annotation (HTML, Markdown, GitHub): bidi and other control
+/// characters become `�`; line ends and tabs stay, for the format to encode its own way.
+pub fn shown_safely(text: &str) -> Cow<'_, str> {
+    let unsafe_here = |c: char| is_unsafe(c) && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(unsafe_here) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| if unsafe_here(c) { '\u{FFFD}' } else { c })
+            .collect(),
+    )
 }
 
 /// For messages, help and file names: each unsafe character becomes `�`; line ends stay.

@@ -213,3 +213,36 @@ fn findings_do_not_depend_on_threads_or_the_order_files_are_listed() {
     back.reverse();
     assert_eq!(order(&forward), back);
 }
+
+/// Bidi controls and newlines in values or file names (issue 24, point 5): no output shows a
+/// value reordered, and no line of any output starts a CI workflow command.
+#[test]
+fn values_and_file_names_cannot_reorder_text_or_start_a_ci_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = "- id: SUP-1\n  grantee: \"\\u202enehC aniM\"\n  approver: Ravi Patel\n  tenant: acme\n  reason: \"x\\u2066y\"\n  start: 2026-11-23T09:00:00Z\n  expires: 2026-11-23T10:00:00Z\n";
+    std::fs::write(dir.path().join("evil\n::error::pwned.yaml"), yaml).unwrap();
+    let shown = |out: &Output| {
+        let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
+        all.push_str(&String::from_utf8_lossy(&out.stderr));
+        all
+    };
+    let human = ["text", "github", "junit", "concise"];
+    for format in human {
+        let out = grantlint(dir.path(), &["--format", format, "."], None);
+        let all = shown(&out);
+        assert!(
+            !all.lines().any(|l| l.starts_with("::error::pwned")),
+            "{format}: {all}"
+        );
+        assert!(!all.contains(['\u{202E}', '\u{2066}']), "{format}: {all}");
+    }
+    for format in ["markdown", "html"] {
+        let out = Command::cargo_bin("grantlint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["report", "--now", NOW, "--format", format, "."])
+            .output()
+            .unwrap();
+        assert!(!shown(&out).contains(['\u{202E}', '\u{2066}']), "{format}");
+    }
+}

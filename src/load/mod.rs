@@ -496,7 +496,7 @@ impl Discovery {
 /// [`discover`], leaving out what `selection` says (see [`Selection`]), and counting it.
 pub fn discover_with(paths: &[PathBuf], options: &ReadOptions, selection: &Selection) -> Discovery {
     let mut found = Discovery {
-        paths: paths.iter().map(|p| p.display().to_string()).collect(),
+        paths: paths.iter().map(|p| name_of(p)).collect(),
         ..Discovery::default()
     };
     if let Some(Err(why)) = &selection.exclude {
@@ -508,7 +508,7 @@ pub fn discover_with(paths: &[PathBuf], options: &ReadOptions, selection: &Selec
         return found;
     }
     for path in paths {
-        let name = path.display().to_string();
+        let name = name_of(path);
         if name == "-" {
             found.looked_at += 1;
             match read_stdin(options) {
@@ -573,11 +573,25 @@ fn hidden(path: &Path) -> Option<(Skip, String)> {
     })
 }
 
+/// How a file is named in every report: its path, with control characters written as escapes,
+/// so that a file named `a\n::error::x` cannot start a line a CI system runs as a command.
+pub fn name_of(path: &Path) -> String {
+    let name = path.display().to_string();
+    if !name.chars().any(char::is_control) {
+        return name;
+    }
+    name.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
 /// Names a file left out, under `-v`.
 fn note(options: &ReadOptions, path: &Path, why: &str) {
     if options.verbose {
-        let path = path.display().to_string();
-        eprintln!("grantlint: skipping {} ({why})", clean(&path));
+        eprintln!("grantlint: skipping {} ({why})", clean(&name_of(path)));
     }
 }
 
@@ -591,7 +605,7 @@ fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found:
             let hidden = entry.depth() > 0 && name.starts_with('.');
             let packages = entry.file_type().is_dir() && NOT_SEARCHED.contains(&&*name);
             if hidden || packages {
-                let path = entry.path().display().to_string();
+                let path = name_of(entry.path());
                 let what = if hidden {
                     "hidden"
                 } else {
@@ -611,7 +625,7 @@ fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found:
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let name = e.path().unwrap_or(root).display().to_string();
+                let name = name_of(e.path().unwrap_or(root));
                 let why = if e.loop_ancestor().is_some() {
                     "a symbolic link loops back to a folder above it".to_string()
                 } else {
@@ -653,7 +667,7 @@ fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found:
             continue;
         }
         found.inputs.push(Input {
-            name: path.display().to_string(),
+            name: name_of(&path),
             origin: Origin::Path(path),
             format,
         });

@@ -2,6 +2,7 @@
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
 pub mod custom;
+pub mod identity;
 pub mod inputs;
 pub mod locate;
 pub mod mapping;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::identity;
 use super::node::{Node, Value, span};
-use super::params::normalize;
 use super::{PolicyError, Source, did_you_mean};
 use crate::grant::{Field, Grant, Span};
 use crate::load::InputError;
@@ -22,7 +22,7 @@ pub struct Person {
     pub active: bool,
 }
 
-/// Known staff, looked up by name, email or alias after [`normalize`].
+/// Known staff, looked up by name, email or alias by their [`identity::key`].
 #[derive(Debug, Default)]
 pub struct Directory {
     people: Vec<Person>,
@@ -33,10 +33,9 @@ impl Directory {
     /// The person a text names: the whole text, else the part before a comma or parenthesis
     /// ("Ravi Patel, on-call engineering manager" is Ravi Patel).
     pub fn find(&self, text: &str) -> Option<&Person> {
-        let head = text.split([',', '(']).next().unwrap_or(text);
-        [text, head]
+        [text, identity::name_of(text)]
             .iter()
-            .find_map(|t| self.index.get(&normalize(t)))
+            .find_map(|t| self.index.get(&identity::key(t)))
             .map(|&i| &self.people[i])
     }
 
@@ -214,7 +213,7 @@ impl Directory {
             .chain(&person.email)
             .chain(&person.aliases);
         for key in keys {
-            self.index.entry(normalize(key)).or_insert(index);
+            self.index.entry(identity::key(key)).or_insert(index);
         }
         self.people.push(person);
     }

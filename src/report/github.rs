@@ -43,7 +43,8 @@ pub fn render(run: &Run) -> String {
 
 /// A command's message: `%`, CR and LF would end or corrupt the command.
 fn data(text: &str) -> String {
-    text.replace('%', "%25")
+    crate::terminal::shown_safely(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

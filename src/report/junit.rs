@@ -54,7 +54,10 @@ pub fn render(run: &Run) -> String {
         report.add_test_suite(suite);
     }
     // Writing XML into memory fails only on a bug in quick-junit; an empty report says so.
-    let mut out = report.to_string().unwrap_or_default();
+    // XML 1.0 allows no control character but tab and line ends, and a bidi control would show
+    // a value reordered in the CI's test tab.
+    let mut out =
+        crate::terminal::shown_safely(&report.to_string().unwrap_or_default()).into_owned();
     if !out.ends_with('\n') {
         out.push('\n');
     }

@@ -60,7 +60,8 @@ pub fn render(review: &Review) -> String {
             }
         }
     };
-    let mut out = page.into_string();
+    // Values are escaped by maud; a bidi control inside one would still reorder the page.
+    let mut out = crate::terminal::shown_safely(&page.into_string()).into_owned();
     out.push('\n');
     out
 }

@@ -153,6 +153,13 @@ impl ApproverNamed {
             Some(approver) if self.patterns.matches(approver) => {
                 format!("approver `{approver}` is a team or alias, not a person")
             }
+            // How a look-alike of another person's name is made ("Mіna" with a Cyrillic і).
+            Some(approver) if crate::policy::identity::mixes_scripts(approver) => {
+                let message = format!(
+                    "approver `{approver}` mixes Latin letters with Cyrillic or Greek ones: a look-alike of another name?"
+                );
+                return Some((message, "write the approver's name in one script"));
+            }
             // With a people directory, the approver must be a known, active person.
             Some(approver) => {
                 let message = context.people.as_ref()?.not_known("approver", approver)?;
@@ -167,6 +174,15 @@ impl ApproverNamed {
 mod tests {
     use crate::grant::Field::{Approver, Id};
     use crate::rules::testing::*;
+
+    #[test]
+    fn a_name_mixing_scripts_is_a_look_alike() {
+        let rule = rule("approver-named", "{}");
+        let messages = check(&*rule, &grant(&[(Approver, "Mіna Chen")]));
+        assert_eq!(messages.len(), 1);
+        assert!(messages[0].contains("mixes Latin letters with Cyrillic"));
+        assert!(check(&*rule, &grant(&[(Approver, "Зоя Иванова")])).is_empty());
+    }
 
     #[test]
     fn a_person_passes() {

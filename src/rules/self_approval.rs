@@ -1,11 +1,13 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::same_normalized;
+use crate::policy::identity;
 
 declare_rule! {
     /// ## What it checks
-    /// The `approver` is not the `grantee` (compared case-insensitively, trimmed). When the
+    /// The `approver` is not the `grantee`. Names are compared as people, not strings: case,
+    /// white space, Unicode forms (NFKC), zero-width and bidi characters, a title after a comma
+    /// or in parentheses, and Cyrillic or Greek look-alike letters make no difference. When the
     /// policy has a `people:` directory, a name also matches the same person's email and aliases.
     ///
     /// ## Why
@@ -25,7 +27,7 @@ declare_rule! {
     /// ```
     SelfApproval, "self-approval", "the grantee approved their own access",
     severity: Error,
-    fires: "approver is the grantee (case-insensitive, trimmed)",
+    fires: "approver is the grantee (compared as people: case, Unicode forms, invisible characters, titles and look-alike letters aside)",
     settings {}
 }
 
@@ -51,7 +53,7 @@ impl Rule for SelfApproval {
                 .people
                 .as_ref()
                 .is_some_and(|p| p.same_person(approver, grantee));
-            if same_person || same_normalized(approver, grantee) {
+            if same_person || identity::same_name(approver, grantee) {
                 out.push(Violation::new(
                     Some(Field::Approver),
                     span,
@@ -67,6 +69,23 @@ impl Rule for SelfApproval {
 mod tests {
     use crate::grant::Field::{Approver, Grantee};
     use crate::rules::testing::*;
+
+    #[test]
+    fn a_look_alike_or_a_title_does_not_hide_the_grantee() {
+        let rule = rule("self-approval", "{}");
+        for approver in [
+            "Mi\u{200B}na Chen",
+            "\u{202E}Mina Chen\u{202C}",
+            "Ｍｉｎａ Ｃｈｅｎ",
+            "Mіna Сhen",
+            "Mina Chen, support lead",
+        ] {
+            let g = grant(&[(Grantee, "Mina Chen"), (Approver, approver)]);
+            assert_eq!(check(&*rule, &g).len(), 1, "{approver:?}");
+        }
+        let g = grant(&[(Grantee, "Patel, Ravi"), (Approver, "Patel, Anna")]);
+        assert!(check(&*rule, &g).is_empty());
+    }
 
     #[test]
     fn same_person_in_any_case_fails() {

@@ -1,0 +1,144 @@
+//! A person's name as grantlint compares it. Self-approval must not hide behind how a name is
+//! typed: "Mina Chen" approving for "mina chen" in decomposed form (NFD), with a zero-width
+//! space or a right-to-left mark inside, in full-width letters, with a Cyrillic "а" for the
+//! Latin "a", or as "Mina Chen, support lead", is one person. So names are compared by a key:
+//! NFKC, case folded, invisible format characters removed, white space collapsed, a title after
+//! a comma or in parentheses dropped, and the Cyrillic and Greek letters that look Latin read as
+//! the Latin ones.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::params::same_normalized;
+
+/// Whether two texts name the same person: their [`key`]s are equal, or one is the other with
+/// a title after a comma or in parentheses ("Ravi Patel, on-call manager" is Ravi Patel; but
+/// "Patel, Ravi" and "Patel, Anna" are two people).
+pub fn same_name(a: &str, b: &str) -> bool {
+    let same = |a: &str, b: &str| match a.is_ascii() && b.is_ascii() {
+        true => same_normalized(a, b), // nearly every name: nothing to fold
+        false => key(a) == key(b),
+    };
+    same(a, b)
+        || (!titled(b) && titled(a) && same(name_of(a), b))
+        || (!titled(a) && titled(b) && same(a, name_of(b)))
+}
+
+/// The name a text gives, as compared: see the module's doc.
+pub fn key(text: &str) -> String {
+    let folded: String = text
+        .nfkc()
+        .filter(|&c| !invisible(c))
+        .flat_map(char::to_lowercase)
+        .map(latin_look_alike)
+        .collect();
+    // NFKC again: a dropped mark can leave a letter and its accent to compose.
+    let composed: String = folded.nfkc().collect();
+    composed.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a name mixes Latin letters with Cyrillic or Greek ones: how a look-alike of
+/// another person's name is made.
+pub fn mixes_scripts(text: &str) -> bool {
+    if text.is_ascii() {
+        return false;
+    }
+    let (mut latin, mut other) = (false, false);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        match c {
+            'a'..='z' | 'A'..='Z' | '\u{00C0}'..='\u{024F}' => latin = true,
+            '\u{0370}'..='\u{03FF}' | '\u{0400}'..='\u{052F}' => other = true,
+            _ => {}
+        }
+    }
+    latin && other
+}
+
+/// Whether a text has a title after a comma or in parentheses.
+fn titled(text: &str) -> bool {
+    text.contains([',', '('])
+}
+
+/// The name before a title after a comma or in parentheses ("Ravi Patel, on-call manager").
+pub fn name_of(text: &str) -> &str {
+    text.split([',', '(']).next().unwrap_or(text)
+}
+
+/// Characters that show nothing: zero-width spaces and joiners, the byte-order mark, soft
+/// hyphens, and the bidi controls that reorder what is shown.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// A lowercase Cyrillic or Greek letter that looks like a Latin one, as that Latin letter.
+fn latin_look_alike(c: char) -> char {
+    match c {
+        'а' | 'α' => 'a',
+        'в' | 'β' => 'b',
+        'с' | 'ϲ' => 'c',
+        'ԁ' => 'd',
+        'е' | 'ε' => 'e',
+        'һ' | 'н' => 'h',
+        'і' | 'ι' | 'ӏ' => 'i',
+        'ј' => 'j',
+        'к' | 'κ' => 'k',
+        'м' => 'm',
+        'о' | 'ο' => 'o',
+        'р' | 'ρ' => 'p',
+        'ԛ' => 'q',
+        'ѕ' => 's',
+        'т' | 'τ' => 't',
+        'υ' => 'u',
+        'ν' => 'v',
+        'ԝ' | 'ω' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'γ' => 'y',
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_name_are_one_person() {
+        for spelling in [
+            "mina chen",
+            "  MINA   CHEN ",
+            "Mi\u{200B}na Chen",
+            "Mina\u{2060} Chen",
+            "\u{202E}Mina Chen\u{202C}",
+            "Ｍｉｎａ Ｃｈｅｎ",
+            "Mіna Сhen",
+            "Mina Chen, support lead",
+            "Mina Chen (on-call)",
+        ] {
+            assert!(same_name("Mina Chen", spelling), "{spelling:?}");
+        }
+        assert!(same_name("Zoë Ortiz", "Zoe\u{0308} Ortiz"));
+        assert!(!same_name("Mina Chen", "Mina Cheng"));
+        assert!(!same_name("Mina Chen", "Ravi Patel, Mina Chen's manager"));
+        assert!(same_name("Patel, Ravi", "patel,  ravi"));
+        assert!(!same_name("Patel, Ravi", "Patel, Anna"));
+    }
+
+    #[test]
+    fn look_alikes_mix_scripts_and_names_in_one_script_do_not() {
+        assert!(mixes_scripts("Mіna Chen"));
+        assert!(mixes_scripts("Ravi Pаtel"));
+        assert!(!mixes_scripts("Mina Chen"));
+        assert!(!mixes_scripts("Зоя Иванова"));
+        assert!(!mixes_scripts("Ζωή Παππά"));
+        assert!(!mixes_scripts("José Núñez"));
+    }
+}
