@@ -330,7 +330,7 @@ fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    crate::load::time::parse_time(text).map_err(|why| {
+    crate::core::time::parse_time(text).map_err(|why| {
         if why.contains("such as") {
             why.to_string()
         } else {

@@ -14,6 +14,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod core;
 pub mod finding;
 pub mod grant;
 pub mod load;

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::check;
+use crate::core::node::{Node, Value, span};
 use crate::load::{self, InputError, ReadOptions};
 use crate::policy::Policy;
-use crate::policy::node::{Node, Value, span};
 
 /// The folder searched when none is given.
 pub const DEFAULT_DIR: &str = "policy-tests";
@@ -148,7 +148,7 @@ fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
     let text: Arc<str> = std::fs::read_to_string(path)
         .map_err(|e| load::io_error(&name, &e))?
         .into();
-    let root: Node = crate::policy::node::parse(&text).map_err(|e| {
+    let root: Node = crate::core::node::parse(&text).map_err(|e| {
         let error = InputError::new(&name, crate::load::yaml::parser_message(&e))
             .help("fix the YAML syntax here");
         match crate::load::yaml::error_span(&e, &text) {
@@ -182,7 +182,7 @@ fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
         match key.value.as_scalar().unwrap_or("") {
             "now" => {
                 let when = value.value.as_scalar().unwrap_or("");
-                match crate::load::time::parse_time(when) {
+                match crate::core::time::parse_time(when) {
                     Ok(t) => expectation.now = Some(t),
                     Err(why) => {
                         return Err(located(

@@ -4,7 +4,6 @@ pub mod adapters;
 pub mod csv;
 pub mod extensions;
 pub mod limits;
-pub mod time;
 pub mod understood;
 pub mod yaml;
 
@@ -15,7 +14,8 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
-use crate::grant::{Grant, Span};
+use crate::core::span::Span;
+use crate::grant::Grant;
 use crate::terminal::{clean, snippet_source};
 pub use limits::Limits;
 

@@ -4,7 +4,8 @@
 //! `grantlint inspect`, the text output and the JSON report, and turns it into the
 //! `mapping:` lines that would fix what was missed.
 
-use crate::grant::{Field, Span};
+use crate::core::span::Span;
+use crate::grant::Field;
 use crate::load::InputError;
 use crate::policy::mapping::normal_key;
 

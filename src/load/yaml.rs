@@ -11,7 +11,8 @@ use serde_saphyr::{Budget, Location, Options, Spanned};
 use super::InputError;
 use super::limits::{self, Limits};
 use super::understood::{InputMap, Kind};
-use crate::grant::{FIELD_COUNT, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{FIELD_COUNT, Field, Grant};
 
 /// Reads `text`, calling `sink` for every grant.
 pub fn load(

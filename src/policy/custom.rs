@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::node::{Node, Value, span};
 use super::params::{normalize, parse_severity};
 use super::{PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
 use crate::finding::{Severity, Violation};
 use crate::grant::{Field, Grant};
 use crate::rules::{self, Context, Rule};
@@ -546,7 +546,7 @@ mod tests {
 
     /// Parses `custom:` entries, returning the rules or the located errors.
     fn parse_text(text: &str) -> Result<Vec<CustomRule>, Vec<String>> {
-        let node: Node = crate::policy::node::parse(text).unwrap();
+        let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
         let rules = parse(&source(text), &node, &mut errors);
         if errors.is_empty() {

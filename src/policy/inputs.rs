@@ -17,8 +17,8 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::node::{Node, Value, span};
 use super::{Policy, PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
 
 const KEYS: [&str; 2] = ["include", "exclude"];
 
@@ -347,7 +347,7 @@ mod tests {
             name: "repo/grantlint.yaml".into(),
             text: Arc::from(yaml),
         };
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
+        let node: Node = crate::core::node::parse(yaml).unwrap();
         let mut errors = Vec::new();
         let mut inputs = Inputs::default();
         inputs.add_layer(&source, &node, &mut errors);

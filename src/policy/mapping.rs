@@ -21,10 +21,10 @@ use std::sync::Arc;
 use chrono::format::{Item, StrftimeItems};
 use chrono_tz::Tz;
 
-use super::node::{Node, Value, span};
 use super::{PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
+use crate::core::time::{Dates, Order, Reread};
 use crate::grant::Field;
-use crate::load::time::{Dates, Order, Reread};
 
 /// The keys of `mapping:`.
 const KEYS: [&str; 5] = ["columns", "date_format", "date_order", "timezone", "roles"];
@@ -60,7 +60,7 @@ pub fn normal_key(key: &str) -> String {
 
 impl Mapping {
     /// True when the policy maps no column. How dates are read does not count: every
-    /// loader reads them with the file's `load::time::Dates`.
+    /// loader reads them with the file's `core::time::Dates`.
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
     }
@@ -71,7 +71,7 @@ impl Mapping {
     }
 
     /// How one file's times are read under this mapping; `reread` reads the file again, for
-    /// learning its month/day order (`load::time::Dates`).
+    /// learning its month/day order (`core::time::Dates`).
     pub fn dates(&self, reread: Option<Reread>) -> Arc<Dates> {
         self.dates_of(None, reread)
     }
@@ -343,7 +343,7 @@ mod tests {
             name: "p.yaml".into(),
             text: Arc::from(yaml),
         };
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
+        let node: Node = crate::core::node::parse(yaml).unwrap();
         let mut errors = Vec::new();
         let mut mapping = Mapping::default();
         mapping.add_layer(&source, &node, &mut errors);

@@ -5,7 +5,6 @@ pub mod custom;
 pub mod inputs;
 pub mod locate;
 pub mod mapping;
-pub mod node;
 pub mod overrides;
 pub mod params;
 pub mod people;
@@ -20,11 +19,11 @@ use std::sync::{Arc, Mutex};
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
+use crate::core::node::{self, Node, Value, span};
+use crate::core::span::Span;
 use crate::finding::Severity;
-use crate::grant::Span;
 use crate::rules::{self, Rule};
 use crate::terminal::{clean, snippet_source};
-use node::{Node, Value, span};
 use overrides::Override;
 use params::Params;
 

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 use regex::RegexSet;
 
-use super::node::{Node, Value, span};
 use super::{PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
+use crate::core::time::parse_duration;
 use crate::finding::Severity;
-use crate::load::time::parse_duration;
 
 /// A list of phrases compared after normalising (see [`normalize`]).
 #[derive(Debug)]

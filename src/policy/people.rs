@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::node::{Node, Value, span};
 use super::params::normalize;
 use super::{PolicyError, Source, did_you_mean};
-use crate::grant::{Field, Grant, Span};
+use crate::core::node::{Node, Value, span};
+use crate::core::span::Span;
+use crate::grant::{Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::Columns;
 
@@ -345,7 +346,7 @@ mod tests {
             name: "p.yaml".into(),
             text: Arc::from(text),
         };
-        let node: Node = crate::policy::node::parse(text).unwrap();
+        let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
         let directory = parse(&source, &node, &mut errors);
         if errors.is_empty() {
@@ -428,7 +429,7 @@ mod tests {
             name: policy.display().to_string(),
             text: Arc::from(""),
         };
-        let node: Node = crate::policy::node::parse("staff.csv").unwrap();
+        let node: Node = crate::core::node::parse("staff.csv").unwrap();
         let mut errors = Vec::new();
         let people = parse(&source, &node, &mut errors).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
@@ -472,12 +473,12 @@ mod tests {
             name: dir.path().join(name).display().to_string(),
             text: Arc::from(""),
         };
-        let node: Node = crate::policy::node::parse("staff.yaml").unwrap();
+        let node: Node = crate::core::node::parse("staff.yaml").unwrap();
         let mut errors = Vec::new();
         let d = parse(&source("policy.yaml"), &node, &mut errors).unwrap();
         assert!(errors.is_empty());
         assert!(d.find("rpatel").is_some());
-        let node: Node = crate::policy::node::parse("bad.yaml").unwrap();
+        let node: Node = crate::core::node::parse("bad.yaml").unwrap();
         parse(&source("policy.yaml"), &node, &mut errors);
         assert!(errors[0].file.ends_with("bad.yaml"), "{}", errors[0].file);
         assert_eq!(errors[0].location.unwrap().column, 13);

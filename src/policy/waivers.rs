@@ -21,9 +21,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::node::{Node, Value, span};
 use super::{PolicyError, PolicyErrors, Source, did_you_mean};
-use crate::grant::Span;
+use crate::core::node::{Node, Value, span};
+use crate::core::span::Span;
 use crate::rules;
 
 /// How far ahead a waiver may expire unless the policy says otherwise.
@@ -376,7 +376,7 @@ fn parse_expiry(text: &str) -> Result<DateTime<Utc>, &'static str> {
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
     }
-    crate::load::time::parse_time(text)
+    crate::core::time::parse_time(text)
 }
 
 #[cfg(test)]
@@ -389,7 +389,7 @@ mod tests {
             text: Arc::from(yaml),
         };
         let mut errors = Vec::new();
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
+        let node: Node = crate::core::node::parse(yaml).unwrap();
         let mut waivers = Waivers::default();
         waivers.read(&source, &node, &mut errors);
         let errors = errors.iter().map(|e| e.brief(false)).collect();

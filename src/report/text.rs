@@ -171,7 +171,7 @@ fn suppressed(run: &Run) -> String {
 /// 200 MB value) would flood the terminal, so such a finding is named by its place alone.
 const MAX_SNIPPET_LINE: usize = 1000;
 
-fn short_lines_around(text: &str, span: crate::grant::Span) -> bool {
+fn short_lines_around(text: &str, span: crate::core::span::Span) -> bool {
     let bytes = text.as_bytes();
     let start = span.offset.min(bytes.len());
     let end = (start + span.len).min(bytes.len());

@@ -8,9 +8,9 @@ use serde::{Serialize, Serializer};
 
 use super::period::Period;
 use crate::check::Outcome;
+use crate::core::time::format_duration;
 use crate::finding::{Finding, Severity};
 use crate::grant::{Field, Grant};
-use crate::load::time::format_duration;
 use crate::policy::Policy;
 use crate::policy::params::{Patterns, normalize};
 use crate::report::FailOn;

@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn each_extension_needs_a_named_approver() {
-        use crate::grant::{Extension, Span};
+        use crate::core::span::Span;
+        use crate::grant::Extension;
         let rule = rule("approver-named", "{}");
         let mut g = grant(&[(Approver, "Ravi Patel")]);
         let at = Span {
@@ -176,7 +177,8 @@ mod tests {
 
     #[test]
     fn every_recorded_approval_is_judged() {
-        use crate::grant::{Approval, Span};
+        use crate::core::span::Span;
+        use crate::grant::Approval;
         let rule = rule("approver-named", "{}");
         let mut g = grant(&[]);
         for (name, line) in [("Ravi Patel", 3), ("Support Team", 7)] {

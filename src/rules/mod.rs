@@ -343,25 +343,26 @@ pub mod testing {
     use std::sync::Arc;
 
     use super::*;
-    use crate::grant::{Field, Span};
+    use crate::core::span::Span;
+    use crate::grant::Field;
     use crate::policy::Source;
 
     /// Builds `id` from the default policy's settings, then `extra` (YAML flow mapping).
     pub fn rule(id: &str, extra: &str) -> Box<dyn Rule> {
         let meta = find(id).expect("known rule");
-        let default: crate::policy::node::Node =
-            crate::policy::node::parse(crate::policy::DEFAULT_POLICY).unwrap();
-        let extra: crate::policy::node::Node = crate::policy::node::parse(extra).unwrap();
+        let default: crate::core::node::Node =
+            crate::core::node::parse(crate::policy::DEFAULT_POLICY).unwrap();
+        let extra: crate::core::node::Node = crate::core::node::parse(extra).unwrap();
         let source = Source {
             name: "test".into(),
             text: Arc::from(""),
         };
         let mut params = Params::new(meta.id);
         let mut errors = Vec::new();
-        if let crate::policy::node::Value::Map(top) = &default.value {
+        if let crate::core::node::Value::Map(top) = &default.value {
             for (k, v) in top {
                 if k.value.as_scalar() == Some("rules")
-                    && let crate::policy::node::Value::Map(rules) = &v.value
+                    && let crate::core::node::Value::Map(rules) = &v.value
                 {
                     for (rk, rv) in rules {
                         if rk.value.as_scalar() == Some(meta.id) {

@@ -188,7 +188,8 @@ mod tests {
 
     #[test]
     fn each_extension_needs_its_own_reason() {
-        use crate::grant::{Extension, Span};
+        use crate::core::span::Span;
+        use crate::grant::Extension;
         let rule = rule("reason-specific", "{}");
         let mut g = grant(&[(Reason, "Check invoice records after the billing update")]);
         let at = Span {

@@ -3,9 +3,9 @@ use chrono::TimeDelta;
 use rayon::prelude::*;
 
 use super::{Names, Observations, Observed, Rule, declare_rule, lowercase, same_tenant};
+use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::Field;
-use crate::load::time::format_duration;
 use crate::policy::params::Params;
 
 declare_rule! {

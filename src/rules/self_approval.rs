@@ -91,7 +91,7 @@ mod tests {
         let mut g = grant(&[(Grantee, "Mina Chen")]);
         for name in ["Ravi Patel", "mina chen"] {
             g.approve(crate::grant::Approval {
-                approver: (name.into(), crate::grant::Span::default()),
+                approver: (name.into(), crate::core::span::Span::default()),
                 ..Default::default()
             });
         }

@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 
 use super::record::{self, Record};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::{self, Columns};
 use crate::policy::mapping::normal_key;

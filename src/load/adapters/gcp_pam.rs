@@ -6,10 +6,11 @@ use chrono::TimeDelta;
 
 use super::record::{self, Base, Record};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
-use crate::grant::{Approval, Field, Span};
+use crate::core::node::{Node, Value};
+use crate::core::span::Span;
+use crate::core::time::{parse_duration, parse_time};
+use crate::grant::{Approval, Field};
 use crate::load::InputError;
-use crate::load::time::{parse_duration, parse_time};
-use crate::policy::node::{Node, Value};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "gcp-pam",

@@ -3,9 +3,10 @@
 
 use super::record::{self, Record};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::core::time::{parse_duration, parse_time};
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
-use crate::load::time::{parse_duration, parse_time};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "okta",

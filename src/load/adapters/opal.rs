@@ -2,7 +2,8 @@
 
 use super::record::{self, Record};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 
 pub const ADAPTER: Adapter = Adapter {

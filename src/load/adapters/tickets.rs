@@ -11,10 +11,11 @@ use std::collections::HashMap;
 
 use super::record::set_joined;
 use super::{Lifecycle, Native, Out, time_text};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::core::time::{self, Dates};
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::{self, Columns};
-use crate::load::time::{self, Dates};
 use crate::policy::mapping::normal_key;
 
 /// How one tool's CSV export reads.
@@ -397,11 +398,11 @@ impl<'a> Records<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::node::Node;
     use crate::grant::Field::*;
-    use crate::policy::node::Node;
 
     fn mapping(yaml: &str) -> crate::policy::mapping::Mapping {
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
+        let node: Node = crate::core::node::parse(yaml).unwrap();
         let source = crate::policy::Source {
             name: "p".into(),
             text: yaml.into(),

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::grant::Span;
+use crate::core::span::Span;
 
 pub type Node = Spanned<Value>;
 
