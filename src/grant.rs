@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::core::span::Span;
+use crate::core::text::trim;
 
 macro_rules! fields {
     ($($variant:ident => $name:literal [$($alias:literal),*] $doc:literal;)*) => {
@@ -57,6 +58,9 @@ fields! {
 }
 
 pub const FIELD_COUNT: usize = Field::ALL.len();
+
+// Each field's dates learn their month/day order in a column of their own.
+const _: () = assert!(FIELD_COUNT <= crate::core::time::COLUMNS);
 
 impl Field {
     /// Resolves a header or key through the alias table. Matching ignores case, and spaces,
@@ -269,7 +273,7 @@ impl Grant {
         span: ([u32; 2], [usize; 2]),
     ) {
         let text = self.buffer.get(range.clone()).unwrap_or_default();
-        match crate::core::time::read(Some(field), text, span.0[0]) {
+        match crate::core::time::read(Some(field as usize), text, span.0[0]) {
             Ok(t) => self.times[field as usize] = Some(t),
             Err(unreadable) => {
                 let shown = crate::core::time::shown(text);
@@ -406,18 +410,6 @@ impl Grant {
     }
 }
 
-/// `str::trim`, with ASCII white space trimmed byte by byte first: loaders trim every value.
-pub fn trim(text: &str) -> &str {
-    let text = text.trim_ascii();
-    // Only a non-ASCII character or a vertical tab can still be white space at an edge.
-    let maybe_space = |b: Option<&u8>| b.is_some_and(|&b| !b.is_ascii() || b == 0x0B);
-    if maybe_space(text.as_bytes().first()) || maybe_space(text.as_bytes().last()) {
-        text.trim()
-    } else {
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,19 +432,6 @@ mod tests {
             for a in f.aliases() {
                 assert!(seen.insert(a), "{a}");
             }
-        }
-    }
-
-    #[test]
-    fn values_are_trimmed_of_any_white_space() {
-        for text in [
-            " a b ",
-            "\u{a0}a b\u{2003}",
-            "\x0ba b\x0b",
-            "\t a b\r\n",
-            "a b",
-        ] {
-            assert_eq!(trim(text), "a b", "{text:?}");
         }
     }
 

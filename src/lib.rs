@@ -24,5 +24,4 @@ pub mod report;
 pub mod review;
 pub mod rules;
 pub mod suppress;
-pub mod terminal;
 pub mod verify;

@@ -4,10 +4,11 @@ use std::io::{IsTerminal, Write};
 
 use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic, write_report};
 use crate::cli::{CheckArgs, Color, OutputFormat};
+use crate::core::terminal;
 use crate::load::ReadOptions;
 use crate::policy::Policy;
 use crate::report::Run;
-use crate::{baseline, check, load, output, policy, report, suppress, terminal};
+use crate::{baseline, check, load, output, policy, report, suppress};
 
 /// `grantlint check`: exit 0, 1 or 2 as DESIGN.md says.
 pub fn run(args: &CheckArgs) -> u8 {

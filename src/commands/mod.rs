@@ -105,7 +105,10 @@ pub(crate) fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool
 pub(crate) fn eprint_maps(outcome: &crate::check::Outcome) {
     for (name, map) in outcome.files.iter().zip(&outcome.maps) {
         if let Some(map) = map.as_ref().filter(|m| m.worth_telling()) {
-            eprint!("grantlint: {}", crate::terminal::clean(&map.describe(name)));
+            eprint!(
+                "grantlint: {}",
+                crate::core::terminal::clean(&map.describe(name))
+            );
         }
     }
 }

@@ -19,12 +19,10 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::grant::{FIELD_COUNT, Field};
-
 /// Reads a grant time with the current file's [`Dates`] (UTC and no formats outside a file):
 /// every form [`read`] knows. The error is the short reason; `read` also says what to do.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, &'static str> {
-    let s = crate::grant::trim(text);
+    let s = crate::core::text::trim(text);
     match canonical(s.as_bytes()) {
         Some(time) => Ok(time),
         None => read(None, s, 0).map_err(|e| e.why),
@@ -34,7 +32,7 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, &'static str> {
 /// The hot path's whole share of reading a time: `Some` only for `2026-11-23T14:05:00Z`.
 #[inline(always)]
 pub fn canonical_time(text: &str) -> Option<DateTime<Utc>> {
-    canonical(crate::grant::trim(text).as_bytes())
+    canonical(crate::core::text::trim(text).as_bytes())
 }
 
 /// `2026-11-23T14:05:00Z`, the form nearly every export writes, read in one step. `None` for
@@ -175,9 +173,13 @@ impl Seen {
     }
 }
 
-/// Per field (and one slot for times outside a field, such as an extension's `until`).
+/// How many columns learn their month/day order apart: a grant field's index (`Field as
+/// usize`) is a column, and grant.rs asserts that every field has one.
+pub const COLUMNS: usize = 31;
+
+/// Per column (and one slot for times outside a field, such as an extension's `until`).
 #[derive(Clone, Debug, Default)]
-struct Learned([Seen; FIELD_COUNT + 1]);
+struct Learned([Seen; COLUMNS + 1]);
 
 /// Why the order of an ambiguous date is not known.
 enum Unknown {
@@ -188,13 +190,13 @@ enum Unknown {
 }
 
 impl Learned {
-    fn slot(field: Option<Field>) -> usize {
-        field.map_or(FIELD_COUNT, |f| f as usize)
+    fn slot(column: Option<usize>) -> usize {
+        column.filter(|&c| c < COLUMNS).unwrap_or(COLUMNS)
     }
 
-    /// The order of `field`'s dates; a field whose dates never tell follows the file's other
+    /// The order of `column`'s dates; a column whose dates never tell follows the file's other
     /// time fields when those agree (an export writes every date one way).
-    fn order(&self, field: Option<Field>) -> Result<Order, Unknown> {
+    fn order(&self, column: Option<usize>) -> Result<Order, Unknown> {
         let decide = |seen: Seen| match seen {
             Seen {
                 dmy: Some(dmy),
@@ -204,7 +206,7 @@ impl Learned {
             Seen { mdy: Some(_), .. } => Ok(Order::Mdy),
             _ => Err(Unknown::Nothing),
         };
-        match decide(self.0[Learned::slot(field)]) {
+        match decide(self.0[Learned::slot(column)]) {
             Err(Unknown::Nothing) => {
                 let mut all = Seen::default();
                 for seen in &self.0 {
@@ -296,12 +298,12 @@ impl Dates {
         self.file.learning.is_some()
     }
 
-    /// The order of `field`'s ambiguous dates, learned from the whole file once.
-    fn learned(&self, field: Option<Field>) -> Result<Order, Unknown> {
+    /// The order of `column`'s ambiguous dates, learned from the whole file once.
+    fn learned(&self, column: Option<usize>) -> Result<Order, Unknown> {
         if self.file.reread.is_none() {
             return Err(Unknown::Nothing);
         }
-        self.file.learned.get_or_init(|| self.learn()).order(field)
+        self.file.learned.get_or_init(|| self.learn()).order(column)
     }
 
     /// Reads the file once more to see which order each field's unambiguous dates show.
@@ -329,17 +331,17 @@ impl Dates {
         }
     }
 
-    fn note(&self, field: Option<Field>, order: Order, line: u32) {
+    fn note(&self, column: Option<usize>, order: Order, line: u32) {
         if let Some(seen) = &self.file.learning {
             let mut seen = seen
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen.0[Learned::slot(field)].add(order, line);
+            seen.0[Learned::slot(column)].add(order, line);
         }
     }
 
     /// Reads a time that `canonical` did not; see [`read`].
-    fn read(&self, field: Option<Field>, s: &str, line: u32) -> Result<DateTime<Utc>, Unreadable> {
+    fn read(&self, column: Option<usize>, s: &str, line: u32) -> Result<DateTime<Utc>, Unreadable> {
         if s.len() > 64 {
             return Err(self.unreadable("too long to be a time", Hint::Forms));
         }
@@ -361,13 +363,13 @@ impl Dates {
         let failed = match loose(s, self.order) {
             Ok(read) => {
                 if let Some(order) = read.implied {
-                    self.note(field, order, line);
+                    self.note(column, order, line);
                 }
                 return self.place(read.time, read.offset);
             }
             // While learning, an ambiguous date tells nothing; its grant is thrown away.
             Err(Why::Ambiguous { first, second }) if !self.learning() => {
-                match self.learned(field) {
+                match self.learned(column) {
                     Ok(order) => match loose(s, Some(order)) {
                         Ok(read) => return self.place(read.time, read.offset),
                         Err(why) => why,
@@ -540,16 +542,17 @@ enum Hint {
 /// `Nov 27, 2026`, `2026-Nov-27`), a weekday before them, 12-hour clocks with AM/PM, `Z`, `UTC`
 /// or an offset after them; Excel serial numbers (`46349.5868`); Unix seconds; an export
 /// profile's formats. A time without an offset is read in the file's time zone (UTC unless
-/// the policy or `--timezone` names one). `line` is where the value is, for order evidence.
-pub fn read(field: Option<Field>, text: &str, line: u32) -> Result<DateTime<Utc>, Unreadable> {
-    let s = crate::grant::trim(text);
+/// the policy or `--timezone` names one). `column` is the grant field read (its index), whose
+/// dates learn one month/day order; `line` is where the value is, for order evidence.
+pub fn read(column: Option<usize>, text: &str, line: u32) -> Result<DateTime<Utc>, Unreadable> {
+    let s = crate::core::text::trim(text);
     let current = CURRENT.with(|c| c.borrow().clone());
-    current.as_deref().unwrap_or(&PLAIN).read(field, s, line)
+    current.as_deref().unwrap_or(&PLAIN).read(column, s, line)
 }
 
 /// True for the ISO 8601 forms and Unix seconds, which read alike in every file.
 pub fn is_iso(text: &str) -> bool {
-    let s = crate::grant::trim(text);
+    let s = crate::core::text::trim(text);
     canonical(s.as_bytes()).is_some() || parse_any(s).is_ok()
 }
 
@@ -1115,6 +1118,13 @@ pub fn format_duration(d: TimeDelta) -> String {
 mod tests {
     use super::*;
 
+    /// Two columns, as grant fields would be.
+    #[derive(Clone, Copy, Debug)]
+    enum Field {
+        Start,
+        Expires,
+    }
+
     fn t(s: &str) -> String {
         parse_time(s)
             .map(|t| t.to_rfc3339())
@@ -1210,7 +1220,7 @@ mod tests {
     /// its help.
     fn with(dates: &Arc<Dates>, field: Field, text: &str) -> String {
         let _entered = dates.enter();
-        match read(Some(field), text, 1) {
+        match read(Some(field as usize), text, 1) {
             Ok(t) => t.to_rfc3339(),
             Err(e) => format!("error: {} | {}", e.why, e.help),
         }
@@ -1225,7 +1235,7 @@ mod tests {
             Some(Box::new(move |dates| {
                 let _entered = dates.enter();
                 for (field, text, line) in values {
-                    let _ = read(Some(*field), text, *line);
+                    let _ = read(Some(*field as usize), text, *line);
                 }
             })),
         )

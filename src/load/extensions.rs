@@ -7,7 +7,8 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::yaml::{Scalar, span};
+use super::yaml::Scalar;
+use crate::core::node::location_span as span;
 use crate::core::span::Span;
 use crate::grant::{Extension, Field, Grant};
 

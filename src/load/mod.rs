@@ -15,8 +15,8 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use crate::core::span::Span;
+use crate::core::terminal::{clean, snippet_source};
 use crate::grant::Grant;
-use crate::terminal::{clean, snippet_source};
 pub use limits::Limits;
 
 /// The formats grantlint reads.
@@ -110,7 +110,7 @@ pub struct InputError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    pub source_code: Option<NamedSource<crate::terminal::Lines>>,
+    pub source_code: Option<NamedSource<crate::core::terminal::Lines>>,
     #[label("here")]
     pub label: Option<SourceSpan>,
 }
@@ -147,7 +147,7 @@ impl InputError {
     /// Points the error at `span` in `text`, so the report shows the line.
     pub fn at(mut self, span: Span, text: Option<&Arc<str>>) -> InputError {
         self.location = Some(span);
-        if let Some(text) = text.filter(|_| crate::terminal::drawable(span)) {
+        if let Some(text) = text.filter(|_| crate::core::terminal::drawable(span)) {
             self.source_code = Some(snippet_source(&self.file, Arc::clone(text)));
             self.label = Some(SourceSpan::new(span.offset.into(), span.len));
         }
@@ -827,7 +827,7 @@ pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
                 name,
                 format!(
                     "a link to {}, which does not exist",
-                    crate::terminal::clean(&target.display().to_string())
+                    crate::core::terminal::clean(&target.display().to_string())
                 ),
             )
             .help("point the link at the export, or remove it"),

@@ -189,7 +189,7 @@ pub fn not_an_export(names: &[(String, Span)], file: &str) -> InputError {
     let mut seen: Vec<String> = names
         .iter()
         .take(SHOWN)
-        .map(|(n, _)| format!("`{}`", crate::terminal::clean(&shorten(n))))
+        .map(|(n, _)| format!("`{}`", crate::core::terminal::clean(&shorten(n))))
         .collect();
     if names.len() > SHOWN {
         seen.push(format!("and {} more", names.len() - SHOWN));

@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Budget, Location, Options, Spanned};
+use serde_saphyr::{Budget, Options, Spanned};
+
+use crate::core::node::{core_schema, location_span as span};
 
 use super::InputError;
 use super::limits::{self, Limits};
@@ -118,19 +120,6 @@ pub(crate) fn options(text: &str, limits: &Limits) -> Options {
     budget.max_documents = 10_000;
     let mut options = core_schema();
     options.budget = Some(budget);
-    options
-}
-
-/// How every YAML and JSON file grantlint reads is typed (grants, policies, people, waivers,
-/// test expectations): YAML 1.2's core schema, so only `true` and `false` (also `True`, `TRUE`…)
-/// are booleans, and `yes`, `no`, `on`, `off`, `y`, `n` stay text: `tenant: NO` is the tenant
-/// `NO`, and the approver phrase `yes` is not `true`. Spellings a number would lose also stay
-/// text: `0042` (an id, not 42) and `1_000` (not a YAML 1.2 number).
-pub fn core_schema() -> Options {
-    let mut options = Options::default();
-    options.strict_booleans = true;
-    options.leading_zero_numbers_as_strings = true;
-    options.underscored_numbers_as_strings = true;
     options
 }
 
@@ -306,16 +295,6 @@ fn first_line(message: &str) -> String {
         .unwrap_or("cannot parse")
         .trim()
         .to_string()
-}
-
-pub(crate) fn span(at: Location) -> Span {
-    let s = at.span();
-    Span {
-        line: at.line() as u32,
-        column: at.column() as u32,
-        offset: s.byte_offset().unwrap_or(0) as usize,
-        len: s.byte_len().unwrap_or(0) as usize,
-    }
 }
 
 struct GrantReader<'s> {

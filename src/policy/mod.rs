@@ -21,9 +21,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use crate::core::node::{self, Node, Value, span};
 use crate::core::span::Span;
+use crate::core::terminal::{clean, snippet_source};
 use crate::finding::Severity;
 use crate::rules::{self, Rule};
-use crate::terminal::{clean, snippet_source};
 use overrides::Override;
 use params::Params;
 
@@ -78,7 +78,7 @@ pub struct PolicyError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    source_code: Option<NamedSource<crate::terminal::Lines>>,
+    source_code: Option<NamedSource<crate::core::terminal::Lines>>,
     #[label("here")]
     label: Option<SourceSpan>,
 }

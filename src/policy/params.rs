@@ -72,7 +72,7 @@ pub struct Words(Vec<String>);
 impl Words {
     /// True when `text`, trimmed and lowercased, is one of the words.
     pub fn contains(&self, text: &str) -> bool {
-        let text = crate::grant::trim(text);
+        let text = crate::core::text::trim(text);
         if text.is_ascii() {
             return self.0.iter().any(|w| w.eq_ignore_ascii_case(text));
         }

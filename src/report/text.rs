@@ -8,8 +8,8 @@ use miette::{
 };
 
 use super::Run;
+use crate::core::terminal::{Lines, clean};
 use crate::finding::{Finding, Severity, Suppression};
-use crate::terminal::{Lines, clean};
 
 /// One finding, shaped for miette.
 struct Shown<'a> {
@@ -53,7 +53,7 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if !crate::terminal::drawable(self.finding.span) {
+        if !crate::core::terminal::drawable(self.finding.span) {
             return None;
         }
         self.source.map(|s| s as &dyn SourceCode)

@@ -61,7 +61,7 @@ pub struct Observations {
 
 impl Observations {
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
-        let tenant = crate::grant::trim(tenant);
+        let tenant = crate::core::text::trim(tenant);
         self.grants.push(Observed {
             tenant: tenant_hash(tenant),
             start_secs: start.timestamp(),

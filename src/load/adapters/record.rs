@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::core::node::location_span as location;
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::grant::{Field, Grant};
 use crate::load::InputError;
-use crate::load::yaml::span as location;
 
 /// Parses a whole JSON (or YAML) document into located values.
 pub fn parse(text: &str, file: &str) -> Result<Node, InputError> {

@@ -266,7 +266,8 @@ impl Columns for TicketColumns<'_> {
                 // Read with the file's `Dates`, the profile's formats among them (`load`);
                 // a form other than ISO 8601's is kept as grantlint writes it.
                 let text = &values[0].1;
-                let read = (!time::is_iso(text)).then(|| time::read(Some(field), text, at.line));
+                let read =
+                    (!time::is_iso(text)).then(|| time::read(Some(field as usize), text, at.line));
                 match read {
                     Some(Ok(t)) => grant.set(field, &time_text(t), at, false),
                     // As written: read as ISO, or read once more to record why it cannot be.
