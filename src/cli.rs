@@ -323,8 +323,8 @@ fn parse_glob(text: &str) -> Result<String, String> {
 }
 
 fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
-    crate::policy::mapping::parse_timezone(text).map_err(|why| {
-        let hint = crate::policy::mapping::zone_hint(text).unwrap_or_default();
+    crate::load::mapping::parse_timezone(text).map_err(|why| {
+        let hint = crate::load::mapping::zone_hint(text).unwrap_or_default();
         format!("{why} ({hint})")
     })
 }

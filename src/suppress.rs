@@ -6,9 +6,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::baseline::{self, Baseline, Comparison};
 use crate::check::Outcome;
+use crate::core::source::PolicyError;
 use crate::finding::{Finding, Severity, Suppressed, Suppression};
+use crate::policy::PolicyErrors;
 use crate::policy::waivers::{Waiver, Waivers};
-use crate::policy::{PolicyError, PolicyErrors};
 
 pub const WAIVER_EXPIRED: &str = "waiver-expired";
 pub const WAIVER_UNUSED: &str = "waiver-unused";

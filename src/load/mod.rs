@@ -4,6 +4,7 @@ pub mod adapters;
 pub mod csv;
 pub mod extensions;
 pub mod limits;
+pub mod mapping;
 pub mod understood;
 pub mod yaml;
 

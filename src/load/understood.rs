@@ -7,7 +7,7 @@
 use crate::core::span::Span;
 use crate::grant::Field;
 use crate::load::InputError;
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 /// A column of a CSV, or a key of YAML/JSON grants, and what it became.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,7 +8,8 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, Options, Spanned};
 
-use crate::core::node::{core_schema, location_span as span};
+use crate::core::node::{Node, core_schema, location_span as span};
+use crate::core::source::{PolicyError, Source};
 
 use super::InputError;
 use super::limits::{self, Limits};
@@ -224,6 +225,21 @@ fn clip_message(message: &str) -> String {
     }
 }
 
+/// Parses a YAML file into a spanned tree, or records where its syntax breaks.
+pub(crate) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
+    match crate::core::node::parse(&source.text) {
+        Ok(root) => Some(root),
+        Err(e) => {
+            errors.push(PolicyError::new(
+                source,
+                error_span(&e, &source.text),
+                parser_message(&e),
+                Some("fix the YAML syntax here".into()),
+            ));
+            None
+        }
+    }
+}
 /// Where a parser error is, as a span whose line, column and underline agree.
 pub(crate) fn error_span(e: &serde_saphyr::Error, text: &str) -> Option<Span> {
     let at = e.location().map(span)?;

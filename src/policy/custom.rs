@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::params::{normalize, parse_severity};
-use super::{PolicyError, Source, did_you_mean};
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::{Severity, Violation};
 use crate::grant::{Field, Grant};
+use crate::rules::params::{normalize, parse_severity};
 use crate::rules::{self, Context, Rule};
 
 /// One rule from `custom:`.

@@ -17,8 +17,9 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{Policy, PolicyError, Source, did_you_mean};
+use super::Policy;
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 
 const KEYS: [&str; 2] = ["include", "exclude"];
 
@@ -321,7 +322,7 @@ pub fn references(path: &Path) -> Vec<(PathBuf, &'static str)> {
     let Some(Node {
         value: Value::Map(entries),
         ..
-    }) = super::parse_yaml(&source, &mut Vec::new())
+    }) = crate::load::yaml::parse_yaml(&source, &mut Vec::new())
     else {
         return Vec::new();
     };

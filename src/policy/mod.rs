@@ -4,10 +4,7 @@
 pub mod custom;
 pub mod inputs;
 pub mod locate;
-pub mod mapping;
 pub mod overrides;
-pub mod params;
-pub mod people;
 pub mod show;
 pub mod template;
 pub mod waivers;
@@ -17,15 +14,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::Diagnostic;
 
-use crate::core::node::{self, Node, Value, span};
-use crate::core::span::Span;
-use crate::core::terminal::{clean, snippet_source};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::Severity;
+use crate::load::mapping;
+use crate::load::yaml::parse_yaml;
+use crate::rules::params::Params;
+use crate::rules::people;
 use crate::rules::{self, Rule};
 use overrides::Override;
-use params::Params;
 
 /// The embedded default policy (policies/default.yaml).
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
@@ -61,83 +60,6 @@ pub struct ActiveRule {
     pub rule: Box<dyn Rule>,
 }
 
-/// A policy file's text and name, for located errors.
-#[derive(Clone)]
-pub struct Source {
-    pub name: String,
-    pub text: Arc<str>,
-}
-
-/// One problem in a policy file.
-#[derive(Debug, Diagnostic)]
-#[diagnostic(code(grantlint::policy))]
-pub struct PolicyError {
-    pub message: String,
-    pub file: String,
-    pub location: Option<Span>,
-    #[help]
-    pub help: Option<String>,
-    #[source_code]
-    source_code: Option<NamedSource<crate::core::terminal::Lines>>,
-    #[label("here")]
-    label: Option<SourceSpan>,
-}
-
-impl std::fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (file, message) = (clean(&self.file), clean(&self.message));
-        match self.location {
-            Some(at) => write!(f, "{file}:{}:{}: {message}", at.line, at.column),
-            None => write!(f, "{file}: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for PolicyError {}
-
-impl PolicyError {
-    /// `line:column message`, and ` (help)` when asked: how unit tests compare errors.
-    #[cfg(test)]
-    pub fn brief(&self, with_help: bool) -> String {
-        let at = self
-            .location
-            .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
-        let help = match (&self.help, with_help) {
-            (Some(h), true) => format!(" ({h})"),
-            _ => String::new(),
-        };
-        format!("{at}{}{help}", self.message)
-    }
-
-    /// A problem with a policy file as a whole, such as one that cannot be read.
-    pub fn unlocated(file: &str, message: String, help: Option<String>) -> PolicyError {
-        PolicyError {
-            message,
-            file: file.to_string(),
-            location: None,
-            help,
-            source_code: None,
-            label: None,
-        }
-    }
-
-    pub fn new(
-        source: &Source,
-        at: Option<Span>,
-        message: impl Into<String>,
-        help: Option<String>,
-    ) -> PolicyError {
-        PolicyError {
-            message: message.into(),
-            file: source.name.clone(),
-            location: at,
-            help,
-            source_code: at.map(|_| snippet_source(&source.name, Arc::clone(&source.text))),
-            label: at.map(|s| SourceSpan::new(s.offset.into(), s.len)),
-        }
-    }
-}
-
 /// Every problem found in a policy; the run stops with exit code 2.
 #[derive(Debug, Diagnostic, thiserror::Error)]
 #[error("the policy has {} error{}", .errors.len(), if .errors.len() == 1 { "" } else { "s" })]
@@ -148,19 +70,6 @@ impl PolicyError {
 pub struct PolicyErrors {
     #[related]
     pub errors: Vec<PolicyError>,
-}
-
-/// "did you mean …?" for a misspelt name, when one is close.
-pub fn did_you_mean<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(wrong, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
 /// The keys a policy file may have at its top level.
@@ -505,22 +414,6 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         }
     }
     Some(layer)
-}
-
-/// Parses a YAML file into a spanned tree, or records where its syntax breaks.
-pub(super) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
-    match node::parse(&source.text) {
-        Ok(root) => Some(root),
-        Err(e) => {
-            errors.push(PolicyError::new(
-                source,
-                crate::load::yaml::error_span(&e, &source.text),
-                crate::load::yaml::parser_message(&e),
-                Some("fix the YAML syntax here".into()),
-            ));
-            None
-        }
-    }
 }
 
 /// The custom rules that are on, as rules the checker runs.

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 
-use super::{ActiveRule, Policy, PolicyError, RuleMap, Source, build_rules, did_you_mean};
+use super::{ActiveRule, Policy, RuleMap, build_rules};
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
 use crate::grant::{Field, Grant};
 

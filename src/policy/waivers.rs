@@ -21,8 +21,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::{PolicyError, PolicyErrors, Source, did_you_mean};
+use super::PolicyErrors;
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
 use crate::rules;
 

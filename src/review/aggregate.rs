@@ -12,8 +12,8 @@ use crate::core::time::format_duration;
 use crate::finding::{Finding, Severity};
 use crate::grant::{Field, Grant};
 use crate::policy::Policy;
-use crate::policy::params::{Patterns, normalize};
 use crate::report::FailOn;
+use crate::rules::params::{Patterns, normalize};
 
 /// What the review keeps of each grant while the checker reads it (see `check::check_with`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -74,7 +74,7 @@ pub struct Settings {
     pub repeat_threshold: usize,
     pub repeat_within: TimeDelta,
     pub grace: TimeDelta,
-    pub active_statuses: crate::policy::params::Words,
+    pub active_statuses: crate::rules::params::Words,
     pub privileged: Patterns,
     pub fail_on: FailOn,
 }

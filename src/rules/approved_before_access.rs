@@ -2,7 +2,7 @@ use super::{Context, Rule, declare_rule};
 use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Params;
+use crate::rules::params::Params;
 
 declare_rule! {
     /// ## What it checks

@@ -1,5 +1,5 @@
 use super::{Rule, declare_rule};
-use crate::policy::params::Params;
+use crate::rules::params::Params;
 
 declare_rule! {
     /// ## What it checks

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::Grant;
-use crate::policy::params::Params;
+use crate::rules::params::Params;
 
 declare_rule! {
     /// ## What it checks

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::finding::Violation;
 use crate::grant::Grant;
-use crate::policy::params::Params;
+use crate::rules::params::Params;
 
 mod admin_justified;
 mod approved_before_access;
@@ -17,6 +17,8 @@ mod expiry_required;
 mod extensions_max;
 mod field_format;
 mod owner_named;
+pub mod params;
+pub mod people;
 mod reason_specific;
 mod repeat_tenant;
 mod self_approval;
@@ -30,7 +32,7 @@ mod window_total_max;
 pub struct Context {
     pub now: DateTime<Utc>,
     /// The policy's people directory, for the rules that check who someone is.
-    pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
+    pub people: Option<std::sync::Arc<crate::rules::people::Directory>>,
 }
 
 /// A grant as cross-grant rules see it: 24 bytes, since the checker keeps one per grant.
@@ -343,15 +345,15 @@ pub mod testing {
     use std::sync::Arc;
 
     use super::*;
+    use crate::core::source::Source;
     use crate::core::span::Span;
     use crate::grant::Field;
-    use crate::policy::Source;
 
     /// Builds `id` from the default policy's settings, then `extra` (YAML flow mapping).
     pub fn rule(id: &str, extra: &str) -> Box<dyn Rule> {
         let meta = find(id).expect("known rule");
         let default: crate::core::node::Node =
-            crate::core::node::parse(crate::policy::DEFAULT_POLICY).unwrap();
+            crate::core::node::parse(include_str!("../../policies/default.yaml")).unwrap();
         let extra: crate::core::node::Node = crate::core::node::parse(extra).unwrap();
         let source = Source {
             name: "test".into(),

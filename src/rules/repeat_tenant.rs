@@ -6,7 +6,7 @@ use super::{Names, Observations, Observed, Rule, declare_rule, lowercase, same_t
 use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::Field;
-use crate::policy::params::Params;
+use crate::rules::params::Params;
 
 declare_rule! {
     /// ## What it checks

@@ -1008,7 +1008,7 @@ fn end<'a>(request: Record<'a>, start: Option<DateTime<Utc>>) -> End<'a> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     fn request(id: &str, role: &str, expiration: &str, status: &str) -> String {
         format!(
@@ -1152,7 +1152,7 @@ mod tests {
         let policy: crate::core::node::Node =
             crate::core::node::parse("roles: {CUSTOM-1: Tenant Support Operator}").unwrap();
         let mut mapping = Mapping::default();
-        let source = crate::policy::Source {
+        let source = crate::core::source::Source {
             name: "p".into(),
             text: "".into(),
         };

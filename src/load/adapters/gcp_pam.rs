@@ -319,7 +319,7 @@ fn proto_duration(text: &str) -> Result<TimeDelta, String> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn expiry_is_the_grant_time_plus_the_requested_duration() {

@@ -10,7 +10,7 @@ use super::{Adapter, Lifecycle, Native, Out};
 use crate::core::node::Value;
 use crate::grant::{Approval, Field};
 use crate::load::InputError;
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "jira",
@@ -362,7 +362,7 @@ fn category_state(category: &str) -> Option<Lifecycle> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn repeated_columns_custom_fields_and_jira_dates() {

@@ -21,7 +21,7 @@ use super::understood::{InputMap, Kind};
 use super::{Format, Input, InputError, ReadOptions};
 use crate::core::span::Span;
 use crate::grant::{Field, Grant};
-use crate::policy::mapping::Mapping;
+use crate::load::mapping::Mapping;
 
 /// The systems grantlint reads natively (`--source`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -523,7 +523,7 @@ pub(crate) fn field(grant: &super::Located, field: Field) -> Option<(&str, u32, 
 #[cfg(test)]
 mod tests {
     use crate::core::node::{Node, Value};
-    use crate::policy::mapping::normal_key;
+    use crate::load::mapping::normal_key;
 
     fn get<'a>(node: &'a Node, key: &str) -> &'a Node {
         let Value::Map(entries) = &node.value else {

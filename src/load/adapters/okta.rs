@@ -305,7 +305,7 @@ fn granted(request: Record, grant: &mut Grant) -> Lifecycle {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn a_granted_request_reads_its_duration_decisions_and_justification() {

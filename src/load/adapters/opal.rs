@@ -218,7 +218,7 @@ fn set_values(grant: &mut Grant, field: Field, values: &[(&str, Span)]) {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn duration_in_minutes_and_every_approving_reviewer() {

@@ -11,7 +11,7 @@ use super::{Adapter, Lifecycle, Native, Out};
 use crate::core::node::Value;
 use crate::grant::Field;
 use crate::load::InputError;
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "servicenow",
@@ -385,7 +385,7 @@ fn numeric_state(table: Table, state: i32) -> Option<Lifecycle> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn labels_custom_fields_and_the_approval_gate() {

@@ -475,7 +475,7 @@ fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     const REQUESTS: &str = r#"[
 {"metadata": {"name": "r1"}, "spec": {"user": "alice", "roles": ["a", "b"], "state": 2,

@@ -16,7 +16,7 @@ use crate::core::time::{self, Dates};
 use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::{self, Columns};
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 /// How one tool's CSV export reads.
 pub struct Profile {
@@ -402,20 +402,20 @@ mod tests {
     use crate::core::node::Node;
     use crate::grant::Field::*;
 
-    fn mapping(yaml: &str) -> crate::policy::mapping::Mapping {
+    fn mapping(yaml: &str) -> crate::load::mapping::Mapping {
         let node: Node = crate::core::node::parse(yaml).unwrap();
-        let source = crate::policy::Source {
+        let source = crate::core::source::Source {
             name: "p".into(),
             text: yaml.into(),
         };
         let mut errors = Vec::new();
-        let mut mapping = crate::policy::mapping::Mapping::default();
+        let mut mapping = crate::load::mapping::Mapping::default();
         mapping.add_layer(&source, &node, &mut errors);
         assert!(errors.is_empty());
         mapping
     }
 
-    fn read(csv: &str, mapping: &crate::policy::mapping::Mapping) -> (Vec<Grant>, usize) {
+    fn read(csv: &str, mapping: &crate::load::mapping::Mapping) -> (Vec<Grant>, usize) {
         let native = Native {
             file: "t.csv",
             delimiter: b',',

@@ -21,8 +21,8 @@ use std::sync::Arc;
 use chrono::format::{Item, StrftimeItems};
 use chrono_tz::Tz;
 
-use super::{PolicyError, Source, did_you_mean};
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::time::{Dates, Order, Reread};
 use crate::grant::Field;
 

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::params::normalize;
-use super::{PolicyError, Source, did_you_mean};
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
 use crate::grant::{Field, Grant};
 use crate::load::InputError;
@@ -99,7 +99,7 @@ pub fn parse(
             if file_source.name.to_ascii_lowercase().ends_with(".csv") {
                 return read_csv(&file_source, errors).map(Arc::new);
             }
-            let root = super::parse_yaml(&file_source, errors)?;
+            let root = crate::load::yaml::parse_yaml(&file_source, errors)?;
             match &root.value {
                 Value::List(items) => Some(Arc::new(read_list(&file_source, items, errors))),
                 other => {

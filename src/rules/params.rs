@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 use regex::RegexSet;
 
-use super::{PolicyError, Source, did_you_mean};
 use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::time::parse_duration;
 use crate::finding::Severity;
 
@@ -464,14 +464,8 @@ impl<'a> Params<'a> {
                     "rule {} has no setting `{key}` in the default policy",
                     self.rule
                 );
-                self.errors.push(PolicyError {
-                    message,
-                    file: "default".into(),
-                    location: None,
-                    help: None,
-                    source_code: None,
-                    label: None,
-                });
+                self.errors
+                    .push(PolicyError::unlocated("default", message, None));
                 None
             }
         }
