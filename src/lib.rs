@@ -15,6 +15,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod core;
+pub mod discover;
 pub mod finding;
 pub mod grant;
 pub mod load;

@@ -11,13 +11,12 @@ use chrono::{DateTime, Utc};
 
 use crate::check;
 use crate::core::node::{Node, Value, span};
+use crate::discover::EXPECT;
 use crate::load::{self, InputError, ReadOptions};
 use crate::policy::Policy;
 
 /// The folder searched when none is given.
 pub const DEFAULT_DIR: &str = "policy-tests";
-/// The suffix of a case's expectations; the export has the same stem.
-pub const EXPECT: &str = ".expect.yaml";
 /// Export extensions, in the order a case's export is looked for.
 const EXPORTS: [&str; 4] = ["yaml", "yml", "json", "csv"];
 
@@ -92,7 +91,7 @@ pub fn run_case(
             ]
         })?;
     let expectation = read_expectation(expect_path).map_err(|e| vec![e])?;
-    let (inputs, errors) = load::discover(&[export], options);
+    let (inputs, errors) = crate::discover::discover(&[export], options);
     if !errors.is_empty() {
         return Err(errors);
     }

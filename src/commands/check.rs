@@ -58,13 +58,13 @@ pub fn run(args: &CheckArgs) -> u8 {
         limits: args.limits.limits(),
     };
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
-    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
+    let found = crate::discover::discover_with(&args.paths, &options, &selection(args, &policy));
     match found.nothing_to_check(args.from_hook) {
-        Some(load::Nothing::Unchanged(note)) => {
+        Some(crate::discover::Nothing::Unchanged(note)) => {
             eprintln!("grantlint: {note}");
             return PASSED;
         }
-        Some(load::Nothing::Found(why)) => {
+        Some(crate::discover::Nothing::Found(why)) => {
             eprintln!("grantlint: {why}");
             return CANNOT_RUN;
         }
@@ -172,8 +172,8 @@ pub fn run(args: &CheckArgs) -> u8 {
 /// and the other files this run reads. The files it writes are not named here: one that is
 /// an export must stay an input, so that writing over it is refused; a report or baseline
 /// from an earlier run is told by its first bytes.
-fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> load::Selection<'p> {
-    load::Selection::new(policy, &args.exclude)
+fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> crate::discover::Selection<'p> {
+    crate::discover::Selection::new(policy, &args.exclude)
         .from_hook(args.from_hook)
         .own(args.waivers.as_deref(), "the waivers given with --waivers")
         .own(
@@ -226,8 +226,8 @@ pub fn inspect(args: &CheckArgs) -> u8 {
         source: args.source,
         limits: args.limits.limits(),
     };
-    let found = load::discover_with(&args.paths, &options, &selection(args, &policy));
-    if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
+    let found = crate::discover::discover_with(&args.paths, &options, &selection(args, &policy));
+    if let Some(crate::discover::Nothing::Found(why) | crate::discover::Nothing::Unchanged(why)) =
         found.nothing_to_check(args.from_hook)
     {
         eprintln!("grantlint: {why}");

@@ -6,7 +6,7 @@ use super::{CANNOT_RUN, PASSED, eprint_diagnostic, write_report};
 use crate::cli::ReportArgs;
 use crate::load::ReadOptions;
 use crate::policy::Policy;
-use crate::{check, load, review};
+use crate::{check, review};
 
 /// `grantlint report`: check the inputs, aggregate the period, write the review. Exits 0 once
 /// the review is written; 2 when it could not run, or an input could not be read (the review
@@ -39,9 +39,9 @@ pub fn run(args: &ReportArgs) -> u8 {
         limits: args.limits.limits(),
     };
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
-    let selection = load::Selection::new(&policy, &args.exclude);
-    let found = load::discover_with(&args.paths, &options, &selection);
-    if let Some(load::Nothing::Found(why) | load::Nothing::Unchanged(why)) =
+    let selection = crate::discover::Selection::new(&policy, &args.exclude);
+    let found = crate::discover::discover_with(&args.paths, &options, &selection);
+    if let Some(crate::discover::Nothing::Found(why) | crate::discover::Nothing::Unchanged(why)) =
         found.nothing_to_check(false)
     {
         eprintln!("grantlint: {why}");

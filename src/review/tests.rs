@@ -8,7 +8,7 @@ use super::aggregate::{GrantRecord, Inputs, Review, Settings, State};
 use super::{Period, ReviewFormat};
 use crate::check::{Outcome, check_with};
 use crate::finding::{Suppressed, Suppression};
-use crate::load::{self, ReadOptions};
+use crate::load::ReadOptions;
 use crate::policy::Policy;
 use crate::report::FailOn;
 
@@ -23,7 +23,7 @@ fn run(paths: &[&str]) -> (Outcome, Vec<GrantRecord>, Policy) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
     let options = ReadOptions::default();
-    let (inputs, errors) = load::discover(&paths, &options);
+    let (inputs, errors) = crate::discover::discover(&paths, &options);
     assert!(errors.is_empty());
     let policy = Policy::load(None).unwrap();
     let (outcome, records) = check_with(&inputs, &options, &policy, t(NOW), &GrantRecord::keep);
