@@ -5,6 +5,9 @@
 //! other text goes to [`read`], which knows the forms spreadsheets and ticket tools write
 //! (`11/23/2026 2:05 PM`, `23/Nov/26 2:05 PM`, `27 Nov 2026 11:05`, Excel serials, …) and
 //! reads them with the file's [`Dates`]: the policy's formats, month/day order and time zone.
+//! The two agree on every canonical text (a property test below). `read` alone would do, but
+//! costs 21% more instructions on the 100,000-row CSV benchmark (callgrind, `--format json`:
+//! 1,419M against 1,168M), so the one-step reader stays.
 //!
 //! Month/day order. `25/11/2026` can only be day first and `11/25/2026` only month first; a
 //! date such as `03/04/2026` could be either. The policy's `date_order` settles it; without one,
