@@ -1,7 +1,11 @@
 //! grantlint: a policy-as-code linter and audit reporter for temporary support access.
 //!
 //! Data flows one way: `load` reads inputs into `Grant`s, `policy` compiles the policy file into
-//! rules, `check` runs the rules and gathers `Finding`s, `report` writes them out.
+//! rules, `check` runs the rules and gathers `Finding`s, `report` writes them out. A module uses
+//! only those before it (tests/architecture.rs fails on a cycle): `core` (span, text, time,
+//! spanned node, located policy errors, terminal-safe text) -> `grant` -> `finding` ->
+//! `baseline`, `load` -> `rules` -> `policy` -> `discover`, `check` -> `suppress`, `verify` ->
+//! `report` -> `review` -> `cli` -> `commands`; `output` and `progress` use none.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 

@@ -1,7 +1,7 @@
 //! CSV exports of ticket tools, read through a column profile: which header holds which grant
 //! field, how the tool writes dates, and which states are not grants. The policy's `mapping:`
 //! names further columns; it wins over the profile and the alias table. Times are read by
-//! `load::time` with the policy's date settings, then the profile's formats.
+//! `core::time` with the policy's date settings, then the profile's formats.
 //! A header may repeat (Jira writes one column per value of a multi-value field): its values
 //! are joined into a list, so two tenants in one grant are seen as two, and several approvers
 //! are several approvals. JSON exports of the same tools (Jira's REST search, ServiceNow's
