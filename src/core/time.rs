@@ -22,6 +22,10 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use canonical::canonical;
+
+mod canonical;
+
 /// Reads a grant time with the current file's [`Dates`] (UTC and no formats outside a file):
 /// every form [`read`] knows. The error is the short reason; `read` also says what to do.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, &'static str> {
@@ -36,66 +40,6 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, &'static str> {
 #[inline(always)]
 pub fn canonical_time(text: &str) -> Option<DateTime<Utc>> {
     canonical(crate::core::text::trim(text).as_bytes())
-}
-
-/// `2026-11-23T14:05:00Z`, the form nearly every export writes, read in one step. `None` for
-/// anything else, valid or not: the general path reads it and explains what is wrong.
-fn canonical(b: &[u8]) -> Option<DateTime<Utc>> {
-    let &[
-        y1,
-        y2,
-        y3,
-        y4,
-        b'-',
-        m1,
-        m2,
-        b'-',
-        d1,
-        d2,
-        b'T',
-        h1,
-        h2,
-        b':',
-        n1,
-        n2,
-        b':',
-        s1,
-        s2,
-        b'Z',
-    ] = b
-    else {
-        return None;
-    };
-    let number = |b: &[u8]| digits(b).ok();
-    let date = (
-        number(&[y1, y2, y3, y4])?,
-        number(&[m1, m2])?,
-        number(&[d1, d2])?,
-    );
-    let (hour, minute, second) = (number(&[h1, h2])?, number(&[n1, n2])?, number(&[s1, s2])?);
-    if hour > 23 || minute > 59 || second > 59 {
-        return None; // a leap second, or no such time: the general path's business
-    }
-    calendar_date(date)?
-        .and_hms_opt(hour, minute, second)
-        .map(|t| t.and_utc())
-}
-
-/// A calendar date, remembered per thread: a grant's times, and neighbouring grants', mostly
-/// fall on one day, and finding a date's place in the calendar is most of reading a time.
-fn calendar_date((year, month, day): (u32, u32, u32)) -> Option<chrono::NaiveDate> {
-    type Remembered = Option<((u32, u32, u32), chrono::NaiveDate)>;
-    thread_local! {
-        static LAST: std::cell::Cell<Remembered> = const { std::cell::Cell::new(None) };
-    }
-    LAST.with(|last| match last.get() {
-        Some((key, date)) if key == (year, month, day) => Some(date),
-        _ => {
-            let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-            last.set(Some(((year, month, day), date)));
-            Some(date)
-        }
-    })
 }
 
 /// How a numeric date such as `03/04/2026` puts month and day.
