@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
+use crate::core::span::Span;
 use crate::finding::{Finding, Suppressed, Violation};
-use crate::grant::{Field, Grant, Span};
+use crate::grant::{Field, Grant};
 use crate::load::csv::{Next, Redo, Segment, Segments};
 use crate::load::understood::InputMap;
 use crate::load::{self, Input, InputError, ReadOptions};
@@ -511,7 +512,7 @@ fn check_file<R: Send>(
     result
 }
 
-/// How to read a file again to learn its month/day order (`load::time::Dates`): whole, in
+/// How to read a file again to learn its month/day order (`core::time::Dates`): whole, in
 /// order on the calling thread, its grants thrown away. Owns what it needs, as the `Dates`
 /// that keeps it may outlive this call's borrows on the threads that read the file.
 fn reread(
@@ -519,7 +520,7 @@ fn reread(
     options: &ReadOptions,
     policy: &Policy,
     now: DateTime<Utc>,
-) -> load::time::Reread {
+) -> crate::core::time::Reread {
     let (input, options, mapping) = (input.clone(), options.clone(), policy.mapping.clone());
     Box::new(move |dates| {
         let _dates = dates.enter();
@@ -544,7 +545,7 @@ fn reread(
 fn check_segments<'a, R: Send>(
     mut segments: Segments<std::fs::File>,
     checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
-    dates: &std::sync::Arc<load::time::Dates>,
+    dates: &std::sync::Arc<crate::core::time::Dates>,
 ) -> FileResult<R> {
     let layout = segments.layout().clone();
     let workers = rayon::current_num_threads().max(1);

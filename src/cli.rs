@@ -315,14 +315,14 @@ fn parse_glob(text: &str) -> Result<String, String> {
 }
 
 fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
-    crate::policy::mapping::parse_timezone(text).map_err(|why| {
-        let hint = crate::policy::mapping::zone_hint(text).unwrap_or_default();
+    crate::load::mapping::parse_timezone(text).map_err(|why| {
+        let hint = crate::load::mapping::zone_hint(text).unwrap_or_default();
         format!("{why} ({hint})")
     })
 }
 
 fn parse_now(text: &str) -> Result<DateTime<Utc>, String> {
-    crate::load::time::parse_time(text).map_err(|why| {
+    crate::core::time::parse_time(text).map_err(|why| {
         if why.contains("such as") {
             why.to_string()
         } else {

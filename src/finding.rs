@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::grant::{Field, Span};
+use crate::core::span::Span;
+use crate::grant::Field;
 
 /// How much a finding matters. Ordered, so `--fail-on warning` means "warning or worse".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]

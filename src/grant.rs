@@ -2,32 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-/// Where a value sits in its input file: 1-based line and column (in characters), and the
-/// byte range that a diagnostic underlines.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub line: u32,
-    pub column: u32,
-    pub offset: usize,
-    pub len: usize,
-}
-
-impl Span {
-    /// The span as plain numbers, to hand to a function out of line without the span
-    /// itself having to be kept in memory (`Span::from_pieces` puts it back together).
-    pub fn pieces(self) -> ([u32; 2], [usize; 2]) {
-        ([self.line, self.column], [self.offset, self.len])
-    }
-
-    pub fn from_pieces(([line, column], [offset, len]): ([u32; 2], [usize; 2])) -> Span {
-        Span {
-            line,
-            column,
-            offset,
-            len,
-        }
-    }
-}
+use crate::core::span::Span;
+use crate::core::text::trim;
 
 macro_rules! fields {
     ($($variant:ident => $name:literal [$($alias:literal),*] $doc:literal;)*) => {
@@ -82,6 +58,9 @@ fields! {
 }
 
 pub const FIELD_COUNT: usize = Field::ALL.len();
+
+// Each field's dates learn their month/day order in a column of their own.
+const _: () = assert!(FIELD_COUNT <= crate::core::time::COLUMNS);
 
 impl Field {
     /// Resolves a header or key through the alias table. Matching ignores case, and spaces,
@@ -270,7 +249,7 @@ impl Grant {
     fn set_value(&mut self, field: Field, range: std::ops::Range<usize>, span: Span, list: bool) {
         if field.is_time() {
             let text = self.buffer.get(range.clone()).unwrap_or_default();
-            match crate::load::time::canonical_time(text) {
+            match crate::core::time::canonical_time(text) {
                 Some(t) => self.times[field as usize] = Some(t),
                 None => self.read_time(field, range.clone(), span.pieces()),
             }
@@ -283,7 +262,7 @@ impl Grant {
     }
 
     /// Reads a time in any other form than `2026-11-23T14:05:00Z`, with the file's reading of
-    /// dates (`load::time::read`), or records why it cannot. Out of line, and given the span
+    /// dates (`core::time::read`), or records why it cannot. Out of line, and given the span
     /// in pieces: a span handed whole would be kept in memory on the hot path of `set_value`.
     #[cold]
     #[inline(never)]
@@ -294,10 +273,10 @@ impl Grant {
         span: ([u32; 2], [usize; 2]),
     ) {
         let text = self.buffer.get(range.clone()).unwrap_or_default();
-        match crate::load::time::read(Some(field), text, span.0[0]) {
+        match crate::core::time::read(Some(field as usize), text, span.0[0]) {
             Ok(t) => self.times[field as usize] = Some(t),
             Err(unreadable) => {
-                let shown = crate::load::time::shown(text);
+                let shown = crate::core::time::shown(text);
                 let message = format!(
                     "{} `{shown}` is not a time: {}",
                     field.name(),
@@ -431,18 +410,6 @@ impl Grant {
     }
 }
 
-/// `str::trim`, with ASCII white space trimmed byte by byte first: loaders trim every value.
-pub fn trim(text: &str) -> &str {
-    let text = text.trim_ascii();
-    // Only a non-ASCII character or a vertical tab can still be white space at an edge.
-    let maybe_space = |b: Option<&u8>| b.is_some_and(|&b| !b.is_ascii() || b == 0x0B);
-    if maybe_space(text.as_bytes().first()) || maybe_space(text.as_bytes().last()) {
-        text.trim()
-    } else {
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,19 +432,6 @@ mod tests {
             for a in f.aliases() {
                 assert!(seen.insert(a), "{a}");
             }
-        }
-    }
-
-    #[test]
-    fn values_are_trimmed_of_any_white_space() {
-        for text in [
-            " a b ",
-            "\u{a0}a b\u{2003}",
-            "\x0ba b\x0b",
-            "\t a b\r\n",
-            "a b",
-        ] {
-            assert_eq!(trim(text), "a b", "{text:?}");
         }
     }
 

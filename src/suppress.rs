@@ -6,9 +6,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::baseline::{self, Baseline, Comparison};
 use crate::check::Outcome;
+use crate::core::source::PolicyError;
 use crate::finding::{Finding, Suppressed, Suppression};
+use crate::policy::PolicyErrors;
 use crate::policy::waivers::{Waiver, Waivers};
-use crate::policy::{PolicyError, PolicyErrors};
 use crate::rules::{FindingMeta, waiver_findings};
 
 /// Applies the waivers, then the baseline, to the run's findings.

@@ -10,14 +10,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::check;
-use crate::load::{self, InputError, ReadOptions};
+use crate::core::node::{Node, Value, span};
+use crate::discover::EXPECT;
+use crate::load::{InputError, ReadOptions};
 use crate::policy::Policy;
-use crate::policy::node::{Node, Value, span};
 
 /// The folder searched when none is given.
 pub const DEFAULT_DIR: &str = "policy-tests";
-/// The suffix of a case's expectations; the export has the same stem.
-pub const EXPECT: &str = ".expect.yaml";
 /// Export extensions, in the order a case's export is looked for.
 const EXPORTS: [&str; 4] = ["yaml", "yml", "json", "csv"];
 
@@ -92,7 +91,7 @@ pub fn run_case(
             ]
         })?;
     let expectation = read_expectation(expect_path).map_err(|e| vec![e])?;
-    let (inputs, errors) = load::discover(&[export], options);
+    let (inputs, errors) = crate::discover::discover(&[export], options);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -154,7 +153,7 @@ fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
             }
         })?
         .into();
-    let root: Node = crate::policy::node::parse(&text).map_err(|e| {
+    let root: Node = crate::core::node::parse(&text).map_err(|e| {
         let error = InputError::new(&name, crate::load::yaml::parser_message(&e))
             .help("fix the YAML syntax here");
         match crate::load::yaml::error_span(&e, &text) {
@@ -188,7 +187,7 @@ fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
         match key.value.as_scalar().unwrap_or("") {
             "now" => {
                 let when = value.value.as_scalar().unwrap_or("");
-                match crate::load::time::parse_time(when) {
+                match crate::core::time::parse_time(when) {
                     Ok(t) => expectation.now = Some(t),
                     Err(why) => {
                         return Err(located(

@@ -390,12 +390,12 @@ fn stdin_closed_early_is_located_or_empty() {
 
 #[test]
 fn a_file_that_vanishes_during_the_run_is_an_error_and_the_rest_is_checked() {
-    use grantlint::load::{self, ReadOptions};
+    use grantlint::load::ReadOptions;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.yaml"), "- id: a\n  tenant: t-1\n").unwrap();
     std::fs::write(dir.path().join("b.yaml"), "- id: b\n  tenant: t-2\n").unwrap();
     let options = ReadOptions::default();
-    let (inputs, errors) = load::discover(&[dir.path().to_path_buf()], &options);
+    let (inputs, errors) = grantlint::discover::discover(&[dir.path().to_path_buf()], &options);
     assert!(errors.is_empty());
     assert_eq!(inputs.len(), 2);
     std::fs::remove_file(dir.path().join("a.yaml")).unwrap();

@@ -2,7 +2,7 @@
 //! and parses back to the same instant.
 #![no_main]
 
-use grantlint::load::time::{format_duration, parse_duration, parse_time};
+use grantlint::core::time::{format_duration, parse_duration, parse_time};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

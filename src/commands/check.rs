@@ -9,11 +9,12 @@ use super::{CANNOT_RUN, FAILED, PASSED, eprint_diagnostic, write_file, write_rep
 use crate::baseline::Baseline;
 use crate::check::{GrantRecord, Outcome};
 use crate::cli::{CheckArgs, Color};
+use crate::core::terminal;
 use crate::grant::Grant;
 use crate::policy::Policy;
 use crate::policy::waivers::Waivers;
 use crate::report::{Extras, Needs, Reporter, Run};
-use crate::{load, output, report, suppress, terminal};
+use crate::{load, output, report, suppress};
 
 /// `grantlint check`: exit 0, 1 or 2 as DESIGN.md says.
 pub fn run(args: &CheckArgs) -> u8 {
@@ -73,7 +74,7 @@ fn needs(args: &CheckArgs) -> Needs {
 
 /// Checks the inputs found; every grant's place is kept when a report lists clean grants.
 fn check_inputs(
-    found: load::Discovery,
+    found: crate::discover::Discovery,
     options: &load::ReadOptions,
     policy: &Policy,
     now: chrono::DateTime<chrono::Utc>,
@@ -258,7 +259,7 @@ fn discover(
     args: &CheckArgs,
     options: &load::ReadOptions,
     policy: &Policy,
-) -> Result<load::Discovery, u8> {
+) -> Result<crate::discover::Discovery, u8> {
     super::discover(
         &args.paths,
         options,
@@ -271,8 +272,8 @@ fn discover(
 /// and the other files this run reads. The files it writes are not named here: one that is
 /// an export must stay an input, so that writing over it is refused; a report or baseline
 /// from an earlier run is told by its first bytes.
-fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> load::Selection<'p> {
-    load::Selection::new(policy, &args.exclude)
+fn selection<'p>(args: &CheckArgs, policy: &'p Policy) -> crate::discover::Selection<'p> {
+    crate::discover::Selection::new(policy, &args.exclude)
         .from_hook(args.from_hook)
         .own(args.waivers.as_deref(), "the waivers given with --waivers")
         .own(

@@ -101,17 +101,17 @@ pub(crate) fn load_policy(
 pub(crate) fn discover(
     paths: &[PathBuf],
     options: &ReadOptions,
-    selection: &load::Selection,
+    selection: &crate::discover::Selection,
     from_hook: bool,
-) -> Result<load::Discovery, u8> {
-    let found = load::discover_with(paths, options, selection);
+) -> Result<crate::discover::Discovery, u8> {
+    let found = crate::discover::discover_with(paths, options, selection);
     match found.nothing_to_check(from_hook) {
         None => Ok(found),
-        Some(load::Nothing::Unchanged(note)) => {
+        Some(crate::discover::Nothing::Unchanged(note)) => {
             eprintln!("grantlint: {note}");
             Err(PASSED)
         }
-        Some(load::Nothing::Found(why)) => {
+        Some(crate::discover::Nothing::Found(why)) => {
             eprintln!("grantlint: {why}");
             Err(CANNOT_RUN)
         }
@@ -121,7 +121,7 @@ pub(crate) fn discover(
 /// Checks the inputs found, keeping what `keep` takes of each grant. The files discovery
 /// could not read lead the outcome's errors.
 pub(crate) fn check_found<R: Send>(
-    found: load::Discovery,
+    found: crate::discover::Discovery,
     options: &ReadOptions,
     policy: &Policy,
     now: DateTime<Utc>,
@@ -186,7 +186,10 @@ pub(crate) fn eprint_diagnostic(diagnostic: &dyn miette::Diagnostic, color: bool
 pub(crate) fn eprint_maps(outcome: &Outcome) {
     for (name, map) in outcome.files.iter().zip(&outcome.maps) {
         if let Some(map) = map.as_ref().filter(|m| m.worth_telling()) {
-            eprint!("grantlint: {}", crate::terminal::clean(&map.describe(name)));
+            eprint!(
+                "grantlint: {}",
+                crate::core::terminal::clean(&map.describe(name))
+            );
         }
     }
 }

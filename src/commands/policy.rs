@@ -66,9 +66,11 @@ pub fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
         }
         None => {
             let ids = rules::REGISTRY.iter().map(|r| r.id);
-            let hint =
-                policy::did_you_mean(id, ids.chain(policy.custom.iter().map(|r| r.id.as_str())))
-                    .unwrap_or_else(|| "`grantlint rules` lists them".into());
+            let hint = crate::core::source::did_you_mean(
+                id,
+                ids.chain(policy.custom.iter().map(|r| r.id.as_str())),
+            )
+            .unwrap_or_else(|| "`grantlint rules` lists them".into());
             eprintln!("grantlint: unknown rule `{id}`; {hint}");
             CANNOT_RUN
         }
@@ -100,7 +102,7 @@ pub fn check(given: Option<&std::path::Path>) -> u8 {
                 "; `grantlint init {name}` writes a starting policy there"
             ));
         }
-        let error = policy::PolicyError::unlocated(
+        let error = crate::core::source::PolicyError::unlocated(
             &name,
             format!("cannot read the policy file: {why}"),
             Some(help),

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 
 use super::{CANNOT_RUN, PASSED, eprint_diagnostic, write_report};
 use crate::cli::ReportArgs;
-use crate::{load, review};
+use crate::review;
 
 /// `grantlint report`: check the inputs, aggregate the period, write the review. Exits 0 once
 /// the review is written; 2 when it could not run, or an input could not be read (the review
@@ -31,7 +31,7 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     })?;
     let options = read_options!(args);
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
-    let selection = load::Selection::new(&policy, &args.exclude);
+    let selection = crate::discover::Selection::new(&policy, &args.exclude);
     let found = super::discover(&args.paths, &options, &selection, false)?;
     let (inputs, mut outcome, records) = super::check_found(
         found,

@@ -13,7 +13,8 @@ pub use segments::{Next, Redo, Segment, Segments};
 
 use super::limits::{self, Limits};
 use super::{InputError, io_error};
-use crate::grant::{Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{Field, Grant};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -7,8 +7,10 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::yaml::{Scalar, span};
-use crate::grant::{Extension, Field, Grant, Span};
+use super::yaml::Scalar;
+use crate::core::node::location_span as span;
+use crate::core::span::Span;
+use crate::grant::{Extension, Field, Grant};
 
 /// The value of a grant's `extensions` key: a list of extensions, or something else.
 pub(super) enum Extensions<'de> {
@@ -113,7 +115,7 @@ pub(super) fn read(grant: &mut Grant, extensions: &Spanned<Extensions<'_>>) {
             match key {
                 Key::Reason => set(&mut extension.reason, (text.to_string(), at)),
                 Key::Approver => set(&mut extension.approver, (text.to_string(), at)),
-                Key::Until | Key::ApprovedAt => match crate::load::time::parse_time(text) {
+                Key::Until | Key::ApprovedAt => match crate::core::time::parse_time(text) {
                     Ok(time) => {
                         let slot = if *key == Key::Until {
                             &mut extension.until

@@ -4,9 +4,10 @@
 //! `grantlint inspect`, the text output and the JSON report, and turns it into the
 //! `mapping:` lines that would fix what was missed.
 
-use crate::grant::{Field, Span};
+use crate::core::span::Span;
+use crate::grant::Field;
 use crate::load::InputError;
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 /// A column of a CSV, or a key of YAML/JSON grants, and what it became.
 #[derive(Clone, Debug, PartialEq)]
@@ -188,7 +189,7 @@ pub fn not_an_export(names: &[(String, Span)], file: &str) -> InputError {
     let mut seen: Vec<String> = names
         .iter()
         .take(SHOWN)
-        .map(|(n, _)| format!("`{}`", crate::terminal::clean(&shorten(n))))
+        .map(|(n, _)| format!("`{}`", crate::core::terminal::clean(&shorten(n))))
         .collect();
     if names.len() > SHOWN {
         seen.push(format!("and {} more", names.len() - SHOWN));

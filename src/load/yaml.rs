@@ -6,12 +6,16 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{Budget, Location, Options, Spanned};
+use serde_saphyr::{Budget, Options, Spanned};
+
+use crate::core::node::{Node, core_schema, location_span as span};
+use crate::core::source::{PolicyError, Source};
 
 use super::InputError;
 use super::limits::{self, Limits};
 use super::understood::{InputMap, Kind};
-use crate::grant::{FIELD_COUNT, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{FIELD_COUNT, Field, Grant};
 
 /// Reads `text`, calling `sink` for every grant.
 pub fn load(
@@ -120,19 +124,6 @@ pub(crate) fn options(text: &str, limits: &Limits) -> Options {
     options
 }
 
-/// How every YAML and JSON file grantlint reads is typed (grants, policies, people, waivers,
-/// test expectations): YAML 1.2's core schema, so only `true` and `false` (also `True`, `TRUE`…)
-/// are booleans, and `yes`, `no`, `on`, `off`, `y`, `n` stay text: `tenant: NO` is the tenant
-/// `NO`, and the approver phrase `yes` is not `true`. Spellings a number would lose also stay
-/// text: `0042` (an id, not 42) and `1_000` (not a YAML 1.2 number).
-pub fn core_schema() -> Options {
-    let mut options = Options::default();
-    options.strict_booleans = true;
-    options.leading_zero_numbers_as_strings = true;
-    options.underscored_numbers_as_strings = true;
-    options
-}
-
 pub(crate) fn yaml_error(
     e: &serde_saphyr::Error,
     text: &str,
@@ -234,6 +225,21 @@ fn clip_message(message: &str) -> String {
     }
 }
 
+/// Parses a YAML file into a spanned tree, or records where its syntax breaks.
+pub(crate) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
+    match crate::core::node::parse(&source.text) {
+        Ok(root) => Some(root),
+        Err(e) => {
+            errors.push(PolicyError::new(
+                source,
+                error_span(&e, &source.text),
+                parser_message(&e),
+                Some("fix the YAML syntax here".into()),
+            ));
+            None
+        }
+    }
+}
 /// Where a parser error is, as a span whose line, column and underline agree.
 pub(crate) fn error_span(e: &serde_saphyr::Error, text: &str) -> Option<Span> {
     let at = e.location().map(span)?;
@@ -305,16 +311,6 @@ fn first_line(message: &str) -> String {
         .unwrap_or("cannot parse")
         .trim()
         .to_string()
-}
-
-pub(crate) fn span(at: Location) -> Span {
-    let s = at.span();
-    Span {
-        line: at.line() as u32,
-        column: at.column() as u32,
-        offset: s.byte_offset().unwrap_or(0) as usize,
-        len: s.byte_len().unwrap_or(0) as usize,
-    }
 }
 
 struct GrantReader<'s> {

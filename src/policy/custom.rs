@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::node::{Node, Value, span};
-use super::params::{normalize, parse_severity};
-use super::{PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::{Severity, Violation};
 use crate::grant::{Field, Grant};
+use crate::rules::params::{normalize, parse_severity};
 use crate::rules::{self, Context, Rule};
 
 /// One rule from `custom:`.
@@ -547,7 +547,7 @@ mod tests {
 
     /// Parses `custom:` entries, returning the rules or the located errors.
     fn parse_text(text: &str) -> Result<Vec<CustomRule>, Vec<String>> {
-        let node: Node = crate::policy::node::parse(text).unwrap();
+        let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
         let rules = parse(&source(text), &node, &mut errors);
         if errors.is_empty() {

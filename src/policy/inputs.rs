@@ -17,8 +17,9 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::node::{Node, Value, span};
-use super::{Policy, PolicyError, Source, did_you_mean};
+use super::Policy;
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 
 const KEYS: [&str; 2] = ["include", "exclude"];
 
@@ -162,7 +163,7 @@ impl Inputs {
     pub fn add_layer(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
         let is = ("inputs", "a mapping with `include` and/or `exclude`");
         let help = "write e.g. `inputs: {exclude: [\"archive/**\"]}`";
-        let entries = super::section_entries(source, node, is, Some(help), errors);
+        let entries = crate::core::source::section_entries(source, node, is, Some(help), errors);
         for (key, value) in entries {
             let name = key.value.as_scalar().unwrap_or("");
             let slot = match name {
@@ -308,7 +309,7 @@ pub fn references(path: &Path) -> Vec<(PathBuf, &'static str)> {
     let Some(Node {
         value: Value::Map(entries),
         ..
-    }) = super::parse_yaml(&source, &mut Vec::new())
+    }) = crate::load::yaml::parse_yaml(&source, &mut Vec::new())
     else {
         return Vec::new();
     };

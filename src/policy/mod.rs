@@ -2,14 +2,9 @@
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
 pub mod custom;
-pub mod identity;
 pub mod inputs;
 pub mod locate;
-pub mod mapping;
-pub mod node;
 pub mod overrides;
-pub mod params;
-pub mod people;
 pub mod show;
 pub mod template;
 pub mod waivers;
@@ -19,15 +14,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::Diagnostic;
 
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::Severity;
-use crate::grant::Span;
+use crate::load::mapping;
+use crate::load::yaml::parse_yaml;
+use crate::rules::params::Params;
+use crate::rules::people;
 use crate::rules::{self, Rule};
-use crate::terminal::{clean, snippet_source};
-use node::{Node, Value, span};
 use overrides::Override;
-use params::Params;
 
 /// The embedded default policy (policies/default.yaml).
 pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
@@ -63,96 +60,6 @@ pub struct ActiveRule {
     pub rule: Box<dyn Rule>,
 }
 
-/// A policy file's text and name, for located errors.
-#[derive(Clone)]
-pub struct Source {
-    pub name: String,
-    pub text: Arc<str>,
-}
-
-impl Source {
-    /// A policy file named `name` holding `yaml`, and its parsed tree: what a section's
-    /// reader takes, for its tests.
-    #[cfg(test)]
-    pub fn parsed(name: &str, yaml: &str) -> (Source, node::Node) {
-        let source = Source {
-            name: name.into(),
-            text: Arc::from(yaml),
-        };
-        (source, node::parse(yaml).unwrap())
-    }
-}
-
-/// One problem in a policy file.
-#[derive(Debug, Diagnostic)]
-#[diagnostic(code(grantlint::policy))]
-pub struct PolicyError {
-    pub message: String,
-    pub file: String,
-    pub location: Option<Span>,
-    #[help]
-    pub help: Option<String>,
-    #[source_code]
-    source_code: Option<NamedSource<crate::terminal::Lines>>,
-    #[label("here")]
-    label: Option<SourceSpan>,
-}
-
-impl std::fmt::Display for PolicyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (file, message) = (clean(&self.file), clean(&self.message));
-        match self.location {
-            Some(at) => write!(f, "{file}:{}:{}: {message}", at.line, at.column),
-            None => write!(f, "{file}: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for PolicyError {}
-
-impl PolicyError {
-    /// `line:column message`, and ` (help)` when asked: how unit tests compare errors.
-    #[cfg(test)]
-    pub fn brief(&self, with_help: bool) -> String {
-        let at = self
-            .location
-            .map_or(String::new(), |s| format!("{}:{} ", s.line, s.column));
-        let help = match (&self.help, with_help) {
-            (Some(h), true) => format!(" ({h})"),
-            _ => String::new(),
-        };
-        format!("{at}{}{help}", self.message)
-    }
-
-    /// A problem with a policy file as a whole, such as one that cannot be read.
-    pub fn unlocated(file: &str, message: String, help: Option<String>) -> PolicyError {
-        PolicyError {
-            message,
-            file: file.to_string(),
-            location: None,
-            help,
-            source_code: None,
-            label: None,
-        }
-    }
-
-    pub fn new(
-        source: &Source,
-        at: Option<Span>,
-        message: impl Into<String>,
-        help: Option<String>,
-    ) -> PolicyError {
-        PolicyError {
-            message: message.into(),
-            file: source.name.clone(),
-            location: at,
-            help,
-            source_code: at.map(|_| snippet_source(&source.name, Arc::clone(&source.text))),
-            label: at.map(|s| SourceSpan::new(s.offset.into(), s.len)),
-        }
-    }
-}
-
 /// Every problem found in a policy; the run stops with exit code 2.
 #[derive(Debug, Diagnostic, thiserror::Error)]
 #[error("the policy has {} error{}", .errors.len(), if .errors.len() == 1 { "" } else { "s" })]
@@ -163,40 +70,6 @@ impl PolicyError {
 pub struct PolicyErrors {
     #[related]
     pub errors: Vec<PolicyError>,
-}
-
-/// A section's entries when it is a mapping, none when it is empty; anything else is an
-/// error saying what the section `is` and how to write it.
-pub fn section_entries<'n>(
-    source: &Source,
-    node: &'n Node,
-    (section, is): (&str, &str),
-    help: Option<&str>,
-    errors: &mut Vec<PolicyError>,
-) -> &'n [(Node, Node)] {
-    match &node.value {
-        Value::Map(entries) => entries,
-        Value::Null => &[],
-        other => {
-            let message = format!("`{section}` is {is}, not {}", other.kind());
-            let help = help.map(str::to_string);
-            errors.push(PolicyError::new(source, Some(span(node)), message, help));
-            &[]
-        }
-    }
-}
-
-/// "did you mean …?" for a misspelt name, when one is close.
-pub fn did_you_mean<'a>(
-    wrong: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(wrong, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!("did you mean `{c}`?"))
 }
 
 /// The keys a policy file may have at its top level.
@@ -542,22 +415,6 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
     Some(layer)
 }
 
-/// Parses a YAML file into a spanned tree, or records where its syntax breaks.
-pub(super) fn parse_yaml(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Node> {
-    match node::parse(&source.text) {
-        Ok(root) => Some(root),
-        Err(e) => {
-            errors.push(PolicyError::new(
-                source,
-                crate::load::yaml::error_span(&e, &source.text),
-                crate::load::yaml::parser_message(&e),
-                Some("fix the YAML syntax here".into()),
-            ));
-            None
-        }
-    }
-}
-
 /// The custom rules that are on, as rules the checker runs.
 fn custom_rules(custom: &[Arc<custom::CustomRule>]) -> impl Iterator<Item = ActiveRule> + '_ {
     custom.iter().filter_map(|c| {
@@ -647,6 +504,30 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reporter_reads_a_rules_typed_settings_from_every_layer() {
+        let text = "version: 1\nrules:\n  repeat-tenant: {severity: off, threshold: 5}\n";
+        let policy = Policy::from_text("p.yaml", text).unwrap();
+        let settings: crate::rules::repeat_tenant::Settings = policy.rule_settings();
+        assert_eq!(settings.threshold, 5);
+        assert_eq!(settings.within, chrono::TimeDelta::days(30)); // the default's
+    }
+
+    #[test]
+    fn the_default_policy_gives_each_rule_its_declared_severity() {
+        let policy = Policy::load(None).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        let severities: Vec<_> = policy
+            .rules
+            .iter()
+            .map(|r| (r.id.to_string(), r.severity))
+            .collect();
+        let declared: Vec<_> = crate::rules::REGISTRY
+            .iter()
+            .map(|m| (m.id.to_string(), m.severity))
+            .collect();
+        assert_eq!(severities, declared);
+    }
 
     fn errors(policy: &str) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 
-use super::node::{Node, Value, span};
-use super::{ActiveRule, Policy, PolicyError, RuleMap, Source, build_rules, did_you_mean};
-use crate::grant::{Field, Grant, Span};
+use super::{ActiveRule, Policy, RuleMap, build_rules};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
+use crate::core::span::Span;
+use crate::grant::{Field, Grant};
 
 /// A grant's matching overrides are kept as bits of a `u64`.
 pub const MAX_OVERRIDES: usize = 64;

@@ -2,8 +2,9 @@
 //! file and line it comes from. Works on the raw tree of every layer, so a top-level key added
 //! later is shown without changes here.
 
-use super::node::{Node, Value, span};
-use super::{Layer, Policy, Source};
+use super::{Layer, Policy};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::Source;
 
 /// Lists that add up across layers instead of replacing each other.
 const APPENDED: &[&str] = &["overrides"];

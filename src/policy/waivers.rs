@@ -21,9 +21,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::node::{Node, Value, span};
-use super::{PolicyError, PolicyErrors, Source, did_you_mean};
-use crate::grant::Span;
+use super::PolicyErrors;
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
+use crate::core::span::Span;
 use crate::rules;
 
 /// How far ahead a waiver may expire unless the policy says otherwise.
@@ -381,7 +382,7 @@ fn parse_expiry(text: &str) -> Result<DateTime<Utc>, &'static str> {
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
     }
-    crate::load::time::parse_time(text)
+    crate::core::time::parse_time(text)
 }
 
 #[cfg(test)]

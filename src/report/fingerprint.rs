@@ -71,7 +71,8 @@ pub fn relative_path(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grant::{Field, Span};
+    use crate::core::span::Span;
+    use crate::grant::Field;
 
     fn finding(line: u32, grant: Option<&str>) -> Finding {
         Finding {

@@ -43,7 +43,7 @@ pub fn render(run: &Run) -> String {
 
 /// A command's message: `%`, CR and LF would end or corrupt the command.
 fn data(text: &str) -> String {
-    crate::terminal::shown_safely(text)
+    crate::core::terminal::shown_safely(text)
         .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")

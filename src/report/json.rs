@@ -481,8 +481,9 @@ fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
 mod tests {
     use super::*;
     use crate::check::Outcome;
+    use crate::core::span::Span;
     use crate::finding::{Suppressed, Suppression};
-    use crate::grant::{Field, Span};
+    use crate::grant::Field;
 
     /// The report in one piece, as serde_json writes a whole document.
     #[derive(Serialize)]

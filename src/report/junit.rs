@@ -57,7 +57,7 @@ pub fn render(run: &Run) -> String {
     // XML 1.0 allows no control character but tab and line ends, and a bidi control would show
     // a value reordered in the CI's test tab.
     let mut out =
-        crate::terminal::shown_safely(&report.to_string().unwrap_or_default()).into_owned();
+        crate::core::terminal::shown_safely(&report.to_string().unwrap_or_default()).into_owned();
     if !out.ends_with('\n') {
         out.push('\n');
     }

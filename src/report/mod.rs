@@ -21,8 +21,8 @@ use chrono::{DateTime, Utc};
 use miette::NamedSource;
 
 use crate::check::Outcome;
+use crate::core::terminal::Lines;
 use crate::finding::Severity;
-use crate::terminal::Lines;
 
 /// `--format` and `--report FORMAT=PATH`: every report grantlint writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -8,8 +8,8 @@ use miette::{
 };
 
 use super::{Extras, Needs, Reporter, Run};
+use crate::core::terminal::{Lines, clean};
 use crate::finding::{Finding, Severity, Suppression};
-use crate::terminal::{Lines, clean};
 
 /// One finding, shaped for miette.
 struct Shown<'a> {
@@ -53,7 +53,7 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if !crate::terminal::drawable(self.finding.span) {
+        if !crate::core::terminal::drawable(self.finding.span) {
             return None;
         }
         self.source.map(|s| s as &dyn SourceCode)
@@ -209,7 +209,7 @@ fn stale(o: &crate::check::Outcome) -> String {
 /// 200 MB value) would flood the terminal, so such a finding is named by its place alone.
 const MAX_SNIPPET_LINE: usize = 1000;
 
-fn short_lines_around(text: &str, span: crate::grant::Span) -> bool {
+fn short_lines_around(text: &str, span: crate::core::span::Span) -> bool {
     let bytes = text.as_bytes();
     let start = span.offset.min(bytes.len());
     let end = (start + span.len).min(bytes.len());

@@ -8,12 +8,12 @@ use serde::{Serialize, Serializer};
 
 use super::period::Period;
 use crate::check::{GrantRecord, GrantText, Outcome};
+use crate::core::time::format_duration;
 use crate::finding::{Finding, Severity};
 use crate::grant::Field;
-use crate::load::time::format_duration;
 use crate::policy::Policy;
-use crate::policy::params::{Patterns, normalize};
 use crate::report::FailOn;
+use crate::rules::params::{Patterns, normalize};
 use crate::rules::{self, ExpiryEnforced, tenant_key};
 
 /// The policy settings the review groups by, read by the rules that own them, so the review

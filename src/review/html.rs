@@ -61,7 +61,7 @@ pub fn render(review: &Review) -> String {
         }
     };
     // Values are escaped by maud; a bidi control inside one would still reorder the page.
-    let mut out = crate::terminal::shown_safely(&page.into_string()).into_owned();
+    let mut out = crate::core::terminal::shown_safely(&page.into_string()).into_owned();
     out.push('\n');
     out
 }

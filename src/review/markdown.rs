@@ -28,7 +28,7 @@ pub fn cell(text: &str) -> String {
             '\n' => out.push_str("<br>"),
             c if c.is_control() => out.push(' '),
             // A bidi control would show a value reordered ("Mina Chen" for its reverse).
-            c if crate::terminal::is_unsafe(c) => out.push('\u{FFFD}'),
+            c if crate::core::terminal::is_unsafe(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }

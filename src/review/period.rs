@@ -70,7 +70,7 @@ fn parse_day_or_time(text: &str, days_after: i64) -> Result<DateTime<Utc>, Strin
         let midnight = day.and_time(chrono::NaiveTime::MIN).and_utc();
         return Ok(midnight + TimeDelta::days(days_after));
     }
-    crate::load::time::parse_time(text).map_err(|why| not_a_date(text, why))
+    crate::core::time::parse_time(text).map_err(|why| not_a_date(text, why))
 }
 
 /// What `--since` and `--until` say to a value they cannot read: the forms they take, and the

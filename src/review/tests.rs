@@ -9,7 +9,7 @@ use super::{Period, ReviewFormat};
 
 use crate::check::{GrantRecord, Outcome, check_with};
 use crate::finding::{Suppressed, Suppression};
-use crate::load::{self, ReadOptions};
+use crate::load::ReadOptions;
 use crate::policy::Policy;
 use crate::report::FailOn;
 
@@ -29,7 +29,7 @@ fn run_at(paths: &[&str], now: DateTime<Utc>) -> (Outcome, Vec<GrantRecord>, Pol
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
     let options = ReadOptions::default();
-    let (inputs, errors) = load::discover(&paths, &options);
+    let (inputs, errors) = crate::discover::discover(&paths, &options);
     assert!(errors.is_empty());
     let policy = Policy::load(None).unwrap();
     let (outcome, records) = check_with(&inputs, &options, &policy, now, &GrantRecord::keep);

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Patterns;
+use crate::rules::params::Patterns;
 
 declare_rule! {
     /// ## What it checks

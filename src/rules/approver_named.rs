@@ -2,7 +2,7 @@ use super::settings::{Item, items};
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Patterns, PhraseSet};
+use crate::rules::params::{Patterns, PhraseSet};
 
 declare_rule! {
     /// ## What it checks
@@ -154,7 +154,7 @@ impl ApproverNamed {
                 format!("approver `{approver}` is a team or alias, not a person")
             }
             // How a look-alike of another person's name is made ("Mіna" with a Cyrillic і).
-            Some(approver) if crate::policy::identity::mixes_scripts(approver) => {
+            Some(approver) if crate::rules::identity::mixes_scripts(approver) => {
                 let message = format!(
                     "approver `{approver}` mixes Latin letters with Cyrillic or Greek ones: a look-alike of another name?"
                 );
@@ -200,7 +200,8 @@ mod tests {
 
     #[test]
     fn each_extension_needs_a_named_approver() {
-        use crate::grant::{Extension, Span};
+        use crate::core::span::Span;
+        use crate::grant::Extension;
         let rule = rule("approver-named", "{}");
         let mut g = grant(&[(Approver, "Ravi Patel")]);
         let at = Span {
@@ -249,7 +250,8 @@ mod tests {
 
     #[test]
     fn every_recorded_approval_is_judged() {
-        use crate::grant::{Approval, Span};
+        use crate::core::span::Span;
+        use crate::grant::Approval;
         let rule = rule("approver-named", "{}");
         let mut g = grant(&[]);
         for (name, line) in [("Ravi Patel", 3), ("Support Team", 7)] {

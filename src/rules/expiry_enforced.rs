@@ -1,10 +1,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Context, Rule, declare_rule};
+use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::load::time::format_duration;
-use crate::policy::params::Words;
+use crate::rules::params::Words;
 
 declare_rule! {
     /// ## What it checks

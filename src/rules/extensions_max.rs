@@ -66,8 +66,9 @@ impl Rule for ExtensionsMax {
 
 #[cfg(test)]
 mod tests {
+    use crate::core::span::Span;
+    use crate::grant::Extension;
     use crate::grant::Field::Id;
-    use crate::grant::{Extension, Span};
     use crate::rules::testing::*;
 
     fn extended(count: u32) -> crate::grant::Grant {

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use crate::finding::{Severity, Violation};
 use crate::grant::Grant;
-use crate::policy::params::Params;
+use crate::rules::params::Params;
 
 pub mod admin_justified;
 mod approved_before_access;
@@ -21,7 +21,10 @@ mod expiry_required;
 mod extensions_max;
 mod field_format;
 pub mod generate;
+pub mod identity;
 mod owner_named;
+pub mod params;
+pub mod people;
 mod reason_specific;
 pub mod repeat_tenant;
 mod self_approval;
@@ -41,7 +44,7 @@ pub use repeat_tenant::tenant_key;
 pub struct Context {
     pub now: DateTime<Utc>,
     /// The policy's people directory, for the rules that check who someone is.
-    pub people: Option<std::sync::Arc<crate::policy::people::Directory>>,
+    pub people: Option<std::sync::Arc<crate::rules::people::Directory>>,
 }
 
 /// A grant as cross-grant rules see it: 24 bytes, since the checker keeps one per grant.
@@ -72,7 +75,7 @@ pub struct Observations {
 
 impl Observations {
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
-        let tenant = crate::grant::trim(tenant);
+        let tenant = crate::core::text::trim(tenant);
         self.grants.push(Observed {
             tenant: tenant_hash(tenant),
             start_secs: start.timestamp(),
@@ -379,7 +382,7 @@ macro_rules! declare_rule {
             const RULE: &'static str = $id;
 
             #[allow(unused_variables)] // a rule without settings reads none
-            fn read(params: &mut crate::policy::params::Params) -> Settings {
+            fn read(params: &mut crate::rules::params::Params) -> Settings {
                 Settings {$(
                     $key: <crate::rules::settings::kind::$kind as crate::rules::settings::Read>::read(
                         params,
@@ -461,25 +464,26 @@ pub mod testing {
     use std::sync::Arc;
 
     use super::*;
-    use crate::grant::{Field, Span};
-    use crate::policy::Source;
+    use crate::core::source::Source;
+    use crate::core::span::Span;
+    use crate::grant::Field;
 
     /// Builds `id` from the default policy's settings, then `extra` (YAML flow mapping).
     pub fn rule(id: &str, extra: &str) -> Box<dyn Rule> {
         let meta = find(id).expect("known rule");
-        let default: crate::policy::node::Node =
-            crate::policy::node::parse(crate::policy::DEFAULT_POLICY).unwrap();
-        let extra: crate::policy::node::Node = crate::policy::node::parse(extra).unwrap();
+        let default: crate::core::node::Node =
+            crate::core::node::parse(include_str!("../../policies/default.yaml")).unwrap();
+        let extra: crate::core::node::Node = crate::core::node::parse(extra).unwrap();
         let source = Source {
             name: "test".into(),
             text: Arc::from(""),
         };
         let mut params = Params::new(meta.id);
         let mut errors = Vec::new();
-        if let crate::policy::node::Value::Map(top) = &default.value {
+        if let crate::core::node::Value::Map(top) = &default.value {
             for (k, v) in top {
                 if k.value.as_scalar() == Some("rules")
-                    && let crate::policy::node::Value::Map(rules) = &v.value
+                    && let crate::core::node::Value::Map(rules) = &v.value
                 {
                     for (rk, rv) in rules {
                         if rk.value.as_scalar() == Some(meta.id) {
@@ -593,29 +597,5 @@ mod tests {
                 assert!(!doc.is_empty() && !doc.contains('\n'), "{}", setting.key);
             }
         }
-    }
-
-    #[test]
-    fn a_reporter_reads_a_rules_typed_settings_from_every_layer() {
-        let text = "version: 1\nrules:\n  repeat-tenant: {severity: off, threshold: 5}\n";
-        let policy = crate::policy::Policy::from_text("p.yaml", text).unwrap();
-        let settings: repeat_tenant::Settings = policy.rule_settings();
-        assert_eq!(settings.threshold, 5);
-        assert_eq!(settings.within, chrono::TimeDelta::days(30)); // the default's
-    }
-
-    #[test]
-    fn the_default_policy_gives_each_rule_its_declared_severity() {
-        let policy = crate::policy::Policy::load(None).unwrap_or_else(|e| panic!("{:?}", e.errors));
-        let severities: Vec<_> = policy
-            .rules
-            .iter()
-            .map(|r| (r.id.to_string(), r.severity))
-            .collect();
-        let declared: Vec<_> = REGISTRY
-            .iter()
-            .map(|m| (m.id.to_string(), m.severity))
-            .collect();
-        assert_eq!(severities, declared);
     }
 }

@@ -2,7 +2,7 @@ use super::approver_named::TEAM_ALIASES;
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Patterns;
+use crate::rules::params::Patterns;
 
 declare_rule! {
     /// ## What it checks
@@ -67,7 +67,7 @@ impl Rule for OwnerNamed {
             Some(owner) => {
                 let people = context.people.as_ref();
                 if let Some(message) = people.and_then(|p| p.not_known("owner", owner)) {
-                    let help = crate::policy::people::HELP;
+                    let help = crate::rules::people::HELP;
                     out.push(Violation::new(Some(Field::Owner), span, message, help));
                 }
             }

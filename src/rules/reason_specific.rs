@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::PhraseSet;
+use crate::rules::params::PhraseSet;
 
 declare_rule! {
     /// ## What it checks
@@ -253,7 +253,8 @@ mod tests {
 
     #[test]
     fn each_extension_needs_its_own_reason() {
-        use crate::grant::{Extension, Span};
+        use crate::core::span::Span;
+        use crate::grant::Extension;
         let rule = rule("reason-specific", "{}");
         let mut g = grant(&[(Reason, "Check invoice records after the billing update")]);
         let at = Span {

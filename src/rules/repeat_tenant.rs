@@ -3,9 +3,9 @@ use chrono::TimeDelta;
 use rayon::prelude::*;
 
 use super::{Names, Observations, Observed, Rule, declare_rule, lowercase, same_tenant};
+use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::Field;
-use crate::load::time::format_duration;
 
 declare_rule! {
     /// ## What it checks
@@ -62,7 +62,7 @@ impl RepeatTenant {
 /// does. Only this, and not a phrase normaliser: "acme corp" and "acme corp!" are two tenants.
 /// For readers that group tenants by a key (the weekly review); the rule itself hashes.
 pub fn tenant_key(tenant: &str) -> String {
-    lowercase(crate::grant::trim(tenant))
+    lowercase(crate::core::text::trim(tenant))
 }
 
 impl Rule for RepeatTenant {
@@ -409,7 +409,7 @@ mod tests {
         ];
         for a in spellings {
             for b in spellings {
-                let (a_, b_) = (crate::grant::trim(a), crate::grant::trim(b));
+                let (a_, b_) = (crate::core::text::trim(a), crate::core::text::trim(b));
                 assert_eq!(
                     tenant_key(a) == tenant_key(b),
                     same_tenant(a_, b_),

@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::identity;
+use crate::rules::identity;
 
 declare_rule! {
     /// ## What it checks
@@ -113,7 +113,7 @@ mod tests {
         let mut g = grant(&[(Grantee, "Mina Chen")]);
         for name in ["Ravi Patel", "mina chen"] {
             g.approve(crate::grant::Approval {
-                approver: (name.into(), crate::grant::Span::default()),
+                approver: (name.into(), crate::core::span::Span::default()),
                 ..Default::default()
             });
         }

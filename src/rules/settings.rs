@@ -4,7 +4,7 @@
 //! `docs/policy.schema.json` and README's rules table are written from the same declarations
 //! (see [`super::generate`]).
 
-use crate::policy::params::{Params, Patterns, PhraseSet, Words};
+use crate::rules::params::{Params, Patterns, PhraseSet, Words};
 
 /// What a setting holds: how it is read, written in the default policy and described in the
 /// schema.

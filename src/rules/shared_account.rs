@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::{Patterns, Words};
+use crate::rules::params::{Patterns, Words};
 
 declare_rule! {
     /// ## What it checks
@@ -102,7 +102,7 @@ impl Rule for SharedAccount {
             Some(grantee) => {
                 let people = context.people.as_ref();
                 if let Some(message) = people.and_then(|p| p.not_known("grantee", grantee)) {
-                    let help = crate::policy::people::HELP;
+                    let help = crate::rules::people::HELP;
                     out.push(Violation::new(Some(Field::Grantee), span, message, help));
                 }
             }

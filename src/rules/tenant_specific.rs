@@ -1,7 +1,7 @@
 use super::{Context, Rule, declare_rule};
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::policy::params::Words;
+use crate::rules::params::Words;
 
 declare_rule! {
     /// ## What it checks

@@ -1,9 +1,9 @@
 use chrono::TimeDelta;
 
 use super::{Context, Rule, declare_rule};
+use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::load::time::format_duration;
 
 declare_rule! {
     /// ## What it checks

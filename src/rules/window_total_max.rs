@@ -1,9 +1,9 @@
 use chrono::TimeDelta;
 
 use super::{Context, Rule, declare_rule};
+use crate::core::time::format_duration;
 use crate::finding::Violation;
 use crate::grant::{Field, Grant};
-use crate::load::time::format_duration;
 
 declare_rule! {
     /// ## What it checks
@@ -87,9 +87,9 @@ impl Rule for WindowTotalMax {
 
 #[cfg(test)]
 mod tests {
+    use crate::core::span::Span;
     use crate::grant::Extension;
     use crate::grant::Field::{Expires, Start};
-    use crate::grant::Span;
     use crate::rules::testing::*;
 
     fn extended(untils: &[&str]) -> crate::grant::Grant {

@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::record::{self, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::Columns;
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "aws-team",
@@ -379,7 +380,7 @@ impl Columns for Rows<'_> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn duration_in_hours_gives_the_expiry() {

@@ -5,8 +5,8 @@
 use std::io::Read;
 
 use super::{Native, Source};
+use crate::load::mapping::{Mapping, normal_key};
 use crate::load::{Format, Input, InputError, Origin, io_error};
-use crate::policy::mapping::{Mapping, normal_key};
 
 /// How much of a file the shape is judged on: enough for the first records.
 pub const HEAD: usize = 16 * 1024;

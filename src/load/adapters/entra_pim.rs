@@ -8,10 +8,11 @@ use chrono::{DateTime, Utc};
 
 use super::record::{self, Record};
 use super::{Adapter, Gap, Lifecycle, Native, Out, time_text};
-use crate::grant::{Approval, Extension, Field, Grant, Span};
+use crate::core::node::Value;
+use crate::core::span::Span;
+use crate::core::time::{parse_duration, parse_time};
+use crate::grant::{Approval, Extension, Field, Grant};
 use crate::load::InputError;
-use crate::load::time::{parse_duration, parse_time};
-use crate::policy::node::Value;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "entra-pim",
@@ -1007,7 +1008,7 @@ fn end<'a>(request: Record<'a>, start: Option<DateTime<Utc>>) -> End<'a> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     fn request(id: &str, role: &str, expiration: &str, status: &str) -> String {
         format!(
@@ -1092,7 +1093,7 @@ mod tests {
  {"reviewResult": "Approved", "reviewedDateTime": "2026-11-23T09:55:00Z",
   "reviewedBy": {"id": "u2", "displayName": "Priya Shah"}}]}
 ]}"##;
-        let now = crate::load::time::parse_time("2026-11-24T12:00:00Z").unwrap();
+        let now = crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap();
         let mapping = Mapping::default();
         let native = super::super::Native {
             file: "t",
@@ -1148,10 +1149,10 @@ mod tests {
             ),
             r#"{"id": "e", "action": "selfDeactivate", "principalId": "p1", "roleDefinitionId": "unknown-2", "directoryScopeId": "/", "createdDateTime": "2026-11-23T11:00:00Z"}"#,
         );
-        let policy: crate::policy::node::Node =
-            crate::policy::node::parse("roles: {CUSTOM-1: Tenant Support Operator}").unwrap();
+        let policy: crate::core::node::Node =
+            crate::core::node::parse("roles: {CUSTOM-1: Tenant Support Operator}").unwrap();
         let mut mapping = Mapping::default();
-        let source = crate::policy::Source {
+        let source = crate::core::source::Source {
             name: "p".into(),
             text: "".into(),
         };

@@ -6,10 +6,11 @@ use chrono::TimeDelta;
 
 use super::record::{self, Base, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after, shape_error};
-use crate::grant::{Approval, Field, Span};
+use crate::core::node::{Node, Value};
+use crate::core::span::Span;
+use crate::core::time::{parse_duration, parse_time};
+use crate::grant::{Approval, Field};
 use crate::load::InputError;
-use crate::load::time::{parse_duration, parse_time};
-use crate::policy::node::{Node, Value};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "gcp-pam",
@@ -321,7 +322,7 @@ fn proto_duration(text: &str) -> Result<TimeDelta, String> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn expiry_is_the_grant_time_plus_the_requested_duration() {

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 use super::record::{self, Record, Shape};
 use super::tickets::{self, Cell, Kinds, Profile, Records};
 use super::{Adapter, Lifecycle, Native, Out};
+use crate::core::node::Value;
 use crate::grant::{Approval, Field};
 use crate::load::InputError;
-use crate::policy::mapping::normal_key;
-use crate::policy::node::Value;
+use crate::load::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "jira",
@@ -216,7 +216,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     Ok(())
 }
 
-fn cell<'t>(header: &'t str, text: &'t str, span: crate::grant::Span) -> Cell<'t> {
+fn cell<'t>(header: &'t str, text: &'t str, span: crate::core::span::Span) -> Cell<'t> {
     Cell {
         header: Cow::Borrowed(header),
         text: Cow::Borrowed(text),
@@ -233,7 +233,7 @@ fn value_cells<'t>(cells: &mut Vec<Cell<'t>>, header: &'t str, value: Option<Rec
 /// The texts of a REST field value: a scalar; a user by its display name; an option by its
 /// value; a document (Atlassian Document Format, the v3 `description`) by its text; a list
 /// item by item.
-fn texts<'t>(value: Record<'t>, each: &mut dyn FnMut(&'t str, crate::grant::Span)) {
+fn texts<'t>(value: Record<'t>, each: &mut dyn FnMut(&'t str, crate::core::span::Span)) {
     match &value.node.value {
         Value::List(items) => {
             for item in items {
@@ -260,7 +260,7 @@ fn texts<'t>(value: Record<'t>, each: &mut dyn FnMut(&'t str, crate::grant::Span
 }
 
 /// Every `text` of a document's nodes, in order.
-fn each_text<'t>(node: Record<'t>, each: &mut dyn FnMut(&'t str, crate::grant::Span)) {
+fn each_text<'t>(node: Record<'t>, each: &mut dyn FnMut(&'t str, crate::core::span::Span)) {
     if let Some((text, at)) = node.text("text") {
         each(text, at);
     }
@@ -284,7 +284,7 @@ fn decided(value: Record, approvals: &mut Vec<Approval>) -> bool {
     }
     for approval in items.iter().map(|i| value.child(i)) {
         let at = approval.text("completedDate.iso8601").and_then(|(t, at)| {
-            crate::load::time::parse_time(&rest_time(t))
+            crate::core::time::parse_time(&rest_time(t))
                 .ok()
                 .map(|t| (t, at))
         });
@@ -365,7 +365,7 @@ fn category_state(category: &str) -> Option<Lifecycle> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn repeated_columns_custom_fields_and_jira_dates() {

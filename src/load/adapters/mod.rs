@@ -19,8 +19,9 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 use super::understood::{InputMap, Kind};
 use super::{Format, Input, InputError, ReadOptions};
-use crate::grant::{Field, Grant, Span};
-use crate::policy::mapping::Mapping;
+use crate::core::span::Span;
+use crate::grant::{Field, Grant};
+use crate::load::mapping::Mapping;
 
 /// The systems grantlint reads natively (`--source`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -499,7 +500,7 @@ pub fn shape_error(
 /// number of requests skipped.
 #[cfg(test)]
 pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super::Located>, usize) {
-    let now = crate::load::time::parse_time("2026-11-24T12:00:00Z").unwrap();
+    let now = crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap();
     let native = Native {
         file: "t",
         delimiter: b',',
@@ -530,8 +531,8 @@ pub(crate) fn field(grant: &super::Located, field: Field) -> Option<(&str, u32, 
 
 #[cfg(test)]
 mod tests {
-    use crate::policy::mapping::normal_key;
-    use crate::policy::node::{Node, Value};
+    use crate::core::node::{Node, Value};
+    use crate::load::mapping::normal_key;
 
     fn get<'a>(node: &'a Node, key: &str) -> &'a Node {
         let Value::Map(entries) = &node.value else {
@@ -547,7 +548,7 @@ mod tests {
     #[test]
     fn the_live_statuses_are_the_default_policys() {
         let policy =
-            crate::policy::node::parse(include_str!("../../../policies/default.yaml")).unwrap();
+            crate::core::node::parse(include_str!("../../../policies/default.yaml")).unwrap();
         let statuses = get(
             get(get(&policy, "rules"), "expiry-enforced"),
             "active_statuses",

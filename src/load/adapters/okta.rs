@@ -3,9 +3,10 @@
 
 use super::record::{self, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::core::time::{parse_duration, parse_time};
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
-use crate::load::time::{parse_duration, parse_time};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "okta",
@@ -296,7 +297,7 @@ fn granted(request: Record, grant: &mut Grant) -> Lifecycle {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn a_granted_request_reads_its_duration_decisions_and_justification() {

@@ -2,7 +2,8 @@
 
 use super::record::{self, Record, Shape};
 use super::{Adapter, Lifecycle, Native, Out, expiry_after};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 
 pub const ADAPTER: Adapter = Adapter {
@@ -214,7 +215,7 @@ fn set_values(grant: &mut Grant, field: Field, values: &[(&str, Span)]) {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn duration_in_minutes_and_every_approving_reviewer() {

@@ -3,14 +3,15 @@
 
 use std::sync::Arc;
 
-use crate::grant::{Field, Grant, Span};
+use crate::core::node::location_span as location;
+use crate::core::node::{Node, Value};
+use crate::core::span::Span;
+use crate::grant::{Field, Grant};
 use crate::load::InputError;
-use crate::load::yaml::span as location;
-use crate::policy::node::{Node, Value};
 
 /// Parses a whole JSON (or YAML) document into located values.
 pub fn parse(text: &str, file: &str) -> Result<Node, InputError> {
-    crate::policy::node::parse(text).map_err(|e| {
+    crate::core::node::parse(text).map_err(|e| {
         let error = InputError::new(file, crate::load::yaml::parser_message(&e))
             .help("fix the JSON syntax at this place");
         match crate::load::yaml::error_span(&e, text) {

@@ -8,10 +8,10 @@ use std::borrow::Cow;
 use super::record::{self, Record, Shape};
 use super::tickets::{self, Cell, Kinds, Profile, Records};
 use super::{Adapter, Lifecycle, Native, Out};
+use crate::core::node::Value;
 use crate::grant::Field;
 use crate::load::InputError;
-use crate::policy::mapping::normal_key;
-use crate::policy::node::Value;
+use crate::load::mapping::normal_key;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "servicenow",
@@ -285,8 +285,8 @@ fn variables<'t>(list: Record<'t>, cells: &mut Vec<Cell<'t>>) {
 /// True with a stored time written without its zone (`2026-11-24 10:00:00`): it is UTC.
 fn field_text<'t>(
     value: Record<'t>,
-    shown: Option<(&'t str, crate::grant::Span)>,
-) -> Option<(&'t str, crate::grant::Span, bool)> {
+    shown: Option<(&'t str, crate::core::span::Span)>,
+) -> Option<(&'t str, crate::core::span::Span, bool)> {
     let stored = match &value.node.value {
         Value::Map(_) => value.text("value"),
         _ => value.node.value.as_scalar().map(|t| (t, value.span())),
@@ -295,7 +295,7 @@ fn field_text<'t>(
         Value::Map(_) => value.text("display_value"),
         _ => shown,
     };
-    let is_time = stored.is_some_and(|(t, _)| crate::load::time::parse_time(t).is_ok());
+    let is_time = stored.is_some_and(|(t, _)| crate::core::time::parse_time(t).is_ok());
     match (stored, display) {
         // ServiceNow stores `YYYY-MM-DD HH:MM:SS`, in UTC, with no zone written.
         (Some((text, at)), _) if is_time => Some((text, at, text.trim().len() == 19)),
@@ -382,7 +382,7 @@ fn numeric_state(table: Table, state: i32) -> Option<Lifecycle> {
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     #[test]
     fn labels_custom_fields_and_the_approval_gate() {

@@ -12,10 +12,11 @@ use std::sync::Arc;
 
 use super::record::{self, Base, Record, set_joined};
 use super::{Adapter, Lifecycle, Native, Out, shape_error};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::node::{Node, Value};
+use crate::core::span::Span;
+use crate::core::time::parse_time;
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
-use crate::load::time::parse_time;
-use crate::policy::node::{Node, Value};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "teleport",
@@ -162,7 +163,7 @@ fn documents(text: &str, native: &Native, out: &mut Out) -> Result<(), InputErro
 
 /// Parses every YAML (or JSON) document of the file, each value with its place in the file.
 fn parse_documents(text: &str, file: &str) -> Result<Vec<Node>, InputError> {
-    crate::policy::node::parse_documents(text).map_err(|e| {
+    crate::core::node::parse_documents(text).map_err(|e| {
         let error = InputError::new(file, crate::load::yaml::parser_message(&e)).help(
             "fix the YAML or JSON syntax at this place; `tctl get access_request` output reads as it is",
         );
@@ -474,7 +475,7 @@ fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out
 mod tests {
     use super::super::{Source, field, read};
     use crate::grant::Field::*;
-    use crate::policy::mapping::Mapping;
+    use crate::load::mapping::Mapping;
 
     const REQUESTS: &str = r#"[
 {"metadata": {"name": "r1"}, "spec": {"user": "alice", "roles": ["a", "b"], "state": 2,

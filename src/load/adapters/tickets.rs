@@ -1,7 +1,7 @@
 //! CSV exports of ticket tools, read through a column profile: which header holds which grant
 //! field, how the tool writes dates, and which states are not grants. The policy's `mapping:`
 //! names further columns; it wins over the profile and the alias table. Times are read by
-//! `load::time` with the policy's date settings, then the profile's formats.
+//! `core::time` with the policy's date settings, then the profile's formats.
 //! A header may repeat (Jira writes one column per value of a multi-value field): its values
 //! are joined into a list, so two tenants in one grant are seen as two, and several approvers
 //! are several approvals. JSON exports of the same tools (Jira's REST search, ServiceNow's
@@ -11,11 +11,12 @@ use std::collections::HashMap;
 
 use super::record::set_joined;
 use super::{Lifecycle, Native, Out, time_text};
-use crate::grant::{Approval, Field, Grant, Span};
+use crate::core::span::Span;
+use crate::core::time::{self, Dates};
+use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::Columns;
-use crate::load::time::{self, Dates};
-use crate::policy::mapping::normal_key;
+use crate::load::mapping::normal_key;
 
 /// How one tool's CSV export reads.
 pub struct Profile {
@@ -257,7 +258,8 @@ impl Columns for TicketColumns<'_> {
                 // Read with the file's `Dates`, the profile's formats among them (`load`);
                 // a form other than ISO 8601's is kept as grantlint writes it.
                 let text = &values[0].1;
-                let read = (!time::is_iso(text)).then(|| time::read(Some(field), text, at.line));
+                let read =
+                    (!time::is_iso(text)).then(|| time::read(Some(field as usize), text, at.line));
                 match read {
                     Some(Ok(t)) => grant.set(field, &time_text(t), at, false),
                     // As written: read as ISO, or read once more to record why it cannot be.
@@ -388,23 +390,23 @@ impl<'a> Records<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::node::Node;
     use crate::grant::Field::*;
-    use crate::policy::node::Node;
 
-    fn mapping(yaml: &str) -> crate::policy::mapping::Mapping {
-        let node: Node = crate::policy::node::parse(yaml).unwrap();
-        let source = crate::policy::Source {
+    fn mapping(yaml: &str) -> crate::load::mapping::Mapping {
+        let node: Node = crate::core::node::parse(yaml).unwrap();
+        let source = crate::core::source::Source {
             name: "p".into(),
             text: yaml.into(),
         };
         let mut errors = Vec::new();
-        let mut mapping = crate::policy::mapping::Mapping::default();
+        let mut mapping = crate::load::mapping::Mapping::default();
         mapping.add_layer(&source, &node, &mut errors);
         assert!(errors.is_empty());
         mapping
     }
 
-    fn read(csv: &str, mapping: &crate::policy::mapping::Mapping) -> (Vec<Grant>, usize) {
+    fn read(csv: &str, mapping: &crate::load::mapping::Mapping) -> (Vec<Grant>, usize) {
         let native = Native {
             file: "t.csv",
             delimiter: b',',

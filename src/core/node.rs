@@ -4,9 +4,9 @@
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{Location, Options, Spanned};
 
-use crate::grant::Span;
+use crate::core::span::Span;
 
 pub type Node = Spanned<Value>;
 
@@ -46,18 +46,42 @@ impl Value {
 }
 
 /// Parses a whole YAML or JSON document into located values, typed as every grantlint file is
-/// (`crate::load::yaml::core_schema`: YAML 1.2, so `yes` and `no` stay text).
+/// ([`core_schema`]: YAML 1.2, so `yes` and `no` stay text).
 pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
-    serde_saphyr::from_str_with_options(text, crate::load::yaml::core_schema())
+    serde_saphyr::from_str_with_options(text, core_schema())
 }
 
 /// `parse` for a file of several documents (`---`), each typed the same way.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, serde_saphyr::Error> {
-    serde_saphyr::from_multiple_with_options(text, crate::load::yaml::core_schema())
+    serde_saphyr::from_multiple_with_options(text, core_schema())
 }
 
 pub fn span(node: &Node) -> Span {
-    crate::load::yaml::span(node.referenced)
+    location_span(node.referenced)
+}
+
+/// How every YAML and JSON file grantlint reads is typed (grants, policies, people, waivers,
+/// test expectations): YAML 1.2's core schema, so only `true` and `false` (also `True`, `TRUE`…)
+/// are booleans, and `yes`, `no`, `on`, `off`, `y`, `n` stay text: `tenant: NO` is the tenant
+/// `NO`, and the approver phrase `yes` is not `true`. Spellings a number would lose also stay
+/// text: `0042` (an id, not 42) and `1_000` (not a YAML 1.2 number).
+pub fn core_schema() -> Options {
+    let mut options = Options::default();
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    options.underscored_numbers_as_strings = true;
+    options
+}
+
+/// Where a parser says something is.
+pub fn location_span(at: Location) -> Span {
+    let s = at.span();
+    Span {
+        line: at.line() as u32,
+        column: at.column() as u32,
+        offset: s.byte_offset().unwrap_or(0) as usize,
+        len: s.byte_len().unwrap_or(0) as usize,
+    }
 }
 
 impl<'de> Deserialize<'de> for Value {

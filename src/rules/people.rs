@@ -7,9 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::identity;
-use super::node::{Node, Value, span};
-use super::{PolicyError, Source, did_you_mean};
-use crate::grant::{Field, Grant, Span};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
+use crate::core::span::Span;
+use crate::grant::{Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::Columns;
 
@@ -102,7 +103,7 @@ pub fn parse(
             if file_source.name.to_ascii_lowercase().ends_with(".csv") {
                 return read_csv(&file_source, errors).map(Arc::new);
             }
-            let root = super::parse_yaml(&file_source, errors)?;
+            let root = crate::load::yaml::parse_yaml(&file_source, errors)?;
             match &root.value {
                 Value::List(items) => Some(Arc::new(read_list(&file_source, items, errors))),
                 other => {
@@ -349,7 +350,7 @@ mod tests {
             name: "p.yaml".into(),
             text: Arc::from(text),
         };
-        let node: Node = crate::policy::node::parse(text).unwrap();
+        let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
         let directory = parse(&source, &node, &mut errors);
         if errors.is_empty() {
@@ -432,7 +433,7 @@ mod tests {
             name: policy.display().to_string(),
             text: Arc::from(""),
         };
-        let node: Node = crate::policy::node::parse("staff.csv").unwrap();
+        let node: Node = crate::core::node::parse("staff.csv").unwrap();
         let mut errors = Vec::new();
         let people = parse(&source, &node, &mut errors).unwrap();
         assert!(errors.is_empty(), "{errors:?}");
@@ -476,12 +477,12 @@ mod tests {
             name: dir.path().join(name).display().to_string(),
             text: Arc::from(""),
         };
-        let node: Node = crate::policy::node::parse("staff.yaml").unwrap();
+        let node: Node = crate::core::node::parse("staff.yaml").unwrap();
         let mut errors = Vec::new();
         let d = parse(&source("policy.yaml"), &node, &mut errors).unwrap();
         assert!(errors.is_empty());
         assert!(d.find("rpatel").is_some());
-        let node: Node = crate::policy::node::parse("bad.yaml").unwrap();
+        let node: Node = crate::core::node::parse("bad.yaml").unwrap();
         parse(&source("policy.yaml"), &node, &mut errors);
         assert!(errors[0].file.ends_with("bad.yaml"), "{}", errors[0].file);
         assert_eq!(errors[0].location.unwrap().column, 13);

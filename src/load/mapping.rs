@@ -21,10 +21,10 @@ use std::sync::Arc;
 use chrono::format::{Item, StrftimeItems};
 use chrono_tz::Tz;
 
-use super::node::{Node, Value, span};
-use super::{PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
+use crate::core::time::{Dates, Order, Reread};
 use crate::grant::Field;
-use crate::load::time::{Dates, Order, Reread};
 
 /// The keys of `mapping:`.
 const KEYS: [&str; 5] = ["columns", "date_format", "date_order", "timezone", "roles"];
@@ -60,7 +60,7 @@ pub fn normal_key(key: &str) -> String {
 
 impl Mapping {
     /// True when the policy maps no column. How dates are read does not count: every
-    /// loader reads them with the file's `load::time::Dates`.
+    /// loader reads them with the file's `core::time::Dates`.
     pub fn is_empty(&self) -> bool {
         self.columns.is_empty()
     }
@@ -71,7 +71,7 @@ impl Mapping {
     }
 
     /// How one file's times are read under this mapping; `reread` reads the file again, for
-    /// learning its month/day order (`load::time::Dates`).
+    /// learning its month/day order (`core::time::Dates`).
     pub fn dates(&self, reread: Option<Reread>) -> Arc<Dates> {
         self.dates_of(None, reread)
     }
@@ -106,7 +106,7 @@ impl Mapping {
             "mapping",
             "a mapping of `columns`, `date_format`, `date_order`, `timezone` and `roles`",
         );
-        let entries = super::section_entries(source, node, is, None, errors);
+        let entries = crate::core::source::section_entries(source, node, is, None, errors);
         for (key, value) in entries {
             match key.value.as_scalar() {
                 Some("columns") => self.add_columns(source, value, errors),

@@ -87,7 +87,7 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
 /// Whether a snippet can be drawn for `span`: miette pads the underline to the column and
 /// draws it as wide as the span, and a width past 65,535 panics in Rust's formatting (a
 /// finding deep in a one-line JSON export). Farther places are named by line and column only.
-pub fn drawable(span: crate::grant::Span) -> bool {
+pub fn drawable(span: crate::core::span::Span) -> bool {
     const MOST: usize = 4096;
     (span.column as usize) <= MOST && span.len <= MOST
 }

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use chrono::TimeDelta;
 use regex::RegexSet;
 
-use super::node::{Node, Value, span};
-use super::{PolicyError, Source, did_you_mean};
+use crate::core::node::{Node, Value, span};
+use crate::core::source::{PolicyError, Source, did_you_mean};
+use crate::core::time::parse_duration;
 use crate::finding::Severity;
-use crate::load::time::parse_duration;
 
 /// A list of phrases compared after normalising (see [`normalize`]).
 #[derive(Debug)]
@@ -72,7 +72,7 @@ pub struct Words(Vec<String>);
 impl Words {
     /// True when `text`, trimmed and lowercased, is one of the words.
     pub fn contains(&self, text: &str) -> bool {
-        let text = crate::grant::trim(text);
+        let text = crate::core::text::trim(text);
         if text.is_ascii() {
             return self.0.iter().any(|w| w.eq_ignore_ascii_case(text));
         }
@@ -464,14 +464,8 @@ impl<'a> Params<'a> {
                     "rule {} has no setting `{key}` in the default policy",
                     self.rule
                 );
-                self.errors.push(PolicyError {
-                    message,
-                    file: "default".into(),
-                    location: None,
-                    help: None,
-                    source_code: None,
-                    label: None,
-                });
+                self.errors
+                    .push(PolicyError::unlocated("default", message, None));
                 None
             }
         }
