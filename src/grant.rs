@@ -188,20 +188,6 @@ impl Grant {
         self.times[field as usize] = None;
     }
 
-    /// Makes this grant a copy of `other`, reusing this one's buffers: the checker's reader
-    /// thread hands grants over this way without allocating per grant.
-    pub fn copy_from(&mut self, other: &Grant) {
-        self.span = other.span;
-        self.buffer.clear();
-        self.buffer.push_str(&other.buffer);
-        self.values = other.values;
-        self.times = other.times;
-        self.problems.clone_from(&other.problems);
-        self.extensions.clone_from(&other.extensions);
-        self.approvals.clone_from(&other.approvals);
-        self.unexported = other.unexported;
-    }
-
     /// Empties the grant for the next record, keeping its buffers.
     pub fn clear(&mut self, span: Span) {
         self.span = span;

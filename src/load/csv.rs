@@ -9,7 +9,7 @@ use csv_core::{ReadFieldResult, ReaderBuilder};
 mod segments;
 mod split;
 
-pub use segments::{Next, Redo, Segment, Segments};
+pub use segments::{Layout, Next, Segment, Segments, read_in_segments};
 
 use super::limits::{self, Limits};
 use super::{InputError, io_error};
@@ -230,13 +230,7 @@ pub fn header_names(
         })
         .map_or(head.len(), |i| i + 1);
     let mut header = Header(Vec::new());
-    let how = Reading {
-        name,
-        delimiter,
-        limits,
-        from: Start::File,
-        split: true,
-    };
+    let how = Reading::file(name, delimiter, limits);
     read_records(Source::bytes(&head[..end]), how, &mut header, &mut |_| {})?;
     Ok(header.0)
 }
@@ -286,14 +280,8 @@ pub fn load_with(
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<usize, InputError> {
-    let how = Reading {
-        name,
-        delimiter,
-        limits,
-        from: Start::File,
-        split: true,
-    };
-    read_records(Source::Stream(reader), how, columns, sink).map(|read| read.grants)
+    let how = Reading::file(name, delimiter, limits);
+    read_records(Source::Stream(reader), how, columns, sink)
 }
 
 /// How `read_records` reads: the file's name (for errors), its delimiter and limits, where
@@ -305,6 +293,19 @@ struct Reading<'a> {
     limits: &'a Limits,
     from: Start,
     split: bool,
+}
+
+impl<'a> Reading<'a> {
+    /// A whole file, header first, through the fast path.
+    fn file(name: &'a str, delimiter: u8, limits: &'a Limits) -> Reading<'a> {
+        Reading {
+            name,
+            delimiter,
+            limits,
+            from: Start::File,
+            split: true,
+        }
+    }
 }
 
 /// Where reading starts: at the top of a file, header first, or at a record of a file whose
@@ -333,7 +334,7 @@ fn read_records(
     how: Reading,
     columns: &mut impl Columns,
     sink: &mut dyn FnMut(&Grant),
-) -> Result<Records, InputError> {
+) -> Result<usize, InputError> {
     let Reading {
         name,
         delimiter,
@@ -481,17 +482,7 @@ fn read_records(
             break;
         }
     }
-    Ok(Records {
-        grants: rows.grants,
-        one_line_each: parser.is_none(),
-    })
-}
-
-/// What `read_records` read.
-struct Records {
-    grants: usize,
-    /// Every record was one line that the fast path split: csv-core read none of them.
-    one_line_each: bool,
+    Ok(rows.grants)
 }
 
 /// The line ends (and blank lines) at the start of `bytes`: csv-core skips them between
@@ -886,22 +877,21 @@ mod tests {
         format!("{:?} {fields:?} {:?}", g.span, g.problems)
     }
 
-    /// `loaded`, read in segments of `block_size` bytes; also how many segments there were,
-    /// and how many were read again after a wrong guess at where they end.
+    /// `loaded`, read in segments of `block_size` bytes; also how many segments there were.
     fn loaded_in_segments(
         text: &[u8],
         limits: &Limits,
         delimiter: u8,
         block_size: usize,
-    ) -> Result<(Vec<String>, usize, usize), String> {
+    ) -> Result<(Vec<String>, usize), String> {
         let mut out = Vec::new();
-        let (grants, count, redone) =
+        let (grants, count) =
             segments::read_in_segments(text, delimiter, limits, block_size, &mut |g: &Grant| {
                 out.push(describe(g))
             })
             .map_err(|e| e.to_string())?;
         assert_eq!(grants, out.len());
-        Ok((out, count, redone))
+        Ok((out, count))
     }
 
     fn loaded_in_chunks(
@@ -1066,16 +1056,14 @@ mod tests {
             text.extend(format!("SUP-{i},t{},{reason}\r\n\n", i % 7).as_bytes());
         }
         let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
-        let (got, count, redone) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
         assert_eq!(got, whole);
         assert!(count > 10, "{count} segments");
-        // The first guess cut inside a quoted cell; the rest was cut with care.
-        assert_eq!(redone, 1);
         // Text after a closing quote: the segments stop there and the rest is read in order.
         text.extend(b"SUP-x,t1,\"a\"b\n");
         text.extend(b"SUP-y,t2,after\n".repeat(50));
         let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
-        let (got, count, _) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
         assert_eq!((got.len(), &got), (251, &whole));
         assert!(count > 10, "{count} segments");
     }
@@ -1107,26 +1095,22 @@ mod tests {
     }
 
     #[test]
-    fn segments_end_at_guessed_line_ends_until_a_guess_is_wrong() {
+    fn segments_end_where_records_do_even_with_line_ends_in_quotes() {
         let limits = Limits::default();
         let row = |i: usize, reason: &str| format!("SUP-{i},t{},{reason}\n", i % 7);
         let mut text = b"id,tenant,reason\n".to_vec();
-        for i in 0..100 {
-            text.extend(row(i, "\"plain, quoted\"").as_bytes());
+        for i in 0..200 {
+            // Every tenth reason holds a line end: a block's last line end may be in quotes.
+            let reason = if i % 10 == 3 {
+                "\"two\nlines\""
+            } else {
+                "\"plain, quoted\""
+            };
+            text.extend(row(i, reason).as_bytes());
         }
         let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
-        let (got, count, redone) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
-        assert_eq!((got, redone), (whole, 0));
-        assert!(count > 10, "{count} segments");
-        // A line end in quotes halfway: the segment cut inside the cell and the ones after it
-        // are read again, and the file is read as a whole, every row in its place.
-        text.extend(row(100, "\"two\nlines\"").as_bytes());
-        for i in 101..200 {
-            text.extend(row(i, "plain").as_bytes());
-        }
-        let whole = loaded_in_chunks(&text, true, &limits, b',', Vec::new()).unwrap();
-        let (got, count, redone) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
-        assert_eq!((got.len(), &got, redone), (200, &whole, 1));
+        let (got, count) = loaded_in_segments(&text, &limits, b',', 256).unwrap();
+        assert_eq!((got.len(), &got), (200, &whole));
         assert!(count > 15, "{count} segments");
     }
 
