@@ -12,23 +12,6 @@ pub struct Span {
     pub len: usize,
 }
 
-impl Span {
-    /// The span as plain numbers, to hand to a function out of line without the span
-    /// itself having to be kept in memory (`Span::from_pieces` puts it back together).
-    pub fn pieces(self) -> ([u32; 2], [usize; 2]) {
-        ([self.line, self.column], [self.offset, self.len])
-    }
-
-    pub fn from_pieces(([line, column], [offset, len]): ([u32; 2], [usize; 2])) -> Span {
-        Span {
-            line,
-            column,
-            offset,
-            len,
-        }
-    }
-}
-
 macro_rules! fields {
     ($($variant:ident => $name:literal [$($alias:literal),*] $doc:literal;)*) => {
         /// A canonical grant field (DESIGN.md, "Canonical grant fields").
@@ -258,7 +241,7 @@ impl Grant {
             let text = self.buffer.get(range.clone()).unwrap_or_default();
             match crate::load::time::canonical_time(text) {
                 Some(t) => self.times[field as usize] = Some(t),
-                None => self.read_time(field, range.clone(), span.pieces()),
+                None => self.read_time(field, range.clone(), span),
             }
         }
         self.values[field as usize] = Some(Value {
@@ -269,18 +252,12 @@ impl Grant {
     }
 
     /// Reads a time in any other form than `2026-11-23T14:05:00Z`, with the file's reading of
-    /// dates (`load::time::read`), or records why it cannot. Out of line, and given the span
-    /// in pieces: a span handed whole would be kept in memory on the hot path of `set_value`.
+    /// dates (`load::time::read`), or records why it cannot. Out of line: rare.
     #[cold]
     #[inline(never)]
-    fn read_time(
-        &mut self,
-        field: Field,
-        range: std::ops::Range<usize>,
-        span: ([u32; 2], [usize; 2]),
-    ) {
+    fn read_time(&mut self, field: Field, range: std::ops::Range<usize>, span: Span) {
         let text = self.buffer.get(range.clone()).unwrap_or_default();
-        match crate::load::time::read(Some(field), text, span.0[0]) {
+        match crate::load::time::read(Some(field), text, span.line) {
             Ok(t) => self.times[field as usize] = Some(t),
             Err(unreadable) => {
                 let shown = crate::load::time::shown(text);
@@ -291,7 +268,7 @@ impl Grant {
                 );
                 self.problems.push(FormatProblem {
                     field: Some(field),
-                    span: Span::from_pieces(span),
+                    span,
                     message,
                     help: unreadable.help,
                 });

@@ -246,6 +246,17 @@ pub fn alias_fields(
     Ok(aliases.0)
 }
 
+/// Everything a grant holds after loading, as text: its fields with their places, and its
+/// problems. For the tests and the fuzz target that compare two ways of reading a file.
+#[doc(hidden)]
+pub fn describe(grant: &Grant) -> String {
+    let fields: Vec<_> = Field::ALL
+        .iter()
+        .filter_map(|&f| grant.text(f).map(|t| (f, t.to_string(), grant.span_of(f))))
+        .collect();
+    format!("{:?} {fields:?} {:?}", grant.span, grant.problems)
+}
+
 /// Reads CSV from `reader`, calling `sink` for every row after the header.
 pub fn load(
     reader: impl Read,
@@ -557,7 +568,7 @@ fn set_cells(
         let Some(field) = *field else { continue };
         let span = places.span(raw);
         if raw.escaped || raw.end - raw.start > limits.max_value_size {
-            filled |= set_cell_apart(grant, field, limits, record, raw, scratch, span.pieces());
+            filled |= set_cell_apart(grant, field, limits, record, raw, scratch, span);
         } else {
             filled |= grant.set_held(field, raw.inner(), span);
         }
@@ -580,9 +591,7 @@ fn set_cells(
 }
 
 /// Sets a cell with doubled quotes, or one that may be too long; true when it holds more
-/// than white space. Out of line, and given the span in pieces: a span handed whole to a
-/// call is kept in memory for every cell, and read back a moment after it was written,
-/// which stalled the store of each value (perf: a fifth of `set_cells`).
+/// than white space. Out of line: rare.
 #[cold]
 #[inline(never)]
 fn set_cell_apart(
@@ -592,9 +601,8 @@ fn set_cell_apart(
     record: &str,
     raw: &split::RawCell,
     scratch: &mut String,
-    pieces: ([u32; 2], [usize; 2]),
+    span: Span,
 ) -> bool {
-    let span = Span::from_pieces(pieces);
     let size = raw.size(record.as_bytes());
     if size > limits.max_value_size {
         let (message, help) = limits::value_too_long(field.name(), size, limits.max_value_size);
@@ -867,14 +875,6 @@ mod tests {
     /// Everything a grant holds after loading: fields with their spans, and problems.
     fn loaded(text: &[u8], split: bool, limits: &Limits) -> Result<Vec<String>, String> {
         loaded_in_chunks(text, split, limits, b',', Vec::new())
-    }
-
-    fn describe(g: &Grant) -> String {
-        let fields: Vec<_> = Field::ALL
-            .iter()
-            .filter_map(|&f| g.text(f).map(|t| (f, t.to_string(), g.span_of(f))))
-            .collect();
-        format!("{:?} {fields:?} {:?}", g.span, g.problems)
     }
 
     /// `loaded`, read in segments of `block_size` bytes; also how many segments there were.
