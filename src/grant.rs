@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+mod held;
+
 /// Where a value sits in its input file: 1-based line and column (in characters), and the
 /// byte range that a diagnostic underlines.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -193,45 +195,6 @@ impl Grant {
         let start = self.buffer.len();
         self.buffer.push_str(text);
         self.set_value(field, start..self.buffer.len(), span, list);
-    }
-
-    /// Keeps a whole record's text, so that its values can be set by where they are in it
-    /// (`set_held`) instead of copying each: a CSV reader's fast path. Right after `clear`.
-    pub fn hold(&mut self, record: &str) {
-        self.buffer.push_str(record);
-    }
-
-    /// `set`, with the text at `range` of the record the grant holds (`hold`); true when
-    /// the text is more than white space. Inlined, as `set_value` is, into the CSV reader's
-    /// loop over cells: a call per cell had cost 6% of a run's instructions.
-    #[inline(always)]
-    pub fn set_held(&mut self, field: Field, range: std::ops::Range<usize>, span: Span) -> bool {
-        // A value that starts and ends with a visible ASCII character, nearly every one, is
-        // neither blank nor in need of trimming, and its ends are character boundaries.
-        let bytes = self.buffer.as_bytes();
-        let visible = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
-        if range.start < range.end
-            && range.end <= bytes.len()
-            && visible(range.start)
-            && visible(range.end - 1)
-        {
-            if self.values[field as usize].is_none() {
-                self.set_value(field, range, span, false);
-            }
-            return true;
-        }
-        let Some(text) = self.buffer.get(range.clone()) else {
-            return false;
-        };
-        let trimmed = trim(text);
-        if trimmed.is_empty() {
-            return false;
-        }
-        if self.values[field as usize].is_none() {
-            let start = range.start + (trimmed.as_ptr() as usize - text.as_ptr() as usize);
-            self.set_value(field, start..start + trimmed.len(), span, false);
-        }
-        true
     }
 
     /// Sets a field to `buffer[range]`, trimmed and not blank, reading a time once.
