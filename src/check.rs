@@ -446,51 +446,75 @@ fn reread(
     })
 }
 
-/// Segments cut ahead of the checking, per thread: enough that a thread that is done finds
-/// another segment, few enough that the file is read only a few megabytes ahead.
-const WINDOW_PER_THREAD: usize = 4;
+/// Segments being checked while this thread cuts the next, per thread: enough that a thread
+/// that is done finds another, few enough that the file is read only a few megabytes ahead.
+const AHEAD_PER_THREAD: usize = 2;
 
-/// Checks a big plain CSV on every core, window by window: the segments of one window are
-/// read and checked in parallel while the next window is cut, so memory holds two windows
-/// at most and no grant is handed between threads. The result is the one reading the file
-/// whole gives: the parts joined in file order, or the error alone.
+/// Checks a big plain CSV on every core: this thread cuts the file into segments and hands
+/// each to a rayon task that reads and checks it, so no grant is handed between threads.
+/// Once enough segments are being checked, this thread checks the next one itself: the
+/// reading never runs ahead of the checking, and nothing waits. The result is the one
+/// reading the file whole gives: the parts joined in file order, or the error alone.
 fn check_segments<'a, R: Send>(
     mut segments: Segments<impl std::io::Read + Send>,
     checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
     dates: &std::sync::Arc<load::time::Dates>,
 ) -> FileResult<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let layout = segments.layout().clone();
-    let size = WINDOW_PER_THREAD * rayon::current_num_threads().max(1);
-    let mut joined = FileResult::default();
-    let mut next = cut(&mut segments, size, Vec::new());
-    // The buffers of the window before the one being checked, for the one being cut.
-    let mut spare = Vec::new();
-    let stop = loop {
-        let (window, stop) = match next {
-            Ok(cut) => cut,
-            Err(error) => return FileResult::failed(error),
-        };
-        let buffers = std::mem::take(&mut spare);
-        let (parts, after) = rayon::join(
-            || {
-                window
-                    .par_iter()
-                    .map(|segment| check_segment(&layout, segment, checker, dates))
-                    .collect::<Vec<_>>()
-            },
-            || match stop {
-                None => Some(cut(&mut segments, size, buffers)),
-                Some(_) => None,
-            },
-        );
-        parts.into_iter().for_each(|part| joined.append(part));
-        spare = window.into_iter().map(Segment::into_buffer).collect();
-        match after {
-            Some(cut) => next = cut,
-            None => break stop,
-        }
+    let ahead = AHEAD_PER_THREAD * rayon::current_num_threads().max(1);
+    // Each segment's share, by its place in the file; and the buffers of checked segments,
+    // for the next ones.
+    let parts = std::sync::Mutex::new(Vec::<Option<FileResult<R>>>::new());
+    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
+    // Segments handed to tasks and not yet checked.
+    let out = AtomicUsize::new(0);
+    let check = |index: usize, segment: Segment| {
+        let part = check_segment(&layout, &segment, checker, dates);
+        lock(&parts)[index] = Some(part);
+        lock(&spare).push(segment.into_buffer());
     };
-    if stop == Some(Stop::Rest) {
+    let (mut rest, mut error) = (false, None);
+    rayon::scope(|scope| {
+        for index in 0.. {
+            let buffer = lock(&spare).pop().unwrap_or_default();
+            let segment = match segments.next(buffer) {
+                Ok(Next::Segment(segment)) => segment,
+                Ok(Next::Rest) => {
+                    rest = true;
+                    break;
+                }
+                Ok(Next::End) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            };
+            lock(&parts).push(None);
+            if out.load(Ordering::Acquire) < ahead {
+                out.fetch_add(1, Ordering::AcqRel);
+                let (check, out) = (&check, &out);
+                scope.spawn(move |_| {
+                    check(index, segment);
+                    out.fetch_sub(1, Ordering::AcqRel);
+                });
+            } else {
+                check(index, segment);
+            }
+        }
+    });
+    if let Some(error) = error {
+        return FileResult::failed(error);
+    }
+    let mut joined = FileResult::default();
+    let parts = parts
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    parts
+        .into_iter()
+        .flatten()
+        .for_each(|part| joined.append(part));
+    if rest {
         // The file could not be cut from here on: this thread reads the rest in order.
         let mut checker = checker();
         let mut read = FileProgress::default();
@@ -507,29 +531,12 @@ fn check_segments<'a, R: Send>(
     }
 }
 
-/// Why cutting a file stopped.
-#[derive(Clone, Copy, PartialEq)]
-enum Stop {
-    /// What is left must be read in order.
-    Rest,
-    End,
-}
-
-/// The next window: up to `size` segments, and whether cutting stopped after them.
-fn cut(
-    segments: &mut Segments<impl std::io::Read>,
-    size: usize,
-    mut spare: Vec<Vec<u8>>,
-) -> Result<(Vec<Segment>, Option<Stop>), InputError> {
-    let mut window = Vec::with_capacity(size);
-    while window.len() < size {
-        match segments.next(spare.pop().unwrap_or_default())? {
-            Next::Segment(segment) => window.push(segment),
-            Next::Rest => return Ok((window, Some(Stop::Rest))),
-            Next::End => return Ok((window, Some(Stop::End))),
-        }
-    }
-    Ok((window, None))
+/// A lock whose holder cannot have left its data half-changed: a task that panicked passes
+/// its panic on when the scope ends.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Reads and checks one segment, on whichever thread takes it.
