@@ -1,5 +1,5 @@
 //! Scale benchmark: how grantlint's speed and memory grow with the export, against the
-//! parsers alone. Run with `cargo bench --bench scale` (see README, "Performance").
+//! parsers alone. Run with `cargo bench --bench scale` (see docs/performance.md).
 //!
 //! For each size it generates seeded synthetic exports (CSV, YAML, JSON; about 15% of grants
 //! break a rule; tenants skewed so repeat-tenant has work), then times, as the median of

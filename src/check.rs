@@ -1,6 +1,8 @@
 //! The checker: reads every input, runs every active rule on every grant, and gathers the
-//! findings in DESIGN.md's order. Files are checked in parallel; the result does not depend on
-//! the number of threads.
+//! findings in DESIGN.md's order. One execution model: rayon tasks over ordered segments.
+//! Files are checked in parallel; a big plain CSV is cut into segments, checked in parallel
+//! too, and every share is joined in file order, so the result does not depend on the
+//! number of threads. Nothing waits on a timer: a panic in any task reaches the caller.
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
@@ -8,11 +10,12 @@ use rayon::prelude::*;
 use crate::core::span::Span;
 use crate::finding::{Finding, Suppressed, Violation};
 use crate::grant::{Field, Grant};
-use crate::load::csv::{Next, Redo, Segment, Segments};
+use crate::load::csv::{Layout, Next, Segment, Segments};
 use crate::load::understood::InputMap;
 use crate::load::{self, Input, InputError, ReadOptions};
 use crate::policy::overrides::RuleSets;
 use crate::policy::{ActiveRule, Policy};
+use crate::progress::FileProgress;
 use crate::rules::{Context, Observations};
 
 /// Everything a run found, for the reporters.
@@ -133,6 +136,14 @@ struct Absent {
 }
 
 impl<R> FileResult<R> {
+    /// A file that could not be read as a whole: its error alone.
+    fn failed(error: InputError) -> FileResult<R> {
+        FileResult {
+            error: Some(error),
+            ..FileResult::default()
+        }
+    }
+
     /// Adds the next file's (or segment's) share after this one. The first one's lists are
     /// taken over, not copied: one big export is the common case.
     fn append(&mut self, next: FileResult<R>) {
@@ -360,12 +371,9 @@ pub fn check_with<R: Send>(
     (outcome, records)
 }
 
-/// Inputs at least this large are read on one thread and checked on another, so one big
-/// export uses both cores; smaller ones are not worth a thread.
-const PIPELINE_BYTES: u64 = 4 << 20;
-
-/// Grants handed from the reader to the checker at a time.
-const BATCH: usize = 512;
+/// Plain CSV inputs at least this large are cut into segments checked on every core; a
+/// smaller input is read whole by the thread that checks it, as cutting is not worth it.
+const SEGMENTED_BYTES: u64 = 4 << 20;
 
 /// What every file's check shares.
 struct Shared<'a> {
@@ -375,6 +383,8 @@ struct Shared<'a> {
     related: &'a load::adapters::Related,
 }
 
+/// Checks one input. Every input is a run of segments checked in order: a big plain CSV is
+/// cut into many (`check_segments`), any other input is one, read and checked whole here.
 fn check_file<R: Send>(
     file: usize,
     input: &Input,
@@ -398,12 +408,7 @@ fn check_file<R: Send>(
     };
     let map = match load::adapters::understand(input, options, &native) {
         Ok(map) => map,
-        Err(error) => {
-            return FileResult {
-                error: Some(error),
-                ..FileResult::default()
-            };
-        }
+        Err(error) => return FileResult::failed(error),
     };
     // Fields no column holds: their per-grant findings become one at the header, at the
     // highest severity they stand for, capped by column-missing's own.
@@ -428,88 +433,37 @@ fn check_file<R: Send>(
     let size = input.size();
     let gathering = gather.is_some();
     let checker = || FileChecker::new(file, policy, context, observe, keep, missing, gathering);
-    if size >= PIPELINE_BYTES
+    if size >= SEGMENTED_BYTES
         && let Some(segments) = load::adapters::segments(input, options, &native)
     {
         let mut result = check_segments(segments, &checker, &dates);
-        crate::progress::file_done(
-            &crate::progress::FileProgress::from_offset(size as usize),
-            size,
-        );
+        crate::progress::file_done(&FileProgress::from_offset(size as usize), size);
         result.map = map;
         result.report_absent(file, cap);
         return result;
     }
-    let mut read = crate::progress::FileProgress::default();
-    let (mut result, loaded) = if size >= PIPELINE_BYTES {
-        std::thread::scope(|scope| {
-            let (to_checker, batches) = std::sync::mpsc::sync_channel::<Vec<Grant>>(4);
-            let (to_reader, spent) = std::sync::mpsc::channel::<Vec<Grant>>();
-            let checker = scope.spawn(move || {
-                let mut checker = checker();
-                for batch in batches {
-                    for grant in &batch {
-                        checker.check(grant);
-                    }
-                    // The reader reuses the batch's grants and their buffers.
-                    let _ = to_reader.send(batch);
-                }
-                checker.result
-            });
-            let mut batch: Vec<Grant> = Vec::with_capacity(BATCH);
-            let mut filled = 0;
-            let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
-                crate::progress::grant(&mut read, grant.span.offset);
-                if filled == batch.len() {
-                    batch.push(Grant::default());
-                }
-                batch[filled].copy_from(grant);
-                filled += 1;
-                if filled == BATCH {
-                    let mut next = spent.try_recv().unwrap_or_default();
-                    std::mem::swap(&mut batch, &mut next);
-                    next.truncate(filled);
-                    let _ = to_checker.send(next);
-                    filled = 0;
-                }
-            });
-            batch.truncate(filled);
-            if !batch.is_empty() {
-                let _ = to_checker.send(batch);
-            }
-            drop(to_checker);
-            // The checker only ends when the reader has; its panic is the checker's own bug.
-            let result = checker
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (result, loaded)
-        })
-    } else {
-        let mut checker = checker();
-        let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
-            crate::progress::grant(&mut read, grant.span.offset);
-            checker.check(grant);
-        });
-        (checker.result, loaded)
-    };
+    let mut checker = checker();
+    let mut read = FileProgress::default();
+    let loaded = load::adapters::load(input, options, &native, &mut |grant: &Grant| {
+        crate::progress::grant(&mut read, grant.span.offset);
+        checker.check(grant);
+    });
     crate::progress::file_done(&read, size);
     match loaded {
         Ok(loaded) => {
-            result.grants = loaded.grants;
-            result.skipped = loaded.skipped;
-            result.map = map.or(loaded.map);
-            result.gaps = loaded.gaps;
-            result.report_absent(file, cap);
-        }
-        Err(error) => {
-            // Half a file's findings would mislead; the error says what to fix first.
-            result = FileResult {
-                error: Some(error),
-                ..FileResult::default()
+            let mut result = FileResult {
+                grants: loaded.grants,
+                skipped: loaded.skipped,
+                map: map.or(loaded.map),
+                gaps: loaded.gaps,
+                ..checker.result
             };
+            result.report_absent(file, cap);
+            result
         }
+        // Half a file's findings would mislead; the error says what to fix first.
+        Err(error) => FileResult::failed(error),
     }
-    result
 }
 
 /// How to read a file again to learn its month/day order (`core::time::Dates`): whole, in
@@ -538,154 +492,118 @@ fn reread(
     })
 }
 
-/// Checks a big plain CSV on every core: this thread only cuts the file into segments, and
-/// workers read and check one segment each, so one export uses all cores and no grant is
-/// handed between threads. The result is the one reading the file whole gives: the parts
-/// joined in file order, or the error alone.
+/// Segments being checked while this thread cuts the next, per thread: enough that a thread
+/// that is done finds another, few enough that the file is read only a few megabytes ahead.
+const AHEAD_PER_THREAD: usize = 2;
+
+/// Checks a big plain CSV on every core: this thread cuts the file into segments and hands
+/// each to a rayon task that reads and checks it, so no grant is handed between threads.
+/// Once enough segments are being checked, this thread checks the next one itself: the
+/// reading never runs ahead of the checking, and nothing waits. The result is the one
+/// reading the file whole gives: the parts joined in file order, or the error alone.
 fn check_segments<'a, R: Send>(
-    mut segments: Segments<std::fs::File>,
+    mut segments: Segments<impl std::io::Read + Send>,
     checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
     dates: &std::sync::Arc<crate::core::time::Dates>,
 ) -> FileResult<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let layout = segments.layout().clone();
-    let workers = rayon::current_num_threads().max(1);
-    std::thread::scope(|scope| {
-        // Bounded: the file is read no further ahead than the workers can take.
-        let (to_workers, work) = std::sync::mpsc::sync_channel::<(usize, Segment)>(workers);
-        // Shared by the workers, and dropped with the last one, so the cutting stops even if
-        // every worker were gone.
-        let work = std::sync::Arc::new(std::sync::Mutex::new(work));
-        let (to_cutter, done) = std::sync::mpsc::channel::<Done<R>>();
-        let mut handles = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            let (work, to_cutter, layout) =
-                (std::sync::Arc::clone(&work), to_cutter.clone(), &layout);
-            handles.push(scope.spawn(move || {
-                // Each worker reads times as the file's other readers do.
-                let _dates = dates.enter();
-                loop {
-                    let next = work
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .recv();
-                    let Ok((index, segment)) = next else { break };
-                    let range = segment.range();
-                    let mut read = crate::progress::FileProgress::from_offset(range.start);
-                    let mut checker = checker();
-                    // A segment read again after a wrong guess counts twice on the progress
-                    // bar: a few megabytes, once a file at most.
-                    let part = layout.read(&segment, &mut |grant: &Grant| {
-                        crate::progress::grant(&mut read, grant.span.offset);
-                        checker.check(grant);
-                    });
-                    crate::progress::part_done(&read, range.end);
-                    let result = checker.finish(part.grants);
-                    let buffer = segment.into_buffer();
-                    if to_cutter.send((index, result, part.redo, buffer)).is_err() {
-                        break;
-                    }
-                }
-            }));
-        }
-        drop((to_cutter, work));
-        // The next part back. Workers only stop once the cutting has, so one that has
-        // stopped before panicked, and its part will never come: `None`, and leaving the
-        // scope then passes the panic on, where waiting would hang.
-        let receive = || loop {
-            match done.recv_timeout(std::time::Duration::from_millis(50)) {
-                Ok(part) => return Some(part),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout)
-                    if !handles.iter().any(|h| h.is_finished()) => {}
-                Err(_) => return None,
-            }
-        };
-        // Parts come back in any order and are joined in file order as soon as they can
-        // be, so finished segments do not pile up.
-        let mut parts: Vec<Option<(FileResult<R>, Option<Redo>)>> = Vec::new();
-        let mut joined = FileResult::default();
-        let mut next = 0;
-        // Segments with the workers, and whether more can be cut.
-        let (mut out, mut cutting) = (0, true);
-        let mut buffers = Vec::new();
-        let mut error = None;
-        let mut rest = false;
-        loop {
-            // Nothing to cut: wait for the workers.
-            let wait = !cutting && out > 0;
-            let mut take = |(index, result, redo, buffer): Done<R>| {
-                parts[index] = Some((result, redo));
-                buffers.push(buffer);
-                out -= 1;
-            };
-            if wait {
-                match receive() {
-                    Some(part) => take(part),
-                    None => break,
-                }
-            }
-            done.try_iter().for_each(&mut take);
-            while let Some((result, redo)) = parts.get_mut(next).and_then(Option::take) {
-                if let Some(redo) = redo {
-                    // Cut at a wrong guess: this part and all after it are void. Once the
-                    // workers are done with theirs, cutting goes on from its start.
-                    let void: Option<Vec<_>> = (0..out).map(|_| receive()).collect();
-                    cutting = error.is_none() && void.is_some();
-                    buffers.extend(void.into_iter().flatten().map(|(.., buffer)| buffer));
-                    (out, rest) = (0, false);
-                    parts.truncate(next);
-                    if cutting && let Err(e) = segments.redo(redo) {
-                        (error, cutting) = (Some(e), false);
-                    }
+    let ahead = AHEAD_PER_THREAD * rayon::current_num_threads().max(1);
+    // Each segment's share, by its place in the file; and the buffers of checked segments,
+    // for the next ones.
+    let parts = std::sync::Mutex::new(Vec::<Option<FileResult<R>>>::new());
+    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
+    // Segments handed to tasks and not yet checked.
+    let out = AtomicUsize::new(0);
+    let check = |index: usize, segment: Segment| {
+        let part = check_segment(&layout, &segment, checker, dates);
+        lock(&parts)[index] = Some(part);
+        lock(&spare).push(segment.into_buffer());
+    };
+    let (mut rest, mut error) = (false, None);
+    rayon::scope(|scope| {
+        for index in 0.. {
+            let buffer = lock(&spare).pop().unwrap_or_default();
+            let segment = match segments.next(buffer) {
+                Ok(Next::Segment(segment)) => segment,
+                Ok(Next::Rest) => {
+                    rest = true;
                     break;
                 }
-                joined.append(result);
-                next += 1;
-            }
-            if !cutting {
-                if out == 0 {
+                Ok(Next::End) => break,
+                Err(e) => {
+                    error = Some(e);
                     break;
                 }
-                continue;
-            }
-            match segments.next(buffers.pop().unwrap_or_default()) {
-                Ok(Next::Segment(segment)) => {
-                    parts.push(None);
-                    if to_workers.send((parts.len() - 1, segment)).is_err() {
-                        break;
-                    }
-                    out += 1;
-                }
-                // Read once every part before it is joined, as a wrong guess moves its start.
-                Ok(Next::Rest) => (rest, cutting) = (true, false),
-                Ok(Next::End) => cutting = false,
-                Err(e) => (error, cutting) = (Some(e), false),
-            }
-        }
-        drop(to_workers);
-        if rest && error.is_none() {
-            // The file could not be cut from here on: this thread reads the rest in order.
-            let mut checker = checker();
-            let mut read = crate::progress::FileProgress::default();
-            let loaded = segments.read_rest(&mut |grant: &Grant| {
-                crate::progress::grant(&mut read, grant.span.offset);
-                checker.check(grant);
-            });
-            joined.append(checker.finish(loaded));
-        }
-        if let Some(error) = error.or(joined.error.take()) {
-            // Half a file's findings would mislead; the error says what to fix first.
-            return FileResult {
-                error: Some(error),
-                ..FileResult::default()
             };
+            lock(&parts).push(None);
+            if out.load(Ordering::Acquire) < ahead {
+                out.fetch_add(1, Ordering::AcqRel);
+                let (check, out) = (&check, &out);
+                scope.spawn(move |_| {
+                    check(index, segment);
+                    out.fetch_sub(1, Ordering::AcqRel);
+                });
+            } else {
+                check(index, segment);
+            }
         }
-        joined
-    })
+    });
+    if let Some(error) = error {
+        return FileResult::failed(error);
+    }
+    let mut joined = FileResult::default();
+    let parts = parts
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    parts
+        .into_iter()
+        .flatten()
+        .for_each(|part| joined.append(part));
+    if rest {
+        // The file could not be cut from here on: this thread reads the rest in order.
+        let mut checker = checker();
+        let mut read = FileProgress::default();
+        let loaded = segments.read_rest(&mut |grant: &Grant| {
+            crate::progress::grant(&mut read, grant.span.offset);
+            checker.check(grant);
+        });
+        joined.append(checker.finish(loaded));
+    }
+    match joined.error.take() {
+        // Half a file's findings would mislead; the error says what to fix first.
+        Some(error) => FileResult::failed(error),
+        None => joined,
+    }
 }
 
-/// A segment's share, as a worker hands it back: its index, what was found, whether it must
-/// be read again, and its buffer for the next segment.
-type Done<R> = (usize, FileResult<R>, Option<Redo>, Vec<u8>);
+/// A lock whose holder cannot have left its data half-changed: a task that panicked passes
+/// its panic on when the scope ends.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reads and checks one segment, on whichever thread takes it.
+fn check_segment<'a, R>(
+    layout: &Layout,
+    segment: &Segment,
+    checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
+    dates: &std::sync::Arc<crate::core::time::Dates>,
+) -> FileResult<R> {
+    // Times are read as the file's other readers read them.
+    let _dates = dates.enter();
+    let range = segment.range();
+    let mut read = FileProgress::from_offset(range.start);
+    let mut checker = checker();
+    let grants = layout.read(segment, &mut |grant: &Grant| {
+        crate::progress::grant(&mut read, grant.span.offset);
+        checker.check(grant);
+    });
+    crate::progress::part_done(&read, range.end);
+    checker.finish(grants)
+}
 
 /// Runs every rule on one file's grants, in input order, gathering the file's share.
 struct FileChecker<'a, R> {
@@ -732,10 +650,7 @@ impl<'a, R> FileChecker<'a, R> {
                 grants,
                 ..self.result
             },
-            Err(error) => FileResult {
-                error: Some(error),
-                ..FileResult::default()
-            },
+            Err(error) => FileResult::failed(error),
         }
     }
 
@@ -832,5 +747,138 @@ fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Fin
         message: v.message.into(),
         help: v.help,
         related: v.related,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Limits;
+
+    /// A big export's worth of rows, small enough for a test: every tenth grant breaks a
+    /// rule, so each segment has findings of its own.
+    fn export(rows: usize) -> Vec<u8> {
+        let mut text = b"id,tenant,approver,start,expires,reason\n".to_vec();
+        for i in 0..rows {
+            let approver = if i % 10 == 3 { "" } else { "Ravi Patel" };
+            text.extend(
+                format!(
+                    "SUP-{i},t{},{approver},2026-11-02T10:00:00Z,2026-11-02T11:00:00Z,\"fix sync, #{i}\"\n",
+                    i % 13
+                )
+                .as_bytes(),
+            );
+        }
+        text
+    }
+
+    /// Gives its bytes, then fails as a disk or a network share can: a fault injected into
+    /// the cutting of a file into segments.
+    struct FailsAt<'a> {
+        data: &'a [u8],
+        at: usize,
+    }
+
+    impl std::io::Read for FailsAt<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            if self.at == 0 {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = buffer.len().min(self.at).min(self.data.len());
+            buffer[..n].copy_from_slice(&self.data[..n]);
+            (self.data, self.at) = (&self.data[n..], self.at - n);
+            Ok(n)
+        }
+    }
+
+    /// Checks `reader` as a segmented file of blocks of 256 bytes, on `threads` threads,
+    /// with `keep` as the caller's hook; every finding as text, and the error.
+    fn check_in_segments(
+        reader: impl std::io::Read + Send,
+        threads: usize,
+        keep: &(dyn Fn(usize, &Grant) -> Option<()> + Sync),
+    ) -> (Vec<String>, usize, Option<InputError>) {
+        let policy = Policy::load(None).unwrap();
+        let context = Context {
+            now: "2026-11-24T12:00:00Z".parse().unwrap(),
+            people: None,
+        };
+        let dates = policy.mapping.dates_of(None, None);
+        let checker = || FileChecker::new(0, &policy, &context, true, keep, 0, false);
+        let segments = Segments::with_block(reader, "t.csv", b',', &Limits::default(), 256);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let result = pool.install(|| check_segments(segments.unwrap(), &checker, &dates));
+        let findings = result.findings.iter().map(|f| format!("{f:?}")).collect();
+        (findings, result.grants, result.error)
+    }
+
+    #[test]
+    fn segments_on_any_number_of_threads_find_what_one_whole_reading_finds() {
+        let text = export(300);
+        let policy = Policy::load(None).unwrap();
+        let context = Context {
+            now: "2026-11-24T12:00:00Z".parse().unwrap(),
+            people: None,
+        };
+        let keep = |_: usize, _: &Grant| None::<()>;
+        let mut whole = FileChecker::new(0, &policy, &context, true, &keep, 0, false);
+        let grants =
+            crate::load::csv::load(&text[..], "t.csv", b',', &Limits::default(), &mut |g| {
+                whole.check(g)
+            });
+        let want: Vec<String> = whole
+            .result
+            .findings
+            .iter()
+            .map(|f| format!("{f:?}"))
+            .collect();
+        assert_eq!(grants.unwrap(), 300);
+        assert!(want.len() >= 30, "{} findings", want.len());
+        for threads in [1, 2, 5] {
+            let (got, grants, error) = check_in_segments(&text[..], threads, &keep);
+            assert!(error.is_none(), "{error:?}");
+            assert_eq!((grants, &got), (300, &want), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_read_error_in_a_middle_segment_is_the_files_one_error_at_its_place() {
+        let text = export(300);
+        // Halfway: segments before it are checked, and after it none can be cut.
+        let at = text.len() / 2;
+        let line = 1 + text[..at].iter().filter(|&&b| b == b'\n').count() as u32;
+        let reader = FailsAt { data: &text, at };
+        let (findings, grants, error) = check_in_segments(reader, 3, &|_, _| None);
+        let error = error.expect("the read error");
+        assert_eq!(error.file, "t.csv");
+        assert!(error.message.contains("the disk went away"), "{error}");
+        // Located at the line reading stopped in, within a block of it.
+        let place = error.location.expect("a place");
+        assert!(place.line.abs_diff(line) < 10, "{place:?} for line {line}");
+        // Half a file's findings would mislead: none are kept.
+        assert_eq!((findings.len(), grants), (0, 0));
+    }
+
+    #[test]
+    fn a_panic_while_checking_a_middle_segment_reaches_the_caller_and_nothing_waits() {
+        let text = export(300);
+        // The caller's hook stands for any bug in the checking of one segment.
+        let keep = |_: usize, grant: &Grant| -> Option<()> {
+            assert!(grant.id().as_deref() != Some("SUP-150"), "a bug at SUP-150");
+            None
+        };
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check_in_segments(&text[..], 3, &keep)
+        }));
+        let panic = run.expect_err("the panic, passed on");
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|m| m.to_string()))
+            .unwrap_or_default();
+        assert!(message.contains("a bug at SUP-150"), "{message}");
     }
 }

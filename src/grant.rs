@@ -2,6 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+mod held;
+
 use crate::core::span::Span;
 use crate::core::text::trim;
 
@@ -167,20 +169,6 @@ impl Grant {
         self.times[field as usize] = None;
     }
 
-    /// Makes this grant a copy of `other`, reusing this one's buffers: the checker's reader
-    /// thread hands grants over this way without allocating per grant.
-    pub fn copy_from(&mut self, other: &Grant) {
-        self.span = other.span;
-        self.buffer.clear();
-        self.buffer.push_str(&other.buffer);
-        self.values = other.values;
-        self.times = other.times;
-        self.problems.clone_from(&other.problems);
-        self.extensions.clone_from(&other.extensions);
-        self.approvals.clone_from(&other.approvals);
-        self.unexported = other.unexported;
-    }
-
     /// Empties the grant for the next record, keeping its buffers.
     pub fn clear(&mut self, span: Span) {
         self.span = span;
@@ -205,45 +193,6 @@ impl Grant {
         self.set_value(field, start..self.buffer.len(), span, list);
     }
 
-    /// Keeps a whole record's text, so that its values can be set by where they are in it
-    /// (`set_held`) instead of copying each: a CSV reader's fast path. Right after `clear`.
-    pub fn hold(&mut self, record: &str) {
-        self.buffer.push_str(record);
-    }
-
-    /// `set`, with the text at `range` of the record the grant holds (`hold`); true when
-    /// the text is more than white space. Inlined, as `set_value` is, into the CSV reader's
-    /// loop over cells: a call per cell had cost 6% of a run's instructions.
-    #[inline(always)]
-    pub fn set_held(&mut self, field: Field, range: std::ops::Range<usize>, span: Span) -> bool {
-        // A value that starts and ends with a visible ASCII character, nearly every one, is
-        // neither blank nor in need of trimming, and its ends are character boundaries.
-        let bytes = self.buffer.as_bytes();
-        let visible = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_graphic);
-        if range.start < range.end
-            && range.end <= bytes.len()
-            && visible(range.start)
-            && visible(range.end - 1)
-        {
-            if self.values[field as usize].is_none() {
-                self.set_value(field, range, span, false);
-            }
-            return true;
-        }
-        let Some(text) = self.buffer.get(range.clone()) else {
-            return false;
-        };
-        let trimmed = trim(text);
-        if trimmed.is_empty() {
-            return false;
-        }
-        if self.values[field as usize].is_none() {
-            let start = range.start + (trimmed.as_ptr() as usize - text.as_ptr() as usize);
-            self.set_value(field, start..start + trimmed.len(), span, false);
-        }
-        true
-    }
-
     /// Sets a field to `buffer[range]`, trimmed and not blank, reading a time once.
     #[inline(always)]
     fn set_value(&mut self, field: Field, range: std::ops::Range<usize>, span: Span, list: bool) {
@@ -251,7 +200,7 @@ impl Grant {
             let text = self.buffer.get(range.clone()).unwrap_or_default();
             match crate::core::time::canonical_time(text) {
                 Some(t) => self.times[field as usize] = Some(t),
-                None => self.read_time(field, range.clone(), span.pieces()),
+                None => self.read_time(field, range.clone(), span),
             }
         }
         self.values[field as usize] = Some(Value {
@@ -262,18 +211,12 @@ impl Grant {
     }
 
     /// Reads a time in any other form than `2026-11-23T14:05:00Z`, with the file's reading of
-    /// dates (`core::time::read`), or records why it cannot. Out of line, and given the span
-    /// in pieces: a span handed whole would be kept in memory on the hot path of `set_value`.
+    /// dates (`core::time::read`), or records why it cannot. Out of line: rare.
     #[cold]
     #[inline(never)]
-    fn read_time(
-        &mut self,
-        field: Field,
-        range: std::ops::Range<usize>,
-        span: ([u32; 2], [usize; 2]),
-    ) {
+    fn read_time(&mut self, field: Field, range: std::ops::Range<usize>, span: Span) {
         let text = self.buffer.get(range.clone()).unwrap_or_default();
-        match crate::core::time::read(Some(field as usize), text, span.0[0]) {
+        match crate::core::time::read(Some(field as usize), text, span.line) {
             Ok(t) => self.times[field as usize] = Some(t),
             Err(unreadable) => {
                 let shown = crate::core::time::shown(text);
@@ -284,7 +227,7 @@ impl Grant {
                 );
                 self.problems.push(FormatProblem {
                     field: Some(field),
-                    span: Span::from_pieces(span),
+                    span,
                     message,
                     help: unreadable.help,
                 });

@@ -10,6 +10,9 @@ use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::time::parse_duration;
 use crate::finding::Severity;
+use answers::{SetId, remembered};
+
+mod answers;
 
 /// A list of phrases compared after normalising (see [`normalize`]).
 #[derive(Debug)]
@@ -20,7 +23,7 @@ pub struct PhraseSet {
     /// which spares normalising most reasons (they are long; the phrases are short).
     most_letters: usize,
     /// Which set this is, for the answers each thread remembers.
-    id: usize,
+    id: SetId,
 }
 
 impl PhraseSet {
@@ -34,7 +37,7 @@ impl PhraseSet {
         PhraseSet {
             phrases,
             most_letters,
-            id: next_set_id(),
+            id: SetId::next(),
         }
     }
 
@@ -258,88 +261,14 @@ fn ascii_words(text: &str) -> impl Iterator<Item = &[u8]> {
 pub struct Patterns {
     set: RegexSet,
     /// Which set this is, for the answers each thread remembers.
-    id: usize,
-}
-
-/// Texts longer than this are tested afresh: they are seldom repeated.
-const REMEMBERED_LENGTH: usize = 46;
-/// Answers a thread keeps per set: memory stays bounded on an export where every value
-/// differs.
-const REMEMBERED_ANSWERS: usize = 1024;
-
-/// A thread's answers for one set: a table with each text kept in its slot, so a lookup is
-/// a hash and one comparison, with no pointer to follow to the text. Two texts that land in
-/// one slot take turns in it.
-struct Answers {
-    slots: Box<[Answer]>,
-    hasher: foldhash::fast::FixedState,
-}
-
-/// One remembered answer, its text beside it; `len` is the text's length plus one, 0 for
-/// an empty slot.
-#[derive(Clone, Copy)]
-struct Answer {
-    len: u8,
-    answer: bool,
-    text: [u8; REMEMBERED_LENGTH],
-}
-
-impl Default for Answers {
-    fn default() -> Answers {
-        let empty = Answer {
-            len: 0,
-            answer: false,
-            text: [0; REMEMBERED_LENGTH],
-        };
-        Answers {
-            slots: vec![empty; REMEMBERED_ANSWERS].into_boxed_slice(),
-            hasher: foldhash::fast::FixedState::default(),
-        }
-    }
-}
-
-thread_local! {
-    /// Whether each pattern or phrase set held a text, by set: the fields tested (approver,
-    /// owner, grantee, role) repeat from grant to grant, and looking a text up costs a
-    /// fraction of running a regex set over it, or of normalising it.
-    /// Indexed by the sets' ids, which are handed out in order from 0.
-    static ANSWERS: std::cell::RefCell<Vec<Answers>> = std::cell::RefCell::default();
-}
-
-/// An id for a new pattern or phrase set, for the answers it remembers.
-fn next_set_id() -> usize {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Set `id`'s answer for `text`, as this thread remembers it, or as `answer` works it out.
-fn remembered(id: usize, text: &str, answer: impl FnOnce() -> bool) -> bool {
-    use std::hash::BuildHasher;
-    if text.len() > REMEMBERED_LENGTH {
-        return answer();
-    }
-    ANSWERS.with_borrow_mut(|sets| {
-        if sets.len() <= id {
-            sets.resize_with(id + 1, Answers::default);
-        }
-        let answers = &mut sets[id];
-        let at = answers.hasher.hash_one(text) as usize % REMEMBERED_ANSWERS;
-        let (slot, len) = (&mut answers.slots[at], text.len());
-        if usize::from(slot.len) == len + 1 && slot.text[..len] == *text.as_bytes() {
-            return slot.answer;
-        }
-        let known = answer();
-        slot.text[..len].copy_from_slice(text.as_bytes());
-        (slot.len, slot.answer) = (len as u8 + 1, known);
-        known
-    })
+    id: SetId,
 }
 
 impl Patterns {
     fn new(set: RegexSet) -> Patterns {
         Patterns {
             set,
-            id: next_set_id(),
+            id: SetId::next(),
         }
     }
 
@@ -622,7 +551,8 @@ impl<'a> Params<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Patterns, REMEMBERED_ANSWERS, RegexSet, normalize};
+    use super::answers::ANSWERS as REMEMBERED_ANSWERS;
+    use super::{Patterns, RegexSet, normalize};
 
     #[test]
     fn remembered_answers_are_the_regex_sets_own() {

@@ -73,117 +73,33 @@ impl Rule for RepeatTenant {
     fn check_all(&self, all: &mut Observations, out: &mut Vec<(usize, Violation)>) {
         let within = format_duration(self.within);
         let (grants, names) = all.grants_and_names();
-        // Shares of the grants, a few per core, each put in runs by tenant hash in place.
-        let share = grants
-            .len()
-            .div_ceil(4 * rayon::current_num_threads())
-            .max(1);
-        let shares: Vec<Share> = grants.par_chunks_mut(share).map(Share::new).collect();
-        // Run by run, on every core: its grants from every share, sorted, so each tenant's
-        // grants are together by start, ties in input order.
+        // Each tenant's grants together, by start, ties in input order.
+        grants.par_sort_unstable();
+        // On every core: pieces that overlap by one grant, so every pair next to each other
+        // is in one piece.
+        let grants = &*grants;
+        let compare = !(0..grants.len().div_ceil(ALIKE))
+            .into_par_iter()
+            .all(|k| names.alike(&grants[k * ALIKE..grants.len().min((k + 1) * ALIKE + 1)]));
         out.par_extend(
-            (0..RUNS)
-                .into_par_iter()
-                .map_init(Vec::new, |part: &mut Vec<Observed>, run| {
-                    gather_sorted(&shares, run, part);
-                    let compare = !names.alike(part);
+            grants
+                .par_chunk_by(|a, b| a.tenant == b.tenant)
+                .flat_map_iter(|grants| {
                     let mut found = Vec::new();
-                    for grants in part.chunk_by(|a, b| a.tenant == b.tenant) {
-                        self.tenant(grants, names, compare, &within, &mut found);
-                    }
+                    self.tenant(grants, names, compare, &within, &mut found);
                     found
-                })
-                .flatten_iter(),
+                }),
         );
     }
 }
 
-/// Fills `part` with the grants of run `run` from every share, sorted. They are first placed
-/// in groups by the next bits of their tenant hash, which orders the groups as sorting
-/// would, and then each group, a dozen grants or so, is sorted: sorting a run whole compared
-/// each grant a dozen times over.
-fn gather_sorted(shares: &[Share], run: usize, part: &mut Vec<Observed>) {
-    const GROUPS: usize = 256;
-    let shift = 64 - RUNS.trailing_zeros() - GROUPS.trailing_zeros();
-    let group = |o: &Observed| (o.tenant >> shift) as usize % GROUPS;
-    let grants = || shares.iter().flat_map(|share| share.run(run));
-    let mut next = [0usize; GROUPS];
-    for grant in grants() {
-        next[group(grant)] += 1;
-    }
-    // Where each group starts; once the grants are placed, where it ends.
-    let mut total = 0;
-    for slot in &mut next {
-        (total, *slot) = (total + *slot, total);
-    }
-    part.clear();
-    let Some(&filler) = grants().next() else {
-        return;
-    };
-    part.resize(total, filler);
-    for &grant in grants() {
-        let slot = &mut next[group(&grant)];
-        part[*slot] = grant;
-        *slot += 1;
-    }
-    let mut start = 0;
-    for end in next {
-        part[start..end].sort_unstable();
-        start = end;
-    }
-}
-
-/// How many runs grants are put in by the top bits of their tenant hash: every tenant's
-/// grants are in one run, each run small enough to sort within the processor's cache, and
-/// there are enough of them to keep every thread busy.
-const RUNS: usize = 1 << 8;
-
-/// A share of the grants, reordered in place into [`RUNS`] runs by tenant hash.
-struct Share<'g> {
-    grants: &'g [Observed],
-    /// Where each run ends.
-    ends: [usize; RUNS],
-}
-
-impl<'g> Share<'g> {
-    /// One pass places each grant at most once, where sorting them moved each many times.
-    fn new(grants: &'g mut [Observed]) -> Share<'g> {
-        let run = |o: &Observed| (o.tenant >> (64 - RUNS.trailing_zeros())) as usize;
-        let mut ends = [0usize; RUNS];
-        for grant in grants.iter() {
-            ends[run(grant)] += 1;
-        }
-        let mut total = 0;
-        for end in &mut ends {
-            total += *end;
-            *end = total;
-        }
-        // The next place to fill in each run, which starts where the run before it ends.
-        let mut next = [0usize; RUNS];
-        next[1..].copy_from_slice(&ends[..RUNS - 1]);
-        for r in 0..RUNS {
-            while next[r] < ends[r] {
-                let belongs = run(&grants[next[r]]);
-                if belongs != r {
-                    grants.swap(next[r], next[belongs]);
-                }
-                next[belongs] += 1;
-            }
-        }
-        Share { grants, ends }
-    }
-
-    /// The grants of run `run`.
-    fn run(&self, run: usize) -> &'g [Observed] {
-        let start = run.checked_sub(1).map_or(0, |r| self.ends[r]);
-        self.grants.get(start..self.ends[run]).unwrap_or_default()
-    }
-}
+/// Sorted grants asked at once whether their tenant hashes each name one tenant.
+const ALIKE: usize = 1 << 14;
 
 impl RepeatTenant {
     /// The grants that share one tenant hash, sorted by start: nearly always one tenant's.
-    /// Unless the run they are in is known to hold one tenant per hash (`compare` false),
-    /// tenants that only share the hash are told apart here by their text.
+    /// Unless every hash is known to name one tenant (`compare` false), tenants that only
+    /// share the hash are told apart here by their text.
     fn tenant(
         &self,
         grants: &[Observed],
@@ -439,45 +355,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Each run gathered from shares is the run's grants sorted, hashes alike in their top
-        /// bits or not.
-        #[test]
-        fn a_gathered_run_is_sorted(
-            grants in proptest::collection::vec(
-                (proptest::num::u64::ANY, 0u8..3, 0i64..5, 0u32..3),
-                0..400),
-            shares in 1usize..5,
-        ) {
-            let mut observed: Vec<Observed> = grants
-                .iter()
-                .enumerate()
-                .map(|(index, &(hash, kind, start_secs, start_nanos))| Observed {
-                    // Any hash, or few hashes, in one run or in one group of a run.
-                    tenant: match kind {
-                        0 => hash,
-                        1 => hash % 4,
-                        _ => (hash % 4) << 48,
-                    },
-                    start_secs,
-                    start_nanos,
-                    index: index as u32,
-                })
-                .collect();
-            let mut want = observed.clone();
-            want.sort_unstable();
-            let share = observed.len().div_ceil(shares).max(1);
-            let shares: Vec<Share> = observed.chunks_mut(share).map(Share::new).collect();
-            let mut got = Vec::new();
-            let mut part = Vec::new();
-            for run in 0..RUNS {
-                gather_sorted(&shares, run, &mut part);
-                got.extend_from_slice(&part);
-            }
-            proptest::prop_assert_eq!(got, want);
-        }
-
-        /// Many tenants, spread over every run, some spelled two ways: the
-        /// findings are the ones a plain count by tenant gives.
+        /// Many tenants, some spelled two ways: the findings are the ones a plain count by
+        /// tenant gives.
         #[test]
         fn findings_are_those_of_counting_each_tenant_alone(
             grants in proptest::collection::vec((0u8..200, proptest::bool::ANY, 0u32..120), 0..600)

@@ -1,17 +1,12 @@
 //! A large CSV file cut into segments: runs of whole records that are each read on their own,
 //! by `read_records` as a whole file is, so that every core can read one big export.
 //!
-//! Cutting guesses where records end, so that it costs next to nothing: a segment ends after
-//! the last line end of its block, which ends a record unless a quoted cell holds line ends.
-//! Reading the segment checks the guess. When the fast path split every record of it, each on
-//! a line of its own, its last line end ended a record, and the next segment starts where a
-//! record does. Otherwise (a line end in quotes, text after a closing quote, invalid UTF-8)
-//! the segment and all after it are read again (`Segments::redo`), cut with care from there
-//! on: where records end is found record by record (`split::record_end`, a few memchr calls
-//! a record), and from a record it cannot be sure about (text after a closing quote, a quote
-//! open at the end, a record longer than a block), the rest of the file is read in order.
+//! Where records end is found record by record (`split::record_end`, a few memchr calls a
+//! record): a quoted cell may hold line ends, so a line end alone does not end a record.
+//! From a record it cannot be sure about (text after a closing quote, a quote open at the
+//! end, a record longer than a block), the rest of the file is read in order.
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 
 use super::{
     Aliases, BOM, Cursor, Reading, Source, Start, line_ends, plain_delimiter, read_records, split,
@@ -28,8 +23,6 @@ const BLOCK: usize = 1 << 20;
 pub struct Segment {
     bytes: Vec<u8>,
     at: Cursor,
-    /// Where it ends is a guess, which reading it checks.
-    guessed: bool,
 }
 
 impl Segment {
@@ -43,17 +36,6 @@ impl Segment {
         self.bytes
     }
 }
-
-/// What reading a segment gave.
-pub struct Part {
-    pub grants: Result<usize, InputError>,
-    /// Set when the segment's end was guessed and reading it could not confirm the guess:
-    /// the segment and every one after it are void, to be read again from here.
-    pub redo: Option<Redo>,
-}
-
-/// Where to read a file again from, cutting with care (`Segments::redo`).
-pub struct Redo(Cursor);
 
 /// What [`Segments::next`] found.
 pub enum Next {
@@ -83,21 +65,19 @@ impl Layout {
         }
     }
 
-    /// Reads a segment's grants into `sink`, and checks where it was cut.
-    pub fn read(&self, segment: &Segment, sink: &mut dyn FnMut(&Grant)) -> Part {
+    /// Reads a segment's grants into `sink`; returns how many there were.
+    pub fn read(
+        &self,
+        segment: &Segment,
+        sink: &mut dyn FnMut(&Grant),
+    ) -> Result<usize, InputError> {
         let how = self.reading(Start::Record(segment.at));
-        let read = read_records(
+        read_records(
             Source::bytes(&segment.bytes),
             how,
             &mut self.columns.clone(),
             sink,
-        );
-        // A guessed cut follows a line end: it ended a record if every line was one.
-        let confirmed = !segment.guessed || read.as_ref().is_ok_and(|read| read.one_line_each);
-        Part {
-            grants: read.map(|read| read.grants),
-            redo: (!confirmed).then_some(Redo(segment.at)),
-        }
+        )
     }
 }
 
@@ -114,11 +94,9 @@ pub struct Segments<R> {
     eof: bool,
     /// Cutting has stopped: the rest is read in order.
     rest: bool,
-    /// Segments end after the last line end of their block; off once a guess was wrong.
-    guess: bool,
 }
 
-impl<R: Read + Seek> Segments<R> {
+impl<R: Read> Segments<R> {
     /// Reads the header; an error is the one reading the file whole would give.
     pub fn new(
         reader: R,
@@ -129,7 +107,9 @@ impl<R: Read + Seek> Segments<R> {
         Segments::with_block(reader, name, delimiter, limits, BLOCK)
     }
 
-    fn with_block(
+    /// `new`, cutting blocks of about `block_size` bytes: small ones in tests and fuzzing,
+    /// so that small inputs are cut too.
+    pub fn with_block(
         reader: R,
         name: &str,
         delimiter: u8,
@@ -150,7 +130,6 @@ impl<R: Read + Seek> Segments<R> {
             at: Cursor::TOP,
             eof: false,
             rest: !plain_delimiter(delimiter),
-            guess: true,
         };
         if !segments.rest {
             segments.fill()?;
@@ -213,7 +192,12 @@ impl<R: Read + Seek> Segments<R> {
         let got = (&mut self.reader)
             .take(want as u64)
             .read_to_end(&mut self.block)
-            .map_err(|e| io_error(&self.layout.name, &e))?;
+            .map_err(|e| {
+                // Located where reading stopped: the rows before it were read.
+                let mut at = self.at;
+                at.advance(&self.block);
+                io_error(&self.layout.name, &e).at(at.span(), None)
+            })?;
         self.eof = got < want;
         Ok(())
     }
@@ -227,10 +211,7 @@ impl<R: Read + Seek> Segments<R> {
         if self.block.is_empty() {
             return Ok(Next::End);
         }
-        let (cut, guessed) = match self.guessed_cut() {
-            Some(cut) => (cut, !self.eof),
-            None => (self.careful_cut(), false),
-        };
+        let cut = self.cut();
         if cut == 0 {
             // Not one whole record in a full block, or one that must be read in order.
             self.rest = true;
@@ -238,33 +219,19 @@ impl<R: Read + Seek> Segments<R> {
         }
         let mut block = spare;
         block.clear();
+        // Room for a whole block: filling it then never moves it.
+        block.reserve(self.block_size);
         block.extend_from_slice(&self.block[cut..]);
         let mut bytes = std::mem::replace(&mut self.block, block);
         bytes.truncate(cut);
-        let segment = Segment {
-            bytes,
-            at: self.at,
-            guessed,
-        };
+        let segment = Segment { bytes, at: self.at };
         self.at.advance(&segment.bytes);
         Ok(Next::Segment(segment))
     }
 
-    /// Where to cut the block by guessing: after its last line end, or at its end when it
-    /// ends the file (nothing after it depends on where it ends).
-    fn guessed_cut(&self) -> Option<usize> {
-        if !self.guess {
-            None
-        } else if self.eof {
-            Some(self.block.len())
-        } else {
-            memchr::memrchr(b'\n', &self.block).map(|last| last + 1)
-        }
-    }
-
     /// Where the block's last whole record ends, found record by record. A record whose end
     /// it cannot be sure about stops the cutting there (`rest`).
-    fn careful_cut(&mut self) -> usize {
+    fn cut(&mut self) -> usize {
         let bytes = self.block.as_slice();
         let mut end = 0;
         loop {
@@ -283,20 +250,6 @@ impl<R: Read + Seek> Segments<R> {
         }
     }
 
-    /// Goes back to the start of a segment whose end was guessed wrong (its `Part::redo`)
-    /// and cuts with care from there on: the segments after it are void.
-    pub fn redo(&mut self, Redo(at): Redo) -> Result<(), InputError> {
-        self.reader
-            .seek(SeekFrom::Start(at.offset as u64))
-            .map_err(|e| io_error(&self.layout.name, &e))?;
-        self.block.clear();
-        self.at = at;
-        self.eof = false;
-        self.rest = false;
-        self.guess = false;
-        Ok(())
-    }
-
     /// Reads what is left in order, after the segments (or all of it, header first, when
     /// the file could not be cut at all).
     pub fn read_rest(self, sink: &mut dyn FnMut(&Grant)) -> Result<usize, InputError> {
@@ -313,43 +266,30 @@ impl<R: Read + Seek> Segments<R> {
             &mut columns,
             sink,
         )
-        .map(|read| read.grants)
     }
 }
 
 /// Reads `text` through segments of `block_size` bytes, one after another, as the checker
-/// does on several threads: for tests that compare it with reading the file whole. Returns
-/// the grants, how many segments were read, and how many guesses were wrong.
-#[cfg(test)]
+/// does on several threads: for tests and the fuzz target, which compare it with reading the
+/// file whole. Returns the grants and how many segments were read.
+#[doc(hidden)]
 pub fn read_in_segments(
     text: &[u8],
     delimiter: u8,
     limits: &Limits,
     block_size: usize,
     sink: &mut dyn FnMut(&Grant),
-) -> Result<(usize, usize, usize), InputError> {
-    let reader = std::io::Cursor::new(text);
-    let mut segments = Segments::with_block(reader, "t.csv", delimiter, limits, block_size)?;
-    let (mut grants, mut count, mut redone) = (0, 0, 0);
+) -> Result<(usize, usize), InputError> {
+    let mut segments = Segments::with_block(text, "t.csv", delimiter, limits, block_size)?;
+    let (mut grants, mut count) = (0, 0);
     loop {
         match segments.next(Vec::new())? {
             Next::Segment(segment) => {
-                // Held back until the segment is confirmed, as the checker holds its part.
-                let mut read = Vec::new();
-                let part = segments
-                    .layout()
-                    .read(&segment, &mut |g| read.push(g.clone()));
-                if let Some(redo) = part.redo {
-                    segments.redo(redo)?;
-                    redone += 1;
-                    continue;
-                }
-                grants += part.grants?;
-                read.iter().for_each(&mut *sink);
+                grants += segments.layout().read(&segment, sink)?;
                 count += 1;
             }
-            Next::Rest => return Ok((grants + segments.read_rest(sink)?, count, redone)),
-            Next::End => return Ok((grants, count, redone)),
+            Next::Rest => return Ok((grants + segments.read_rest(sink)?, count)),
+            Next::End => return Ok((grants, count)),
         }
     }
 }
