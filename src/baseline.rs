@@ -97,7 +97,7 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let name = path.display();
-        let text = crate::files::read_policy_file(path, None).map_err(|refused| {
+        let text = crate::core::files::read_policy_file(path, None).map_err(|refused| {
             let help = refused.help.map(|h| format!("; {h}")).unwrap_or_default();
             format!("cannot read the baseline {name}: {}{help}", refused.message)
         })?;

@@ -20,7 +20,6 @@ pub mod cli;
 pub mod commands;
 pub mod core;
 pub mod discover;
-pub mod files;
 pub mod finding;
 pub mod grant;
 pub mod load;

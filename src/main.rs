@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = grantlint::cli::Cli::parse();
-    grantlint::files::allow_outside_root(cli.allow_outside_root);
+    grantlint::core::files::allow_outside_root(cli.allow_outside_root);
     grantlint::output::clean_up_when_interrupted();
     let code = grantlint::commands::run(cli);
     // Output that could not be written (a full disk, not a reader that stopped early) means

@@ -186,7 +186,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), S
             let resolved = std::fs::canonicalize(path)
                 .ok()
                 .or_else(|| place(&path.parent().unwrap_or(Path::new("")).join(leads_to)))
-                .filter(|resolved| crate::files::leads_within(path, resolved));
+                .filter(|resolved| crate::core::files::leads_within(path, resolved));
             resolved.ok_or_else(|| {
                 format!(
                     "refusing to write {}: it is a link that leads outside the repository; \

@@ -144,7 +144,7 @@ pub fn run_case(
 
 fn read_expectation(path: &Path) -> Result<Expectation, InputError> {
     let name = path.display().to_string();
-    let text: Arc<str> = crate::files::read_policy_file(path, None)
+    let text: Arc<str> = crate::core::files::read_policy_file(path, None)
         .map_err(|refused| {
             let error = InputError::new(&name, format!("cannot read: {}", refused.message));
             match refused.help {

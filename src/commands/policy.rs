@@ -132,7 +132,7 @@ pub fn check(given: Option<&std::path::Path>) -> u8 {
 fn unreadable(path: &std::path::Path) -> Option<(String, bool)> {
     match std::fs::File::open(path).and_then(|f| f.metadata()) {
         Err(e) => Some((
-            crate::files::io_reason(&e),
+            crate::core::files::io_reason(&e),
             e.kind() == std::io::ErrorKind::NotFound,
         )),
         Ok(m) if m.is_dir() => Some(("this is a folder, not a file".into(), false)),

@@ -290,9 +290,9 @@ pub fn read_text(input: &Input, limits: &Limits) -> Result<Arc<str>, InputError>
     }
 }
 
-/// Opens an input read-only, if [`crate::files::check`] lets it be read at all.
+/// Opens an input read-only, if [`crate::core::files::check`] lets it be read at all.
 pub fn open_input(path: &Path, name: &str) -> Result<std::fs::File, InputError> {
-    if let Err(refused) = crate::files::check(path, None) {
+    if let Err(refused) = crate::core::files::check(path, None) {
         let error = InputError::new(name, format!("cannot read: {}", refused.message));
         return Err(match refused.help {
             Some(help) => error.help(help),
@@ -360,10 +360,13 @@ pub fn io_error(name: &str, e: &std::io::Error) -> InputError {
                 ),
             )
             .help("point the link at the export, or remove it"),
-            Err(_) => InputError::new(name, crate::files::io_reason(e))
+            Err(_) => InputError::new(name, crate::core::files::io_reason(e))
                 .help("check the path: it is relative to the folder grantlint runs in"),
         },
-        _ => InputError::new(name, format!("cannot read: {}", crate::files::io_reason(e))),
+        _ => InputError::new(
+            name,
+            format!("cannot read: {}", crate::core::files::io_reason(e)),
+        ),
     }
 }
 

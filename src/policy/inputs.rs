@@ -299,7 +299,7 @@ pub fn references(path: &Path) -> Vec<(PathBuf, &'static str)> {
     if std::fs::metadata(path).map_or(true, |m| m.len() > MAX) {
         return Vec::new();
     }
-    let Ok(text) = crate::files::read_policy_file(path, None) else {
+    let Ok(text) = crate::core::files::read_policy_file(path, None) else {
         return Vec::new();
     };
     let source = Source {

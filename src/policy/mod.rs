@@ -265,7 +265,7 @@ fn load_chain(path: &Path, errors: &mut Vec<PolicyError>) -> Vec<Layer> {
         };
         // Every file of the chain stays in the repository of the policy the command named.
         let named_in = named_by.as_ref().map(|_| top);
-        let text = match crate::files::read_policy_file(&path, named_in) {
+        let text = match crate::core::files::read_policy_file(&path, named_in) {
             Ok(text) => text,
             Err(refused) if named_by.is_some() => {
                 errors.push(complain(

@@ -55,22 +55,23 @@ impl Waivers {
     /// `version: 1`. The limit on `expires` stays the policy's business.
     pub fn load_file(path: &Path) -> Result<Waivers, PolicyErrors> {
         let name = path.display().to_string();
-        let text = crate::files::read_policy_file(path, None).map_err(|refused| PolicyErrors {
-            errors: vec![PolicyError::new(
-                &Source {
-                    name: name.clone(),
-                    text: Arc::from(""),
-                },
-                None,
-                format!("cannot read the waiver file: {}", refused.message),
-                Some(
-                    refused
-                        .help
-                        .unwrap_or("check the path given to --waivers")
-                        .into(),
-                ),
-            )],
-        })?;
+        let text =
+            crate::core::files::read_policy_file(path, None).map_err(|refused| PolicyErrors {
+                errors: vec![PolicyError::new(
+                    &Source {
+                        name: name.clone(),
+                        text: Arc::from(""),
+                    },
+                    None,
+                    format!("cannot read the waiver file: {}", refused.message),
+                    Some(
+                        refused
+                            .help
+                            .unwrap_or("check the path given to --waivers")
+                            .into(),
+                    ),
+                )],
+            })?;
         let source = Source {
             name,
             text: Arc::from(text),

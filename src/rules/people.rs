@@ -79,23 +79,24 @@ pub fn parse(
             let base = Path::new(&source.name).parent().unwrap_or(Path::new(""));
             let path = base.join(file);
             let name = path.display().to_string();
-            let text = match crate::files::read_policy_file(&path, Some(Path::new(&source.name))) {
-                Ok(text) => text,
-                Err(refused) => {
-                    errors.push(PolicyError::new(
-                        source,
-                        Some(span(node)),
-                        format!("cannot read the people file {name}: {}", refused.message),
-                        Some(
-                            refused
-                                .help
-                                .unwrap_or("the path is relative to the policy file")
-                                .into(),
-                        ),
-                    ));
-                    return None;
-                }
-            };
+            let text =
+                match crate::core::files::read_policy_file(&path, Some(Path::new(&source.name))) {
+                    Ok(text) => text,
+                    Err(refused) => {
+                        errors.push(PolicyError::new(
+                            source,
+                            Some(span(node)),
+                            format!("cannot read the people file {name}: {}", refused.message),
+                            Some(
+                                refused
+                                    .help
+                                    .unwrap_or("the path is relative to the policy file")
+                                    .into(),
+                            ),
+                        ));
+                        return None;
+                    }
+                };
             let file_source = Source {
                 name,
                 text: Arc::from(text),
