@@ -159,8 +159,9 @@ impl<'p> Selection<'p> {
 /// baseline, a CSV of findings) and a waiver file, none of which can be a grants export. Each
 /// begins the same way whatever it holds, so a short head is enough.
 fn own_by_content(path: &Path) -> Option<&'static str> {
-    // A pipe or device named by a hook would block or be consumed: only regular files.
-    if !path.is_file() {
+    // A pipe or device named by a hook would block or be consumed: only regular files, and
+    // only those grantlint may read at all.
+    if !path.is_file() || crate::core::files::check(path, None).is_err() {
         return None;
     }
     let mut head = Vec::with_capacity(HEAD);

@@ -127,7 +127,20 @@ pub fn check_targets(outputs: &[&Path], read: &[&Path]) -> Result<(), String> {
 /// Whether two paths name one file: one inode (through links and hard links), or, for a file
 /// not there yet, one place.
 fn same_file(a: &Path, b: &Path) -> bool {
-    same_file::is_same_file(a, b).unwrap_or_else(|_| place(a) == place(b))
+    // The metadata, not an open file: opening a FIFO to compare it would wait for a writer.
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (x, y);
+            return std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok();
+        }
+    }
+    matches!((place(a), place(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// Where a path that may not exist yet would be: its folder's real path and its name.
@@ -175,8 +188,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[&Path]) -> Result<(), S
         ));
     }
     let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    // `-o /dev/stdout` is standard output, whatever it is redirected to.
+    let system = crate::core::files::system(&crate::core::files::lexical_absolute(path));
     if let Ok(existing) = std::fs::metadata(path)
-        && !existing.is_file()
+        && (system || !existing.is_file())
     {
         return write_through(path, &existing, bytes).map_err(cannot);
     }
@@ -238,14 +253,15 @@ fn lock_writing() -> std::sync::MutexGuard<'static, Vec<std::path::PathBuf>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Writes to a character device or a pipe as it is; other special files are refused.
+/// Writes to a character device, a pipe, or the file behind `/dev/stdout`, as it is (appending,
+/// after what the run wrote there already); other special files are refused.
 fn write_through(path: &Path, existing: &std::fs::Metadata, bytes: &[u8]) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
         let kind = existing.file_type();
-        if kind.is_char_device() || kind.is_fifo() {
-            let mut file = std::fs::OpenOptions::new().write(true).open(path)?;
+        if kind.is_char_device() || kind.is_fifo() || kind.is_file() {
+            let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
             return file.write_all(bytes).and_then(|()| file.flush());
         }
     }

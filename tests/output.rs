@@ -370,3 +370,68 @@ fn an_interrupted_run_leaves_no_temporary_file() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn standard_output_a_fifo_and_inspect_are_written_as_they_should() {
+    let dir = scratch();
+    // `-o /dev/stdout` with standard output redirected to a file writes into that file.
+    let report = dir.path().join("r.json");
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "exec \"$0\" check --now {NOW} --format json -o /dev/stdout grants.yaml > r.json"
+        ))
+        .arg(BIN)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("\"findings\"")
+    );
+    // A FIFO with a reader gets the report, and comparing it with the inputs opens nothing.
+    let fifo = dir.path().join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = std::process::Command::new("cat")
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = grantlint_in(
+        dir.path(),
+        &["check", "--now", NOW, "-o", "pipe", "grants.yaml"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = reader.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&read.stdout).contains("window-max"));
+    // `inspect -o` is held to what the run reads too.
+    std::fs::write(dir.path().join("grantlint.yaml"), "version: 1\n").unwrap();
+    let out = grantlint_in(
+        dir.path(),
+        &["inspect", "-o", "grantlint.yaml", "grants.yaml"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("grantlint.yaml")).unwrap(),
+        "version: 1\n"
+    );
+}

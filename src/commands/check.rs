@@ -26,9 +26,9 @@ pub fn run(args: &CheckArgs) -> u8 {
 fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
     let mut policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
     let suppressions = Suppressions::load(args, &mut policy, color)?;
-    check_targets(args, &policy)?;
     let options = read_options!(args);
     let found = discover(args, &options, &policy)?;
+    check_targets(args, &policy, &found)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let needs = needs(args);
     let (inputs, mut outcome) = check_inputs(found, &options, &policy, now, needs.records);
@@ -159,15 +159,20 @@ impl Suppressions {
     }
 }
 
-/// Refuses, before any work, a report that would replace a file the run reads (the policy,
-/// what it extends, its people file, waivers, the baseline) or another report. Writing the
+/// Refuses, before the check, a report that would replace a file the run reads (the policy,
+/// what it extends, its people file, waivers, the baseline, an input) or another report. Writing the
 /// baseline over the one read (`--baseline b.json --write-baseline b.json`) refreshes it.
-fn check_targets(args: &CheckArgs, policy: &Policy) -> Result<(), u8> {
+fn check_targets(
+    args: &CheckArgs,
+    policy: &Policy,
+    found: &crate::discover::Discovery,
+) -> Result<(), u8> {
     let mut outputs: Vec<&Path> = args.report.iter().map(|r| r.path.as_path()).collect();
     outputs.extend(args.output.as_deref());
     let own = policy.own_files();
     let mut read: Vec<&Path> = own.iter().map(|(path, _)| path.as_path()).collect();
     read.extend(args.waivers.as_deref());
+    read.extend(found.inputs.iter().filter_map(load::Input::path));
     let with_baseline = [&read[..], args.baseline.as_deref().as_slice()].concat();
     output::check_targets(&outputs, &with_baseline)
         .and_then(|()| {
@@ -301,7 +306,7 @@ fn snippet_sources(
             wanted
                 .then(|| load::read_text(input, limits).ok())
                 .flatten()
-                .map(|text| terminal::snippet_lines(&input.name, text))
+                .map(|text| terminal::snippet_source(&input.name, text))
         })
         .collect()
 }
@@ -317,6 +322,7 @@ fn inspected(args: &CheckArgs) -> Result<u8, u8> {
     let options = read_options!(args);
     // Even a hook's run that changed no export: there is nothing to show.
     let found = discover(args, &options, &policy).map_err(|_| CANNOT_RUN)?;
+    check_targets(args, &policy, &found)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
     let (inputs, outcome, _) =
         super::check_found(found, &options, &policy, now, &|_, _| None::<()>);

@@ -5,8 +5,9 @@
 //! file is resolved (links followed) and read only when it
 //! - lies inside its repository: the nearest folder holding `.git` above the file that
 //!   names it (the policy the command line named, for all it extends; the policy file, for
-//!   its people file), else that file's folder; or above its own path when the command line
-//!   names it. `--allow-outside-root` lifts this;
+//!   its people file), else the working folder when that file lies in it, else that file's
+//!   folder; or above its own path when the command line names it. `--allow-outside-root`
+//!   lifts this;
 //! - is a regular file: no FIFO, device, socket or folder, and nothing under `/proc`, `/sys`
 //!   or `/dev`, whose "files" never end or change while read.
 //!
@@ -73,17 +74,20 @@ pub fn io_reason(e: &std::io::Error) -> String {
 /// (see the module's doc). A path that does not exist passes: opening it says so in the
 /// caller's words.
 pub fn check(path: &Path, named_in: Option<&Path>) -> Result<(), Refused> {
-    let Ok(resolved) = std::fs::canonicalize(path) else {
-        return Ok(());
+    let system_file = |shown: &Path| Refused {
+        message: format!("it leads to {}, a system file", shown.display()),
+        help: Some("give a regular file: system files change while read and may hold secrets"),
     };
-    if ["/proc", "/sys", "/dev"]
-        .iter()
-        .any(|special| resolved.starts_with(special))
-    {
-        return Err(Refused {
-            message: format!("it leads to {}, a system file", resolved.display()),
-            help: Some("give a regular file: system files change while read and may hold secrets"),
-        });
+    let Ok(resolved) = std::fs::canonicalize(path) else {
+        // Not there: opening it says so. But a path that cannot be resolved and still opens
+        // (`/dev/stdin` on a pipe, a deleted file's `/proc/self/fd/N`) is a system file.
+        if std::fs::metadata(path).is_err() && !system(&lexical_absolute(path)) {
+            return Ok(());
+        }
+        return Err(system_file(path));
+    };
+    if system(&resolved) || system(&lexical_absolute(path)) {
+        return Err(system_file(&resolved));
     }
     if let Ok(metadata) = std::fs::metadata(&resolved)
         && !metadata.is_file()
@@ -109,6 +113,14 @@ pub fn check(path: &Path, named_in: Option<&Path>) -> Result<(), Refused> {
         });
     }
     Ok(())
+}
+
+/// Whether a path lies under `/proc`, `/sys` or `/dev`, whose files never end, change while
+/// read, or stand for another process's data.
+pub fn system(path: &Path) -> bool {
+    ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|special| path.starts_with(special))
 }
 
 /// Whether `resolved` (a real path) may be read or written as lying in `root`.
@@ -147,15 +159,21 @@ fn kind(metadata: &std::fs::Metadata) -> &'static str {
 pub fn repository_of(path: &Path) -> PathBuf {
     let written = lexical_absolute(path);
     let folder = written.parent().unwrap_or(Path::new("/"));
+    // Without `.git` (a tarball, a Docker build context), the working folder when the file lies
+    // in it, else the file's own folder.
+    let working = std::env::current_dir()
+        .ok()
+        .filter(|cwd| folder.starts_with(cwd));
     let root = folder
         .ancestors()
         .find(|dir| dir.join(".git").exists())
+        .or(working.as_deref())
         .unwrap_or(folder);
     std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
 }
 
 /// `path` made absolute against the working directory, `.` and `..` folded as text.
-fn lexical_absolute(path: &Path) -> PathBuf {
+pub fn lexical_absolute(path: &Path) -> PathBuf {
     let joined = match std::env::current_dir() {
         Ok(cwd) if path.is_relative() => cwd.join(path),
         _ => path.to_path_buf(),
@@ -216,6 +234,9 @@ mod tests {
         let refused = check(Path::new("/proc/self/environ"), None).unwrap_err();
         assert!(refused.message.contains("system file"), "{refused:?}");
         assert!(check(Path::new("/dev/zero"), None).is_err());
+        // A pipe behind /dev/stdin cannot be resolved to a path, and is still refused.
+        assert!(check(Path::new("/dev/stdin"), None).is_err());
+        assert!(check(Path::new("/proc/self/fd/0"), None).is_err());
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("pipe");
         assert!(

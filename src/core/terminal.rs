@@ -64,9 +64,11 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
         c => is_unsafe(c),
     };
     // Fast path over bytes: every unsafe character starts with a control byte, DEL, 0xC2 (C1
-    // controls) or 0xE2 (bidi controls); a file without those is shown as it is.
-    let suspect =
-        |b: &u8| (*b < 0x20 && !matches!(b, b'\n' | b'\t')) || matches!(b, 0x7F | 0xC2 | 0xE2);
+    // controls), 0xD8 (the Arabic letter mark) or 0xE2 (bidi controls); a file without those
+    // is shown as it is.
+    let suspect = |b: &u8| {
+        (*b < 0x20 && !matches!(b, b'\n' | b'\t')) || matches!(b, 0x7F | 0xC2 | 0xD8 | 0xE2)
+    };
     if !text.as_bytes().iter().any(suspect) || !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
         return Cow::Borrowed(text);
     }
@@ -83,7 +85,6 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A file's text for a diagnostic's snippet, named and shown safely.
 /// Whether a snippet can be drawn for `span`: miette pads the underline to the column and
 /// draws it as wide as the span, and a width past 65,535 panics in Rust's formatting (a
 /// finding deep in a one-line JSON export). Farther places are named by line and column only.
@@ -92,12 +93,9 @@ pub fn drawable(span: crate::core::span::Span) -> bool {
     (span.column as usize) <= MOST && span.len <= MOST
 }
 
+/// A file's text for a diagnostic's snippet, named and shown safely, its line ends indexed
+/// once for the many snippets of one file in a report (see [`Lines`]).
 pub fn snippet_source(name: &str, text: Arc<str>) -> NamedSource<Lines> {
-    NamedSource::new(clean(name), Lines::new(shown(text)))
-}
-
-/// `snippet_source` for the many snippets of one file in a report: see [`Lines`].
-pub fn snippet_lines(name: &str, text: Arc<str>) -> NamedSource<Lines> {
     NamedSource::new(clean(name), Lines::new(shown(text)))
 }
 

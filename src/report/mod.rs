@@ -201,7 +201,6 @@ impl Run<'_> {
         self.outcome.findings.len() - self.shown().count()
     }
 
-    /// No finding at or above `--fail-on`, and every input was read.
     /// A run passes only when it read at least one grant, every input could be read, and
     /// no finding fails it: nothing checked is never a pass.
     pub fn passed(&self) -> bool {

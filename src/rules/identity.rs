@@ -14,26 +14,69 @@ use super::params::same_normalized;
 /// a title after a comma or in parentheses ("Ravi Patel, on-call manager" is Ravi Patel; but
 /// "Patel, Ravi" and "Patel, Anna" are two people).
 pub fn same_name(a: &str, b: &str) -> bool {
-    let same = |a: &str, b: &str| match a.is_ascii() && b.is_ascii() {
-        true => same_normalized(a, b), // nearly every name: nothing to fold
-        false => key(a) == key(b),
+    // Names that start with different Latin letters differ however they go on, titles and all:
+    // folding leaves an ASCII letter as it is (or composes it with its accent into another
+    // letter). Nearly every pair compared ends here.
+    let first = |text: &str| text.chars().find(|c| !c.is_whitespace());
+    if let (Some(x), Some(y)) = (first(a), first(b))
+        && x.is_ascii_alphanumeric()
+        && y.is_ascii_alphanumeric()
+        && !x.eq_ignore_ascii_case(&y)
+    {
+        return false;
+    }
+    let same = |a: &str, b: &str| match (a.is_ascii() && b.is_ascii(), plain(a) && plain(b)) {
+        (true, _) => same_normalized(a, b), // nothing to fold
+        // Accented names in their usual form: folded as they are compared, allocating nothing.
+        (false, true) => folded(a).eq(folded(b)),
+        (false, false) => key(a) == key(b),
     };
-    same(a, b)
-        || (!titled(b) && titled(a) && same(name_of(a), b))
-        || (!titled(a) && titled(b) && same(a, name_of(b)))
+    if same(a, b) {
+        return true;
+    }
+    match (titled(a), titled(b)) {
+        (true, false) => same(name_of(a), b),
+        (false, true) => same(a, name_of(b)),
+        _ => false,
+    }
 }
 
 /// The name a text gives, as compared: see the module's doc.
 pub fn key(text: &str) -> String {
+    if plain(text) {
+        return folded(text).collect();
+    }
     let folded: String = text
         .nfkc()
         .filter(|&c| !invisible(c))
+        .map(latin_capital)
         .flat_map(char::to_lowercase)
         .map(latin_look_alike)
         .collect();
     // NFKC again: a dropped mark can leave a letter and its accent to compose.
     let composed: String = folded.nfkc().collect();
     composed.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a text is already in NFKC with nothing invisible: what nearly every name is, whose
+/// key is then only folded.
+fn plain(text: &str) -> bool {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    is_nfkc_quick(text.chars()) == IsNormalized::Yes && !text.chars().any(invisible)
+}
+
+/// A [`plain`] text's key, character by character: lowercase, look-alikes read as Latin,
+/// white space collapsed to single spaces.
+fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.split_whitespace().enumerate().flat_map(|(i, word)| {
+        let space = (i > 0).then_some(' ');
+        let letters = word
+            .chars()
+            .map(latin_capital)
+            .flat_map(char::to_lowercase)
+            .map(latin_look_alike);
+        space.into_iter().chain(letters)
+    })
 }
 
 /// Whether a name mixes Latin letters with Cyrillic or Greek ones: how a look-alike of
@@ -55,12 +98,17 @@ pub fn mixes_scripts(text: &str) -> bool {
 
 /// Whether a text has a title after a comma or in parentheses.
 fn titled(text: &str) -> bool {
-    text.contains([',', '('])
+    memchr::memchr2(b',', b'(', text.as_bytes()).is_some()
 }
 
-/// The name before a title after a comma or in parentheses ("Ravi Patel, on-call manager").
+/// The name before a title after a comma or in parentheses ("Ravi Patel, on-call manager"):
+/// only a full name (two words or more), so "Patel, Ravi" is not read as "Patel".
 pub fn name_of(text: &str) -> &str {
-    text.split([',', '(']).next().unwrap_or(text)
+    let head = text.split([',', '(']).next().unwrap_or(text);
+    match head.split_whitespace().nth(1) {
+        Some(_) => head,
+        None => text,
+    }
 }
 
 /// Characters that show nothing: zero-width spaces and joiners, the byte-order mark, soft
@@ -77,6 +125,31 @@ fn invisible(c: char) -> bool {
             | '\u{2066}'..='\u{2069}'
             | '\u{FEFF}'
     )
+}
+
+/// A Cyrillic or Greek capital that looks like a Latin one, as that Latin capital: read before
+/// lowercasing, which would make Greek `Ν` a `ν` (a "v").
+fn latin_capital(c: char) -> char {
+    match c {
+        'А' | 'Α' => 'A',
+        'В' | 'Β' => 'B',
+        'С' | 'Ϲ' => 'C',
+        'Е' | 'Ε' => 'E',
+        'Н' | 'Η' => 'H',
+        'І' | 'Ι' | 'Ӏ' => 'I',
+        'Ј' => 'J',
+        'К' | 'Κ' => 'K',
+        'М' | 'Μ' => 'M',
+        'Ν' => 'N',
+        'О' | 'Ο' => 'O',
+        'Р' | 'Ρ' => 'P',
+        'Ѕ' => 'S',
+        'Т' | 'Τ' => 'T',
+        'Х' | 'Χ' => 'X',
+        'Υ' | 'Ү' => 'Y',
+        'Ζ' => 'Z',
+        other => other,
+    }
 }
 
 /// A lowercase Cyrillic or Greek letter that looks like a Latin one, as that Latin letter.
@@ -126,10 +199,19 @@ mod tests {
             assert!(same_name("Mina Chen", spelling), "{spelling:?}");
         }
         assert!(same_name("Zoë Ortiz", "Zoe\u{0308} Ortiz"));
+        assert!(same_name("José Núñez", "JOSÉ  NÚÑEZ"));
+        assert!(!same_name("José Núñez", "Jose Nunez, lead"));
+        // A plain text's key is what the full folding gives.
+        for name in ["José Núñez", "Зоя  Иванова", "Mіna Сhen"] {
+            assert_eq!(key(name), folded(name).collect::<String>());
+        }
         assert!(!same_name("Mina Chen", "Mina Cheng"));
         assert!(!same_name("Mina Chen", "Ravi Patel, Mina Chen's manager"));
         assert!(same_name("Patel, Ravi", "patel,  ravi"));
         assert!(!same_name("Patel, Ravi", "Patel, Anna"));
+        assert!(!same_name("Patel, Ravi", "Patel"));
+        assert!(same_name("Mina Chen", "\u{039C}ina Chen")); // a Greek capital Mu
+        assert!(same_name("Nina Chen", "\u{039D}ina \u{0421}hen")); // Greek Nu, Cyrillic Es
     }
 
     #[test]

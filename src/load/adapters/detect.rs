@@ -47,7 +47,7 @@ fn names(sources: &[Source]) -> String {
         .join(", ")
 }
 
-/// The first bytes of the input, cut at a character boundary.
+/// The first bytes of the input, as text (a character cut at the end becomes `�`).
 pub fn head(input: &Input) -> Result<String, InputError> {
     let bytes = match &input.origin {
         Origin::Stdin(text) => text.as_bytes()[..text.len().min(HEAD)].to_vec(),
