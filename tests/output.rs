@@ -194,6 +194,12 @@ fn output_that_cannot_be_written_is_an_error() {
     }
 }
 
+/// Asserts the run's exit code, showing its standard error when it differs.
+fn exits(out: &Output, code: i32) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+}
+
 /// `grantlint ARGS` in `dir`.
 fn grantlint_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -269,12 +275,7 @@ fn no_report_replaces_what_the_run_reads_or_another_report() {
         "baseline.json",
     ]);
     let out = grantlint_in(dir.path(), &args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exits(&out, 0);
     // The weekly review is held to the same.
     let out = grantlint_in(dir.path(), &["report", "-o", "people.yaml", "grants.yaml"]);
     assert_eq!(out.status.code(), Some(2));
@@ -298,12 +299,7 @@ fn a_device_is_written_through_and_a_link_is_kept() {
         "-o",
     ];
     let out = grantlint_in(dir.path(), &[&args[..], &["/dev/null"]].concat());
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exits(&out, 1);
     use std::os::unix::fs::FileTypeExt;
     assert!(
         std::fs::metadata("/dev/null")
@@ -315,12 +311,7 @@ fn a_device_is_written_through_and_a_link_is_kept() {
     std::fs::create_dir(dir.path().join("reports")).unwrap();
     std::os::unix::fs::symlink("reports/latest.json", dir.path().join("latest.json")).unwrap();
     let out = grantlint_in(dir.path(), &[&args[..], &["latest.json"]].concat());
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exits(&out, 1);
     let link = std::fs::symlink_metadata(dir.path().join("latest.json")).unwrap();
     assert!(link.file_type().is_symlink());
     assert!(dir.path().join("reports/latest.json").is_file());
@@ -386,12 +377,7 @@ fn standard_output_a_fifo_and_inspect_are_written_as_they_should() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exits(&out, 1);
     assert!(
         std::fs::read_to_string(&report)
             .unwrap()
@@ -415,12 +401,7 @@ fn standard_output_a_fifo_and_inspect_are_written_as_they_should() {
         dir.path(),
         &["check", "--now", NOW, "-o", "pipe", "grants.yaml"],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    exits(&out, 1);
     let read = reader.wait_with_output().unwrap();
     assert!(String::from_utf8_lossy(&read.stdout).contains("window-max"));
     // `inspect -o` is held to what the run reads too.
