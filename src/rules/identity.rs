@@ -2,9 +2,9 @@
 //! typed: "Mina Chen" approving for "mina chen" in decomposed form (NFD), with a zero-width
 //! space or a right-to-left mark inside, in full-width letters, with a Cyrillic "а" for the
 //! Latin "a", or as "Mina Chen, support lead", is one person. So names are compared by a key:
-//! NFKC, case folded, invisible format characters removed, white space collapsed, a title after
-//! a comma or in parentheses dropped, and the Cyrillic and Greek letters that look Latin read as
-//! the Latin ones.
+//! NFKC, case folded, invisible format characters removed, white space collapsed, and the
+//! Cyrillic and Greek letters that look Latin read as the Latin ones; and a title after a comma
+//! or in parentheses is set aside when the other name has none.
 
 use unicode_normalization::UnicodeNormalization;
 
