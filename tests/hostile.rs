@@ -517,3 +517,26 @@ fn utf16_exports_and_nul_streams_are_refused_naming_what_they_are() {
     assert_eq!(out.status.code(), Some(CANNOT_RUN));
     assert!(stderr(&out).contains("binary"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_error_in_a_long_line_names_the_place_without_echoing_the_line() {
+    // A 2 MB scalar, and a grant after a 2 MB line: the snippet would print the line whole.
+    for (name, text) in [
+        ("scalar.yaml", format!("{}\n", "x".repeat(2 << 20))),
+        (
+            "after.yaml",
+            format!("# {}\n- id: [\n", "y".repeat(2 << 20)),
+        ),
+    ] {
+        let (dir, _) = with_file(name, text.as_bytes());
+        let out = grantlint(dir.path(), &[name], None);
+        assert_eq!(out.status.code(), Some(CANNOT_RUN));
+        let shown = stderr(&out);
+        assert!(
+            shown.len() < 4096,
+            "{name}: {} bytes of stderr",
+            shown.len()
+        );
+        assert!(shown.contains(&format!("{name}:")), "{shown}");
+    }
+}

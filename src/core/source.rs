@@ -93,8 +93,12 @@ impl PolicyError {
             file: source.name.clone(),
             location: at,
             help,
-            source_code: at.map(|_| snippet_source(&source.name, Arc::clone(&source.text))),
-            label: at.map(|s| SourceSpan::new(s.offset.into(), s.len)),
+            source_code: at
+                .filter(|&s| crate::core::terminal::drawable(s, &source.text))
+                .map(|_| snippet_source(&source.name, Arc::clone(&source.text))),
+            label: at
+                .filter(|&s| crate::core::terminal::drawable(s, &source.text))
+                .map(|s| SourceSpan::new(s.offset.into(), s.len)),
         }
     }
 }

@@ -88,9 +88,25 @@ pub fn clean_snippet(text: &str) -> Cow<'_, str> {
 /// Whether a snippet can be drawn for `span`: miette pads the underline to the column and
 /// draws it as wide as the span, and a width past 65,535 panics in Rust's formatting (a
 /// finding deep in a one-line JSON export). Farther places are named by line and column only.
-pub fn drawable(span: crate::core::span::Span) -> bool {
+/// So is a line around it longer than that: miette prints the span's line and one on each
+/// side whole, and a 200 MB value on one line would be echoed whole.
+pub fn drawable(span: crate::core::span::Span, text: &str) -> bool {
     const MOST: usize = 4096;
-    (span.column as usize) <= MOST && span.len <= MOST
+    if span.column as usize > MOST || span.len > MOST {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let (start, end) = (
+        span.offset.min(bytes.len()),
+        (span.offset + span.len).min(bytes.len()),
+    );
+    // The line before the span's, the span's and the one after each end within MOST bytes.
+    let before = &bytes[start.saturating_sub(2 * MOST)..start];
+    let after = &bytes[end..(end + 2 * MOST).min(bytes.len())];
+    let ends_before = memchr::memrchr_iter(b'\n', before).take(2).count();
+    let ends_after = memchr::memchr_iter(b'\n', after).take(2).count();
+    (ends_before == 2 || before.len() == start)
+        && (ends_after == 2 || end + after.len() == bytes.len())
 }
 
 /// A file's text for a diagnostic's snippet, named and shown safely, its line ends indexed

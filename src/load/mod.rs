@@ -149,7 +149,7 @@ impl InputError {
     /// Points the error at `span` in `text`, so the report shows the line.
     pub fn at(mut self, span: Span, text: Option<&Arc<str>>) -> InputError {
         self.location = Some(span);
-        if let Some(text) = text.filter(|_| crate::core::terminal::drawable(span)) {
+        if let Some(text) = text.filter(|text| crate::core::terminal::drawable(span, text)) {
             self.source_code = Some(snippet_source(&self.file, Arc::clone(text)));
             self.label = Some(SourceSpan::new(span.offset.into(), span.len));
         }

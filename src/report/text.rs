@@ -53,10 +53,11 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        if !crate::core::terminal::drawable(self.finding.span) {
+        let source = self.source?;
+        if !crate::core::terminal::drawable(self.finding.span, source.inner().text()) {
             return None;
         }
-        self.source.map(|s| s as &dyn SourceCode)
+        Some(source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
