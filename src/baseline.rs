@@ -101,11 +101,20 @@ impl Baseline {
             let help = refused.help.map(|h| format!("; {h}")).unwrap_or_default();
             format!("cannot read the baseline {name}: {}{help}", refused.message)
         })?;
+        if text.trim().is_empty() {
+            return Err(format!(
+                "{name}:1:1: the baseline is empty; write one with --write-baseline"
+            ));
+        }
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+            // serde_json counts columns from 0 at the start of a line; a place is 1-based, and
+            // named once, before the message.
+            let message = e.to_string();
+            let why = message.split(" at line ").next().unwrap_or(&message);
             format!(
-                "{name}:{}:{}: not a grantlint baseline: {e}; write one with --write-baseline",
+                "{name}:{}:{}: not a grantlint baseline: {why}; write one with --write-baseline",
                 e.line(),
-                e.column()
+                e.column().max(1),
             )
         })?;
         if baseline.version != 1 {

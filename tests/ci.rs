@@ -453,6 +453,11 @@ fn a_broken_baseline_stops_the_run() {
         "{}",
         stderr(&out)
     );
+    // An empty baseline is named at its first line and column, not at column 0.
+    std::fs::write(&baseline, "").unwrap();
+    let out = check(&[GRANTS, "--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("baseline.json:1:1: the baseline is empty"));
 }
 
 #[test]
