@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{NOW, json};
+use common::{NOW, json, placed_findings as findings};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -16,23 +16,6 @@ const JSON: &str = "fixtures/aws-team/requests.json";
 /// 4 scheduled, 5 approved, 6 pending, 7 rejected, 8 cancelled, 9 expired, 10 error.
 fn id(n: u32) -> String {
     format!("3f0c6a1e-2b4d-4e8f-9a10-{n:012}")
-}
-
-/// (rule, grant, line, column) of every finding, in report order.
-fn findings(report: &Value) -> Vec<(String, String, u64, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["grant"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 fn finding(rule: &str, grant: u32, line: u64, column: u64) -> (String, String, u64, u64) {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{NOW, json};
+use common::{NOW, json, placed_findings as findings};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -25,23 +25,6 @@ fn grant(n: u32) -> String {
     format!(
         "projects/{project}/locations/global/entitlements/{entitlement}/grants/0a1b2c3d-{n:04}-4e5f-8a9b-{n:012}"
     )
-}
-
-/// (rule, grant, line, column) of every finding, in report order.
-fn findings(report: &Value) -> Vec<(String, String, u64, u64)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["grant"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
-        .collect()
 }
 
 fn rules_of(report: &Value, n: u32) -> Vec<String> {

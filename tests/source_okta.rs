@@ -194,7 +194,7 @@ fn explain_source_okta_names_its_fields_states_and_gaps() {
     ] {
         assert!(docs.contains(said), "{said}: {docs}");
     }
-    // That README shows the same: tests/sources.rs, for every system.
+    // Its docs/sources page shows the same: tests/sources.rs, for every system.
 }
 
 #[test]
