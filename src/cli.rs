@@ -32,6 +32,11 @@ pub enum Command {
     /// Write the weekly access review (Markdown, HTML or JSON) for a period, compared with the
     /// period before it.
     Report(ReportArgs),
+    /// The weekly review's sign-off, kept in the history of `report --history`.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Show how each input was understood: which column or key became which grant field,
     /// which were ignored (with the field each most likely means), which fields none
     /// supplies, and the `mapping:` lines that would read them. Exit 2 when nothing could be read.
@@ -105,6 +110,77 @@ pub enum PolicyCommand {
         #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
     },
+}
+
+/// `grantlint review …`.
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// Record a reviewer's sign-off of a recorded period: who, when, what was decided, tied to
+    /// the population the review recorded (grant count and the inputs' SHA-256). Refused when
+    /// the period is not recorded or its inputs changed since.
+    Sign(SignArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("population").required(true).multiple(true).args(["paths", "inputs_sha256"])))]
+pub struct SignArgs {
+    /// The history file `report --history` wrote.
+    #[arg(long, value_name = "FILE")]
+    pub history: PathBuf,
+
+    /// Who reviewed and signs.
+    #[arg(long, value_name = "NAME", value_parser = parse_not_blank)]
+    pub reviewer: String,
+
+    /// A decision taken in the review, e.g. "revoke G-1042" (repeatable, in order).
+    #[arg(long = "decision", required = true, value_name = "TEXT", value_parser = parse_not_blank)]
+    pub decisions: Vec<String>,
+
+    /// The period to sign, as given to `report` (default: the latest recorded period).
+    #[arg(long, value_parser = crate::review::period::parse_since, value_name = "DATE", requires = "until")]
+    pub since: Option<DateTime<Utc>>,
+
+    /// End of the period to sign, as given to `report`.
+    #[arg(long, value_parser = crate::review::period::parse_until, value_name = "DATE", requires = "since")]
+    pub until: Option<DateTime<Utc>>,
+
+    /// The inputs' SHA-256 the review shows; the inputs themselves can be given instead.
+    #[arg(long, value_name = "HEX", value_parser = parse_sha256)]
+    pub inputs_sha256: Option<String>,
+
+    /// The inputs the review read, hashed again to prove they did not change (found as
+    /// `report` finds them: give the same paths, --policy and --exclude).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Policy file, as given to `report` (it can leave files out of a folder search).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Leave out files, as given to `report`.
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
+    pub exclude: Vec<String>,
+
+    /// The time of the sign-off (default: now).
+    #[arg(long, value_parser = parse_now, value_name = "TIME")]
+    pub now: Option<DateTime<Utc>>,
+}
+
+fn parse_not_blank(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(text.to_string())
+}
+
+/// 64 hexadecimal digits, as `sha256sum` and the review print them.
+fn parse_sha256(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("expected a SHA-256: 64 hexadecimal digits, as the review shows them".into());
+    }
+    Ok(text.to_ascii_lowercase())
 }
 
 #[derive(Debug, clap::Args)]
@@ -262,6 +338,12 @@ pub struct ReportArgs {
     /// policy's `mapping: {timezone}`, else UTC).
     #[arg(long, value_parser = parse_timezone, value_name = "ZONE")]
     pub timezone: Option<chrono_tz::Tz>,
+
+    /// Keep the reviews in the SQLite file FILE (created on first use): record this period's
+    /// population and findings (again: replaced), and show new, fixed and still-open findings,
+    /// trends and the last sign-off.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
 }
 
 // Defined with the reporters, which choose one per format.

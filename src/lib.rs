@@ -5,7 +5,7 @@
 //! only those before it (tests/architecture.rs fails on a cycle): `core` (span, text, time,
 //! spanned node, located policy errors, terminal-safe text) -> `grant` -> `finding` ->
 //! `baseline`, `load` -> `rules` -> `policy` -> `discover`, `check` -> `suppress`, `verify` ->
-//! `report` -> `review` -> `cli` -> `commands`; `output` and `progress` use none.
+//! `report` -> `history` -> `review` -> `cli` -> `commands`; `output` and `progress` use none.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -22,6 +22,7 @@ pub mod core;
 pub mod discover;
 pub mod finding;
 pub mod grant;
+pub mod history;
 pub mod load;
 pub mod policy;
 pub mod progress;

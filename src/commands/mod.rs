@@ -43,6 +43,9 @@ pub fn run(cli: Cli) -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Review {
+            command: crate::cli::ReviewCommand::Sign(args),
+        } => report::sign(&args),
         Command::Inspect(args) => check::inspect(&args),
         Command::Rules { policy } => policy::list_rules(policy.as_deref()),
         Command::Explain {

@@ -3,7 +3,8 @@
 use std::io::IsTerminal;
 
 use super::{CANNOT_RUN, PASSED, eprint_diagnostic, write_report};
-use crate::cli::ReportArgs;
+use crate::cli::{ReportArgs, SignArgs};
+use crate::history::{self, Create, History};
 use crate::review;
 
 /// `grantlint report`: check the inputs, aggregate the period, write the review. Exits 0 once
@@ -21,6 +22,15 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         let read: Vec<&std::path::Path> = own.iter().map(|(path, _)| path.as_path()).collect();
         crate::output::check_targets(&[output], &read).map_err(|e| {
             eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        })?;
+    }
+    if let (Some(output), Some(file)) = (&args.output, &args.history) {
+        crate::output::check_targets(&[output, file], &[]).map_err(|_| {
+            eprintln!(
+                "grantlint: --output and --history name one file, {}: the review would overwrite its history",
+                file.display()
+            );
             CANNOT_RUN
         })?;
     }
@@ -49,15 +59,19 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         eprint_diagnostic(error, color);
     }
     let settings = review::Settings::from_policy(&policy, args.fail_on);
-    let text = review::Review::build(&review::Inputs {
+    let review_inputs = review::Inputs {
         records: &records,
         outcome: &outcome,
         settings: &settings,
         policy: &policy.name,
         period,
         now,
-    })
-    .render(args.format);
+    };
+    let mut review = review::Review::build(&review_inputs);
+    if let Some(file) = &args.history {
+        review.history = record_history(file, &review, &review_inputs, &inputs)?;
+    }
+    let text = review.render(args.format);
     write_report(args.output.as_deref(), &text, &inputs)?;
     if outcome.grants == 0 && outcome.errors.is_empty() {
         // The review says so too; a job that signs weeks off must not take it for a pass.
@@ -69,4 +83,130 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     } else {
         CANNOT_RUN
     })
+}
+
+/// Records the period in the history file and returns the comparison for the review. A
+/// review that could not read an input, or read no grant, is not recorded: its missing
+/// findings would read as fixed next week. Err: exit 2, said.
+fn record_history(
+    file: &std::path::Path,
+    review: &review::Review,
+    review_inputs: &review::Inputs,
+    inputs: &[crate::load::Input],
+) -> Result<Option<history::WeekOverWeek>, u8> {
+    let read: Vec<&std::path::Path> = inputs.iter().filter_map(crate::load::Input::path).collect();
+    crate::output::check_targets(&[file], &read).map_err(|_| {
+        eprintln!(
+            "grantlint: --history {} is one of the inputs; name a file of its own",
+            file.display()
+        );
+        CANNOT_RUN
+    })?;
+    let outcome = review_inputs.outcome;
+    if !outcome.errors.is_empty() || outcome.grants == 0 {
+        eprintln!(
+            "grantlint: history {}: not recorded, because {}; its findings would read as fixed next week",
+            file.display(),
+            if outcome.grants == 0 {
+                "no grant was read"
+            } else {
+                "an input could not be read"
+            }
+        );
+        return Ok(None);
+    }
+    let digests = history::digest_inputs(inputs).map_err(|e| {
+        eprintln!("grantlint: history {}: {e}", file.display());
+        CANNOT_RUN
+    })?;
+    let observed = review::history_section::observed(review, review_inputs, digests);
+    let compared = History::open(file, Create::Yes)
+        .and_then(|mut history| history.record(&observed, review_inputs.now))
+        .map_err(|e| {
+            eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        })?;
+    Ok(Some(compared))
+}
+
+/// `grantlint review sign`: records the sign-off of a recorded period. Exit 0 when recorded;
+/// 2 when the history, the period or the inputs do not allow it, said.
+pub fn sign(args: &SignArgs) -> u8 {
+    signed(args).unwrap_or_else(|code| code)
+}
+
+fn signed(args: &SignArgs) -> Result<u8, u8> {
+    let color = std::io::stderr().is_terminal();
+    let now = args.now.unwrap_or_else(chrono::Utc::now);
+    let period = match (args.since, args.until) {
+        (Some(since), Some(until)) => {
+            let period = review::Period::new(Some(since), Some(until), now).map_err(|why| {
+                eprintln!("grantlint: {why}");
+                CANNOT_RUN
+            })?;
+            Some(history::PeriodRef {
+                since: period.since,
+                until: period.until,
+            })
+        }
+        _ => None,
+    };
+    let mut inputs_sha256 = args.inputs_sha256.clone();
+    if !args.paths.is_empty() {
+        // Found as `report` finds them, so the same files give the same hash.
+        let policy = super::load_policy(args.policy.as_deref(), None, color)?;
+        let selection = crate::discover::Selection::new(&policy, &args.exclude);
+        let options = crate::load::ReadOptions::default();
+        let found = super::discover(&args.paths, &options, &selection, false)?;
+        if !found.errors.is_empty() {
+            for error in &found.errors {
+                eprint_diagnostic(error, color);
+            }
+            return Err(CANNOT_RUN);
+        }
+        let digests = history::digest_inputs(&found.inputs).map_err(|e| {
+            eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        })?;
+        let hash = history::population_hash(&digests);
+        if let Some(given) = &inputs_sha256
+            && *given != hash
+        {
+            eprintln!(
+                "grantlint: the inputs given have SHA-256 {hash}, not --inputs-sha256 {given}: sign what the review read"
+            );
+            return Err(CANNOT_RUN);
+        }
+        inputs_sha256 = Some(hash);
+    }
+    // clap requires the paths or --inputs-sha256.
+    let Some(inputs_sha256) = inputs_sha256 else {
+        eprintln!("grantlint: give the inputs the review read, or --inputs-sha256");
+        return Err(CANNOT_RUN);
+    };
+    let request = history::SignRequest {
+        period,
+        reviewer: args.reviewer.clone(),
+        decisions: args.decisions.clone(),
+        inputs_sha256,
+        now,
+    };
+    let signed = History::open(&args.history, Create::No)
+        .and_then(|mut history| history.sign(&request))
+        .map_err(|e| {
+            eprintln!("grantlint: {e}");
+            CANNOT_RUN
+        })?;
+    let text = format!(
+        "Signed off {} by {} at {} UTC: {} grants, inputs SHA-256 {}, {} decision{}, recorded in {}.\n",
+        signed.period.label(),
+        crate::core::terminal::shown_safely(&signed.reviewer),
+        signed.signed_at.format("%Y-%m-%d %H:%M"),
+        signed.grants,
+        signed.inputs_sha256,
+        signed.decisions.len(),
+        if signed.decisions.len() == 1 { "" } else { "s" },
+        args.history.display()
+    );
+    Ok(super::print_bytes(text.as_bytes()))
 }

@@ -324,6 +324,12 @@ pub struct Review {
     /// Grants without a readable start: they belong to no period.
     pub undated: Vec<GrantRef>,
     pub input_errors: Vec<InputProblem>,
+    /// Week over week, from `report --history` (src/history); absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::history::WeekOverWeek>,
+    /// The period's grants and findings, for the history; not in the JSON review.
+    #[serde(skip)]
+    pub scope: super::history_section::Scope,
 }
 
 /// The window buckets of the histogram, by upper bound in minutes; the last is open.
@@ -572,6 +578,11 @@ impl<'a> Aggregator<'a> {
                     message: e.message.clone(),
                 })
                 .collect(),
+            history: None,
+            scope: super::history_section::Scope {
+                grants: current,
+                findings,
+            },
         }
     }
 

@@ -42,6 +42,7 @@ pub fn render(review: &Review) -> String {
                 (charts(review))
                 (closeout(review))
                 (findings(review))
+                (super::history_section::html(review))
                 (repeat_tenants(review))
                 (people(review))
                 (windows(review))

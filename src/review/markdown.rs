@@ -106,6 +106,7 @@ pub fn render(review: &Review) -> String {
         headline,
         closeout,
         findings,
+        super::history_section::markdown,
         repeat_tenants,
         people,
         windows,

@@ -2,6 +2,7 @@
 //! the checker's outcome and the grants it read; `markdown`, `html` and `json` only format them.
 
 pub mod aggregate;
+pub mod history_section;
 pub mod html;
 pub mod json;
 pub mod markdown;
