@@ -11,131 +11,74 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// Three grants in week 1 (2 to 8 November): G-1 and G-2 still active past expiry, G-2 with a
-/// generic reason, G-3 a 6h window that ended that day.
-const WEEK_1: &str = r#"grants:
-  - id: G-1
-    ticket: INC-1
-    tenant: acme
-    grantee: Mina Chen
-    approver: Ravi Patel
-    approved_at: 2026-11-03T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Check invoice records after billing update and confirm sync issue
-    start: 2026-11-03T09:00:00Z
-    expires: 2026-11-03T11:00:00Z
-    status: active
-  - id: G-2
-    ticket: INC-2
-    tenant: beta
-    grantee: Tomas Ortega
-    approver: Ravi Patel
-    approved_at: 2026-11-04T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Support issue.
-    start: 2026-11-04T09:00:00Z
-    expires: 2026-11-04T11:00:00Z
-    status: active
-  - id: G-3
-    ticket: INC-3
-    tenant: gamma
-    grantee: Ana Ruiz
-    approver: Ravi Patel
-    approved_at: 2026-11-05T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Reconcile missing invoices for March batch after sync fix
-    start: 2026-11-05T09:00:00Z
-    expires: 2026-11-05T15:00:00Z
-    ended_at: 2026-11-05T15:00:00Z
-    status: ended
-"#;
+/// A grant as the export lists it: `id`, `tenant`, `reason`, the day of November it started
+/// (09:00 UTC) and for how many hours, then how it ended: `status` and any other lines.
+fn grant(id: &str, tenant: &str, reason: &str, (day, hours): (u32, u32), end: &str) -> String {
+    let expires = 9 + hours;
+    format!(
+        "  - id: {id}\n    ticket: INC-{id}\n    tenant: {tenant}\n    grantee: Mina Chen\n    approver: Ravi Patel\n    approved_at: 2026-11-{day:02}T08:55:00Z\n    owner: Dana Lee\n    role: read-only\n    reason: {reason}\n    start: 2026-11-{day:02}T09:00:00Z\n    expires: 2026-11-{day:02}T{expires:02}:00:00Z\n{end}"
+    )
+}
+
+const SPECIFIC: &str = "Check invoice records after billing update and confirm sync issue";
+const GENERIC: &str = "Support issue.";
+const ACTIVE: &str = "    status: active\n";
+
+fn export(grants: &[String]) -> String {
+    format!("grants:\n{}", grants.concat())
+}
+
+/// G-3: a 6h window, ended on time on 5 November.
+fn g_3() -> String {
+    grant(
+        "G-3",
+        "gamma",
+        SPECIFIC,
+        (5, 6),
+        "    ended_at: 2026-11-05T15:00:00Z\n    status: ended\n",
+    )
+}
+
+/// Week 1 (2 to 8 November): G-1 and G-2 still active past expiry, G-2 with a generic reason,
+/// G-3 a 6h window that ended that day.
+fn week_1() -> String {
+    export(&[
+        grant("G-1", "acme", SPECIFIC, (3, 2), ACTIVE),
+        grant("G-2", "beta", GENERIC, (4, 2), ACTIVE),
+        g_3(),
+    ])
+}
 
 /// Week 2 (9 to 15 November), the same export a week on: G-1 is still active; G-2 was revoked
 /// late on the 10th and its reason written out; G-3 is over; G-4 is new, with a generic reason.
-const WEEK_2: &str = r#"grants:
-  - id: G-1
-    ticket: INC-1
-    tenant: acme
-    grantee: Mina Chen
-    approver: Ravi Patel
-    approved_at: 2026-11-03T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Check invoice records after billing update and confirm sync issue
-    start: 2026-11-03T09:00:00Z
-    expires: 2026-11-03T11:00:00Z
-    status: active
-  - id: G-2
-    ticket: INC-2
-    tenant: beta
-    grantee: Tomas Ortega
-    approver: Ravi Patel
-    approved_at: 2026-11-04T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Reconcile the March invoices that failed to sync after the billing update
-    start: 2026-11-04T09:00:00Z
-    expires: 2026-11-04T11:00:00Z
-    ended_at: 2026-11-10T09:00:00Z
-    status: revoked
-  - id: G-3
-    ticket: INC-3
-    tenant: gamma
-    grantee: Ana Ruiz
-    approver: Ravi Patel
-    approved_at: 2026-11-05T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Reconcile missing invoices for March batch after sync fix
-    start: 2026-11-05T09:00:00Z
-    expires: 2026-11-05T15:00:00Z
-    ended_at: 2026-11-05T15:00:00Z
-    status: ended
-  - id: G-4
-    ticket: INC-4
-    tenant: delta
-    grantee: Ana Ruiz
-    approver: Ravi Patel
-    approved_at: 2026-11-12T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Support issue.
-    start: 2026-11-12T09:00:00Z
-    expires: 2026-11-12T11:00:00Z
-    ended_at: 2026-11-12T11:00:00Z
-    status: ended
-"#;
+fn week_2() -> String {
+    export(&[
+        grant("G-1", "acme", SPECIFIC, (3, 2), ACTIVE),
+        grant(
+            "G-2",
+            "beta",
+            "Reconcile the March invoices that failed to sync after the billing update",
+            (4, 2),
+            "    ended_at: 2026-11-10T09:00:00Z\n    status: revoked\n",
+        ),
+        g_3(),
+        grant(
+            "G-4",
+            "delta",
+            GENERIC,
+            (12, 2),
+            "    ended_at: 2026-11-12T11:00:00Z\n    status: ended\n",
+        ),
+    ])
+}
 
 /// Week 3 (16 to 22 November): G-2 was opened again, with the generic reason back.
-const WEEK_3: &str = r#"grants:
-  - id: G-1
-    ticket: INC-1
-    tenant: acme
-    grantee: Mina Chen
-    approver: Ravi Patel
-    approved_at: 2026-11-03T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Check invoice records after billing update and confirm sync issue
-    start: 2026-11-03T09:00:00Z
-    expires: 2026-11-03T11:00:00Z
-    status: active
-  - id: G-2
-    ticket: INC-2
-    tenant: beta
-    grantee: Tomas Ortega
-    approver: Ravi Patel
-    approved_at: 2026-11-04T08:55:00Z
-    owner: Dana Lee
-    role: read-only
-    reason: Support issue.
-    start: 2026-11-04T09:00:00Z
-    expires: 2026-11-04T11:00:00Z
-    status: active
-"#;
+fn week_3() -> String {
+    export(&[
+        grant("G-1", "acme", SPECIFIC, (3, 2), ACTIVE),
+        grant("G-2", "beta", GENERIC, (4, 2), ACTIVE),
+    ])
+}
 
 /// (since, until as given, now): each week is Monday to Sunday, reviewed the Monday after.
 const WEEKS: [(&str, &str, &str); 3] = [
@@ -233,7 +176,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn first_use_creates_the_file_and_records_the_population() {
     let weekly = Weekly::new();
     assert!(!weekly.history().exists());
-    let history = weekly.week(0, WEEK_1);
+    let history = weekly.week(0, &week_1());
     let file = std::fs::read(weekly.history()).unwrap();
     assert!(file.starts_with(b"SQLite format 3\0"), "not an SQLite file");
     assert_eq!(history["previous"], Value::Null);
@@ -241,7 +184,7 @@ fn first_use_creates_the_file_and_records_the_population() {
     assert_eq!(history["population"]["since"], "2026-11-02T00:00:00Z");
     assert_eq!(history["population"]["until"], "2026-11-09T00:00:00Z");
     // The population hash an auditor repeats: `sha256sum FILES | cut -c1-64 | sort | sha256sum`.
-    let one = sha256_hex(WEEK_1.as_bytes());
+    let one = sha256_hex(week_1().as_bytes());
     assert_eq!(history["population"]["inputs"][0]["sha256"], one.as_str());
     assert_eq!(
         history["population"]["inputs_sha256"],
@@ -262,8 +205,8 @@ fn first_use_creates_the_file_and_records_the_population() {
 #[test]
 fn week_two_shows_new_fixed_and_still_open_findings_with_their_age() {
     let weekly = Weekly::new();
-    weekly.week(0, WEEK_1);
-    let history = weekly.week(1, WEEK_2);
+    weekly.week(0, &week_1());
+    let history = weekly.week(1, &week_2());
     assert_eq!(history["previous"]["since"], "2026-11-02T00:00:00Z");
     assert_eq!(
         rows(&history, "still_open"),
@@ -323,9 +266,9 @@ fn week_two_shows_new_fixed_and_still_open_findings_with_their_age() {
 #[test]
 fn a_grant_fixed_then_back_is_named_as_reappearing() {
     let weekly = Weekly::new();
-    weekly.week(0, WEEK_1);
-    weekly.week(1, WEEK_2);
-    let history = weekly.week(2, WEEK_3);
+    weekly.week(0, &week_1());
+    weekly.week(1, &week_2());
+    let history = weekly.week(2, &week_3());
     let reappearing = history["reappearing"].as_array().unwrap();
     assert_eq!(reappearing.len(), 1, "{history}");
     assert_eq!(reappearing[0]["grant"], "G-2");
@@ -352,20 +295,20 @@ fn count(history: &Path, table: &str) -> i64 {
 #[test]
 fn reviewing_a_week_again_replaces_its_record() {
     let weekly = Weekly::new();
-    weekly.week(0, WEEK_1);
-    let first = weekly.week(1, WEEK_2);
-    let again = weekly.week(1, WEEK_2);
+    weekly.week(0, &week_1());
+    let first = weekly.week(1, &week_2());
+    let again = weekly.week(1, &week_2());
     assert_eq!(first, again, "a re-run must read exactly as the first run");
     assert_eq!(count(&weekly.history(), "periods"), 2);
     assert_eq!(count(&weekly.history(), "findings"), 4 + 3);
     // Week 1 again, after week 2: still two periods, week 2 unchanged.
-    std::fs::write(weekly.export(), WEEK_1).unwrap();
+    std::fs::write(weekly.export(), week_1()).unwrap();
     assert_eq!(
         weekly.run(&weekly.report_args(0, "json")).status.code(),
         Some(0)
     );
     assert_eq!(count(&weekly.history(), "periods"), 2);
-    assert_eq!(weekly.week(1, WEEK_2), first);
+    assert_eq!(weekly.week(1, &week_2()), first);
 }
 
 fn sign(weekly: &Weekly, extra: &[&str]) -> std::process::Output {
@@ -391,8 +334,8 @@ fn sign(weekly: &Weekly, extra: &[&str]) -> std::process::Output {
 #[test]
 fn a_sign_off_is_shown_by_the_next_review_as_audit_evidence() {
     let weekly = Weekly::new();
-    weekly.week(0, WEEK_1);
-    let history = weekly.week(1, WEEK_2);
+    weekly.week(0, &week_1());
+    let history = weekly.week(1, &week_2());
     let export = weekly.export();
     let out = sign(&weekly, &[export.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -400,7 +343,7 @@ fn a_sign_off_is_shown_by_the_next_review_as_audit_evidence() {
     assert!(said.contains("by Dana Lee"), "{said}");
     assert!(said.contains("3 grants"), "{said}");
 
-    let again = weekly.week(1, WEEK_2);
+    let again = weekly.week(1, &week_2());
     let signed = &again["last_sign_off"];
     assert_eq!(signed["reviewer"], "Dana Lee");
     assert_eq!(signed["signed_at"], "2026-11-16T10:30:00Z");
@@ -435,7 +378,7 @@ fn signing_an_unrecorded_period_or_changed_inputs_is_refused() {
     let export = weekly.export();
     let export = export.to_str().unwrap();
     // No history yet: nothing is created.
-    std::fs::write(weekly.export(), WEEK_1).unwrap();
+    std::fs::write(weekly.export(), week_1()).unwrap();
     let out = sign(&weekly, &[export]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -445,7 +388,7 @@ fn signing_an_unrecorded_period_or_changed_inputs_is_refused() {
     );
     assert!(!weekly.history().exists());
 
-    weekly.week(0, WEEK_1);
+    weekly.week(0, &week_1());
     let out = sign(
         &weekly,
         &["--since", "2026-10-05", "--until", "2026-10-11", export],
@@ -462,7 +405,7 @@ fn signing_an_unrecorded_period_or_changed_inputs_is_refused() {
     );
 
     // The export changed after the review was recorded: the reviewer did not read this.
-    std::fs::write(weekly.export(), WEEK_2).unwrap();
+    std::fs::write(weekly.export(), week_2()).unwrap();
     let out = sign(&weekly, &[export]);
     assert_eq!(out.status.code(), Some(2));
     let said = stderr(&out);
@@ -481,7 +424,7 @@ fn signing_an_unrecorded_period_or_changed_inputs_is_refused() {
 fn refused(bytes: &[u8], says: &str) {
     let weekly = Weekly::new();
     std::fs::write(weekly.history(), bytes).unwrap();
-    std::fs::write(weekly.export(), WEEK_1).unwrap();
+    std::fs::write(weekly.export(), week_1()).unwrap();
     let out = weekly.run(&weekly.report_args(0, "markdown"));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let said = stderr(&out);
@@ -512,7 +455,7 @@ fn a_corrupt_history_is_an_error_and_left_byte_identical() {
     );
     // A real history cut short.
     let weekly = Weekly::new();
-    weekly.week(0, WEEK_1);
+    weekly.week(0, &week_1());
     let whole = std::fs::read(weekly.history()).unwrap();
     let mut damaged = whole[..whole.len() / 2].to_vec();
     damaged.resize(whole.len(), 0x5a);
@@ -522,7 +465,7 @@ fn a_corrupt_history_is_an_error_and_left_byte_identical() {
 #[test]
 fn a_newer_or_foreign_database_is_an_error_and_left_byte_identical() {
     let weekly = Weekly::new();
-    weekly.week(0, WEEK_1);
+    weekly.week(0, &week_1());
     {
         let db = rusqlite::Connection::open(weekly.history()).unwrap();
         db.pragma_update(None, "user_version", 99).unwrap();
@@ -545,7 +488,7 @@ fn a_newer_or_foreign_database_is_an_error_and_left_byte_identical() {
 #[test]
 fn runs_at_the_same_time_on_one_file_take_turns() {
     let weekly = Weekly::new();
-    std::fs::write(weekly.export(), WEEK_2).unwrap();
+    std::fs::write(weekly.export(), week_2()).unwrap();
     let binary = assert_cmd::cargo::cargo_bin("grantlint");
     // Two weeks, twice each, all at once, on a file none of them has created yet.
     let children: Vec<_> = [0, 1, 0, 1]
@@ -578,7 +521,7 @@ fn runs_at_the_same_time_on_one_file_take_turns() {
         .collect();
     // Week 1 over this export: G-1, G-2 ended late, G-3; week 2: G-1, G-2, G-4.
     assert_eq!(per_period, [3, 3]);
-    let history = weekly.week(1, WEEK_2);
+    let history = weekly.week(1, &week_2());
     assert_eq!(
         rows(&history, "still_open"),
         [
@@ -586,4 +529,25 @@ fn runs_at_the_same_time_on_one_file_take_turns() {
             row("expiry-enforced", "G-2", 2, 2)
         ]
     );
+}
+
+#[test]
+fn a_review_that_could_not_read_an_input_is_not_recorded() {
+    let weekly = Weekly::new();
+    std::fs::write(weekly.export(), week_1()).unwrap();
+    let broken = weekly.dir.path().join("more.yaml");
+    std::fs::write(&broken, "grants: [\n  {id: G-9, tenant: x\n").unwrap();
+    let mut args = weekly.report_args(0, "json");
+    args.push(broken.to_str().unwrap().to_string());
+    let out = weekly.run(&args);
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(
+        said.contains("not recorded, because an input could not be read"),
+        "{said}"
+    );
+    // Next week would otherwise call every finding of the unread file fixed.
+    assert!(!weekly.history().exists());
+    let review: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(review.get("history"), None);
 }

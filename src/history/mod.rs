@@ -107,6 +107,15 @@ pub struct Observation {
 /// A grant as findings name it: its id (else its ticket) and its tenant.
 pub type GrantKey = (Option<String>, Option<String>);
 
+/// A grant's (id, tenant) as 8 bytes: a million grants' keys stay a few megabytes. Only
+/// compared within one run, so std's hasher (fixed keys) serves.
+pub fn grant_key(grant: Option<&str>, tenant: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (grant, tenant).hash(&mut hasher);
+    hasher.finish()
+}
+
 /// What one review records: the period, its population and its findings.
 #[derive(Debug)]
 pub struct Observed {
@@ -117,9 +126,9 @@ pub struct Observed {
     pub grants: usize,
     pub inputs: Vec<InputDigest>,
     pub findings: Vec<Observation>,
-    /// The period's grants by (id, tenant): a finding of last period whose grant is not among
-    /// them was not looked at again, so it is never called fixed.
-    pub reviewed: HashSet<GrantKey>,
+    /// The period's grants, as [`grant_key`]s: a finding of last period whose grant is not
+    /// among them was not looked at again, so it is never called fixed.
+    pub reviewed: HashSet<u64>,
     /// Fingerprints of this run's waived findings: accepted, not fixed.
     pub waived: HashSet<String>,
 }

@@ -605,7 +605,7 @@ fn compare(
         {
             // The last period held it, so its run is at least that one.
             let row = tracked(o, run(&o.fingerprint).max(1), false, previous_period.until);
-            let key = (o.grant.clone(), o.tenant.clone());
+            let key = super::grant_key(o.grant.as_deref(), o.tenant.as_deref());
             if observed.waived.contains(&o.fingerprint) {
                 waived.push(row);
             } else if o.grant.is_some() && observed.reviewed.contains(&key) {

@@ -9,7 +9,9 @@ use maud::{Markup, html};
 
 use super::aggregate::{Inputs, Review};
 use super::markdown::cell;
-use crate::history::{InputDigest, Observation, Observed, SignOff, Tracked, WeekOverWeek};
+use crate::history::{
+    InputDigest, Observation, Observed, SignOff, Tracked, WeekOverWeek, grant_key,
+};
 
 /// How many rows each list shows on a page; the JSON review has them all.
 const ROWS: usize = 50;
@@ -39,7 +41,7 @@ pub fn observed(review: &Review, inputs: &Inputs, digests: Vec<InputDigest>) -> 
         .collect();
     let reviewed = (review.scope.grants.iter())
         .filter_map(|&g| inputs.records.get(g))
-        .map(|r| (r.text.id.clone(), r.text.tenant.clone()))
+        .map(|r| grant_key(r.text.id.as_deref(), r.text.tenant.as_deref()))
         .collect();
     let waived =
         crate::report::fingerprint::fingerprints(outcome.suppressed.iter().map(|s| &s.finding))
