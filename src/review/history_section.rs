@@ -246,7 +246,8 @@ fn sparkline(rule: &str, counts: &[usize]) -> Markup {
             .join(", ")
     );
     html! {
-        svg xmlns="http://www.w3.org/2000/svg" class="trend" width=(WIDTH + 6) height=(HEIGHT) viewBox=(format!("-3 0 {} {HEIGHT}", WIDTH + 6)) role="img" aria-label=(label) {
+        // Its own size: the page's style stretches other charts to their box.
+        svg xmlns="http://www.w3.org/2000/svg" class="trend" width=(WIDTH + 6) height=(HEIGHT) style=(format!("width: {}px; height: {HEIGHT}px", WIDTH + 6)) viewBox=(format!("-3 0 {} {HEIGHT}", WIDTH + 6)) role="img" aria-label=(label) {
             title { (label) }
             polyline points=(points.join(" ")) fill="none" stroke="currentColor" stroke-width="1.5" {}
             @if let Some((i, &n)) = counts.iter().enumerate().next_back() {
@@ -319,8 +320,10 @@ pub fn html(review: &Review) -> Markup {
                 h3 { "Findings per rule, last " (t.periods.len()) " periods" }
                 figure.chart #chart-trends {
                     figcaption {
-                        "From " (t.periods.first().map(|p| p.label()).unwrap_or_default())
-                        " to " (t.periods.last().map(|p| p.label()).unwrap_or_default()) "; each line scaled to its own peak."
+                        "Recorded periods by start, "
+                        (t.periods.first().map(|p| p.since.format("%Y-%m-%d").to_string()).unwrap_or_default())
+                        " to " (t.periods.last().map(|p| p.since.format("%Y-%m-%d").to_string()).unwrap_or_default())
+                        "; each line scaled to its own peak."
                     }
                     table.compact {
                         thead { tr { th { "rule" } th { "trend" } @for p in &t.periods { th.num { (column(p)) } } } }
