@@ -10,6 +10,7 @@ use super::show;
 /// backslash-escaped, `<`, `>` and `&` become entities (no raw HTML), and line breaks become
 /// `<br>` so a multi-line reason stays in its cell.
 pub fn cell(text: &str) -> String {
+    let text = show::clip(text);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -80,6 +81,14 @@ fn finding_cells(f: &FindingRow) -> Vec<String> {
         cell(&f.message),
         cell(&format!("{}:{}:{}", f.file, f.line, f.column)),
     ]
+}
+
+/// The line that says how many rows of `total` a table left out, if any.
+fn more(out: &mut String, total: usize, what: &str) {
+    if let Some(line) = show::more(total, what) {
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
 }
 
 /// A table, or `none` when there are no rows.
@@ -174,7 +183,7 @@ fn closeout(out: &mut String, review: &Review) {
             "grant", "tenant", "grantee", "owner", "ticket", "state", "expires", "overdue",
             "action",
         ],
-        review.closeout.iter().map(|c| {
+        show::first(&review.closeout).iter().map(|c| {
             let mut row = grant_cells(&c.grant);
             row.extend([
                 opt(&c.grant.owner),
@@ -187,6 +196,7 @@ fn closeout(out: &mut String, review: &Review) {
             row
         }),
     );
+    more(out, review.closeout.len(), "grants to close out");
 }
 
 /// The open findings, rule by rule, then the waived and baselined ones.
@@ -202,8 +212,9 @@ fn findings(out: &mut String, review: &Review) {
             &[
                 "severity", "grant", "tenant", "grantee", "approver", "message", "where",
             ],
-            rule.findings.iter().map(finding_cells),
+            show::first(&rule.findings).iter().map(finding_cells),
         );
+        more(out, rule.findings.len(), "findings of this rule");
     }
     out.push_str("### Waived and baselined\n\n");
     table_or(
@@ -212,7 +223,7 @@ fn findings(out: &mut String, review: &Review) {
         &[
             "rule", "grant", "tenant", "message", "by", "reason", "approver", "expires",
         ],
-        review.suppressed.iter().map(|s| {
+        show::first(&review.suppressed).iter().map(|s| {
             vec![
                 s.rule.clone(),
                 opt(&s.finding.grant),
@@ -224,6 +235,11 @@ fn findings(out: &mut String, review: &Review) {
                 show::opt_time(&s.expires),
             ]
         }),
+    );
+    more(
+        out,
+        review.suppressed.len(),
+        "waived and baselined findings",
     );
 }
 
@@ -239,7 +255,7 @@ fn repeat_tenants(out: &mut String, review: &Review) {
     if review.repeat_tenants.is_empty() {
         out.push_str("None.\n\n");
     }
-    for tenant in &review.repeat_tenants {
+    for tenant in show::first(&review.repeat_tenants) {
         let _ = writeln!(
             out,
             "### {} ({} grants)\n",
@@ -249,7 +265,7 @@ fn repeat_tenants(out: &mut String, review: &Review) {
         table(
             out,
             &["grant", "start", "grantee", "ticket", "reason"],
-            tenant.grants.iter().map(|g| {
+            show::first(&tenant.grants).iter().map(|g| {
                 vec![
                     opt(&g.id),
                     show::time(&g.start),
@@ -259,7 +275,9 @@ fn repeat_tenants(out: &mut String, review: &Review) {
                 ]
             }),
         );
+        more(out, tenant.grants.len(), "grants of this tenant");
     }
+    more(out, review.repeat_tenants.len(), "repeat tenants");
 }
 
 fn people(out: &mut String, review: &Review) {
@@ -271,33 +289,36 @@ fn people(out: &mut String, review: &Review) {
         table(
             out,
             &[who, "grants"],
-            names
+            show::first(names)
                 .iter()
                 .map(|n| vec![cell(&n.name), n.grants.to_string()]),
         );
+        more(out, names.len(), &format!("{who}s"));
     }
     out.push_str("### Self-approvals\n\n");
     table_or(
         out,
         "None.",
         &["grant", "tenant", "grantee", "where"],
-        review.people.self_approvals.iter().map(|g| {
+        show::first(&review.people.self_approvals).iter().map(|g| {
             let mut row = grant_cells(g);
             row.push(place(&g.file, g.line));
             row
         }),
     );
+    more(out, review.people.self_approvals.len(), "self-approvals");
     out.push_str("### Approvals after access began\n\n");
     table_or(
         out,
         "None.",
         &["grant", "tenant", "grantee", "approver", "approved after"],
-        review.people.late_approvals.iter().map(|l| {
+        show::first(&review.people.late_approvals).iter().map(|l| {
             let mut row = grant_cells(&l.grant);
             row.extend([opt(&l.approver), l.after.clone()]);
             row
         }),
     );
+    more(out, review.people.late_approvals.len(), "late approvals");
 }
 
 fn windows(out: &mut String, review: &Review) {
@@ -331,7 +352,7 @@ fn grants(out: &mut String, review: &Review) {
             "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
             "findings",
         ],
-        review.grants.iter().map(|g| {
+        show::first(&review.grants).iter().map(|g| {
             vec![
                 opt(&g.grant.id),
                 opt(&g.grant.tenant),
@@ -346,9 +367,9 @@ fn grants(out: &mut String, review: &Review) {
             ]
         }),
     );
+    more(out, review.grants.len(), "grants");
     if !review.undated.is_empty() {
-        let ids: Vec<String> = review
-            .undated
+        let ids: Vec<String> = show::first(&review.undated)
             .iter()
             .map(|g| format!("{} ({})", opt(&g.id), place(&g.file, g.line)))
             .collect();
@@ -357,6 +378,7 @@ fn grants(out: &mut String, review: &Review) {
             "Grants without a readable start belong to no period and are left out: {}.\n",
             ids.join(", ")
         );
+        more(out, review.undated.len(), "grants without a readable start");
     }
 }
 
@@ -365,7 +387,7 @@ fn input_errors(out: &mut String, review: &Review) {
         return;
     }
     out.push_str("## Inputs that could not be read\n\n");
-    for e in &review.input_errors {
+    for e in show::first(&review.input_errors) {
         let at = match (e.line, e.column) {
             (Some(l), Some(c)) => format!(":{l}:{c}"),
             _ => String::new(),
@@ -373,6 +395,11 @@ fn input_errors(out: &mut String, review: &Review) {
         let _ = writeln!(out, "- {}{at}: {}", cell(&e.file), cell(&e.message));
     }
     out.push('\n');
+    more(
+        out,
+        review.input_errors.len(),
+        "inputs that could not be read",
+    );
 }
 
 #[cfg(test)]
