@@ -64,6 +64,9 @@ pub enum State {
     Ended,
     /// A status that says it is over (expired, revoked, …) without an end time.
     Closed,
+    /// No start, no expiry, no status, no end: nothing says whether it is live. It may be
+    /// standing access, so the closeout lists it to be checked by hand.
+    Unknown,
 }
 
 impl State {
@@ -76,8 +79,42 @@ impl State {
             State::Scheduled => "scheduled",
             State::Ended => "ended",
             State::Closed => "closed",
+            State::Unknown => "unknown — check",
         }
     }
+}
+
+/// The rules whose findings a security lead reads first, most dangerous first: access still
+/// live past its expiry, standing access without an expiry, self-approval, shared accounts,
+/// admin without justification. The other rules follow, most findings first.
+pub const RISK_ORDER: [&str; 5] = [
+    EXPIRY_ENFORCED,
+    "expiry-required",
+    SELF_APPROVAL,
+    "shared-account",
+    "admin-justified",
+];
+
+/// A rule's place in [`RISK_ORDER`]; the other rules after them all.
+fn risk_rank(rule: &str) -> usize {
+    RISK_ORDER
+        .iter()
+        .position(|r| *r == rule)
+        .unwrap_or(RISK_ORDER.len())
+}
+
+/// A duration as a person needs it: to the minute below a day, to the hour from a day on,
+/// never to the second ("3d21h", "5h54m", "25m", "<1m").
+pub fn rounded(d: TimeDelta) -> String {
+    const DAY: i64 = 86_400;
+    let secs = d.num_seconds();
+    let unit = if secs.abs() < DAY { 60 } else { 3_600 };
+    // To the nearest unit, halves away from zero.
+    let units = (secs.abs() + unit / 2) / unit * secs.signum();
+    if units == 0 {
+        return "<1m".into();
+    }
+    format_duration(TimeDelta::seconds(units * unit))
 }
 
 fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -167,8 +204,13 @@ pub struct Closeout {
     pub state: State,
     #[serde(serialize_with = "opt_time")]
     pub expires: Option<DateTime<Utc>>,
-    /// How long it outlived its expiry: until now, or until it ended.
+    /// How long it outlived its expiry: until now, or until it ended; written as
+    /// expiry-enforced's finding writes it. The pages show it [`rounded`].
     pub overdue: Option<String>,
+    /// The same in whole minutes (rounded down), for dashboards.
+    pub overdue_minutes: Option<i64>,
+    #[serde(skip)]
+    pub overdue_rounded: Option<String>,
     pub action: &'static str,
 }
 
@@ -230,8 +272,11 @@ pub struct NameCount {
 pub struct LateApproval {
     pub grant: GrantRef,
     pub approver: Option<String>,
-    /// How long after access began the approval came.
+    /// How long after access began the approval came, as approved-before-access writes it.
     pub after: String,
+    /// The same, [`rounded`] as the pages show it.
+    #[serde(skip)]
+    pub after_rounded: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -573,6 +618,8 @@ impl<'a> Aggregator<'a> {
         }
         if record.status.is_some() {
             State::Closed
+        } else if record.start.is_none() && record.expires.is_none() {
+            State::Unknown
         } else {
             State::NoEndRecorded
         }
@@ -749,9 +796,12 @@ impl<'a> Aggregator<'a> {
         }
     }
 
+    /// What to close out: the period's grants still live or outlived their expiry, and every
+    /// grant with no readable lifecycle (it belongs to no period, and may be standing access).
     fn closeout(&self, current: &[usize]) -> Vec<Closeout> {
-        let mut rows: Vec<(Closeout, TimeDelta)> = Vec::new();
-        for &i in current {
+        let unknown = (0..self.records.len()).filter(|&i| self.state(i) == State::Unknown);
+        let mut rows: Vec<(Closeout, usize, TimeDelta)> = Vec::new();
+        for i in current.iter().copied().chain(unknown) {
             let record = &self.records[i];
             let state = self.state(i);
             let expires = self.expires(record);
@@ -768,7 +818,20 @@ impl<'a> Aggregator<'a> {
                 State::Active => "confirm removal at expiry",
                 State::NoEndRecorded => "confirm removal: nothing records that access ended",
                 State::EndedLate => "confirm removal, and why expiry did not remove it",
+                State::Unknown => {
+                    "unknown — check: nothing says when it started, when it ends or whether it is live"
+                }
                 State::Scheduled | State::Ended | State::Closed => continue,
+            };
+            // Most dangerous first: live past expiry, standing access (live without an
+            // expiry), nothing known, nothing recording an end, ended late, live in time.
+            let risk = match state {
+                State::PastExpiry => 0,
+                State::Active if record.expires.is_none() => 1,
+                State::Unknown => 2,
+                State::NoEndRecorded => 3,
+                State::EndedLate => 4,
+                _ => 5,
             };
             rows.push((
                 Closeout {
@@ -776,14 +839,17 @@ impl<'a> Aggregator<'a> {
                     state,
                     expires,
                     overdue: overdue.map(format_duration),
+                    overdue_minutes: overdue.map(|d| d.num_minutes()),
+                    overdue_rounded: overdue.map(rounded),
                     action,
                 },
+                risk,
                 overdue.unwrap_or_default(),
             ));
         }
-        // Most urgent first: by state, then the longest overdue.
-        rows.sort_by(|a, b| a.0.state.cmp(&b.0.state).then(b.1.cmp(&a.1)));
-        rows.into_iter().map(|(c, _)| c).collect()
+        // Then the longest overdue; ties in input order (the sort is stable).
+        rows.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+        rows.into_iter().map(|(c, _, _)| c).collect()
     }
 
     fn finding_row(&self, finding: &Finding, grant: Option<usize>) -> FindingRow {
@@ -818,8 +884,8 @@ impl<'a> Aggregator<'a> {
                 findings,
             })
             .collect();
-        // Stable: rules with as many findings stay in id order.
-        rules.sort_by_key(|r| std::cmp::Reverse(r.count));
+        // By risk, then most findings first; stable: rules with as many stay in id order.
+        rules.sort_by_key(|r| (risk_rank(&r.rule), std::cmp::Reverse(r.count)));
         rules
     }
 
@@ -935,6 +1001,7 @@ impl<'a> Aggregator<'a> {
                         grant: self.grant_ref(r),
                         approver: r.text.approver.clone(),
                         after: format_duration(approved - start),
+                        after_rounded: rounded(approved - start),
                     }),
                     _ => None,
                 })
@@ -980,7 +1047,7 @@ impl<'a> Aggregator<'a> {
         Windows {
             histogram,
             measured: minutes.len(),
-            median: median.map(|m| format_duration(TimeDelta::minutes(m))),
+            median: median.map(|m| rounded(TimeDelta::minutes(m))),
             privileged,
             privileged_share: if current.is_empty() {
                 0.0

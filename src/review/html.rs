@@ -293,7 +293,7 @@ fn closeout(review: &Review) -> Markup {
                                 td { (opt(&c.grant.ticket)) }
                                 td { (c.state.label()) }
                                 td { (show::opt_time(&c.expires)) }
-                                td { (opt(&c.overdue)) }
+                                td { (opt(&c.overdue_rounded)) }
                                 td { strong { (c.action) } }
                             }
                         }
@@ -307,7 +307,7 @@ fn closeout(review: &Review) -> Markup {
 
 fn state_class(state: State) -> &'static str {
     match state {
-        State::PastExpiry | State::NoEndRecorded => "urgent",
+        State::PastExpiry | State::NoEndRecorded | State::Unknown => "urgent",
         State::EndedLate | State::Active => "attention",
         State::Scheduled | State::Ended | State::Closed => "",
     }
@@ -430,7 +430,7 @@ fn people(review: &Review) -> Markup {
             (table_or_none(
                 p.late_approvals.is_empty(),
                 &["grant", "tenant", "grantee", "approver", "approved after"],
-                html! { @for l in show::first(&p.late_approvals) { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after) } } } },
+                html! { @for l in show::first(&p.late_approvals) { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after_rounded) } } } },
             ))
             (more(p.late_approvals.len(), "late approvals"))
         },

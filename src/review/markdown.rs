@@ -190,7 +190,7 @@ fn closeout(out: &mut String, review: &Review) {
                 opt(&c.grant.ticket),
                 c.state.label().into(),
                 show::opt_time(&c.expires),
-                opt(&c.overdue),
+                opt(&c.overdue_rounded),
                 format!("**{}**", c.action),
             ]);
             row
@@ -314,7 +314,7 @@ fn people(out: &mut String, review: &Review) {
         &["grant", "tenant", "grantee", "approver", "approved after"],
         show::first(&review.people.late_approvals).iter().map(|l| {
             let mut row = grant_cells(&l.grant);
-            row.extend([opt(&l.approver), l.after.clone()]);
+            row.extend([opt(&l.approver), l.after_rounded.clone()]);
             row
         }),
     );
