@@ -8,9 +8,15 @@ use super::show;
 
 /// Escapes a value for a table cell or a heading: `|` and Markdown punctuation are
 /// backslash-escaped, `<`, `>` and `&` become entities (no raw HTML), and line breaks become
-/// `<br>` so a multi-line reason stays in its cell.
+/// `<br>` so a multi-line reason stays in its cell. A value GitHub or GitLab would turn into a
+/// link or a mention (a URL, `www.`, an e-mail, `@team`, `#123`) is written as a code span
+/// instead ([`inert`]): backslash escapes vanish from the rendered HTML, where GitHub finds
+/// mentions and issue references, but nothing inside a code span is ever linked.
 pub fn cell(text: &str) -> String {
     let text = show::clip(text);
+    if would_link(&text) {
+        return inert(&text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -33,6 +39,58 @@ pub fn cell(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// True when GitHub or GitLab could make a link or a mention of `text`: a scheme (`://`,
+/// `mailto:`), `www.`, an `@` (e-mails, `@user`, `@org/team`), `#`, `!`, `&` or `$` before a
+/// digit (issues, merge requests, epics, snippets), `~` or `%` before a letter or digit
+/// (GitLab labels and milestones).
+fn would_link(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("://")
+        || lower.contains("www.")
+        || lower.contains("mailto:")
+        || text.contains('@')
+        || text.as_bytes().windows(2).any(|w| match w[0] {
+            b'#' | b'!' | b'&' | b'$' => w[1].is_ascii_digit(),
+            b'~' | b'%' => w[1].is_ascii_alphanumeric(),
+            _ => false,
+        })
+}
+
+/// `text` as a code span: shown as written, never a link or a mention. The fence is one
+/// backtick longer than the longest run inside; `|` is still escaped, as GFM tables require
+/// even in code spans; line breaks and controls become spaces (a code span cannot hold
+/// `<br>`), bidi controls U+FFFD.
+fn inert(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let mut out = String::with_capacity(text.len() + 2 * fence.len() + 2);
+    out.push_str(&fence);
+    // A space on each side when the value begins or ends with a backtick (CommonMark
+    // strips one space each side).
+    let pad = text.starts_with('`') || text.ends_with('`') || text.starts_with(' ');
+    if pad {
+        out.push(' ');
+    }
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            c if c.is_control() => out.push(' '),
+            c if crate::core::terminal::is_unsafe(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    if pad {
+        out.push(' ');
+    }
+    out.push_str(&fence);
     out
 }
 
@@ -405,6 +463,82 @@ fn input_errors(out: &mut String, review: &Review) {
 #[cfg(test)]
 mod tests {
     use super::cell;
+
+    /// Renders `values` as one table column with GitHub's extensions (tables, autolinks) and
+    /// returns the HTML.
+    fn rendered(values: &[&str]) -> String {
+        let mut md = String::from("| value | after |\n|---|---|\n");
+        for v in values {
+            md.push_str(&format!("| {} | end |\n", cell(v)));
+        }
+        let mut options = comrak::Options::default();
+        options.extension.table = true;
+        options.extension.autolink = true;
+        options.extension.strikethrough = true;
+        comrak::markdown_to_html(&md, &options)
+    }
+
+    /// The HTML outside `<code>` elements: where GitHub and GitLab look for mentions and
+    /// references.
+    fn outside_code(html: &str) -> String {
+        let mut out = String::new();
+        let mut rest = html;
+        while let Some(at) = rest.find("<code>") {
+            out.push_str(&rest[..at]);
+            rest = rest[at..].split_once("</code>").map_or("", |(_, r)| r);
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn export_values_never_become_links_or_mentions() {
+        let hostile = [
+            "https://evil.example/login",
+            "see www.evil.example now",
+            "support@vendor.io",
+            "@acme/security-team please look",
+            "cc @ravi",
+            "fixes #123",
+            "GitLab !42 and &7 and ~urgent and %v1",
+            "mailto:a@b.c",
+            "``https://x.example`` | split",
+            "[click](https://evil.example)",
+            "<https://evil.example>",
+        ];
+        let html = rendered(&hostile);
+        assert!(!html.contains("<a "), "a link was made:\n{html}");
+        let text = outside_code(&html);
+        for marker in ["@", "://", "www.", "#1", "!4", "&amp;7", "~u", "%v"] {
+            assert!(
+                !text.contains(marker),
+                "`{marker}` outside a code span:\n{html}"
+            );
+        }
+        // Every row kept its two cells: nothing split a table row.
+        assert_eq!(
+            html.matches("<td>end</td>").count(),
+            hostile.len(),
+            "{html}"
+        );
+        // Shown as written.
+        assert!(html.contains("<code>support@vendor.io</code>"), "{html}");
+        assert!(
+            html.contains("<code>``https://x.example`` | split</code>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn plain_values_stay_plain_text() {
+        let html = rendered(&[
+            "Ravi Patel",
+            "Investigate SSO login for tenant",
+            "R&D 50% done",
+        ]);
+        assert!(!html.contains("<code>"), "{html}");
+        assert!(html.contains("R&amp;D 50% done"), "{html}");
+    }
 
     #[test]
     fn cells_cannot_break_a_table_or_inject_markup() {
