@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
 use super::period::Period;
@@ -64,6 +64,9 @@ pub enum State {
     Ended,
     /// A status that says it is over (expired, revoked, …) without an end time.
     Closed,
+    /// No start, no expiry, no status, no end: nothing says whether it is live. It may be
+    /// standing access, so the closeout lists it to be checked by hand.
+    Unknown,
 }
 
 impl State {
@@ -76,8 +79,42 @@ impl State {
             State::Scheduled => "scheduled",
             State::Ended => "ended",
             State::Closed => "closed",
+            State::Unknown => "unknown — check",
         }
     }
+}
+
+/// The rules whose findings a security lead reads first, most dangerous first: access still
+/// live past its expiry, standing access without an expiry, self-approval, shared accounts,
+/// admin without justification. The other rules follow, most findings first.
+pub const RISK_ORDER: [&str; 5] = [
+    EXPIRY_ENFORCED,
+    "expiry-required",
+    SELF_APPROVAL,
+    "shared-account",
+    "admin-justified",
+];
+
+/// A rule's place in [`RISK_ORDER`]; the other rules after them all.
+fn risk_rank(rule: &str) -> usize {
+    RISK_ORDER
+        .iter()
+        .position(|r| *r == rule)
+        .unwrap_or(RISK_ORDER.len())
+}
+
+/// A duration as a person needs it: to the minute below a day, to the hour from a day on,
+/// never to the second ("3d21h", "5h54m", "25m", "<1m").
+pub fn rounded(d: TimeDelta) -> String {
+    const DAY: i64 = 86_400;
+    let secs = d.num_seconds();
+    let unit = if secs.abs() < DAY { 60 } else { 3_600 };
+    // To the nearest unit, halves away from zero.
+    let units = (secs.abs() + unit / 2) / unit * secs.signum();
+    if units == 0 {
+        return "<1m".into();
+    }
+    format_duration(TimeDelta::seconds(units * unit))
 }
 
 fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
@@ -167,8 +204,13 @@ pub struct Closeout {
     pub state: State,
     #[serde(serialize_with = "opt_time")]
     pub expires: Option<DateTime<Utc>>,
-    /// How long it outlived its expiry: until now, or until it ended.
+    /// How long it outlived its expiry: until now, or until it ended; written as
+    /// expiry-enforced's finding writes it. The pages show it [`rounded`].
     pub overdue: Option<String>,
+    /// The same in whole minutes (rounded down), for dashboards.
+    pub overdue_minutes: Option<i64>,
+    #[serde(skip)]
+    pub overdue_rounded: Option<String>,
     pub action: &'static str,
 }
 
@@ -230,8 +272,11 @@ pub struct NameCount {
 pub struct LateApproval {
     pub grant: GrantRef,
     pub approver: Option<String>,
-    /// How long after access began the approval came.
+    /// How long after access began the approval came, as approved-before-access writes it.
     pub after: String,
+    /// The same, [`rounded`] as the pages show it.
+    #[serde(skip)]
+    pub after_rounded: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -259,6 +304,106 @@ pub struct Windows {
     pub privileged_share: f64,
 }
 
+/// How many days, weeks, months or years one bar of the grants-per-day series counts: the
+/// shortest step that keeps the series at [`MAX_BARS`] bars or fewer, so a period of ten
+/// thousand years is a few hundred bars, never a bar per day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Days(u32),
+    Weeks(u32),
+    Months(u32),
+    Years(u32),
+}
+
+/// At most this many bars in the grants-per-day series.
+pub const MAX_BARS: usize = 120;
+
+impl Step {
+    /// The shortest step from day, week, month, year (then several years) that divides the
+    /// period into at most [`MAX_BARS`] bars.
+    fn for_period(first: NaiveDate, last: NaiveDate) -> Step {
+        let days = (last - first).num_days().max(0) as u64 + 1;
+        let months = months_between(first, last) + 1;
+        let years = u64::try_from(last.year() - first.year()).unwrap_or(0) + 1;
+        let bars = MAX_BARS as u64;
+        if days <= bars {
+            Step::Days(1)
+        } else if days.div_ceil(7) <= bars {
+            Step::Weeks(1)
+        } else if months <= bars {
+            Step::Months(1)
+        } else {
+            Step::Years(u32::try_from(years.div_ceil(bars)).unwrap_or(u32::MAX))
+        }
+    }
+
+    /// The bar `day` falls in, counted from the period's first day.
+    fn bar(self, first: NaiveDate, day: NaiveDate) -> usize {
+        let index = match self {
+            Step::Days(n) => (day - first).num_days().max(0) as u64 / u64::from(n),
+            Step::Weeks(n) => (day - first).num_days().max(0) as u64 / (7 * u64::from(n)),
+            Step::Months(n) => months_between(first, day) / u64::from(n),
+            Step::Years(n) => u64::try_from(day.year() - first.year()).unwrap_or(0) / u64::from(n),
+        };
+        usize::try_from(index).unwrap_or(usize::MAX)
+    }
+
+    /// The first day of bar `index`.
+    fn start(self, first: NaiveDate, index: usize) -> Option<NaiveDate> {
+        let index = u32::try_from(index).ok()?;
+        match self {
+            Step::Days(n) => first.checked_add_days(chrono::Days::new(u64::from(index * n))),
+            Step::Weeks(n) => first.checked_add_days(chrono::Days::new(u64::from(index * n) * 7)),
+            Step::Months(n) => {
+                let month = first.with_day(1)?;
+                let bar = month.checked_add_months(chrono::Months::new(index * n))?;
+                Some(if index == 0 { first } else { bar })
+            }
+            Step::Years(n) => {
+                let year = first.year().checked_add(i32::try_from(index * n).ok()?)?;
+                let bar = NaiveDate::from_ymd_opt(year, 1, 1)?;
+                Some(if index == 0 { first } else { bar })
+            }
+        }
+    }
+
+    /// "day", "week", "month", "year", or "10 years".
+    pub fn name(self) -> String {
+        let (n, unit) = match self {
+            Step::Days(n) => (n, "day"),
+            Step::Weeks(n) => (n, "week"),
+            Step::Months(n) => (n, "month"),
+            Step::Years(n) => (n, "year"),
+        };
+        if n == 1 {
+            unit.to_string()
+        } else {
+            format!("{n} {unit}s")
+        }
+    }
+
+    /// A bar's label: its day, or its month or year when it counts months or years.
+    pub fn label(self, day: NaiveDate) -> String {
+        match self {
+            Step::Days(_) | Step::Weeks(_) => day.format("%m-%d").to_string(),
+            Step::Months(_) => day.format("%Y-%m").to_string(),
+            Step::Years(_) => day.format("%Y").to_string(),
+        }
+    }
+}
+
+impl Serialize for Step {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+fn months_between(from: NaiveDate, to: NaiveDate) -> u64 {
+    let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    u64::try_from(months(to) - months(from)).unwrap_or(0)
+}
+
+/// Grants that started in one bar of the series: `day` is the bar's first day.
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct DayCount {
     #[serde(serialize_with = "date")]
@@ -318,7 +463,10 @@ pub struct Review {
     pub repeat_tenants: Vec<RepeatTenant>,
     pub people: People,
     pub windows: Windows,
+    /// Grants by the day they started; by week, month or year (`grants_per_day_step`) when
+    /// the period is too long for a bar per day.
     pub grants_per_day: Vec<DayCount>,
+    pub grants_per_day_step: Step,
     pub top_tenants: Vec<NameCount>,
     pub grants: Vec<GrantRow>,
     /// Grants without a readable start: they belong to no period.
@@ -476,6 +624,8 @@ impl<'a> Aggregator<'a> {
         }
         if record.status.is_some() {
             State::Closed
+        } else if record.start.is_none() && record.expires.is_none() {
+            State::Unknown
         } else {
             State::NoEndRecorded
         }
@@ -522,6 +672,7 @@ impl<'a> Aggregator<'a> {
         let current: Vec<usize> = self.members(&self.period);
         let before: Vec<usize> = self.members(&previous);
         let in_current: HashSet<usize> = current.iter().copied().collect();
+        let (grants_per_day, grants_per_day_step) = self.grants_per_day(&current);
         let findings: Vec<usize> = (0..self.outcome.findings.len())
             .filter(|&i| self.finding_grant[i].is_some_and(|g| in_current.contains(&g)))
             .collect();
@@ -546,7 +697,8 @@ impl<'a> Aggregator<'a> {
             repeat_tenants: self.repeat_tenants(&current),
             people: self.people(&current),
             windows: self.windows(&current),
-            grants_per_day: self.grants_per_day(&current),
+            grants_per_day,
+            grants_per_day_step,
             top_tenants: top(
                 current
                     .iter()
@@ -655,9 +807,12 @@ impl<'a> Aggregator<'a> {
         }
     }
 
+    /// What to close out: the period's grants still live or outlived their expiry, and every
+    /// grant with no readable lifecycle (it belongs to no period, and may be standing access).
     fn closeout(&self, current: &[usize]) -> Vec<Closeout> {
-        let mut rows: Vec<(Closeout, TimeDelta)> = Vec::new();
-        for &i in current {
+        let unknown = (0..self.records.len()).filter(|&i| self.state(i) == State::Unknown);
+        let mut rows: Vec<(Closeout, usize, TimeDelta)> = Vec::new();
+        for i in current.iter().copied().chain(unknown) {
             let record = &self.records[i];
             let state = self.state(i);
             let expires = self.expires(record);
@@ -674,7 +829,20 @@ impl<'a> Aggregator<'a> {
                 State::Active => "confirm removal at expiry",
                 State::NoEndRecorded => "confirm removal: nothing records that access ended",
                 State::EndedLate => "confirm removal, and why expiry did not remove it",
+                State::Unknown => {
+                    "unknown — check: nothing says when it started, when it ends or whether it is live"
+                }
                 State::Scheduled | State::Ended | State::Closed => continue,
+            };
+            // Most dangerous first: live past expiry, standing access (live without an
+            // expiry), nothing known, nothing recording an end, ended late, live in time.
+            let risk = match state {
+                State::PastExpiry => 0,
+                State::Active if record.expires.is_none() => 1,
+                State::Unknown => 2,
+                State::NoEndRecorded => 3,
+                State::EndedLate => 4,
+                _ => 5,
             };
             rows.push((
                 Closeout {
@@ -682,14 +850,17 @@ impl<'a> Aggregator<'a> {
                     state,
                     expires,
                     overdue: overdue.map(format_duration),
+                    overdue_minutes: overdue.map(|d| d.num_minutes()),
+                    overdue_rounded: overdue.map(rounded),
                     action,
                 },
+                risk,
                 overdue.unwrap_or_default(),
             ));
         }
-        // Most urgent first: by state, then the longest overdue.
-        rows.sort_by(|a, b| a.0.state.cmp(&b.0.state).then(b.1.cmp(&a.1)));
-        rows.into_iter().map(|(c, _)| c).collect()
+        // Then the longest overdue; ties in input order (the sort is stable).
+        rows.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+        rows.into_iter().map(|(c, _, _)| c).collect()
     }
 
     fn finding_row(&self, finding: &Finding, grant: Option<usize>) -> FindingRow {
@@ -724,8 +895,8 @@ impl<'a> Aggregator<'a> {
                 findings,
             })
             .collect();
-        // Stable: rules with as many findings stay in id order.
-        rules.sort_by_key(|r| std::cmp::Reverse(r.count));
+        // By risk, then most findings first; stable: rules with as many stay in id order.
+        rules.sort_by_key(|r| (risk_rank(&r.rule), std::cmp::Reverse(r.count)));
         rules
     }
 
@@ -841,6 +1012,7 @@ impl<'a> Aggregator<'a> {
                         grant: self.grant_ref(r),
                         approver: r.text.approver.clone(),
                         after: format_duration(approved - start),
+                        after_rounded: rounded(approved - start),
                     }),
                     _ => None,
                 })
@@ -886,7 +1058,7 @@ impl<'a> Aggregator<'a> {
         Windows {
             histogram,
             measured: minutes.len(),
-            median: median.map(|m| format_duration(TimeDelta::minutes(m))),
+            median: median.map(|m| rounded(TimeDelta::minutes(m))),
             privileged,
             privileged_share: if current.is_empty() {
                 0.0
@@ -896,25 +1068,33 @@ impl<'a> Aggregator<'a> {
         }
     }
 
-    /// Grants by the day they started, for every day of the period (UTC).
-    fn grants_per_day(&self, current: &[usize]) -> Vec<DayCount> {
+    /// Grants by the day they started, for every day of the period (UTC), in bars of a day,
+    /// a week, a month or years: at most [`MAX_BARS`], however long the period.
+    fn grants_per_day(&self, current: &[usize]) -> (Vec<DayCount>, Step) {
         let first = self.period.since.date_naive();
         let last = (self.period.until - TimeDelta::seconds(1)).date_naive();
-        let mut days: BTreeMap<NaiveDate, usize> = first
-            .iter_days()
-            .take_while(|d| *d <= last)
-            .map(|d| (d, 0))
-            .collect();
+        let step = Step::for_period(first, last);
+        let bars = step.bar(first, last).saturating_add(1).min(MAX_BARS);
+        let mut counts = vec![0usize; bars];
         for &i in current {
             if let Some(start) = self.records[i].start
                 && self.period.contains(start)
+                && let Some(count) = counts.get_mut(step.bar(first, start.date_naive()))
             {
-                *days.entry(start.date_naive()).or_default() += 1;
+                *count += 1;
             }
         }
-        days.into_iter()
-            .map(|(day, grants)| DayCount { day, grants })
-            .collect()
+        let series = counts
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, grants)| {
+                Some(DayCount {
+                    day: step.start(first, i)?,
+                    grants,
+                })
+            })
+            .collect();
+        (series, step)
     }
 
     /// The ids of the rules with open findings on each grant, sorted: gathered in one pass, not

@@ -51,10 +51,11 @@ pub fn render(review: &Review) -> String {
                     section #input-errors {
                         h2 { "Inputs that could not be read" }
                         ul {
-                            @for e in &review.input_errors {
-                                li { code { (e.file) @if let (Some(l), Some(c)) = (e.line, e.column) { ":" (l) ":" (c) } } ": " (e.message) }
+                            @for e in show::first(&review.input_errors) {
+                                li { code { (show::clip(&e.file)) @if let (Some(l), Some(c)) = (e.line, e.column) { ":" (l) ":" (c) } } ": " (show::clip(&e.message)) }
                             }
                         }
+                        (more(review.input_errors.len(), "inputs that could not be read"))
                     }
                 }
                 script { (PreEscaped(SCRIPT)) }
@@ -89,8 +90,13 @@ fn table_or_none(empty: bool, head: &[&str], rows: Markup) -> Markup {
     }
 }
 
-fn opt(value: &Option<String>) -> &str {
-    show::text(value)
+fn opt(value: &Option<String>) -> std::borrow::Cow<'_, str> {
+    show::clip(show::text(value))
+}
+
+/// The paragraph that says how many rows of `total` a table left out, if any.
+fn more(total: usize, what: &str) -> Markup {
+    html! { @if let Some(line) = show::more(total, what) { p.more { (line) } } }
 }
 
 fn change_row(label: &str, change: &Change, worse_when_up: bool) -> Markup {
@@ -184,6 +190,7 @@ fn bar_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
 fn column_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
     const HEIGHT: usize = 140;
     const BASE: usize = 118;
+    const LABELS: usize = 12;
     let width = 460;
     let slot = width / bars.len().max(1);
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
@@ -195,14 +202,18 @@ fn column_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
                 line x1="0" x2=(width) y1=(BASE) y2=(BASE) class="axis" {}
                 @for (i, (label, count)) in bars.iter().enumerate() {
                     @let height = (BASE - 20) * count / max;
+                    // A label on every bar while they fit, else on every few.
+                    @let labelled = i % bars.len().div_ceil(LABELS).max(1) == 0;
                     @let x = i * slot;
                     g class="bar" {
                         title { (label) ": " (count) }
                         rect x=(x + slot / 6) y=(BASE - height) width=(slot * 2 / 3) height=(height) rx="2" {}
-                        @if *count > 0 {
+                        @if *count > 0 && bars.len() <= 2 * LABELS {
                             text x=(x + slot / 2) y=(BASE - height - 4) text-anchor="middle" class="value" { (count) }
                         }
-                        text x=(x + slot / 2) y=(BASE + 15) text-anchor="middle" class="label" { (label) }
+                        @if labelled {
+                            text x=(x + slot / 2) y=(BASE + 15) text-anchor="middle" class="label" { (label) }
+                        }
                     }
                 }
             }
@@ -235,18 +246,22 @@ fn charts(review: &Review) -> Markup {
     let days: Vec<(String, usize)> = review
         .grants_per_day
         .iter()
-        .map(|d| (d.day.format("%m-%d").to_string(), d.grants))
+        .map(|d| (review.grants_per_day_step.label(d.day), d.grants))
         .collect();
     let tenants: Vec<(String, usize)> = review
         .top_tenants
         .iter()
         .map(|t| (t.name.clone(), t.grants))
         .collect();
+    let days_title = match review.grants_per_day_step.name().as_str() {
+        "day" => "Grants per day (by start, UTC)".to_string(),
+        step => format!("Grants per {step} (by start, UTC)"),
+    };
     html! {
         section #charts .charts {
             (bar_chart("chart-findings", "Findings by rule", &by_rule))
             (column_chart("chart-windows", "Grant windows", &windows))
-            (column_chart("chart-days", "Grants per day (by start, UTC)", &days))
+            (column_chart("chart-days", &days_title, &days))
             (bar_chart("chart-tenants", "Top tenants by grants", &tenants))
         }
     }
@@ -272,19 +287,20 @@ fn closeout(review: &Review) -> Markup {
                 table {
                     thead { tr { th { "grant" } th { "tenant" } th { "grantee" } th { "owner" } th { "ticket" } th { "state" } th { "expires" } th { "overdue" } th { "action" } } }
                     tbody {
-                        @for c in &review.closeout {
+                        @for c in show::first(&review.closeout) {
                             tr class=(state_class(c.state)) {
                                 (grant_cells(&c.grant))
                                 td { (opt(&c.grant.owner)) }
                                 td { (opt(&c.grant.ticket)) }
                                 td { (c.state.label()) }
                                 td { (show::opt_time(&c.expires)) }
-                                td { (opt(&c.overdue)) }
+                                td { (opt(&c.overdue_rounded)) }
                                 td { strong { (c.action) } }
                             }
                         }
                     }
                 }
+                (more(review.closeout.len(), "grants to close out"))
             }
         },
     )
@@ -292,7 +308,7 @@ fn closeout(review: &Review) -> Markup {
 
 fn state_class(state: State) -> &'static str {
     match state {
-        State::PastExpiry | State::NoEndRecorded => "urgent",
+        State::PastExpiry | State::NoEndRecorded | State::Unknown => "urgent",
         State::EndedLate | State::Active => "attention",
         State::Scheduled | State::Ended | State::Closed => "",
     }
@@ -306,7 +322,7 @@ fn finding_row(f: &FindingRow) -> Markup {
             td { (opt(&f.tenant)) }
             td { (opt(&f.grantee)) }
             td { (opt(&f.approver)) }
-            td { (f.message) }
+            td { (show::clip(&f.message)) }
             td class="where" { (f.file) ":" (f.line) ":" (f.column) }
         }
     }
@@ -322,8 +338,9 @@ fn findings(review: &Review) -> Markup {
                 h3 { code { (rule.rule) } " (" (rule.count) ")" }
                 table {
                     thead { tr { th { "severity" } th { "grant" } th { "tenant" } th { "grantee" } th { "approver" } th { "message" } th { "where" } } }
-                    tbody { @for f in &rule.findings { (finding_row(f)) } }
+                    tbody { @for f in show::first(&rule.findings) { (finding_row(f)) } }
                 }
+                (more(rule.findings.len(), "findings of this rule"))
             }
             h3 { "Waived and baselined" }
             @if review.suppressed.is_empty() {
@@ -332,12 +349,12 @@ fn findings(review: &Review) -> Markup {
                 table {
                     thead { tr { th { "rule" } th { "grant" } th { "tenant" } th { "message" } th { "by" } th { "reason" } th { "approver" } th { "expires" } } }
                     tbody {
-                        @for s in &review.suppressed {
+                        @for s in show::first(&review.suppressed) {
                             tr {
                                 td { code { (s.rule) } }
                                 td { (opt(&s.finding.grant)) }
                                 td { (opt(&s.finding.tenant)) }
-                                td { (s.finding.message) }
+                                td { (show::clip(&s.finding.message)) }
                                 td { (s.by) }
                                 td { (opt(&s.reason)) }
                                 td { (opt(&s.approver)) }
@@ -346,6 +363,7 @@ fn findings(review: &Review) -> Markup {
                         }
                     }
                 }
+                (more(review.suppressed.len(), "waived and baselined findings"))
             }
         },
     )
@@ -362,12 +380,12 @@ fn repeat_tenants(review: &Review) -> Markup {
                 ": hand the root cause to an owner instead of granting access again."
             }
             @if review.repeat_tenants.is_empty() { p { "None." } }
-            @for tenant in &review.repeat_tenants {
+            @for tenant in show::first(&review.repeat_tenants) {
                 h3 { (tenant.tenant) " (" (tenant.grants.len()) " grants) " span.badge.fail { "likely product problem" } }
                 table {
                     thead { tr { th { "grant" } th { "start" } th { "grantee" } th { "ticket" } th { "reason" } } }
                     tbody {
-                        @for g in &tenant.grants {
+                        @for g in show::first(&tenant.grants) {
                             tr {
                                 td { (opt(&g.id)) }
                                 td { (show::time(&g.start)) }
@@ -378,7 +396,9 @@ fn repeat_tenants(review: &Review) -> Markup {
                         }
                     }
                 }
+                (more(tenant.grants.len(), "grants of this tenant"))
             }
+            (more(review.repeat_tenants.len(), "repeat tenants"))
         },
     )
 }
@@ -391,9 +411,12 @@ fn people(review: &Review) -> Markup {
         html! {
             div.columns {
                 @for (who, names) in [("grantee", &p.grantees), ("approver", &p.approvers)] {
-                    table.compact {
-                        thead { tr { th { (who) } th { "grants" } } }
-                        tbody { @for n in names { tr { td { (n.name) } td.num { (n.grants) } } } }
+                    div {
+                        table.compact {
+                            thead { tr { th { (who) } th { "grants" } } }
+                            tbody { @for n in show::first(names) { tr { td { (show::clip(&n.name)) } td.num { (n.grants) } } } }
+                        }
+                        (more(names.len(), &format!("{who}s")))
                     }
                 }
             }
@@ -401,14 +424,16 @@ fn people(review: &Review) -> Markup {
             (table_or_none(
                 p.self_approvals.is_empty(),
                 &["grant", "tenant", "grantee", "where"],
-                html! { @for g in &p.self_approvals { tr { (grant_cells(g)) td class="where" { (g.file) ":" (g.line) } } } },
+                html! { @for g in show::first(&p.self_approvals) { tr { (grant_cells(g)) td class="where" { (g.file) ":" (g.line) } } } },
             ))
+            (more(p.self_approvals.len(), "self-approvals"))
             h3 { "Approvals after access began" }
             (table_or_none(
                 p.late_approvals.is_empty(),
                 &["grant", "tenant", "grantee", "approver", "approved after"],
-                html! { @for l in &p.late_approvals { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after) } } } },
+                html! { @for l in show::first(&p.late_approvals) { tr { (grant_cells(&l.grant)) td { (opt(&l.approver)) } td { (l.after_rounded) } } } },
             ))
+            (more(p.late_approvals.len(), "late approvals"))
         },
     )
 }
@@ -439,12 +464,12 @@ fn grants(review: &Review) -> Markup {
         html! {
             p.filter {
                 label { "Filter " input #grant-filter type="search" placeholder="tenant, person, rule…" autocomplete="off"; }
-                " " span #grant-count { (review.grants.len()) " grants" }
+                " " span #grant-count data-total=(review.grants.len()) { (review.grants.len()) " grants" }
             }
             table #grants-table {
                 thead { tr { @for c in columns { th scope="col" { button type="button" { (c) } } } } }
                 tbody {
-                    @for g in &review.grants {
+                    @for g in show::first(&review.grants) {
                         tr class=(state_class(g.state)) {
                             td { (opt(&g.grant.id)) }
                             td { (opt(&g.grant.tenant)) }
@@ -454,21 +479,23 @@ fn grants(review: &Review) -> Markup {
                             td { (opt(&g.grant.approver)) }
                             td data-sort=(g.start.map(|t| t.to_rfc3339()).unwrap_or_default()) { (show::opt_time(&g.start)) }
                             td data-sort=(g.end.map(|t| t.to_rfc3339()).unwrap_or_default()) { (show::opt_time(&g.end)) }
-                            td { (g.status) }
+                            td { (show::clip(&g.status)) }
                             td data-sort=(format!("{:04}", g.findings.len())) { (g.findings.join(", ")) }
                         }
                     }
                 }
             }
+            (more(review.grants.len(), "grants"))
             @if !review.undated.is_empty() {
                 p {
                     "Grants without a readable start belong to no period and are left out: "
-                    @for (i, g) in review.undated.iter().enumerate() {
+                    @for (i, g) in show::first(&review.undated).iter().enumerate() {
                         @if i > 0 { ", " }
                         (opt(&g.id)) " (" (g.file) ":" (g.line) ")"
                     }
                     "."
                 }
+                (more(review.undated.len(), "grants without a readable start"))
             }
         },
     )

@@ -8,8 +8,15 @@ use super::show;
 
 /// Escapes a value for a table cell or a heading: `|` and Markdown punctuation are
 /// backslash-escaped, `<`, `>` and `&` become entities (no raw HTML), and line breaks become
-/// `<br>` so a multi-line reason stays in its cell.
+/// `<br>` so a multi-line reason stays in its cell. A value GitHub or GitLab would turn into a
+/// link or a mention (a URL, `www.`, an e-mail, `@team`, `#123`) is written as a code span
+/// instead ([`inert`]): backslash escapes vanish from the rendered HTML, where GitHub finds
+/// mentions and issue references, but nothing inside a code span is ever linked.
 pub fn cell(text: &str) -> String {
+    let text = show::clip(text);
+    if would_link(&text) {
+        return inert(&text);
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -32,6 +39,58 @@ pub fn cell(text: &str) -> String {
             c => out.push(c),
         }
     }
+    out
+}
+
+/// True when GitHub or GitLab could make a link or a mention of `text`: a scheme (`://`,
+/// `mailto:`), `www.`, an `@` (e-mails, `@user`, `@org/team`), `#`, `!`, `&` or `$` before a
+/// digit (issues, merge requests, epics, snippets), `~` or `%` before a letter or digit
+/// (GitLab labels and milestones).
+fn would_link(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("://")
+        || lower.contains("www.")
+        || lower.contains("mailto:")
+        || text.contains('@')
+        || text.as_bytes().windows(2).any(|w| match w[0] {
+            b'#' | b'!' | b'&' | b'$' => w[1].is_ascii_digit(),
+            b'~' | b'%' => w[1].is_ascii_alphanumeric(),
+            _ => false,
+        })
+}
+
+/// `text` as a code span: shown as written, never a link or a mention. The fence is one
+/// backtick longer than the longest run inside; `|` is still escaped, as GFM tables require
+/// even in code spans; line breaks and controls become spaces (a code span cannot hold
+/// `<br>`), bidi controls U+FFFD.
+fn inert(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let mut out = String::with_capacity(text.len() + 2 * fence.len() + 2);
+    out.push_str(&fence);
+    // A space on each side when the value begins or ends with a backtick (CommonMark
+    // strips one space each side).
+    let pad = text.starts_with('`') || text.ends_with('`') || text.starts_with(' ');
+    if pad {
+        out.push(' ');
+    }
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            c if c.is_control() => out.push(' '),
+            c if crate::core::terminal::is_unsafe(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    if pad {
+        out.push(' ');
+    }
+    out.push_str(&fence);
     out
 }
 
@@ -80,6 +139,14 @@ fn finding_cells(f: &FindingRow) -> Vec<String> {
         cell(&f.message),
         cell(&format!("{}:{}:{}", f.file, f.line, f.column)),
     ]
+}
+
+/// The line that says how many rows of `total` a table left out, if any.
+fn more(out: &mut String, total: usize, what: &str) {
+    if let Some(line) = show::more(total, what) {
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
 }
 
 /// A table, or `none` when there are no rows.
@@ -175,19 +242,20 @@ fn closeout(out: &mut String, review: &Review) {
             "grant", "tenant", "grantee", "owner", "ticket", "state", "expires", "overdue",
             "action",
         ],
-        review.closeout.iter().map(|c| {
+        show::first(&review.closeout).iter().map(|c| {
             let mut row = grant_cells(&c.grant);
             row.extend([
                 opt(&c.grant.owner),
                 opt(&c.grant.ticket),
                 c.state.label().into(),
                 show::opt_time(&c.expires),
-                opt(&c.overdue),
+                opt(&c.overdue_rounded),
                 format!("**{}**", c.action),
             ]);
             row
         }),
     );
+    more(out, review.closeout.len(), "grants to close out");
 }
 
 /// The open findings, rule by rule, then the waived and baselined ones.
@@ -203,8 +271,9 @@ fn findings(out: &mut String, review: &Review) {
             &[
                 "severity", "grant", "tenant", "grantee", "approver", "message", "where",
             ],
-            rule.findings.iter().map(finding_cells),
+            show::first(&rule.findings).iter().map(finding_cells),
         );
+        more(out, rule.findings.len(), "findings of this rule");
     }
     out.push_str("### Waived and baselined\n\n");
     table_or(
@@ -213,7 +282,7 @@ fn findings(out: &mut String, review: &Review) {
         &[
             "rule", "grant", "tenant", "message", "by", "reason", "approver", "expires",
         ],
-        review.suppressed.iter().map(|s| {
+        show::first(&review.suppressed).iter().map(|s| {
             vec![
                 s.rule.clone(),
                 opt(&s.finding.grant),
@@ -225,6 +294,11 @@ fn findings(out: &mut String, review: &Review) {
                 show::opt_time(&s.expires),
             ]
         }),
+    );
+    more(
+        out,
+        review.suppressed.len(),
+        "waived and baselined findings",
     );
 }
 
@@ -240,7 +314,7 @@ fn repeat_tenants(out: &mut String, review: &Review) {
     if review.repeat_tenants.is_empty() {
         out.push_str("None.\n\n");
     }
-    for tenant in &review.repeat_tenants {
+    for tenant in show::first(&review.repeat_tenants) {
         let _ = writeln!(
             out,
             "### {} ({} grants)\n",
@@ -250,7 +324,7 @@ fn repeat_tenants(out: &mut String, review: &Review) {
         table(
             out,
             &["grant", "start", "grantee", "ticket", "reason"],
-            tenant.grants.iter().map(|g| {
+            show::first(&tenant.grants).iter().map(|g| {
                 vec![
                     opt(&g.id),
                     show::time(&g.start),
@@ -260,7 +334,9 @@ fn repeat_tenants(out: &mut String, review: &Review) {
                 ]
             }),
         );
+        more(out, tenant.grants.len(), "grants of this tenant");
     }
+    more(out, review.repeat_tenants.len(), "repeat tenants");
 }
 
 fn people(out: &mut String, review: &Review) {
@@ -272,33 +348,36 @@ fn people(out: &mut String, review: &Review) {
         table(
             out,
             &[who, "grants"],
-            names
+            show::first(names)
                 .iter()
                 .map(|n| vec![cell(&n.name), n.grants.to_string()]),
         );
+        more(out, names.len(), &format!("{who}s"));
     }
     out.push_str("### Self-approvals\n\n");
     table_or(
         out,
         "None.",
         &["grant", "tenant", "grantee", "where"],
-        review.people.self_approvals.iter().map(|g| {
+        show::first(&review.people.self_approvals).iter().map(|g| {
             let mut row = grant_cells(g);
             row.push(place(&g.file, g.line));
             row
         }),
     );
+    more(out, review.people.self_approvals.len(), "self-approvals");
     out.push_str("### Approvals after access began\n\n");
     table_or(
         out,
         "None.",
         &["grant", "tenant", "grantee", "approver", "approved after"],
-        review.people.late_approvals.iter().map(|l| {
+        show::first(&review.people.late_approvals).iter().map(|l| {
             let mut row = grant_cells(&l.grant);
-            row.extend([opt(&l.approver), l.after.clone()]);
+            row.extend([opt(&l.approver), l.after_rounded.clone()]);
             row
         }),
     );
+    more(out, review.people.late_approvals.len(), "late approvals");
 }
 
 fn windows(out: &mut String, review: &Review) {
@@ -332,7 +411,7 @@ fn grants(out: &mut String, review: &Review) {
             "id", "tenant", "grantee", "role", "reason", "approver", "start", "end", "status",
             "findings",
         ],
-        review.grants.iter().map(|g| {
+        show::first(&review.grants).iter().map(|g| {
             vec![
                 opt(&g.grant.id),
                 opt(&g.grant.tenant),
@@ -347,9 +426,9 @@ fn grants(out: &mut String, review: &Review) {
             ]
         }),
     );
+    more(out, review.grants.len(), "grants");
     if !review.undated.is_empty() {
-        let ids: Vec<String> = review
-            .undated
+        let ids: Vec<String> = show::first(&review.undated)
             .iter()
             .map(|g| format!("{} ({})", opt(&g.id), place(&g.file, g.line)))
             .collect();
@@ -358,6 +437,7 @@ fn grants(out: &mut String, review: &Review) {
             "Grants without a readable start belong to no period and are left out: {}.\n",
             ids.join(", ")
         );
+        more(out, review.undated.len(), "grants without a readable start");
     }
 }
 
@@ -366,7 +446,7 @@ fn input_errors(out: &mut String, review: &Review) {
         return;
     }
     out.push_str("## Inputs that could not be read\n\n");
-    for e in &review.input_errors {
+    for e in show::first(&review.input_errors) {
         let at = match (e.line, e.column) {
             (Some(l), Some(c)) => format!(":{l}:{c}"),
             _ => String::new(),
@@ -374,11 +454,92 @@ fn input_errors(out: &mut String, review: &Review) {
         let _ = writeln!(out, "- {}{at}: {}", cell(&e.file), cell(&e.message));
     }
     out.push('\n');
+    more(
+        out,
+        review.input_errors.len(),
+        "inputs that could not be read",
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::cell;
+
+    /// Renders `values` as one table column with GitHub's extensions (tables, autolinks) and
+    /// returns the HTML.
+    fn rendered(values: &[&str]) -> String {
+        let mut md = String::from("| value | after |\n|---|---|\n");
+        for v in values {
+            md.push_str(&format!("| {} | end |\n", cell(v)));
+        }
+        let mut options = comrak::Options::default();
+        options.extension.table = true;
+        options.extension.autolink = true;
+        options.extension.strikethrough = true;
+        comrak::markdown_to_html(&md, &options)
+    }
+
+    /// The HTML outside `<code>` elements: where GitHub and GitLab look for mentions and
+    /// references.
+    fn outside_code(html: &str) -> String {
+        let mut out = String::new();
+        let mut rest = html;
+        while let Some(at) = rest.find("<code>") {
+            out.push_str(&rest[..at]);
+            rest = rest[at..].split_once("</code>").map_or("", |(_, r)| r);
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn export_values_never_become_links_or_mentions() {
+        let hostile = [
+            "https://evil.example/login",
+            "see www.evil.example now",
+            "support@vendor.io",
+            "@acme/security-team please look",
+            "cc @ravi",
+            "fixes #123",
+            "GitLab !42 and &7 and ~urgent and %v1",
+            "mailto:a@b.c",
+            "``https://x.example`` | split",
+            "[click](https://evil.example)",
+            "<https://evil.example>",
+        ];
+        let html = rendered(&hostile);
+        assert!(!html.contains("<a "), "a link was made:\n{html}");
+        let text = outside_code(&html);
+        for marker in ["@", "://", "www.", "#1", "!4", "&amp;7", "~u", "%v"] {
+            assert!(
+                !text.contains(marker),
+                "`{marker}` outside a code span:\n{html}"
+            );
+        }
+        // Every row kept its two cells: nothing split a table row.
+        assert_eq!(
+            html.matches("<td>end</td>").count(),
+            hostile.len(),
+            "{html}"
+        );
+        // Shown as written.
+        assert!(html.contains("<code>support@vendor.io</code>"), "{html}");
+        assert!(
+            html.contains("<code>``https://x.example`` | split</code>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn plain_values_stay_plain_text() {
+        let html = rendered(&[
+            "Ravi Patel",
+            "Investigate SSO login for tenant",
+            "R&D 50% done",
+        ]);
+        assert!(!html.contains("<code>"), "{html}");
+        assert!(html.contains("R&amp;D 50% done"), "{html}");
+    }
 
     #[test]
     fn cells_cannot_break_a_table_or_inject_markup() {

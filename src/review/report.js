@@ -22,7 +22,10 @@
       row.hidden = !hit;
       if (hit) shown++;
     });
-    count.textContent = shown + " of " + body.rows.length + " grants";
+    // The page holds the first rows of a long list; the rest are in the attachments.
+    var total = Number(count.getAttribute("data-total")) || body.rows.length;
+    count.textContent = shown + " of " + body.rows.length + " grants" +
+      (total > body.rows.length ? " shown here, of " + total + " in the period" : "");
   }
 
   Array.prototype.forEach.call(headers, function (th, column) {

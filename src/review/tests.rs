@@ -110,6 +110,13 @@ fn closeout_lists_live_and_overdue_grants_most_urgent_first() {
         [
             ("SUP-103", State::PastExpiry, Some("3d21h"), "revoke now"),
             ("T-2", State::PastExpiry, Some("1d2h"), "revoke now"),
+            // No start, no expiry, no status: belongs to no period, may be standing access.
+            (
+                "T-4",
+                State::Unknown,
+                None,
+                "unknown — check: nothing says when it started, when it ends or whether it is live"
+            ),
             (
                 "SUP-105",
                 State::NoEndRecorded,
@@ -125,6 +132,7 @@ fn closeout_lists_live_and_overdue_grants_most_urgent_first() {
         ]
     );
     assert_eq!(r.closeout[0].grant.owner.as_deref(), Some("Tomás Ortega"));
+    assert_eq!(r.closeout[0].overdue_rounded.as_deref(), Some("3d21h"));
     assert_eq!(r.closeout[0].grant.ticket.as_deref(), Some("INC-5140"));
 }
 
@@ -339,4 +347,35 @@ fn json_has_the_same_aggregates() {
     );
     assert_eq!(json["grants"].as_array().unwrap().len(), 9);
     assert_eq!(json["tool"]["name"], "grantlint");
+}
+
+#[test]
+fn durations_are_rounded_for_people_never_to_the_second() {
+    use super::aggregate::rounded;
+    let d = |s: i64| chrono::TimeDelta::seconds(s);
+    // 14 days, 5 hours, 54 minutes and 9 seconds: to the hour from a day on.
+    assert_eq!(rounded(d(14 * 86_400 + 5 * 3_600 + 54 * 60 + 9)), "14d6h");
+    // Below a day: to the minute.
+    assert_eq!(rounded(d(5 * 3_600 + 54 * 60 + 31)), "5h55m");
+    assert_eq!(rounded(d(25 * 60)), "25m");
+    assert_eq!(rounded(d(20)), "<1m");
+    assert_eq!(rounded(d(86_400 + 29 * 60)), "1d");
+}
+
+#[test]
+fn findings_are_ordered_by_risk_then_by_count() {
+    let r = samples();
+    let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    // expiry-enforced (3) first, self-approval (1) and shared-account (1) before
+    // approver-named (3), which has more findings but is less dangerous.
+    assert_eq!(
+        &rules[..5],
+        [
+            "expiry-enforced",
+            "self-approval",
+            "shared-account",
+            "admin-justified",
+            "approver-named"
+        ]
+    );
 }
