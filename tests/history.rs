@@ -551,3 +551,42 @@ fn a_review_that_could_not_read_an_input_is_not_recorded() {
     let review: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(review.get("history"), None);
 }
+
+#[test]
+fn the_history_is_never_an_input_nor_the_review_file() {
+    let weekly = Weekly::new();
+    std::fs::write(weekly.export(), week_1()).unwrap();
+    let export = weekly.export().to_str().unwrap().to_string();
+    let mut args = weekly.report_args(0, "json");
+    *args
+        .iter_mut()
+        .find(|a| a.ends_with("review-history.sqlite"))
+        .unwrap() = export.clone();
+    let out = weekly.run(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is one of the inputs"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(weekly.export()).unwrap(), week_1());
+
+    let mut args = weekly.report_args(0, "json");
+    args.splice(
+        1..1,
+        ["-o".to_string(), weekly.history().display().to_string()],
+    );
+    let out = weekly.run(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--output and --history name one file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!weekly.history().exists());
+
+    // Without --history the JSON review is as before: no `history` key.
+    let out = grantlint(&["report", "--format", "json", &export]);
+    let review: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(review.get("history"), None);
+}
