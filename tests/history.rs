@@ -551,3 +551,88 @@ fn a_review_that_could_not_read_an_input_is_not_recorded() {
     let review: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(review.get("history"), None);
 }
+
+#[test]
+fn the_history_is_never_an_input_nor_the_review_file() {
+    let weekly = Weekly::new();
+    std::fs::write(weekly.export(), week_1()).unwrap();
+    let export = weekly.export().to_str().unwrap().to_string();
+    let mut args = weekly.report_args(0, "json");
+    *args
+        .iter_mut()
+        .find(|a| a.ends_with("review-history.sqlite"))
+        .unwrap() = export.clone();
+    let out = weekly.run(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is one of the inputs"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(weekly.export()).unwrap(), week_1());
+
+    let mut args = weekly.report_args(0, "json");
+    args.splice(
+        1..1,
+        ["-o".to_string(), weekly.history().display().to_string()],
+    );
+    let out = weekly.run(&args);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--output and --history name one file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!weekly.history().exists());
+
+    // Without --history the JSON review is as before: no `history` key.
+    let out = grantlint(&["report", "--format", "json", &export]);
+    let review: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(review.get("history"), None);
+}
+
+#[test]
+fn a_finding_waived_since_is_not_called_fixed() {
+    let weekly = Weekly::new();
+    weekly.week(0, &week_1());
+    let policy = weekly.dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nwaivers:\n  max_days: 30\n  entries:\n    - rule: expiry-enforced\n      grant: G-1\n      reason: the tenant's migration runs until December, CHG-2231\n      approver: Ravi Patel\n      expires: 2026-12-01\n",
+    )
+    .unwrap();
+    std::fs::write(weekly.export(), week_2()).unwrap();
+    let mut args = weekly.report_args(1, "json");
+    args.splice(1..1, ["--policy".to_string(), policy.display().to_string()]);
+    let out = weekly.run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let review: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let history = &review["history"];
+    assert_eq!(
+        rows(history, "waived"),
+        [row("expiry-enforced", "G-1", 1, 1)]
+    );
+    assert!(!rows(history, "fixed").iter().any(|r| r.1 == "G-1"));
+    assert_eq!(rows(history, "still_open"), []);
+}
+
+#[test]
+fn a_sign_off_says_when_its_period_was_recorded_again_from_other_inputs() {
+    let weekly = Weekly::new();
+    weekly.week(0, &week_1());
+    let export = weekly.export();
+    let out = sign(&weekly, &[export.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The export is changed and week 1 reviewed again: the sign-off stays, for what it covered.
+    let history = weekly.week(0, &week_3());
+    let signed = &history["last_sign_off"];
+    assert_eq!(signed["grants"], 3);
+    assert_eq!(signed["matches_record"], false);
+    assert_eq!(history["population"]["grants"], 2);
+    let markdown =
+        String::from_utf8(weekly.run(&weekly.report_args(0, "markdown")).stdout).unwrap();
+    assert!(
+        markdown.contains("That period was recorded again since, from other inputs"),
+        "{markdown}"
+    );
+}

@@ -801,3 +801,47 @@ fn last_sign_off(
         matches_record: matches.unwrap_or(false),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(path: &Path) -> (i64, i64) {
+        let db = Connection::open(path).unwrap();
+        let get = |name| db.pragma_query_value(None, name, |r| r.get(0)).unwrap();
+        (get("application_id"), get("user_version"))
+    }
+
+    /// A history at an older schema (here: marked ours, nothing applied yet) is migrated
+    /// forward when opened, in the same transaction as the run's own writes.
+    #[test]
+    fn an_older_schema_is_migrated_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let db = Connection::open(&path).unwrap();
+            db.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+        }
+        assert_eq!(version(&path), (APPLICATION_ID, 0));
+        let mut history = History::open(&path, Create::No).unwrap();
+        history.begin(Create::No).unwrap().commit().unwrap();
+        drop(history);
+        assert_eq!(version(&path), (APPLICATION_ID, SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn weeks_open_round_to_the_nearest_week() {
+        let t = |d: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, d)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        assert_eq!(weeks(t(2), t(3)), 1);
+        assert_eq!(weeks(t(2), t(10)), 1);
+        assert_eq!(weeks(t(2), t(13)), 2);
+        assert_eq!(weeks(t(2), t(23)), 3);
+    }
+}
