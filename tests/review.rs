@@ -384,3 +384,76 @@ fn attachments_are_never_written_over_an_input() {
     );
     assert_eq!(std::fs::read(&input).unwrap(), before);
 }
+
+/// Issue 26: people are named once. The people directory names a person however a grant
+/// writes them (e-mail, alias, "name, title"), and without one a title is set aside.
+#[test]
+fn people_are_counted_once_through_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nextends: default\npeople:\n  \
+         - {name: Ravi Patel, email: ravi.patel@acme.io, aliases: [rpatel]}\n  \
+         - {name: Mina Chen, email: mina.chen@acme.io}\n",
+    )
+    .unwrap();
+    let grants = dir.path().join("grants.yaml");
+    let grant = |id: &str, grantee: &str, approver: &str, day: u32| {
+        format!(
+            "- {{id: {id}, tenant: acme, grantee: '{grantee}', approver: '{approver}', \
+             start: 2026-11-{day}T10:00:00Z, expires: 2026-11-{day}T11:00:00Z, \
+             ended_at: 2026-11-{day}T11:00:00Z, status: ended}}\n"
+        )
+    };
+    std::fs::write(
+        &grants,
+        [
+            grant("P-1", "Mina Chen", "rpatel", 18),
+            grant(
+                "P-2",
+                "mina.chen@acme.io",
+                "Ravi Patel, on-call engineering manager",
+                19,
+            ),
+            grant("P-3", "MINA  CHEN", "ravi.patel@acme.io", 20),
+            grant("P-4", "Dana Lee, support lead", "Ravi Patel", 21),
+            grant("P-5", "dana lee", "Ravi Patel", 22),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--policy",
+        policy.to_str().unwrap(),
+        grants.to_str().unwrap(),
+    ]);
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let counted = |who: &str| -> Vec<(String, u64)> {
+        review["people"][who]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["grants"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(counted("approvers"), [("Ravi Patel".to_string(), 5)]);
+    // Dana Lee is not in the directory: her title is set aside and case ignored.
+    assert_eq!(
+        counted("grantees"),
+        [("Mina Chen".to_string(), 3), ("Dana Lee".to_string(), 2)]
+    );
+    assert_eq!(review["headline"]["people"]["current"], 2);
+}
