@@ -298,6 +298,11 @@ pub struct ReportArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write every row of the review's tables as CSV files in DIR (closeout.csv,
+    /// findings.csv, grants.csv): the page shows the first rows of each.
+    #[arg(long, value_name = "DIR")]
+    pub attachments: Option<PathBuf>,
+
     /// The time that counts as now: the default period's end, and what is still active.
     #[arg(long, value_parser = parse_now, value_name = "TIME")]
     pub now: Option<DateTime<Utc>>,

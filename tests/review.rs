@@ -204,3 +204,256 @@ fn every_approval_is_shown_and_counted() {
         "{counted:?}"
     );
 }
+
+/// `n` grants over about five weeks from 2026-10-20, as a CSV: hundreds of tenants, one in
+/// seven grants breaking a rule (no approver, a long window, a shared account, past expiry).
+fn many_grants(n: usize) -> String {
+    let mut csv = String::from(
+        "id,tenant,grantee,account_type,role,reason,approver,owner,ticket,start,expires,ended_at,status\n",
+    );
+    let start = chrono::DateTime::parse_from_rfc3339("2026-10-20T00:00:00Z").unwrap();
+    for i in 0..n {
+        let t = start + chrono::TimeDelta::seconds(i as i64 * 30);
+        let end = t + chrono::TimeDelta::hours(1);
+        let f = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%SZ");
+        let (approver, account, ended, status) = match i % 7 {
+            0 => ("", "personal", f(end).to_string(), "expired"),
+            1 => ("Ravi Patel", "shared", f(end).to_string(), "expired"),
+            2 => ("Ravi Patel", "personal", String::new(), "active"),
+            _ => ("Ravi Patel", "personal", f(end).to_string(), "expired"),
+        };
+        csv.push_str(&format!(
+            "SUP-{i},tenant-{},Mina Chen,{account},read-only,Investigate failed SSO login for tenant {} after IdP update,{approver},Dana Lee,CS-{i},{},{},{ended},{status}\n",
+            i % 997,
+            i % 997,
+            f(t),
+            f(end),
+        ));
+    }
+    csv
+}
+
+/// Issue 26: 100,000 grants make a page a browser opens: summaries and the first rows of
+/// each table, "and N more", every row in the attachments. (Sizes only; times are measured
+/// by `cargo bench --bench review`.)
+#[test]
+fn a_review_of_100k_grants_is_a_small_page_with_every_row_attached() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("grants.csv");
+    std::fs::write(&export, many_grants(100_000)).unwrap();
+    let attached = dir.path().join("attached");
+    // Both pages at once: a debug build takes a while over 100k grants.
+    let pages = std::thread::scope(|scope| {
+        let page = |format: &'static str, attach: bool| {
+            let (export, attached) = (&export, &attached);
+            scope.spawn(move || {
+                let mut args = vec![
+                    "report",
+                    "--now",
+                    NOW,
+                    "--since",
+                    "2026-01-01",
+                    "--until",
+                    "2027-01-01",
+                    "--format",
+                    format,
+                    export.to_str().unwrap(),
+                ];
+                if attach {
+                    args.extend(["--attachments", attached.to_str().unwrap()]);
+                }
+                (format, grantlint(&args))
+            })
+        };
+        let runs = [page("html", true), page("markdown", false)];
+        runs.map(|run| run.join().unwrap())
+    });
+    for (format, out) in pages {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            page.len() <= 2_000_000,
+            "{format}: {} bytes for 100k grants",
+            page.len()
+        );
+        assert!(page.contains("and 99950 more grants"), "{format}");
+    }
+    let grants = std::fs::read_to_string(attached.join("grants.csv")).unwrap();
+    assert_eq!(grants.lines().count(), 100_001, "a header and every grant");
+    let findings = std::fs::read_to_string(attached.join("findings.csv")).unwrap();
+    assert!(findings.lines().count() > 28_000, "every finding");
+    assert!(attached.join("closeout.csv").exists());
+}
+
+/// Issue 24: a period of ten thousand years is a few bars of many years each, never a bar
+/// per day (one grant had made 571 MB of HTML).
+#[test]
+fn a_period_of_ten_thousand_years_has_a_bounded_number_of_bars() {
+    let args = |format| {
+        grantlint(&[
+            "report",
+            "--now",
+            NOW,
+            "--since",
+            "0001-01-01",
+            "--until",
+            "9999-12-31",
+            "--format",
+            format,
+            "fixtures/samples/grants.yaml",
+        ])
+    };
+    let json: serde_json::Value = serde_json::from_slice(&args("json").stdout).unwrap();
+    let bars = json["grants_per_day"].as_array().unwrap();
+    assert!(bars.len() <= 120, "{} bars", bars.len());
+    assert_eq!(json["grants_per_day_step"], "84 years");
+    assert_eq!(bars[0]["day"], "0001-01-01");
+    let counted: u64 = bars.iter().map(|b| b["grants"].as_u64().unwrap()).sum();
+    assert_eq!(
+        counted,
+        json["headline"]["grants"]["current"].as_u64().unwrap()
+    );
+    let html = String::from_utf8(args("html").stdout).unwrap();
+    assert!(html.len() < 100_000, "{} bytes", html.len());
+    assert!(html.contains("Grants per 84 years (by start, UTC)"));
+}
+
+/// Issue 24: a long reason (62 KB, under the 64 KiB value limit) is shown cut, with an
+/// ellipsis, on every page.
+#[test]
+fn a_long_reason_is_cut_on_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("grants.csv");
+    let reason = "Investigate SSO login failures ".repeat(2_000);
+    std::fs::write(
+        &export,
+        format!(
+            "id,tenant,grantee,role,reason,approver,start,expires,ended_at,status\n\
+             SUP-1,acme,Mina Chen,read-only,{reason},Ravi Patel,2026-11-20T10:00:00Z,2026-11-20T11:00:00Z,2026-11-20T11:00:00Z,expired\n"
+        ),
+    )
+    .unwrap();
+    for format in ["html", "markdown"] {
+        let out = grantlint(&[
+            "report",
+            "--now",
+            NOW,
+            "--format",
+            format,
+            export.to_str().unwrap(),
+        ]);
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(page.len() < 40_000, "{format}: {} bytes", page.len());
+        assert!(
+            page.contains("Investigate SSO login failures Investigate"),
+            "{format}"
+        );
+        assert!(page.contains("…"), "{format}");
+    }
+}
+
+/// The attachments are outputs like any other: never written over a file the run reads.
+#[test]
+fn attachments_are_never_written_over_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("grants.csv");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/samples/tickets.csv"),
+        &input,
+    )
+    .unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--attachments",
+        dir.path().to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refusing to write a report over"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+/// Issue 26: people are named once. The people directory names a person however a grant
+/// writes them (e-mail, alias, "name, title"), and without one a title is set aside.
+#[test]
+fn people_are_counted_once_through_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nextends: default\npeople:\n  \
+         - {name: Ravi Patel, email: ravi.patel@acme.io, aliases: [rpatel]}\n  \
+         - {name: Mina Chen, email: mina.chen@acme.io}\n",
+    )
+    .unwrap();
+    let grants = dir.path().join("grants.yaml");
+    let grant = |id: &str, grantee: &str, approver: &str, day: u32| {
+        format!(
+            "- {{id: {id}, tenant: acme, grantee: '{grantee}', approver: '{approver}', \
+             start: 2026-11-{day}T10:00:00Z, expires: 2026-11-{day}T11:00:00Z, \
+             ended_at: 2026-11-{day}T11:00:00Z, status: ended}}\n"
+        )
+    };
+    std::fs::write(
+        &grants,
+        [
+            grant("P-1", "Mina Chen", "rpatel", 18),
+            grant(
+                "P-2",
+                "mina.chen@acme.io",
+                "Ravi Patel, on-call engineering manager",
+                19,
+            ),
+            grant("P-3", "MINA  CHEN", "ravi.patel@acme.io", 20),
+            grant("P-4", "Dana Lee, support lead", "Ravi Patel", 21),
+            grant("P-5", "dana lee", "Ravi Patel", 22),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--policy",
+        policy.to_str().unwrap(),
+        grants.to_str().unwrap(),
+    ]);
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    let counted = |who: &str| -> Vec<(String, u64)> {
+        review["people"][who]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().to_string(),
+                    p["grants"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(counted("approvers"), [("Ravi Patel".to_string(), 5)]);
+    // Dana Lee is not in the directory: her title is set aside and case ignored.
+    assert_eq!(
+        counted("grantees"),
+        [("Mina Chen".to_string(), 3), ("Dana Lee".to_string(), 2)]
+    );
+    assert_eq!(review["headline"]["people"]["current"], 2);
+}

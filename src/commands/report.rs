@@ -17,10 +17,18 @@ pub fn run(args: &ReportArgs) -> u8 {
 fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let color = std::io::stderr().is_terminal();
     let policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
-    if let Some(output) = &args.output {
+    // Every file the review writes, checked before any work against what the run reads
+    // and against each other.
+    let attachments: Vec<std::path::PathBuf> = (args.attachments.iter())
+        .flat_map(|dir| review::attachments::FILES.map(|name| dir.join(name)))
+        .collect();
+    let targets: Vec<&std::path::Path> = (args.output.iter().map(|p| p.as_path()))
+        .chain(attachments.iter().map(|p| p.as_path()))
+        .collect();
+    if !targets.is_empty() {
         let own = policy.own_files();
         let read: Vec<&std::path::Path> = own.iter().map(|(path, _)| path.as_path()).collect();
-        crate::output::check_targets(&[output], &read).map_err(|e| {
+        crate::output::check_targets(&targets, &read).map_err(|e| {
             eprintln!("grantlint: {e}");
             CANNOT_RUN
         })?;
@@ -43,13 +51,8 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
     let selection = crate::discover::Selection::new(&policy, &args.exclude);
     let found = super::discover(&args.paths, &options, &selection, false)?;
-    let (inputs, mut outcome, records) = super::check_found(
-        found,
-        &options,
-        &policy,
-        now,
-        &crate::check::GrantRecord::keep,
-    );
+    let (inputs, mut outcome, records) =
+        super::check_found(found, &options, &policy, now, &review::keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);
@@ -70,6 +73,9 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let mut review = review::Review::build(&review_inputs);
     if let Some(file) = &args.history {
         review.history = record_history(file, &review, &review_inputs, &inputs)?;
+    }
+    if let Some(dir) = &args.attachments {
+        write_attachments(dir, &review, &inputs)?;
     }
     let text = review.render(args.format);
     write_report(args.output.as_deref(), &text, &inputs)?;
@@ -209,4 +215,22 @@ fn signed(args: &SignArgs) -> Result<u8, u8> {
         args.history.display()
     );
     Ok(super::print_bytes(text.as_bytes()))
+}
+
+/// `--attachments DIR`: every row of the review's tables, each file written whole and never
+/// over a file the run reads.
+fn write_attachments(
+    dir: &std::path::Path,
+    review: &review::Review,
+    inputs: &[crate::load::Input],
+) -> Result<(), u8> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        eprintln!("grantlint: cannot create {}: {e}", dir.display());
+        CANNOT_RUN
+    })?;
+    let read: Vec<&std::path::Path> = inputs.iter().filter_map(crate::load::Input::path).collect();
+    for (name, bytes) in review::attachments::render(review) {
+        super::write_file(&dir.join(name), &bytes, &read)?;
+    }
+    Ok(())
 }

@@ -63,7 +63,7 @@ pub fn render(run: &Run) -> String {
 }
 
 /// A cell starting with `=`, `+`, `-`, `@`, tab or CR is a formula to Excel and LibreOffice.
-fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{cell}").into()
     } else {

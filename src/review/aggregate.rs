@@ -13,8 +13,8 @@ use crate::finding::{Finding, Severity};
 use crate::grant::Field;
 use crate::policy::Policy;
 use crate::report::FailOn;
-use crate::rules::params::{Patterns, normalize};
-use crate::rules::{self, ExpiryEnforced, tenant_key};
+use crate::rules::params::Patterns;
+use crate::rules::{self, ExpiryEnforced, identity, tenant_key};
 
 /// The policy settings the review groups by, read by the rules that own them, so the review
 /// and `check` never disagree about what "privileged" or "still active" means.
@@ -25,6 +25,8 @@ pub struct Settings {
     pub expiry: ExpiryEnforced,
     pub privileged: Patterns,
     pub fail_on: FailOn,
+    /// The policy's people directory: people are counted once however a grant writes them.
+    pub people: Option<std::sync::Arc<rules::people::Directory>>,
 }
 
 impl Settings {
@@ -37,6 +39,7 @@ impl Settings {
             expiry: ExpiryEnforced::build(policy.rule_settings()),
             privileged: admin.patterns,
             fail_on,
+            people: policy.people.clone(),
         }
     }
 }
@@ -663,6 +666,23 @@ impl<'a> Aggregator<'a> {
         }
     }
 
+    /// A person as the review counts them: the person of the policy's people directory a text
+    /// names (by name, e-mail or alias; shown by their directory name), else the name itself
+    /// compared as self-approval compares names (case, width, invisible characters and
+    /// look-alike letters aside), without a title after a comma or in parentheses ("Ravi
+    /// Patel, on-call engineering manager" is Ravi Patel). Returns the key and the name shown.
+    fn person<'t>(&self, text: &'t str) -> (String, std::borrow::Cow<'t, str>) {
+        if let Some(person) = (self.settings.people.as_deref()).and_then(|people| people.find(text))
+        {
+            return (
+                format!("person:{}", identity::key(&person.name)),
+                person.name.clone().into(),
+            );
+        }
+        let name = identity::name_of(text);
+        (identity::key(name), name.trim().into())
+    }
+
     fn file_name(&self, file: usize) -> String {
         self.outcome.files.get(file).cloned().unwrap_or_default()
     }
@@ -704,7 +724,7 @@ impl<'a> Aggregator<'a> {
                     .iter()
                     .filter_map(|&i| self.records[i].text.tenant.as_deref()),
                 TOP_TENANTS,
-                tenant_key,
+                |tenant| (tenant_key(tenant), tenant.into()),
             ),
             grants: {
                 let mut rules = self.rules_by_grant();
@@ -748,7 +768,7 @@ impl<'a> Aggregator<'a> {
     fn headline(&self, current: &[usize], before: &[usize]) -> Headline {
         let distinct = |grants: &[usize],
                         field: fn(&GrantRecord) -> Option<&String>,
-                        key: fn(&str) -> String| {
+                        key: &dyn Fn(&str) -> String| {
             grants
                 .iter()
                 .filter_map(|&i| field(&self.records[i]))
@@ -756,6 +776,7 @@ impl<'a> Aggregator<'a> {
                 .collect::<HashSet<_>>()
                 .len()
         };
+        let person = |name: &str| self.person(name).0;
         let severities = |grants: &[usize]| {
             let members: HashSet<usize> = grants.iter().copied().collect();
             let mut counts: HashMap<Severity, usize> = HashMap::new();
@@ -792,12 +813,12 @@ impl<'a> Aggregator<'a> {
                 previous: before.len(),
             },
             tenants: Change {
-                current: distinct(current, |r| r.text.tenant.as_ref(), tenant_key),
-                previous: distinct(before, |r| r.text.tenant.as_ref(), tenant_key),
+                current: distinct(current, |r| r.text.tenant.as_ref(), &tenant_key),
+                previous: distinct(before, |r| r.text.tenant.as_ref(), &tenant_key),
             },
             people: Change {
-                current: distinct(current, |r| r.text.grantee.as_ref(), normalize),
-                previous: distinct(before, |r| r.text.grantee.as_ref(), normalize),
+                current: distinct(current, |r| r.text.grantee.as_ref(), &person),
+                previous: distinct(before, |r| r.text.grantee.as_ref(), &person),
             },
             errors: change(Severity::Error),
             warnings: change(Severity::Warning),
@@ -994,12 +1015,12 @@ impl<'a> Aggregator<'a> {
             grantees: top(
                 records().filter_map(|r| r.text.grantee.as_deref()),
                 usize::MAX,
-                normalize,
+                |name| self.person(name),
             ),
             approvers: top(
                 records().flat_map(|r| r.approvers.iter().map(String::as_str)),
                 usize::MAX,
-                normalize,
+                |name| self.person(name),
             ),
             self_approvals: current
                 .iter()
@@ -1133,19 +1154,21 @@ impl<'a> Aggregator<'a> {
     }
 }
 
-/// Names by how many grants they appear in, most first, then by name; names with one `key`
-/// count as one, shown as first written. People are told apart as self-approval tells them
-/// (case and spacing aside), tenants as repeat-tenant does.
+/// Names by how many grants they appear in, most first, then by name; names with one key
+/// count as one, shown as `name` gives it for the first written (`name` gives the key and
+/// how it is shown). People are told apart as self-approval tells them ([`Aggregator::person`]),
+/// tenants as repeat-tenant does.
 fn top<'n>(
     names: impl Iterator<Item = &'n str>,
     limit: usize,
-    key: fn(&str) -> String,
+    name: impl Fn(&'n str) -> (String, std::borrow::Cow<'n, str>),
 ) -> Vec<NameCount> {
     let mut counts: HashMap<String, (String, usize)> = HashMap::new();
-    for name in names {
+    for text in names {
+        let (key, shown) = name(text);
         counts
-            .entry(key(name))
-            .or_insert_with(|| (name.to_string(), 0))
+            .entry(key)
+            .or_insert_with(|| (shown.into_owned(), 0))
             .1 += 1;
     }
     let mut out: Vec<NameCount> = counts

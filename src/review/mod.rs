@@ -2,6 +2,7 @@
 //! the checker's outcome and the grants it read; `markdown`, `html` and `json` only format them.
 
 pub mod aggregate;
+pub mod attachments;
 pub mod history_section;
 pub mod html;
 pub mod json;
@@ -10,6 +11,35 @@ pub mod period;
 
 pub use aggregate::{Inputs, Review, Settings};
 pub use period::Period;
+
+/// What the review keeps of each grant: its record, with each text cut at
+/// [`KEPT_TEXT_BYTES`] ("…"), so a million grants with long reasons stay in memory as a
+/// million short ones. The JSON review and the attachments show the texts so cut.
+pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<crate::check::GrantRecord> {
+    let mut record = crate::check::GrantRecord::keep(file, grant)?;
+    let text = &mut record.text;
+    for value in [
+        &mut text.id,
+        &mut text.tenant,
+        &mut text.grantee,
+        &mut text.role,
+        &mut text.reason,
+        &mut text.approver,
+        &mut record.owner,
+        &mut record.ticket,
+        &mut record.status,
+    ] {
+        if let Some(v) = value
+            && v.len() > KEPT_TEXT_BYTES
+        {
+            *v = show::clip_to(v, KEPT_TEXT_BYTES).into_owned();
+        }
+    }
+    Some(record)
+}
+
+/// The longest text the review keeps of one value, in bytes.
+pub const KEPT_TEXT_BYTES: usize = 1024;
 
 /// `--format` of `grantlint report`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Opens an HTML review in headless Chromium (Debian's `chromium`) and checks that it renders:
 # no console errors, the four charts and the grants table present in the rendered DOM, and
-# the table's script ran (it writes "N of M grants"). Takes a screenshot beside the report.
+# the table's script ran (it writes "N of M grants"). Takes a screenshot beside the report and
+# prints the render time.
 #
 #   tests/browser/check-report.sh [REPORT.html]      (default: docs/weekly-review.html)
 #
@@ -24,8 +25,18 @@ flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
        --disable-background-networking --disable-component-update --disable-sync
        --enable-logging=stderr --v=0 --virtual-time-budget=2000)
 
+# Render time: loading and rendering the report until its DOM is dumped, less the same for
+# an empty page (Chromium's own start-up), in seconds. A measurement, not a check: the
+# figures are in docs/performance.md.
+now() { date +%s.%N; }
+t0=$(now)
+chromium "${flags[@]}" --user-data-dir="$work/profile-blank" --dump-dom "about:blank" \
+    >/dev/null 2>&1 || true
+t1=$(now)
 chromium "${flags[@]}" --user-data-dir="$work/profile-dom" --dump-dom "$url" \
     >"$work/dom.html" 2>"$work/dom.log" || { cat "$work/dom.log" >&2; exit 1; }
+t2=$(now)
+render=$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.2f s (%.2f s with start-up; an empty page %.2f s)", (c - b) - (b - a), c - b, b - a }')
 screenshot="${SCREENSHOT:-${TMPDIR:-/tmp}/weekly-review.png}"
 chromium "${flags[@]}" --user-data-dir="$work/profile-shot" --window-size=1280,2400 \
     --screenshot="$screenshot" "$url" >/dev/null 2>"$work/shot.log" || { cat "$work/shot.log" >&2; exit 1; }
@@ -50,4 +61,4 @@ grep -Eq 'id="grant-count"[^>]*>[0-9]+ of [0-9]+ grants' "$work/dom.html" || fai
 [[ -s "$screenshot" ]] || fail "no screenshot"
 
 if [[ $failures -gt 0 ]]; then exit 1; fi
-echo "check-report: ok: $report renders with $svgs charts, $bars bars, no console errors; screenshot $screenshot"
+echo "check-report: ok: $report ($(wc -c <"$report") bytes) renders with $svgs charts, $bars bars, no console errors, in $render; screenshot $screenshot"
