@@ -208,3 +208,306 @@ fn real_reviews_are_valid_against_the_review_schema() {
     broken["headline"]["result"] = "green".into();
     assert!(!violations(&schema, &broken).is_empty());
 }
+
+// ---------------------------------------------------------------------------------------
+// Man pages and shell completions
+// ---------------------------------------------------------------------------------------
+
+/// The page names the command line implies, found from clap itself: `grantlint`, then
+/// `grantlint-check`, `grantlint-policy-show`, … for every subcommand at every depth.
+fn expected_pages() -> Vec<String> {
+    use clap::CommandFactory;
+    fn walk(cmd: &clap::Command, name: String, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            walk(sub, format!("{name}-{}", sub.get_name()), out);
+        }
+        out.push(name);
+    }
+    let mut out = Vec::new();
+    walk(
+        &grantlint::cli::Cli::command(),
+        "grantlint".into(),
+        &mut out,
+    );
+    out
+}
+
+/// `man -l PAGE` as a reader sees it, with groff's warnings on; None when man is not
+/// installed (the roff is then checked by `roff_is_well_formed` alone).
+fn man_render(page: &Path) -> Option<(bool, String, String)> {
+    let out = std::process::Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(page)
+        .env("MANWIDTH", "100")
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .output()
+        .ok()?;
+    Some((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// Every request line is one of the man macros clap_mangen and grantlint write, and the page
+/// opens with `.TH`.
+fn roff_is_well_formed(name: &str, roff: &str) {
+    assert!(
+        roff.contains("\n.TH "),
+        "{name}: {}",
+        &roff[..40.min(roff.len())]
+    );
+    for line in roff.lines().filter(|l| l.starts_with('.')) {
+        let request = line[1..].split_whitespace().next().unwrap_or("");
+        assert!(
+            [
+                "TH", "SH", "SS", "TP", "PP", "IP", "RS", "RE", "B", "I", "br", "sp", "ie", "el",
+                "nh", "ad", "ds", "if", "nr", "fi", "nf", "EX", "EE", "\\\"",
+            ]
+            .contains(&request),
+            "{name}: unknown request `{line}`"
+        );
+    }
+}
+
+#[test]
+fn man_dir_writes_a_page_per_subcommand_with_exit_status_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = grantlint(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let mut written: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    let mut expected: Vec<String> = expected_pages().iter().map(|p| format!("{p}.1")).collect();
+    expected.sort();
+    assert_eq!(written, expected);
+    assert!(written.contains(&"grantlint-check.1".to_string()));
+    assert!(written.contains(&"grantlint-policy-show.1".to_string()));
+
+    for name in &written {
+        let path = dir.path().join(name);
+        let roff = std::fs::read_to_string(&path).unwrap();
+        roff_is_well_formed(name, &roff);
+        assert!(roff.contains(".SH \"EXIT STATUS\""), "{name}");
+        // Every page another names exists.
+        for (at, _) in roff.match_indices("\\fBgrantlint-") {
+            let tail = &roff[at + 3..];
+            let referenced = &tail[..tail.find("\\fR").unwrap()];
+            assert!(
+                written.contains(&format!("{}.1", referenced.replace("\\-", "-"))),
+                "{name} names {referenced}(1), which is not written"
+            );
+        }
+        if let Some((ok, text, warnings)) = man_render(&path) {
+            assert!(ok, "{name}: man failed: {warnings}");
+            assert!(warnings.trim().is_empty(), "{name}: {warnings}");
+            assert!(text.contains("EXIT STATUS"), "{name}: {text}");
+            assert!(text.contains("SYNOPSIS"), "{name}: {text}");
+        }
+    }
+
+    let check = std::fs::read_to_string(dir.path().join("grantlint-check.1")).unwrap();
+    let rendered = man_render(&dir.path().join("grantlint-check.1"))
+        .map(|(_, text, _)| text)
+        .unwrap_or_else(|| {
+            check
+                .replace("\\-", "-")
+                .replace("\\fB", "")
+                .replace("\\fR", "")
+        });
+    // DESIGN.md's exit codes, and what the environment changes.
+    for said in [
+        "no finding at or above --fail-on",
+        "at least one finding at or above --fail-on",
+        "could not run",
+        "ENVIRONMENT",
+        "NO_COLOR",
+        "CI",
+        "GITHUB_STEP_SUMMARY",
+        "grantlint(1)",
+    ] {
+        assert!(
+            rendered.contains(said),
+            "grantlint-check(1) lacks {said}:\n{rendered}"
+        );
+    }
+    // `report` never fails on findings: its page says so rather than copying check's codes.
+    let report = std::fs::read_to_string(dir.path().join("grantlint-report.1")).unwrap();
+    assert!(report.contains("whatever its headline says"));
+    assert!(!report.contains("at least one finding"));
+
+    // Without --dir: the top page, on standard output, as before.
+    let top = grantlint(&["man"]);
+    assert_eq!(top.status.code(), Some(0));
+    assert_eq!(
+        top.stdout,
+        std::fs::read(dir.path().join("grantlint.1")).unwrap()
+    );
+}
+
+/// Every environment variable src/ reads is in the man pages' ENVIRONMENT section.
+#[test]
+fn every_environment_variable_grantlint_reads_is_documented() {
+    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(&root().join("src"), &mut files);
+    let documented: Vec<&str> = grantlint::commands::docs::ENVIRONMENT
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let mut read = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for call in ["var_os(\"", "env::var(\""] {
+            for (at, _) in text.match_indices(call) {
+                let name = &text[at + call.len()..];
+                let name = &name[..name.find('"').unwrap()];
+                read.push(name.to_string());
+                assert!(
+                    documented.contains(&name),
+                    "{} reads ${name}, which the man pages' ENVIRONMENT does not name",
+                    file.display()
+                );
+            }
+        }
+    }
+    assert!(read.iter().any(|n| n == "NO_COLOR"), "{read:?}");
+}
+
+/// Every built-in rule and finding id, and every source system's name.
+fn ids_and_sources() -> Vec<String> {
+    let mut names: Vec<String> = grantlint::rules::findings()
+        .map(|f| f.id.to_string())
+        .collect();
+    assert!(names.len() > 10);
+    for source in grantlint::load::adapters::Source::ALL {
+        use clap::ValueEnum;
+        names.push(source.to_possible_value().unwrap().get_name().to_string());
+    }
+    names
+}
+
+#[test]
+fn bash_completes_rule_ids_for_explain_and_systems_for_source() {
+    let script = common::stdout(&grantlint(&["completions", "bash"]));
+    for name in ids_and_sources() {
+        assert!(script.contains(&name), "the bash script lacks {name}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grantlint.bash");
+    std::fs::write(&path, &script).unwrap();
+    // bash parses it.
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    // And completes with it, as bash-completion calls the function: command, word, previous.
+    let complete = |words: &str, current: usize, word: &str, previous: &str| {
+        let program = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD={current}; \
+             _grantlint grantlint '{word}' '{previous}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            path.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let rules = complete("grantlint explain win", 2, "win", "explain");
+    assert_eq!(
+        rules.lines().collect::<Vec<_>>(),
+        ["window-max", "window-total-max"]
+    );
+    let all = complete("grantlint explain ''", 2, "", "explain");
+    for f in grantlint::rules::findings() {
+        assert!(
+            all.lines().any(|l| l == f.id),
+            "{} not offered: {all}",
+            f.id
+        );
+    }
+    let sources = complete("grantlint check --source ''", 3, "", "--source");
+    assert!(sources.lines().any(|l| l == "teleport"), "{sources}");
+    assert_eq!(
+        sources.lines().count(),
+        grantlint::load::adapters::Source::ALL.len()
+    );
+}
+
+/// zsh and fish: their scripts name every id, and parse when the shell is installed.
+#[test]
+fn zsh_and_fish_completions_name_every_rule_and_system() {
+    for (shell, check) in [("zsh", "-n"), ("fish", "--no-execute")] {
+        let script = common::stdout(&grantlint(&["completions", shell]));
+        for name in ids_and_sources() {
+            assert!(script.contains(&name), "the {shell} script lacks {name}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("grantlint.{shell}"));
+        std::fs::write(&path, &script).unwrap();
+        if let Ok(out) = std::process::Command::new(shell)
+            .arg(check)
+            .arg(&path)
+            .output()
+        {
+            assert!(
+                out.status.success(),
+                "{shell}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// fish completes `explain win` from the script, as a user's Tab would (when installed).
+#[test]
+fn fish_completes_rule_ids_for_explain() {
+    let script = common::stdout(&grantlint(&["completions", "fish"]));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grantlint.fish");
+    std::fs::write(&path, &script).unwrap();
+    let program = format!(
+        "source {}; complete -C 'grantlint explain win'; complete -C 'grantlint check --source g'",
+        path.display()
+    );
+    let Ok(out) = std::process::Command::new("fish")
+        .args(["--no-config", "-c", &program])
+        .output()
+    else {
+        return; // fish is not installed: the test above checked the script's text.
+    };
+    let offered: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(
+        offered,
+        ["window-max", "window-total-max", "gcp-pam"],
+        "{out:?}"
+    );
+}
