@@ -511,3 +511,423 @@ fn fish_completes_rule_ids_for_explain() {
         "{out:?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The GitHub Action, the GitLab CI template, the pre-commit hook, the container
+// ---------------------------------------------------------------------------------------
+
+const ACTION: &str = "action.yml";
+const GITLAB: &str = ".ci/gitlab/grantlint.gitlab-ci.yml";
+const DOCKERFILE: &str = ".ci/docker/Dockerfile";
+
+fn yaml_file(path: &str) -> Value {
+    serde_saphyr::from_str(&read(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A vendored schema (tests/schemas/README.md names each one's source).
+fn vendored(name: &str) -> Value {
+    json_file(&format!("tests/schemas/{name}"))
+}
+
+#[test]
+fn the_action_and_the_hooks_file_are_valid_against_schemastore() {
+    for (file, schema) in [
+        (ACTION, "github-action.json"),
+        (".pre-commit-hooks.yaml", "pre-commit-hooks.json"),
+        (GITLAB, "gitlab-ci.json"),
+    ] {
+        let found = violations(&vendored(schema), &yaml_file(file));
+        assert!(found.is_empty(), "{file} against {schema}: {found:?}");
+    }
+    // The schemas can fail: an action without `runs`, a job with an unknown key.
+    let mut broken = yaml_file(ACTION);
+    broken.as_object_mut().unwrap().remove("runs");
+    assert!(!violations(&vendored("github-action.json"), &broken).is_empty());
+    let mut broken = yaml_file(GITLAB);
+    broken["grantlint"]["artifact"] = Value::Bool(true);
+    assert!(!violations(&vendored("gitlab-ci.json"), &broken).is_empty());
+}
+
+/// The steps of the action: pinned to a version, inputs reaching scripts through `env:`
+/// only (a `${{ }}` inside `run:` would let a path or policy name inject commands).
+#[test]
+fn the_action_pins_what_it_uses_and_never_pastes_inputs_into_scripts() {
+    let action = yaml_file(ACTION);
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    for used in &uses {
+        let (_, version) = used
+            .split_once('@')
+            .unwrap_or_else(|| panic!("{used} unpinned"));
+        assert!(!version.is_empty() && version != "master", "{used}");
+    }
+    assert!(
+        uses.iter().any(|u| u.starts_with("actions/cache@")),
+        "{uses:?}"
+    );
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("github/codeql-action/upload-sarif@")),
+        "{uses:?}"
+    );
+    for step in steps {
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "{}: {run}", step["name"]);
+            assert_eq!(step["shell"], "bash", "{}", step["name"]);
+        }
+    }
+    // Every input a step reads is declared, and every declared input is read.
+    let text = read(ACTION);
+    let declared: Vec<&String> = action["inputs"].as_object().unwrap().keys().collect();
+    for (at, _) in text.match_indices("inputs.") {
+        let name: String = text[at + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        assert!(
+            declared.iter().any(|d| **d == name),
+            "inputs.{name} is not declared"
+        );
+    }
+    for name in declared {
+        assert!(
+            text.contains(&format!("inputs.{name}")),
+            "input {name} is never used"
+        );
+    }
+}
+
+/// A fake runner for one step's script: `HOME` with grantlint installed where the action
+/// installs it, `GITHUB_OUTPUT`, and each `${{ inputs.NAME }}` of the step's `env:` given the
+/// input's default or `inputs`' value.
+struct Runner {
+    home: tempfile::TempDir,
+}
+
+impl Runner {
+    fn new() -> Runner {
+        let home = tempfile::tempdir().unwrap();
+        let bin = home.path().join(".grantlint/bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_grantlint"), bin.join("grantlint")).unwrap();
+        Runner { home }
+    }
+
+    fn path(&self) -> String {
+        format!(
+            "{}:{}",
+            self.home.path().join(".grantlint/bin").display(),
+            std::env::var("PATH").unwrap()
+        )
+    }
+
+    /// Runs the step with id `id` as GitHub does (`bash --noprofile --norc -eo pipefail`):
+    /// its exit code and what it wrote to GITHUB_OUTPUT.
+    fn step(&self, id: &str, inputs: &[(&str, &str)], extra_env: &[(&str, &str)]) -> (i32, String) {
+        let action = yaml_file(ACTION);
+        let step = action["runs"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()
+            .clone();
+        let input = |name: &str| -> String {
+            inputs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_else(|| {
+                    action["inputs"][name]["default"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                })
+        };
+        let output = self.home.path().join("github_output");
+        std::fs::write(&output, "").unwrap();
+        let mut command = std::process::Command::new("bash");
+        command
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+            .arg(step["run"].as_str().unwrap())
+            .current_dir(root().join(input("working-directory")))
+            .env("HOME", self.home.path())
+            .env("PATH", self.path())
+            .env("GITHUB_OUTPUT", &output)
+            .env_remove("GITHUB_STEP_SUMMARY");
+        for (name, value) in step["env"].as_object().into_iter().flatten() {
+            let value = value.as_str().unwrap();
+            let resolved = match value
+                .strip_prefix("${{ inputs.")
+                .and_then(|v| v.strip_suffix(" }}"))
+            {
+                Some(name) => input(name),
+                None => value.to_string(),
+            };
+            command.env(name, resolved);
+        }
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        let out = command.output().unwrap();
+        let code = out.status.code().unwrap();
+        assert!(
+            code == 0 || id == "fail",
+            "step {id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (code, std::fs::read_to_string(&output).unwrap())
+    }
+}
+
+#[test]
+fn the_actions_check_step_runs_grantlint_with_its_inputs() {
+    let runner = Runner::new();
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let sarif = sarif.to_str().unwrap();
+
+    // The samples break the policy on purpose: exit 1 recorded, the step itself passes so
+    // the SARIF is uploaded before the job fails.
+    let (_, output) = runner.step(
+        "check",
+        &[
+            (
+                "paths",
+                "fixtures/samples/grants.yaml\nfixtures/samples/tickets.csv",
+            ),
+            ("sarif-file", sarif),
+            ("args", "--now 2026-11-24T12:00:00Z"),
+        ],
+        &[],
+    );
+    assert!(output.contains("exit-code=1\n"), "{output}");
+    assert!(
+        output.contains(&format!("sarif-file={sarif}\n")),
+        "{output}"
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
+    let uris: std::collections::BTreeSet<&str> = report["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    // Both paths of the multi-line input were read.
+    assert!(uris.iter().any(|u| u.ends_with("grants.yaml")), "{uris:?}");
+    assert!(uris.iter().any(|u| u.ends_with("tickets.csv")), "{uris:?}");
+
+    // fail-on never: exit 0; sarif off: no report, nothing to upload.
+    std::fs::remove_file(sarif).unwrap();
+    let (_, output) = runner.step(
+        "check",
+        &[
+            ("paths", "fixtures/samples/"),
+            ("sarif-file", sarif),
+            ("sarif", "false"),
+            ("fail-on", "never"),
+        ],
+        &[],
+    );
+    assert!(output.contains("exit-code=0\n"), "{output}");
+    assert!(!output.contains("sarif-file="), "{output}");
+    assert!(!Path::new(sarif).exists());
+
+    // A policy that does not exist: grantlint cannot run, exit 2 recorded.
+    let (_, output) = runner.step(
+        "check",
+        &[
+            ("paths", "fixtures/samples/"),
+            ("sarif-file", sarif),
+            ("policy", "no-such-policy.yaml"),
+        ],
+        &[],
+    );
+    assert!(output.contains("exit-code=2\n"), "{output}");
+
+    // The last step fails the job with grantlint's code.
+    assert_eq!(runner.step("fail", &[], &[("CODE", "1")]).0, 1);
+    assert_eq!(runner.step("fail", &[], &[("CODE", "2")]).0, 2);
+}
+
+#[test]
+fn the_gitlab_templates_script_writes_code_quality_and_junit() {
+    let template = yaml_file(GITLAB);
+    let job = &template[".grantlint"];
+    assert_eq!(template["grantlint"]["extends"], ".grantlint");
+    let reports = &job["artifacts"]["reports"];
+    assert_eq!(job["artifacts"]["when"], "always");
+    assert_eq!(reports["codequality"], "gl-code-quality.json");
+    assert_eq!(reports["junit"], "grantlint.xml");
+    assert_eq!(reports["sast"], "gl-sast-report.json");
+    let install = job["before_script"][0].as_str().unwrap();
+    assert!(install.contains("cargo install --locked"), "{install}");
+    // The cache keeps CARGO_HOME's installed binary and its record of what was installed,
+    // so `cargo install` skips the build while the ref has not moved.
+    let cached: Vec<&str> = job["cache"]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let home = job["variables"]["CARGO_HOME"].as_str().unwrap();
+    let home = home.strip_prefix("$CI_PROJECT_DIR/").unwrap();
+    for kept in ["bin/", ".crates.toml", ".crates2.json"] {
+        assert!(
+            cached.contains(&format!("{home}/{kept}").as_str()),
+            "{cached:?}"
+        );
+    }
+
+    // The script, as the runner runs it: one bash, every line in turn, stopping at a failure.
+    let runner = Runner::new();
+    let project = tempfile::tempdir().unwrap();
+    let exports = project.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    for file in ["grants.yaml", "tickets.csv"] {
+        std::fs::copy(
+            root().join("fixtures/samples").join(file),
+            exports.join(file),
+        )
+        .unwrap();
+    }
+    let script: Vec<&str> = job["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    let mut command = std::process::Command::new("bash");
+    command
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+        .arg(script.join("\n"))
+        .current_dir(project.path())
+        .env("PATH", runner.path())
+        .env("CI_PROJECT_DIR", project.path());
+    for (name, value) in job["variables"].as_object().unwrap() {
+        command.env(name, value.as_str().unwrap());
+    }
+    command.env("GRANTLINT_PATHS", "exports/");
+    let out = command.output().unwrap();
+    // Findings fail the job, and the reports are written for GitLab to show.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let quality: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.path().join("gl-code-quality.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(!quality.as_array().unwrap().is_empty());
+    let junit = std::fs::read_to_string(project.path().join("grantlint.xml")).unwrap();
+    assert!(junit.contains("<testsuites"), "{junit}");
+    // The SAST report comes from the grantlint versions that have the format.
+    let has_sast = common::stdout(&grantlint(&["check", "--help"])).contains("gitlab-sast");
+    assert_eq!(
+        project.path().join("gl-sast-report.json").exists(),
+        has_sast
+    );
+}
+
+/// The Dockerfile, linted for what a reviewer would check (no Docker daemon in CI): two
+/// stages, pinned bases, a `--locked` release build, a non-root user, no remote ADD, and
+/// every file it copies present.
+#[test]
+fn the_dockerfile_builds_locked_and_runs_unprivileged() {
+    let text = read(DOCKERFILE);
+    let instructions: Vec<(String, String)> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (op, rest) = l.split_once(' ').unwrap_or((l, ""));
+            (op.to_ascii_uppercase(), rest.trim().to_string())
+        })
+        .collect();
+    let of = |op: &str| -> Vec<&str> {
+        instructions
+            .iter()
+            .filter(|(o, _)| o == op)
+            .map(|(_, r)| r.as_str())
+            .collect()
+    };
+    let bases = of("FROM");
+    assert_eq!(
+        bases.len(),
+        2,
+        "a build stage and a runtime stage: {bases:?}"
+    );
+    for base in &bases {
+        let image = base.split_whitespace().next().unwrap();
+        let (_, tag) = image
+            .split_once(':')
+            .unwrap_or_else(|| panic!("{image}: no tag"));
+        assert!(
+            tag != "latest" && tag.contains('-'),
+            "{image}: pin a version and a release"
+        );
+    }
+    assert!(bases[0].ends_with("AS build"), "{}", bases[0]);
+    assert!(
+        bases[1].contains("slim") || bases[1].contains("distroless"),
+        "{}",
+        bases[1]
+    );
+    // Built and run on the same Debian release, so the binary finds its C library.
+    let release = |base: &str| {
+        base.split(['-', ' ', ':'])
+            .find(|p| ["bookworm", "trixie"].contains(p))
+            .map(str::to_string)
+    };
+    assert_eq!(release(bases[0]), release(bases[1]));
+    assert!(release(bases[0]).is_some(), "{bases:?}");
+
+    let builds: Vec<&str> = of("RUN")
+        .into_iter()
+        .filter(|r| r.contains("cargo build"))
+        .collect();
+    assert_eq!(builds.len(), 1);
+    assert!(
+        builds[0].contains("--locked") && builds[0].contains("--release"),
+        "{}",
+        builds[0]
+    );
+    assert!(
+        of("ADD").is_empty(),
+        "COPY, never ADD (no remote URLs, no archives)"
+    );
+    // The runtime stage's user is not root, and comes after everything that needs root.
+    let users = of("USER");
+    let user = users.last().expect("a USER");
+    let id = user.split(':').next().unwrap();
+    assert!(id != "root" && id != "0", "{user}");
+    let last_user = instructions.iter().rposition(|(o, _)| o == "USER").unwrap();
+    let last_from = instructions.iter().rposition(|(o, _)| o == "FROM").unwrap();
+    assert!(last_user > last_from);
+    assert!(!instructions[last_user..].iter().any(|(o, _)| o == "RUN"));
+    assert_eq!(of("ENTRYPOINT"), ["[\"grantlint\"]"]);
+    assert_eq!(of("WORKDIR").last(), Some(&"/work"));
+
+    // Every file the build stage copies from the checkout exists, and together they are
+    // what cargo needs: the manifest's targets and the files the code includes.
+    for copy in of("COPY").into_iter().filter(|c| !c.starts_with("--from")) {
+        let words: Vec<&str> = copy.split_whitespace().collect();
+        for source in &words[..words.len() - 1] {
+            assert!(
+                root().join(source).exists(),
+                "COPY {source}: not in the checkout"
+            );
+        }
+    }
+    let copied = of("COPY").join(" ");
+    for needed in ["Cargo.toml", "Cargo.lock", "src", "policies", "benches"] {
+        assert!(copied.contains(needed), "the build needs {needed}");
+    }
+}
