@@ -563,7 +563,7 @@ fn the_action_pins_what_it_uses_and_never_pastes_inputs_into_scripts() {
         assert!(!version.is_empty() && version != "master", "{used}");
     }
     assert!(
-        uses.iter().any(|u| u.starts_with("actions/cache@")),
+        uses.iter().any(|u| u.starts_with("actions/cache/restore@")),
         "{uses:?}"
     );
     assert!(
@@ -775,6 +775,8 @@ fn the_gitlab_templates_script_writes_code_quality_and_junit() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
+    // Saved when findings fail the job too (GitLab's default is on_success).
+    assert_eq!(job["cache"]["when"], "always");
     let home = job["variables"]["CARGO_HOME"].as_str().unwrap();
     let home = home.strip_prefix("$CI_PROJECT_DIR/").unwrap();
     for kept in ["bin/", ".crates.toml", ".crates2.json"] {
