@@ -318,15 +318,9 @@ mod tests {
     use crate::finding::{Suppressed, Suppression};
     use crate::grant::Field;
 
-    /// The report in one piece, as serde_json writes a whole document.
-    #[derive(Serialize)]
-    struct Whole<'a> {
-        #[serde(flatten)]
-        head: Head<'a>,
-        findings: Vec<Finding<'a>>,
-        #[serde(flatten)]
-        tail: Tail<'a>,
-    }
+    /// The report in one piece, as serde_json writes a whole document: the type the
+    /// published schema is generated from.
+    use schema::CheckReport as Whole;
 
     fn outcome(findings: usize, suppressed: bool, errors: bool) -> Outcome {
         let found = |i: usize| crate::finding::Finding {

@@ -11,16 +11,16 @@ use schemars::{JsonSchema, Schema};
 use super::{Finding, Head, Tail};
 
 /// The check report as one document: the fast writer (`super::write`) writes the head, the
-/// findings and the tail in pieces, and a test in `super` holds it equal to this shape
-/// written by serde_json.
-#[derive(JsonSchema)]
-#[allow(dead_code)] // Only its shape is used.
-struct CheckReport<'a> {
+/// findings and the tail in pieces, and a test in `super` holds its output equal to this
+/// type written by serde_json, so the schema generated from it is the writer's.
+#[derive(serde::Serialize, JsonSchema)]
+#[allow(dead_code)] // Outside tests only its shape is used.
+pub(super) struct CheckReport<'a> {
     #[serde(flatten)]
-    head: Head<'a>,
-    findings: Vec<Finding<'a>>,
+    pub(super) head: Head<'a>,
+    pub(super) findings: Vec<Finding<'a>>,
     #[serde(flatten)]
-    tail: Tail<'a>,
+    pub(super) tail: Tail<'a>,
 }
 
 /// Where the schemas are published; each `$id` is this, the report's name and its version.
