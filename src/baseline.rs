@@ -18,7 +18,9 @@ pub struct Baseline {
 }
 
 /// Findings that share one key; `count` of them are accepted.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub rule: String,

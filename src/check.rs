@@ -66,7 +66,7 @@ pub struct GrantRecord {
 }
 
 /// What a grant says of itself, as the review's list of grants shows it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct GrantText {
     /// Named as every report names it: the id, else the ticket.
     pub id: Option<String>,

@@ -90,8 +90,13 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `grantlint man > grantlint.1`.
-    Man,
+    /// Print the man page (roff), e.g. `grantlint man > grantlint.1`; with --dir, write a page
+    /// for grantlint and one for each subcommand (grantlint-check.1, …) into DIR.
+    Man {
+        /// Folder to write every page into (made if missing), e.g. /usr/local/share/man/man1.
+        #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `grantlint policy …`. Without a file, the policy is the nearest grantlint.yaml or

@@ -17,6 +17,7 @@ macro_rules! read_options {
 }
 
 mod check;
+pub mod docs;
 mod policy;
 mod report;
 
@@ -24,7 +25,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use clap::CommandFactory;
 
 use crate::check::{Outcome, check_with};
 use crate::cli::{Cli, Command, PolicyCommand};
@@ -64,21 +64,8 @@ pub fn run(cli: Cli) -> u8 {
         },
         Command::Init { path, force } => policy::init(&path, force),
         Command::Test { dir, policy } => policy::run_tests(dir, policy),
-        Command::Completions { shell } => {
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "grantlint", &mut out);
-            print_bytes(&out)
-        }
-        Command::Man => {
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
-                Ok(()) => print_bytes(&out),
-                Err(e) => {
-                    eprintln!("grantlint: cannot render the man page: {e}");
-                    CANNOT_RUN
-                }
-            }
-        }
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(dir.as_deref()),
     }
 }
 

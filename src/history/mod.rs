@@ -26,7 +26,7 @@ pub const TREND_PERIODS: usize = 12;
 
 /// One input file as recorded: the population's evidence an auditor can check with
 /// `sha256sum`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct InputDigest {
     pub name: String,
     pub sha256: String,
@@ -148,7 +148,7 @@ pub(crate) fn stamp(t: &DateTime<Utc>) -> String {
 }
 
 /// A recorded period.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct PeriodRef {
     #[serde(serialize_with = "time")]
     pub since: DateTime<Utc>,
@@ -171,7 +171,7 @@ impl PeriodRef {
 }
 
 /// The population a review recorded, as the audit evidence names it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Population {
     #[serde(flatten)]
     pub period: PeriodRef,
@@ -183,7 +183,7 @@ pub struct Population {
 }
 
 /// A finding followed across periods.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Tracked {
     pub fingerprint: String,
     pub rule: String,
@@ -201,13 +201,13 @@ pub struct Tracked {
 }
 
 /// One rule's findings in each of the trend's periods, oldest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RuleTrend {
     pub rule: String,
     pub counts: Vec<usize>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Trends {
     /// Up to the last 12 recorded periods, oldest first, this one last.
     pub periods: Vec<PeriodRef>,
@@ -215,7 +215,7 @@ pub struct Trends {
 }
 
 /// A grant whose finding was fixed in an earlier period and is back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reappearing {
     pub grant: Option<String>,
     pub tenant: Option<String>,
@@ -226,7 +226,7 @@ pub struct Reappearing {
 
 /// A reviewer's sign-off of one recorded period: the audit evidence (population, reviewer,
 /// date, decisions).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SignOff {
     pub period: PeriodRef,
     pub reviewer: String,
@@ -242,7 +242,7 @@ pub struct SignOff {
 }
 
 /// Week over week: what `report --history` adds to the review.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct WeekOverWeek {
     /// The history file, as given.
     pub file: String,

@@ -9,19 +9,21 @@ use crate::baseline::Entry;
 use crate::finding::Severity;
 
 mod findings;
+pub mod schema;
 
 /// The report's fields before `findings`.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Head<'a> {
     version: u32,
     tool: Tool,
     policy: &'a str,
+    #[schemars(extend("format" = "date-time"))]
     now: String,
     summary: Summary<'a>,
 }
 
 /// The report's fields after `findings`, each left out when empty (additions to v1).
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Tail<'a> {
     /// Waived or baselined findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -37,7 +39,7 @@ struct Tail<'a> {
 /// One input's columns or keys: which became which field, which were ignored (with the
 /// field each most likely means), which fields none supplies, and the `mapping:` that would
 /// read the ignored ones.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct InputMap<'a> {
     file: &'a str,
     kind: &'static str,
@@ -48,7 +50,7 @@ struct InputMap<'a> {
     mapping: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct MappedName<'a> {
     name: &'a str,
     line: u32,
@@ -59,13 +61,13 @@ struct MappedName<'a> {
     suggestion: Option<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Tool {
     name: &'static str,
     version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Summary<'a> {
     files: usize,
     grants: usize,
@@ -90,7 +92,7 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct BaselineSummary<'a> {
     new: usize,
     baselined: usize,
@@ -99,7 +101,7 @@ struct BaselineSummary<'a> {
     stale: &'a [Entry],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct SuppressedFinding<'a> {
     #[serde(flatten)]
     finding: Finding<'a>,
@@ -109,17 +111,18 @@ struct SuppressedFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     approver: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
     expires: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct BySeverity {
     error: usize,
     warning: usize,
     info: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Finding<'a> {
     rule: &'a str,
     severity: Severity,
@@ -134,7 +137,7 @@ struct Finding<'a> {
     related: &'a [String],
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct InputError<'a> {
     file: &'a str,
     line: Option<u32>,
@@ -315,15 +318,9 @@ mod tests {
     use crate::finding::{Suppressed, Suppression};
     use crate::grant::Field;
 
-    /// The report in one piece, as serde_json writes a whole document.
-    #[derive(Serialize)]
-    struct Whole<'a> {
-        #[serde(flatten)]
-        head: Head<'a>,
-        findings: Vec<Finding<'a>>,
-        #[serde(flatten)]
-        tail: Tail<'a>,
-    }
+    /// The report in one piece, as serde_json writes a whole document: the type the
+    /// published schema is generated from.
+    use schema::CheckReport as Whole;
 
     fn outcome(findings: usize, suppressed: bool, errors: bool) -> Outcome {
         let found = |i: usize| crate::finding::Finding {

@@ -51,7 +51,9 @@ const SELF_APPROVAL: &str = "self-approval";
 const REPEAT_TENANT: &str = "repeat-tenant";
 
 /// Where a grant stands now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum State {
     /// expiry-enforced found it live past its expiry (extensions and grace allowed): revoke now.
@@ -136,7 +138,7 @@ fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::
 }
 
 /// A number this period and the one before.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub current: usize,
     pub previous: usize,
@@ -153,7 +155,7 @@ impl Change {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Headline {
     pub grants: Change,
     pub tenants: Change,
@@ -171,7 +173,7 @@ pub struct Headline {
 
 /// What the period's review concludes. A review that left grants out, or could not read an
 /// input, is incomplete at best: it never says passed about grants it did not look at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Passed,
@@ -190,7 +192,7 @@ impl Verdict {
 }
 
 /// A grant as the other sections name it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct GrantRef {
     pub id: Option<String>,
     pub tenant: Option<String>,
@@ -201,7 +203,7 @@ pub struct GrantRef {
     pub line: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Closeout {
     pub grant: GrantRef,
     pub state: State,
@@ -217,7 +219,7 @@ pub struct Closeout {
     pub action: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FindingRow {
     pub severity: Severity,
     pub grant: Option<String>,
@@ -230,14 +232,14 @@ pub struct FindingRow {
     pub column: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RuleFindings {
     pub rule: String,
     pub count: usize,
     pub findings: Vec<FindingRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SuppressedRow {
     pub rule: String,
     pub finding: FindingRow,
@@ -249,7 +251,7 @@ pub struct SuppressedRow {
     pub expires: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RepeatGrant {
     pub id: Option<String>,
     #[serde(serialize_with = "time")]
@@ -259,19 +261,19 @@ pub struct RepeatGrant {
     pub ticket: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RepeatTenant {
     pub tenant: String,
     pub grants: Vec<RepeatGrant>,
 }
 
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct NameCount {
     pub name: String,
     pub grants: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LateApproval {
     pub grant: GrantRef,
     pub approver: Option<String>,
@@ -282,7 +284,7 @@ pub struct LateApproval {
     pub after_rounded: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct People {
     pub grantees: Vec<NameCount>,
     pub approvers: Vec<NameCount>,
@@ -290,13 +292,13 @@ pub struct People {
     pub late_approvals: Vec<LateApproval>,
 }
 
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Bucket {
     pub label: &'static str,
     pub grants: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Windows {
     pub histogram: Vec<Bucket>,
     /// Grants with both a start and an expiry: the ones the histogram counts.
@@ -401,20 +403,31 @@ impl Serialize for Step {
     }
 }
 
+/// Written as its name (`day`, `week`, `3 years`…), so a string in the schema.
+impl schemars::JsonSchema for Step {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
+    }
+}
+
 fn months_between(from: NaiveDate, to: NaiveDate) -> u64 {
     let months = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
     u64::try_from(months(to) - months(from)).unwrap_or(0)
 }
 
 /// Grants that started in one bar of the series: `day` is the bar's first day.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct DayCount {
     #[serde(serialize_with = "date")]
     pub day: NaiveDate,
     pub grants: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct GrantRow {
     #[serde(flatten)]
     pub grant: GrantText,
@@ -432,7 +445,7 @@ pub struct GrantRow {
     pub line: u32,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PeriodOut {
     #[serde(serialize_with = "time")]
     pub since: DateTime<Utc>,
@@ -440,7 +453,7 @@ pub struct PeriodOut {
     pub until: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InputProblem {
     pub file: String,
     pub line: Option<u32>,
@@ -449,7 +462,7 @@ pub struct InputProblem {
 }
 
 /// The weekly review: every number the renderers show.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Review {
     pub version: u32,
     pub policy: String,

@@ -2,14 +2,14 @@
 
 use super::Review;
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 struct Document<'a> {
     tool: Tool,
     #[serde(flatten)]
     review: &'a Review,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
 struct Tool {
     name: &'static str,
     version: &'static str,
@@ -27,4 +27,9 @@ pub fn render(review: &Review) -> String {
     let mut out = serde_json::to_string_pretty(&document).unwrap_or_default();
     out.push('\n');
     out
+}
+
+/// docs/schemas/review-report.schema.json.
+pub fn schema() -> String {
+    crate::report::json::schema::REVIEW_REPORT.generate::<Document>()
 }
