@@ -1160,3 +1160,89 @@ fn junit_is_valid_against_the_jenkins_xunit_schema() {
         "the escape takes nothing with it: {xml}"
     );
 }
+
+/// Code Quality grades by the policy's severity and the rule's risk, over GitLab's range.
+#[test]
+fn gitlab_code_quality_severities_span_the_range() {
+    let issues = json(&check(&["--format", "gitlab", "fixtures/samples/"]));
+    let report = json(&check(&["--format", "json", "fixtures/samples/"]));
+    let issues = issues.as_array().unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(issues.len(), findings.len());
+    let high = grantlint::rules::HIGH_RISK;
+    for (issue, finding) in issues.iter().zip(findings) {
+        let rule = finding["rule"].as_str().unwrap();
+        let expected = match (finding["severity"].as_str().unwrap(), high.contains(&rule)) {
+            ("error", true) => "blocker",
+            ("error", false) => "critical",
+            ("warning", true) => "major",
+            ("warning", false) => "minor",
+            _ => "info",
+        };
+        assert_eq!(issue["severity"], expected, "{issue}");
+    }
+    let seen: HashSet<&str> = issues
+        .iter()
+        .map(|i| i["severity"].as_str().unwrap())
+        .collect();
+    assert!(
+        seen.contains("blocker") && seen.contains("critical"),
+        "{seen:?}"
+    );
+}
+
+/// The GitLab security report (SAST), checked against GitLab's documented fields: the report's
+/// `version`, `scan` and `vulnerabilities`; each vulnerability's id, severity among GitLab's,
+/// location and identifiers.
+#[test]
+fn gitlab_sast_report_has_the_documented_fields() {
+    let report = json(&check(&["--format", "gitlab-sast", "fixtures/samples/"]));
+    assert_eq!(report["version"], "15.0.7");
+    let scan = &report["scan"];
+    for tool in ["analyzer", "scanner"] {
+        for key in ["id", "name", "version"] {
+            assert!(scan[tool][key].as_str().is_some_and(|v| !v.is_empty()));
+        }
+        assert_eq!(scan[tool]["vendor"]["name"], "grantlint");
+    }
+    assert_eq!(scan["type"], "sast");
+    assert_eq!(scan["status"], "success");
+    let time = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$").unwrap();
+    assert!(time.is_match(scan["start_time"].as_str().unwrap()));
+    assert!(time.is_match(scan["end_time"].as_str().unwrap()));
+    let uuid = regex::Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+        .unwrap();
+    let vulnerabilities = report["vulnerabilities"].as_array().unwrap();
+    let findings = json(&check(&["--format", "json", "fixtures/samples/"]));
+    assert_eq!(
+        vulnerabilities.len(),
+        findings["findings"].as_array().unwrap().len()
+    );
+    let mut ids = HashSet::new();
+    for v in vulnerabilities {
+        let id = v["id"].as_str().unwrap();
+        assert!(uuid.is_match(id) && ids.insert(id.to_string()), "{v}");
+        assert!(
+            ["Critical", "High", "Medium", "Low", "Info", "Unknown"]
+                .contains(&v["severity"].as_str().unwrap())
+        );
+        for key in ["name", "description", "solution"] {
+            assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {v}");
+        }
+        assert!(
+            v["location"]["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("fixtures/samples/")
+        );
+        assert!(v["location"]["start_line"].as_u64().unwrap() >= 1);
+        let identifier = &v["identifiers"][0];
+        for key in ["type", "name", "value"] {
+            assert!(identifier[key].as_str().is_some_and(|s| !s.is_empty()));
+        }
+    }
+    // An unreadable input fails the scan, named in a fatal message.
+    let messy = json(&check(&["--format", "gitlab-sast", "fixtures/messy"]));
+    assert_eq!(messy["scan"]["status"], "failure");
+    assert_eq!(messy["scan"]["messages"][0]["level"], "fatal");
+}

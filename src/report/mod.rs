@@ -14,6 +14,7 @@ pub mod json;
 pub mod junit;
 pub mod paths;
 pub mod sarif;
+pub mod sast;
 pub mod text;
 
 use std::io;
@@ -38,6 +39,8 @@ pub enum OutputFormat {
     Github,
     /// GitLab Code Quality JSON.
     Gitlab,
+    /// GitLab security report (SAST format), for the vulnerability report.
+    GitlabSast,
     /// One finding per row.
     Csv,
 }
@@ -51,6 +54,7 @@ pub fn reporter(format: OutputFormat) -> &'static dyn Reporter {
         OutputFormat::Junit => &junit::Junit,
         OutputFormat::Github => &WithEnds(github::render),
         OutputFormat::Gitlab => &Whole(gitlab::render),
+        OutputFormat::GitlabSast => &Whole(sast::render),
         OutputFormat::Csv => &Whole(csv::render),
     }
 }

@@ -185,13 +185,17 @@ pub fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// GitHub's `security-severity` (0.0 to 10.0; 7.0 and above is "high", 4.0 to 6.9 "medium",
-/// 0.1 to 3.9 "low") from the policy's severity of the rule.
-pub fn security_severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "8.0",
-        Severity::Warning => "5.0",
-        Severity::Info => "2.0",
+/// GitHub's `security-severity` (0.0 to 10.0; 9.0 and above is "critical", 7.0 "high", 4.0
+/// "medium", 0.1 "low") from the policy's severity of the rule, a step higher for a high-risk
+/// rule ([`crate::rules::HIGH_RISK`]): error 8.0 (9.5), warning 5.0 (7.5), info 2.0.
+pub fn security_severity(severity: Severity, rule: &str) -> &'static str {
+    let high = crate::rules::HIGH_RISK.contains(&rule);
+    match (severity, high) {
+        (Severity::Error, true) => "9.5",
+        (Severity::Error, false) => "8.0",
+        (Severity::Warning, true) => "7.5",
+        (Severity::Warning, false) => "5.0",
+        (Severity::Info, _) => "2.0",
     }
 }
 
@@ -249,7 +253,7 @@ fn descriptor(rule: &RuleInfo) -> Descriptor {
         },
         properties: RuleProperties {
             tags,
-            security_severity: security_severity(severity),
+            security_severity: security_severity(severity, &rule.id),
         },
     }
 }
