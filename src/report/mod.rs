@@ -6,6 +6,7 @@
 //! A new format: a variant of [`OutputFormat`], a module here, and its line in [`reporter`];
 //! `tests/formats.rs` then snapshots it over the shared fixtures.
 
+pub mod concise;
 pub mod csv;
 pub mod fingerprint;
 pub mod github;
@@ -30,6 +31,8 @@ use crate::finding::Severity;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Text,
+    /// One line per finding: `file:line:col: severity[rule] message`.
+    Concise,
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
@@ -49,6 +52,7 @@ pub enum OutputFormat {
 pub fn reporter(format: OutputFormat) -> &'static dyn Reporter {
     match format {
         OutputFormat::Text => &text::Text,
+        OutputFormat::Concise => &concise::Concise,
         OutputFormat::Json => &Json,
         OutputFormat::Sarif => &WithEnds(sarif::render),
         OutputFormat::Junit => &junit::Junit,
