@@ -275,6 +275,31 @@ pub struct CheckArgs {
     #[arg(long)]
     pub from_hook: bool,
 
+    /// Name files in reports relative to DIR (default: the repository root, the nearest folder
+    /// holding .git above the working directory, else the working directory). Files outside
+    /// it are named by their absolute path.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// The name reports give standard input (`-`), e.g. exports/grants.csv; its extension
+    /// also sets --input-format when standard input is the only path and none is given.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// SARIF: the analysis category (`automationDetails.id`), so that code scanning keeps the
+    /// alerts of several grantlint runs on one repository apart, e.g. `prod-exports`.
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+
+    /// SARIF: the most results one report holds (GitHub code scanning takes 25,000 per run);
+    /// the most severe are kept and a notification counts the rest.
+    #[arg(long, value_name = "N", default_value_t = crate::report::SARIF_MAX_RESULTS)]
+    pub max_results: usize,
+
+    /// Text and concise: the number of findings of each rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+
     #[command(flatten)]
     pub limits: LimitArgs,
 }

@@ -179,6 +179,9 @@ fn own_by_content(path: &Path) -> Option<&'static str> {
     if squeezed.starts_with(r#"[{"type":"issue","check_name":""#) {
         return Some("a GitLab Code Quality report");
     }
+    if squeezed.starts_with(r#"{"version":"15.0.7","scan":{"analyzer":{"id":"grantlint""#) {
+        return Some("a GitLab security report grantlint wrote");
+    }
     let first_line = head
         .trim_start_matches('\u{feff}')
         .lines()

@@ -210,7 +210,7 @@ fn junit_has_a_suite_per_file_and_a_case_per_grant() {
             ("fixtures/samples/article-example.yaml".to_string(), 1, 0),
         ]
     );
-    assert!(xml.contains(r#"<testsuites name="grantlint" tests="4" skipped="0" failures="1""#));
+    assert!(xml.contains(r#"<testsuites name="grantlint" tests="4" failures="1""#));
     // With --fail-on warning, the grant without a ticket fails too.
     let out = check(&["--format", "junit", "--fail-on", "warning", GRANTS]);
     assert_eq!(
@@ -259,9 +259,9 @@ fn github_commands_annotate_lines() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains(
-        "::error file=fixtures/ci/grants.yaml,line=29,col=12,title=grantlint window-max (CI-2)::access window is 6h, above the 4h maximum%0Ahelp: "
+        "::error file=fixtures/ci/grants.yaml,line=29,endLine=29,col=12,endColumn=31,title=grantlint window-max (CI-2)::access window is 6h, above the 4h maximum%0Ahelp: "
     ), "{text}");
-    assert!(text.contains("::warning file=fixtures/ci/grants.yaml,line=31,col=3,"));
+    assert!(text.contains("::warning file=fixtures/ci/grants.yaml,line=31,endLine=31,col=3,"));
 }
 
 #[test]
@@ -640,4 +640,609 @@ fn completions_and_man_page() {
         "{man}"
     );
     assert_eq!(grantlint(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+/// `check --now NOW --color never ARGS` from `dir` (relative to the repository root), with
+/// `env` set.
+fn check_in(dir: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut command = assert_cmd::Command::cargo_bin("grantlint").unwrap();
+    command
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["check", "--now", NOW, "--color", "never"])
+        .args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap()
+}
+
+/// Every format names files from the repository root, normalised, wherever the run starts:
+/// from a subfolder (a monorepo's `working-directory:`), through `./` and `a/../b`.
+#[test]
+fn every_format_names_files_from_the_repository_root() {
+    for format in ["text", "json", "sarif", "junit", "github", "gitlab", "csv"] {
+        let from_root = check_in(
+            "",
+            &[],
+            &["--format", format, "./fixtures/ci/../ci/grants.yaml"],
+        );
+        let from_sub = check_in(
+            "fixtures/samples",
+            &[],
+            &["--format", format, "../ci/grants.yaml"],
+        );
+        assert_eq!(
+            from_sub.status.code(),
+            Some(1),
+            "{format}: {}",
+            stderr(&from_sub)
+        );
+        let (root, sub) = (stdout(&from_root), stdout(&from_sub));
+        assert!(sub.contains(GRANTS), "{format}: {sub}");
+        assert!(
+            !sub.contains("./") && !sub.contains("../"),
+            "{format}: {sub}"
+        );
+        assert_eq!(root, sub, "{format}: the same report from anywhere");
+    }
+    // `--root` names files from another folder.
+    let json = json(&check_in(
+        "",
+        &[],
+        &["--format", "json", "--root", "fixtures", GRANTS],
+    ));
+    assert_eq!(json["findings"][0]["file"], "ci/grants.yaml");
+}
+
+/// A file outside the root keeps its absolute path (there is nothing to be relative to);
+/// SARIF writes it as an absolute `file://` URI, which code scanning accepts.
+#[test]
+fn a_file_outside_the_root_is_named_by_its_absolute_path() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let absolute = root.join(GRANTS).display().to_string();
+    let args = ["--root", "fixtures/samples", GRANTS];
+    let report = json(&check_in(
+        "",
+        &[],
+        &[&["--format", "json"], &args[..]].concat(),
+    ));
+    assert_eq!(report["findings"][0]["file"], absolute.as_str());
+    let sarif = json(&check_in(
+        "",
+        &[],
+        &[&["--format", "sarif"], &args[..]].concat(),
+    ));
+    assert_eq!(sarif_errors(&sarif), Vec::<String>::new());
+    let location = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        location["artifactLocation"]["uri"],
+        format!("file://{absolute}").as_str()
+    );
+    assert!(location["artifactLocation"].get("uriBaseId").is_none());
+}
+
+/// Standard input is named by `--stdin-filename`, whose extension also says its format.
+#[test]
+fn standard_input_is_named_by_stdin_filename() {
+    let csv = std::fs::read("fixtures/samples/tickets.csv").unwrap();
+    let out = assert_cmd::Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--now", NOW, "--format", "json"])
+        .args(["--stdin-filename", "./exports/../exports/piped.csv", "-"])
+        .write_stdin(csv)
+        .output()
+        .unwrap();
+    let report = json(&out);
+    assert!(report["summary"]["grants"].as_u64().unwrap() > 0);
+    assert_eq!(report["findings"][0]["file"], "exports/piped.csv");
+}
+
+/// GitHub code scanning's documented rules ("SARIF support for code scanning", "SARIF results
+/// exceed limit"), checked on a run with a custom rule and a policy that changes levels.
+#[test]
+fn sarif_meets_github_code_scanning_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nrules:\n  window-max: warning\n  owner-named: off\ncustom:\n  - id: ticket-format\n    severity: error\n    message: ticket must be an INC- reference\n    when: {present: ticket}\n    require: {field: ticket, matches: '^INC-\\d+$'}\n",
+    )
+    .unwrap();
+    let policy = policy.display().to_string();
+    let out = check(&[
+        "--allow-outside-root",
+        "--format",
+        "sarif",
+        "--category",
+        "prod-exports",
+        "--policy",
+        &policy,
+        "fixtures/samples/",
+    ]);
+    let sarif = json(&out);
+    assert_eq!(sarif_errors(&sarif), Vec::<String>::new());
+    let runs = sarif["runs"].as_array().unwrap();
+    assert!(runs.len() <= 20, "runs per file");
+    let run = &runs[0];
+    assert_eq!(run["automationDetails"]["id"], "prod-exports/");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.len() <= 25_000);
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap();
+    for r in rules {
+        let tags: Vec<&str> = r["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(tags.contains(&"security") && tags.len() <= 20, "{r}");
+        let score: f64 = r["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&score), "{r}");
+        assert!(r["helpUri"].as_str().unwrap().starts_with("https://"));
+        assert!(!r["help"]["text"].as_str().unwrap().contains("## "));
+    }
+    // The active policy's levels, not the default's; a rule it turns off is disabled.
+    assert_eq!(
+        rule("window-max")["defaultConfiguration"]["level"],
+        "warning"
+    );
+    assert_eq!(rule("window-max")["properties"]["security-severity"], "5.0");
+    assert_eq!(
+        rule("owner-named")["defaultConfiguration"]["enabled"],
+        false
+    );
+    assert_eq!(
+        rule("ticket-format")["defaultConfiguration"]["level"],
+        "error"
+    );
+    assert!(
+        rule("ticket-format")["properties"]["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("custom"))
+    );
+    let results = run["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "ticket-format"));
+    assert!(results.len() <= 25_000);
+    for r in results {
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            rules[index]["id"], r["ruleId"],
+            "ruleIndex points at the rule"
+        );
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        let locations = r["locations"].as_array().unwrap();
+        assert!(!locations.is_empty() && locations.len() <= 1000);
+        let uri = locations[0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            !uri.contains(':') && !uri.starts_with('/') && !uri.starts_with(".."),
+            "relative to the root: {uri}"
+        );
+        let region = &locations[0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(region["endLine"].as_u64() >= region["startLine"].as_u64());
+    }
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+}
+
+/// Past `--max-results`, the most severe results are kept and a notification counts the rest;
+/// an unreadable input is a failed execution with a notification naming it.
+#[test]
+fn sarif_caps_results_and_reports_unreadable_inputs() {
+    let all = json(&check(&["--format", "sarif", "fixtures/messy"]));
+    let every = all["runs"][0]["results"].as_array().unwrap().len();
+    let invocation = &all["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    let report = json(&check(&["--format", "json", "fixtures/messy"]));
+    let errors = report["errors"].as_array().unwrap();
+    assert!(!errors.is_empty());
+    assert_eq!(
+        notes.len(),
+        errors.len(),
+        "one notification per unreadable file"
+    );
+    for (note, error) in notes.iter().zip(errors) {
+        assert_eq!(note["level"], "error");
+        assert_eq!(
+            note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            error["file"]
+        );
+    }
+
+    let capped = json(&check(&[
+        "--format",
+        "sarif",
+        "--max-results",
+        "5",
+        "fixtures/messy",
+    ]));
+    assert_eq!(sarif_errors(&capped), Vec::<String>::new());
+    let results = capped["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert!(every > 5 && results.iter().all(|r| r["level"] == "error"));
+    let notes = capped["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    let last = notes.last().unwrap();
+    assert_eq!(last["level"], "warning");
+    assert!(
+        last["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{} of {every} results left out", every - 5)),
+        "{last}"
+    );
+}
+
+/// Annotations come most severe first (GitHub shows only the first few of a step), and the job
+/// summary is appended to `$GITHUB_STEP_SUMMARY` with every value escaped.
+#[test]
+fn github_annotations_are_sorted_and_a_job_summary_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+    let summary_path = summary.display().to_string();
+    let out = check_in(
+        "",
+        &[("GITHUB_STEP_SUMMARY", &summary_path)],
+        &["--format", "github", "fixtures/samples/"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let rank = |line: &str| {
+        ["::error ", "::warning ", "::notice "]
+            .iter()
+            .position(|p| line.starts_with(p))
+    };
+    let ranks: Vec<usize> = stdout(&out).lines().filter_map(rank).collect();
+    assert!(ranks.contains(&1), "the samples have warnings");
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        written.starts_with("earlier step\n## grantlint: failed\n"),
+        "{written}"
+    );
+    assert!(written.contains("| `window-max` | error |"), "{written}");
+    assert!(written.contains("most severe findings"), "{written}");
+    assert!(written.contains("; failed"), "the closing line: {written}");
+    // A value from the data cannot make Markdown.
+    let hostile = dir.path().join("hostile.yaml");
+    std::fs::write(
+        &hostile,
+        "grants:\n  - id: \"<img src=x onerror=alert(1)> | [x](javascript:y)\"\n    grantee: a@b.c\n    tenant: t\n    role: viewer\n    reason: short\n    approver: Ravi Patel\n    start: 2026-11-18 08:00\n    expires: 2026-11-18 09:00\n",
+    )
+    .unwrap();
+    std::fs::remove_file(&summary).unwrap();
+    let hostile = hostile.display().to_string();
+    check_in(
+        "",
+        &[("GITHUB_STEP_SUMMARY", &summary_path)],
+        &[
+            "--allow-outside-root",
+            "--format",
+            "sarif",
+            "--report",
+            &format!("github={}", dir.path().join("a.txt").display()),
+            &hostile,
+        ],
+    );
+    let written = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        !written.contains("<img") && !written.contains("](javascript"),
+        "{written}"
+    );
+    assert!(
+        written.contains("&lt;img src=x onerror=alert\\(1\\)&gt; \\| \\[x\\]"),
+        "{written}"
+    );
+}
+
+/// The Jenkins xUnit JUnit schema (tests/schemas/junit-10.xsd), read from the XSD itself: each
+/// element's attributes, which are required, and the elements it may hold.
+struct JunitSchema {
+    elements: std::collections::HashMap<String, XsdElement>,
+}
+
+/// An element's attributes (name, required, of type SUREFIRE_TIME) and the elements it holds.
+type XsdElement = (Vec<(String, bool, bool)>, HashSet<String>);
+
+impl JunitSchema {
+    fn load() -> JunitSchema {
+        use quick_xml::events::Event;
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/junit-10.xsd"),
+        )
+        .unwrap();
+        let mut reader = quick_xml::Reader::from_str(&text);
+        let mut elements = std::collections::HashMap::new();
+        let mut types: std::collections::HashMap<String, XsdElement> =
+            std::collections::HashMap::new();
+        // The top-level element or named type being read, and how deep inside it we are.
+        let mut current: Option<(bool, String)> = None;
+        let mut entry: XsdElement = Default::default();
+        let mut depth = 0usize;
+        loop {
+            let event = reader.read_event().unwrap();
+            let (start, empty) = match &event {
+                Event::Start(e) => (Some(e.clone()), false),
+                Event::Empty(e) => (Some(e.clone()), true),
+                Event::End(_) => {
+                    depth -= 1;
+                    if depth == 1
+                        && let Some((is_type, name)) = current.take()
+                    {
+                        let done = std::mem::take(&mut entry);
+                        if is_type {
+                            types.insert(name, done);
+                        } else {
+                            elements.insert(name, done);
+                        }
+                    }
+                    (None, false)
+                }
+                Event::Eof => break,
+                _ => (None, false),
+            };
+            let Some(e) = start else { continue };
+            let attr = |key: &str| {
+                e.attributes()
+                    .map(|a| a.unwrap())
+                    .find(|a| a.key.into_inner() == key)
+                    .map(|a| a.value.into_owned())
+            };
+            let tag = e.name().into_inner().to_string();
+            if depth == 1 {
+                let named = attr("name").unwrap();
+                if tag == "xs:element" {
+                    let mut done = attr("type")
+                        .and_then(|t| types.get(&t).cloned())
+                        .unwrap_or_default();
+                    if empty {
+                        elements.insert(named, std::mem::take(&mut done));
+                    } else {
+                        entry = done;
+                        current = Some((false, named));
+                    }
+                } else if tag == "xs:complexType" {
+                    current = Some((true, named));
+                }
+            } else if current.is_some() {
+                match tag.as_str() {
+                    "xs:attribute" => entry.0.push((
+                        attr("name").unwrap(),
+                        attr("use").as_deref() == Some("required"),
+                        attr("type").as_deref() == Some("SUREFIRE_TIME"),
+                    )),
+                    "xs:element" => {
+                        entry
+                            .1
+                            .insert(attr("ref").or_else(|| attr("name")).unwrap());
+                    }
+                    _ => {}
+                }
+            }
+            if !empty {
+                depth += 1;
+            }
+        }
+        JunitSchema { elements }
+    }
+
+    /// What in `xml` breaks the schema, or XML 1.0 itself.
+    fn errors(&self, xml: &str) -> Vec<String> {
+        use quick_xml::events::Event;
+        let time = regex::Regex::new(r"^(([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\.[0-9]*)?$").unwrap();
+        let xml_char = |c: char| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+                || c >= '\u{10000}'
+        };
+        let mut errors: Vec<String> = xml
+            .chars()
+            .filter(|c| !xml_char(*c))
+            .map(|c| format!("{c:?} is no XML 1.0 character"))
+            .collect();
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut open: Vec<String> = Vec::new();
+        loop {
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    errors.push(format!("not well-formed: {e}"));
+                    break;
+                }
+            };
+            let (e, empty) = match event {
+                Event::Start(e) => (e, false),
+                Event::Empty(e) => (e, true),
+                Event::End(_) => {
+                    open.pop();
+                    continue;
+                }
+                Event::Eof => break,
+                _ => continue,
+            };
+            let tag = e.name().into_inner().to_string();
+            let Some((attributes, _)) = self.elements.get(&tag) else {
+                errors.push(format!("<{tag}> is not in the schema"));
+                continue;
+            };
+            match open.last() {
+                None if tag != "testsuites" => errors.push(format!("<{tag}> as the root")),
+                Some(parent) if !self.elements[parent].1.contains(&tag) => {
+                    errors.push(format!("<{tag}> inside <{parent}>"));
+                }
+                _ => {}
+            }
+            let given: Vec<(String, String)> = e
+                .attributes()
+                .map(|a| a.unwrap())
+                .map(|a| {
+                    (
+                        a.key.into_inner().to_string(),
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .unwrap()
+                            .into_owned(),
+                    )
+                })
+                .collect();
+            for (key, value) in &given {
+                match attributes.iter().find(|(name, ..)| name == key) {
+                    None => errors.push(format!("<{tag} {key}> is not in the schema")),
+                    Some((_, _, true)) if !time.is_match(value) => {
+                        errors.push(format!("<{tag} {key}=\"{value}\"> is no SUREFIRE_TIME"));
+                    }
+                    _ => {}
+                }
+            }
+            for (name, required, _) in attributes {
+                if *required && !given.iter().any(|(key, _)| key == name) {
+                    errors.push(format!("<{tag}> lacks {name}"));
+                }
+            }
+            if !empty {
+                open.push(tag);
+            }
+        }
+        errors
+    }
+}
+
+/// JUnit that every consumer parses: valid against the Jenkins xUnit schema on every shared
+/// fixture, hostile characters replaced one for one, test names without line numbers.
+#[test]
+fn junit_is_valid_against_the_jenkins_xunit_schema() {
+    let schema = JunitSchema::load();
+    assert!(schema.elements.contains_key("testsuites") && schema.elements.len() > 10);
+    // The checks can fail: the testsuites' `skipped` quick-junit used to write, a U+FFFF.
+    assert!(!schema.errors(r#"<testsuites skipped="0"/>"#).is_empty());
+    assert!(
+        !schema
+            .errors("<testsuites><testsuite name=\"a\" tests=\"1\" failures=\"0\" errors=\"0\"><testcase name=\"\u{FFFF}\"/></testsuite></testsuites>")
+            .is_empty()
+    );
+    for inputs in [&["fixtures/samples/"][..], &["fixtures/messy"], &[GRANTS]] {
+        let xml = stdout(&check(&[&["--format", "junit"], inputs].concat()));
+        assert_eq!(schema.errors(&xml), Vec::<String>::new(), "{inputs:?}");
+        assert!(
+            !xml.contains("line "),
+            "no line numbers in test names: {xml}"
+        );
+        assert!(xml.contains(r#"timestamp="2026-11-24T12:00:00"#), "{xml}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = dir.path().join("hostile.yaml");
+    std::fs::write(
+        &hostile,
+        "grants:\n  - id: \"A\\eB\\uFFFEC\\x01D\\uFFFF\"\n    grantee: a@b.c\n    tenant: t\n    role: viewer\n    reason: \"short \\e[31mred\"\n    approver: Ravi Patel\n    start: 2026-11-18 08:00\n    expires: 2026-11-18 09:00\n",
+    )
+    .unwrap();
+    let xml = stdout(&check(&[
+        "--allow-outside-root",
+        "--format",
+        "junit",
+        hostile.to_str().unwrap(),
+    ]));
+    assert_eq!(schema.errors(&xml), Vec::<String>::new());
+    assert!(
+        xml.contains("grant A\u{FFFD}B\u{FFFD}C\u{FFFD}D\u{FFFD}"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("\u{FFFD}[31mred"),
+        "the escape takes nothing with it: {xml}"
+    );
+}
+
+/// Code Quality grades by the policy's severity and the rule's risk, over GitLab's range.
+#[test]
+fn gitlab_code_quality_severities_span_the_range() {
+    let issues = json(&check(&["--format", "gitlab", "fixtures/samples/"]));
+    let report = json(&check(&["--format", "json", "fixtures/samples/"]));
+    let issues = issues.as_array().unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(issues.len(), findings.len());
+    let high = grantlint::rules::HIGH_RISK;
+    for (issue, finding) in issues.iter().zip(findings) {
+        let rule = finding["rule"].as_str().unwrap();
+        let expected = match (finding["severity"].as_str().unwrap(), high.contains(&rule)) {
+            ("error", true) => "blocker",
+            ("error", false) => "critical",
+            ("warning", true) => "major",
+            ("warning", false) => "minor",
+            _ => "info",
+        };
+        assert_eq!(issue["severity"], expected, "{issue}");
+    }
+    let seen: HashSet<&str> = issues
+        .iter()
+        .map(|i| i["severity"].as_str().unwrap())
+        .collect();
+    assert!(
+        seen.contains("blocker") && seen.contains("critical"),
+        "{seen:?}"
+    );
+}
+
+/// The GitLab security report (SAST), checked against GitLab's documented fields: the report's
+/// `version`, `scan` and `vulnerabilities`; each vulnerability's id, severity among GitLab's,
+/// location and identifiers.
+#[test]
+fn gitlab_sast_report_has_the_documented_fields() {
+    let report = json(&check(&["--format", "gitlab-sast", "fixtures/samples/"]));
+    assert_eq!(report["version"], "15.0.7");
+    let scan = &report["scan"];
+    for tool in ["analyzer", "scanner"] {
+        for key in ["id", "name", "version"] {
+            assert!(scan[tool][key].as_str().is_some_and(|v| !v.is_empty()));
+        }
+        assert_eq!(scan[tool]["vendor"]["name"], "grantlint");
+    }
+    assert_eq!(scan["type"], "sast");
+    assert_eq!(scan["status"], "success");
+    let time = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$").unwrap();
+    assert!(time.is_match(scan["start_time"].as_str().unwrap()));
+    assert!(time.is_match(scan["end_time"].as_str().unwrap()));
+    let uuid = regex::Regex::new(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+        .unwrap();
+    let vulnerabilities = report["vulnerabilities"].as_array().unwrap();
+    let findings = json(&check(&["--format", "json", "fixtures/samples/"]));
+    assert_eq!(
+        vulnerabilities.len(),
+        findings["findings"].as_array().unwrap().len()
+    );
+    let mut ids = HashSet::new();
+    for v in vulnerabilities {
+        let id = v["id"].as_str().unwrap();
+        assert!(uuid.is_match(id) && ids.insert(id.to_string()), "{v}");
+        assert!(
+            ["Critical", "High", "Medium", "Low", "Info", "Unknown"]
+                .contains(&v["severity"].as_str().unwrap())
+        );
+        for key in ["name", "description", "solution"] {
+            assert!(v[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {v}");
+        }
+        assert!(
+            v["location"]["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("fixtures/samples/")
+        );
+        assert!(v["location"]["start_line"].as_u64().unwrap() >= 1);
+        let identifier = &v["identifiers"][0];
+        for key in ["type", "name", "value"] {
+            assert!(identifier[key].as_str().is_some_and(|s| !s.is_empty()));
+        }
+    }
+    // An unreadable input fails the scan, named in a fatal message.
+    let messy = json(&check(&["--format", "gitlab-sast", "fixtures/messy"]));
+    assert_eq!(messy["scan"]["status"], "failure");
+    assert_eq!(messy["scan"]["messages"][0]["level"], "fatal");
 }

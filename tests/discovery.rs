@@ -180,6 +180,8 @@ fn files_grantlint_wrote_and_waiver_files_are_left_out_without_their_flags() {
         "csv=reports/findings.csv",
         "--report",
         "gitlab=reports/gl-code-quality.json",
+        "--report",
+        "gitlab-sast=reports/gl-sast-report.json",
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let out = repo.run(&[
@@ -201,6 +203,7 @@ fn files_grantlint_wrote_and_waiver_files_are_left_out_without_their_flags() {
         "skipping ./reports/baseline.json (grantlint's own: a baseline)",
         "skipping ./reports/findings.csv (grantlint's own: a CSV of findings grantlint wrote)",
         "skipping ./reports/gl-code-quality.json (grantlint's own: a GitLab Code Quality report)",
+        "skipping ./reports/gl-sast-report.json (grantlint's own: a GitLab security report grantlint wrote)",
         "skipping ./reports/grantlint.json (grantlint's own: a report grantlint wrote)",
     ] {
         assert!(err.contains(line), "missing `{line}` in:\n{err}");

@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs) -> u8 {
 fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
     let mut policy = super::load_policy(args.policy.as_deref(), args.timezone, color)?;
     let suppressions = Suppressions::load(args, &mut policy, color)?;
-    let options = read_options!(args);
+    let options = stdin_format(args, read_options!(args));
     let found = discover(args, &options, &policy)?;
     check_targets(args, &policy, &found)?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
@@ -40,6 +40,8 @@ fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
         now,
         color,
     )?;
+    report::paths::Naming::new(args.root.as_deref(), args.stdin_filename.as_deref())
+        .rename(&mut outcome);
     let for_people = report::reporter(args.format).for_people();
     let nothing_checked = tell(&outcome, for_people, color);
     let sources = if needs.sources {
@@ -47,19 +49,45 @@ fn phases(args: &CheckArgs, color: bool) -> Result<u8, u8> {
     } else {
         Vec::new()
     };
+    let rules = report::RuleInfo::of_policy(&policy);
+    let settings = report::Settings {
+        category: args.category.clone(),
+        max_results: args.max_results,
+        statistics: args.statistics,
+    };
     let run = Run {
         outcome: &outcome,
         policy: &policy.name,
         now,
         fail_on: args.fail_on,
         min_severity: args.min_severity,
+        rules: &rules,
+        settings: &settings,
     };
     write_reports(args, &run, &sources, &read, color)?;
+    if std::iter::once(args.format)
+        .chain(args.report.iter().map(|r| r.format))
+        .any(|f| f == report::OutputFormat::Github)
+    {
+        report::github::append_job_summary(&run);
+    }
     let code = exit_code(&run, nothing_checked);
     // The process exits next: handing a million findings back to the allocator one by one
     // would only make the run longer.
     std::mem::forget(outcome);
     Ok(code)
+}
+
+/// `--stdin-filename`'s extension is the format of standard input when it is the only input
+/// and `--input-format` is not given.
+fn stdin_format(args: &CheckArgs, mut options: load::ReadOptions) -> load::ReadOptions {
+    if options.format.is_none()
+        && args.paths.iter().all(|p| p.as_os_str() == "-")
+        && let Some(name) = &args.stdin_filename
+    {
+        options.format = load::Format::from_extension(name);
+    }
+    options
 }
 
 /// What the run must gather for the `--format` report and every `--report`.
@@ -299,14 +327,16 @@ fn snippet_sources(
     for f in &outcome.findings {
         wanted[f.file] = true;
     }
+    // Named as the reports name the file (`report::paths`), not as given.
     inputs
         .iter()
         .zip(wanted)
-        .map(|(input, wanted)| {
+        .zip(&outcome.files)
+        .map(|((input, wanted), name)| {
             wanted
                 .then(|| load::read_text(input, limits).ok())
                 .flatten()
-                .map(|text| terminal::snippet_source(&input.name, text))
+                .map(|text| terminal::snippet_source(name, text))
         })
         .collect()
 }

@@ -3,7 +3,6 @@
 //! never from the line, so code scanning keeps one alert for one problem across runs.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use crate::finding::Finding;
 
@@ -53,21 +52,6 @@ impl Fnv {
     }
 }
 
-/// A file's path relative to the working directory, with `/` separators, as code scanning
-/// and GitLab expect; a path outside the working directory stays as given.
-pub fn relative_path(name: &str) -> String {
-    let path = Path::new(name);
-    let relative = match std::env::current_dir() {
-        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path),
-        _ => path,
-    };
-    let text = relative.to_string_lossy().replace('\\', "/");
-    match text.strip_prefix("./") {
-        Some(rest) => rest.to_string(),
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,16 +90,5 @@ mod tests {
         assert_ne!(twins[0], twins[1]);
         assert!(twins[1].ends_with(":2"));
         assert_ne!(fingerprints([&finding(3, Some("B"))]), a);
-    }
-
-    #[test]
-    fn paths_are_relative_with_forward_slashes() {
-        let cwd = std::env::current_dir().unwrap();
-        let inside = cwd.join("exports").join("grants.yaml");
-        assert_eq!(
-            relative_path(&inside.display().to_string()),
-            "exports/grants.yaml"
-        );
-        assert_eq!(relative_path("./a/b.csv"), "a/b.csv");
     }
 }

@@ -1,10 +1,15 @@
 //! `--format gitlab`: GitLab Code Quality (a subset of the Code Climate format), shown in merge
 //! requests. Suppressed findings are left out: GitLab has no notion of an accepted issue.
+//!
+//! Severities use GitLab's whole range, from the policy's severity and the rule's risk
+//! ([`crate::rules::HIGH_RISK`]): an error of a high-risk rule (access live or answerable to
+//! no one now) is `blocker`, another error `critical`, a high-risk warning `major`, another
+//! warning `minor`, info `info`.
 
 use serde::Serialize;
 
 use super::Run;
-use super::fingerprint::{fingerprints, relative_path};
+use super::fingerprint::fingerprints;
 use crate::finding::Severity;
 
 #[derive(Serialize)]
@@ -36,6 +41,18 @@ struct Lines {
     begin: u32,
 }
 
+/// GitLab's severity of a finding (see the module's doc).
+pub fn severity(f: &crate::finding::Finding) -> &'static str {
+    let high = crate::rules::HIGH_RISK.contains(&f.rule.as_ref());
+    match (f.severity, high) {
+        (Severity::Error, true) => "blocker",
+        (Severity::Error, false) => "critical",
+        (Severity::Warning, true) => "major",
+        (Severity::Warning, false) => "minor",
+        (Severity::Info, _) => "info",
+    }
+}
+
 pub fn render(run: &Run) -> String {
     let shown: Vec<_> = run.shown().collect();
     let prints = fingerprints(shown.iter().copied());
@@ -51,14 +68,10 @@ pub fn render(run: &Run) -> String {
             },
             content: Content { body: &f.help },
             categories: ["Security"],
-            severity: match f.severity {
-                Severity::Error => "major",
-                Severity::Warning => "minor",
-                Severity::Info => "info",
-            },
+            severity: severity(f),
             fingerprint,
             location: Location {
-                path: relative_path(&run.outcome.files[f.file]),
+                path: run.outcome.files[f.file].clone(),
                 lines: Lines {
                     begin: f.span.line.max(1),
                 },

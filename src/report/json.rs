@@ -384,6 +384,8 @@ mod tests {
                     now: "2026-11-24T12:00:00Z".parse().unwrap(),
                     fail_on: crate::report::FailOn::Error,
                     min_severity,
+                    rules: &[],
+                    settings: &Default::default(),
                 };
                 let shown: Vec<_> = run.shown().map(|f| finding(&run, f)).collect();
                 let whole = Whole {

@@ -6,13 +6,16 @@
 //! A new format: a variant of [`OutputFormat`], a module here, and its line in [`reporter`];
 //! `tests/formats.rs` then snapshots it over the shared fixtures.
 
+pub mod concise;
 pub mod csv;
 pub mod fingerprint;
 pub mod github;
 pub mod gitlab;
 pub mod json;
 pub mod junit;
+pub mod paths;
 pub mod sarif;
+pub mod sast;
 pub mod text;
 
 use std::io;
@@ -28,6 +31,8 @@ use crate::finding::Severity;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     Text,
+    /// One line per finding: `file:line:col: severity[rule] message`.
+    Concise,
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
@@ -37,6 +42,8 @@ pub enum OutputFormat {
     Github,
     /// GitLab Code Quality JSON.
     Gitlab,
+    /// GitLab security report (SAST format), for the vulnerability report.
+    GitlabSast,
     /// One finding per row.
     Csv,
 }
@@ -45,11 +52,13 @@ pub enum OutputFormat {
 pub fn reporter(format: OutputFormat) -> &'static dyn Reporter {
     match format {
         OutputFormat::Text => &text::Text,
+        OutputFormat::Concise => &concise::Concise,
         OutputFormat::Json => &Json,
-        OutputFormat::Sarif => &Whole(sarif::render),
+        OutputFormat::Sarif => &WithEnds(sarif::render),
         OutputFormat::Junit => &junit::Junit,
-        OutputFormat::Github => &Whole(github::render),
+        OutputFormat::Github => &WithEnds(github::render),
         OutputFormat::Gitlab => &Whole(gitlab::render),
+        OutputFormat::GitlabSast => &Whole(sast::render),
         OutputFormat::Csv => &Whole(csv::render),
     }
 }
@@ -119,6 +128,58 @@ impl Reporter for Whole {
     }
 }
 
+/// A format built whole in memory that reads the inputs' text to say where each finding's
+/// value ends (SARIF regions, GitHub annotations).
+struct WithEnds(fn(&Run, &Ends) -> String);
+
+impl Reporter for WithEnds {
+    fn needs(&self) -> Needs {
+        Needs {
+            sources: true,
+            ..Needs::default()
+        }
+    }
+
+    fn write(&self, run: &Run, extras: &Extras, out: &mut dyn io::Write) -> io::Result<()> {
+        out.write_all((self.0)(run, &Ends(extras.sources)).as_bytes())
+    }
+}
+
+/// Where findings' values end, from the inputs' text where it was read.
+pub struct Ends<'a>(pub &'a [Option<NamedSource<Lines>>]);
+
+impl Ends<'_> {
+    /// The line and column (1-based, in characters, as `Span` counts) of the last character
+    /// of `f`'s value: exact where the input's text is at hand, else the value is taken to
+    /// end on its line, one column per byte.
+    pub fn of(&self, f: &crate::finding::Finding) -> (u32, u32) {
+        let span = f.span;
+        let (line, column) = (span.line.max(1), span.column.max(1));
+        let last = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let text = self
+            .0
+            .get(f.file)
+            .and_then(Option::as_ref)
+            .and_then(|s| s.inner().text().get(span.offset..span.offset + span.len));
+        let Some(text) = text.map(|t| t.trim_end_matches(['\n', '\r'])) else {
+            return (
+                line,
+                column.saturating_add(last(span.len.saturating_sub(1))),
+            );
+        };
+        match text.rfind('\n') {
+            None => (
+                line,
+                column.saturating_add(last(text.chars().count().saturating_sub(1))),
+            ),
+            Some(at) => (
+                line.saturating_add(last(text.matches('\n').count())),
+                last(text[at + 1..].chars().count()).max(1),
+            ),
+        }
+    }
+}
+
 /// `--format json`: written as it goes (see [`json::write`]).
 struct Json;
 
@@ -157,6 +218,96 @@ pub struct Run<'a> {
     /// `--min-severity`: findings below it are left out of every report, yet still fail the
     /// run at or above `--fail-on`.
     pub min_severity: Severity,
+    /// The active policy's rules, built-in and custom, as reports describe them.
+    pub rules: &'a [RuleInfo],
+    /// What the command line asks of the reports beyond the findings.
+    pub settings: &'a Settings,
+}
+
+/// GitHub code scanning's limit of results per SARIF run
+/// (docs.github.com, "SARIF results exceed limit").
+pub const SARIF_MAX_RESULTS: usize = 25_000;
+
+/// `--category`, `--max-results`, `--statistics`: what the command line asks of the reports.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// SARIF `automationDetails.id`: tells code scanning which analysis a run replaces.
+    pub category: Option<String>,
+    /// The most results one SARIF run holds; the most severe are kept.
+    pub max_results: usize,
+    /// Text and concise: counts per rule instead of the findings.
+    pub statistics: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            category: None,
+            max_results: SARIF_MAX_RESULTS,
+            statistics: false,
+        }
+    }
+}
+
+/// One rule a finding can name, as the active policy has it: the built-in rules (those
+/// turned off too), the waivers' own findings, then the policy's custom rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    /// The policy's severity; `None` when the policy turns the rule off.
+    pub severity: Option<Severity>,
+    /// The severity the rule has when on: its default, or a custom rule's own.
+    pub default_severity: Severity,
+    pub summary: String,
+    /// Markdown, as `grantlint explain` prints it.
+    pub docs: String,
+    pub custom: bool,
+}
+
+impl RuleInfo {
+    /// Every rule of `policy`, in a fixed order: the registry's, then the custom rules.
+    pub fn of_policy(policy: &crate::policy::Policy) -> Vec<RuleInfo> {
+        let builtin = crate::rules::findings().map(|meta| {
+            let active = policy.rules.iter().find(|r| r.id == meta.id);
+            let is_rule = crate::rules::REGISTRY.iter().any(|r| r.id == meta.id);
+            RuleInfo {
+                id: meta.id.to_string(),
+                severity: match (active, is_rule) {
+                    (Some(rule), _) => Some(rule.severity),
+                    (None, true) => None,
+                    // The waivers' own findings: never off.
+                    (None, false) => Some(meta.severity),
+                },
+                default_severity: meta.severity,
+                summary: meta.summary.to_string(),
+                docs: unindent(meta.docs),
+                custom: false,
+            }
+        });
+        let custom = policy.custom.iter().map(|rule| RuleInfo {
+            id: rule.id.clone(),
+            severity: rule.severity,
+            default_severity: rule.severity.unwrap_or(Severity::Warning),
+            summary: rule.message.clone(),
+            docs: rule.docs(),
+            custom: true,
+        });
+        builtin.chain(custom).collect()
+    }
+
+    /// The rules of the embedded default policy, for tests and tools that have no policy.
+    pub fn of_default() -> Vec<RuleInfo> {
+        crate::policy::Policy::load(None)
+            .map(|p| RuleInfo::of_policy(&p))
+            .unwrap_or_default()
+    }
+}
+
+/// Doc comments arrive with the space after `///`.
+fn unindent(docs: &str) -> String {
+    docs.lines()
+        .map(|l| format!("{}\n", l.strip_prefix(' ').unwrap_or(l)))
+        .collect()
 }
 
 /// Counts for the summary line and the JSON summary.

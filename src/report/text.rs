@@ -112,6 +112,9 @@ impl Reporter for Text {
 
 /// Renders the findings; input errors go to standard error, apart from the report.
 pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) -> String {
+    if run.settings.statistics {
+        return statistics(run) + &summary(run);
+    }
     let handler = handler(color);
     let mut out = String::new();
     for finding in run.shown() {
@@ -228,6 +231,36 @@ fn short_lines_around(text: &str, span: crate::core::span::Span) -> bool {
         line_from = newline + 1;
     }
     to - line_from <= MAX_SNIPPET_LINE
+}
+
+/// `--statistics`: one line per rule and severity with findings, most first, like ruff's:
+/// `   12  error    window-max  the access window is longer than the maximum`.
+pub fn statistics(run: &Run) -> String {
+    let mut counts: Vec<(usize, Severity, &str)> = Vec::new();
+    for f in run.shown() {
+        match counts
+            .iter_mut()
+            .find(|(_, s, r)| *s == f.severity && *r == f.rule)
+        {
+            Some(entry) => entry.0 += 1,
+            None => counts.push((1, f.severity, &f.rule)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    let width = counts.iter().map(|c| c.2.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (n, severity, rule) in counts {
+        let summary = run
+            .rules
+            .iter()
+            .find(|r| r.id == rule)
+            .map_or(String::new(), |r| clean(&r.summary).into_owned());
+        out.push_str(&format!(
+            "{n:>6}  {:<8} {rule:<width$}  {summary}\n",
+            severity.name()
+        ));
+    }
+    out
 }
 
 /// "2 files, 41 grants: 27 errors, 5 warnings, 0 info; failed"

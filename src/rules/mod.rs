@@ -441,6 +441,17 @@ impl RuleMeta {
     }
 }
 
+/// Rules whose finding means access that is live or answerable to no one right now: still
+/// active after it expired (revoke now), approved by the grantee, held by a shared account, or
+/// on every tenant. Reports that grade risk beyond the policy's severity (GitLab's `critical`
+/// and `blocker`, SARIF's `security-severity`) grade these a step higher.
+pub const HIGH_RISK: &[&str] = &[
+    "expiry-enforced",
+    "self-approval",
+    "shared-account",
+    "tenant-specific",
+];
+
 /// The findings no rule makes: waivers' reports on themselves.
 pub const OTHER_FINDINGS: &[FindingMeta] = &[waiver_findings::EXPIRED, waiver_findings::UNUSED];
 
