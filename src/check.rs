@@ -211,7 +211,7 @@ impl<R> FileResult<R> {
             return;
         }
         let span = map.names.first().map_or(Span::default(), |n| n.span);
-        let kind = map.kind.name();
+        let kind = map.kind.name().trim_end_matches('s');
         for name in &map.declared_missing {
             let Some(declared) = fields.fields.iter().find(|d| d.name == *name) else {
                 continue;
