@@ -282,3 +282,29 @@ fn a_yaml_export_keeps_declared_keys_and_reads_them_by_type() {
         "vip `sometimes` is not a bool: expected true or false"
     );
 }
+
+#[test]
+fn policy_show_names_where_each_declared_field_and_calendar_comes_from() {
+    let (code, out, _) = run(&[
+        "policy",
+        "show",
+        "--policy",
+        "policies/examples/after-hours-incident-link/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    let line = |start: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no `{start}` in\n{out}"))
+            .to_string()
+    };
+    assert!(
+        line("zone: Europe/Berlin").ends_with("after-hours-incident-link/grantlint.yaml:9"),
+        "{out}"
+    );
+    assert!(line("type: text").ends_with("grantlint.yaml:6"), "{out}");
+    assert!(
+        line("outside: business").contains("grantlint.yaml:"),
+        "{out}"
+    );
+}
