@@ -308,3 +308,52 @@ fn policy_show_names_where_each_declared_field_and_calendar_comes_from() {
         "{out}"
     );
 }
+
+#[test]
+fn an_override_on_a_declared_field_sets_a_custom_rules_severity() {
+    let (_, report) = check(
+        "policies/examples/vip-consent/grantlint.yaml",
+        "policies/examples/vip-consent/grants.csv",
+    );
+    let severities: Vec<(&str, &str)> = findings(&report, "vip-consent")
+        .iter()
+        .map(|f| {
+            (
+                f["grant"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // SUP-2 is a prod grant (override: error), SUP-3 a test one (the rule's own warning).
+    assert_eq!(severities, [("SUP-2", "error"), ("SUP-3", "warning")]);
+    let window: Vec<&str> = findings(&report, "window-max")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(window, ["access window is 2h, above the 1h maximum"]);
+}
+
+#[test]
+fn explain_says_a_time_condition_in_words() {
+    let (code, out, _) = run(&[
+        "explain",
+        "after-hours-incident",
+        "--policy",
+        "policies/examples/after-hours-incident-link/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("when: start is outside the hours of calendar `business` (Europe/Berlin)"),
+        "{out}"
+    );
+    let (_, out, _) = run(&[
+        "explain",
+        "ended-after-ticket-closed",
+        "--policy",
+        "policies/examples/ticket-closed-deadline/grantlint.yaml",
+    ]);
+    assert!(
+        out.contains("require: ended_at <= ticket_closed + 15m"),
+        "{out}"
+    );
+}

@@ -814,4 +814,23 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_custom_rule_takes_a_severity_under_rules_and_nothing_else() {
+        let policy = "custom:\n  - {id: mine, message: m, require: {present: ticket}}\nrules:\n  mine: warning\noverrides:\n  - match: {env: prod}\n    rules: {mine: {severity: off}}\n";
+        let p = Policy::from_text("p.yaml", policy).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        let mine = p.rules.iter().find(|r| r.id == "mine").map(|r| r.severity);
+        assert_eq!(mine, Some(Severity::Warning));
+        let got = errors(
+            "custom:\n  - {id: mine, message: m, require: {present: ticket}}\nrules:\n  mine: {max: 1h}\n  mien: off\n  min: loud\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "4:10 unknown key `max` for custom rule mine (a custom rule takes only `severity` here; change its conditions under `custom:` (mine))",
+                "5:3 unknown rule `mien` (did you mean `mine`?)",
+                "6:3 unknown rule `min` (did you mean `mine`?)",
+            ]
+        );
+    }
 }
