@@ -49,17 +49,9 @@ pub struct Mapping {
     pub fields: Arc<Declarations>,
 }
 
-/// A header or key as the alias table compares them: trimmed, lowercase, with spaces, dashes
-/// and dots as underscores.
-pub fn normal_key(key: &str) -> String {
-    key.trim()
-        .chars()
-        .map(|c| match c {
-            ' ' | '-' | '.' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
+/// A header or key as the alias table compares them (one meaning in one place: declared
+/// fields match their columns the same way).
+pub use crate::grant::declared::normal_key;
 
 impl Mapping {
     /// True when the policy maps no column and declares no field. How dates are read does
