@@ -193,6 +193,52 @@ impl<R> FileResult<R> {
         }
     }
 
+    /// Marks the columns or keys the policy's declared fields are read from, and says once
+    /// for the file, as a `column-missing` finding at its header, each declared field that
+    /// none supplies: rules and overrides that test it would otherwise pass unseen.
+    fn report_declared(
+        &mut self,
+        file: usize,
+        cap: crate::finding::Severity,
+        gathering: bool,
+        fields: &crate::grant::declared::Declarations,
+    ) {
+        let Some(map) = self.map.as_mut().filter(|_| !fields.is_empty()) else {
+            return;
+        };
+        map.declare(fields);
+        if !gathering || self.grants == 0 {
+            return;
+        }
+        let span = map.names.first().map_or(Span::default(), |n| n.span);
+        let kind = map.kind.name().trim_end_matches('s');
+        for name in &map.declared_missing {
+            let Some(declared) = fields.fields.iter().find(|d| d.name == *name) else {
+                continue;
+            };
+            let from = declared.keys.join(", ");
+            self.findings.push(Finding {
+                rule: "column-missing".into(),
+                severity: cap,
+                grant: None,
+                tenant: None,
+                file,
+                span,
+                field: None,
+                at_grant: false,
+                message: format!(
+                    "no {kind} of this export holds the declared field {name} (read from: {from}), so no grant has it"
+                )
+                .into(),
+                help: format!(
+                    "add the column, or name the one that holds it under `fields: {{{name}: {{from: [...]}}}}` in the policy"
+                )
+                .into(),
+                related: Vec::new(),
+            });
+        }
+    }
+
     /// Turns the gathered findings about a field the file does not hold into one
     /// `column-missing` finding per field: at the adapter's gap, saying what the export
     /// cannot carry and which export does; else at a CSV's header, with the mapping.
@@ -439,6 +485,7 @@ fn check_file<R: Send>(
         let mut result = check_segments(segments, &checker, &dates);
         crate::progress::file_done(&FileProgress::from_offset(size as usize), size);
         result.map = map;
+        result.report_declared(file, cap, gathering, &policy.mapping.fields);
         result.report_absent(file, cap);
         return result;
     }
@@ -458,6 +505,7 @@ fn check_file<R: Send>(
                 gaps: loaded.gaps,
                 ..checker.result
             };
+            result.report_declared(file, cap, gathering, &policy.mapping.fields);
             result.report_absent(file, cap);
             result
         }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+pub mod declared;
 mod held;
 
 use crate::core::span::Span;
@@ -152,6 +153,9 @@ pub struct Grant {
     /// Fields this grant's export cannot carry, a bit per `Field`: the adapter says so once
     /// for the file (`adapters::Gap`), and the checker leaves out the findings about them.
     pub unexported: u32,
+    /// Values of the fields the policy declares (`fields:`), in the order read; empty when
+    /// it declares none.
+    pub declared: Vec<declared::DeclaredValue>,
 }
 
 impl Grant {
@@ -179,6 +183,7 @@ impl Grant {
         self.extensions.clear();
         self.approvals.clear();
         self.unexported = 0;
+        self.declared.clear();
     }
 
     /// Sets a field. Blank values count as missing; the first value of a field wins. `list`
@@ -233,6 +238,43 @@ impl Grant {
                 });
             }
         }
+    }
+
+    /// Sets a declared field (slot `slot` of the policy's `fields:`), read as `kind`; blank
+    /// values count as missing and the first value wins, as for built-in fields. A value
+    /// that cannot be read is kept as text and becomes a `field-format` finding.
+    pub fn set_declared(
+        &mut self,
+        slot: usize,
+        name: &str,
+        kind: declared::Kind,
+        text: &str,
+        span: Span,
+    ) {
+        let text = trim(text);
+        if text.is_empty() || self.declared(slot).is_some() {
+            return;
+        }
+        let typed = match declared::read(kind, text, span.line) {
+            Ok(typed) => Some(typed),
+            Err((why, help)) => {
+                let shown = crate::core::time::shown(text);
+                let message = format!("{name} `{shown}` is not a {}: {why}", kind.name());
+                self.problem(None, span, message, help);
+                None
+            }
+        };
+        self.declared.push(declared::DeclaredValue {
+            slot,
+            text: text.to_string(),
+            span,
+            typed,
+        });
+    }
+
+    /// A declared field's value, if present.
+    pub fn declared(&self, slot: usize) -> Option<&declared::DeclaredValue> {
+        self.declared.iter().find(|v| v.slot == slot)
     }
 
     /// Records a value that could not be read at all; the rules that need it stay quiet.

@@ -146,3 +146,214 @@ fn rules_and_explain_show_custom_rules() {
     let out = grantlint(&["explain", "admin-four-eyes"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `grantlint ARGS`: exit code, standard output, standard error.
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = grantlint(args);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every worked example in its own folder of policies/examples/ (its grantlint.yaml, an
+/// export and NAME.expect.yaml) passes `grantlint test` under its own policy, and its policy
+/// passes `policy check`. New examples are picked up by being there.
+#[test]
+fn every_example_folder_passes_its_policy_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples");
+    let mut folders: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("grantlint.yaml").is_file())
+        .map(|p| {
+            format!(
+                "policies/examples/{}",
+                p.file_name().unwrap().to_str().unwrap()
+            )
+        })
+        .collect();
+    folders.sort();
+    for folder in &folders {
+        let (code, out, err) = run(&["test", folder]);
+        assert_eq!(code, 0, "{folder}:\n{out}{err}");
+        assert!(out.contains(" passed, 0 failed"), "{folder}: {out}");
+        let policy = format!("{folder}/grantlint.yaml");
+        let (code, out, err) = run(&["policy", "check", &policy]);
+        assert_eq!(code, 0, "{policy}: {out}{err}");
+    }
+    for example in [
+        "after-hours-incident-link",
+        "ticket-closed-deadline",
+        "vip-consent",
+    ] {
+        let folder = format!("policies/examples/{example}");
+        assert!(folders.contains(&folder), "{folder} is missing");
+        assert!(root.join(example).join("README.md").is_file(), "{example}");
+    }
+}
+
+#[test]
+fn policy_check_counts_custom_rules_apart_from_the_built_in_ones() {
+    let (code, out, _) = run(&[
+        "policy",
+        "check",
+        "policies/examples/vip-consent/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    let (on, total) = out
+        .split_once(" (")
+        .and_then(|(_, rest)| rest.split_once(" rules on"))
+        .and_then(|(counts, _)| counts.split_once(" of "))
+        .unwrap();
+    let (on, total): (usize, usize) = (on.parse().unwrap(), total.parse().unwrap());
+    assert!(on <= total, "{out}");
+    assert!(
+        out.contains(", 1 of 1 custom rules on, 2 overrides)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("grants.csv");
+    std::fs::write(
+        &csv,
+        "id,tenant,VIP\nSUP-1,acme,yes\nSUP-2,acme,no\nSUP-3,globex,yes\n",
+    )
+    .unwrap();
+    let policy = "policies/examples/vip-consent/grantlint.yaml";
+    let (_, report) = check(policy, csv.to_str().unwrap());
+    let missing: Vec<&Value> = findings(&report, "column-missing")
+        .into_iter()
+        .filter(|f| f["message"].as_str().unwrap().contains("customer_consent"))
+        .collect();
+    assert_eq!(missing.len(), 1, "{report:#}");
+    assert_eq!(
+        (&missing[0]["line"], &missing[0]["column"]),
+        (&1.into(), &1.into())
+    );
+    assert!(
+        missing[0]["message"].as_str().unwrap().starts_with(
+            "no column of this export holds the declared field customer_consent (read from: customer_consent, consent)"
+        ),
+        "{missing:?}"
+    );
+    // The VIP grants still fail the rule; the non-VIP one does not.
+    let flagged: Vec<&str> = findings(&report, "vip-consent")
+        .iter()
+        .map(|f| f["grant"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["SUP-1", "SUP-3"]);
+}
+
+#[test]
+fn a_yaml_export_keeps_declared_keys_and_reads_them_by_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("grants.yaml");
+    std::fs::write(
+        &yaml,
+        "- {id: SUP-1, tenant: acme, vip_tenant: true, consent: 'yes'}\n- {id: SUP-2, tenant: acme, vip_tenant: true, consent: false}\n- {id: SUP-3, tenant: acme, vip_tenant: sometimes}\n",
+    )
+    .unwrap();
+    let (_, report) = check(
+        "policies/examples/vip-consent/grantlint.yaml",
+        yaml.to_str().unwrap(),
+    );
+    let flagged: Vec<&str> = findings(&report, "vip-consent")
+        .iter()
+        .map(|f| f["grant"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, ["SUP-2"]);
+    let unreadable = findings(&report, "field-format");
+    assert_eq!(unreadable.len(), 1);
+    assert_eq!(
+        (
+            &unreadable[0]["grant"],
+            &unreadable[0]["line"],
+            &unreadable[0]["column"]
+        ),
+        (&"SUP-3".into(), &3.into(), &41.into())
+    );
+    assert_eq!(
+        unreadable[0]["message"],
+        "vip `sometimes` is not a bool: expected true or false"
+    );
+}
+
+#[test]
+fn policy_show_names_where_each_declared_field_and_calendar_comes_from() {
+    let (code, out, _) = run(&[
+        "policy",
+        "show",
+        "--policy",
+        "policies/examples/after-hours-incident-link/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    let line = |start: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no `{start}` in\n{out}"))
+            .to_string()
+    };
+    assert!(
+        line("zone: Europe/Berlin").ends_with("after-hours-incident-link/grantlint.yaml:9"),
+        "{out}"
+    );
+    assert!(line("type: text").ends_with("grantlint.yaml:6"), "{out}");
+    assert!(
+        line("outside: business").contains("grantlint.yaml:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_override_on_a_declared_field_sets_a_custom_rules_severity() {
+    let (_, report) = check(
+        "policies/examples/vip-consent/grantlint.yaml",
+        "policies/examples/vip-consent/grants.csv",
+    );
+    let severities: Vec<(&str, &str)> = findings(&report, "vip-consent")
+        .iter()
+        .map(|f| {
+            (
+                f["grant"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // SUP-2 is a prod grant (override: error), SUP-3 a test one (the rule's own warning).
+    assert_eq!(severities, [("SUP-2", "error"), ("SUP-3", "warning")]);
+    let window: Vec<&str> = findings(&report, "window-max")
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(window, ["access window is 2h, above the 1h maximum"]);
+}
+
+#[test]
+fn explain_says_a_time_condition_in_words() {
+    let (code, out, _) = run(&[
+        "explain",
+        "after-hours-incident",
+        "--policy",
+        "policies/examples/after-hours-incident-link/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("when: start is outside the hours of calendar `business` (Europe/Berlin)"),
+        "{out}"
+    );
+    let (_, out, _) = run(&[
+        "explain",
+        "ended-after-ticket-closed",
+        "--policy",
+        "policies/examples/ticket-closed-deadline/grantlint.yaml",
+    ]);
+    assert!(
+        out.contains("require: ended_at <= ticket_closed + 15m"),
+        "{out}"
+    );
+}

@@ -25,8 +25,9 @@ fn policy_files(folder: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            // A policy test suite holds exports and expectations beside its one policy.
-            if path.file_name().is_some_and(|n| n == "tests") {
+            // A policy test suite (or a worked example's folder) holds exports and
+            // expectations beside its one policy.
+            if path.join("grantlint.yaml").is_file() {
                 out.push(path.join("grantlint.yaml"));
             } else {
                 policy_files(&path, out);
@@ -89,18 +90,27 @@ fn the_schema_names_every_rule_and_every_default_setting() {
 #[test]
 fn the_schema_rejects_what_grantlint_rejects() {
     let validator = jsonschema::validator_for(&schema()).unwrap();
+    // An unknown rule id or `match` field is grantlint's to reject (with a did-you-mean): the
+    // schema cannot know a policy's custom rule ids and declared fields, which `rules:` and
+    // `match:` may name.
     for bad in [
-        "rules: {windw-max: off}",
         "rules: {window-max: {max: 4 hours}}",
         "rules: {window-max: {maxx: 4h}}",
         "rules: {ticket-linked: loud}",
-        "overrides: [{match: {region: eu}, rules: {}}]",
         "overrides: [{match: {}, rules: {}}]",
         "overrides: [{rules: {}}]",
         "version: 2",
         "extra: 1",
         "inputs: {exclud: [archive]}",
         "inputs: {include: []}",
+        "fields: {vip: boolean}",
+        "fields: {Vip: bool}",
+        "fields: {vip: {from: [VIP]}}",
+        "calendars: {business: {days: mon-fri}}",
+        "calendars: {business: {zone: UTC, hours: 9-18}}",
+        "custom: [{id: a, message: m, require: {compare: [1]}}]",
+        "custom: [{id: a, message: m, require: {field: start, outside: [business]}}]",
+        "rules: {my-rule: {max: 1h}}",
     ] {
         let policy: Value = serde_saphyr::from_str(bad).unwrap();
         assert!(!errors(&validator, &policy).is_empty(), "{bad}");
@@ -110,4 +120,9 @@ fn the_schema_rejects_what_grantlint_rejects() {
     )
     .unwrap();
     assert_eq!(errors(&validator, &good), Vec::<String>::new());
+    let declared: Value = serde_saphyr::from_str(
+        "fields: {vip: bool, closed: {type: time, from: [Ticket Closed]}}\ncalendars: {business: {zone: Europe/Berlin, days: mon-fri, hours: '09:00-18:00', holidays: [2026-12-25]}}\ncustom: [{id: a, message: m, when: {field: start, outside: business}, require: {compare: 'ended_at <= closed + 15m'}}]\nrules: {a: warning}\noverrides: [{match: {vip: true}, rules: {a: {severity: error}}}]",
+    )
+    .unwrap();
+    assert_eq!(errors(&validator, &declared), Vec::<String>::new());
 }

@@ -112,10 +112,20 @@ pub fn check(given: Option<&std::path::Path>) -> u8 {
     }
     match Policy::discover(given) {
         Ok(policy) => {
+            // Built-in and custom rules are counted apart: `policy.rules` holds both.
+            let custom_on = policy
+                .rules
+                .iter()
+                .filter(|r| policy.custom.iter().any(|c| c.id == r.id))
+                .count();
+            let custom = match policy.custom.len() {
+                0 => String::new(),
+                n => format!(", {custom_on} of {n} custom rules on"),
+            };
             println!(
-                "{}: valid ({} of {} rules on, {} overrides)",
+                "{}: valid ({} of {} rules on{custom}, {} overrides)",
                 policy.name,
-                policy.rules.len(),
+                policy.rules.len() - custom_on,
                 rules::REGISTRY.len(),
                 policy.override_count()
             );

@@ -25,6 +25,7 @@ use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::time::{Dates, Order, Reread};
 use crate::grant::Field;
+use crate::grant::declared::Declarations;
 
 /// The keys of `mapping:`.
 const KEYS: [&str; 5] = ["columns", "date_format", "date_order", "timezone", "roles"];
@@ -44,25 +45,21 @@ pub struct Mapping {
     pub source_zones: Vec<(crate::load::adapters::Source, Tz)>,
     /// Lowercased role id → name.
     roles: HashMap<String, String>,
+    /// The fields the policy declares (`fields:`), read from the columns and keys they name.
+    pub fields: Arc<Declarations>,
 }
 
-/// A header or key as the alias table compares them: trimmed, lowercase, with spaces, dashes
-/// and dots as underscores.
-pub fn normal_key(key: &str) -> String {
-    key.trim()
-        .chars()
-        .map(|c| match c {
-            ' ' | '-' | '.' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
+/// A header or key as the alias table compares them (one meaning in one place: declared
+/// fields match their columns the same way).
+pub use crate::grant::declared::normal_key;
 
 impl Mapping {
-    /// True when the policy maps no column. How dates are read does not count: every
-    /// loader reads them with the file's `core::time::Dates`.
+    /// True when the policy maps no column and declares no field. How dates are read does
+    /// not count: every loader reads them with the file's `core::time::Dates`. A plain CSV
+    /// is read through the fast path only then (declared fields go through the mapped
+    /// reading, `load::adapters::tickets`, so policies without them pay nothing).
     pub fn is_empty(&self) -> bool {
-        self.columns.is_empty()
+        self.columns.is_empty() && self.fields.is_empty()
     }
 
     /// The field a (normalised) header maps to.

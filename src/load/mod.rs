@@ -229,6 +229,18 @@ pub fn load(
     options: &ReadOptions,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<(usize, Option<understood::InputMap>), InputError> {
+    let none = crate::grant::declared::Declarations::default();
+    load_declared(input, options, &none, sink)
+}
+
+/// `load`, keeping the values of the fields the policy declares from YAML and JSON keys (a
+/// CSV with declared columns is read through the policy's mapping instead).
+pub fn load_declared(
+    input: &Input,
+    options: &ReadOptions,
+    fields: &crate::grant::declared::Declarations,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<(usize, Option<understood::InputMap>), InputError> {
     let limits = &options.limits;
     match (input.format, &input.origin) {
         (Format::Csv, Origin::Path(path)) => {
@@ -258,7 +270,8 @@ pub fn load(
         .map(|n| (n, None)),
         (Format::Yaml | Format::Json, _) => {
             let text = read_text(input, limits)?;
-            yaml::load_mapped(&text, &input.name, limits, sink).map(|(n, map)| (n, Some(map)))
+            yaml::load_declared(&text, &input.name, limits, fields, sink)
+                .map(|(n, map)| (n, Some(map)))
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct Name {
     pub field: Option<Field>,
     /// For an ignored name: the field it most likely means, when no other name fills it.
     pub suggestion: Option<Field>,
+    /// The field the policy declares (`fields:`) that is read from it, if any.
+    pub declared: Option<std::sync::Arc<str>>,
 }
 
 /// Whether the names are a CSV's columns or the keys of YAML/JSON grants.
@@ -45,6 +47,8 @@ pub struct InputMap {
     pub names: Vec<Name>,
     /// Fields that no column (or key) supplies, in the canonical order.
     pub missing: Vec<Field>,
+    /// Fields the policy declares that no column (or key) supplies, in the policy's order.
+    pub declared_missing: Vec<std::sync::Arc<str>>,
 }
 
 impl InputMap {
@@ -60,6 +64,7 @@ impl InputMap {
             .into_iter()
             .map(|(text, span, field)| Name {
                 suggestion: None,
+                declared: None,
                 text,
                 span,
                 field,
@@ -82,7 +87,28 @@ impl InputMap {
             kind,
             names,
             missing,
+            declared_missing: Vec::new(),
         }
+    }
+
+    /// Marks the names the policy's declared fields are read from, and notes the declared
+    /// fields no name supplies.
+    pub fn declare(&mut self, fields: &crate::grant::declared::Declarations) {
+        let mut supplied = vec![false; fields.fields.len()];
+        for name in self.names.iter_mut().filter(|n| n.field.is_none()) {
+            if let Some(slot) = fields.slot_of_key(&name.text) {
+                supplied[slot] = true;
+                name.declared = Some(std::sync::Arc::clone(&fields.fields[slot].name));
+                name.suggestion = None;
+            }
+        }
+        self.declared_missing = fields
+            .fields
+            .iter()
+            .zip(supplied)
+            .filter(|(_, supplied)| !supplied)
+            .map(|(d, _)| std::sync::Arc::clone(&d.name))
+            .collect();
     }
 
     /// True when no column or key is a grant field: the file is not a grants export.
@@ -90,9 +116,11 @@ impl InputMap {
         self.names.iter().all(|n| n.field.is_none())
     }
 
-    /// The names that fill no field.
+    /// The names that fill no field, built-in or declared.
     pub fn ignored(&self) -> impl Iterator<Item = &Name> {
-        self.names.iter().filter(|n| n.field.is_none())
+        self.names
+            .iter()
+            .filter(|n| n.field.is_none() && n.declared.is_none())
     }
 
     /// The policy lines that would map each ignored column to its suggested field, if any.
@@ -119,7 +147,7 @@ impl InputMap {
             .names
             .iter()
             .filter_map(|n| {
-                let field = n.field?.name();
+                let field = n.field.map(Field::name).or(n.declared.as_deref())?;
                 Some(if n.text == field {
                     field.to_string()
                 } else {
@@ -148,8 +176,13 @@ impl InputMap {
         if !ignored.is_empty() {
             out.push_str(&format!("  ignored: {}\n", ignored.join(", ")));
         }
-        if !self.missing.is_empty() {
-            let missing: Vec<&str> = self.missing.iter().map(|f| f.name()).collect();
+        if !self.missing.is_empty() || !self.declared_missing.is_empty() {
+            let missing: Vec<&str> = self
+                .missing
+                .iter()
+                .map(|f| f.name())
+                .chain(self.declared_missing.iter().map(|d| &**d))
+                .collect();
             out.push_str(&format!("  no {kind} for: {}\n", missing.join(", ")));
         }
         if let Some(lines) = self.mapping_lines() {

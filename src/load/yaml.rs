@@ -15,6 +15,7 @@ use super::InputError;
 use super::limits::{self, Limits};
 use super::understood::{InputMap, Kind};
 use crate::core::span::Span;
+use crate::grant::declared::Declarations;
 use crate::grant::{FIELD_COUNT, Field, Grant};
 
 /// Reads `text`, calling `sink` for every grant.
@@ -35,7 +36,19 @@ pub fn load_mapped(
     limits: &Limits,
     sink: &mut dyn FnMut(&Grant),
 ) -> Result<(usize, InputMap), InputError> {
+    load_declared(text, name, limits, &Declarations::default(), sink)
+}
+
+/// `load_mapped`, also keeping the values of the fields the policy declares (`fields:`).
+pub fn load_declared(
+    text: &str,
+    name: &str,
+    limits: &Limits,
+    fields: &Declarations,
+    sink: &mut dyn FnMut(&Grant),
+) -> Result<(usize, InputMap), InputError> {
     let mut reader = GrantReader {
+        fields,
         sink,
         max_value_size: limits.max_value_size,
         grant: Grant::default(),
@@ -315,6 +328,8 @@ fn first_line(message: &str) -> String {
 
 struct GrantReader<'s> {
     sink: &'s mut dyn FnMut(&Grant),
+    /// The policy's declared fields, read from keys that are no built-in field.
+    fields: &'s Declarations,
     max_value_size: usize,
     grant: Grant,
     count: usize,
@@ -330,10 +345,36 @@ impl GrantReader<'_> {
         grant.clear(span(record.referenced));
         match &record.value {
             Record::Grant(values, extensions, others) => {
-                for other in others {
+                for (other, value) in others {
                     // A handful of distinct keys per file: a short list is the quickest set.
                     if self.unknown.len() < 64 && !self.unknown.iter().any(|(n, _)| n == other) {
                         self.unknown.push((other.to_string(), grant.span));
+                    }
+                    if let Some(slot) = self.fields.slot_of_key(other) {
+                        let field = &self.fields.fields[slot];
+                        let at = span(value.referenced);
+                        match &value.value {
+                            Scalar::Text(text) | Scalar::List(text)
+                                if text.len() > self.max_value_size =>
+                            {
+                                let (message, help) = limits::value_too_long(
+                                    &field.name,
+                                    text.len(),
+                                    self.max_value_size,
+                                );
+                                grant.problem(None, at, message, &help);
+                            }
+                            Scalar::Text(text) | Scalar::List(text) => {
+                                grant.set_declared(slot, &field.name, field.kind, text, at)
+                            }
+                            Scalar::Null => {}
+                            Scalar::Nested => grant.problem(
+                                None,
+                                at,
+                                format!("{} holds a nested mapping, not a value", field.name),
+                                "write a single value here",
+                            ),
+                        }
                     }
                 }
                 if let Some(extensions) = extensions {
@@ -511,8 +552,9 @@ enum Record<'de> {
     Grant(
         Vec<(Field, Spanned<Scalar<'de>>)>,
         Option<Spanned<super::extensions::Extensions<'de>>>,
-        /// Keys that are no grant field, for the did-you-mean of the mapping report.
-        Vec<Cow<'de, str>>,
+        /// Keys that are no grant field, with their values: for the did-you-mean of the
+        /// mapping report, and the policy's declared fields.
+        Vec<(Cow<'de, str>, Spanned<Scalar<'de>>)>,
     ),
     /// Not a mapping: a scalar or a list where a grant should be.
     Other(&'static str),
@@ -545,8 +587,8 @@ impl<'de> Visitor<'de> for RecordVisitor {
                     map.next_value::<IgnoredAny>()?;
                 }
                 Key::Other(Some(name)) => {
-                    others.push(name);
-                    map.next_value::<IgnoredAny>()?;
+                    let value = map.next_value()?;
+                    others.push((name, value));
                 }
             }
         }

@@ -8,10 +8,13 @@ use std::sync::Arc;
 
 use regex::Regex;
 
+use super::calendar::{Calendar, Calendars};
+use super::compare::Comparison;
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::{Severity, Violation};
-use crate::grant::{Field, Grant};
+use crate::grant::Grant;
+use crate::grant::declared::{Declarations, FieldRef, Kind, Typed};
 use crate::rules::params::{normalize, parse_severity};
 use crate::rules::{self, Context, Rule};
 
@@ -26,19 +29,39 @@ pub struct CustomRule {
     pub when: Option<Condition>,
     pub require: Condition,
     /// The field a finding points at: the first one `require` names.
-    field: Field,
+    field: FieldRef,
+}
+
+/// What conditions may name besides the built-in fields: the policy's declared fields
+/// (`fields:`) and calendars (`calendars:`), from every layer.
+#[derive(Clone, Copy)]
+pub struct Vocabulary<'a> {
+    pub fields: &'a Declarations,
+    pub calendars: &'a Calendars,
 }
 
 /// A test on one grant. Texts are compared like everything else in a policy: after
-/// [`normalize`] (case, spaces, trailing punctuation); regexes are case-insensitive.
+/// [`normalize`] (case, spaces, trailing punctuation); regexes are case-insensitive. A test
+/// on a missing value does not hold (`missing` aside). New kinds of test are new variants
+/// here, with their parsing in `Parser::condition` and their words in `Display`.
 #[derive(Debug)]
 pub enum Condition {
-    Equals(Field, String),
-    In(Field, HashSet<String>),
-    Matches(Field, Regex),
-    SameAs(Field, Field),
-    Present(Field),
-    Missing(Field),
+    Equals(FieldRef, String),
+    /// `equals: true` on a declared bool field: compares what the value reads as.
+    Is(FieldRef, bool),
+    In(FieldRef, HashSet<String>),
+    Matches(FieldRef, Regex),
+    SameAs(FieldRef, FieldRef),
+    Present(FieldRef),
+    Missing(FieldRef),
+    /// `compare: "ended_at <= ticket_closed + 15m"`.
+    Compare(Comparison),
+    /// `{field: start, within: business}` (or `outside:`): a time against a calendar.
+    Calendar {
+        field: FieldRef,
+        calendar: Arc<Calendar>,
+        within: bool,
+    },
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
@@ -46,35 +69,69 @@ pub enum Condition {
 
 impl Condition {
     pub fn holds(&self, grant: &Grant) -> bool {
-        let text = |f: Field| grant.text(f);
         match self {
-            Condition::Equals(f, value) => text(*f).is_some_and(|t| normalize(t) == *value),
-            Condition::In(f, values) => text(*f).is_some_and(|t| values.contains(&normalize(t))),
-            Condition::Matches(f, re) => text(*f).is_some_and(|t| re.is_match(t)),
-            Condition::SameAs(f, g) => match (text(*f), text(*g)) {
+            Condition::Equals(f, value) => each_text(f, grant, |t| normalize(t) == *value),
+            Condition::Is(f, value) => f.typed(grant) == Some(Typed::Bool(*value)),
+            Condition::In(f, values) => each_text(f, grant, |t| values.contains(&normalize(t))),
+            Condition::Matches(f, re) => f.text(grant).is_some_and(|t| re.is_match(t)),
+            Condition::SameAs(f, g) => match (f.text(grant), g.text(grant)) {
                 (Some(a), Some(b)) => normalize(a) == normalize(b),
                 _ => false,
             },
-            Condition::Present(f) => text(*f).is_some(),
-            Condition::Missing(f) => text(*f).is_none(),
+            Condition::Present(f) => f.text(grant).is_some(),
+            Condition::Missing(f) => f.text(grant).is_none(),
+            Condition::Compare(c) => c.holds(grant),
+            Condition::Calendar {
+                field,
+                calendar,
+                within,
+            } => match field.typed(grant) {
+                Some(Typed::Time(t)) => calendar.contains(t) == *within,
+                _ => false,
+            },
             Condition::All(all) => all.iter().all(|c| c.holds(grant)),
             Condition::Any(any) => any.iter().any(|c| c.holds(grant)),
             Condition::Not(c) => !c.holds(grant),
         }
     }
 
+    /// True when a test that reads a value by its type (a comparison, a calendar, a bool)
+    /// meets a value that is there but could not be read: the grant's `field-format` finding
+    /// says so, and the rule stays quiet rather than judge without it.
+    fn unreadable(&self, grant: &Grant) -> bool {
+        let unread = |f: &FieldRef| f.text(grant).is_some() && f.typed(grant).is_none();
+        match self {
+            Condition::Is(f, _) | Condition::Calendar { field: f, .. } => unread(f),
+            Condition::Compare(c) => c.fields().any(unread),
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().any(|c| c.unreadable(grant)),
+            Condition::Not(c) => c.unreadable(grant),
+            _ => false,
+        }
+    }
+
     /// The first field the condition names, depth first.
-    fn first_field(&self) -> Option<Field> {
+    fn first_field(&self) -> Option<&FieldRef> {
         match self {
             Condition::Equals(f, _)
+            | Condition::Is(f, _)
             | Condition::In(f, _)
             | Condition::Matches(f, _)
             | Condition::SameAs(f, _)
             | Condition::Present(f)
-            | Condition::Missing(f) => Some(*f),
+            | Condition::Missing(f)
+            | Condition::Calendar { field: f, .. } => Some(f),
+            Condition::Compare(c) => c.first_field(),
             Condition::All(cs) | Condition::Any(cs) => cs.iter().find_map(Condition::first_field),
             Condition::Not(c) => c.first_field(),
         }
+    }
+}
+
+/// True when `test` holds for the field's text, or for any item of a declared list.
+fn each_text(field: &FieldRef, grant: &Grant, test: impl Fn(&str) -> bool) -> bool {
+    match field.typed(grant) {
+        Some(Typed::List(items)) => items.iter().any(|i| test(i)),
+        _ => field.text(grant).is_some_and(test),
     }
 }
 
@@ -93,6 +150,7 @@ impl fmt::Display for Condition {
         };
         match self {
             Condition::Equals(field, v) => write!(f, "{} equals `{v}`", field.name()),
+            Condition::Is(field, v) => write!(f, "{} is {v}", field.name()),
             Condition::In(field, vs) => {
                 let mut vs: Vec<&str> = vs.iter().map(String::as_str).collect();
                 vs.sort_unstable();
@@ -104,6 +162,19 @@ impl fmt::Display for Condition {
             Condition::SameAs(a, b) => write!(f, "{} is the same as {}", a.name(), b.name()),
             Condition::Present(field) => write!(f, "{} is present", field.name()),
             Condition::Missing(field) => write!(f, "{} is missing", field.name()),
+            Condition::Compare(c) => write!(f, "{c}"),
+            Condition::Calendar {
+                field,
+                calendar,
+                within,
+            } => write!(
+                f,
+                "{} is {} the hours of calendar `{}` ({})",
+                field.name(),
+                if *within { "within" } else { "outside" },
+                calendar.name,
+                calendar.zone.name()
+            ),
             Condition::All(cs) => list(f, "all", cs),
             Condition::Any(cs) => list(f, "any", cs),
             Condition::Not(c) => write!(f, "not ({c})"),
@@ -138,7 +209,11 @@ impl CustomRule {
 
 impl Rule for Arc<CustomRule> {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        if self.when.as_ref().is_none_or(|c| c.holds(grant)) && !self.require.holds(grant) {
+        if self.when.as_ref().is_none_or(|c| c.holds(grant))
+            && !self.require.holds(grant)
+            && !self.require.unreadable(grant)
+            && !self.when.as_ref().is_some_and(|c| c.unreadable(grant))
+        {
             let help = self.help.clone().unwrap_or_else(|| {
                 format!(
                     "see the policy's custom rule with `grantlint explain {}`",
@@ -146,8 +221,8 @@ impl Rule for Arc<CustomRule> {
                 )
             });
             out.push(Violation::new(
-                Some(self.field),
-                grant.span_of(self.field),
+                self.field.builtin(),
+                self.field.span(grant),
                 self.message.clone(),
                 help,
             ));
@@ -156,7 +231,12 @@ impl Rule for Arc<CustomRule> {
 }
 
 /// Reads a layer's `custom:` list; rules with errors are left out (the errors stop the run).
-pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec<CustomRule> {
+pub fn parse(
+    source: &Source,
+    node: &Node,
+    vocabulary: Vocabulary,
+    errors: &mut Vec<PolicyError>,
+) -> Vec<CustomRule> {
     let items = match &node.value {
         Value::List(items) => items,
         Value::Null => return Vec::new(),
@@ -172,7 +252,11 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
     };
     let mut rules: Vec<CustomRule> = Vec::new();
     for item in items {
-        let mut parser = Parser { source, errors };
+        let mut parser = Parser {
+            source,
+            vocabulary,
+            errors,
+        };
         let Some(rule) = parser.rule(item) else {
             continue;
         };
@@ -212,11 +296,14 @@ fn id_node(item: &Node) -> Option<&Node> {
 }
 
 const RULE_KEYS: [&str; 6] = ["id", "severity", "message", "help", "when", "require"];
-const CONDITION_KEYS: [&str; 6] = ["field", "present", "missing", "all", "any", "not"];
-const FIELD_TESTS: [&str; 4] = ["equals", "in", "matches", "same_as"];
+const CONDITION_KEYS: [&str; 7] = [
+    "field", "present", "missing", "compare", "all", "any", "not",
+];
+const FIELD_TESTS: [&str; 6] = ["equals", "in", "matches", "same_as", "within", "outside"];
 
 struct Parser<'a> {
     source: &'a Source,
+    vocabulary: Vocabulary<'a>,
     errors: &'a mut Vec<PolicyError>,
 }
 
@@ -316,7 +403,15 @@ impl Parser<'_> {
             return None;
         }
         let (id, message, require) = (id?, message?, require?);
-        let field = require.first_field()?;
+        let Some(field) = require.first_field().cloned() else {
+            let at = get("require").map_or(item, |(_, node)| node);
+            self.error(
+                at,
+                "`require` names no field, so it would judge every grant alike".into(),
+                Some("compare a field, e.g. `compare: \"ended_at <= ticket_closed + 15m\"`".into()),
+            );
+            return None;
+        };
         Some(CustomRule {
             id,
             severity,
@@ -363,16 +458,17 @@ impl Parser<'_> {
         Some(id.to_string())
     }
 
-    fn field(&mut self, node: &Node) -> Option<Field> {
+    fn field(&mut self, node: &Node) -> Option<FieldRef> {
         let name = node.value.as_scalar().unwrap_or("");
-        let field = Field::from_key(name);
+        let fields = self.vocabulary.fields;
+        let field = fields.resolve(name);
         if field.is_none() {
             self.error(
                 node,
                 format!("unknown field `{name}`"),
-                did_you_mean(name, Field::ALL.iter().map(|f| f.name())).or_else(|| {
+                did_you_mean(name, fields.names()).or_else(|| {
                     Some(
-                        "fields are those of the grant exports, e.g. ticket, role, environment"
+                        "fields are those of the grant exports, e.g. ticket, role, environment, and those declared under `fields:`"
                             .into(),
                     )
                 }),
@@ -401,7 +497,7 @@ impl Parser<'_> {
             let [(key, value)] = tests.as_slice() else {
                 self.error(
                     node,
-                    "a `field` condition takes exactly one test: equals, in, matches or same_as"
+                    "a `field` condition takes exactly one test: equals, in, matches, same_as, within or outside"
                         .into(),
                     None,
                 );
@@ -413,7 +509,7 @@ impl Parser<'_> {
         let [(key, value)] = entries.as_slice() else {
             self.error(
                 node,
-                "a condition has one key: field, present, missing, all, any or not".into(),
+                "a condition has one key: field, present, missing, compare, all, any or not".into(),
                 None,
             );
             return None;
@@ -422,6 +518,23 @@ impl Parser<'_> {
             "present" => self.field(value).map(Condition::Present),
             "missing" => self.field(value).map(Condition::Missing),
             "not" => self.condition(value).map(|c| Condition::Not(Box::new(c))),
+            "compare" => {
+                let Some(text) = value.value.as_scalar() else {
+                    self.error(
+                        value,
+                        format!("`compare` takes text, not {}", value.value.kind()),
+                        Some("write e.g. `compare: \"ended_at <= ticket_closed + 15m\"`".into()),
+                    );
+                    return None;
+                };
+                match Comparison::parse(text, self.vocabulary.fields) {
+                    Ok(c) => Some(Condition::Compare(c)),
+                    Err((message, help)) => {
+                        self.error(value, message, Some(help));
+                        None
+                    }
+                }
+            }
             word @ ("all" | "any") => {
                 let Value::List(items) = &value.value else {
                     self.error(
@@ -458,9 +571,62 @@ impl Parser<'_> {
         }
     }
 
-    fn field_test(&mut self, field: Field, key: &Node, value: &Node) -> Option<Condition> {
+    fn field_test(&mut self, field: FieldRef, key: &Node, value: &Node) -> Option<Condition> {
         let test = key.value.as_scalar().unwrap_or("");
         match test {
+            "equals" if field.kind() == Kind::Bool => {
+                let text = value.value.as_scalar().unwrap_or("");
+                match crate::grant::declared::read(Kind::Bool, text, 0) {
+                    Ok(Typed::Bool(b)) => Some(Condition::Is(field, b)),
+                    _ => {
+                        self.error(
+                            value,
+                            format!(
+                                "{} is a bool field, so it equals true or false, not `{text}`",
+                                field.name()
+                            ),
+                            None,
+                        );
+                        None
+                    }
+                }
+            }
+            word @ ("within" | "outside") => {
+                if field.kind() != Kind::Time {
+                    self.error(
+                        key,
+                        format!(
+                            "`{word}` tests a time, and {} is {}",
+                            field.name(),
+                            field.kind().name()
+                        ),
+                        Some(
+                            "name a time field such as start, or one declared with `type: time`"
+                                .into(),
+                        ),
+                    );
+                    return None;
+                }
+                let name = value.value.as_scalar().unwrap_or("");
+                let calendars = self.vocabulary.calendars;
+                match calendars.get(name) {
+                    Some(calendar) => Some(Condition::Calendar {
+                        field,
+                        calendar: Arc::clone(calendar),
+                        within: word == "within",
+                    }),
+                    None => {
+                        self.error(
+                            value,
+                            format!("no calendar is named `{name}`"),
+                            did_you_mean(name, calendars.list.iter().map(|c| c.name.as_str())).or_else(|| {
+                                Some("declare it under `calendars:`, e.g. `business: {zone: Europe/Berlin, days: mon-fri, hours: \"09:00-18:00\"}`".into())
+                            }),
+                        );
+                        None
+                    }
+                }
+            }
             "equals" => match value.value.as_scalar() {
                 Some(text) => Some(Condition::Equals(field, normalize(text))),
                 None => {
@@ -523,7 +689,7 @@ impl Parser<'_> {
                     key,
                     format!("unknown test `{other}` for a field"),
                     did_you_mean(other, FIELD_TESTS).or_else(|| {
-                        Some("a field is tested with equals, in, matches or same_as".into())
+                        Some("a field is tested with equals, in, matches, same_as, within or outside".into())
                     }),
                 );
                 None
@@ -535,6 +701,8 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::span::Span;
+    use crate::grant::Field;
     use crate::grant::Field::*;
     use crate::rules::testing::{check, grant};
 
@@ -549,7 +717,12 @@ mod tests {
     fn parse_text(text: &str) -> Result<Vec<CustomRule>, Vec<String>> {
         let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
-        let rules = parse(&source(text), &node, &mut errors);
+        let (fields, calendars) = (Declarations::default(), Calendars::default());
+        let vocabulary = Vocabulary {
+            fields: &fields,
+            calendars: &calendars,
+        };
+        let rules = parse(&source(text), &node, vocabulary, &mut errors);
         if errors.is_empty() {
             Ok(rules)
         } else {
@@ -692,7 +865,7 @@ mod tests {
                 "6:3 a custom rule needs a `message`: what a failing grant is told",
                 "8:13 severity must be error, warning, info or off, not `loud`",
                 "9:28 unknown test `equls` for a field (did you mean `equals`?)",
-                "12:12 a condition has one key: field, present, missing, all, any or not",
+                "12:12 a condition has one key: field, present, missing, compare, all, any or not",
                 "13:42 `all` needs at least one condition",
                 "14:57 `equals` takes one value, not a list (use `in: [..]` for several values)",
             ]
@@ -723,6 +896,159 @@ mod tests {
             got.unwrap_err(),
             [
                 "1:8 custom rule id `waiver-unused` is a built-in rule (choose another id; change a built-in rule's settings under `rules:`)"
+            ]
+        );
+    }
+
+    /// Rules parsed with declared fields and calendars, or their located errors.
+    fn parse_declared(fields: &str, rules: &str) -> Result<Vec<Arc<CustomRule>>, Vec<String>> {
+        let (fsource, fnode) = Source::parsed("f.yaml", fields);
+        let mut errors = Vec::new();
+        let mut declared = Declarations::default();
+        let mut calendars = Calendars::default();
+        if let Value::Map(entries) = &fnode.value {
+            for (k, v) in entries {
+                match k.value.as_scalar() {
+                    Some("fields") => {
+                        super::super::fields::add_layer(&mut declared, &fsource, v, &mut errors)
+                    }
+                    Some("calendars") => calendars.add_layer(&fsource, v, &mut errors),
+                    _ => {}
+                }
+            }
+        }
+        assert!(errors.is_empty());
+        let node: Node = crate::core::node::parse(rules).unwrap();
+        let vocabulary = Vocabulary {
+            fields: &declared,
+            calendars: &calendars,
+        };
+        let parsed = parse(&source(rules), &node, vocabulary, &mut errors);
+        if errors.is_empty() {
+            Ok(parsed.into_iter().map(Arc::new).collect())
+        } else {
+            Err(errors.iter().map(|e| e.brief(true)).collect())
+        }
+    }
+
+    const DECLARED: &str = "fields:\n  ticket_closed: {type: time, from: [Ticket Closed]}\n  risk: number\n  vip: bool\n  tags: list\ncalendars:\n  business: {zone: Europe/Berlin, days: mon-fri, hours: '09:00-18:00'}\n";
+
+    /// A grant with built-in fields and declared values by slot (see `DECLARED`).
+    fn declared_grant(fields: &[(Field, &str)], declared: &[(usize, &str)]) -> Grant {
+        use crate::grant::declared::Kind as K;
+        let kinds = [K::Time, K::Number, K::Bool, K::List];
+        let mut g = grant(fields);
+        for (slot, text) in declared {
+            g.set_declared(*slot, "x", kinds[*slot], text, Span::default());
+        }
+        g
+    }
+
+    fn declared_rule(require: &str) -> Arc<CustomRule> {
+        let text = format!("- {{id: r, message: failed, require: {require}}}");
+        parse_declared(DECLARED, &text)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .remove(0)
+    }
+
+    fn fails_declared(
+        r: &Arc<CustomRule>,
+        fields: &[(Field, &str)],
+        declared: &[(usize, &str)],
+    ) -> bool {
+        !check(r, &declared_grant(fields, declared)).is_empty()
+    }
+
+    #[test]
+    fn compare_times_with_a_duration_between_fields() {
+        let r = declared_rule("{compare: 'ended_at <= ticket_closed + 15m'}");
+        let ended = |t| [(EndedAt, t)];
+        assert!(!fails_declared(
+            &r,
+            &ended("2026-11-23T10:15:00Z"),
+            &[(0, "2026-11-23T10:00:00Z")]
+        ));
+        assert!(fails_declared(
+            &r,
+            &ended("2026-11-23T10:16:00Z"),
+            &[(0, "2026-11-23T10:00:00Z")]
+        ));
+        assert!(
+            fails_declared(&r, &[], &[(0, "2026-11-23T10:00:00Z")]),
+            "never ended"
+        );
+        // An unreadable closing time is field-format's finding, not this rule's.
+        assert!(!fails_declared(
+            &r,
+            &ended("2026-11-23T11:00:00Z"),
+            &[(0, "when it closed")]
+        ));
+        let window = declared_rule("{compare: 'expires - start <= 4h'}");
+        let g = |e| [(Start, "2026-11-23T10:00:00Z"), (Expires, e)];
+        assert!(!fails_declared(&window, &g("2026-11-23T14:00:00Z"), &[]));
+        assert!(fails_declared(&window, &g("2026-11-23T14:01:00Z"), &[]));
+    }
+
+    #[test]
+    fn numbers_bools_and_lists_compare_by_their_type() {
+        let r = declared_rule("{compare: 'risk < 7'}");
+        assert!(!fails_declared(&r, &[], &[(1, "6.5")]));
+        assert!(fails_declared(&r, &[], &[(1, "7")]));
+        let vip = declared_rule("{field: vip, equals: true}");
+        assert!(!fails_declared(&vip, &[], &[(2, "Yes")]));
+        assert!(fails_declared(&vip, &[], &[(2, "no")]));
+        assert!(
+            !fails_declared(&vip, &[], &[(2, "perhaps")]),
+            "unreadable: field-format says so"
+        );
+        let tags = declared_rule("{field: tags, equals: pci}");
+        assert!(!fails_declared(&tags, &[], &[(3, "gdpr, PCI")]));
+        assert!(fails_declared(&tags, &[], &[(3, "gdpr")]));
+    }
+
+    #[test]
+    fn calendars_test_a_time_in_their_zone() {
+        let r = declared_rule("{field: start, within: business}");
+        // Monday 23 November 2026; Berlin is UTC+1.
+        assert!(!fails_declared(&r, &[(Start, "2026-11-23T08:00:00Z")], &[]));
+        assert!(fails_declared(&r, &[(Start, "2026-11-23T17:00:00Z")], &[]));
+        assert!(fails_declared(&r, &[], &[]), "no start: not within");
+        let closed = declared_rule("{field: ticket_closed, outside: business}");
+        assert!(
+            !fails_declared(&closed, &[], &[(0, "2026-11-28T10:00:00Z")]),
+            "a Saturday"
+        );
+    }
+
+    #[test]
+    fn every_new_mistake_is_located() {
+        let got = parse_declared(
+            DECLARED,
+            concat!(
+                "- {id: a, message: m, require: {compare: 'ended_at <= tiket_closed + 15m'}}\n",
+                "- {id: b, message: m, require: {compare: 'ended_at <= risk'}}\n",
+                "- {id: c, message: m, require: {compare: 'ended_at ticket_closed'}}\n",
+                "- {id: d, message: m, require: {compare: 'role < 3'}}\n",
+                "- {id: e, message: m, require: {field: role, within: business}}\n",
+                "- {id: f, message: m, require: {field: start, outside: busines}}\n",
+                "- {id: g, message: m, require: {field: vip, equals: maybe}}\n",
+                "- {id: h, message: m, require: {compare: '1 < 2'}}\n",
+                "- {id: i, message: m, require: {compare: 'risk + 15m > 3'}}\n",
+            ),
+        )
+        .unwrap_err();
+        assert_eq!(
+            got,
+            [
+                "1:42 `tiket_closed` is neither a field nor a value (did you mean `ticket_closed`?)",
+                "2:42 `ended_at <= risk` compares a time with a number (both sides must be times, durations or numbers alike)",
+                "3:42 `ended_at ticket_closed` needs one comparison: <, <=, >, >=, == or !=, found 0 (write e.g. \"ended_at <= ticket_closed + 15m\", with spaces between the words)",
+                "4:42 role is text, and only times, durations and numbers compare (declare it with `type: time`, `duration` or `number` under `fields:`)",
+                "5:46 `within` tests a time, and role is text (name a time field such as start, or one declared with `type: time`)",
+                "6:56 no calendar is named `busines` (did you mean `business`?)",
+                "7:53 vip is a bool field, so it equals true or false, not `maybe`",
+                "8:32 `require` names no field, so it would judge every grant alike (compare a field, e.g. `compare: \"ended_at <= ticket_closed + 15m\"`)",
+                "9:42 cannot add a duration to a number (a time takes a duration added or subtracted; a time minus a time is a duration)",
             ]
         );
     }

@@ -1,7 +1,10 @@
 //! The policy file: parsed with spans, layered on the embedded default, then validated into
 //! rules with compiled settings. Every problem is collected and located before the run stops.
 
+pub mod calendar;
+pub mod compare;
 pub mod custom;
+pub mod fields;
 pub mod inputs;
 pub mod locate;
 pub mod overrides;
@@ -83,6 +86,8 @@ const KEYS: &[&str] = &[
     "waivers",
     "mapping",
     "inputs",
+    "fields",
+    "calendars",
 ];
 
 /// A parsed policy file. `entries` keeps the whole file for `policy show`; the other fields
@@ -92,12 +97,16 @@ struct Layer {
     entries: Vec<(Node, Node)>,
     extends: Option<Node>,
     rules: Vec<(Node, Node)>,
-    overrides: Vec<Override>,
-    custom: Vec<custom::CustomRule>,
+    /// `overrides:` and `custom:` as written: read once every layer's `fields:` and
+    /// `calendars:` are known, as they may name those of any layer.
+    overrides: Option<Node>,
+    custom: Option<Node>,
     people: Option<Arc<people::Directory>>,
     waivers: waivers::Waivers,
     mapping: Option<Node>,
     inputs: Option<Node>,
+    fields: Option<Node>,
+    calendars: Option<Node>,
 }
 
 /// One layer's (or one override's) `rules:` mapping, with the file it was written in.
@@ -164,19 +173,44 @@ impl Policy {
         };
         let mut layers: Vec<Layer> = parse_layer(default, &mut errors).into_iter().collect();
         layers.extend(files);
-        let overrides: Vec<Override> = layers
-            .iter_mut()
-            .flat_map(|l| std::mem::take(&mut l.overrides))
-            .collect();
-        let (mut rules, cross_grant) = build_rules(&rule_maps(&layers), &mut errors);
+        let mut declared = crate::grant::declared::Declarations::default();
+        let mut calendars = calendar::Calendars::default();
+        for layer in &layers {
+            if let Some(node) = &layer.fields {
+                fields::add_layer(&mut declared, &layer.source, node, &mut errors);
+            }
+            if let Some(node) = &layer.calendars {
+                calendars.add_layer(&layer.source, node, &mut errors);
+            }
+        }
+        let vocabulary = custom::Vocabulary {
+            fields: &declared,
+            calendars: &calendars,
+        };
+        let mut overrides: Vec<Override> = Vec::new();
+        let mut customs = Vec::new();
+        for layer in &mut layers {
+            if let Some(node) = layer.custom.take() {
+                customs.push(custom::parse(&layer.source, &node, vocabulary, &mut errors));
+            }
+            if let Some(node) = layer.overrides.take() {
+                overrides.extend(overrides::parse(
+                    &layer.source,
+                    node,
+                    &declared,
+                    &mut errors,
+                ));
+            }
+        }
+        let custom = custom::merge(customs);
+        let (rules, cross_grant) = build_rules(&rule_maps(&layers), &custom, &mut errors);
         let people = layers.iter().rev().find_map(|l| l.people.clone());
-        let custom = custom::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.custom)));
-        rules.extend(custom_rules(&custom));
         let mut waivers = waivers::Waivers::default();
         for layer in &mut layers {
             waivers.extend(std::mem::take(&mut layer.waivers));
         }
         let mut mapping = mapping::Mapping::default();
+        mapping.fields = Arc::new(declared);
         for layer in &layers {
             if let Some(node) = &layer.mapping {
                 mapping.add_layer(&layer.source, node, &mut errors);
@@ -188,7 +222,13 @@ impl Policy {
                 inputs.add_layer(&layer.source, node, &mut errors);
             }
         }
-        overrides::validate(&overrides, &rule_maps(&layers), &cross_grant, &mut errors);
+        overrides::validate(
+            &overrides,
+            &rule_maps(&layers),
+            &custom,
+            &cross_grant,
+            &mut errors,
+        );
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
         errors.retain(|e| seen.insert((e.file.clone(), e.location, e.message.clone())));
@@ -239,9 +279,7 @@ impl Policy {
             // Each override was built over the base when the policy loaded, so every setting
             // here is known to be valid and there is nothing new to report.
             let mut validated = Vec::new();
-            let mut rules = build_rules(&maps, &mut validated).0;
-            rules.extend(custom_rules(&self.custom));
-            Arc::new(rules)
+            Arc::new(build_rules(&maps, &self.custom, &mut validated).0)
         });
         Arc::clone(rules)
     }
@@ -344,12 +382,14 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         entries: entries.clone(),
         extends: None,
         rules: Vec::new(),
-        overrides: Vec::new(),
-        custom: Vec::new(),
+        overrides: None,
+        custom: None,
         people: None,
         waivers: waivers::Waivers::default(),
         mapping: None,
         inputs: None,
+        fields: None,
+        calendars: None,
     };
     let source = &layer.source;
     for (key, value) in entries {
@@ -398,8 +438,10 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
                     None,
                 )),
             },
-            "overrides" => layer.overrides = overrides::parse(source, value, errors),
-            "custom" => layer.custom = custom::parse(source, &value, errors),
+            "overrides" => layer.overrides = Some(value),
+            "custom" => layer.custom = Some(value),
+            "fields" => layer.fields = Some(value),
+            "calendars" => layer.calendars = Some(value),
             "people" => layer.people = people::parse(source, &value, errors),
             "waivers" => layer.waivers.read(source, &value, errors),
             "mapping" => layer.mapping = Some(value),
@@ -415,40 +457,113 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
     Some(layer)
 }
 
-/// The custom rules that are on, as rules the checker runs.
-fn custom_rules(custom: &[Arc<custom::CustomRule>]) -> impl Iterator<Item = ActiveRule> + '_ {
-    custom.iter().filter_map(|c| {
-        Some(ActiveRule {
-            id: Cow::Owned(c.id.clone()),
-            severity: c.severity?,
-            rule: Box::new(Arc::clone(c)),
-        })
-    })
+/// The custom rules that are on, as rules the checker runs: each with the severity its
+/// entry under `custom:` gives, unless a `rules:` map (the policy's, or a matching
+/// override's) sets another (`my-rule: warning` or `my-rule: {severity: off}`).
+fn custom_rules(
+    maps: &[RuleMap],
+    custom: &[Arc<custom::CustomRule>],
+    errors: &mut Vec<PolicyError>,
+) -> Vec<ActiveRule> {
+    let mut active = Vec::new();
+    for c in custom {
+        let mut severity = c.severity;
+        for (source, rules) in maps {
+            for (key, value) in rules.iter() {
+                if key.value.as_scalar() != Some(c.id.as_str()) {
+                    continue;
+                }
+                if let Some(s) = custom_severity(source, &c.id, value, errors) {
+                    severity = s;
+                }
+            }
+        }
+        if let Some(severity) = severity {
+            active.push(ActiveRule {
+                id: Cow::Owned(c.id.clone()),
+                severity,
+                rule: Box::new(Arc::clone(c)),
+            });
+        }
+    }
+    active
+}
+
+/// A custom rule's entry in a `rules:` map: a severity, or `{severity: …}`; a custom rule
+/// has no other settings (its conditions are its own).
+fn custom_severity(
+    source: &Source,
+    id: &str,
+    value: &Node,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Option<Severity>> {
+    let node = match &value.value {
+        Value::Map(entries) => {
+            let mut severity = None;
+            for (k, v) in entries {
+                match k.value.as_scalar().unwrap_or("") {
+                    "severity" => severity = Some(v),
+                    other => errors.push(PolicyError::new(
+                        source,
+                        Some(span(k)),
+                        format!("unknown key `{other}` for custom rule {id}"),
+                        Some(format!(
+                            "a custom rule takes only `severity` here; change its conditions under `custom:` ({id})"
+                        )),
+                    )),
+                }
+            }
+            severity?
+        }
+        _ => value,
+    };
+    match rules::params::parse_severity(&node.value) {
+        Ok(severity) => Some(severity),
+        Err(text) => {
+            errors.push(PolicyError::new(
+                source,
+                Some(span(node)),
+                format!("severity of {id} must be error, warning, info or off, not `{text}`"),
+                None,
+            ));
+            None
+        }
+    }
 }
 
 /// Reports rule ids that no rule has, so a typo is found even though nothing reads it.
-fn check_rule_ids(source: &Source, rules: &[(Node, Node)], errors: &mut Vec<PolicyError>) {
+fn check_rule_ids(
+    source: &Source,
+    rules: &[(Node, Node)],
+    custom: &[Arc<custom::CustomRule>],
+    errors: &mut Vec<PolicyError>,
+) {
     for (key, _) in rules {
         let id = key.value.as_scalar().unwrap_or("");
-        if rules::find(id).is_none() {
+        if rules::find(id).is_none() && !custom.iter().any(|c| c.id == id) {
+            let ids = rules::REGISTRY
+                .iter()
+                .map(|r| r.id)
+                .chain(custom.iter().map(|c| c.id.as_str()));
             errors.push(PolicyError::new(
                 source,
                 Some(span(key)),
                 format!("unknown rule `{id}`"),
-                did_you_mean(id, rules::REGISTRY.iter().map(|r| r.id)),
+                did_you_mean(id, ids),
             ));
         }
     }
 }
 
-/// Builds every rule from its settings in `maps`; later maps win key by key. Also returns
-/// the ids of the rules that look at all grants together.
+/// Builds every rule from its settings in `maps`; later maps win key by key; then the custom
+/// rules that are on. Also returns the ids of the rules that look at all grants together.
 fn build_rules(
     maps: &[RuleMap],
+    custom: &[Arc<custom::CustomRule>],
     errors: &mut Vec<PolicyError>,
 ) -> (Vec<ActiveRule>, Vec<&'static str>) {
     for (source, rules) in maps {
-        check_rule_ids(source, rules, errors);
+        check_rule_ids(source, rules, custom, errors);
     }
     let mut active = Vec::new();
     let mut cross_grant = Vec::new();
@@ -468,6 +583,7 @@ fn build_rules(
             });
         }
     }
+    active.extend(custom_rules(maps, custom, errors));
     (active, cross_grant)
 }
 
@@ -691,10 +807,29 @@ mod tests {
                 "7:13 unknown rule `windowmax` (did you mean `window-max`?)",
                 "7:29 repeat-tenant looks at all grants together, so an override cannot change it (set repeat-tenant in the policy's `rules:` instead)",
                 "8:5 an override needs both `match` and `rules` (e.g. `- match: {environment: prod}` with `rules: {window-max: {max: 1h}}`)",
-                "8:12 `match` names no field, so the override would apply to every grant (match on role, environment and/or tenant, or change `rules:` instead)",
+                "8:12 `match` names no field, so the override would apply to every grant (match on a field such as role, environment or tenant, or change `rules:` instead)",
                 "9:5 unknown key `rule` in an override (did you mean `rules`?)",
                 "10:5 an override is a mapping with `match` and `rules`, not text",
                 "12:26 unknown key `maxx` for rule window-max (did you mean `max`?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_custom_rule_takes_a_severity_under_rules_and_nothing_else() {
+        let policy = "custom:\n  - {id: mine, message: m, require: {present: ticket}}\nrules:\n  mine: warning\noverrides:\n  - match: {env: prod}\n    rules: {mine: {severity: off}}\n";
+        let p = Policy::from_text("p.yaml", policy).unwrap_or_else(|e| panic!("{:?}", e.errors));
+        let mine = p.rules.iter().find(|r| r.id == "mine").map(|r| r.severity);
+        assert_eq!(mine, Some(Severity::Warning));
+        let got = errors(
+            "custom:\n  - {id: mine, message: m, require: {present: ticket}}\nrules:\n  mine: {max: 1h}\n  mien: off\n  min: loud\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "4:10 unknown key `max` for custom rule mine (a custom rule takes only `severity` here; change its conditions under `custom:` (mine))",
+                "5:3 unknown rule `mien` (did you mean `mine`?)",
+                "6:3 unknown rule `min` (did you mean `mine`?)",
             ]
         );
     }

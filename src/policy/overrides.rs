@@ -1,5 +1,5 @@
-//! `overrides:` settings for the grants whose role, environment or tenant match, applied in
-//! order over the base policy (later entries win, key by key). Overrides are few and grants
+//! `overrides:` settings for the grants whose fields match (any built-in field, or one the
+//! policy declares under `fields:`), applied in order over the base policy (later entries win, key by key). Overrides are few and grants
 //! many, so each distinct combination of matching overrides is built once per run and shared.
 
 use std::sync::Arc;
@@ -10,13 +10,11 @@ use super::{ActiveRule, Policy, RuleMap, build_rules};
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
-use crate::grant::{Field, Grant};
+use crate::grant::Grant;
+use crate::grant::declared::{Declarations, FieldRef, Kind, Typed};
 
 /// A grant's matching overrides are kept as bits of a `u64`.
 pub const MAX_OVERRIDES: usize = 64;
-
-/// The grant fields an override can match on.
-const MATCH_FIELDS: [Field; 3] = [Field::Role, Field::Environment, Field::Tenant];
 
 /// One entry of `overrides:`.
 pub struct Override {
@@ -27,19 +25,23 @@ pub struct Override {
     pub(super) rules: Vec<(Node, Node)>,
 }
 
-/// A field and the pattern its value must match.
+/// A field and the pattern its value must match. A declared bool field matches `true` or
+/// `false` by what its value reads as (`yes`, `1`, `true` alike).
 struct Matcher {
-    field: Field,
+    field: FieldRef,
     pattern: Regex,
+    bool: Option<bool>,
 }
 
 impl Override {
     /// True when the grant has every field the override names, each matching its pattern.
     fn matches(&self, grant: &Grant) -> bool {
-        self.matchers.iter().all(|m| {
-            grant
-                .text(m.field)
-                .is_some_and(|value| m.pattern.is_match(value))
+        self.matchers.iter().all(|m| match m.bool {
+            Some(b) => m.field.typed(grant) == Some(Typed::Bool(b)),
+            None => m
+                .field
+                .text(grant)
+                .is_some_and(|value| m.pattern.is_match(value)),
         })
     }
 }
@@ -61,7 +63,12 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 /// Reads the `overrides:` list of one policy file, reporting every problem in it.
-pub(super) fn parse(source: &Source, list: Node, errors: &mut Vec<PolicyError>) -> Vec<Override> {
+pub(super) fn parse(
+    source: &Source,
+    list: Node,
+    fields: &Declarations,
+    errors: &mut Vec<PolicyError>,
+) -> Vec<Override> {
     let items = match list.value {
         Value::List(items) => items,
         Value::Null => return Vec::new(),
@@ -83,11 +90,16 @@ pub(super) fn parse(source: &Source, list: Node, errors: &mut Vec<PolicyError>) 
     items
         .into_iter()
         .take(MAX_OVERRIDES + 1)
-        .filter_map(|item| parse_one(source, item, errors))
+        .filter_map(|item| parse_one(source, item, fields, errors))
         .collect()
 }
 
-fn parse_one(source: &Source, item: Node, errors: &mut Vec<PolicyError>) -> Option<Override> {
+fn parse_one(
+    source: &Source,
+    item: Node,
+    fields: &Declarations,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Override> {
     let at = span(&item);
     let Value::Map(entries) = item.value else {
         errors.push(PolicyError::new(
@@ -105,7 +117,7 @@ fn parse_one(source: &Source, item: Node, errors: &mut Vec<PolicyError>) -> Opti
     let mut rules = None;
     for (key, value) in entries {
         match key.value.as_scalar().unwrap_or("") {
-            "match" => matchers = Some(parse_match(source, value, errors)),
+            "match" => matchers = Some(parse_match(source, value, fields, errors)),
             "rules" => match value.value {
                 Value::Map(entries) => rules = Some(entries),
                 ref other => errors.push(PolicyError::new(
@@ -152,14 +164,19 @@ fn parse_one(source: &Source, item: Node, errors: &mut Vec<PolicyError>) -> Opti
 }
 
 /// Reads `match:`; `None` when it has a problem (already reported).
-fn parse_match(source: &Source, node: Node, errors: &mut Vec<PolicyError>) -> Option<Vec<Matcher>> {
+fn parse_match(
+    source: &Source,
+    node: Node,
+    fields: &Declarations,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Vec<Matcher>> {
     let at = span(&node);
     let Value::Map(entries) = node.value else {
         errors.push(PolicyError::new(
             source,
             Some(at),
             format!(
-                "`match` is a mapping of role, environment and/or tenant to a pattern, not {}",
+                "`match` is a mapping of fields to a pattern each, not {}",
                 node.value.kind()
             ),
             Some("write e.g. `match: {environment: prod, role: \"/admin|owner/\"}`".into()),
@@ -171,17 +188,29 @@ fn parse_match(source: &Source, node: Node, errors: &mut Vec<PolicyError>) -> Op
     for (key, value) in entries {
         let name = key.value.as_scalar().unwrap_or("");
         // The grant field aliases (`env`, `permission_set`, …) work here too.
-        let Some(field) = Field::from_key(name).filter(|f| MATCH_FIELDS.contains(f)) else {
+        let Some(field) = fields.resolve(name) else {
             errors.push(PolicyError::new(
                 source,
                 Some(span(&key)),
                 format!("an override cannot match on `{name}`"),
-                did_you_mean(name, MATCH_FIELDS.iter().map(|f| f.name()))
-                    .or_else(|| Some("overrides match on role, environment and tenant".into())),
+                did_you_mean(name, fields.names()).or_else(|| {
+                    Some(
+                        "overrides match on grant fields and those declared under `fields:`".into(),
+                    )
+                }),
             ));
             continue;
         };
         let pattern = match &value.value {
+            Value::Bool(b) if field.kind() == Kind::Bool => {
+                let pattern = compile(&b.to_string()).ok()?;
+                matchers.push(Matcher {
+                    field,
+                    pattern,
+                    bool: Some(*b),
+                });
+                continue;
+            }
             Value::Text(p) | Value::Number(p) => p,
             other => {
                 errors.push(PolicyError::new(
@@ -197,8 +226,19 @@ fn parse_match(source: &Source, node: Node, errors: &mut Vec<PolicyError>) -> Op
                 continue;
             }
         };
+        let bool = match (
+            field.kind(),
+            crate::grant::declared::read(Kind::Bool, pattern, 0),
+        ) {
+            (Kind::Bool, Ok(Typed::Bool(b))) => Some(b),
+            _ => None,
+        };
         match compile(pattern) {
-            Ok(pattern) => matchers.push(Matcher { field, pattern }),
+            Ok(pattern) => matchers.push(Matcher {
+                field,
+                pattern,
+                bool,
+            }),
             Err(e) => errors.push(PolicyError::new(
                 source,
                 Some(span(&value)),
@@ -215,7 +255,10 @@ fn parse_match(source: &Source, node: Node, errors: &mut Vec<PolicyError>) -> Op
             source,
             Some(at),
             "`match` names no field, so the override would apply to every grant",
-            Some("match on role, environment and/or tenant, or change `rules:` instead".into()),
+            Some(
+                "match on a field such as role, environment or tenant, or change `rules:` instead"
+                    .into(),
+            ),
         ));
         return None;
     }
@@ -227,6 +270,7 @@ fn parse_match(source: &Source, node: Node, errors: &mut Vec<PolicyError>) -> Op
 pub(super) fn validate(
     overrides: &[Override],
     base: &[RuleMap],
+    custom: &[Arc<super::custom::CustomRule>],
     cross_grant: &[&str],
     errors: &mut Vec<PolicyError>,
 ) {
@@ -253,7 +297,7 @@ pub(super) fn validate(
         }
         let mut maps = base.to_vec();
         maps.push((&o.source, o.rules.as_slice()));
-        build_rules(&maps, errors);
+        build_rules(&maps, custom, errors);
     }
 }
 
@@ -311,6 +355,7 @@ impl<'p> RuleSets<'p> {
 mod tests {
     use super::*;
     use crate::finding::Severity;
+    use crate::grant::Field;
     use crate::rules::testing::grant;
 
     fn policy(text: &str) -> Policy {

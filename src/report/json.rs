@@ -56,7 +56,7 @@ struct MappedName<'a> {
     line: u32,
     column: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'static str>,
+    field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suggestion: Option<&'static str>,
 }
@@ -276,7 +276,7 @@ fn input_map<'a>(file: &'a str, map: &'a crate::load::understood::InputMap) -> I
         name: &n.text,
         line: n.span.line,
         column: n.span.column,
-        field: n.field.map(|f| f.name()),
+        field: n.field.map(|f| f.name()).or(n.declared.as_deref()),
         suggestion: n.suggestion.map(|f| f.name()),
     };
     InputMap {
@@ -285,7 +285,7 @@ fn input_map<'a>(file: &'a str, map: &'a crate::load::understood::InputMap) -> I
         read: map
             .names
             .iter()
-            .filter(|n| n.field.is_some())
+            .filter(|n| n.field.is_some() || n.declared.is_some())
             .map(name)
             .collect(),
         ignored: map.ignored().map(name).collect(),

@@ -318,8 +318,9 @@ pub fn load(
     };
     let plain_csv_mapped = input.format == Format::Csv && !native.mapping.is_empty();
     if source.is_none() && !plain_csv_mapped {
-        let (grants, map) =
-            super::load(input, options, sink).map_err(|e| unknown_shape(e, input))?;
+        let fields = &native.mapping.fields;
+        let (grants, map) = super::load_declared(input, options, fields, sink)
+            .map_err(|e| unknown_shape(e, input))?;
         return Ok(Loaded {
             grants,
             skipped: 0,

@@ -117,7 +117,12 @@ pub fn fields(
 /// A column: what it fills and how strongly (lower wins when two headers fill one field).
 #[derive(Clone, Copy)]
 enum Column {
-    Field { field: Field, rank: usize },
+    Field {
+        field: Field,
+        rank: usize,
+    },
+    /// A field the policy declares (`fields:`), by its slot.
+    Declared(usize),
     Gate,
     Ignored,
 }
@@ -153,6 +158,9 @@ impl<'a> TicketColumns<'a> {
         let key = normal_key(header);
         if let Some(field) = self.native.mapping.column(&key) {
             return vec![Column::Field { field, rank: 0 }];
+        }
+        if let Some(slot) = self.native.mapping.fields.slot_of_key(header) {
+            return vec![Column::Declared(slot)];
         }
         if let Some((rank, (_, fields))) = self
             .profile
@@ -279,6 +287,14 @@ impl Columns for TicketColumns<'_> {
                 approve_each(grant, &values);
             } else {
                 set_joined(grant, field, values.iter().map(|(_, t, _)| t.as_str()), at);
+            }
+        }
+        let declared = &self.native.mapping.fields;
+        for (index, text, at) in &cells {
+            if let Some(Column::Declared(slot)) = self.columns[*index].1.first()
+                && let Some(field) = declared.fields.get(*slot)
+            {
+                grant.set_declared(*slot, &field.name, field.kind, text, *at);
             }
         }
         if let Some(hours) = self.profile.hours
