@@ -28,7 +28,12 @@ fn every_rule_passes_and_fails_its_own_fixture() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let rule = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let (_, report) = json(&[path.to_str().unwrap()]);
+        // A rule off by default is turned on by its policy in fixtures/rules-on/.
+        let on = dir.with_file_name("rules-on").join(format!("{rule}.yaml"));
+        let (_, report) = match on.exists() {
+            true => json(&["--policy", on.to_str().unwrap(), path.to_str().unwrap()]),
+            false => json(&[path.to_str().unwrap()]),
+        };
         let text = std::fs::read_to_string(&path).unwrap();
         let ids: Vec<&str> = text
             .lines()

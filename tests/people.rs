@@ -84,3 +84,118 @@ fn errors_in_the_people_file_are_located() {
     );
     assert!(err.contains("did you mean `email`?"), "{err}");
 }
+
+/// Runs `check --format json` on `grants` (YAML) with `policy`, both written to a folder
+/// beside `staff.yaml`; each finding as "grant rule message".
+fn findings_of(policy: &str, grants: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("staff.yaml"),
+        "- {name: Ravi Patel, email: ravi.patel@example.com, handles: [rpatel], groups: [on-call-managers]}\n- {name: Mina Chen, manager: rpatel, team: support}\n- {name: Dana Lee, team: support, groups: [prod-approvers]}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("grantlint.yaml"), policy).unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), grants).unwrap();
+    let out = Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "--now", "2026-11-24T12:00:00Z"])
+        .args(["--policy", "grantlint.yaml", "grants.yaml"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            [
+                "self-approval",
+                "approvals-min",
+                "approver-authorized",
+                "approver-named",
+                "on-call-manager",
+            ]
+            .contains(&f["rule"].as_str().unwrap())
+        })
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["grant"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+const GRANT: &str = "tenant: acme-prod\nrole: admin\nenvironment: prod\nreason: restore the invoice export after the failed migration\nstart: 2026-11-23T10:00:00Z\nexpires: 2026-11-23T12:00:00Z\nticket: INC-1\nowner: Dana Lee\n";
+
+#[test]
+fn a_self_approval_in_the_second_slot_is_found() {
+    let grants = format!(
+        "- id: A-1\n  grantee: Mina Chen\n  approver: Ravi Patel; mina chen\n{}\
+         - id: A-2\n  grantee: Mina Chen\n  approvers: [rpatel, Mina Chen]\n{}\
+         - id: A-3\n  grantee: Mina Chen\n  approver: Ravi Patel and Dana Lee\n{}",
+        indent(GRANT),
+        indent(GRANT),
+        indent(GRANT)
+    );
+    let got = findings_of("version: 1\npeople: staff.yaml\n", &grants);
+    assert_eq!(
+        got,
+        [
+            "A-1 self-approval `Mina Chen` approved their own access",
+            "A-2 self-approval `Mina Chen` approved their own access",
+        ]
+    );
+}
+
+#[test]
+fn two_people_must_approve_prod_admin_and_be_authorised() {
+    let policy = "version: 1\npeople: staff.yaml\nrules:\n  approver-authorized: {severity: error, groups: [on-call-managers, prod-approvers]}\noverrides:\n  - match: {environment: prod}\n    rules:\n      approvals-min: {severity: error, min: 2}\n";
+    let grants = format!(
+        "- id: B-1\n  grantee: Mina Chen\n  approver: rpatel; Ravi Patel\n{}\
+         - id: B-2\n  grantee: Mina Chen\n  approvers: [ravi.patel@example.com, Dana Lee]\n{}\
+         - id: B-3\n  grantee: Dana Lee\n  approver: Mina Chen; rpatel\n{}",
+        indent(GRANT),
+        indent(GRANT),
+        indent(GRANT)
+    );
+    assert_eq!(
+        findings_of(policy, &grants),
+        [
+            "B-1 approvals-min 2 distinct approvers needed, 1 approved: `rpatel`",
+            "B-3 approver-authorized approver `Mina Chen` (Mina Chen) holds none of the groups that may approve: on-call-managers, prod-approvers",
+        ]
+    );
+}
+
+#[test]
+fn conditions_ask_the_directory_about_groups_and_managers() {
+    let policy = "version: 1\npeople: staff.yaml\ncustom:\n  - id: on-call-manager\n    message: an on-call manager who is not the grantee's own manager must approve\n    require:\n      all:\n        - {field: approver, in_group: On-call managers}\n        - not: {field: approver, manager_of: grantee}\n";
+    let grants = format!(
+        "- id: C-1\n  grantee: Dana Lee\n  approver: rpatel\n{}\
+         - id: C-2\n  grantee: Mina Chen\n  approver: Ravi Patel\n{}\
+         - id: C-3\n  grantee: Mina Chen\n  approver: Dana Lee\n{}\
+         - id: C-4\n  grantee: Sam Stranger\n  approver: rpatel\n{}",
+        indent(GRANT),
+        indent(GRANT),
+        indent(GRANT),
+        indent(GRANT)
+    );
+    assert_eq!(
+        findings_of(policy, &grants),
+        [
+            "C-1 on-call-manager an on-call manager who is not the grantee's own manager must approve (cannot tell: grantee `Dana Lee` has no known `manager` in the people directory)",
+            "C-2 on-call-manager an on-call manager who is not the grantee's own manager must approve",
+            "C-3 on-call-manager an on-call manager who is not the grantee's own manager must approve",
+            "C-4 on-call-manager an on-call manager who is not the grantee's own manager must approve (cannot tell: grantee `Sam Stranger` is not in the people directory)",
+        ]
+    );
+}
+
+fn indent(fields: &str) -> String {
+    fields.lines().map(|l| format!("  {l}\n")).collect()
+}

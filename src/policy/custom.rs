@@ -42,24 +42,110 @@ pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
+    /// `{field: approver, in_group: on-call-managers}`: a person the field names holds the
+    /// group (their `groups` or `team` in the people directory).
+    InGroup(Field, String),
+    /// `{field: approver, manager_of: grantee}`: a person the field names is, in the people
+    /// directory, the manager of a person the other field names.
+    ManagerOf(Field, Field),
+}
+
+/// The fields that name people: compared as people, and looked up in the directory.
+pub const PERSON_FIELDS: [Field; 4] = [
+    Field::Grantee,
+    Field::Approver,
+    Field::RequestedBy,
+    Field::Owner,
+];
+
+/// What a condition may ask beyond the grant: the people directory; and what it could not
+/// answer, so a rule that passes for want of an answer says so instead.
+#[derive(Default)]
+pub struct Ask<'a> {
+    pub people: Option<&'a crate::rules::people::Directory>,
+    pub unknown: std::cell::RefCell<Option<String>>,
+}
+
+impl Ask<'_> {
+    fn cannot_tell(&self, why: impl FnOnce() -> String) {
+        self.unknown.borrow_mut().get_or_insert_with(why);
+    }
+}
+
+/// Hands `each` every person `field` names: each approver of several, else the text.
+fn each_person(grant: &Grant, field: Field, mut each: impl FnMut(&str)) {
+    if field == Field::Approver {
+        grant.each_approver(|name, _| name.into_iter().for_each(&mut each));
+    } else if let Some(text) = grant.text(field) {
+        each(text);
+    }
 }
 
 impl Condition {
     pub fn holds(&self, grant: &Grant) -> bool {
+        self.holds_in(grant, &Ask::default())
+    }
+
+    /// Whether the condition holds, asking the directory where it tests people.
+    pub fn holds_in(&self, grant: &Grant, ask: &Ask) -> bool {
         let text = |f: Field| grant.text(f);
         match self {
             Condition::Equals(f, value) => text(*f).is_some_and(|t| normalize(t) == *value),
             Condition::In(f, values) => text(*f).is_some_and(|t| values.contains(&normalize(t))),
             Condition::Matches(f, re) => text(*f).is_some_and(|t| re.is_match(t)),
+            Condition::SameAs(f, g) if PERSON_FIELDS.contains(f) && PERSON_FIELDS.contains(g) => {
+                // People, not strings: `rpatel` is Ravi Patel when the directory says so.
+                let mut same = false;
+                each_person(grant, *f, |a| {
+                    each_person(grant, *g, |b| {
+                        same |= ask.people.is_some_and(|p| p.same_person(a, b))
+                            || crate::rules::identity::same_name(a, b);
+                    });
+                });
+                same
+            }
             Condition::SameAs(f, g) => match (text(*f), text(*g)) {
                 (Some(a), Some(b)) => normalize(a) == normalize(b),
                 _ => false,
             },
             Condition::Present(f) => text(*f).is_some(),
             Condition::Missing(f) => text(*f).is_none(),
-            Condition::All(all) => all.iter().all(|c| c.holds(grant)),
-            Condition::Any(any) => any.iter().any(|c| c.holds(grant)),
-            Condition::Not(c) => !c.holds(grant),
+            Condition::All(all) => all.iter().all(|c| c.holds_in(grant, ask)),
+            Condition::Any(any) => any.iter().any(|c| c.holds_in(grant, ask)),
+            Condition::Not(c) => !c.holds_in(grant, ask),
+            Condition::InGroup(f, group) => {
+                let Some(people) = ask.people else {
+                    ask.cannot_tell(|| "the policy has no `people:` directory".into());
+                    return false;
+                };
+                let mut holds = false;
+                each_person(grant, *f, |name| match people.find(name) {
+                    Some(person) => holds |= person.holds(group),
+                    None => ask.cannot_tell(|| not_in_directory(*f, name)),
+                });
+                holds
+            }
+            Condition::ManagerOf(f, g) => {
+                let Some(people) = ask.people else {
+                    ask.cannot_tell(|| "the policy has no `people:` directory".into());
+                    return false;
+                };
+                let mut holds = false;
+                each_person(grant, *f, |manager| {
+                    each_person(grant, *g, |of| match people.is_manager_of(manager, of) {
+                        Some(is) => holds |= is,
+                        None => ask.cannot_tell(|| match (people.find(manager), people.find(of)) {
+                            (None, _) => not_in_directory(*f, manager),
+                            (_, None) => not_in_directory(*g, of),
+                            (_, Some(_)) => format!(
+                                "{} `{of}` has no known `manager` in the people directory",
+                                g.name()
+                            ),
+                        }),
+                    });
+                });
+                holds
+            }
         }
     }
 
@@ -74,8 +160,13 @@ impl Condition {
             | Condition::Missing(f) => Some(*f),
             Condition::All(cs) | Condition::Any(cs) => cs.iter().find_map(Condition::first_field),
             Condition::Not(c) => c.first_field(),
+            Condition::InGroup(f, _) | Condition::ManagerOf(f, _) => Some(*f),
         }
     }
+}
+
+fn not_in_directory(field: Field, name: &str) -> String {
+    format!("{} `{name}` is not in the people directory", field.name())
 }
 
 /// The condition as a reader would say it, for `grantlint explain`.
@@ -107,6 +198,12 @@ impl fmt::Display for Condition {
             Condition::All(cs) => list(f, "all", cs),
             Condition::Any(cs) => list(f, "any", cs),
             Condition::Not(c) => write!(f, "not ({c})"),
+            Condition::InGroup(field, group) => {
+                write!(f, "{} is in group `{group}`", field.name())
+            }
+            Condition::ManagerOf(a, b) => {
+                write!(f, "{} is the manager of {}", a.name(), b.name())
+            }
         }
     }
 }
@@ -137,21 +234,34 @@ impl CustomRule {
 }
 
 impl Rule for Arc<CustomRule> {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        if self.when.as_ref().is_none_or(|c| c.holds(grant)) && !self.require.holds(grant) {
-            let help = self.help.clone().unwrap_or_else(|| {
-                format!(
-                    "see the policy's custom rule with `grantlint explain {}`",
-                    self.id
-                )
-            });
-            out.push(Violation::new(
-                Some(self.field),
-                grant.span_of(self.field),
-                self.message.clone(),
-                help,
-            ));
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
+        let ask = Ask {
+            people: context.people.as_deref(),
+            ..Ask::default()
+        };
+        let applies = self.when.as_ref().is_none_or(|c| c.holds_in(grant, &ask));
+        let fails = applies && !self.require.holds_in(grant, &ask);
+        // A pass the directory could not vouch for is no pass: said, with what is missing.
+        let unknown = ask.unknown.into_inner();
+        if !fails && unknown.is_none() {
+            return;
         }
+        let help = self.help.clone().unwrap_or_else(|| {
+            format!(
+                "see the policy's custom rule with `grantlint explain {}`",
+                self.id
+            )
+        });
+        let message = match unknown {
+            Some(why) => format!("{} (cannot tell: {why})", self.message),
+            None => self.message.clone(),
+        };
+        out.push(Violation::new(
+            Some(self.field),
+            grant.span_of(self.field),
+            message,
+            help,
+        ));
     }
 }
 
@@ -213,7 +323,14 @@ fn id_node(item: &Node) -> Option<&Node> {
 
 const RULE_KEYS: [&str; 6] = ["id", "severity", "message", "help", "when", "require"];
 const CONDITION_KEYS: [&str; 6] = ["field", "present", "missing", "all", "any", "not"];
-const FIELD_TESTS: [&str; 4] = ["equals", "in", "matches", "same_as"];
+const FIELD_TESTS: [&str; 6] = [
+    "equals",
+    "in",
+    "matches",
+    "same_as",
+    "in_group",
+    "manager_of",
+];
 
 struct Parser<'a> {
     source: &'a Source,
@@ -401,7 +518,7 @@ impl Parser<'_> {
             let [(key, value)] = tests.as_slice() else {
                 self.error(
                     node,
-                    "a `field` condition takes exactly one test: equals, in, matches or same_as"
+                    "a `field` condition takes exactly one test: equals, in, matches, same_as, in_group or manager_of"
                         .into(),
                     None,
                 );
@@ -518,12 +635,47 @@ impl Parser<'_> {
             "same_as" => self
                 .field(value)
                 .map(|other| Condition::SameAs(field, other)),
+            "in_group" | "manager_of" if !PERSON_FIELDS.contains(&field) => {
+                self.error(
+                    key,
+                    format!("`{test}` tests a person, and {} names none", field.name()),
+                    Some("use it on grantee, approver, requested_by or owner".into()),
+                );
+                None
+            }
+            "in_group" => {
+                match value.value.as_scalar().map(str::trim) {
+                    Some(group) if !group.is_empty() => {
+                        Some(Condition::InGroup(field, group.to_string()))
+                    }
+                    _ => {
+                        self.error(
+                        value,
+                        format!("`in_group` takes a group's name, not {}", value.value.kind()),
+                        Some("e.g. `in_group: on-call-managers`, a group of the people directory".into()),
+                    );
+                        None
+                    }
+                }
+            }
+            "manager_of" => {
+                let other = self.field(value)?;
+                if !PERSON_FIELDS.contains(&other) {
+                    self.error(
+                        value,
+                        format!("`manager_of` names a person field, not {}", other.name()),
+                        Some("e.g. `manager_of: grantee`".into()),
+                    );
+                    return None;
+                }
+                Some(Condition::ManagerOf(field, other))
+            }
             other => {
                 self.error(
                     key,
                     format!("unknown test `{other}` for a field"),
                     did_you_mean(other, FIELD_TESTS).or_else(|| {
-                        Some("a field is tested with equals, in, matches or same_as".into())
+                        Some("a field is tested with equals, in, matches, same_as, in_group or manager_of".into())
                     }),
                 );
                 None
@@ -611,6 +763,121 @@ mod tests {
         ));
         assert!(fails(&r, &[(Approver, "Mina Chen"), (RequestedBy, "Ravi")]));
         assert!(fails(&r, &[(Approver, "Mina Chen")]), "one side missing");
+    }
+
+    /// The messages `rule` gives for the grant, with the people directory `staff`.
+    fn with_people(rule: &Arc<CustomRule>, staff: &str, fields: &[(Field, &str)]) -> Vec<String> {
+        let node = crate::core::node::parse(staff).unwrap();
+        let mut errors = Vec::new();
+        let people = crate::rules::people::parse(&source(staff), &node, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut context = crate::rules::testing::context();
+        context.people = people;
+        let mut out = Vec::new();
+        rule.check(&grant(fields), &context, &mut out);
+        out.into_iter().map(|v| v.message).collect()
+    }
+
+    const STAFF: &str = "- {name: Ravi Patel, email: ravi.patel@example.com, handles: [rpatel], groups: [on-call-managers]}\n- {name: Mina Chen, manager: rpatel}\n- {name: Dana Lee, team: support}\n";
+
+    #[test]
+    fn same_as_compares_people_through_the_directory() {
+        let r = rule("{not: {field: approver, same_as: requested_by}}");
+        for (approver, requester) in [
+            ("rpatel", "Ravi Patel"),
+            ("ravi.patel@example.com", "rpatel"),
+            ("Dana Lee; RPATEL", "Ravi Patel"),
+        ] {
+            let got = with_people(&r, STAFF, &[(Approver, approver), (RequestedBy, requester)]);
+            assert_eq!(got, ["failed"], "{approver} / {requester}");
+        }
+        let got = with_people(
+            &r,
+            STAFF,
+            &[(Approver, "Dana Lee"), (RequestedBy, "rpatel")],
+        );
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn in_group_and_manager_of_ask_the_directory() {
+        let on_call = rule("{field: approver, in_group: On-Call-Managers}");
+        assert!(with_people(&on_call, STAFF, &[(Approver, "rpatel")]).is_empty());
+        assert_eq!(
+            with_people(&on_call, STAFF, &[(Approver, "Dana Lee")]),
+            ["failed"]
+        );
+        // Any one approver of several in the group is enough.
+        assert!(with_people(&on_call, STAFF, &[(Approver, "Dana Lee; rpatel")]).is_empty());
+        let team = rule("{field: approver, in_group: support}");
+        assert!(with_people(&team, STAFF, &[(Approver, "Dana Lee")]).is_empty());
+
+        let not_manager = rule("{not: {field: approver, manager_of: grantee}}");
+        assert_eq!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Ravi Patel"), (Grantee, "Mina Chen")]
+            ),
+            ["failed"]
+        );
+        assert!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Dana Lee"), (Grantee, "Mina Chen")]
+            )
+            .is_empty()
+        );
+        // What the directory cannot answer is said, never a silent pass.
+        assert_eq!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Dana Lee"), (Grantee, "Dana Lee")]
+            ),
+            [
+                "failed (cannot tell: grantee `Dana Lee` has no known `manager` in the people directory)"
+            ]
+        );
+        assert_eq!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Sam Stranger"), (Grantee, "Mina Chen")]
+            ),
+            ["failed (cannot tell: approver `Sam Stranger` is not in the people directory)"]
+        );
+        let mut out = Vec::new();
+        on_call.check(
+            &grant(&[(Approver, "rpatel")]),
+            &crate::rules::testing::context(),
+            &mut out,
+        );
+        assert_eq!(
+            out[0].message,
+            "failed (cannot tell: the policy has no `people:` directory)"
+        );
+    }
+
+    #[test]
+    fn people_tests_are_validated() {
+        let got = parse_text(concat!(
+            "- {id: a, message: m, require: {field: ticket, in_group: x}}\n",
+            "- {id: b, message: m, require: {field: approver, manager_of: ticket}}\n",
+            "- {id: c, message: m, require: {field: approver, in_group: [x]}}\n",
+            "- {id: d, message: m, require: {field: approver, in_gruop: x}}\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            got,
+            [
+                "1:48 `in_group` tests a person, and ticket names none (use it on grantee, approver, requested_by or owner)",
+                "2:62 `manager_of` names a person field, not ticket (e.g. `manager_of: grantee`)",
+                "3:60 `in_group` takes a group's name, not a list (e.g. `in_group: on-call-managers`, a group of the people directory)",
+                "4:50 unknown test `in_gruop` for a field (did you mean `in_group`?)",
+            ]
+        );
     }
 
     #[test]

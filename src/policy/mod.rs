@@ -522,8 +522,10 @@ mod tests {
             .iter()
             .map(|r| (r.id.to_string(), r.severity))
             .collect();
+        // A rule declared `default: off` is not run until a policy turns it on.
         let declared: Vec<_> = crate::rules::REGISTRY
             .iter()
+            .filter(|m| !m.off)
             .map(|m| (m.id.to_string(), m.severity))
             .collect();
         assert_eq!(severities, declared);
@@ -542,7 +544,8 @@ mod tests {
     #[test]
     fn the_default_policy_builds_every_rule() {
         let policy = Policy::load(None).unwrap_or_else(|e| panic!("{:?}", e.errors));
-        assert_eq!(policy.rules.len(), rules::REGISTRY.len());
+        let on = rules::REGISTRY.iter().filter(|m| !m.off).count();
+        assert_eq!(policy.rules.len(), on);
     }
 
     #[test]

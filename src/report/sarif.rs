@@ -151,7 +151,7 @@ fn descriptors() -> Vec<Descriptor> {
                     markdown: docs,
                 },
                 default_configuration: Configuration {
-                    enabled: true,
+                    enabled: !finding.off,
                     level: level(finding.severity),
                 },
             }

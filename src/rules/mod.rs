@@ -13,7 +13,9 @@ use crate::grant::Grant;
 use crate::rules::params::Params;
 
 pub mod admin_justified;
+mod approvals_min;
 mod approved_before_access;
+mod approver_authorized;
 mod approver_named;
 mod column_missing;
 mod expiry_enforced;
@@ -313,6 +315,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// When the rule fires, in a few words: README's rules table.
     pub fires: &'static str,
+    /// Off in the default policy: a control a policy turns on where it applies (approvals-min
+    /// on prod admin); `severity` is what it warns at once on.
+    pub off: bool,
     /// Comment lines written above the rule in the default policy.
     pub note: &'static [&'static str],
     pub settings: &'static [settings::SettingMeta],
@@ -344,6 +349,7 @@ macro_rules! declare_rule {
         $rule:ident, $id:literal, $summary:literal,
         severity: $severity:ident,
         fires: $fires:literal,
+        $(default: $off:ident,)?
         $(note: [$($rule_note:literal),* $(,)?],)?
         settings {$(
             $(#[doc = $setting_doc:literal])*
@@ -358,6 +364,7 @@ macro_rules! declare_rule {
             docs: concat!($($doc, "\n"),*),
             severity: crate::finding::Severity::$severity,
             fires: $fires,
+            off: crate::rules::off!($($off)?),
             note: &[$($($rule_note),*)?],
             settings: &[$(crate::rules::settings::SettingMeta {
                 key: stringify!($key),
@@ -395,6 +402,17 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
+/// `default: off` in `declare_rule!`: the rule is off in the default policy.
+macro_rules! off {
+    () => {
+        false
+    };
+    (off) => {
+        true
+    };
+}
+pub(crate) use off;
+
 /// Every rule, in the order `grantlint rules` lists them.
 pub const REGISTRY: &[RuleMeta] = &[
     window_max::META,
@@ -414,6 +432,8 @@ pub const REGISTRY: &[RuleMeta] = &[
     column_missing::META,
     window_total_max::META,
     extensions_max::META,
+    approvals_min::META,
+    approver_authorized::META,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -428,12 +448,15 @@ pub struct FindingMeta {
     pub severity: Severity,
     pub summary: &'static str,
     pub docs: &'static str,
+    /// Off in the default policy (SARIF's `enabled: false`).
+    pub off: bool,
 }
 
 impl RuleMeta {
     pub const fn finding(&self) -> FindingMeta {
         FindingMeta {
             id: self.id,
+            off: self.off,
             severity: self.severity,
             summary: self.summary,
             docs: self.docs,
