@@ -199,3 +199,82 @@ fn conditions_ask_the_directory_about_groups_and_managers() {
 fn indent(fields: &str) -> String {
     fields.lines().map(|l| format!("  {l}\n")).collect()
 }
+
+/// Runs `check --format json` with `policy` on `grants`; each limit finding as
+/// "grant rule line message [related]".
+fn limit_findings(policy: &str, grants: &str, rules: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("staff.yaml"),
+        "- {name: Ravi Patel, handles: [rpatel], email: ravi.patel@example.com}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("grantlint.yaml"), policy).unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), grants).unwrap();
+    let out = Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "--now", "2026-11-24T12:00:00Z"])
+        .args(["--policy", "grantlint.yaml", "grants.yaml"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {} {} {} {}",
+                f["grant"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["line"],
+                f["message"].as_str().unwrap(),
+                f["related"]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_weekly_limit_groups_by_person_and_tenant() {
+    let policy = "version: 1\npeople: staff.yaml\nlimits:\n  - {id: weekly, by: [grantee, tenant], within: 7d, max: 2}\n";
+    let grants = "\
+- {id: W-1, grantee: Ravi Patel, tenant: acme, start: 2026-11-02T10:00:00Z}
+- {id: W-2, grantee: rpatel, tenant: ACME, start: 2026-11-04T10:00:00Z}
+- {id: W-3, grantee: Mina Chen, tenant: acme, start: 2026-11-05T10:00:00Z}
+- {id: W-4, grantee: ravi.patel@example.com, tenant: acme, start: 2026-11-08T10:00:00Z}
+- {id: W-5, grantee: Ravi Patel, tenant: beta, start: 2026-11-08T11:00:00Z}
+- {id: W-6, grantee: Mina Chen, tenant: acme, start: 2026-11-20T10:00:00Z}
+";
+    assert_eq!(
+        limit_findings(policy, grants, &["weekly", "repeat-tenant"]),
+        [
+            "W-1 weekly 1 grantee, tenant `Ravi Patel, acme`: 3 grants started within 7d (at most 2) [\"W-2\",\"W-4\"]",
+            "W-1 repeat-tenant 1 tenant `acme` needed access 5 times within 30d (threshold 3) [\"W-2\",\"W-3\",\"W-4\",\"W-6\"]",
+        ]
+    );
+}
+
+#[test]
+fn a_concurrency_limit_counts_grants_active_at_once() {
+    let policy = "version: 1\npeople: staff.yaml\nrules:\n  repeat-tenant: off\nlimits:\n  - {id: at-once, by: [grantee], concurrent: 2, severity: error}\n";
+    let grants = "\
+- {id: C-1, grantee: Ravi Patel, tenant: a, start: 2026-11-02T10:00:00Z, expires: 2026-11-02T14:00:00Z}
+- {id: C-2, grantee: rpatel, tenant: b, start: 2026-11-02T11:00:00Z, expires: 2026-11-02T12:00:00Z}
+- {id: C-3, grantee: Ravi Patel, tenant: c, start: 2026-11-02T12:00:00Z, expires: 2026-11-02T13:00:00Z}
+- {id: C-4, grantee: Ravi Patel, tenant: d, start: 2026-11-02T12:30:00Z, ended_at: 2026-11-02T12:40:00Z, expires: 2026-11-02T16:00:00Z}
+- {id: C-5, grantee: Mina Chen, tenant: a, start: 2026-11-02T10:00:00Z}
+- {id: C-6, grantee: Mina Chen, tenant: b, start: 2026-11-03T10:00:00Z, expires: 2026-11-03T11:00:00Z}
+";
+    // C-2 ends as C-3 starts: not at once. C-4 makes three with C-1 and C-3. Mina's C-5 has
+    // no end recorded, so it counts as active until now: with C-6, two, within the limit.
+    assert_eq!(
+        limit_findings(policy, grants, &["at-once"]),
+        [
+            "C-4 at-once 4 grantee `Ravi Patel`: 3 grants active at the same time (at most 2) [\"C-1\",\"C-3\"]"
+        ]
+    );
+}

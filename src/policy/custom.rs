@@ -50,13 +50,7 @@ pub enum Condition {
     ManagerOf(Field, Field),
 }
 
-/// The fields that name people: compared as people, and looked up in the directory.
-pub const PERSON_FIELDS: [Field; 4] = [
-    Field::Grantee,
-    Field::Approver,
-    Field::RequestedBy,
-    Field::Owner,
-];
+use crate::rules::people::PERSON_FIELDS;
 
 /// What a condition may ask beyond the grant: the people directory; and what it could not
 /// answer, so a rule that passes for want of an answer says so instead.

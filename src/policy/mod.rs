@@ -3,6 +3,7 @@
 
 pub mod custom;
 pub mod inputs;
+pub mod limits;
 pub mod locate;
 pub mod overrides;
 pub mod show;
@@ -37,6 +38,8 @@ pub struct Policy {
     pub rules: Vec<ActiveRule>,
     /// The policy's own rules (`custom:`), for `grantlint rules` and `explain`.
     pub custom: Vec<Arc<custom::CustomRule>>,
+    /// The policy's cross-grant limits (`limits:`), for `grantlint rules` and `explain`.
+    pub limits: Vec<limits::PolicyLimit>,
     /// Known staff (`people:`), when the policy names them.
     pub people: Option<Arc<people::Directory>>,
     /// The files layered, base first: "default", then each `extends`, then the policy itself.
@@ -79,6 +82,7 @@ const KEYS: &[&str] = &[
     "rules",
     "overrides",
     "custom",
+    "limits",
     "people",
     "waivers",
     "mapping",
@@ -94,6 +98,7 @@ struct Layer {
     rules: Vec<(Node, Node)>,
     overrides: Vec<Override>,
     custom: Vec<custom::CustomRule>,
+    limits: Vec<limits::PolicyLimit>,
     people: Option<Arc<people::Directory>>,
     waivers: waivers::Waivers,
     mapping: Option<Node>,
@@ -172,6 +177,9 @@ impl Policy {
         let people = layers.iter().rev().find_map(|l| l.people.clone());
         let custom = custom::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.custom)));
         rules.extend(custom_rules(&custom));
+        let limits = limits::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.limits)));
+        limit_ids(&custom, &limits, &mut errors);
+        rules.extend(limit_rules(&limits));
         let mut waivers = waivers::Waivers::default();
         for layer in &mut layers {
             waivers.extend(std::mem::take(&mut layer.waivers));
@@ -208,6 +216,7 @@ impl Policy {
                 name,
                 rules,
                 custom,
+                limits,
                 people,
                 waivers,
                 mapping,
@@ -346,6 +355,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         rules: Vec::new(),
         overrides: Vec::new(),
         custom: Vec::new(),
+        limits: Vec::new(),
         people: None,
         waivers: waivers::Waivers::default(),
         mapping: None,
@@ -400,6 +410,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             },
             "overrides" => layer.overrides = overrides::parse(source, value, errors),
             "custom" => layer.custom = custom::parse(source, &value, errors),
+            "limits" => layer.limits = limits::parse(source, &value, errors),
             "people" => layer.people = people::parse(source, &value, errors),
             "waivers" => layer.waivers.read(source, &value, errors),
             "mapping" => layer.mapping = Some(value),
@@ -424,6 +435,34 @@ fn custom_rules(custom: &[Arc<custom::CustomRule>]) -> impl Iterator<Item = Acti
             rule: Box::new(Arc::clone(c)),
         })
     })
+}
+
+/// The limits that are on, as rules the checker runs after reading every grant.
+fn limit_rules(limits: &[limits::PolicyLimit]) -> impl Iterator<Item = ActiveRule> + '_ {
+    limits.iter().filter_map(|l| {
+        Some(ActiveRule {
+            id: Cow::Owned(l.limit.id.clone()),
+            severity: l.severity?,
+            rule: Box::new(Arc::clone(&l.limit)),
+        })
+    })
+}
+
+/// A limit may not take a custom rule's id: findings are told apart by id.
+fn limit_ids(
+    custom: &[Arc<custom::CustomRule>],
+    limits: &[limits::PolicyLimit],
+    errors: &mut Vec<PolicyError>,
+) {
+    for limit in limits {
+        if custom.iter().any(|c| c.id == limit.limit.id) {
+            errors.push(PolicyError::unlocated(
+                "policy",
+                format!("`{}` is both a custom rule and a limit", limit.limit.id),
+                Some("give the limit another id".into()),
+            ));
+        }
+    }
 }
 
 /// Reports rule ids that no rule has, so a typo is found even though nothing reads it.

@@ -24,6 +24,7 @@ mod extensions_max;
 mod field_format;
 pub mod generate;
 pub mod identity;
+pub mod limits;
 mod owner_named;
 pub mod params;
 pub mod people;
@@ -69,13 +70,55 @@ pub struct Observed {
 #[derive(Default)]
 pub struct Observations {
     pub grants: Vec<Observed>,
-    /// Each grant's tenant as written (trimmed), by the grant's index.
+    /// Each grant's tenant as written (trimmed), by the grant's index; for a rule that groups
+    /// by other fields (`limits:`), the group's key.
     tenants: Texts,
     /// Each grant's id, by the grant's index.
     ids: Texts,
+    /// For a rule that groups by other fields: each grant's tenant, for its findings.
+    grant_tenants: Texts,
+    /// For a concurrency limit: when each grant's access ended, in seconds since 1970.
+    ends: Vec<i64>,
+}
+
+/// How a rule that groups grants by fields of its own (`limits:`) observes a grant.
+pub struct Grouped {
+    /// The field a finding about the group points at, in the grant.
+    pub at: crate::grant::Field,
+    /// When access ended, for a concurrency limit.
+    pub end: Option<DateTime<Utc>>,
 }
 
 impl Observations {
+    /// Adds a grant of a rule that groups by its own `key` (see [`Rule::group`]).
+    pub fn add_keyed(
+        &mut self,
+        key: &str,
+        start: DateTime<Utc>,
+        id: Option<&str>,
+        tenant: Option<&str>,
+        end: Option<DateTime<Utc>>,
+    ) {
+        self.add(key, start, id);
+        self.grant_tenants.push(tenant.unwrap_or_default());
+        if let Some(end) = end {
+            self.ends.push(end.timestamp());
+        }
+    }
+
+    /// When grant `index`'s access ended (seconds), for a concurrency limit.
+    pub fn end(&self, index: usize) -> Option<i64> {
+        self.ends.get(index).copied()
+    }
+
+    /// The tenant a finding about grant `index` names: its own, for a grouped rule.
+    pub fn finding_tenant(&self, index: usize) -> Option<&str> {
+        if self.grant_tenants.ends.is_empty() {
+            return Some(self.tenant(index));
+        }
+        Some(self.grant_tenants.get(index)).filter(|t| !t.is_empty())
+    }
+
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
         let tenant = crate::core::text::trim(tenant);
         self.grants.push(Observed {
@@ -127,6 +170,8 @@ impl Observations {
         }));
         self.tenants.append(&other.tenants);
         self.ids.append(&other.ids);
+        self.grant_tenants.append(&other.grant_tenants);
+        self.ends.extend(other.ends);
     }
 }
 
@@ -303,6 +348,18 @@ pub trait Rule: Send + Sync {
     /// A rule may reorder `all.grants` (each keeps its `index`), so as not to sort a copy of
     /// a million of them.
     fn check_all(&self, _all: &mut Observations, _out: &mut Vec<(usize, Violation)>) {}
+
+    /// For a rule that looks at all grants grouped by fields of its own (`limits:`): writes
+    /// the grant's group into `key` and says where its findings point; `None` leaves the
+    /// grant out. Rules that say `None` here (repeat-tenant) are observed by tenant.
+    fn group(&self, _grant: &Grant, _context: &Context, _key: &mut String) -> Option<Grouped> {
+        None
+    }
+
+    /// True for rules that group grants by [`Rule::group`]: each gets observations of its own.
+    fn keyed(&self) -> bool {
+        false
+    }
 }
 
 /// A rule's id, its one-line summary, its documentation, its default severity and settings,

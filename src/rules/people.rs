@@ -119,6 +119,14 @@ impl Directory {
     }
 }
 
+/// The fields that name people: compared as people, and looked up in the directory.
+pub const PERSON_FIELDS: [Field; 4] = [
+    Field::Grantee,
+    Field::Approver,
+    Field::RequestedBy,
+    Field::Owner,
+];
+
 pub const HELP: &str = "name a person from the policy's people directory, or add them to it";
 
 const PERSON_KEYS: [&str; 9] = [
