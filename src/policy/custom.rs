@@ -247,7 +247,8 @@ impl Rule for Arc<CustomRule> {
             )
         });
         let message = match unknown {
-            Some(why) => format!("{} (cannot tell: {why})", self.message),
+            Some(why) if fails => format!("{} (cannot tell: {why})", self.message),
+            Some(why) => format!("{why}, so `{}` cannot be checked", self.id),
             None => self.message.clone(),
         };
         out.push(Violation::new(
@@ -831,7 +832,7 @@ mod tests {
                 &[(Approver, "Dana Lee"), (Grantee, "Dana Lee")]
             ),
             [
-                "failed (cannot tell: grantee `Dana Lee` has no known `manager` in the people directory)"
+                "grantee `Dana Lee` has no known `manager` in the people directory, so `r` cannot be checked"
             ]
         );
         assert_eq!(
@@ -840,7 +841,7 @@ mod tests {
                 STAFF,
                 &[(Approver, "Sam Stranger"), (Grantee, "Mina Chen")]
             ),
-            ["failed (cannot tell: approver `Sam Stranger` is not in the people directory)"]
+            ["approver `Sam Stranger` is not in the people directory, so `r` cannot be checked"]
         );
         let mut out = Vec::new();
         on_call.check(

@@ -10,7 +10,8 @@ declare_rule! {
     /// or the items of a YAML or JSON list; `approvers` is read as `approver`). Two names of one
     /// person count once: compared as people, and through the `people:` directory's names,
     /// emails, aliases and handles when the policy has one. With a directory, only known,
-    /// active people count; an unknown name is `approver-named`'s finding.
+    /// active people count; an unknown name is `approver-named`'s finding. The grantee approving
+    /// their own access is not counted.
     ///
     /// Off in the default policy: turn it on where two people must approve, e.g. in an
     /// override for production admin roles.
@@ -60,7 +61,11 @@ impl Rule for ApprovalsMin {
         let same = |a: &str, b: &str| {
             people.is_some_and(|p| p.same_person(a, b)) || identity::same_name(a, b)
         };
-        let names = grant.distinct_approvers(same);
+        let mut names = grant.distinct_approvers(same);
+        // Approving your own access is no approval (self-approval's finding): not counted.
+        if let Some(grantee) = grant.text(Field::Grantee) {
+            names.retain(|n| !same(n, grantee));
+        }
         // With a directory, a person is someone it knows, active; the rest name no one yet.
         let counted: Vec<&str> = match people {
             Some(people) => names
@@ -112,6 +117,14 @@ mod tests {
     fn two_distinct_people_pass_and_one_person_twice_fails() {
         let rule = rule("approvals-min", "{}");
         assert!(check(&*rule, &grant(&[(Approver, "Ravi Patel; Dana Lee")])).is_empty());
+        // The grantee's own approval does not count.
+        assert_eq!(
+            check(
+                &*rule,
+                &grant(&[(Grantee, "Dana Lee"), (Approver, "Ravi Patel; dana lee")])
+            ),
+            ["2 distinct approvers needed, 1 approved: `Ravi Patel`"]
+        );
         assert_eq!(
             check(&*rule, &grant(&[(Approver, "Ravi Patel; ravi  PATEL")])),
             ["2 distinct approvers needed, 1 approved: `Ravi Patel`"]

@@ -70,7 +70,7 @@ impl Limit {
             }
         };
         format!(
-            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, at the grant that went over the limit, the others related.\n",
+            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
             self.id
         )
     }
