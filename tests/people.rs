@@ -86,8 +86,8 @@ fn errors_in_the_people_file_are_located() {
 }
 
 /// Runs `check --format json` on `grants` (YAML) with `policy`, both written to a folder
-/// beside `staff.yaml`; each finding as "grant rule message".
-fn findings_of(policy: &str, grants: &str) -> Vec<String> {
+/// beside `staff.yaml`: the findings of `rules`.
+fn run(policy: &str, grants: &str, rules: &[&str]) -> Vec<Value> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("staff.yaml"),
@@ -105,20 +105,24 @@ fn findings_of(policy: &str, grants: &str) -> Vec<String> {
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    report["findings"]
-        .as_array()
-        .unwrap()
+    let findings = report["findings"].as_array().unwrap().iter();
+    findings
+        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()))
+        .cloned()
+        .collect()
+}
+
+/// The approval findings of `grants`, each as "grant rule message".
+fn findings_of(policy: &str, grants: &str) -> Vec<String> {
+    let rules = [
+        "self-approval",
+        "approvals-min",
+        "approver-authorized",
+        "approver-named",
+        "on-call-manager",
+    ];
+    run(policy, grants, &rules)
         .iter()
-        .filter(|f| {
-            [
-                "self-approval",
-                "approvals-min",
-                "approver-authorized",
-                "approver-named",
-                "on-call-manager",
-            ]
-            .contains(&f["rule"].as_str().unwrap())
-        })
         .map(|f| {
             format!(
                 "{} {} {}",
@@ -200,40 +204,14 @@ fn indent(fields: &str) -> String {
     fields.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-/// Runs `check --format json` with `policy` on `grants`; each limit finding as
-/// "grant rule line message [related]".
+/// The findings of `rules`, each as "grant rule line message [related]".
 fn limit_findings(policy: &str, grants: &str, rules: &[&str]) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("staff.yaml"),
-        "- {name: Ravi Patel, handles: [rpatel], email: ravi.patel@example.com}\n",
-    )
-    .unwrap();
-    std::fs::write(dir.path().join("grantlint.yaml"), policy).unwrap();
-    std::fs::write(dir.path().join("grants.yaml"), grants).unwrap();
-    let out = Command::cargo_bin("grantlint")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", "--format", "json", "--now", "2026-11-24T12:00:00Z"])
-        .args(["--policy", "grantlint.yaml", "grants.yaml"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    report["findings"]
-        .as_array()
-        .unwrap()
+    run(policy, grants, rules)
         .iter()
-        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()))
         .map(|f| {
-            format!(
-                "{} {} {} {} {}",
-                f["grant"].as_str().unwrap(),
-                f["rule"].as_str().unwrap(),
-                f["line"],
-                f["message"].as_str().unwrap(),
-                f["related"]
-            )
+            let (grant, rule) = (f["grant"].as_str().unwrap(), f["rule"].as_str().unwrap());
+            let message = f["message"].as_str().unwrap();
+            format!("{grant} {rule} {} {message} {}", f["line"], f["related"])
         })
         .collect()
 }

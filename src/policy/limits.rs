@@ -262,17 +262,7 @@ mod tests {
         if errors.is_empty() {
             return Ok(limits);
         }
-        Err(errors
-            .iter()
-            .map(|e| {
-                let at = e.location.unwrap_or_default();
-                let help = e
-                    .help
-                    .as_deref()
-                    .map_or(String::new(), |h| format!(" ({h})"));
-                format!("{}:{} {}{help}", at.line, at.column, e.message)
-            })
-            .collect())
+        Err(errors.iter().map(|e| e.brief(true)).collect())
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub struct Limit {
 
 impl Limit {
     pub fn new(id: String, by: Vec<Field>, measure: Measure) -> Limit {
-        let names = by.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+        let names = by_names(&by);
         let at = by.first().copied().unwrap_or(Field::Grantee);
         let window = match measure {
             Measure::Window { max, within } => Some(RepeatTenant::limit(
@@ -52,14 +52,14 @@ impl Limit {
         }
     }
 
+    /// The fields grouped by, as findings and docs name them.
+    fn by_names(&self) -> String {
+        by_names(&self.by)
+    }
+
     /// The limit as a reader would say it, for `grantlint explain`.
     pub fn docs(&self) -> String {
-        let by = self
-            .by
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let by = self.by_names();
         let what = match self.measure {
             Measure::Window { max, within } => format!(
                 "at most {max} grants of one {by} may start within {}",
@@ -74,6 +74,11 @@ impl Limit {
             self.id
         )
     }
+}
+
+/// Fields as a finding names them: "grantee, tenant".
+fn by_names(by: &[Field]) -> String {
+    by.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
 }
 
 /// A person field's value as one key: the directory's name for the person, else the name as
@@ -142,12 +147,7 @@ impl Limit {
         let (grants, names) = all.grants_and_names();
         grants.par_sort_unstable();
         let grants = &*grants;
-        let by = self
-            .by
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let by = self.by_names();
         for chunk in grants.chunk_by(|a, b| a.tenant == b.tenant) {
             // Keys that only share a hash are told apart by their text.
             let mut groups: Vec<Vec<Observed>> = Vec::new();
@@ -194,11 +194,7 @@ impl Limit {
                     ),
                     "end access that is no longer needed before granting more, or raise the limit",
                 );
-                violation.related = others
-                    .iter()
-                    .filter_map(|o| names.id(o.index as usize))
-                    .map(str::to_string)
-                    .collect();
+                violation.related = names.ids(&others);
                 out.push((over.index as usize, violation));
             }
         }

@@ -193,6 +193,15 @@ impl<'a> Names<'a> {
         Some(self.ids.get(index)).filter(|id| !id.is_empty())
     }
 
+    /// The ids of `grants` that have one: a finding's related grants.
+    pub fn ids(self, grants: &[Observed]) -> Vec<String> {
+        grants
+            .iter()
+            .filter_map(|o| self.id(o.index as usize))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Asks for the tenant of grant `first` and the ids of `grants` all at once, ahead of
     /// reading them: they lie all over memory, and each read alone would wait on its own.
     pub fn fetch(self, first: usize, grants: &[Observed]) {

@@ -218,11 +218,7 @@ impl RepeatTenant {
                 ),
                 "more grants than the policy's limit allows: find why this keeps happening, or raise the limit",
             );
-            violation.related = rest
-                .iter()
-                .filter_map(|o| names.id(o.index as usize))
-                .map(str::to_string)
-                .collect();
+            violation.related = names.ids(rest);
             return Some((opening.index as usize, violation));
         }
         // A wildcard (Entra's whole directory) is no one customer: tenant-specific reports it.
