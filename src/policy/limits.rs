@@ -21,6 +21,8 @@ use crate::rules::params::parse_severity;
 pub struct PolicyLimit {
     pub limit: Arc<Limit>,
     pub severity: Option<Severity>,
+    /// The file and place of its id, for errors found once every layer is read.
+    pub at: (Source, crate::core::span::Span),
 }
 
 const KEYS: [&str; 6] = ["id", "severity", "by", "within", "max", "concurrent"];
@@ -228,9 +230,11 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
             _ => None, // a value above was wrong, and said so
         };
         if let (true, Some(measure)) = (fine, measure) {
+            let at = get("id").map_or(span(item), span);
             limits.push(PolicyLimit {
                 limit: Arc::new(Limit::new(id, by, measure)),
                 severity,
+                at: (source.clone(), at),
             });
         }
     }

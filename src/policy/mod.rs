@@ -456,8 +456,10 @@ fn limit_ids(
 ) {
     for limit in limits {
         if custom.iter().any(|c| c.id == limit.limit.id) {
-            errors.push(PolicyError::unlocated(
-                "policy",
+            let (source, at) = &limit.at;
+            errors.push(PolicyError::new(
+                source,
+                Some(*at),
                 format!("`{}` is both a custom rule and a limit", limit.limit.id),
                 Some("give the limit another id".into()),
             ));
@@ -578,6 +580,17 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(e) => e.errors.iter().map(|e| e.brief(true)).collect(),
         }
+    }
+
+    #[test]
+    fn a_limit_may_not_take_a_custom_rules_id() {
+        let got = errors(
+            "version: 1\ncustom:\n  - {id: twice, message: m, require: {present: ticket}}\nlimits:\n  - {id: twice, by: grantee, concurrent: 2}\n",
+        );
+        assert_eq!(
+            got,
+            ["5:10 `twice` is both a custom rule and a limit (give the limit another id)"]
+        );
     }
 
     #[test]
