@@ -165,25 +165,33 @@ impl Limit {
                 if group.len() <= max {
                     continue;
                 }
-                // Sorted by start; the grants still active at each start.
-                let mut active: Vec<Observed> = Vec::new();
-                let mut busiest: Option<(Observed, Vec<Observed>)> = None;
-                for grant in &group {
+                // Sorted by start: at each start, the ends of the grants still active, the
+                // earliest on top. Linear-logarithmic, however many overlap.
+                let mut active = std::collections::BinaryHeap::new();
+                let mut busiest: Option<(usize, usize)> = None;
+                for (at, grant) in group.iter().enumerate() {
                     // Access that ends as another starts does not overlap it.
-                    active.retain(|a| ends[a.index as usize] > grant.start_secs);
-                    active.push(*grant);
-                    if active.len() > max
-                        && busiest
-                            .as_ref()
-                            .is_none_or(|(_, b)| active.len() > b.len() + 1)
+                    while active
+                        .peek()
+                        .is_some_and(|std::cmp::Reverse(end)| *end <= grant.start_secs)
                     {
-                        let others = active[..active.len() - 1].to_vec();
-                        busiest = Some((*grant, others));
+                        active.pop();
+                    }
+                    active.push(std::cmp::Reverse(ends[grant.index as usize]));
+                    if active.len() > max && busiest.is_none_or(|(_, most)| active.len() > most) {
+                        busiest = Some((at, active.len()));
                     }
                 }
-                let Some((over, others)) = busiest else {
+                let Some((at, _)) = busiest else {
                     continue;
                 };
+                let over = group[at];
+                // The grants active when it started: those before it that had not ended.
+                let others: Vec<Observed> = group[..at]
+                    .iter()
+                    .filter(|g| ends[g.index as usize] > over.start_secs)
+                    .copied()
+                    .collect();
                 let key = names.tenant(over.index as usize).replace(SEPARATOR, ", ");
                 let mut violation = Violation::new(
                     self.by.first().copied(),
@@ -196,6 +204,58 @@ impl Limit {
                 );
                 violation.related = names.ids(&others);
                 out.push((over.index as usize, violation));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// The most grants of `intervals` (start, end in hours) active at one moment, counted
+    /// the plain way: at each start, those started by then and not ended.
+    fn brute_force(intervals: &[(i64, i64)]) -> usize {
+        intervals
+            .iter()
+            .map(|&(at, _)| {
+                intervals
+                    .iter()
+                    .filter(|&&(s, e)| s <= at && e > at)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    proptest::proptest! {
+        /// One engineer's grants: a finding exactly when more than `max` overlap, naming the
+        /// most that do.
+        #[test]
+        fn concurrency_is_the_most_grants_active_at_one_moment(
+            intervals in proptest::collection::vec((0i64..200, 1i64..30), 0..80),
+            max in 1usize..5,
+        ) {
+            let intervals: Vec<(i64, i64)> = intervals.iter().map(|&(s, d)| (s, s + d)).collect();
+            let hour = |h: i64| chrono::DateTime::from_timestamp(1_780_000_000 + h * 3600, 0).unwrap();
+            let mut all = Observations::default();
+            for (i, &(s, e)) in intervals.iter().enumerate() {
+                let id = format!("g{i}");
+                all.add_keyed("mina chen", hour(s), Some(&id), None, Some(hour(e)));
+            }
+            let limit = Arc::new(Limit::new("at-once".into(), vec![Field::Grantee], Measure::Concurrent { max }));
+            let mut out = Vec::new();
+            limit.check_all(&mut all, &mut out);
+            let most = brute_force(&intervals);
+            if most > max {
+                proptest::prop_assert_eq!(out.len(), 1);
+                let want = format!("grantee `mina chen`: {most} grants active at the same time (at most {max})");
+                proptest::prop_assert_eq!(&out[0].1.message, &want);
+                proptest::prop_assert_eq!(out[0].1.related.len(), most - 1);
+            } else {
+                proptest::prop_assert!(out.is_empty());
             }
         }
     }
