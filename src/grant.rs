@@ -324,7 +324,7 @@ impl Grant {
     /// How many distinct approvers the grant names, each once: every recorded approval, or
     /// the names the `approver` field holds. `same` says whether two names are one person
     /// (the people directory, else names compared as people). Quadratic in the approvers,
-    /// who are a handful.
+    /// who are a handful: only the first [`MAX_APPROVERS`] are told apart.
     pub fn distinct_approvers(&self, same: impl Fn(&str, &str) -> bool) -> Vec<&str> {
         let mut all: Vec<&str> = Vec::new();
         // Borrowed from `self`, so not through `each_approver`'s closure.
@@ -335,8 +335,9 @@ impl Grant {
         } else {
             all.extend(self.approvals.iter().map(|a| a.approver.0.as_str()));
         }
-        let mut names: Vec<&str> = Vec::with_capacity(all.len());
-        for name in all {
+        let mut names: Vec<&str> = Vec::with_capacity(all.len().min(MAX_APPROVERS));
+        // Hostile input may name thousands: the first few dozen say whether enough approved.
+        for name in all.into_iter().take(MAX_APPROVERS) {
             if !names.iter().any(|n| same(n, name)) {
                 names.push(name);
             }
@@ -389,6 +390,9 @@ impl Grant {
         }
     }
 }
+
+/// The approvers of one grant told apart as people: comparing each with each is quadratic.
+pub const MAX_APPROVERS: usize = 64;
 
 /// Hands `name` each person one `approver` value names. Exports join several approvers into
 /// one cell: `;`, `|`, a line break, and ` and ` or ` & ` between names separate them. A comma
