@@ -1,6 +1,8 @@
 //! The people directory (`people:`): known staff, inline in the policy or in a YAML, JSON or
 //! CSV file beside it. With a directory, approvers, owners and grantees must be known, active people, and
-//! self-approval sees through a person's email and aliases.
+//! every name, email, alias or handle of a person is that person wherever people are compared.
+//! Each person's `team`, `groups` and `manager` answer `in_group`, `manager_of` and
+//! approver-authorized.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -101,21 +103,6 @@ impl Directory {
         let (manager, of) = (self.find(manager)?, self.find(of)?);
         let theirs = self.find(of.manager.as_deref()?)?;
         Some(std::ptr::eq(manager, theirs))
-    }
-
-    /// Every person, in the directory's order.
-    pub fn people(&self) -> &[Person] {
-        &self.people
-    }
-
-    /// Managers named that are not in the directory: `(person, manager as written)`.
-    pub fn unknown_managers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.people.iter().filter_map(|p| {
-            let manager = p.manager.as_deref()?;
-            self.find(manager)
-                .is_none()
-                .then_some((p.name.as_str(), manager))
-        })
     }
 }
 
