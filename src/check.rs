@@ -116,6 +116,9 @@ struct FileResult<R> {
     /// For cross-grant rules: each grant with a tenant and a start, and where its tenant is.
     observed: Observations,
     places: Vec<Place>,
+    /// For each rule that groups grants by fields of its own (`limits:`), in policy order:
+    /// its observations and where each observed grant's field is.
+    keyed: Vec<(Observations, Vec<Place>)>,
     /// What the caller's hook kept of each grant, in input order.
     records: Vec<R>,
     error: Option<InputError>,
@@ -154,6 +157,14 @@ impl<R> FileResult<R> {
         take_or_extend(&mut self.places, next.places);
         take_or_extend(&mut self.records, next.records);
         self.observed.append(next.observed);
+        if self.keyed.is_empty() {
+            self.keyed = next.keyed;
+        } else {
+            for (mine, (observed, places)) in self.keyed.iter_mut().zip(next.keyed) {
+                mine.0.append(observed);
+                take_or_extend(&mut mine.1, places);
+            }
+        }
         for absent in next.absent {
             match self.absent.iter_mut().find(|a| a.field == absent.field) {
                 Some(mine) => {
@@ -303,6 +314,7 @@ impl<R> Default for FileResult<R> {
             findings: Vec::new(),
             observed: Observations::default(),
             places: Vec::new(),
+            keyed: Vec::new(),
             records: Vec::new(),
             error: None,
             absent: Vec::new(),
@@ -337,7 +349,10 @@ pub fn check_with<R: Send>(
         people: policy.people.clone(),
     };
     crate::progress::start(inputs.len() as u64, inputs.iter().map(Input::size).sum());
-    let observe = policy.rules.iter().any(|r| r.rule.needs_all());
+    let observe = policy
+        .rules
+        .iter()
+        .any(|r| r.rule.needs_all() && !r.rule.keyed());
     // Exports joined to others (Entra's approvals) are read first, once.
     let related = load::adapters::Related::gather(inputs, options);
     let results: Vec<FileResult<R>> = inputs
@@ -377,13 +392,24 @@ pub fn check_with<R: Send>(
         mut observed,
         places,
         records,
+        keyed,
         ..
     } = all;
     (outcome.grants, outcome.skipped, outcome.findings) = (all.grants, all.skipped, all.findings);
     let mut across = Vec::new();
+    let mut keyed = keyed.into_iter();
     for active in policy.rules.iter().filter(|r| r.rule.needs_all()) {
+        // A rule grouping by fields of its own reads its own observations.
+        let mut own = active
+            .rule
+            .keyed()
+            .then(|| keyed.next().unwrap_or_default());
+        let (observed, places) = match &mut own {
+            Some((observed, places)) => (observed, &*places),
+            None => (&mut observed, &places),
+        };
         let mut violations = Vec::new();
-        active.rule.check_all(&mut observed, &mut violations);
+        active.rule.check_all(observed, &mut violations);
         // In input order, which is nearly always report order: the sort below then merges
         // them into the per-grant findings, which are in order already, as one run. Stable,
         // so a rule's findings on one grant keep the rule's order whatever the threads.
@@ -396,7 +422,7 @@ pub fn check_with<R: Send>(
                 rule: active.id.clone(),
                 severity: active.severity,
                 grant: observed.id(i).map(Box::from),
-                tenant: Some(observed.tenant(i).into()),
+                tenant: observed.finding_tenant(i).map(Box::from),
                 file: place.file as usize,
                 span: place.span(),
                 field: violation.field,
@@ -666,6 +692,10 @@ struct FileChecker<'a, R> {
     missing: u32,
     /// column-missing is on: findings about a field the file does not hold are gathered.
     gather: bool,
+    /// The rules that group grants by fields of their own, in policy order.
+    keyed: Vec<&'a dyn crate::rules::Rule>,
+    /// A group's key, reused for every grant.
+    key: String,
 }
 
 impl<'a, R> FileChecker<'a, R> {
@@ -688,6 +718,13 @@ impl<'a, R> FileChecker<'a, R> {
             result: FileResult::default(),
             missing,
             gather,
+            keyed: policy
+                .rules
+                .iter()
+                .filter(|r| r.rule.needs_all() && r.rule.keyed())
+                .map(|r| &*r.rule)
+                .collect(),
+            key: String::new(),
         }
     }
 
@@ -740,6 +777,32 @@ impl<'a, R> FileChecker<'a, R> {
             result
                 .places
                 .push(Place::new(file, grant.span_of(Field::Tenant)));
+        }
+        if !self.keyed.is_empty() {
+            self.observe_keyed(grant);
+        }
+    }
+}
+
+impl<R> FileChecker<'_, R> {
+    /// Hands the grant to each rule that groups grants by fields of its own (`limits:`).
+    /// Out of line: most policies have none.
+    #[cold]
+    #[inline(never)]
+    fn observe_keyed(&mut self, grant: &Grant) {
+        let result = &mut self.result;
+        result.keyed.resize_with(self.keyed.len(), Default::default);
+        let Some(start) = grant.time(Field::Start) else {
+            return;
+        };
+        for (rule, (observed, places)) in self.keyed.iter().zip(&mut result.keyed) {
+            self.key.clear();
+            if let Some(grouped) = rule.group(grant, self.context, &mut self.key) {
+                let tenant = grant.text(Field::Tenant);
+                let id = grant.id();
+                observed.add_keyed(&self.key, start, id.as_deref(), tenant, grouped.end);
+                places.push(Place::new(self.file, grant.span_of(grouped.at)));
+            }
         }
     }
 }

@@ -48,7 +48,7 @@ fields! {
     Scope => "scope" ["allowed_actions"] "allowed actions, free text";
     Reason => "reason" ["justification", "request_reason", "customer_issue", "purpose"] "why access is needed, tied to the incident";
     RequestedBy => "requested_by" ["requester"] "who asked";
-    Approver => "approver" ["approved_by"] "the named person who approved";
+    Approver => "approver" ["approved_by", "approvers"] "the named person who approved";
     ApprovedAt => "approved_at" ["approval_time"] "when approval was given";
     Owner => "owner" ["case_owner"] "who owns the request through closeout";
     Ticket => "ticket" ["ticket_id", "case", "case_id", "issue_key"] "ticket or case reference";
@@ -341,12 +341,50 @@ impl Grant {
     #[inline]
     pub fn each_approver(&self, mut judge: impl FnMut(Option<&str>, Span)) {
         if self.approvals.is_empty() {
-            judge(self.text(Field::Approver), self.span_of(Field::Approver));
+            let span = self.span_of(Field::Approver);
+            match self.text(Field::Approver) {
+                None => judge(None, span),
+                Some(text) => {
+                    // A value of separators only ("; ;") names no one.
+                    let mut named = false;
+                    approver_names(text, self.is_list(Field::Approver), |name| {
+                        named = true;
+                        judge(Some(name), span);
+                    });
+                    if !named {
+                        judge(None, span);
+                    }
+                }
+            }
         } else {
             for approval in &self.approvals {
                 judge(Some(&approval.approver.0), approval.approver.1);
             }
         }
+    }
+
+    /// How many distinct approvers the grant names, each once: every recorded approval, or
+    /// the names the `approver` field holds. `same` says whether two names are one person
+    /// (the people directory, else names compared as people). Quadratic in the approvers,
+    /// who are a handful: only the first [`MAX_APPROVERS`] are told apart.
+    pub fn distinct_approvers(&self, same: impl Fn(&str, &str) -> bool) -> Vec<&str> {
+        let mut all: Vec<&str> = Vec::new();
+        // Borrowed from `self`, so not through `each_approver`'s closure.
+        if self.approvals.is_empty() {
+            if let Some(text) = self.text(Field::Approver) {
+                approver_names(text, self.is_list(Field::Approver), |n| all.push(n));
+            }
+        } else {
+            all.extend(self.approvals.iter().map(|a| a.approver.0.as_str()));
+        }
+        let mut names: Vec<&str> = Vec::with_capacity(all.len().min(MAX_APPROVERS));
+        // Hostile input may name thousands: the first few dozen say whether enough approved.
+        for name in all.into_iter().take(MAX_APPROVERS) {
+            if !names.iter().any(|n| same(n, name)) {
+                names.push(name);
+            }
+        }
+        names
     }
 
     /// Marks a field this grant's export cannot carry (see `unexported`).
@@ -395,9 +433,120 @@ impl Grant {
     }
 }
 
+/// The approvers of one grant told apart as people: comparing each with each is quadratic.
+pub const MAX_APPROVERS: usize = 64;
+
+/// Hands `name` each person one `approver` value names. Exports join several approvers into
+/// one cell: `;`, `|`, a line break, and ` and ` or ` & ` between names separate them. A comma
+/// separates only in a YAML or JSON list (`list`, whose items are joined by ", "): in a cell,
+/// "Ravi Patel, on-call manager" is a name and a title and "Patel, Ravi" a surname first, as
+/// [`crate::rules::identity`] reads them, so a comma there is never a list. A part with a
+/// comma or a parenthesis is a name with a title and is not split on ` and ` either ("Ravi
+/// Patel, head of support and success").
+pub fn approver_names<'t>(text: &'t str, list: bool, mut name: impl FnMut(&'t str)) {
+    // Nearly every value is one name: one scan over its bytes says so.
+    let bytes = text.as_bytes();
+    let joined = bytes.iter().enumerate().any(|(i, &b)| match b {
+        b';' | b'|' | b'\n' | b'\r' | b'&' => true,
+        b',' => list,
+        b' ' => bytes
+            .get(i + 1..i + 5)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"and ")),
+        _ => false,
+    });
+    if !joined {
+        name(text);
+        return;
+    }
+    for piece in text.split([';', '|', '\n', '\r']) {
+        let parts: &mut dyn Iterator<Item = &str> = if list {
+            &mut piece.split(',')
+        } else {
+            &mut std::iter::once(piece)
+        };
+        for part in parts {
+            if part.contains([',', '(']) {
+                let part = trim(part);
+                if !part.is_empty() {
+                    name(part);
+                }
+                continue;
+            }
+            for one in split_and(part) {
+                let one = trim(one);
+                if !one.is_empty() {
+                    name(one);
+                }
+            }
+        }
+    }
+}
+
+/// A part split on ` and ` (any case) and ` & `.
+fn split_and(part: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(part);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let lower = text.as_bytes();
+        let at = (0..lower.len()).find_map(|i| {
+            let w = lower.get(i..)?;
+            if w.len() >= 5 && w[0] == b' ' && w[1..5].eq_ignore_ascii_case(b"and ") {
+                Some((i, 5))
+            } else if w.starts_with(b" & ") {
+                Some((i, 3))
+            } else {
+                None
+            }
+        });
+        match at {
+            Some((i, len)) => {
+                rest = text.get(i + len..);
+                text.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(text)
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(text: &str, list: bool) -> Vec<&str> {
+        let mut out = Vec::new();
+        approver_names(text, list, |n| out.push(n));
+        out
+    }
+
+    #[test]
+    fn an_approver_value_names_each_approver() {
+        assert_eq!(names("Ravi Patel", false), ["Ravi Patel"]);
+        assert_eq!(
+            names("Ravi Patel; Mina Chen |Dana Lee\nJo Park", false),
+            ["Ravi Patel", "Mina Chen", "Dana Lee", "Jo Park"]
+        );
+        assert_eq!(
+            names("Ravi Patel and Mina Chen & Dana Lee", false),
+            ["Ravi Patel", "Mina Chen", "Dana Lee"]
+        );
+        // A comma in a cell is a title or a surname first, never a list.
+        assert_eq!(names("Patel, Ravi", false), ["Patel, Ravi"]);
+        assert_eq!(
+            names("Ravi Patel, head of support and success; Mina Chen", false),
+            ["Ravi Patel, head of support and success", "Mina Chen"]
+        );
+        // A YAML list's items are joined by ", ".
+        assert_eq!(
+            names("Ravi Patel, Mina Chen", true),
+            ["Ravi Patel", "Mina Chen"]
+        );
+        assert_eq!(names("Anderson Lee", false), ["Anderson Lee"]);
+        assert_eq!(names("Sandy Andrews", false), ["Sandy Andrews"]);
+        assert_eq!(names(" ; Ravi Patel;", false), ["Ravi Patel"]);
+    }
 
     #[test]
     fn keys_resolve_through_aliases_case_and_separators() {

@@ -25,9 +25,11 @@ fn policy_files(folder: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            // A policy test suite (or a worked example's folder) holds exports and
-            // expectations beside its one policy.
-            if path.join("grantlint.yaml").is_file() {
+            // A policy test suite holds exports and expectations beside its one policy; so
+            // does each worked example's folder.
+            if path.file_name().is_some_and(|n| n == "tests")
+                || path.join("grantlint.yaml").is_file()
+            {
                 out.push(path.join("grantlint.yaml"));
             } else {
                 policy_files(&path, out);
@@ -111,12 +113,17 @@ fn the_schema_rejects_what_grantlint_rejects() {
         "custom: [{id: a, message: m, require: {compare: [1]}}]",
         "custom: [{id: a, message: m, require: {field: start, outside: [business]}}]",
         "rules: {my-rule: {max: 1h}}",
+        "limits: [{id: a, by: [grantee], within: 7d}]",
+        "limits: [{id: a, by: [grantee], concurrent: 2, max: 3}]",
+        "limits: [{id: a, concurrent: 2}]",
+        "people: [{name: A, manger: B}]",
+        "custom: [{id: a, message: m, require: {field: ticket, in_group: x}}]",
     ] {
         let policy: Value = serde_saphyr::from_str(bad).unwrap();
         assert!(!errors(&validator, &policy).is_empty(), "{bad}");
     }
     let good: Value = serde_saphyr::from_str(
-        "version: 1\nextends: ../base.yaml\nrules: {window-max: {max: PT1H30M}, ticket-linked: off}\noverrides: [{match: {env: prod}, rules: {window-max: {max: 1h}}}]\ninputs: {include: [exports/**], exclude: archive}",
+        "version: 1\nextends: ../base.yaml\nrules: {window-max: {max: PT1H30M}, ticket-linked: off}\noverrides: [{match: {env: prod}, rules: {window-max: {max: 1h}}}]\ninputs: {include: [exports/**], exclude: archive}\nlimits: [{id: weekly, by: [grantee, tenant], within: 7d, max: 3}, {id: at-once, by: grantee, concurrent: 2}]\npeople: [{name: A, handles: [a], groups: [g], manager: B}, {name: B}]\ncustom: [{id: oncall, message: m, require: {all: [{field: approver, in_group: g}, {not: {field: approver, manager_of: grantee}}]}}]",
     )
     .unwrap();
     assert_eq!(errors(&validator, &good), Vec::<String>::new());

@@ -34,6 +34,13 @@ pub fn list_rules(policy: Option<&std::path::Path>) -> u8 {
             rule.id, severity, rule.message
         ));
     }
+    for limit in &policy.limits {
+        let severity = limit.severity.map_or("off", |s| s.name());
+        out.push_str(&format!(
+            "{:<24} {:<8} a cross-grant limit (limits)\n",
+            limit.limit.id, severity
+        ));
+    }
     print!("{out}");
     PASSED
 }
@@ -48,6 +55,10 @@ pub fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
     };
     if let Some(rule) = policy.custom.iter().find(|r| r.id == id) {
         print!("{}", rule.docs());
+        return PASSED;
+    }
+    if let Some(limit) = policy.limits.iter().find(|l| l.limit.id == id) {
+        print!("{}", limit.limit.docs());
         return PASSED;
     }
     match rules::find(id) {
@@ -68,7 +79,8 @@ pub fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
             let ids = rules::REGISTRY.iter().map(|r| r.id);
             let hint = crate::core::source::did_you_mean(
                 id,
-                ids.chain(policy.custom.iter().map(|r| r.id.as_str())),
+                ids.chain(policy.custom.iter().map(|r| r.id.as_str()))
+                    .chain(policy.limits.iter().map(|l| l.limit.id.as_str())),
             )
             .unwrap_or_else(|| "`grantlint rules` lists them".into());
             eprintln!("grantlint: unknown rule `{id}`; {hint}");

@@ -13,8 +13,8 @@ use super::compare::Comparison;
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::{Severity, Violation};
-use crate::grant::Grant;
 use crate::grant::declared::{Declarations, FieldRef, Kind, Typed};
+use crate::grant::{Field, Grant};
 use crate::rules::params::{normalize, parse_severity};
 use crate::rules::{self, Context, Rule};
 
@@ -65,15 +65,67 @@ pub enum Condition {
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
+    /// `{field: approver, in_group: on-call-managers}`: a person the field names holds the
+    /// group (their `groups` or `team` in the people directory).
+    InGroup(FieldRef, String),
+    /// `{field: approver, manager_of: grantee}`: a person the field names is, in the people
+    /// directory, the manager of a person the other field names.
+    ManagerOf(FieldRef, FieldRef),
+}
+
+use crate::rules::people::PERSON_FIELDS;
+
+/// What a condition may ask beyond the grant: the people directory; and what it could not
+/// answer, so a rule that passes for want of an answer says so instead.
+#[derive(Default)]
+pub struct Ask<'a> {
+    pub people: Option<&'a crate::rules::people::Directory>,
+    pub unknown: std::cell::RefCell<Option<String>>,
+}
+
+impl Ask<'_> {
+    fn cannot_tell(&self, why: impl FnOnce() -> String) {
+        self.unknown.borrow_mut().get_or_insert_with(why);
+    }
+}
+
+/// Hands `each` every person `field` names: each approver of several, else the text.
+fn each_person(grant: &Grant, field: &FieldRef, mut each: impl FnMut(&str)) {
+    if field.builtin() == Some(Field::Approver) {
+        grant.each_approver(|name, _| name.into_iter().for_each(&mut each));
+    } else if let Some(text) = field.text(grant) {
+        each(text);
+    }
+}
+
+/// A built-in field that names a person (grantee, approver, requested_by, owner).
+fn is_person(field: &FieldRef) -> bool {
+    field.builtin().is_some_and(|f| PERSON_FIELDS.contains(&f))
 }
 
 impl Condition {
     pub fn holds(&self, grant: &Grant) -> bool {
+        self.holds_in(grant, &Ask::default())
+    }
+
+    /// Whether the condition holds, asking the directory where it tests people.
+    pub fn holds_in(&self, grant: &Grant, ask: &Ask) -> bool {
         match self {
             Condition::Equals(f, value) => each_text(f, grant, |t| normalize(t) == *value),
             Condition::Is(f, value) => f.typed(grant) == Some(Typed::Bool(*value)),
             Condition::In(f, values) => each_text(f, grant, |t| values.contains(&normalize(t))),
             Condition::Matches(f, re) => f.text(grant).is_some_and(|t| re.is_match(t)),
+            Condition::SameAs(f, g) if is_person(f) && is_person(g) => {
+                // People, not strings: `rpatel` is Ravi Patel when the directory says so.
+                let mut same = false;
+                each_person(grant, f, |a| {
+                    each_person(grant, g, |b| {
+                        same |= ask.people.is_some_and(|p| p.same_person(a, b))
+                            || crate::rules::identity::same_name(a, b);
+                    });
+                });
+                same
+            }
             Condition::SameAs(f, g) => match (f.text(grant), g.text(grant)) {
                 (Some(a), Some(b)) => normalize(a) == normalize(b),
                 _ => false,
@@ -89,9 +141,42 @@ impl Condition {
                 Some(Typed::Time(t)) => calendar.contains(t) == *within,
                 _ => false,
             },
-            Condition::All(all) => all.iter().all(|c| c.holds(grant)),
-            Condition::Any(any) => any.iter().any(|c| c.holds(grant)),
-            Condition::Not(c) => !c.holds(grant),
+            Condition::All(all) => all.iter().all(|c| c.holds_in(grant, ask)),
+            Condition::Any(any) => any.iter().any(|c| c.holds_in(grant, ask)),
+            Condition::Not(c) => !c.holds_in(grant, ask),
+            Condition::InGroup(f, group) => {
+                let Some(people) = ask.people else {
+                    ask.cannot_tell(|| "the policy has no `people:` directory".into());
+                    return false;
+                };
+                let mut holds = false;
+                each_person(grant, f, |name| match people.find(name) {
+                    Some(person) => holds |= person.holds(group),
+                    None => ask.cannot_tell(|| not_in_directory(f, name)),
+                });
+                holds
+            }
+            Condition::ManagerOf(f, g) => {
+                let Some(people) = ask.people else {
+                    ask.cannot_tell(|| "the policy has no `people:` directory".into());
+                    return false;
+                };
+                let mut holds = false;
+                each_person(grant, f, |manager| {
+                    each_person(grant, g, |of| match people.is_manager_of(manager, of) {
+                        Some(is) => holds |= is,
+                        None => ask.cannot_tell(|| match (people.find(manager), people.find(of)) {
+                            (None, _) => not_in_directory(f, manager),
+                            (_, None) => not_in_directory(g, of),
+                            (_, Some(_)) => format!(
+                                "{} `{of}` has no known `manager` in the people directory",
+                                g.name()
+                            ),
+                        }),
+                    });
+                });
+                holds
+            }
         }
     }
 
@@ -123,6 +208,7 @@ impl Condition {
             Condition::Compare(c) => c.first_field(),
             Condition::All(cs) | Condition::Any(cs) => cs.iter().find_map(Condition::first_field),
             Condition::Not(c) => c.first_field(),
+            Condition::InGroup(f, _) | Condition::ManagerOf(f, _) => Some(f),
         }
     }
 }
@@ -133,6 +219,10 @@ fn each_text(field: &FieldRef, grant: &Grant, test: impl Fn(&str) -> bool) -> bo
         Some(Typed::List(items)) => items.iter().any(|i| test(i)),
         _ => field.text(grant).is_some_and(test),
     }
+}
+
+fn not_in_directory(field: &FieldRef, name: &str) -> String {
+    format!("{} `{name}` is not in the people directory", field.name())
 }
 
 /// The condition as a reader would say it, for `grantlint explain`.
@@ -178,6 +268,12 @@ impl fmt::Display for Condition {
             Condition::All(cs) => list(f, "all", cs),
             Condition::Any(cs) => list(f, "any", cs),
             Condition::Not(c) => write!(f, "not ({c})"),
+            Condition::InGroup(field, group) => {
+                write!(f, "{} is in group `{group}`", field.name())
+            }
+            Condition::ManagerOf(a, b) => {
+                write!(f, "{} is the manager of {}", a.name(), b.name())
+            }
         }
     }
 }
@@ -208,25 +304,41 @@ impl CustomRule {
 }
 
 impl Rule for Arc<CustomRule> {
-    fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
-        if self.when.as_ref().is_none_or(|c| c.holds(grant))
-            && !self.require.holds(grant)
-            && !self.require.unreadable(grant)
-            && !self.when.as_ref().is_some_and(|c| c.unreadable(grant))
+    fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
+        let ask = Ask {
+            people: context.people.as_deref(),
+            ..Ask::default()
+        };
+        // A value there but unreadable is the grant's `field-format` finding: the rule
+        // stays quiet rather than judge without it.
+        if self.require.unreadable(grant) || self.when.as_ref().is_some_and(|c| c.unreadable(grant))
         {
-            let help = self.help.clone().unwrap_or_else(|| {
-                format!(
-                    "see the policy's custom rule with `grantlint explain {}`",
-                    self.id
-                )
-            });
-            out.push(Violation::new(
-                self.field.builtin(),
-                self.field.span(grant),
-                self.message.clone(),
-                help,
-            ));
+            return;
         }
+        let applies = self.when.as_ref().is_none_or(|c| c.holds_in(grant, &ask));
+        let fails = applies && !self.require.holds_in(grant, &ask);
+        // A pass the directory could not vouch for is no pass: said, with what is missing.
+        let unknown = ask.unknown.into_inner();
+        if !fails && unknown.is_none() {
+            return;
+        }
+        let help = self.help.clone().unwrap_or_else(|| {
+            format!(
+                "see the policy's custom rule with `grantlint explain {}`",
+                self.id
+            )
+        });
+        let message = match unknown {
+            Some(why) if fails => format!("{} (cannot tell: {why})", self.message),
+            Some(why) => format!("{why}, so `{}` cannot be checked", self.id),
+            None => self.message.clone(),
+        };
+        out.push(Violation::new(
+            self.field.builtin(),
+            self.field.span(grant),
+            message,
+            help,
+        ));
     }
 }
 
@@ -299,7 +411,16 @@ const RULE_KEYS: [&str; 6] = ["id", "severity", "message", "help", "when", "requ
 const CONDITION_KEYS: [&str; 7] = [
     "field", "present", "missing", "compare", "all", "any", "not",
 ];
-const FIELD_TESTS: [&str; 6] = ["equals", "in", "matches", "same_as", "within", "outside"];
+const FIELD_TESTS: [&str; 8] = [
+    "equals",
+    "in",
+    "matches",
+    "same_as",
+    "within",
+    "outside",
+    "in_group",
+    "manager_of",
+];
 
 struct Parser<'a> {
     source: &'a Source,
@@ -497,7 +618,7 @@ impl Parser<'_> {
             let [(key, value)] = tests.as_slice() else {
                 self.error(
                     node,
-                    "a `field` condition takes exactly one test: equals, in, matches, same_as, within or outside"
+                    "a `field` condition takes exactly one test: equals, in, matches, same_as, within, outside, in_group or manager_of"
                         .into(),
                     None,
                 );
@@ -684,12 +805,47 @@ impl Parser<'_> {
             "same_as" => self
                 .field(value)
                 .map(|other| Condition::SameAs(field, other)),
+            "in_group" | "manager_of" if !is_person(&field) => {
+                self.error(
+                    key,
+                    format!("`{test}` tests a person, and {} names none", field.name()),
+                    Some("use it on grantee, approver, requested_by or owner".into()),
+                );
+                None
+            }
+            "in_group" => {
+                match value.value.as_scalar().map(str::trim) {
+                    Some(group) if !group.is_empty() => {
+                        Some(Condition::InGroup(field, group.to_string()))
+                    }
+                    _ => {
+                        self.error(
+                        value,
+                        format!("`in_group` takes a group's name, not {}", value.value.kind()),
+                        Some("e.g. `in_group: on-call-managers`, a group of the people directory".into()),
+                    );
+                        None
+                    }
+                }
+            }
+            "manager_of" => {
+                let other = self.field(value)?;
+                if !is_person(&other) {
+                    self.error(
+                        value,
+                        format!("`manager_of` names a person field, not {}", other.name()),
+                        Some("e.g. `manager_of: grantee`".into()),
+                    );
+                    return None;
+                }
+                Some(Condition::ManagerOf(field, other))
+            }
             other => {
                 self.error(
                     key,
                     format!("unknown test `{other}` for a field"),
                     did_you_mean(other, FIELD_TESTS).or_else(|| {
-                        Some("a field is tested with equals, in, matches, same_as, within or outside".into())
+                        Some("a field is tested with equals, in, matches, same_as, within, outside, in_group or manager_of".into())
                     }),
                 );
                 None
@@ -784,6 +940,121 @@ mod tests {
         ));
         assert!(fails(&r, &[(Approver, "Mina Chen"), (RequestedBy, "Ravi")]));
         assert!(fails(&r, &[(Approver, "Mina Chen")]), "one side missing");
+    }
+
+    /// The messages `rule` gives for the grant, with the people directory `staff`.
+    fn with_people(rule: &Arc<CustomRule>, staff: &str, fields: &[(Field, &str)]) -> Vec<String> {
+        let node = crate::core::node::parse(staff).unwrap();
+        let mut errors = Vec::new();
+        let people = crate::rules::people::parse(&source(staff), &node, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut context = crate::rules::testing::context();
+        context.people = people;
+        let mut out = Vec::new();
+        rule.check(&grant(fields), &context, &mut out);
+        out.into_iter().map(|v| v.message).collect()
+    }
+
+    const STAFF: &str = "- {name: Ravi Patel, email: ravi.patel@example.com, handles: [rpatel], groups: [on-call-managers]}\n- {name: Mina Chen, manager: rpatel}\n- {name: Dana Lee, team: support}\n";
+
+    #[test]
+    fn same_as_compares_people_through_the_directory() {
+        let r = rule("{not: {field: approver, same_as: requested_by}}");
+        for (approver, requester) in [
+            ("rpatel", "Ravi Patel"),
+            ("ravi.patel@example.com", "rpatel"),
+            ("Dana Lee; RPATEL", "Ravi Patel"),
+        ] {
+            let got = with_people(&r, STAFF, &[(Approver, approver), (RequestedBy, requester)]);
+            assert_eq!(got, ["failed"], "{approver} / {requester}");
+        }
+        let got = with_people(
+            &r,
+            STAFF,
+            &[(Approver, "Dana Lee"), (RequestedBy, "rpatel")],
+        );
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn in_group_and_manager_of_ask_the_directory() {
+        let on_call = rule("{field: approver, in_group: On-Call-Managers}");
+        assert!(with_people(&on_call, STAFF, &[(Approver, "rpatel")]).is_empty());
+        assert_eq!(
+            with_people(&on_call, STAFF, &[(Approver, "Dana Lee")]),
+            ["failed"]
+        );
+        // Any one approver of several in the group is enough.
+        assert!(with_people(&on_call, STAFF, &[(Approver, "Dana Lee; rpatel")]).is_empty());
+        let team = rule("{field: approver, in_group: support}");
+        assert!(with_people(&team, STAFF, &[(Approver, "Dana Lee")]).is_empty());
+
+        let not_manager = rule("{not: {field: approver, manager_of: grantee}}");
+        assert_eq!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Ravi Patel"), (Grantee, "Mina Chen")]
+            ),
+            ["failed"]
+        );
+        assert!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Dana Lee"), (Grantee, "Mina Chen")]
+            )
+            .is_empty()
+        );
+        // What the directory cannot answer is said, never a silent pass.
+        assert_eq!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Dana Lee"), (Grantee, "Dana Lee")]
+            ),
+            [
+                "grantee `Dana Lee` has no known `manager` in the people directory, so `r` cannot be checked"
+            ]
+        );
+        assert_eq!(
+            with_people(
+                &not_manager,
+                STAFF,
+                &[(Approver, "Sam Stranger"), (Grantee, "Mina Chen")]
+            ),
+            ["approver `Sam Stranger` is not in the people directory, so `r` cannot be checked"]
+        );
+        let mut out = Vec::new();
+        on_call.check(
+            &grant(&[(Approver, "rpatel")]),
+            &crate::rules::testing::context(),
+            &mut out,
+        );
+        assert_eq!(
+            out[0].message,
+            "failed (cannot tell: the policy has no `people:` directory)"
+        );
+    }
+
+    #[test]
+    fn people_tests_are_validated() {
+        let got = parse_text(concat!(
+            "- {id: a, message: m, require: {field: ticket, in_group: x}}\n",
+            "- {id: b, message: m, require: {field: approver, manager_of: ticket}}\n",
+            "- {id: c, message: m, require: {field: approver, in_group: [x]}}\n",
+            "- {id: d, message: m, require: {field: approver, in_gruop: x}}\n",
+        ))
+        .unwrap_err();
+        assert_eq!(
+            got,
+            [
+                "1:48 `in_group` tests a person, and ticket names none (use it on grantee, approver, requested_by or owner)",
+                "2:62 `manager_of` names a person field, not ticket (e.g. `manager_of: grantee`)",
+                "3:60 `in_group` takes a group's name, not a list (e.g. `in_group: on-call-managers`, a group of the people directory)",
+                "4:50 unknown test `in_gruop` for a field (did you mean `in_group`?)",
+            ]
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod custom;
 pub mod fields;
 pub mod inputs;
+pub mod limits;
 pub mod locate;
 pub mod overrides;
 pub mod show;
@@ -40,6 +41,8 @@ pub struct Policy {
     pub rules: Vec<ActiveRule>,
     /// The policy's own rules (`custom:`), for `grantlint rules` and `explain`.
     pub custom: Vec<Arc<custom::CustomRule>>,
+    /// The policy's cross-grant limits (`limits:`), for `grantlint rules` and `explain`.
+    pub limits: Vec<limits::PolicyLimit>,
     /// Known staff (`people:`), when the policy names them.
     pub people: Option<Arc<people::Directory>>,
     /// The files layered, base first: "default", then each `extends`, then the policy itself.
@@ -82,6 +85,7 @@ const KEYS: &[&str] = &[
     "rules",
     "overrides",
     "custom",
+    "limits",
     "people",
     "waivers",
     "mapping",
@@ -101,6 +105,7 @@ struct Layer {
     /// `calendars:` are known, as they may name those of any layer.
     overrides: Option<Node>,
     custom: Option<Node>,
+    limits: Vec<limits::PolicyLimit>,
     people: Option<Arc<people::Directory>>,
     waivers: waivers::Waivers,
     mapping: Option<Node>,
@@ -203,8 +208,11 @@ impl Policy {
             }
         }
         let custom = custom::merge(customs);
-        let (rules, cross_grant) = build_rules(&rule_maps(&layers), &custom, &mut errors);
+        let (mut rules, cross_grant) = build_rules(&rule_maps(&layers), &custom, &mut errors);
         let people = layers.iter().rev().find_map(|l| l.people.clone());
+        let limits = limits::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.limits)));
+        limit_ids(&custom, &limits, &mut errors);
+        rules.extend(limit_rules(&limits));
         let mut waivers = waivers::Waivers::default();
         for layer in &mut layers {
             waivers.extend(std::mem::take(&mut layer.waivers));
@@ -248,6 +256,7 @@ impl Policy {
                 name,
                 rules,
                 custom,
+                limits,
                 people,
                 waivers,
                 mapping,
@@ -384,6 +393,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         rules: Vec::new(),
         overrides: None,
         custom: None,
+        limits: Vec::new(),
         people: None,
         waivers: waivers::Waivers::default(),
         mapping: None,
@@ -442,6 +452,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             "custom" => layer.custom = Some(value),
             "fields" => layer.fields = Some(value),
             "calendars" => layer.calendars = Some(value),
+            "limits" => layer.limits = limits::parse(source, &value, errors),
             "people" => layer.people = people::parse(source, &value, errors),
             "waivers" => layer.waivers.read(source, &value, errors),
             "mapping" => layer.mapping = Some(value),
@@ -527,6 +538,36 @@ fn custom_severity(
                 None,
             ));
             None
+        }
+    }
+}
+
+/// The limits that are on, as rules the checker runs after reading every grant.
+fn limit_rules(limits: &[limits::PolicyLimit]) -> impl Iterator<Item = ActiveRule> + '_ {
+    limits.iter().filter_map(|l| {
+        Some(ActiveRule {
+            id: Cow::Owned(l.limit.id.clone()),
+            severity: l.severity?,
+            rule: Box::new(Arc::clone(&l.limit)),
+        })
+    })
+}
+
+/// A limit may not take a custom rule's id: findings are told apart by id.
+fn limit_ids(
+    custom: &[Arc<custom::CustomRule>],
+    limits: &[limits::PolicyLimit],
+    errors: &mut Vec<PolicyError>,
+) {
+    for limit in limits {
+        if custom.iter().any(|c| c.id == limit.limit.id) {
+            let (source, at) = &limit.at;
+            errors.push(PolicyError::new(
+                source,
+                Some(*at),
+                format!("`{}` is both a custom rule and a limit", limit.limit.id),
+                Some("give the limit another id".into()),
+            ));
         }
     }
 }
@@ -638,8 +679,10 @@ mod tests {
             .iter()
             .map(|r| (r.id.to_string(), r.severity))
             .collect();
+        // A rule declared `default: off` is not run until a policy turns it on.
         let declared: Vec<_> = crate::rules::REGISTRY
             .iter()
+            .filter(|m| !m.off)
             .map(|m| (m.id.to_string(), m.severity))
             .collect();
         assert_eq!(severities, declared);
@@ -656,9 +699,21 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_may_not_take_a_custom_rules_id() {
+        let got = errors(
+            "version: 1\ncustom:\n  - {id: twice, message: m, require: {present: ticket}}\nlimits:\n  - {id: twice, by: grantee, concurrent: 2}\n",
+        );
+        assert_eq!(
+            got,
+            ["5:10 `twice` is both a custom rule and a limit (give the limit another id)"]
+        );
+    }
+
+    #[test]
     fn the_default_policy_builds_every_rule() {
         let policy = Policy::load(None).unwrap_or_else(|e| panic!("{:?}", e.errors));
-        assert_eq!(policy.rules.len(), rules::REGISTRY.len());
+        let on = rules::REGISTRY.iter().filter(|m| !m.off).count();
+        assert_eq!(policy.rules.len(), on);
     }
 
     #[test]

@@ -30,7 +30,11 @@ pub fn default_policy() -> String {
         out.push_str(&format!(
             "  {}:\n    severity: {}\n",
             meta.id,
-            meta.severity.name()
+            if meta.off {
+                "off"
+            } else {
+                meta.severity.name()
+            }
         ));
         for setting in meta.settings {
             write_setting(&mut out, setting);
@@ -46,6 +50,8 @@ fn write_setting(out: &mut String, setting: &SettingMeta) {
     let key = setting.key;
     match setting.default {
         Default::Scalar(value) => out.push_str(&format!("    {key}: {value}\n")),
+        // An empty list, such as approver-authorized's `groups` before a policy names any.
+        Default::List([]) => out.push_str(&format!("    {key}: []\n")),
         Default::List(items) => {
             let quoted = |item: &Item| quote(item.text, setting.kind, true);
             let flow = format!(
@@ -222,7 +228,12 @@ pub fn readme(readme: &str) -> Result<String, String> {
 pub fn rules_table() -> String {
     let mut out = String::from("| id | default | fires when |\n|---|---|---|\n");
     for meta in REGISTRY {
-        let mut default = meta.severity.name().to_string();
+        let mut default = if meta.off {
+            "off"
+        } else {
+            meta.severity.name()
+        }
+        .to_string();
         for setting in meta.settings {
             if let Default::Scalar(value) = setting.default {
                 default.push_str(&format!(", {} {value}", setting.key));

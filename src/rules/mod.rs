@@ -13,7 +13,9 @@ use crate::grant::Grant;
 use crate::rules::params::Params;
 
 pub mod admin_justified;
+mod approvals_min;
 mod approved_before_access;
+mod approver_authorized;
 mod approver_named;
 mod column_missing;
 mod expiry_enforced;
@@ -22,6 +24,7 @@ mod extensions_max;
 mod field_format;
 pub mod generate;
 pub mod identity;
+pub mod limits;
 mod owner_named;
 pub mod params;
 pub mod people;
@@ -67,13 +70,55 @@ pub struct Observed {
 #[derive(Default)]
 pub struct Observations {
     pub grants: Vec<Observed>,
-    /// Each grant's tenant as written (trimmed), by the grant's index.
+    /// Each grant's tenant as written (trimmed), by the grant's index; for a rule that groups
+    /// by other fields (`limits:`), the group's key.
     tenants: Texts,
     /// Each grant's id, by the grant's index.
     ids: Texts,
+    /// For a rule that groups by other fields: each grant's tenant, for its findings.
+    grant_tenants: Texts,
+    /// For a concurrency limit: when each grant's access ended, in seconds since 1970.
+    ends: Vec<i64>,
+}
+
+/// How a rule that groups grants by fields of its own (`limits:`) observes a grant.
+pub struct Grouped {
+    /// The field a finding about the group points at, in the grant.
+    pub at: crate::grant::Field,
+    /// When access ended, for a concurrency limit.
+    pub end: Option<DateTime<Utc>>,
 }
 
 impl Observations {
+    /// Adds a grant of a rule that groups by its own `key` (see [`Rule::group`]).
+    pub fn add_keyed(
+        &mut self,
+        key: &str,
+        start: DateTime<Utc>,
+        id: Option<&str>,
+        tenant: Option<&str>,
+        end: Option<DateTime<Utc>>,
+    ) {
+        self.add(key, start, id);
+        self.grant_tenants.push(tenant.unwrap_or_default());
+        if let Some(end) = end {
+            self.ends.push(end.timestamp());
+        }
+    }
+
+    /// When grant `index`'s access ended (seconds), for a concurrency limit.
+    pub fn end(&self, index: usize) -> Option<i64> {
+        self.ends.get(index).copied()
+    }
+
+    /// The tenant a finding about grant `index` names: its own, for a grouped rule.
+    pub fn finding_tenant(&self, index: usize) -> Option<&str> {
+        if self.grant_tenants.ends.is_empty() {
+            return Some(self.tenant(index));
+        }
+        Some(self.grant_tenants.get(index)).filter(|t| !t.is_empty())
+    }
+
     pub fn add(&mut self, tenant: &str, start: DateTime<Utc>, id: Option<&str>) {
         let tenant = crate::core::text::trim(tenant);
         self.grants.push(Observed {
@@ -125,6 +170,8 @@ impl Observations {
         }));
         self.tenants.append(&other.tenants);
         self.ids.append(&other.ids);
+        self.grant_tenants.append(&other.grant_tenants);
+        self.ends.extend(other.ends);
     }
 }
 
@@ -144,6 +191,15 @@ impl<'a> Names<'a> {
     /// The id of grant `index`, if it has one.
     pub fn id(self, index: usize) -> Option<&'a str> {
         Some(self.ids.get(index)).filter(|id| !id.is_empty())
+    }
+
+    /// The ids of `grants` that have one: a finding's related grants.
+    pub fn ids(self, grants: &[Observed]) -> Vec<String> {
+        grants
+            .iter()
+            .filter_map(|o| self.id(o.index as usize))
+            .map(str::to_string)
+            .collect()
     }
 
     /// Asks for the tenant of grant `first` and the ids of `grants` all at once, ahead of
@@ -301,6 +357,18 @@ pub trait Rule: Send + Sync {
     /// A rule may reorder `all.grants` (each keeps its `index`), so as not to sort a copy of
     /// a million of them.
     fn check_all(&self, _all: &mut Observations, _out: &mut Vec<(usize, Violation)>) {}
+
+    /// For a rule that looks at all grants grouped by fields of its own (`limits:`): writes
+    /// the grant's group into `key` and says where its findings point; `None` leaves the
+    /// grant out. Rules that say `None` here (repeat-tenant) are observed by tenant.
+    fn group(&self, _grant: &Grant, _context: &Context, _key: &mut String) -> Option<Grouped> {
+        None
+    }
+
+    /// True for rules that group grants by [`Rule::group`]: each gets observations of its own.
+    fn keyed(&self) -> bool {
+        false
+    }
 }
 
 /// A rule's id, its one-line summary, its documentation, its default severity and settings,
@@ -313,6 +381,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// When the rule fires, in a few words: README's rules table.
     pub fires: &'static str,
+    /// Off in the default policy: a control a policy turns on where it applies (approvals-min
+    /// on prod admin); `severity` is what it warns at once on.
+    pub off: bool,
     /// Comment lines written above the rule in the default policy.
     pub note: &'static [&'static str],
     pub settings: &'static [settings::SettingMeta],
@@ -344,6 +415,7 @@ macro_rules! declare_rule {
         $rule:ident, $id:literal, $summary:literal,
         severity: $severity:ident,
         fires: $fires:literal,
+        $(default: $off:ident,)?
         $(note: [$($rule_note:literal),* $(,)?],)?
         settings {$(
             $(#[doc = $setting_doc:literal])*
@@ -358,6 +430,7 @@ macro_rules! declare_rule {
             docs: concat!($($doc, "\n"),*),
             severity: crate::finding::Severity::$severity,
             fires: $fires,
+            off: crate::rules::off!($($off)?),
             note: &[$($($rule_note),*)?],
             settings: &[$(crate::rules::settings::SettingMeta {
                 key: stringify!($key),
@@ -395,6 +468,17 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
+/// `default: off` in `declare_rule!`: the rule is off in the default policy.
+macro_rules! off {
+    () => {
+        false
+    };
+    (off) => {
+        true
+    };
+}
+pub(crate) use off;
+
 /// Every rule, in the order `grantlint rules` lists them.
 pub const REGISTRY: &[RuleMeta] = &[
     window_max::META,
@@ -414,6 +498,8 @@ pub const REGISTRY: &[RuleMeta] = &[
     column_missing::META,
     window_total_max::META,
     extensions_max::META,
+    approvals_min::META,
+    approver_authorized::META,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -428,12 +514,15 @@ pub struct FindingMeta {
     pub severity: Severity,
     pub summary: &'static str,
     pub docs: &'static str,
+    /// Off in the default policy (SARIF's `enabled: false`).
+    pub off: bool,
 }
 
 impl RuleMeta {
     pub const fn finding(&self) -> FindingMeta {
         FindingMeta {
             id: self.id,
+            off: self.off,
             severity: self.severity,
             summary: self.summary,
             docs: self.docs,

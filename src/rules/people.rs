@@ -1,6 +1,8 @@
 //! The people directory (`people:`): known staff, inline in the policy or in a YAML, JSON or
 //! CSV file beside it. With a directory, approvers, owners and grantees must be known, active people, and
-//! self-approval sees through a person's email and aliases.
+//! every name, email, alias or handle of a person is that person wherever people are compared.
+//! Each person's `team`, `groups` and `manager` answer `in_group`, `manager_of` and
+//! approver-authorized.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,13 +16,47 @@ use crate::grant::{Field, Grant};
 use crate::load::InputError;
 use crate::load::csv::Columns;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Person {
     pub name: String,
     pub email: Option<String>,
+    /// Other emails the person writes from (`emails:`).
+    pub emails: Vec<String>,
     pub aliases: Vec<String>,
+    /// User names in the access systems and chat (`handles:`): `rpatel`, `@ravi`.
+    pub handles: Vec<String>,
     pub team: Option<String>,
+    /// Groups and roles the person holds (`groups:`): `on-call-managers`, `prod-approvers`.
+    pub groups: Vec<String>,
+    /// Who the person reports to, as a name, email, alias or handle of another person.
+    pub manager: Option<String>,
     pub active: bool,
+}
+
+impl Person {
+    fn new() -> Person {
+        Person {
+            active: true,
+            ..Person::default()
+        }
+    }
+
+    /// Whether the person holds `group`: one of their `groups`, or their `team`. Group names
+    /// are compared ignoring case, spaces, dashes and underscores ("On-call managers" is
+    /// `on-call-managers`), as directories and policies spell them differently.
+    pub fn holds(&self, group: &str) -> bool {
+        let key = |g: &str| -> String {
+            identity::key(g)
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '_'))
+                .collect()
+        };
+        let group = key(group);
+        self.groups
+            .iter()
+            .chain(&self.team)
+            .any(|g| key(g) == group)
+    }
 }
 
 /// Known staff, looked up by name, email or alias by their [`identity::key`].
@@ -60,11 +96,32 @@ impl Directory {
             _ => false,
         }
     }
+
+    /// Whether `manager` names the manager of the person `of` names; `None` when either is
+    /// not in the directory or `of` has no manager written, which is no answer.
+    pub fn is_manager_of(&self, manager: &str, of: &str) -> Option<bool> {
+        let (manager, of) = (self.find(manager)?, self.find(of)?);
+        let theirs = self.find(of.manager.as_deref()?)?;
+        Some(std::ptr::eq(manager, theirs))
+    }
 }
+
+/// The fields that name people: compared as people, and looked up in the directory.
+pub const PERSON_FIELDS: [Field; 4] = [
+    Field::Grantee,
+    Field::Approver,
+    Field::RequestedBy,
+    Field::Owner,
+];
 
 pub const HELP: &str = "name a person from the policy's people directory, or add them to it";
 
-const PERSON_KEYS: [&str; 5] = ["name", "email", "aliases", "team", "active"];
+const PERSON_KEYS: [&str; 9] = [
+    "name", "email", "emails", "aliases", "handles", "team", "groups", "manager", "active",
+];
+
+/// The keys of a person that hold a list (a YAML list, or text separated by `;` or `|`).
+const LIST_KEYS: [&str; 4] = ["emails", "aliases", "handles", "groups"];
 
 /// Reads `people:`: an inline list, or a YAML, JSON or CSV file named relative to the policy
 /// file.
@@ -148,13 +205,7 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
             ));
             continue;
         };
-        let mut person = Person {
-            name: String::new(),
-            email: None,
-            aliases: Vec::new(),
-            team: None,
-            active: true,
-        };
+        let mut person = Person::new();
         let mut fine = true;
         let mut error = |at: &Node, message: String, help: Option<String>| {
             errors.push(PolicyError::new(source, Some(span(at)), message, help));
@@ -164,11 +215,11 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
             let name = key.value.as_scalar().unwrap_or("");
             let text = value.value.as_scalar().map(|t| t.trim().to_string());
             match (name, &value.value) {
-                ("aliases", Value::List(list)) => {
-                    for alias in list {
-                        match alias.value.as_scalar() {
-                            Some(a) => person.aliases.push(a.trim().to_string()),
-                            None => error(alias, "an alias is text".into(), None),
+                (list_key, Value::List(list)) if LIST_KEYS.contains(&list_key) => {
+                    for item in list {
+                        match item.value.as_scalar() {
+                            Some(a) => person.list(list_key).push(a.trim().to_string()),
+                            None => error(item, format!("each of `{list_key}` is text"), None),
                         }
                     }
                 }
@@ -182,7 +233,7 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
                     "`active` is true or false".into(),
                     Some("write `active: true` or `active: false`".into()),
                 ),
-                ("name" | "email" | "team" | "aliases", _) if text.is_none() => error(
+                _ if PERSON_KEYS.contains(&name) && name != "active" && text.is_none() => error(
                     value,
                     format!("`{name}` is text, not {}", value.value.kind()),
                     None,
@@ -190,7 +241,10 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
                 ("name", _) => person.name = text.unwrap_or_default(),
                 ("email", _) => person.email = text,
                 ("team", _) => person.team = text,
-                ("aliases", _) => person.aliases.extend(text),
+                ("manager", _) => person.manager = text,
+                (list_key, _) if LIST_KEYS.contains(&list_key) => {
+                    person.list(list_key).extend(text);
+                }
                 _ => error(
                     key,
                     format!("unknown key `{name}` for a person"),
@@ -208,12 +262,27 @@ fn read_list(source: &Source, items: &[Node], errors: &mut Vec<PolicyError>) -> 
     directory
 }
 
+impl Person {
+    /// The list a list key (`LIST_KEYS`) fills.
+    fn list(&mut self, key: &str) -> &mut Vec<String> {
+        match key {
+            "emails" => &mut self.emails,
+            "handles" => &mut self.handles,
+            "groups" => &mut self.groups,
+            _ => &mut self.aliases,
+        }
+    }
+}
+
 impl Directory {
     fn add(&mut self, person: Person) {
         let index = self.people.len();
+        // Every way of naming the person finds them; the first person to claim a key keeps it.
         let keys = std::iter::once(&person.name)
             .chain(&person.email)
-            .chain(&person.aliases);
+            .chain(&person.emails)
+            .chain(&person.aliases)
+            .chain(&person.handles);
         for key in keys {
             self.index.entry(identity::key(key)).or_insert(index);
         }
@@ -230,8 +299,8 @@ fn active_flag(text: &str) -> Option<bool> {
     }
 }
 
-/// Reads a CSV staff list: a header naming some of `name, email, aliases, team, active`, one
-/// person per row; aliases separated by `;` or `|`. Read by grantlint's own CSV reader, so a
+/// Reads a CSV staff list: a header naming some of `name, email, emails, aliases, handles,
+/// team, groups, manager, active`, one person per row; lists separated by `;` or `|`. Read by grantlint's own CSV reader, so a
 /// mistake is located at its cell.
 fn read_csv(source: &Source, errors: &mut Vec<PolicyError>) -> Option<Directory> {
     let mut columns = PeopleColumns {
@@ -294,13 +363,7 @@ impl Columns for PeopleColumns {
     }
 
     fn cell(&mut self, _: &mut Grant, index: usize, text: &str, at: Span) {
-        let person = self.person.get_or_insert_with(|| Person {
-            name: String::new(),
-            email: None,
-            aliases: Vec::new(),
-            team: None,
-            active: true,
-        });
+        let person = self.person.get_or_insert_with(Person::new);
         let text = text.trim();
         if text.is_empty() {
             return;
@@ -309,7 +372,8 @@ impl Columns for PeopleColumns {
             Some("name") => person.name = text.to_string(),
             Some("email") => person.email = Some(text.to_string()),
             Some("team") => person.team = Some(text.to_string()),
-            Some("aliases") => person.aliases.extend(
+            Some("manager") => person.manager = Some(text.to_string()),
+            Some(key @ ("aliases" | "emails" | "handles" | "groups")) => person.list(key).extend(
                 text.split([';', '|'])
                     .map(str::trim)
                     .filter(|a| !a.is_empty())
@@ -393,6 +457,24 @@ mod tests {
         );
         assert!(d.same_person("mina@acme.io", "Mina Chen"));
         assert!(!d.same_person("Mina Chen", "Ravi Patel"));
+    }
+
+    #[test]
+    fn handles_emails_groups_and_managers_name_one_person() {
+        let d = parse_text(
+            "- {name: Ravi Patel, emails: [rp@old.example.com], handles: [rpatel, '@ravi'], groups: [on-call-managers, prod-approvers]}\n- {name: Mina Chen, manager: '@ravi', team: support}\n",
+        )
+        .unwrap();
+        for name in ["rp@old.example.com", "@RAVI", "rpatel"] {
+            assert!(d.same_person(name, "Ravi Patel"), "{name}");
+        }
+        let ravi = d.find("rpatel").unwrap();
+        assert!(ravi.holds("Prod-Approvers") && !ravi.holds("support"));
+        assert!(d.find("Mina Chen").unwrap().holds("SUPPORT"));
+        assert_eq!(d.is_manager_of("Ravi Patel", "mina chen"), Some(true));
+        assert_eq!(d.is_manager_of("Mina Chen", "Ravi Patel"), None);
+        assert_eq!(d.is_manager_of("Mina Chen", "Mina Chen"), Some(false));
+        assert_eq!(d.is_manager_of("Sam Stranger", "Mina Chen"), None);
     }
 
     #[test]

@@ -44,9 +44,21 @@ declare_rule! {
     }
 }
 
+/// repeat-tenant, or a policy's window limit (`limits:`), which counts the same way over
+/// grants grouped by other fields.
 pub struct RepeatTenant {
     threshold: usize,
     within: TimeDelta,
+    /// For a window limit: how its findings name the group and the limit.
+    limit: Option<WindowLimit>,
+}
+
+/// What a window limit's findings say: the fields grouped by, and the most grants allowed.
+pub struct WindowLimit {
+    pub by: String,
+    pub max: usize,
+    /// The field findings are about: the first grouped by.
+    pub at: Field,
 }
 
 impl RepeatTenant {
@@ -54,6 +66,16 @@ impl RepeatTenant {
         RepeatTenant {
             threshold: settings.threshold,
             within: settings.within,
+            limit: None,
+        }
+    }
+
+    /// A window limit: more than `max` grants of one group starting within `within`.
+    pub fn limit(limit: WindowLimit, within: TimeDelta) -> RepeatTenant {
+        RepeatTenant {
+            threshold: limit.max.saturating_add(1),
+            within,
+            limit: Some(limit),
         }
     }
 }
@@ -181,6 +203,24 @@ impl RepeatTenant {
     ) -> Option<(usize, Violation)> {
         let (opening, rest) = window.split_first()?;
         names.fetch(first as usize, window);
+        if let Some(limit) = &self.limit {
+            let group = names
+                .tenant(first as usize)
+                .replace(super::limits::SEPARATOR, ", ");
+            let mut violation = Violation::new(
+                Some(limit.at),
+                Default::default(),
+                format!(
+                    "{} `{group}`: {} grants started within {within_text} (at most {})",
+                    limit.by,
+                    window.len(),
+                    limit.max
+                ),
+                "more grants than the policy's limit allows: find why this keeps happening, or raise the limit",
+            );
+            violation.related = names.ids(rest);
+            return Some((opening.index as usize, violation));
+        }
         // A wildcard (Entra's whole directory) is no one customer: tenant-specific reports it.
         if names.tenant(first as usize).contains('*') {
             return None;

@@ -49,11 +49,16 @@ impl Rule for SelfApproval {
         grant.each_approver(|approver, span| {
             let Some(approver) = approver else { return };
             // The directory sees through email and aliases: "mina@acme.io" approving Mina Chen.
-            let same_person = context
-                .people
-                .as_ref()
-                .is_some_and(|p| p.same_person(approver, grantee));
-            if same_person || identity::same_name(approver, grantee) {
+            let same = |approver: &str| {
+                let same_person = context
+                    .people
+                    .as_ref()
+                    .is_some_and(|p| p.same_person(approver, grantee));
+                same_person || identity::same_name(approver, grantee)
+            };
+            // "Ravi Patel, Mina Chen" in a cell is read as a name and a title; the grantee
+            // after the comma is still the grantee approving.
+            if same(approver) || (approver.contains(',') && approver.split(',').any(same)) {
                 out.push(Violation::new(
                     Some(Field::Approver),
                     span,
@@ -105,6 +110,27 @@ mod tests {
             .is_empty()
         );
         assert!(check(&*rule, &grant(&[(Grantee, "Mina Chen")])).is_empty());
+    }
+
+    #[test]
+    fn a_self_approval_in_the_second_slot_of_one_cell_fails() {
+        let rule = rule("self-approval", "{}");
+        for approvers in [
+            "Ravi Patel; mina chen",
+            "Ravi Patel | Mina Chen",
+            "Ravi Patel\nMina Chen",
+            "Ravi Patel and Mina Chen",
+            "Ravi Patel, Mina Chen",
+        ] {
+            let g = grant(&[(Grantee, "Mina Chen"), (Approver, approvers)]);
+            assert_eq!(
+                check(&*rule, &g),
+                ["`Mina Chen` approved their own access"],
+                "{approvers:?}"
+            );
+        }
+        let g = grant(&[(Grantee, "Mina Chen"), (Approver, "Ravi Patel; Dana Lee")]);
+        assert!(check(&*rule, &g).is_empty());
     }
 
     #[test]

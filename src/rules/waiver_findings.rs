@@ -5,6 +5,7 @@ use super::FindingMeta;
 use crate::finding::Severity;
 
 pub const EXPIRED: FindingMeta = FindingMeta {
+    off: false,
     id: "waiver-expired",
     severity: Severity::Error,
     summary: "a waiver has expired and no longer applies",
@@ -16,6 +17,7 @@ pub const EXPIRED: FindingMeta = FindingMeta {
 };
 
 pub const UNUSED: FindingMeta = FindingMeta {
+    off: false,
     id: "waiver-unused",
     severity: Severity::Warning,
     summary: "a waiver matched no finding",
