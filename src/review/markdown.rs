@@ -320,6 +320,7 @@ fn repeat_tenants(out: &mut String, review: &Review) {
             cell(&tenant.tenant),
             tenant.grants.len()
         );
+        problems(out, tenant);
         table(
             out,
             &["grant", "start", "grantee", "ticket", "reason"],
@@ -336,6 +337,30 @@ fn repeat_tenants(out: &mut String, review: &Review) {
         more(out, tenant.grants.len(), "grants of this tenant");
     }
     more(out, review.repeat_tenants.len(), "repeat tenants");
+}
+
+/// A repeat tenant's recurring problems: its reasons grouped by the words they share.
+fn problems(out: &mut String, tenant: &super::aggregate::RepeatTenant) {
+    for p in show::recurring(&tenant.problems) {
+        let tickets = if p.tickets.is_empty() {
+            String::new()
+        } else {
+            format!("; tickets {}", cell(&show::some(&p.tickets)))
+        };
+        let _ = writeln!(
+            out,
+            "- **{} needed access {} times** for the same problem as \"{}\" (shared words: {}){tickets}",
+            cell(&tenant.tenant),
+            p.grants,
+            cell(&p.reason),
+            cell(&p.words.join(", ")),
+        );
+    }
+    if show::recurring(&tenant.problems).next().is_some() {
+        out.push('\n');
+    } else {
+        out.push_str("No reason recurs: each grant gives a different one.\n\n");
+    }
 }
 
 fn people(out: &mut String, review: &Review) {
