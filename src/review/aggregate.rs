@@ -540,6 +540,22 @@ pub struct GrantRow {
     pub line: u32,
 }
 
+impl GrantRow {
+    /// id, tenant, grantee, role, reason and approver: the first columns of every list of
+    /// grants.
+    pub fn texts(&self) -> [&Option<String>; 6] {
+        let g = &self.grant;
+        [
+            &g.id,
+            &g.tenant,
+            &g.grantee,
+            &g.role,
+            &g.reason,
+            &g.approver,
+        ]
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct PeriodOut {
     #[serde(serialize_with = "time")]

@@ -436,18 +436,14 @@ fn grants(out: &mut String, review: &Review) {
             "findings",
         ],
         show::first(&review.grants).iter().map(|g| {
-            vec![
-                opt(&g.grant.id),
-                opt(&g.grant.tenant),
-                opt(&g.grant.grantee),
-                opt(&g.grant.role),
-                opt(&g.grant.reason),
-                opt(&g.grant.approver),
+            let mut row: Vec<String> = g.texts().into_iter().map(opt).collect();
+            row.extend([
                 show::opt_time(&g.start),
                 show::opt_time(&g.end),
                 cell(&g.status),
                 g.findings.join(", "),
-            ]
+            ]);
+            row
         }),
     );
     more(out, review.grants.len(), "grants");
