@@ -457,3 +457,55 @@ fn people_are_counted_once_through_the_directory() {
     );
     assert_eq!(review["headline"]["people"]["current"], 2);
 }
+
+/// Issue 26: a repeat tenant's recurring problem stands out, with its tickets, in every
+/// format.
+#[test]
+fn a_repeat_tenants_recurring_problem_stands_out_with_its_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    let reasons = [
+        "SSO login fails for new users after IdP group update",
+        "Investigate failed SSO login for new users",
+        "SSO login failing again for new users",
+        "SSO login fails after IdP group update, users locked out",
+        "New users cannot finish SSO login: fails at IdP",
+    ];
+    let yaml: String = reasons
+        .iter()
+        .enumerate()
+        .map(|(i, reason)| {
+            format!(
+                "- {{id: G-{i}, tenant: acme-prod, grantee: Mina Chen, approver: Ravi Patel, \
+                 ticket: INC-{i}0, reason: '{reason}', start: 2026-11-1{i}T10:00:00Z, \
+                 expires: 2026-11-1{i}T11:00:00Z, ended_at: 2026-11-1{i}T11:00:00Z, status: ended}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&grants, yaml).unwrap();
+    let report = |format| {
+        let out = grantlint(&[
+            "report",
+            "--now",
+            NOW,
+            "--since",
+            "2026-11-01",
+            "--format",
+            format,
+            grants.to_str().unwrap(),
+        ]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+    let problem = &json["repeat_tenants"][0]["problems"][0];
+    assert_eq!(problem["grants"], 5, "{problem}");
+    assert_eq!(problem["tickets"][4], "INC-40");
+    let md = report("markdown");
+    assert!(md.contains("**acme-prod needed access 5 times**"), "{md}");
+    assert!(
+        md.contains("tickets INC-00, INC-10, INC-20, INC-30, INC-40"),
+        "{md}"
+    );
+    let html = report("html");
+    assert!(html.contains("acme-prod needed access 5 times"));
+}

@@ -265,6 +265,114 @@ pub struct RepeatGrant {
 pub struct RepeatTenant {
     pub tenant: String,
     pub grants: Vec<RepeatGrant>,
+    /// The span's reasons grouped by similarity, the most grants first: the same product
+    /// problem, each time access was needed for it.
+    pub problems: Vec<Problem>,
+}
+
+/// Reasons of one tenant that say the same thing (their words overlap by [`SIMILAR`] or
+/// more): how often the tenant needed access for it, and the tickets.
+#[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// The first reason of the group, as written.
+    pub reason: String,
+    /// The words every reason of the group has (lowercase, sorted).
+    pub words: Vec<String>,
+    pub grants: usize,
+    /// The grants' ids and tickets, in the span's order (each once).
+    pub ids: Vec<String>,
+    pub tickets: Vec<String>,
+}
+
+/// How alike two reasons must be to be one problem: the Jaccard similarity of their word sets.
+pub const SIMILAR: f64 = 0.4;
+
+/// At most this many problems per tenant; the rest of its reasons join none.
+const MAX_PROBLEMS: usize = 50;
+
+/// A reason's words as compared: lowercase letters, three or more, without digits, less the
+/// words every support reason has, each without an ending ("fails", "failed" and "failing"
+/// are "fail").
+fn words(reason: &str) -> std::collections::BTreeSet<String> {
+    const COMMON: [&str; 24] = [
+        "the", "and", "for", "after", "with", "from", "that", "this", "into", "tenant", "tenants",
+        "customer", "access", "need", "needs", "needed", "please", "issue", "our", "their", "was",
+        "are", "not", "via",
+    ];
+    reason
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && !w.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .filter(|w| !COMMON.contains(&w.as_str()))
+        .map(|w| {
+            let stem = ["ing", "ed", "s"]
+                .iter()
+                .find_map(|end| w.strip_suffix(end).filter(|s| s.chars().count() >= 3));
+            stem.map_or_else(|| w.clone(), str::to_string)
+        })
+        .collect()
+}
+
+fn jaccard(a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>) -> f64 {
+    let shared = a.intersection(b).count();
+    let all = a.len() + b.len() - shared;
+    if all == 0 {
+        0.0
+    } else {
+        shared as f64 / all as f64
+    }
+}
+
+/// Groups a tenant's grants by reason: each reason joins the first group whose first reason
+/// it is [`SIMILAR`] to, else starts one (a grant without a reason joins none). Word sets, no
+/// model: the same words in any order, a word more or less, are one problem.
+pub fn problems<'g>(grants: impl Iterator<Item = &'g RepeatGrant>) -> Vec<Problem> {
+    let mut groups: Vec<(std::collections::BTreeSet<String>, Problem)> = Vec::new();
+    for grant in grants {
+        let Some(reason) = grant.reason.as_deref() else {
+            continue;
+        };
+        let words = words(reason);
+        if words.is_empty() {
+            continue;
+        }
+        let at = match groups
+            .iter()
+            .position(|(first, _)| jaccard(first, &words) >= SIMILAR)
+        {
+            Some(at) => at,
+            None if groups.len() < MAX_PROBLEMS => {
+                groups.push((
+                    words.clone(),
+                    Problem {
+                        reason: reason.to_string(),
+                        words: words.iter().cloned().collect(),
+                        grants: 0,
+                        ids: Vec::new(),
+                        tickets: Vec::new(),
+                    },
+                ));
+                groups.len() - 1
+            }
+            None => continue,
+        };
+        let problem = &mut groups[at].1;
+        problem.grants += 1;
+        problem.words.retain(|w| words.contains(w));
+        let add = |list: &mut Vec<String>, value: &Option<String>| {
+            if let Some(v) = value
+                && !list.contains(v)
+            {
+                list.push(v.clone());
+            }
+        };
+        add(&mut problem.ids, &grant.id);
+        add(&mut problem.tickets, &grant.ticket);
+    }
+    let mut problems: Vec<Problem> = groups.into_iter().map(|(_, p)| p).collect();
+    // Most grants first; ties in the order first seen (the sort is stable).
+    problems.sort_by_key(|p| std::cmp::Reverse(p.grants));
+    problems
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -443,6 +551,22 @@ pub struct GrantRow {
     pub findings: Vec<String>,
     pub file: String,
     pub line: u32,
+}
+
+impl GrantRow {
+    /// id, tenant, grantee, role, reason and approver: the first columns of every list of
+    /// grants.
+    pub fn texts(&self) -> [&Option<String>; 6] {
+        let g = &self.grant;
+        [
+            &g.id,
+            &g.tenant,
+            &g.grantee,
+            &g.role,
+            &g.reason,
+            &g.approver,
+        ]
+    }
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -997,13 +1121,9 @@ impl<'a> Aggregator<'a> {
         }
         let mut tenants: Vec<RepeatTenant> = spans
             .into_values()
-            .map(|grants| RepeatTenant {
-                tenant: self.records[grants[0]]
-                    .text
-                    .tenant
-                    .clone()
-                    .unwrap_or_default(),
-                grants: grants
+            .map(|span| {
+                let tenant = (self.records[span[0]].text.tenant.clone()).unwrap_or_default();
+                let grants: Vec<RepeatGrant> = span
                     .iter()
                     .map(|&g| {
                         let r = &self.records[g];
@@ -1015,7 +1135,12 @@ impl<'a> Aggregator<'a> {
                             ticket: r.ticket.clone(),
                         }
                     })
-                    .collect(),
+                    .collect();
+                RepeatTenant {
+                    tenant,
+                    problems: problems(grants.iter()),
+                    grants,
+                }
             })
             .collect();
         tenants.sort_by_key(|t| std::cmp::Reverse(t.grants.len()));

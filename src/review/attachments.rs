@@ -106,13 +106,14 @@ fn grants(review: &Review) -> Vec<u8> {
             "findings", "file", "line",
         ],
         review.grants.iter().map(|g| {
+            let [id, tenant, grantee, role, reason, approver] = g.texts().map(opt);
             [
-                opt(&g.grant.id),
-                opt(&g.grant.tenant),
-                opt(&g.grant.grantee),
-                opt(&g.grant.role),
-                opt(&g.grant.reason),
-                opt(&g.grant.approver),
+                id,
+                tenant,
+                grantee,
+                role,
+                reason,
+                approver,
                 time(&g.start),
                 time(&g.end),
                 g.status.clone(),

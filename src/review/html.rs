@@ -382,6 +382,19 @@ fn repeat_tenants(review: &Review) -> Markup {
             @if review.repeat_tenants.is_empty() { p { "None." } }
             @for tenant in show::first(&review.repeat_tenants) {
                 h3 { (tenant.tenant) " (" (tenant.grants.len()) " grants) " span.badge.fail { "likely product problem" } }
+                @if show::recurring(&tenant.problems).next().is_none() {
+                    p { "No reason recurs: each grant gives a different one." }
+                } @else {
+                    ul.problems {
+                        @for p in show::recurring(&tenant.problems) {
+                            li {
+                                strong { (show::clip(&tenant.tenant)) " needed access " (p.grants) " times" }
+                                " for the same problem as “" (show::clip(&p.reason)) "” (shared words: " (show::clip(&p.words.join(", "))) ")"
+                                @if !p.tickets.is_empty() { "; tickets " (show::clip(&show::some(&p.tickets))) }
+                            }
+                        }
+                    }
+                }
                 table {
                     thead { tr { th { "grant" } th { "start" } th { "grantee" } th { "ticket" } th { "reason" } } }
                     tbody {

@@ -321,6 +321,7 @@ fn repeat_tenants(out: &mut String, review: &Review) {
             cell(&tenant.tenant),
             tenant.grants.len()
         );
+        problems(out, tenant);
         table(
             out,
             &["grant", "start", "grantee", "ticket", "reason"],
@@ -337,6 +338,30 @@ fn repeat_tenants(out: &mut String, review: &Review) {
         more(out, tenant.grants.len(), "grants of this tenant");
     }
     more(out, review.repeat_tenants.len(), "repeat tenants");
+}
+
+/// A repeat tenant's recurring problems: its reasons grouped by the words they share.
+fn problems(out: &mut String, tenant: &super::aggregate::RepeatTenant) {
+    for p in show::recurring(&tenant.problems) {
+        let tickets = if p.tickets.is_empty() {
+            String::new()
+        } else {
+            format!("; tickets {}", cell(&show::some(&p.tickets)))
+        };
+        let _ = writeln!(
+            out,
+            "- **{} needed access {} times** for the same problem as \"{}\" (shared words: {}){tickets}",
+            cell(&tenant.tenant),
+            p.grants,
+            cell(&p.reason),
+            cell(&p.words.join(", ")),
+        );
+    }
+    if show::recurring(&tenant.problems).next().is_some() {
+        out.push('\n');
+    } else {
+        out.push_str("No reason recurs: each grant gives a different one.\n\n");
+    }
 }
 
 fn people(out: &mut String, review: &Review) {
@@ -412,18 +437,14 @@ fn grants(out: &mut String, review: &Review) {
             "findings",
         ],
         show::first(&review.grants).iter().map(|g| {
-            vec![
-                opt(&g.grant.id),
-                opt(&g.grant.tenant),
-                opt(&g.grant.grantee),
-                opt(&g.grant.role),
-                opt(&g.grant.reason),
-                opt(&g.grant.approver),
+            let mut row: Vec<String> = g.texts().into_iter().map(opt).collect();
+            row.extend([
                 show::opt_time(&g.start),
                 show::opt_time(&g.end),
                 cell(&g.status),
                 g.findings.join(", "),
-            ]
+            ]);
+            row
         }),
     );
     more(out, review.grants.len(), "grants");

@@ -103,6 +103,26 @@ pub(crate) mod show {
         })
     }
 
+    /// How many problems of a repeat tenant the pages name, and how many tickets of each.
+    pub const PROBLEMS: usize = 5;
+    pub const TICKETS: usize = 10;
+
+    /// The problems the pages name: those of two grants or more, at most [`PROBLEMS`].
+    pub fn recurring(
+        problems: &[super::aggregate::Problem],
+    ) -> impl Iterator<Item = &super::aggregate::Problem> {
+        problems.iter().filter(|p| p.grants >= 2).take(PROBLEMS)
+    }
+
+    /// The first [`TICKETS`] of `list`, joined, with "…" when there are more.
+    pub fn some(list: &[String]) -> String {
+        let mut out = list[..list.len().min(TICKETS)].join(", ");
+        if list.len() > TICKETS {
+            out.push_str(", …");
+        }
+        out
+    }
+
     /// `text` cut to at most [`TEXT_BYTES`] bytes, at a character boundary, with "…".
     pub fn clip(text: &str) -> std::borrow::Cow<'_, str> {
         clip_to(text, TEXT_BYTES)

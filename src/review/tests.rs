@@ -385,3 +385,54 @@ fn findings_are_ordered_by_risk_then_by_count() {
         ]
     );
 }
+
+#[test]
+fn a_repeat_tenants_reasons_are_grouped_into_recurring_problems() {
+    use super::aggregate::{RepeatGrant, problems};
+    let grant = |id: &str, ticket: &str, reason: &str| RepeatGrant {
+        id: Some(id.into()),
+        start: t(NOW),
+        grantee: None,
+        reason: Some(reason.into()),
+        ticket: Some(ticket.into()),
+    };
+    let grants = [
+        grant(
+            "G-1",
+            "INC-1",
+            "SSO login fails for new users after IdP group update",
+        ),
+        grant(
+            "G-2",
+            "INC-2",
+            "Restart stuck invoice sync and confirm totals",
+        ),
+        grant("G-3", "INC-3", "Investigate failed SSO login for new users"),
+        grant(
+            "G-4",
+            "INC-4",
+            "sso LOGIN failing again for new users (IdP)",
+        ),
+        grant("G-5", "INC-5", "Invoice sync stuck again: restart it"),
+        grant("G-6", "INC-6", "SSO login fails after IdP group update"),
+    ];
+    let found = problems(grants.iter());
+    let summary: Vec<(usize, &[String], &[String])> = found
+        .iter()
+        .map(|p| (p.grants, &p.ids[..], &p.tickets[..]))
+        .collect();
+    assert_eq!(found[0].grants, 4, "{summary:?}");
+    assert_eq!(found[0].tickets, ["INC-1", "INC-3", "INC-4", "INC-6"]);
+    assert_eq!(
+        found[0].reason,
+        "SSO login fails for new users after IdP group update"
+    );
+    assert!(
+        found[0].words.contains(&"sso".to_string()),
+        "{:?}",
+        found[0].words
+    );
+    assert_eq!(found[1].grants, 2, "{summary:?}");
+    assert_eq!(found[1].ids, ["G-2", "G-5"]);
+    assert_eq!(found.len(), 2);
+}

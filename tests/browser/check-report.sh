@@ -36,7 +36,7 @@ t1=$(now)
 chromium "${flags[@]}" --user-data-dir="$work/profile-dom" --dump-dom "$url" \
     >"$work/dom.html" 2>"$work/dom.log" || { cat "$work/dom.log" >&2; exit 1; }
 t2=$(now)
-render=$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { printf "%.2f s (%.2f s with start-up; an empty page %.2f s)", (c - b) - (b - a), c - b, b - a }')
+render=$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { d = (c - b) - (b - a); if (d < 0) d = 0; printf "%.2f s (%.2f s with start-up; an empty page %.2f s)", d, c - b, b - a }')
 screenshot="${SCREENSHOT:-${TMPDIR:-/tmp}/weekly-review.png}"
 chromium "${flags[@]}" --user-data-dir="$work/profile-shot" --window-size=1280,2400 \
     --screenshot="$screenshot" "$url" >/dev/null 2>"$work/shot.log" || { cat "$work/shot.log" >&2; exit 1; }
