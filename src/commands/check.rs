@@ -303,7 +303,8 @@ fn snippet_sources(
         .iter()
         .zip(wanted)
         .map(|(input, wanted)| {
-            wanted
+            // A file of gigabytes (`--max-file-size` raised) is not held whole for snippets.
+            (wanted && input.size() <= load::limits::MAX_SNIPPET_SOURCE)
                 .then(|| load::read_text(input, limits).ok())
                 .flatten()
                 .map(|text| terminal::snippet_source(&input.name, text))
