@@ -23,6 +23,11 @@ pub struct Cli {
     /// a pull request cannot make grantlint print a file from outside the checkout.
     #[arg(long, global = true)]
     pub allow_outside_root: bool,
+    /// The most a policy, what it extends, its people file, a waiver file or a baseline may
+    /// hold; a larger one is refused before it is read. A baseline of millions of findings
+    /// may need more.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "64MiB", value_parser = crate::load::limits::parse_size)]
+    pub max_policy_file_size: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -454,6 +454,16 @@ fn note(options: &ReadOptions, path: &Path, why: &str) {
     }
 }
 
+/// Whether a folder search reached a linked folder that leads outside the repository,
+/// whose files are not read (`core::files::check`).
+fn linked_outside(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry.path_is_symlink()
+        && entry.file_type().is_dir()
+        && std::fs::canonicalize(entry.path())
+            .is_ok_and(|resolved| !crate::core::files::leads_within(entry.path(), &resolved))
+}
+
 fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found: &mut Discovery) {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -463,6 +473,15 @@ fn walk_folder(root: &Path, options: &ReadOptions, selection: &Selection, found:
             let name = entry.file_name().to_string_lossy();
             let hidden = entry.depth() > 0 && name.starts_with('.');
             let packages = entry.file_type().is_dir() && NOT_SEARCHED.contains(&&*name);
+            if !hidden && !packages && linked_outside(entry) {
+                // Each file under it would be refused on its own: said once, not descended.
+                eprintln!(
+                    "grantlint: not searching {}: a link to a folder outside the repository \
+                     (pass --allow-outside-root to search it)",
+                    clean(&name_of(entry.path()))
+                );
+                return false;
+            }
             if hidden || packages {
                 let path = name_of(entry.path());
                 let what = if hidden {

@@ -7,6 +7,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = grantlint::cli::Cli::parse();
     grantlint::core::files::allow_outside_root(cli.allow_outside_root);
+    grantlint::core::files::set_max_policy_file(cli.max_policy_file_size);
     grantlint::output::clean_up_when_interrupted();
     let code = grantlint::commands::run(cli);
     // Output that could not be written (a full disk, not a reader that stopped early) means

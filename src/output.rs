@@ -155,18 +155,41 @@ fn place(path: &Path) -> Option<std::path::PathBuf> {
 /// The temporary files being written, removed if the run is interrupted.
 static WRITING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
 
-/// Removes the temporary files being written when SIGINT or SIGTERM ends the run (exit 130);
-/// only SIGKILL can leave one, and a later run in that folder removes it (see `write_atomic`).
+/// Removes the temporary files being written when SIGINT or SIGTERM ends the run, which then
+/// exits as a shell reports a process ended by that signal: 130 for SIGINT, 143 for SIGTERM.
+/// Only SIGKILL can leave one, and a later run in that folder removes it (see `write_atomic`).
+/// Called before any thread starts, so every thread inherits the blocked signals and only
+/// the waiting thread receives them.
 pub fn clean_up_when_interrupted() {
-    let _ = ctrlc::set_handler(|| {
-        let writing = WRITING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for path in writing.iter() {
-            let _ = std::fs::remove_file(path);
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{SigSet, Signal};
+        let mut signals = SigSet::empty();
+        signals.add(Signal::SIGINT);
+        signals.add(Signal::SIGTERM);
+        if signals.thread_block().is_ok() {
+            std::thread::spawn(move || {
+                if let Ok(signal) = signals.wait() {
+                    remove_temporary_files();
+                    std::process::exit(128 + signal as i32);
+                }
+            });
         }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrlc::set_handler(|| {
+        remove_temporary_files();
         std::process::exit(130);
     });
+}
+
+fn remove_temporary_files() {
+    let writing = WRITING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for path in writing.iter() {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// How temporary files are named: hidden, and recognisably grantlint's.

@@ -35,6 +35,31 @@ fn grantlint(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     out
 }
 
+/// `grantlint check` with its data (heap and anonymous maps) limited to `mib` MiB, as a
+/// shell's `ulimit -d` sets it (a run that needs more fails to allocate and aborts), and its
+/// time to a minute.
+fn bounded(dir: &Path, mib: u64, args: &[&str]) -> Output {
+    let bin = assert_cmd::cargo::cargo_bin("grantlint");
+    let script = format!("ulimit -d {} && exec timeout 60 \"$0\" \"$@\"", mib * 1024);
+    let out = std::process::Command::new("sh")
+        .current_dir(dir)
+        // Each thread's stack counts: as many threads as a CI runner has, whatever this has.
+        .env("RAYON_NUM_THREADS", "2")
+        .args(["-c", &script])
+        .arg(bin)
+        .args(["check", "--now", NOW, "--color", "never"])
+        .args(args)
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    assert!(
+        code.is_some_and(|c| c != 101 && c != 124 && c < 128),
+        "panicked, ran out of memory, took over a minute or was killed ({code:?}): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -437,6 +462,138 @@ fn a_hostile_policy_is_a_located_error() {
         assert!(err.contains(&format!("{name}:")), "{name}: {err}");
         assert!(err.matches(':').count() >= 3, "{name} not located: {err}");
     }
+}
+
+#[test]
+fn many_or_huge_regex_patterns_are_refused_before_they_are_compiled() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "- id: a\n").unwrap();
+    // 2,000 rules of a pattern that compiles to a few megabytes each took 1.5 GB and more.
+    let mut many = String::from("version: 1\ncustom:\n");
+    for i in 0..2000 {
+        many.push_str(&format!(
+            "  - {{id: r{i}, message: m, require: {{field: reason, matches: '\\w{{50}}'}}}}\n"
+        ));
+    }
+    let huge = "version: 1\ncustom:\n  - {id: r, message: m, require: {field: reason, matches: '\\w{5000}'}}\n";
+    for (name, text, at, needle) in [
+        (
+            "many.yaml",
+            many.as_str(),
+            "many.yaml:259:",
+            "at most 256 regular expressions",
+        ),
+        (
+            "huge.yaml",
+            huge,
+            "huge.yaml:3:",
+            "the limit for one pattern",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let started = Instant::now();
+        let out = bounded(dir.path(), 256, &["--policy", name, "grants.yaml"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(CANNOT_RUN), "{name}: {err}");
+        assert!(err.contains(at) && err.contains(needle), "{name}: {err}");
+        assert!(started.elapsed() < Duration::from_secs(20), "{name}");
+    }
+}
+
+#[test]
+fn a_baseline_above_the_policy_file_limit_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "- id: a\n").unwrap();
+    // 100 MB, sparse: nothing is written, and nothing must be read.
+    let big = std::fs::File::create(dir.path().join("baseline.json")).unwrap();
+    big.set_len(100 << 20).unwrap();
+    let started = Instant::now();
+    let out = bounded(
+        dir.path(),
+        256,
+        &["--baseline", "baseline.json", "grants.yaml"],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(err.contains("baseline.json"), "{err}");
+    assert!(err.contains("100.0 MiB, above the 64.0 MiB limit"), "{err}");
+    assert!(err.contains("--max-policy-file-size"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // Raised, the file is read, and its content is what is wrong.
+    let out = bounded(
+        dir.path(),
+        1024,
+        &[
+            "--max-policy-file-size",
+            "128MiB",
+            "--baseline",
+            "baseline.json",
+            "grants.yaml",
+        ],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(!err.contains("limit for a policy-side file"), "{err}");
+}
+
+#[test]
+fn a_big_csv_is_checked_in_memory_that_does_not_grow_with_its_rows() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // 60,000 rows of 1 KiB: 64 MiB, more than the run may hold. A column grantlint does not
+    // know is skipped unread, and clean rows leave only what repeat-tenant keeps.
+    let mut csv =
+        std::io::BufWriter::new(std::fs::File::create(dir.path().join("big.csv")).unwrap());
+    writeln!(csv, "id,tenant,grantee,approver,approved_at,start,expires,ended_at,reason,ticket,owner,status,role,account_type,environment,scope,notes").unwrap();
+    let notes = "n".repeat(800);
+    for i in 0..60_000 {
+        writeln!(
+            csv,
+            "SUP-{i},tenant-{i},Mina Chen,Ravi Patel,2026-11-02T09:55:00Z,2026-11-02T10:00:00Z,2026-11-02T11:00:00Z,2026-11-02T10:30:00Z,Restart stuck invoice sync and confirm totals,CS-{i},Dana Lee,expired,read-only,personal,prod,read logs,{notes}"
+        )
+        .unwrap();
+    }
+    csv.into_inner().unwrap().sync_all().unwrap();
+    let out = bounded(dir.path(), 48, &["--format", "json", "big.csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["summary"]["grants"], 60_000);
+}
+
+#[test]
+fn a_line_of_a_million_cells_is_refused_where_it_starts_and_a_long_line_is_not_held() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    // A header of a million cells: each header cell is kept. Before, this filled memory.
+    std::fs::write(dir.path().join("commas.csv"), ",".repeat(1 << 20)).unwrap();
+    let started = Instant::now();
+    let out = bounded(dir.path(), 96, &["commas.csv"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("commas.csv:1:1: this record has more than 10000 cells"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // An unclosed quote makes the rest of the file one 40 MB value: a finding where it
+    // starts, whose snippet in the text report does not echo the value.
+    let mut quote = std::fs::File::create(dir.path().join("quote.csv")).unwrap();
+    writeln!(
+        quote,
+        "id,tenant,reason\nSUP-1,acme,fine\nSUP-2,acme,\"never closed"
+    )
+    .unwrap();
+    let row = "SUP-3,acme,more text\n".repeat(1 << 16);
+    for _ in 0..30 {
+        quote.write_all(row.as_bytes()).unwrap();
+    }
+    let out = bounded(dir.path(), 192, &["quote.csv"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(FINDINGS), "{}", stderr(&out));
+    assert!(
+        shown.contains("quote.csv:3:12: error[field-format]"),
+        "{shown}"
+    );
+    assert!(shown.len() < 20_000, "{} bytes of report", shown.len());
 }
 
 #[test]

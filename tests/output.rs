@@ -339,27 +339,33 @@ fn an_interrupted_run_leaves_no_temporary_file() {
         ));
     }
     std::fs::write(dir.path().join("big.csv"), csv).unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "check", "--now", NOW, "--format", "json", "-o", "r.json", "big.csv",
-        ])
-        .current_dir(dir.path())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    assert!(kill.unwrap().success());
-    let status = child.wait().unwrap();
-    // Ended by grantlint's handler (130), not killed by the signal, unless it had finished.
-    assert!(matches!(status.code(), Some(130 | 1)), "{status:?}");
-    let left: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with(".grantlint-"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    // Ended by grantlint's handler with the shell's code for the signal (128 + its number),
+    // not killed by it, unless it had finished (1).
+    for (signal, code) in [("-TERM", 143), ("-INT", 130)] {
+        let mut child = Command::new(BIN)
+            .args([
+                "check", "--now", NOW, "--format", "json", "-o", "r.json", "big.csv",
+            ])
+            .current_dir(dir.path())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let kill = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
+        assert!(kill.unwrap().success());
+        let status = child.wait().unwrap();
+        assert!(
+            status.code() == Some(code) || status.code() == Some(1),
+            "{signal}: {status:?}"
+        );
+        let left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".grantlint-"))
+            .collect();
+        assert!(left.is_empty(), "{signal}: {left:?}");
+    }
 }
 
 #[cfg(unix)]

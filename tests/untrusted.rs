@@ -154,3 +154,37 @@ fn fifos_and_devices_are_refused_before_they_are_opened() {
         }
     }
 }
+
+#[test]
+fn a_folder_search_does_not_follow_a_link_out_of_the_checkout() {
+    let repo = checkout();
+    let elsewhere = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        std::fs::write(elsewhere.path().join(format!("g{i}.yaml")), SAMPLE).unwrap();
+    }
+    symlink(elsewhere.path(), repo.path().join("linked")).unwrap();
+    let (code, err) = check(repo.path(), &["."]);
+    // The checkout's own export is checked; the linked folder is named once, its files never.
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(err.matches("linked").count(), 1, "{err}");
+    assert!(
+        err.contains("a link to a folder outside the repository"),
+        "{err}"
+    );
+    assert!(!err.contains("g0.yaml"), "{err}");
+    // Allowed, it is searched.
+    let out = grantlint(
+        repo.path(),
+        &[
+            "check",
+            "--now",
+            "2026-11-24T12:00:00Z",
+            "--allow-outside-root",
+            ".",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("6 grants"),
+        "{out:?}"
+    );
+}

@@ -333,7 +333,8 @@ fn snippet_sources(
         .zip(wanted)
         .zip(&outcome.files)
         .map(|((input, wanted), name)| {
-            wanted
+            // A file of gigabytes (`--max-file-size` raised) is not held whole for snippets.
+            (wanted && input.size() <= load::limits::MAX_SNIPPET_SOURCE)
                 .then(|| load::read_text(input, limits).ok())
                 .flatten()
                 .map(|text| terminal::snippet_source(name, text))

@@ -24,9 +24,20 @@ pub fn allow_outside_root(allow: bool) {
     ANYWHERE.store(allow, Ordering::Relaxed);
 }
 
-/// The most a policy, people, waiver or baseline file may hold: far above any real one, and
-/// refused before it is read.
+/// The most a policy, people, waiver or baseline file may hold by default: far above any real
+/// one (a baseline of a quarter of a million findings is about 30 MiB), and refused before
+/// it is read.
 pub const MAX_POLICY_FILE: u64 = 64 * 1024 * 1024;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+static MAX_POLICY_SIZE: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(MAX_POLICY_FILE);
+
+/// `--max-policy-file-size`: the most a policy-side file may hold.
+pub fn set_max_policy_file(bytes: u64) {
+    MAX_POLICY_SIZE.store(bytes, Ordering::Relaxed);
+}
 
 /// Why a file is not read. The message names the path and where it leads, never its content;
 /// `help` is `None` where the caller knows better (a path that does not exist).
@@ -46,17 +57,30 @@ pub fn read_policy_file(path: &Path, named_in: Option<&Path>) -> Result<String, 
         message: io_reason(&e),
         help: None,
     };
+    let most = MAX_POLICY_SIZE.load(Ordering::Relaxed);
+    let too_large = |size: u64| Refused {
+        message: format!(
+            "it holds {:.1} MiB, above the {:.1} MiB limit for a policy-side file",
+            size as f64 / MIB,
+            most as f64 / MIB
+        ),
+        help: Some(
+            "check the path; a baseline of millions of findings may need --max-policy-file-size",
+        ),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    // Refused before a byte is read when its size is known.
+    if let Ok(metadata) = file.metadata()
+        && metadata.len() > most
+    {
+        return Err(too_large(metadata.len()));
+    }
     let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(MAX_POLICY_FILE + 1)
+    file.take(most.saturating_add(1))
         .read_to_string(&mut text)
         .map_err(io)?;
-    if text.len() as u64 > MAX_POLICY_FILE {
-        return Err(Refused {
-            message: format!("it holds more than {} MiB", MAX_POLICY_FILE >> 20),
-            help: Some("a policy-side file this large is not one; check the path"),
-        });
+    if text.len() as u64 > most {
+        return Err(too_large(text.len() as u64));
     }
     Ok(text)
 }
@@ -191,6 +215,71 @@ pub fn lexical_absolute(path: &Path) -> PathBuf {
     out
 }
 
+/// A file read to its end that must not change meanwhile. An export still being written, or
+/// truncated by another job, would otherwise pass on the grants read so far; so reading past
+/// the size the file had when opened, stopping short of it, or finding its size or time
+/// changed at the end is an error where reading stopped. Pipes and devices, which have no
+/// size, are read as they are.
+pub struct Steady {
+    file: std::fs::File,
+    /// The size and time of change when opened; `None` for a pipe or device.
+    seen: Option<(u64, Option<std::time::SystemTime>)>,
+    read: u64,
+}
+
+impl Steady {
+    pub fn new(file: std::fs::File) -> Steady {
+        let seen = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| (m.len(), m.modified().ok()));
+        Steady {
+            file,
+            seen,
+            read: 0,
+        }
+    }
+
+    pub fn metadata(&self) -> std::io::Result<std::fs::Metadata> {
+        self.file.metadata()
+    }
+
+    /// Why the file is not what it was when opened, if it is not.
+    fn changed(&self, at_end: bool) -> Option<String> {
+        let (size, modified) = self.seen?;
+        let now = self.file.metadata().ok();
+        let (len, time) = now.map_or((size, modified), |m| (m.len(), m.modified().ok()));
+        if self.read > size || len > size {
+            return Some(format!(
+                "the file grew while it was read (from {size} bytes): another program is writing it"
+            ));
+        }
+        if (at_end && self.read < size) || len < size {
+            return Some(format!(
+                "the file was cut short while it was read ({} of {size} bytes): another program changed it",
+                self.read.min(len)
+            ));
+        }
+        (at_end && time != modified)
+            .then(|| "the file changed while it was read: another program is writing it".into())
+    }
+}
+
+impl std::io::Read for Steady {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buffer)?;
+        self.read += n as u64;
+        let at_end = n == 0 && !buffer.is_empty();
+        if (at_end || self.seen.is_some_and(|(size, _)| self.read > size))
+            && let Some(why) = self.changed(at_end)
+        {
+            return Err(std::io::Error::other(why));
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +337,32 @@ mod tests {
         );
         let refused = check(&fifo, None).unwrap_err();
         assert!(refused.message.contains("named pipe"), "{refused:?}");
+    }
+
+    #[test]
+    fn a_file_cut_short_or_growing_while_read_is_an_error() {
+        use std::io::{Read, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grants.csv");
+        let read_half_then = |change: &dyn Fn(&std::fs::File)| {
+            std::fs::write(&path, vec![b'x'; 1 << 16]).unwrap();
+            let mut steady = Steady::new(std::fs::File::open(&path).unwrap());
+            let mut half = vec![0; 1 << 15];
+            steady.read_exact(&mut half).unwrap();
+            change(&std::fs::OpenOptions::new().write(true).open(&path).unwrap());
+            let mut rest = Vec::new();
+            steady.read_to_end(&mut rest).map(|_| rest.len())
+        };
+        let cut = read_half_then(&|file| file.set_len(1 << 14).unwrap()).unwrap_err();
+        assert!(cut.to_string().contains("cut short"), "{cut}");
+        let grew = read_half_then(&|mut file| {
+            use std::io::Seek;
+            file.seek(std::io::SeekFrom::End(0)).unwrap();
+            file.write_all(b"SUP-9,acme\n").unwrap();
+        })
+        .unwrap_err();
+        assert!(grew.to_string().contains("grew"), "{grew}");
+        // Left alone, it is read to its end.
+        assert_eq!(read_half_then(&|_| {}).unwrap(), 1 << 15);
     }
 }

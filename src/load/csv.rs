@@ -439,6 +439,9 @@ fn read_records(
         }
         if splittable && rows.header.is_none() {
             match split::scan(&input[start..end], delimiter, eof, &mut cells) {
+                split::Scan::Record(_) if cells.len() > limits::MAX_CELLS => {
+                    return Err(too_wide(name, at));
+                }
                 split::Scan::Record(len) => {
                     // simdutf8 checks a record in half the instructions `std` takes.
                     let record = match text {
@@ -467,7 +470,10 @@ fn read_records(
                 split::Scan::NeedMore | split::Scan::Fallback => {}
             }
         }
-        // csv-core reads this record field by field, refilling the buffer as it goes.
+        // csv-core reads this record field by field, refilling the buffer as it goes. A
+        // record of millions of cells (a line of commas) is refused where it starts: each
+        // header cell is kept. A long cell is not kept (`--max-value-size`).
+        let record_at = at;
         loop {
             if start == end && !eof {
                 end = fill(&mut reader, input.to_mut()).map_err(|e| io_error(name, &e))?;
@@ -479,6 +485,9 @@ fn read_records(
                 (nin, Some((cell, span, record_end))) => {
                     start += nin;
                     rows.cell(cell, span);
+                    if rows.index > limits::MAX_CELLS {
+                        return Err(too_wide(name, record_at));
+                    }
                     if record_end {
                         rows.end_record(sink)?;
                         break;
@@ -495,6 +504,14 @@ fn read_records(
         }
     }
     Ok(rows.grants)
+}
+
+/// The error for a record starting `at` with more cells than any export has columns.
+fn too_wide(name: &str, at: Cursor) -> InputError {
+    let (message, help) = limits::record_too_wide();
+    InputError::new(name, message)
+        .help(help)
+        .at(at.span(), None)
 }
 
 /// The line ends (and blank lines) at the start of `bytes`: csv-core skips them between

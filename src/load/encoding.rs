@@ -34,7 +34,18 @@ pub fn refused(head: &[u8]) -> Option<(String, &'static str)> {
     // A stray NUL in a value is that value's problem, located where it is; text with many is
     // not text.
     if even + odd < 4 || (even + odd) * 100 < head.len() {
-        return None;
+        // Random or compressed bytes (`/dev/urandom`, a zip) have few NULs but a control
+        // character in every ten bytes, where text has none besides tabs and line ends.
+        let controls = head
+            .iter()
+            .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F)
+            .count();
+        return (controls >= 8 && controls * 50 >= head.len()).then(|| {
+            (
+                "the file holds control bytes: it is binary, not a text export".to_string(),
+                "give the export itself (YAML, CSV or JSON text)",
+            )
+        });
     }
     // Mostly ASCII text in UTF-16: every other byte is NUL.
     let pairs = head.len() / 2;
@@ -91,5 +102,22 @@ mod tests {
         assert!(message.contains("NUL"), "{message}");
         let (message, _) = refused(b"%PDF-1.7\n\x00\x00\x01\x00\x02\x00binary").unwrap();
         assert!(message.contains("binary"), "{message}");
+    }
+
+    #[test]
+    fn random_bytes_are_binary_and_text_with_a_stray_control_is_not() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let random: Vec<u8> = (0..HEAD)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        assert!(refused(&random).is_some_and(|(m, _)| m.contains("binary")));
+        let mut text = "id,reason\n1,fix the sync\t\r\n".repeat(100).into_bytes();
+        text[40] = 0x1B; // one escape character in a value
+        assert_eq!(refused(&text[..HEAD.min(text.len())]), None);
     }
 }

@@ -110,6 +110,23 @@ pub fn value_too_long(field: &str, size: usize, max_value_size: usize) -> (Strin
     )
 }
 
+/// The most cells one CSV record may have: far more columns than any export has. A header's
+/// cells are all kept, so a line of a billion commas would fill memory.
+pub const MAX_CELLS: usize = 10_000;
+
+/// The largest input whose text is read again for the text report's snippets: above it (only
+/// with `--max-file-size` raised), findings are named by line and column alone, instead of
+/// holding the whole file in memory for them.
+pub const MAX_SNIPPET_SOURCE: u64 = GIB;
+
+/// The message and help for a CSV record with more than [`MAX_CELLS`] cells.
+pub fn record_too_wide() -> (String, &'static str) {
+    (
+        format!("this record has more than {MAX_CELLS} cells, far more than an export's columns"),
+        "check that this is a grants export and that --delimiter is its delimiter",
+    )
+}
+
 /// The message and help for a YAML budget that was exceeded, naming the flag that raises it.
 pub fn yaml_budget(breach: &BudgetBreach, limits: &Limits, size: usize) -> (String, String) {
     let nodes = limits.yaml_nodes(size);
@@ -151,6 +168,54 @@ pub fn yaml_budget(breach: &BudgetBreach, limits: &Limits, size: usize) -> (Stri
             "write the grants out without deep nesting or repeated aliases, or raise the limit with {flag}"
         ),
     )
+}
+
+/// The most regular expressions one policy file's custom rules may test (`matches:`): far
+/// above any real policy, and counted before any is compiled.
+pub const MAX_POLICY_PATTERNS: usize = 256;
+
+/// What one policy pattern may take once compiled, and its search cache per thread: a
+/// pattern such as `\w{500}` takes megabytes, and a few hundred of them gigabytes.
+pub const MAX_PATTERN_SIZE: usize = 256 * KIB as usize;
+
+/// Compiles a policy's regular expression (case-insensitive) within [`MAX_PATTERN_SIZE`],
+/// saying what to do when it is larger.
+pub fn policy_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(MAX_PATTERN_SIZE)
+        .dfa_size_limit(MAX_PATTERN_SIZE)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => format!(
+                "this regex compiles to more than {}, the limit for one pattern; write it \
+                 shorter (a bounded repeat such as {{500}} copies what it repeats)",
+                format_size(MAX_PATTERN_SIZE as u64)
+            ),
+            e => format!("invalid regex: {e}"),
+        })
+}
+
+/// The first `matches:` test past [`MAX_POLICY_PATTERNS`] in a policy's `custom:` list, to
+/// refuse the list before compiling any of its patterns.
+pub fn too_many_patterns(custom: &crate::core::node::Node) -> Option<&crate::core::node::Node> {
+    use crate::core::node::{Node, Value};
+    fn walk<'a>(node: &'a Node, seen: &mut usize) -> Option<&'a Node> {
+        match &node.value {
+            Value::List(items) => items.iter().find_map(|item| walk(item, seen)),
+            Value::Map(entries) => entries.iter().find_map(|(key, value)| {
+                if key.value.as_scalar() == Some("matches") {
+                    *seen += 1;
+                    if *seen > MAX_POLICY_PATTERNS {
+                        return Some(key);
+                    }
+                }
+                walk(value, seen)
+            }),
+            _ => None,
+        }
+    }
+    walk(custom, &mut 0)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
+use crate::core::files::Steady;
 use crate::core::span::Span;
 use crate::core::terminal::{clean, snippet_source};
 use crate::grant::Grant;
@@ -281,7 +282,7 @@ pub fn load_declared(
 pub fn segments(
     input: &Input,
     options: &ReadOptions,
-) -> Result<Option<csv::Segments<std::fs::File>>, InputError> {
+) -> Result<Option<csv::Segments<Steady>>, InputError> {
     let Origin::Path(path) = &input.origin else {
         return Ok(None);
     };
@@ -325,9 +326,10 @@ pub fn open_input(path: &Path, name: &str) -> Result<std::fs::File, InputError> 
     }
 }
 
-/// Opens an input read-only, refusing a file above `--max-file-size` before reading it.
-fn open(path: &Path, name: &str, limits: &Limits) -> Result<std::fs::File, InputError> {
-    let file = open_input(path, name)?;
+/// Opens an input read-only, refusing a file above `--max-file-size` before reading it; a
+/// file that changes while it is read is an error (`Steady`).
+fn open(path: &Path, name: &str, limits: &Limits) -> Result<Steady, InputError> {
+    let file = Steady::new(open_input(path, name)?);
     match file.metadata() {
         Ok(m) if m.is_dir() => Err(InputError::new(name, "this is a folder, not a file")),
         Ok(m) if m.len() > limits.max_file_size => Err(too_large(name, m.len(), limits)),

@@ -362,6 +362,17 @@ pub fn parse(
             return Vec::new();
         }
     };
+    // Counted before any is compiled: each may take up to a quarter of a megabyte.
+    if let Some(extra) = crate::load::limits::too_many_patterns(node) {
+        let most = crate::load::limits::MAX_POLICY_PATTERNS;
+        errors.push(PolicyError::new(
+            source,
+            Some(span(extra)),
+            format!("a policy's custom rules can test at most {most} regular expressions"),
+            Some("join patterns into one with `|`, or test with `in:` lists".into()),
+        ));
+        return Vec::new();
+    }
     let mut rules: Vec<CustomRule> = Vec::new();
     for item in items {
         let mut parser = Parser {
@@ -791,13 +802,10 @@ impl Parser<'_> {
                     self.error(value, "`matches` takes a regular expression".into(), None);
                     return None;
                 };
-                match regex::RegexBuilder::new(pattern)
-                    .case_insensitive(true)
-                    .build()
-                {
+                match crate::load::limits::policy_regex(pattern) {
                     Ok(re) => Some(Condition::Matches(field, re)),
-                    Err(e) => {
-                        self.error(value, format!("invalid regex: {e}"), None);
+                    Err(message) => {
+                        self.error(value, message, None);
                         None
                     }
                 }

@@ -59,7 +59,13 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
             format!("^{}$", parts.join(".*"))
         }
     };
-    RegexBuilder::new(&regex).case_insensitive(true).build()
+    // Bounded as custom rules' patterns are: 64 overrides of 10 MB patterns took gigabytes.
+    let most = crate::load::limits::MAX_PATTERN_SIZE;
+    RegexBuilder::new(&regex)
+        .case_insensitive(true)
+        .size_limit(most)
+        .dfa_size_limit(most)
+        .build()
 }
 
 /// Reads the `overrides:` list of one policy file, reporting every problem in it.

@@ -123,7 +123,12 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) ->
             source: sources
                 .get(finding.file)
                 .and_then(Option::as_ref)
-                .filter(|s| short_lines_around(s.inner().text(), finding.span)),
+                // A span too wide to underline (a runaway value) is named by line and column.
+                .filter(|s| {
+                    let text = s.inner().text();
+                    short_lines_around(text, finding.span)
+                        && crate::core::terminal::drawable(finding.span, text)
+                }),
         };
         if shown.source.is_none() {
             let at = finding.span;

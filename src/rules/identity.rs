@@ -96,15 +96,22 @@ pub fn mixes_scripts(text: &str) -> bool {
     latin && other
 }
 
+/// What sets a title apart: a comma or a parenthesis, also in their full-width and small
+/// forms ("Mina Chen，lead" from an East Asian keyboard).
+const TITLE_MARKS: [char; 6] = [',', '(', '\u{FF0C}', '\u{FF08}', '\u{FE50}', '\u{FE59}'];
+
 /// Whether a text has a title after a comma or in parentheses.
 fn titled(text: &str) -> bool {
-    memchr::memchr2(b',', b'(', text.as_bytes()).is_some()
+    match text.is_ascii() {
+        true => memchr::memchr2(b',', b'(', text.as_bytes()).is_some(),
+        false => text.contains(TITLE_MARKS),
+    }
 }
 
 /// The name before a title after a comma or in parentheses ("Ravi Patel, on-call manager"):
 /// only a full name (two words or more), so "Patel, Ravi" is not read as "Patel".
 pub fn name_of(text: &str) -> &str {
-    let head = text.split([',', '(']).next().unwrap_or(text);
+    let head = text.split(TITLE_MARKS).next().unwrap_or(text);
     match head.split_whitespace().nth(1) {
         Some(_) => head,
         None => text,
@@ -195,6 +202,8 @@ mod tests {
             "Mіna Сhen",
             "Mina Chen, support lead",
             "Mina Chen (on-call)",
+            "Mina Chen\u{FF0C}support lead",
+            "Mina Chen\u{FF08}on-call\u{FF09}",
         ] {
             assert!(same_name("Mina Chen", spelling), "{spelling:?}");
         }

@@ -416,7 +416,7 @@ pub fn segments(
     input: &Input,
     options: &ReadOptions,
     native: &Native,
-) -> Option<super::csv::Segments<std::fs::File>> {
+) -> Option<super::csv::Segments<crate::core::files::Steady>> {
     let plain = input.format == Format::Csv
         && options.source.is_none()
         && native.mapping.is_empty()

@@ -7,6 +7,7 @@
 //! api/proto/teleport/legacy/types/types.proto, and the `AccessRequestCreate` event (all three
 //! event kinds) in api/proto/teleport/legacy/types/events/events.proto.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -341,69 +342,70 @@ impl Event {
 }
 
 /// Audit events: every line is one JSON object; the requests are built once all are read, in
-/// the order their create events appear.
+/// the order their create events appear. An audit log holds every kind of event (sessions,
+/// logins) and can hold millions: a first pass reads only each line's kind and request id,
+/// keeping where the request events are; each request's lines are then parsed (with their
+/// places) when it is built, and dropped after. So memory holds a few numbers per request
+/// event, not every line's tree.
 fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
-    let mut lines: Vec<Event> = Vec::new();
+    // Where each create event is, and each request's reviews and updates, in file order.
+    let mut creates: Vec<At> = Vec::new();
+    let mut by_request: HashMap<String, Vec<At>> = HashMap::new();
+    let mut first = None;
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
-        let start = offset;
+        let at = At {
+            start: offset,
+            index: index as u32,
+        };
         offset += line.len();
         if line.trim().is_empty() {
             continue;
         }
-        let node = record::parse(line, native.file).map_err(|mut e| {
-            // Errors name the place in the whole file, not in the line.
-            if let Some(at) = e.location {
-                let at = Span {
-                    line: index as u32 + 1,
-                    offset: start + at.offset,
-                    ..at
-                };
-                e = InputError::new(native.file, e.message)
-                    .help("each line of an audit log is one JSON object");
-                let text: Arc<str> = Arc::from(text);
-                e = e.at(at, Some(&text));
-            }
-            e
-        })?;
-        let event = Event {
-            line: node,
-            base: Base {
-                lines: index as u32,
-                offset: start,
-            },
+        first = first.or(Some(at));
+        let head = match line.trim_start().starts_with('{') {
+            true => serde_json::from_str::<Head>(line).ok(),
+            false => None,
         };
-        if !matches!(event.line.value, Value::Map(_)) {
-            return Err(shape_error(
-                native,
-                Some(event.record().span()),
-                text,
-                "this line is not a JSON object",
-                SHAPE,
-            ));
+        let (kind, id) = match head {
+            Some(head) => (head.event, head.id),
+            // Not plain: the full parse says where it is wrong, or reads what it holds.
+            None => {
+                let event = parse_line(text, at, native)?;
+                let text = |key| {
+                    let value = event.record().text(key);
+                    value.map(|(t, _)| Cow::Owned(t.to_string()))
+                };
+                (text("event"), text("id"))
+            }
+        };
+        match kind.as_deref() {
+            Some("access_request.create") => creates.push(at),
+            Some("access_request.review" | "access_request.update") => {
+                if let Some(id) = id {
+                    by_request.entry(id.into_owned()).or_default().push(at);
+                }
+            }
+            _ => {}
         }
-        lines.push(event);
     }
-    // Events of one request, by its id, in file order.
-    let mut by_request: HashMap<&str, Vec<Record>> = HashMap::new();
-    for record in lines.iter().map(Event::record) {
-        if let Some((id, _)) = record.text("id") {
-            by_request.entry(id).or_default().push(record);
-        }
-    }
-    for create in lines.iter().map(Event::record) {
-        if create.text("event").map(|(e, _)| e) != Some("access_request.create") {
-            continue;
-        }
-        let related = create
-            .text("id")
-            .and_then(|(id, _)| by_request.get(id))
-            .map_or(&[][..], Vec::as_slice);
-        map_events(create, related, native, out);
+    for at in creates {
+        let create = parse_line(text, at, native)?;
+        let create = create.record();
+        let related = match create.text("id").and_then(|(id, _)| by_request.get(id)) {
+            Some(lines) => lines
+                .iter()
+                .map(|&at| parse_line(text, at, native))
+                .collect::<Result<Vec<Event>, InputError>>()?,
+            None => Vec::new(),
+        };
+        let related: Vec<Record> = related.iter().map(Event::record).collect();
+        map_events(create, &related, native, out);
     }
     if out.grants + out.skipped == 0
-        && let Some(first) = lines.first()
+        && let Some(first) = first
     {
+        let first = parse_line(text, first, native)?;
         return Err(shape_error(
             native,
             Some(first.record().span()),
@@ -413,6 +415,62 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
         ));
     }
     Ok(())
+}
+
+/// Where a line of an audit log starts: its byte offset and its index (line number − 1).
+#[derive(Clone, Copy)]
+struct At {
+    start: usize,
+    index: u32,
+}
+
+/// What the first pass reads of an audit event: its kind and request id. Any other key is
+/// skipped unread; a line this cannot read is parsed in full.
+#[derive(serde::Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+}
+
+/// Parses the audit log's line at `at`, with its places in the whole file; a line that is not
+/// a JSON object is a located error.
+fn parse_line(text: &str, at: At, native: &Native) -> Result<Event, InputError> {
+    let rest = &text[at.start..];
+    let line = rest.split_inclusive('\n').next().unwrap_or(rest);
+    let node = record::parse(line, native.file).map_err(|mut e| {
+        // Errors name the place in the whole file, not in the line.
+        if let Some(place) = e.location {
+            let place = Span {
+                line: at.index + 1,
+                offset: at.start + place.offset,
+                ..place
+            };
+            e = InputError::new(native.file, e.message)
+                .help("each line of an audit log is one JSON object");
+            let text: Arc<str> = Arc::from(text);
+            e = e.at(place, Some(&text));
+        }
+        e
+    })?;
+    let event = Event {
+        line: node,
+        base: Base {
+            lines: at.index,
+            offset: at.start,
+        },
+    };
+    if !matches!(event.line.value, Value::Map(_)) {
+        return Err(shape_error(
+            native,
+            Some(event.record().span()),
+            text,
+            "this line is not a JSON object",
+            SHAPE,
+        ));
+    }
+    Ok(event)
 }
 
 /// What a request resource's `spec` and a create event both say, under their own names for
