@@ -13,12 +13,16 @@ use serde_json::Value;
 const NOW: &str = "2026-11-24T12:00:00Z";
 const FINDINGS: i32 = 1;
 const CANNOT_RUN: i32 = 2;
+/// A hang guard, not a speed measure (speed is measured in benches/): work that is bounded
+/// finishes in seconds even on a loaded two-core machine; a regression to unbounded work
+/// would take many minutes.
+const HANG_GUARD: Duration = Duration::from_secs(120);
 
 fn grantlint(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::cargo_bin("grantlint").unwrap();
     cmd.current_dir(dir)
         .env_remove("NO_COLOR")
-        .timeout(Duration::from_secs(60))
+        .timeout(HANG_GUARD)
         .arg("check")
         .args(["--now", NOW, "--color", "never"])
         .args(args);
@@ -86,11 +90,7 @@ fn expect_located_error(name: &str, bytes: &[u8], at: &str, needle: &str) -> Str
     assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
     assert!(err.contains(&format!("{name}:{at}")), "not at {at}: {err}");
     assert!(err.contains(needle), "no `{needle}` in: {err}");
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < HANG_GUARD, "{:?}", started.elapsed());
     err
 }
 
@@ -169,7 +169,7 @@ fn a_200_mb_value_is_a_field_format_finding_and_fast() {
         // The report holds no copy of the value.
         assert!(out.stdout.len() < 20_000);
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < HANG_GUARD,
             "{name}: {:?}",
             started.elapsed()
         );
@@ -219,7 +219,7 @@ fn a_file_above_the_size_limit_is_refused_at_once() {
         "{err}"
     );
     assert!(err.contains("--max-file-size"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(started.elapsed() < HANG_GUARD);
     // The same limit holds for standard input, which has no size up front.
     let out = grantlint(
         dir.path(),
@@ -496,7 +496,7 @@ fn many_or_huge_regex_patterns_are_refused_before_they_are_compiled() {
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(CANNOT_RUN), "{name}: {err}");
         assert!(err.contains(at) && err.contains(needle), "{name}: {err}");
-        assert!(started.elapsed() < Duration::from_secs(20), "{name}");
+        assert!(started.elapsed() < HANG_GUARD, "{name}");
     }
 }
 
@@ -518,7 +518,7 @@ fn a_baseline_above_the_policy_file_limit_is_refused_before_it_is_read() {
     assert!(err.contains("baseline.json"), "{err}");
     assert!(err.contains("100.0 MiB, above the 64.0 MiB limit"), "{err}");
     assert!(err.contains("--max-policy-file-size"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(started.elapsed() < HANG_GUARD);
     // Raised, the file is read, and its content is what is wrong.
     let out = bounded(
         dir.path(),
@@ -573,7 +573,7 @@ fn a_line_of_a_million_cells_is_refused_where_it_starts_and_a_long_line_is_not_h
         err.contains("commas.csv:1:1: this record has more than 10000 cells"),
         "{err}"
     );
-    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(started.elapsed() < HANG_GUARD);
     // An unclosed quote makes the rest of the file one 40 MB value: a finding where it
     // starts, whose snippet in the text report does not echo the value.
     let mut quote = std::fs::File::create(dir.path().join("quote.csv")).unwrap();
