@@ -7,6 +7,7 @@
 //! threshold is read or copied here: the rules judge, this module only says what the
 //! configuration allows.
 
+pub mod entra_pim;
 pub mod gcp_pam;
 pub mod teleport;
 
@@ -55,7 +56,7 @@ pub struct Probe {
 }
 
 /// A start for probes that need one: any fixed time will do, as only lengths are judged.
-const START: &str = "2026-01-01T00:00:00Z";
+pub(crate) const START: &str = "2026-01-01T00:00:00Z";
 
 impl Probe {
     /// A grant with none of the fields `rule` looks for: no reason, no approver, no ticket.
@@ -139,6 +140,10 @@ pub fn detect(head: &str, format: Format) -> Option<Source> {
         Format::Csv => None,
         Format::Json if json_key(head, "maxRequestDuration") => Some(Source::GcpPamEntitlement),
         Format::Json if json_value(head, "kind", "role") => Some(Source::TeleportRole),
+        // Graph's policies, their rules' types and the assignments' context all say so.
+        Format::Json if json_key(head, "rules") && head.contains("oleManagementPolic") => {
+            Some(Source::EntraPimPolicy)
+        }
         Format::Json => None,
         Format::Yaml if yaml_top(head, "maxRequestDuration", None) => {
             Some(Source::GcpPamEntitlement)
@@ -196,7 +201,7 @@ pub fn check<R>(
     keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
 ) -> Result<Checked<R>, InputError> {
     let text = crate::load::read_text(input, &options.limits)?;
-    let (objects, skipped) = read(kind, &text, &input.name)?;
+    let (objects, skipped) = read(kind, &text, &input.name, &policy.mapping)?;
     let mut checked = Checked {
         objects: objects.len(),
         skipped,
@@ -244,11 +249,18 @@ pub fn check<R>(
     Ok(checked)
 }
 
-/// The objects of one file of `kind`, and how many documents were of another kind.
-pub fn read(kind: Source, text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
+/// The objects of one file of `kind`, and how many documents were of another kind. The
+/// policy's mapping names Entra's roles.
+pub fn read(
+    kind: Source,
+    text: &str,
+    file: &str,
+    mapping: &crate::load::mapping::Mapping,
+) -> Result<(Vec<Object>, usize), InputError> {
     let roots = parse(text, file)?;
     match kind {
         Source::TeleportRole => teleport::read(&roots, text, file),
+        Source::EntraPimPolicy => entra_pim::read(&roots, text, file, mapping),
         _ => gcp_pam::read(&roots, text, file),
     }
 }
@@ -309,6 +321,7 @@ pub struct Docs {
 pub fn docs(kind: Source) -> String {
     let docs = match kind {
         Source::TeleportRole => &teleport::DOCS,
+        Source::EntraPimPolicy => &entra_pim::DOCS,
         _ => &gcp_pam::DOCS,
     };
     let mut out = format!(
@@ -346,6 +359,11 @@ mod tests {
             detect(r#"[{"kind": "role", "metadata": {}}]"#, Format::Json),
             Some(Source::TeleportRole)
         );
+        let graph = r##"{"value": [{"id": "Directory_t_p", "rules": [{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule"}]}]}"##;
+        assert_eq!(detect(graph, Format::Json), Some(Source::EntraPimPolicy));
+        // PIM requests are grants.
+        let requests = r#"{"value": [{"roleDefinitionId": "x", "scheduleInfo": {}}]}"#;
+        assert_eq!(detect(requests, Format::Json), None);
         // A grants file that mentions the words in a value is not configuration.
         let grants = "grants:\n  - id: SUP-1\n    reason: \"kind: role\"\n";
         assert_eq!(detect(grants, Format::Yaml), None);

@@ -38,6 +38,7 @@ pub enum Source {
     /// what it lets through, never into grants.
     GcpPamEntitlement,
     TeleportRole,
+    EntraPimPolicy,
 }
 
 impl Source {
@@ -53,13 +54,18 @@ impl Source {
     ];
 
     /// The configuration kinds `--source` also names (read by `crate::config`).
-    pub const CONFIG: &'static [Source] = &[Source::GcpPamEntitlement, Source::TeleportRole];
+    pub const CONFIG: &'static [Source] = &[
+        Source::GcpPamEntitlement,
+        Source::TeleportRole,
+        Source::EntraPimPolicy,
+    ];
 
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Source::GcpPamEntitlement => "gcp-pam-entitlement",
             Source::TeleportRole => "teleport-role",
+            Source::EntraPimPolicy => "entra-pim-policy",
             _ => self.adapter().name,
         }
     }
@@ -99,7 +105,9 @@ impl Source {
             Source::Servicenow => &servicenow::ADAPTER,
             Source::Okta => &okta::ADAPTER,
             Source::Opal => &opal::ADAPTER,
-            Source::GcpPamEntitlement | Source::TeleportRole => &CONFIGURATION,
+            Source::GcpPamEntitlement | Source::TeleportRole | Source::EntraPimPolicy => {
+                &CONFIGURATION
+            }
         }
     }
 }
