@@ -7,6 +7,7 @@
 //! threshold is read or copied here: the rules judge, this module only says what the
 //! configuration allows.
 
+pub mod aws_team;
 pub mod entra_pim;
 pub mod gcp_pam;
 pub mod teleport;
@@ -144,6 +145,15 @@ pub fn detect(head: &str, format: Format) -> Option<Source> {
         Format::Json if json_key(head, "rules") && head.contains("oleManagementPolic") => {
             Some(Source::EntraPimPolicy)
         }
+        // TEAM's policy records; its requests (grants) carry `accountId` and `email` instead.
+        Format::Json
+            if json_key(head, "approvalRequired")
+                || json_key(head, "groupIds")
+                || json_key(head, "listEligibilities")
+                || (json_key(head, "comments") && json_key(head, "ticketNo")) =>
+        {
+            Some(Source::AwsTeamPolicy)
+        }
         Format::Json => None,
         Format::Yaml if yaml_top(head, "maxRequestDuration", None) => {
             Some(Source::GcpPamEntitlement)
@@ -261,6 +271,7 @@ pub fn read(
     match kind {
         Source::TeleportRole => teleport::read(&roots, text, file),
         Source::EntraPimPolicy => entra_pim::read(&roots, text, file, mapping),
+        Source::AwsTeamPolicy => aws_team::read(&roots, text, file),
         _ => gcp_pam::read(&roots, text, file),
     }
 }
@@ -322,6 +333,7 @@ pub fn docs(kind: Source) -> String {
     let docs = match kind {
         Source::TeleportRole => &teleport::DOCS,
         Source::EntraPimPolicy => &entra_pim::DOCS,
+        Source::AwsTeamPolicy => &aws_team::DOCS,
         _ => &gcp_pam::DOCS,
     };
     let mut out = format!(
@@ -361,6 +373,10 @@ mod tests {
         );
         let graph = r##"{"value": [{"id": "Directory_t_p", "rules": [{"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule"}]}]}"##;
         assert_eq!(detect(graph, Format::Json), Some(Source::EntraPimPolicy));
+        let team = r#"{"data": {"listEligibilities": {"items": [{"id": "e", "duration": "9", "approvalRequired": true}]}}}"#;
+        assert_eq!(detect(team, Format::Json), Some(Source::AwsTeamPolicy));
+        let requests = r#"[{"accountId": "1", "email": "a", "duration": "2"}]"#;
+        assert_eq!(detect(requests, Format::Json), None);
         // PIM requests are grants.
         let requests = r#"{"value": [{"roleDefinitionId": "x", "scheduleInfo": {}}]}"#;
         assert_eq!(detect(requests, Format::Json), None);

@@ -39,6 +39,7 @@ pub enum Source {
     GcpPamEntitlement,
     TeleportRole,
     EntraPimPolicy,
+    AwsTeamPolicy,
 }
 
 impl Source {
@@ -58,6 +59,7 @@ impl Source {
         Source::GcpPamEntitlement,
         Source::TeleportRole,
         Source::EntraPimPolicy,
+        Source::AwsTeamPolicy,
     ];
 
     /// The name on the command line.
@@ -66,6 +68,7 @@ impl Source {
             Source::GcpPamEntitlement => "gcp-pam-entitlement",
             Source::TeleportRole => "teleport-role",
             Source::EntraPimPolicy => "entra-pim-policy",
+            Source::AwsTeamPolicy => "aws-team-policy",
             _ => self.adapter().name,
         }
     }
@@ -105,9 +108,10 @@ impl Source {
             Source::Servicenow => &servicenow::ADAPTER,
             Source::Okta => &okta::ADAPTER,
             Source::Opal => &opal::ADAPTER,
-            Source::GcpPamEntitlement | Source::TeleportRole | Source::EntraPimPolicy => {
-                &CONFIGURATION
-            }
+            Source::GcpPamEntitlement
+            | Source::TeleportRole
+            | Source::EntraPimPolicy
+            | Source::AwsTeamPolicy => &CONFIGURATION,
         }
     }
 }
