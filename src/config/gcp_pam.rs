@@ -3,8 +3,9 @@
 //! `describe` write them: JSON (`--format=json`), or YAML documents after `---` (the default),
 //! or the REST `entitlements.list` response (`{"entitlements": […]}`).
 
-use super::{Docs, Object, Probe, error_at, key_span, number};
+use super::{Docs, Object, Probe, Resource, error_at, number};
 use crate::core::node::{Node, Value};
+use crate::core::span::Span;
 use crate::core::time::format_duration;
 use crate::grant::Field;
 use crate::load::InputError;
@@ -16,7 +17,12 @@ pub const DOCS: Docs = Docs {
     reads: "Entitlement resources of the `privilegedaccessmanager/v1` API as `gcloud pam \
 entitlements list` or `describe` write them (`--format=json`, or the default YAML: one document \
 per entitlement after `---`), or the REST `entitlements.list` response (`{\"entitlements\": \
-[…]}`). Overrides match a grant's tenant (`privilegedAccess.gcpIamAccess.resource`, as in PAM \
+[…]}`); or a Terraform plan (`terraform show -json PLAN`): each \
+`google_privileged_access_manager_entitlement` it creates or keeps, as planned \
+(`resource_changes[].change.after`, else `planned_values`), named by its address, its values in \
+the provider's snake_case (`max_request_duration`, `requester_justification_config`, \
+`approval_workflow.manual_approvals.steps.approvals_needed`; recognised when the type is in the \
+file's first 16 KiB, else pass the `--source`). Overrides match a grant's tenant (`privilegedAccess.gcpIamAccess.resource`, as in PAM \
 grants) and role (the role bindings' roles, joined by \", \"); an entitlement has no \
 environment. Source: cloud.google.com/iam/docs/reference/pam/rest/v1/projects.locations.entitlements.",
     keys: &[
@@ -76,6 +82,18 @@ an `{\"entitlements\": […]}` API response";
 pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
     let mut objects = Vec::new();
     for root in roots {
+        if let Some(plan) = terraform_plan(root) {
+            for (address, values) in plan {
+                let pam = Resource::new(values, true);
+                objects.push(entitlement(pam, Some(address), text, file)?);
+            }
+            if objects.is_empty() {
+                let message = format!("this Terraform plan has no `{TERRAFORM_TYPE}` resource");
+                let help = "grantlint reads PAM entitlements from a plan; leave this file out (`--exclude`)";
+                return Err(error_at(file, text, span(root), message, help));
+            }
+            continue;
+        }
         let items: Vec<&Node> = match &root.value {
             // `---` at the end of gcloud's output leaves an empty document.
             Value::Null => continue,
@@ -106,10 +124,51 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
             }
         };
         for item in items {
-            objects.push(entitlement(Record::new(item), text, file)?);
+            objects.push(entitlement(Resource::new(item, false), None, text, file)?);
         }
     }
     Ok((objects, 0))
+}
+
+/// The Terraform resource (hashicorp/google provider) of a PAM entitlement.
+pub const TERRAFORM_TYPE: &str = "google_privileged_access_manager_entitlement";
+
+/// A `terraform show -json` plan: each entitlement it leaves in place or creates (address,
+/// values): `resource_changes[].change.after` unless the change deletes it, else (a plan
+/// without changes) `planned_values`' modules. `None` when the document is no plan.
+fn terraform_plan(root: &Node) -> Option<Vec<(&str, &Node)>> {
+    let plan = Record::new(root);
+    plan.get("terraform_version")
+        .or_else(|| plan.get("format_version"))?;
+    let of_type = |r: &Record| r.text("type").is_some_and(|(t, _)| t == TERRAFORM_TYPE);
+    let mut found = Vec::new();
+    let changes = plan.records("resource_changes");
+    for change in changes.filter(of_type) {
+        let deleted = change
+            .list("change.actions")
+            .iter()
+            .all(|a| a.value.as_scalar() == Some("delete"));
+        if let (Some((address, _)), Some(after), false) =
+            (change.text("address"), change.get("change.after"), deleted)
+        {
+            found.push((address, after));
+        }
+    }
+    if plan.get("resource_changes").is_none() {
+        let mut modules = vec![plan.record("planned_values.root_module")];
+        while let Some(module) = modules.pop() {
+            let Some(module) = module else { continue };
+            for resource in module.records("resources").filter(of_type) {
+                if let (Some((address, _)), Some(values)) =
+                    (resource.text("address"), resource.get("values"))
+                {
+                    found.push((address, values));
+                }
+            }
+            modules.extend(module.records("child_modules").map(Some));
+        }
+    }
+    Some(found)
 }
 
 const WINDOW_HELP: &str = "lower maxRequestDuration to the policy's maximum; a longer task is \
@@ -123,9 +182,16 @@ const APPROVER_HELP: &str =
 const TICKET_HELP: &str = "ask for the ticket in the justification and check the grants with \
 `grantlint check --source gcp-pam`, or turn ticket-linked off for this tenant with an override";
 
-fn entitlement(pam: Record, text: &str, file: &str) -> Result<Object, InputError> {
-    let Value::Map(_) = pam.node.value else {
-        let found = format!("found {}; expected {SHAPE}", pam.node.value.kind());
+/// One entitlement; `address` names a Terraform resource (its `name` is not known before
+/// it is applied).
+fn entitlement(
+    pam: Resource,
+    address: Option<&str>,
+    text: &str,
+    file: &str,
+) -> Result<Object, InputError> {
+    let Value::Map(_) = pam.record.node.value else {
+        let found = format!("found {}; expected {SHAPE}", pam.record.node.value.kind());
         return Err(error_at(
             file,
             text,
@@ -134,11 +200,15 @@ fn entitlement(pam: Record, text: &str, file: &str) -> Result<Object, InputError
             "pass PAM entitlements",
         ));
     };
-    let name = match pam.text("name") {
-        Some((name, _)) => name.to_string(),
-        None => format!("entitlement at line {}", pam.span().line),
+    let name = match (address, pam.text("name")) {
+        (Some(address), _) => address.to_string(),
+        (None, Some((name, _))) => name.to_string(),
+        (None, None) => format!("entitlement at line {}", pam.span().line),
     };
-    let short = name.rsplit('/').next().unwrap_or(&name).to_string();
+    let short = match (address, pam.text("entitlementId")) {
+        (Some(_), Some((id, _))) => id.to_string(),
+        _ => name.rsplit('/').next().unwrap_or(&name).to_string(),
+    };
     let mut object = Object {
         noun: "entitlement",
         name,
@@ -148,7 +218,7 @@ fn entitlement(pam: Record, text: &str, file: &str) -> Result<Object, InputError
         probes: Vec::new(),
     };
     let access = pam.record("privilegedAccess.gcpIamAccess");
-    let roles: Vec<(&str, _)> = access
+    let roles: Vec<(&str, Span)> = access
         .iter()
         .flat_map(|a| a.records("roleBindings"))
         .filter_map(|b| b.text("role"))
@@ -200,7 +270,7 @@ fn entitlement(pam: Record, text: &str, file: &str) -> Result<Object, InputError
 /// requesterJustificationConfig: `unstructured` requires the requester's words, which also
 /// justify a privileged role (as the grants adapter reads them); `notMandatory` or nothing
 /// requires none.
-fn justification(pam: Record, roles: &[(&str, crate::core::span::Span)], object: &mut Object) {
+fn justification(pam: Resource, roles: &[(&str, Span)], object: &mut Object) {
     let config = pam.record("requesterJustificationConfig");
     if config.is_some_and(|c| c.get("unstructured").is_some()) {
         return;
@@ -208,11 +278,11 @@ fn justification(pam: Record, roles: &[(&str, crate::core::span::Span)], object:
     let path = "requesterJustificationConfig";
     let (at, allows) = match config {
         Some(c) if c.get("notMandatory").is_some() => (
-            key_span(pam, "requesterJustificationConfig.notMandatory"),
+            pam.key_span("requesterJustificationConfig.notMandatory"),
             "does not require a justification (`notMandatory`)",
         ),
         Some(_) => (
-            key_span(pam, path),
+            pam.key_span(path),
             "sets no justification mode, so none is required",
         ),
         None => (
@@ -236,20 +306,22 @@ fn justification(pam: Record, roles: &[(&str, crate::core::span::Span)], object:
 
 /// approvalWorkflow.manualApprovals: no workflow, no step or a step needing no approval lets
 /// a grant through unapproved; every approver principal is judged as a grant's approver.
-fn approvals(pam: Record, object: &mut Object) {
+fn approvals(pam: Resource, object: &mut Object) {
     let none =
         |at, allows: &str| Probe::without("approver-named", at, allows.to_string(), APPROVAL_HELP);
     let Some(manual) = pam.record("approvalWorkflow.manualApprovals") else {
-        let at = key_span(pam, "approvalWorkflow").unwrap_or(object.span);
+        let at = pam.key_span("approvalWorkflow").unwrap_or(object.span);
         object.probes.push(none(
             at,
             "needs no approval (no approvalWorkflow.manualApprovals)",
         ));
         return;
     };
-    let steps: Vec<Record> = manual.records("steps").collect();
+    let steps = manual.records("steps");
     if steps.is_empty() {
-        let at = key_span(pam, "approvalWorkflow.manualApprovals").unwrap_or(object.span);
+        let at = pam
+            .key_span("approvalWorkflow.manualApprovals")
+            .unwrap_or(object.span);
         object.probes.push(none(
             at,
             "needs no approval (its manualApprovals has no steps)",

@@ -140,6 +140,12 @@ pub fn detect(head: &str, format: Format) -> Option<Source> {
     match format {
         Format::Csv => None,
         Format::Json if json_key(head, "maxRequestDuration") => Some(Source::GcpPamEntitlement),
+        // `terraform show -json` of a plan with PAM entitlements.
+        Format::Json
+            if json_key(head, "terraform_version") && head.contains(gcp_pam::TERRAFORM_TYPE) =>
+        {
+            Some(Source::GcpPamEntitlement)
+        }
         Format::Json if json_value(head, "kind", "role") => Some(Source::TeleportRole),
         // Graph's policies, their rules' types and the assignments' context all say so.
         Format::Json if json_key(head, "rules") && head.contains("oleManagementPolic") => {
@@ -309,6 +315,116 @@ pub fn key_span(record: Record, path: &str) -> Option<Span> {
         .iter()
         .find(|(k, _)| k.value.as_scalar() == Some(key))
         .map(|(k, _)| record.span_of(k))
+}
+
+/// A resource as its API writes it (camelCase keys), or as Terraform's plan JSON writes the
+/// provider's schema of it (snake_case keys, every nested block a list, of one when set and
+/// empty when not). Paths are written the API's way and read either way.
+#[derive(Clone, Copy)]
+pub struct Resource<'a> {
+    pub record: Record<'a>,
+    pub terraform: bool,
+}
+
+impl<'a> Resource<'a> {
+    pub fn new(node: &'a Node, terraform: bool) -> Resource<'a> {
+        Resource {
+            record: Record::new(node),
+            terraform,
+        }
+    }
+
+    fn child(self, node: &'a Node) -> Resource<'a> {
+        Resource {
+            record: self.record.child(node),
+            ..self
+        }
+    }
+
+    pub fn span(self) -> Span {
+        self.record.span()
+    }
+
+    pub fn span_of(self, node: &Node) -> Span {
+        self.record.span_of(node)
+    }
+
+    /// A Terraform block's one item; a set value as it is.
+    fn unwrap(self, node: &'a Node) -> Option<&'a Node> {
+        match &node.value {
+            Value::List(items) if self.terraform => items.first(),
+            _ => Some(node),
+        }
+    }
+
+    /// The key and the value of `path`'s last step.
+    fn entry(self, path: &str) -> Option<(&'a Node, &'a Node)> {
+        let mut node = self.record.node;
+        let mut found = None;
+        for step in path.split('.') {
+            let key = self.spelled(step);
+            let Value::Map(entries) = &self.unwrap(node)?.value else {
+                return None;
+            };
+            let (k, v) = entries
+                .iter()
+                .find(|(k, _)| k.value.as_scalar() == Some(key.as_str()))?;
+            found = Some((k, v));
+            node = v;
+        }
+        found
+    }
+
+    /// A step as this spelling writes it: `maxRequestDuration` is `max_request_duration`.
+    fn spelled(self, step: &str) -> String {
+        if !self.terraform {
+            return step.to_string();
+        }
+        let mut out = String::with_capacity(step.len() + 4);
+        for c in step.chars() {
+            if c.is_ascii_uppercase() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
+    /// The value at `path`: a block's one item; `None` when absent, null or an empty block.
+    pub fn get(self, path: &str) -> Option<&'a Node> {
+        let (_, value) = self.entry(path)?;
+        let value = self.unwrap(value)?;
+        (!matches!(value.value, Value::Null)).then_some(value)
+    }
+
+    /// Where the key of `path` is written.
+    pub fn key_span(self, path: &str) -> Option<Span> {
+        self.entry(path).map(|(key, _)| self.span_of(key))
+    }
+
+    pub fn text(self, path: &str) -> Option<(&'a str, Span)> {
+        let node = self.get(path)?;
+        let text = node.value.as_scalar()?.trim();
+        (!text.is_empty()).then(|| (text, self.span_of(node)))
+    }
+
+    pub fn record(self, path: &str) -> Option<Resource<'a>> {
+        self.get(path)
+            .filter(|n| matches!(n.value, Value::Map(_)))
+            .map(|n| self.child(n))
+    }
+
+    /// The items of a list: every one, also in Terraform.
+    pub fn list(self, path: &str) -> &'a [Node] {
+        match self.entry(path).map(|(_, v)| &v.value) {
+            Some(Value::List(items)) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn records(self, path: &str) -> Vec<Resource<'a>> {
+        self.list(path).iter().map(|n| self.child(n)).collect()
+    }
 }
 
 /// A whole number, as JSON and YAML write one.

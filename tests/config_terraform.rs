@@ -1,0 +1,97 @@
+//! Terraform for Google Cloud PAM (fixtures/config/terraform, see fixtures/config/README.md):
+//! a plan's `google_privileged_access_manager_entitlement` resources are judged as the
+//! entitlements they will be, named by their address.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::{NOW, grantlint, json, placed_findings, stdout};
+
+const PLAN: &str = "fixtures/config/terraform/plan.json";
+const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
+const SANDBOX: &str = "module.sandbox.google_privileged_access_manager_entitlement.sandbox_owner";
+
+fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
+    list.iter()
+        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
+        .collect()
+}
+
+#[test]
+fn a_plan_raising_a_duration_fails_at_the_planned_value() {
+    let (code, report) = json(&[PLAN]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        placed_findings(&report),
+        owned(&[
+            // The change raises 3600s to 86400s: the planned value, not the one before.
+            ("ticket-linked", PROD, 93, 18),
+            ("window-max", PROD, 126, 35),
+            // A new entitlement in a module: no approval, `not_mandatory`, roles/owner.
+            ("ticket-linked", SANDBOX, 173, 18),
+            ("approver-named", SANDBOX, 175, 11),
+            ("admin-justified", SANDBOX, 196, 31),
+            ("reason-specific", SANDBOX, 205, 15),
+        ])
+    );
+    let window = &report["findings"][1];
+    assert_eq!(
+        window["message"],
+        "entitlement `prod-db-admin` lets a grant last 1d: access window is 1d, above the 4h maximum"
+    );
+    assert_eq!(
+        window["tenant"],
+        "//cloudresourcemanager.googleapis.com/projects/acme-prod"
+    );
+}
+
+#[test]
+fn a_plan_without_changes_is_read_from_its_planned_values() {
+    let text = std::fs::read_to_string(PLAN).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    plan.as_object_mut().unwrap().remove("resource_changes");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+    let (code, report) = json(&[path.to_str().unwrap()]);
+    // 3600s, a justification and a named approver: only the ticket PAM cannot require.
+    assert_eq!(code, 0);
+    let rules: Vec<String> = placed_findings(&report).into_iter().map(|f| f.0).collect();
+    assert_eq!(rules, ["ticket-linked"]);
+}
+
+#[test]
+fn a_plan_without_entitlements_is_said_to_hold_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(
+        &path,
+        "{\"format_version\": \"1.2\", \"terraform_version\": \"1.9.8\", \"resource_changes\": []}\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "gcp-pam-entitlement",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("no `google_privileged_access_manager_entitlement` resource"),
+        "{err}"
+    );
+}
+
+#[test]
+fn github_annotates_the_planned_line() {
+    let out = grantlint(&["check", "--now", NOW, "--format", "github", PLAN]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "::error file={PLAN},line=126,col=35,title=grantlint window-max ({PROD})::"
+        )),
+        "{text}"
+    );
+}
