@@ -95,3 +95,83 @@ fn github_annotates_the_planned_line() {
         "{text}"
     );
 }
+
+const SOURCE: &str = "fixtures/config/terraform/main.tf";
+
+#[test]
+fn tf_source_is_read_through_hcl_and_findings_point_at_its_attributes() {
+    let (code, report) = json(&["--source", "gcp-pam-entitlement", SOURCE]);
+    assert_eq!(code, 1);
+    let sandbox = "google_privileged_access_manager_entitlement.sandbox_owner";
+    assert_eq!(
+        placed_findings(&report),
+        owned(&[
+            ("ticket-linked", PROD, 4, 1),
+            // `max_request_duration = "86400s"` on line 8.
+            ("window-max", PROD, 8, 26),
+            ("ticket-linked", sandbox, 41, 1),
+            ("admin-justified", sandbox, 56, 16),
+            ("reason-specific", sandbox, 62, 5),
+            ("approver-named", sandbox, 70, 25),
+        ])
+    );
+}
+
+#[test]
+fn github_annotates_the_tf_line_a_pull_request_changed() {
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--format",
+        "github",
+        "--source",
+        "gcp-pam-entitlement",
+        SOURCE,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "::error file={SOURCE},line=8,col=26,title=grantlint window-max ({PROD})::entitlement `prod-db-admin` lets a grant last 1d"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_duration_from_a_variable_is_said_to_be_known_only_in_a_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(
+        &path,
+        "resource \"google_privileged_access_manager_entitlement\" \"e\" {\n  max_request_duration = var.duration\n}\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "gcp-pam-entitlement",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("main.tf:2:26"), "{err}");
+    assert!(err.contains("known only in a plan"), "{err}");
+}
+
+#[test]
+fn broken_hcl_is_an_error_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(&path, "resource \"x\" \"y\" {\n  a = \n").unwrap();
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "gcp-pam-entitlement",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("not HCL"), "{err}");
+}

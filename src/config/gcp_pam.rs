@@ -22,7 +22,9 @@ per entitlement after `---`), or the REST `entitlements.list` response (`{\"enti
 (`resource_changes[].change.after`, else `planned_values`), named by its address, its values in \
 the provider's snake_case (`max_request_duration`, `requester_justification_config`, \
 `approval_workflow.manual_approvals.steps.approvals_needed`; recognised when the type is in the \
-file's first 16 KiB, else pass the `--source`). Overrides match a grant's tenant (`privilegedAccess.gcpIamAccess.resource`, as in PAM \
+file's first 16 KiB, else pass the `--source`); or Terraform source, a `.tf` file (pass \
+`--source gcp-pam-entitlement`), through an HCL parser, each finding at the attribute's line in \
+the `.tf` file; a value from a variable or a function is known only in a plan. Overrides match a grant's tenant (`privilegedAccess.gcpIamAccess.resource`, as in PAM \
 grants) and role (the role bindings' roles, joined by \", \"); an entitlement has no \
 environment. Source: cloud.google.com/iam/docs/reference/pam/rest/v1/projects.locations.entitlements.",
     keys: &[
@@ -126,6 +128,27 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
         for item in items {
             objects.push(entitlement(Resource::new(item, false), None, text, file)?);
         }
+    }
+    Ok((objects, 0))
+}
+
+/// The entitlements of a Terraform `.tf` file, each found at its attribute's place there.
+pub fn read_terraform(text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
+    let mut objects = Vec::new();
+    for resource in super::hcl::resources(text, file, TERRAFORM_TYPE)? {
+        let roots =
+            super::parse(&resource.json, file).map_err(|e| resource.place_error(e, text))?;
+        let Some(root) = roots.first() else { continue };
+        let pam = Resource::new(root, true);
+        let mut object = entitlement(pam, Some(&resource.address), &resource.json, file)
+            .map_err(|e| resource.place_error(e, text))?;
+        resource.place_object(&mut object);
+        objects.push(object);
+    }
+    if objects.is_empty() {
+        let message = format!("this Terraform file has no `{TERRAFORM_TYPE}` resource");
+        return Err(InputError::new(file, message)
+            .help("grantlint reads PAM entitlements from Terraform; leave this file out"));
     }
     Ok((objects, 0))
 }
@@ -243,13 +266,14 @@ fn entitlement(
     };
     let length = proto_duration(duration).map_err(|why| {
         let message = format!("maxRequestDuration `{duration}`: {why}");
-        error_at(
-            file,
-            text,
-            at,
-            message,
-            "write seconds with an `s`, e.g. `14400s`",
-        )
+        let help = match pam.terraform {
+            // A variable, a call or a template in .tf source is known only once planned.
+            true => {
+                "a value from a variable or a function is known only in a plan: lint `terraform show -json PLAN`, or write the seconds here (`14400s`)"
+            }
+            false => "write seconds with an `s`, e.g. `14400s`",
+        };
+        error_at(file, text, at, message, help)
     })?;
     let allows = format!("lets a grant last {}", format_duration(length));
     object

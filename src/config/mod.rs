@@ -10,6 +10,7 @@
 pub mod aws_team;
 pub mod entra_pim;
 pub mod gcp_pam;
+mod hcl;
 pub mod teleport;
 
 use std::borrow::Cow;
@@ -273,6 +274,10 @@ pub fn read(
     file: &str,
     mapping: &crate::load::mapping::Mapping,
 ) -> Result<(Vec<Object>, usize), InputError> {
+    // Terraform source is HCL, not YAML or JSON.
+    if kind == Source::GcpPamEntitlement && file.ends_with(".tf") {
+        return gcp_pam::read_terraform(text, file);
+    }
     let roots = parse(text, file)?;
     match kind {
         Source::TeleportRole => teleport::read(&roots, text, file),
