@@ -4,14 +4,14 @@
 //! or without approval), `Approvers` (which groups approve for an account or OU) and
 //! `Settings` (the global approval, justification and ticket switches).
 
-use super::{Docs, Object, Probe, error_at};
+use super::{Docs, Object, Probe, error_at, not_expected};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::format_duration;
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::load::adapters::hours;
-use crate::load::adapters::record::{Record, span};
+use crate::load::adapters::record::Record;
 
 pub const DOCS: Docs = Docs {
     system: "AWS TEAM eligibility, approver and settings policies",
@@ -132,16 +132,7 @@ fn gather<'a>(
             out.push(record);
             Ok(())
         }
-        other => {
-            let found = format!("found {}; expected {SHAPE}", other.kind());
-            Err(error_at(
-                file,
-                text,
-                span(node),
-                found,
-                "pass TEAM's records",
-            ))
-        }
+        _ => Err(not_expected(file, text, node, SHAPE, "pass TEAM's records")),
     }
 }
 

@@ -5,14 +5,14 @@
 //! name the role a policy governs. The end-user assignment rules are the activation a grant
 //! is; the admin rules decide whether eligible and active assignments may be permanent.
 
-use super::{Docs, Object, Probe, START, error_at, key_span};
+use super::{Docs, Object, Probe, START, error_at, key_span, not_expected};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::load::adapters::entra_pim::{WHOLE_DIRECTORY, known_role};
-use crate::load::adapters::record::{Record, span};
+use crate::load::adapters::record::Record;
 use crate::load::mapping::Mapping;
 
 pub const DOCS: Docs = Docs {
@@ -94,26 +94,14 @@ pub fn read(
 ) -> Result<(Vec<Object>, usize), InputError> {
     let mut objects = Vec::new();
     for root in roots {
-        let items: Vec<&Node> = match &root.value {
-            Value::Null => continue,
-            Value::List(items) => items.iter().collect(),
-            Value::Map(_) => match Record::new(root).get("value") {
-                Some(Node {
-                    value: Value::List(items),
-                    ..
-                }) => items.iter().collect(),
-                _ => vec![root],
-            },
-            other => {
-                let found = format!("found {}; expected {SHAPE}", other.kind());
-                return Err(error_at(
-                    file,
-                    text,
-                    span(root),
-                    found,
-                    "pass Graph's response",
-                ));
-            }
+        let Some(items) = super::items(root, "value") else {
+            return Err(not_expected(
+                file,
+                text,
+                root,
+                SHAPE,
+                "pass Graph's response",
+            ));
         };
         for item in items {
             objects.push(policy(Record::new(item), text, file, mapping)?);

@@ -3,7 +3,7 @@
 //! `describe` write them: JSON (`--format=json`), or YAML documents after `---` (the default),
 //! or the REST `entitlements.list` response (`{"entitlements": […]}`).
 
-use super::{Docs, Object, Probe, Resource, error_at, number};
+use super::{Docs, Object, Probe, Resource, error_at, not_expected, number};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::format_duration;
@@ -96,34 +96,22 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
             }
             continue;
         }
-        let items: Vec<&Node> = match &root.value {
-            // `---` at the end of gcloud's output leaves an empty document.
-            Value::Null => continue,
-            Value::List(items) => items.iter().collect(),
-            Value::Map(entries) => match Record::new(root).get("entitlements") {
-                Some(Node {
-                    value: Value::List(items),
-                    ..
-                }) => items.iter().collect(),
-                // A page with no entitlements: proto3 JSON leaves the empty list out.
-                _ if entries.iter().all(|(k, _)| {
-                    matches!(k.value.as_scalar(), Some("nextPageToken" | "unreachable"))
-                }) =>
-                {
-                    continue;
-                }
-                _ => vec![root],
-            },
-            other => {
-                let found = format!("found {}; expected {SHAPE}", other.kind());
-                return Err(error_at(
-                    file,
-                    text,
-                    span(root),
-                    found,
-                    "pass PAM entitlements",
-                ));
-            }
+        // A page with no entitlements: proto3 JSON leaves the empty list out.
+        if let Value::Map(entries) = &root.value
+            && entries
+                .iter()
+                .all(|(k, _)| matches!(k.value.as_scalar(), Some("nextPageToken" | "unreachable")))
+        {
+            continue;
+        }
+        let Some(items) = super::items(root, "entitlements") else {
+            return Err(not_expected(
+                file,
+                text,
+                root,
+                SHAPE,
+                "pass PAM entitlements",
+            ));
         };
         for item in items {
             objects.push(entitlement(Resource::new(item, false), None, text, file)?);
@@ -214,14 +202,8 @@ fn entitlement(
     file: &str,
 ) -> Result<Object, InputError> {
     let Value::Map(_) = pam.record.node.value else {
-        let found = format!("found {}; expected {SHAPE}", pam.record.node.value.kind());
-        return Err(error_at(
-            file,
-            text,
-            pam.span(),
-            found,
-            "pass PAM entitlements",
-        ));
+        let help = "pass PAM entitlements";
+        return Err(not_expected(file, text, pam.record.node, SHAPE, help));
     };
     let name = match (address, pam.text("name")) {
         (Some(address), _) => address.to_string(),

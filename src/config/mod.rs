@@ -306,6 +306,28 @@ fn error_at(file: &str, text: &str, at: Span, message: String, help: &str) -> In
         .at(at, Some(&std::sync::Arc::from(text)))
 }
 
+/// The objects of a document: none for an empty one (`---` at the end), the items of a list or
+/// of the list under `wrapper` (`{"value": […]}`), else the document itself; `None` for a
+/// scalar, which is no object.
+fn items<'a>(root: &'a Node, wrapper: &str) -> Option<Vec<&'a Node>> {
+    match &root.value {
+        Value::Null => Some(Vec::new()),
+        Value::List(items) => Some(items.iter().collect()),
+        Value::Map(_) => match Record::new(root).get(wrapper).map(|n| &n.value) {
+            Some(Value::List(items)) => Some(items.iter().collect()),
+            _ => Some(vec![root]),
+        },
+        _ => None,
+    }
+}
+
+/// A document or item of the wrong kind: what was found, and what was expected.
+fn not_expected(file: &str, text: &str, node: &Node, shape: &str, help: &str) -> InputError {
+    let found = format!("found {}; expected {shape}", node.value.kind());
+    let at = crate::load::adapters::record::span(node);
+    error_at(file, text, at, found, help)
+}
+
 /// The place of the key of `path`'s last step (`approvalWorkflow.manualApprovals`), where a
 /// finding about the setting points; `None` when the key is not there.
 pub fn key_span(record: Record, path: &str) -> Option<Span> {

@@ -5,13 +5,13 @@
 
 use chrono::TimeDelta;
 
-use super::{Docs, Object, Probe, error_at, key_span, number};
-use crate::core::node::{Node, Value};
+use super::{Docs, Object, Probe, error_at, key_span, not_expected, number};
+use crate::core::node::Node;
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
 use crate::grant::Field;
 use crate::load::InputError;
-use crate::load::adapters::record::{Record, span};
+use crate::load::adapters::record::Record;
 
 pub const DOCS: Docs = Docs {
     system: "Teleport roles",
@@ -74,20 +74,15 @@ const DEFAULT_SESSION: TimeDelta = TimeDelta::hours(30);
 pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
     let (mut objects, mut skipped) = (Vec::new(), 0);
     for root in roots {
-        let items: Vec<&Node> = match &root.value {
-            Value::Null => continue,
-            Value::List(items) => items.iter().collect(),
-            Value::Map(_) => vec![root],
-            other => {
-                let found = format!("found {}; expected Teleport role resources", other.kind());
-                return Err(error_at(
-                    file,
-                    text,
-                    span(root),
-                    found,
-                    "pass `kind: role` resources",
-                ));
-            }
+        let Some(items) = super::items(root, "") else {
+            let shape = "Teleport role resources";
+            return Err(not_expected(
+                file,
+                text,
+                root,
+                shape,
+                "pass `kind: role` resources",
+            ));
         };
         for item in items {
             let record = Record::new(item);
