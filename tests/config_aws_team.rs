@@ -5,16 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{NOW, grantlint, json, placed_findings, stdout};
+mod config_common;
+use common::{json, placed_findings};
+use config_common::{every_format_carries, explain_is_documented, owned};
 
 const POLICIES: &str = "fixtures/config/aws-team/policies.json";
 const ONCALL: &str = "8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968";
-
-fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
-    list.iter()
-        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
-        .collect()
-}
 
 #[test]
 fn eligibility_and_settings_that_let_a_request_break_the_policy_are_findings() {
@@ -71,35 +67,13 @@ fn team_requests_are_still_read_as_grants() {
 
 #[test]
 fn every_format_carries_the_policy_and_the_line() {
-    for format in ["text", "github", "gitlab", "junit", "sarif", "csv"] {
-        let out = grantlint(&["check", "--now", NOW, "--format", format, POLICIES]);
-        assert_eq!(out.status.code(), Some(1), "{format}");
-        let text = stdout(&out);
-        assert!(text.contains("platform-oncall"), "{format}:\n{text}");
-        let line = match format {
-            "text" => "policies.json:38:23".to_string(),
-            "github" => format!("line=38,col=23,title=grantlint window-max ({ONCALL})"),
-            "gitlab" => "\"begin\": 38".to_string(),
-            "junit" => "policies.json:38:23: error[window-max]".to_string(),
-            "sarif" => "\"startLine\": 38".to_string(),
-            _ => format!("policies.json,38,23,error,window-max,{ONCALL}"),
-        };
-        assert!(text.contains(&line), "{format} lacks `{line}`:\n{text}");
-    }
+    every_format_carries(POLICIES, "platform-oncall", ONCALL, 38, 23);
 }
 
 #[test]
 fn explain_source_documents_the_kind_as_docs_config_shows_it() {
-    let out = grantlint(&["explain", "--source", "aws-team-policy"]);
-    assert_eq!(out.status.code(), Some(0));
-    let docs = stdout(&out);
-    for key in ["Eligibility.duration", "Settings.ticketNo", "self-approval"] {
-        assert!(docs.contains(key), "{docs}");
-    }
-    let page =
-        std::fs::read_to_string(format!("{}/docs/config.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    assert!(
-        page.contains(&docs),
-        "docs/config.md is missing the current page; paste `grantlint explain --source aws-team-policy`:\n{docs}"
+    explain_is_documented(
+        "aws-team-policy",
+        &["Eligibility.duration", "Settings.ticketNo", "self-approval"],
     );
 }

@@ -5,19 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{NOW, grantlint, json, placed_findings, stdout};
+mod config_common;
+use common::{json, placed_findings};
+use config_common::{every_format_carries, explain_is_documented, owned};
 
 const ASSIGNMENTS: &str = "fixtures/config/entra-pim/policy-assignments.json";
 const GA: &str =
     "Directory_84841066-274d-4ec0-a5c1-276be684bdd3_1b5d9b29-0ad1-4d2b-9a2d-4f3c8f2d4c11";
 const SECURITY: &str =
     "Directory_84841066-274d-4ec0-a5c1-276be684bdd3_7a1c33e0-51b6-4a8e-b0e4-2d3f4c5b6a77";
-
-fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
-    list.iter()
-        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
-        .collect()
-}
 
 #[test]
 fn each_activation_setting_that_breaks_the_policy_is_a_finding_at_its_place() {
@@ -130,39 +126,17 @@ fn pim_requests_are_still_read_as_grants() {
 
 #[test]
 fn every_format_carries_the_policy_and_the_line() {
-    for format in ["text", "github", "gitlab", "junit", "sarif", "csv"] {
-        let out = grantlint(&["check", "--now", NOW, "--format", format, ASSIGNMENTS]);
-        assert_eq!(out.status.code(), Some(1), "{format}");
-        let text = stdout(&out);
-        assert!(text.contains("Global Administrator"), "{format}:\n{text}");
-        let line = match format {
-            "text" => "policy-assignments.json:37:32".to_string(),
-            "github" => format!("line=37,col=32,title=grantlint window-max ({GA})"),
-            "gitlab" => "\"begin\": 37".to_string(),
-            "junit" => "policy-assignments.json:37:32: error[window-max]".to_string(),
-            "sarif" => "\"startLine\": 37".to_string(),
-            _ => format!("policy-assignments.json,37,32,error,window-max,{GA}"),
-        };
-        assert!(text.contains(&line), "{format} lacks `{line}`:\n{text}");
-    }
+    every_format_carries(ASSIGNMENTS, "Global Administrator", GA, 37, 32);
 }
 
 #[test]
 fn explain_source_documents_the_kind_as_docs_config_shows_it() {
-    let out = grantlint(&["explain", "--source", "entra-pim-policy"]);
-    assert_eq!(out.status.code(), Some(0));
-    let docs = stdout(&out);
-    for key in [
-        "Expiration_EndUser_Assignment",
-        "Enablement_EndUser_Assignment",
-        "self-approval",
-    ] {
-        assert!(docs.contains(key), "{docs}");
-    }
-    let page =
-        std::fs::read_to_string(format!("{}/docs/config.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    assert!(
-        page.contains(&docs),
-        "docs/config.md is missing the current page; paste `grantlint explain --source entra-pim-policy`:\n{docs}"
+    explain_is_documented(
+        "entra-pim-policy",
+        &[
+            "Expiration_EndUser_Assignment",
+            "Enablement_EndUser_Assignment",
+            "self-approval",
+        ],
     );
 }

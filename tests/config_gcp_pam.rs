@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{NOW, grantlint, json, placed_findings, stdout};
+mod config_common;
+use common::{NOW, grantlint, json, placed_findings};
+use config_common::{every_format_carries, explain_is_documented, owned};
 
 const JSON: &str = "fixtures/config/gcp-pam/entitlements.json";
 const YAML: &str = "fixtures/config/gcp-pam/entitlements.yaml";
@@ -23,12 +25,6 @@ fn findings(args: &[&str]) -> (i32, Vec<(String, String, u64, u64)>) {
         })
         .collect();
     (code, found)
-}
-
-fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
-    list.iter()
-        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
-        .collect()
 }
 
 #[test]
@@ -165,43 +161,23 @@ fn an_unreadable_duration_stops_the_file_with_its_place() {
 
 #[test]
 fn every_format_carries_the_entitlement_and_the_line() {
-    let name = format!("{PROD}prod-owner-break-glass");
-    for format in ["text", "github", "gitlab", "junit", "sarif", "csv"] {
-        let out = grantlint(&["check", "--now", NOW, "--format", format, JSON]);
-        assert_eq!(out.status.code(), Some(1), "{format}");
-        let text = stdout(&out);
-        assert!(
-            text.contains("prod-owner-break-glass"),
-            "{format} does not name the entitlement:\n{text}"
-        );
-        let line = match format {
-            "text" => "entitlements.json:58:27".to_string(),
-            "github" => "line=58,col=27,title=grantlint window-max".to_string(),
-            "gitlab" => "\"begin\": 58".to_string(),
-            "junit" => "entitlements.json:58:27: error[window-max]".to_string(),
-            "sarif" => "\"startLine\": 58".to_string(),
-            _ => format!("entitlements.json,58,27,error,window-max,{name}"),
-        };
-        assert!(text.contains(&line), "{format} lacks `{line}`:\n{text}");
-    }
+    every_format_carries(
+        JSON,
+        "prod-owner-break-glass",
+        &format!("{PROD}prod-owner-break-glass"),
+        58,
+        27,
+    );
 }
 
 #[test]
 fn explain_source_documents_the_kind_as_docs_config_shows_it() {
-    let out = grantlint(&["explain", "--source", "gcp-pam-entitlement"]);
-    assert_eq!(out.status.code(), Some(0));
-    let docs = stdout(&out);
-    for key in [
-        "maxRequestDuration",
-        "requesterJustificationConfig",
-        "self-approval",
-    ] {
-        assert!(docs.contains(key), "{docs}");
-    }
-    let page =
-        std::fs::read_to_string(format!("{}/docs/config.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    assert!(
-        page.contains(&docs),
-        "docs/config.md is missing the current page; paste `grantlint explain --source gcp-pam-entitlement`:\n{docs}"
+    explain_is_documented(
+        "gcp-pam-entitlement",
+        &[
+            "maxRequestDuration",
+            "requesterJustificationConfig",
+            "self-approval",
+        ],
     );
 }

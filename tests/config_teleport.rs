@@ -5,16 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{NOW, grantlint, json, placed_findings, stdout};
+mod config_common;
+use common::{json, placed_findings};
+use config_common::{every_format_carries, explain_is_documented, owned};
 
 const ROLES: &str = "fixtures/config/teleport/roles.yaml";
 const TEAM: &str = "fixtures/config/team-policy.yaml";
-
-fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
-    list.iter()
-        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
-        .collect()
-}
 
 /// Everything the default policy finds in the roles fixture.
 fn default_findings() -> Vec<(String, String, u64, u64)> {
@@ -117,39 +113,17 @@ fn access_requests_are_still_read_as_grants() {
 
 #[test]
 fn every_format_carries_the_role_and_the_line() {
-    for format in ["text", "github", "gitlab", "junit", "sarif", "csv"] {
-        let out = grantlint(&["check", "--now", NOW, "--format", format, ROLES]);
-        assert_eq!(out.status.code(), Some(1), "{format}");
-        let text = stdout(&out);
-        assert!(text.contains("oncall-requester"), "{format}:\n{text}");
-        let line = match format {
-            "text" => "roles.yaml:35:21",
-            "github" => "line=35,col=21,title=grantlint window-max (oncall-requester)",
-            "gitlab" => "\"begin\": 35",
-            "junit" => "roles.yaml:35:21: error[window-max]",
-            "sarif" => "\"startLine\": 35",
-            _ => "roles.yaml,35,21,error,window-max,oncall-requester",
-        };
-        assert!(text.contains(line), "{format} lacks `{line}`:\n{text}");
-    }
+    every_format_carries(ROLES, "oncall-requester", "oncall-requester", 35, 21);
 }
 
 #[test]
 fn explain_source_documents_the_kind_as_docs_config_shows_it() {
-    let out = grantlint(&["explain", "--source", "teleport-role"]);
-    assert_eq!(out.status.code(), Some(0));
-    let docs = stdout(&out);
-    for key in [
-        "spec.allow.request.max_duration",
-        "request_access",
-        "self-approval",
-    ] {
-        assert!(docs.contains(key), "{docs}");
-    }
-    let page =
-        std::fs::read_to_string(format!("{}/docs/config.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    assert!(
-        page.contains(&docs),
-        "docs/config.md is missing the current page; paste `grantlint explain --source teleport-role`:\n{docs}"
+    explain_is_documented(
+        "teleport-role",
+        &[
+            "spec.allow.request.max_duration",
+            "request_access",
+            "self-approval",
+        ],
     );
 }

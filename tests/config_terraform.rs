@@ -5,17 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod config_common;
 use common::{NOW, grantlint, json, placed_findings, stdout};
+use config_common::owned;
 
 const PLAN: &str = "fixtures/config/terraform/plan.json";
 const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
 const SANDBOX: &str = "module.sandbox.google_privileged_access_manager_entitlement.sandbox_owner";
-
-fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
-    list.iter()
-        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
-        .collect()
-}
 
 #[test]
 fn a_plan_raising_a_duration_fails_at_the_planned_value() {
