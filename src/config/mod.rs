@@ -126,6 +126,8 @@ pub fn kind(input: &Input, options: &ReadOptions) -> Option<Source> {
     match options.source {
         Some(source) if source.is_config() => Some(source),
         Some(_) => None,
+        // No configuration is CSV: a CSV's head is not read twice.
+        None if input.format == Format::Csv => None,
         None => {
             let head = crate::load::adapters::detect::head(input).ok()?;
             detect(&head, input.format)
