@@ -470,6 +470,10 @@ fn check_file<R: Send>(
         context,
         related,
     } = *shared;
+    // Access-system configuration: judged for what it lets through, not read as grants.
+    if let Some(kind) = crate::config::kind(input, options) {
+        return check_config(file, input, kind, shared, keep);
+    }
     let native = load::adapters::Native {
         file: &input.name,
         delimiter: options.delimiter,
@@ -536,6 +540,27 @@ fn check_file<R: Send>(
             result
         }
         // Half a file's findings would mislead; the error says what to fix first.
+        Err(error) => FileResult::failed(error),
+    }
+}
+
+/// Checks a configuration file: each object counts as one grant checked, named after it.
+fn check_config<R: Send>(
+    file: usize,
+    input: &Input,
+    kind: load::adapters::Source,
+    shared: &Shared,
+    keep: &(dyn Fn(usize, &Grant) -> Option<R> + Sync),
+) -> FileResult<R> {
+    let (policy, context) = (shared.policy, shared.context);
+    match crate::config::check(file, input, kind, policy, context, shared.options, keep) {
+        Ok(checked) => FileResult {
+            grants: checked.objects,
+            skipped: checked.skipped,
+            findings: checked.findings,
+            records: checked.records,
+            ..FileResult::default()
+        },
         Err(error) => FileResult::failed(error),
     }
 }

@@ -18,6 +18,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod core;
 pub mod discover;
 pub mod finding;

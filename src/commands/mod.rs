@@ -52,7 +52,10 @@ pub fn run(cli: Cli) -> u8 {
             source: Some(source),
             ..
         } => {
-            print!("{}", source.adapter().docs());
+            match source.is_config() {
+                true => print!("{}", crate::config::docs(source)),
+                false => print!("{}", source.adapter().docs()),
+            }
             PASSED
         }
         Command::Explain { rule, policy, .. } => {

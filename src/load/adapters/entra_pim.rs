@@ -13,6 +13,7 @@ use crate::core::span::Span;
 use crate::core::time::{parse_duration, parse_time};
 use crate::grant::{Approval, Extension, Field, Grant};
 use crate::load::InputError;
+use crate::load::mapping::Mapping;
 
 pub const ADAPTER: Adapter = Adapter {
     name: "entra-pim",
@@ -147,7 +148,7 @@ const SHAPE: &str = "a Microsoft Graph response with a `value` list of roleAssig
 
 /// The tenant of a directory-wide assignment (`directoryScopeId: /`): every object in the
 /// directory, a wildcard to tenant-specific and no one tenant to repeat-tenant.
-const WHOLE_DIRECTORY: &str = "* (the whole directory)";
+pub(crate) const WHOLE_DIRECTORY: &str = "* (the whole directory)";
 
 /// Well-known built-in Entra roles: template id → display name.
 const BUILT_IN_ROLES: &[(&str, &str)] = &[
@@ -939,17 +940,19 @@ fn tenant(record: Record, grant: &mut Grant) {
 
 /// The role's name: expanded, built in, or from the policy's mapping; else the GUID itself.
 fn role_name<'a>(id: &'a str, native: &'a Native) -> &'a str {
+    known_role(id, native.mapping).unwrap_or(id)
+}
+
+/// A role id's name from the policy's mapping, else a built-in role's; `None` when unknown.
+/// Also what configuration (`crate::config`) names a role management policy's role by.
+pub fn known_role<'a>(id: &str, mapping: &'a Mapping) -> Option<&'a str> {
     let lower = id.to_ascii_lowercase();
-    native
-        .mapping
-        .role(&lower)
-        .or_else(|| {
-            BUILT_IN_ROLES
-                .iter()
-                .find(|(guid, _)| *guid == lower)
-                .map(|(_, name)| *name)
-        })
-        .unwrap_or(id)
+    mapping.role(&lower).or_else(|| {
+        BUILT_IN_ROLES
+            .iter()
+            .find(|(guid, _)| *guid == lower)
+            .map(|(_, name)| *name)
+    })
 }
 
 /// When a request's schedule ends.

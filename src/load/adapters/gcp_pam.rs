@@ -295,7 +295,7 @@ fn map(pam: Record, native: &Native, out: &mut Out) {
 
 /// A proto3 JSON `google.protobuf.Duration`: seconds with up to nine fractional digits and an
 /// `s` (`"14400s"`, `"5400.500s"`). Other duration forms are read as a fallback.
-fn proto_duration(text: &str) -> Result<TimeDelta, String> {
+pub(crate) fn proto_duration(text: &str) -> Result<TimeDelta, String> {
     let seconds = text.trim().strip_suffix(['s', 'S']);
     let parsed = seconds.and_then(|s| {
         let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));

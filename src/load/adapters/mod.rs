@@ -34,6 +34,12 @@ pub enum Source {
     Servicenow,
     Okta,
     Opal,
+    /// Access-system configuration (issue 21), read by `crate::config` into findings about
+    /// what it lets through, never into grants.
+    GcpPamEntitlement,
+    TeleportRole,
+    EntraPimPolicy,
+    AwsTeamPolicy,
 }
 
 impl Source {
@@ -48,9 +54,28 @@ impl Source {
         Source::Opal,
     ];
 
+    /// The configuration kinds `--source` also names (read by `crate::config`).
+    pub const CONFIG: &'static [Source] = &[
+        Source::GcpPamEntitlement,
+        Source::TeleportRole,
+        Source::EntraPimPolicy,
+        Source::AwsTeamPolicy,
+    ];
+
     /// The name on the command line.
     pub fn name(self) -> &'static str {
-        self.adapter().name
+        match self {
+            Source::GcpPamEntitlement => "gcp-pam-entitlement",
+            Source::TeleportRole => "teleport-role",
+            Source::EntraPimPolicy => "entra-pim-policy",
+            Source::AwsTeamPolicy => "aws-team-policy",
+            _ => self.adapter().name,
+        }
+    }
+
+    /// True for access-system configuration, which `crate::config` reads instead of an adapter.
+    pub fn is_config(self) -> bool {
+        Source::CONFIG.contains(&self)
     }
 
     /// The format its exports are usually in, for a file name that does not say (TEAM's JSON
@@ -58,6 +83,7 @@ impl Source {
     pub fn format(self) -> Format {
         match self {
             Source::Jira | Source::Servicenow => Format::Csv,
+            Source::TeleportRole => Format::Yaml,
             _ => Format::Json,
         }
     }
@@ -82,9 +108,31 @@ impl Source {
             Source::Servicenow => &servicenow::ADAPTER,
             Source::Okta => &okta::ADAPTER,
             Source::Opal => &opal::ADAPTER,
+            Source::GcpPamEntitlement
+            | Source::TeleportRole
+            | Source::EntraPimPolicy
+            | Source::AwsTeamPolicy => &CONFIGURATION,
         }
     }
 }
+
+/// What a configuration kind answers when asked for an adapter: the checker hands such files
+/// to `crate::config` first, so this is reached only by a caller that skips it.
+const CONFIGURATION: Adapter = Adapter {
+    name: "configuration",
+    system: "access-system configuration",
+    exports: "access-system configuration, read by `grantlint check` (docs/config.md)",
+    fields: &[],
+    states: &[],
+    gaps: &[],
+    load: |_, native, _| {
+        Err(InputError::new(
+            native.file,
+            "this is access-system configuration, not grants",
+        )
+        .help("run `grantlint check` on it; see docs/config.md"))
+    },
+};
 
 /// One adapter: how to read a system's export, and its documented mapping.
 pub struct Adapter {

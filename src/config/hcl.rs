@@ -1,0 +1,256 @@
+//! Terraform source (`.tf`, HCL through `hcl-edit`): each `resource` block of a type grantlint
+//! reads is rewritten as the JSON a plan would hold for it (snake_case keys, nested blocks as
+//! lists), one token a line, with the place in the `.tf` file of the token on each line. The
+//! resource's checks then run on that JSON as on a plan's, and every place they report is
+//! taken back to the `.tf` file, so a finding points at the attribute's line there.
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Body, Structure};
+
+use super::Object;
+use crate::core::span::Span;
+use crate::load::InputError;
+
+/// One resource of the wanted type: its address, its values as JSON, and for each line of
+/// that JSON the place in the `.tf` file it stands for.
+pub struct Resource {
+    pub address: String,
+    pub json: String,
+    places: Vec<Span>,
+}
+
+impl Resource {
+    /// The place in the `.tf` file of a place in the JSON.
+    pub fn place(&self, at: Span) -> Span {
+        let line = (at.line as usize).saturating_sub(1);
+        self.places.get(line).copied().unwrap_or(at)
+    }
+
+    /// Takes every place of an object read from the JSON back to the `.tf` file.
+    pub fn place_object(&self, object: &mut Object) {
+        object.span = self.place(object.span);
+        for (_, _, at) in &mut object.fields {
+            *at = self.place(*at);
+        }
+        for probe in &mut object.probes {
+            probe.at = self.place(probe.at);
+        }
+    }
+
+    /// An error about the JSON, at its place in the `.tf` file.
+    pub fn place_error(&self, error: InputError, text: &str) -> InputError {
+        let mut moved = InputError::new(&error.file, error.message);
+        if let Some(help) = error.help {
+            moved = moved.help(help);
+        }
+        match error.location {
+            Some(at) => moved.at(self.place(at), Some(&std::sync::Arc::from(text))),
+            None => moved,
+        }
+    }
+}
+
+/// The resources of `kind` in a `.tf` file.
+pub fn resources(text: &str, file: &str, kind: &str) -> Result<Vec<Resource>, InputError> {
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
+        let location = e.location();
+        let at = Lines::new(text).span(location.offset(), 1);
+        InputError::new(file, format!("not HCL: {}", e.message()))
+            .help("fix the Terraform syntax at this place")
+            .at(at, Some(&std::sync::Arc::from(text)))
+    })?;
+    let lines = Lines::new(text);
+    let mut found = Vec::new();
+    for block in body.blocks() {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        if block.ident.as_str() != "resource" || labels.first() != Some(&kind) {
+            continue;
+        }
+        let mut json = Json {
+            text: String::new(),
+            places: Vec::new(),
+            lines: &lines,
+            source: text,
+        };
+        let at = lines.of(block.span());
+        json.body(&block.body, at);
+        found.push(Resource {
+            address: format!("{kind}.{}", labels.get(1).copied().unwrap_or("?")),
+            json: json.text,
+            places: json.places,
+        });
+    }
+    Ok(found)
+}
+
+/// Line starts of a text, to turn byte offsets into lines and columns.
+struct Lines<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Lines<'t> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    fn span(&self, offset: usize, len: usize) -> Span {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |before| before.chars().count() + 1);
+        Span {
+            line: line as u32,
+            column: column as u32,
+            offset,
+            len,
+        }
+    }
+
+    fn of(&self, range: Option<std::ops::Range<usize>>) -> Span {
+        range.map_or_else(Span::default, |r| self.span(r.start, r.len()))
+    }
+}
+
+/// The JSON being written, one token a line, and the `.tf` place of each line.
+struct Json<'l, 't> {
+    text: String,
+    places: Vec<Span>,
+    lines: &'l Lines<'t>,
+    source: &'t str,
+}
+
+impl Json<'_, '_> {
+    fn line(&mut self, token: &str, at: Span) {
+        self.text.push_str(token);
+        self.text.push('\n');
+        self.places.push(at);
+    }
+
+    /// A body: its attributes, and its blocks gathered by name into lists, in the order
+    /// they first appear.
+    fn body(&mut self, body: &Body, at: Span) {
+        self.line("{", at);
+        let mut names: Vec<&str> = Vec::new();
+        for structure in body.iter() {
+            let name = match structure {
+                Structure::Attribute(a) => a.key.as_str(),
+                Structure::Block(b) => b.ident.as_str(),
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        for (i, name) in names.iter().enumerate() {
+            let comma = if i == 0 { "" } else { "," };
+            let key = format!("{comma}{}:", quoted(name));
+            let blocks: Vec<_> = body
+                .blocks()
+                .filter(|b| b.ident.as_str() == *name)
+                .collect();
+            if let Some(first) = blocks.first() {
+                self.line(&key, self.lines.of(first.ident.span()));
+                self.line("[", self.lines.of(first.span()));
+                for (j, block) in blocks.iter().enumerate() {
+                    if j > 0 {
+                        self.line(",", self.lines.of(block.span()));
+                    }
+                    self.body(&block.body, self.lines.of(block.span()));
+                }
+                self.line("]", self.lines.of(first.span()));
+            } else if let Some(attribute) = body.attributes().find(|a| a.key.as_str() == *name) {
+                self.line(&key, self.lines.of(attribute.key.span()));
+                self.expression(&attribute.value);
+            }
+        }
+        self.line("}", at);
+    }
+
+    fn expression(&mut self, expression: &Expression) {
+        let at = self.lines.of(expression.span());
+        match expression {
+            Expression::Null(_) => self.line("null", at),
+            Expression::Bool(b) => self.line(if *b.value() { "true" } else { "false" }, at),
+            Expression::String(s) => self.line(&quoted(s.as_str()), at),
+            Expression::Number(n) => self.line(&quoted(&n.value().to_string()), at),
+            Expression::Array(items) => {
+                self.line("[", at);
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.line(",", at);
+                    }
+                    self.expression(item);
+                }
+                self.line("]", at);
+            }
+            Expression::Object(object) => {
+                self.line("{", at);
+                for (i, (key, value)) in object.iter().enumerate() {
+                    let name = match key {
+                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
+                        ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
+                        ObjectKey::Expression(other) => self.source_of(other),
+                    };
+                    let comma = if i == 0 { "" } else { "," };
+                    let key_at = self.lines.of(key.span());
+                    self.line(&format!("{comma}{}:", quoted(&name)), key_at);
+                    self.expression(value.expr());
+                }
+                self.line("}", at);
+            }
+            // A reference, a call or a template is known only when planned: its source text
+            // stands for it, and a check that needs it says it cannot read it.
+            other => {
+                let source = self.source_of(other);
+                self.line(&quoted(&source), at);
+            }
+        }
+    }
+
+    fn source_of(&self, expression: &Expression) -> String {
+        expression
+            .span()
+            .and_then(|r| self.source.get(r))
+            .unwrap_or("?")
+            .to_string()
+    }
+}
+
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"?\"".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resource_becomes_plan_json_with_each_line_placed_in_the_tf_file() {
+        let tf = "resource \"google_privileged_access_manager_entitlement\" \"e\" {\n  max_request_duration = \"86400s\"\n  requester_justification_config {\n    not_mandatory {}\n  }\n}\n";
+        let found = resources(
+            tf,
+            "main.tf",
+            "google_privileged_access_manager_entitlement",
+        )
+        .unwrap();
+        assert_eq!(found.len(), 1);
+        let r = &found[0];
+        assert_eq!(r.address, "google_privileged_access_manager_entitlement.e");
+        let value: serde_json::Value = serde_json::from_str(&r.json).unwrap();
+        assert_eq!(value["max_request_duration"], "86400s");
+        assert!(value["requester_justification_config"][0]["not_mandatory"][0].is_object());
+        // The JSON's line of the duration's value stands for its place in the .tf file.
+        let line = r.json.lines().position(|l| l == "\"86400s\"").unwrap();
+        let at = r.place(Span {
+            line: line as u32 + 1,
+            ..Span::default()
+        });
+        assert_eq!((at.line, at.column), (2, 26));
+    }
+}

@@ -1,0 +1,53 @@
+//! What the configuration tests (tests/config_*.rs) share: expected findings, a window-max
+//! finding as every output format carries it, and the explain page docs/config.md must show.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::{NOW, grantlint, stdout};
+
+/// (rule, grant, line, column) rows, as `common::placed_findings` gives them.
+pub fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)> {
+    list.iter()
+        .map(|(r, g, l, c)| (r.to_string(), g.to_string(), *l, *c))
+        .collect()
+}
+
+/// Checks `file` in every format: each names `object` and carries the window-max finding of
+/// `grant` at `line:column`.
+pub fn every_format_carries(file: &str, object: &str, grant: &str, line: u64, column: u64) {
+    let base = file.rsplit('/').next().unwrap();
+    for format in ["text", "github", "gitlab", "junit", "sarif", "csv"] {
+        let out = grantlint(&["check", "--now", NOW, "--format", format, file]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = stdout(&out);
+        assert!(
+            text.contains(object),
+            "{format} does not name {object}:\n{text}"
+        );
+        let place = match format {
+            "text" => format!("{base}:{line}:{column}"),
+            "github" => format!("line={line},col={column},title=grantlint window-max ({grant})"),
+            "gitlab" => format!("\"begin\": {line}"),
+            "junit" => format!("{base}:{line}:{column}: error[window-max]"),
+            "sarif" => format!("\"startLine\": {line}"),
+            _ => format!("{base},{line},{column},error,window-max,{grant}"),
+        };
+        assert!(text.contains(&place), "{format} lacks `{place}`:\n{text}");
+    }
+}
+
+/// `explain --source kind` names `keys`, and docs/config.md shows the page as it is.
+pub fn explain_is_documented(kind: &str, keys: &[&str]) {
+    let out = grantlint(&["explain", "--source", kind]);
+    assert_eq!(out.status.code(), Some(0));
+    let docs = stdout(&out);
+    for key in keys {
+        assert!(docs.contains(key), "{docs}");
+    }
+    let page =
+        std::fs::read_to_string(format!("{}/docs/config.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert!(
+        page.contains(&docs),
+        "docs/config.md is missing the current page; paste `grantlint explain --source {kind}`:\n{docs}"
+    );
+}

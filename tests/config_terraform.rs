@@ -1,0 +1,173 @@
+//! Terraform for Google Cloud PAM (fixtures/config/terraform, see fixtures/config/README.md):
+//! a plan's `google_privileged_access_manager_entitlement` resources are judged as the
+//! entitlements they will be, named by their address.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod config_common;
+use common::{NOW, grantlint, json, placed_findings, stdout};
+use config_common::owned;
+
+const PLAN: &str = "fixtures/config/terraform/plan.json";
+const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
+const SANDBOX: &str = "module.sandbox.google_privileged_access_manager_entitlement.sandbox_owner";
+
+#[test]
+fn a_plan_raising_a_duration_fails_at_the_planned_value() {
+    let (code, report) = json(&[PLAN]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        placed_findings(&report),
+        owned(&[
+            // The change raises 3600s to 86400s: the planned value, not the one before.
+            ("ticket-linked", PROD, 93, 18),
+            ("window-max", PROD, 126, 35),
+            // A new entitlement in a module: no approval, `not_mandatory`, roles/owner.
+            ("ticket-linked", SANDBOX, 173, 18),
+            ("approver-named", SANDBOX, 175, 11),
+            ("admin-justified", SANDBOX, 196, 31),
+            ("reason-specific", SANDBOX, 205, 15),
+        ])
+    );
+    let window = &report["findings"][1];
+    assert_eq!(
+        window["message"],
+        "entitlement `prod-db-admin` lets a grant last 1d: access window is 1d, above the 4h maximum"
+    );
+    assert_eq!(
+        window["tenant"],
+        "//cloudresourcemanager.googleapis.com/projects/acme-prod"
+    );
+}
+
+#[test]
+fn a_plan_without_changes_is_read_from_its_planned_values() {
+    let text = std::fs::read_to_string(PLAN).unwrap();
+    let mut plan: serde_json::Value = serde_json::from_str(&text).unwrap();
+    plan.as_object_mut().unwrap().remove("resource_changes");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&plan).unwrap()).unwrap();
+    let (code, report) = json(&[path.to_str().unwrap()]);
+    // 3600s, a justification and a named approver: only the ticket PAM cannot require.
+    assert_eq!(code, 0);
+    let rules: Vec<String> = placed_findings(&report).into_iter().map(|f| f.0).collect();
+    assert_eq!(rules, ["ticket-linked"]);
+}
+
+#[test]
+fn a_plan_without_entitlements_is_said_to_hold_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    std::fs::write(
+        &path,
+        "{\"format_version\": \"1.2\", \"terraform_version\": \"1.9.8\", \"resource_changes\": []}\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "gcp-pam-entitlement",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("no `google_privileged_access_manager_entitlement` resource"),
+        "{err}"
+    );
+}
+
+#[test]
+fn github_annotates_the_planned_line() {
+    let out = grantlint(&["check", "--now", NOW, "--format", "github", PLAN]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "::error file={PLAN},line=126,col=35,title=grantlint window-max ({PROD})::"
+        )),
+        "{text}"
+    );
+}
+
+const SOURCE: &str = "fixtures/config/terraform/main.tf";
+
+#[test]
+fn tf_source_is_read_through_hcl_and_findings_point_at_its_attributes() {
+    let (code, report) = json(&["--source", "gcp-pam-entitlement", SOURCE]);
+    assert_eq!(code, 1);
+    let sandbox = "google_privileged_access_manager_entitlement.sandbox_owner";
+    assert_eq!(
+        placed_findings(&report),
+        owned(&[
+            ("ticket-linked", PROD, 4, 1),
+            // `max_request_duration = "86400s"` on line 8.
+            ("window-max", PROD, 8, 26),
+            ("ticket-linked", sandbox, 41, 1),
+            ("admin-justified", sandbox, 56, 16),
+            ("reason-specific", sandbox, 62, 5),
+            ("approver-named", sandbox, 70, 25),
+        ])
+    );
+}
+
+#[test]
+fn github_annotates_the_tf_line_a_pull_request_changed() {
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--format",
+        "github",
+        "--source",
+        "gcp-pam-entitlement",
+        SOURCE,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "::error file={SOURCE},line=8,col=26,title=grantlint window-max ({PROD})::entitlement `prod-db-admin` lets a grant last 1d"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_duration_from_a_variable_is_said_to_be_known_only_in_a_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(
+        &path,
+        "resource \"google_privileged_access_manager_entitlement\" \"e\" {\n  max_request_duration = var.duration\n}\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "gcp-pam-entitlement",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("main.tf:2:26"), "{err}");
+    assert!(err.contains("known only in a plan"), "{err}");
+}
+
+#[test]
+fn broken_hcl_is_an_error_at_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(&path, "resource \"x\" \"y\" {\n  a = \n").unwrap();
+    let out = grantlint(&[
+        "check",
+        "--source",
+        "gcp-pam-entitlement",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("not HCL"), "{err}");
+}
