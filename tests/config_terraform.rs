@@ -86,7 +86,7 @@ fn github_annotates_the_planned_line() {
     let text = stdout(&out);
     assert!(
         text.contains(&format!(
-            "::error file={PLAN},line=126,col=35,title=grantlint window-max ({PROD})::"
+            "::error file={PLAN},line=126,endLine=126,col=35,endColumn=42,title=grantlint window-max ({PROD})::"
         )),
         "{text}"
     );
@@ -129,7 +129,7 @@ fn github_annotates_the_tf_line_a_pull_request_changed() {
     let text = stdout(&out);
     assert!(
         text.contains(&format!(
-            "::error file={SOURCE},line=8,col=26,title=grantlint window-max ({PROD})::entitlement `prod-db-admin` lets a grant last 1d"
+            "::error file={SOURCE},line=8,endLine=8,col=26,endColumn=33,title=grantlint window-max ({PROD})::entitlement `prod-db-admin` lets a grant last 1d"
         )),
         "{text}"
     );

@@ -26,7 +26,7 @@ pub fn every_format_carries(file: &str, object: &str, grant: &str, line: u64, co
         );
         let place = match format {
             "text" => format!("{base}:{line}:{column}"),
-            "github" => format!("line={line},col={column},title=grantlint window-max ({grant})"),
+            "github" => format!("line={line},endLine={line},col={column},"),
             "gitlab" => format!("\"begin\": {line}"),
             "junit" => format!("{base}:{line}:{column}: error[window-max]"),
             "sarif" => format!("\"startLine\": {line}"),
