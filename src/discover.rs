@@ -155,6 +155,14 @@ impl<'p> Selection<'p> {
     }
 }
 
+/// The header lines of the tables `report --attachments` writes (src/review/attachments.rs;
+/// tests/review.rs holds the two equal): rows of grants and findings, never an export.
+const REVIEW_ATTACHMENTS: [&str; 3] = [
+    "grant,tenant,grantee,owner,ticket,state,expires,overdue,action,file,line",
+    "rule,severity,status,grant,tenant,grantee,approver,message,file,line,column",
+    "id,tenant,grantee,role,reason,approver,start,end,state,findings,file,line",
+];
+
 /// grantlint's own files recognised by their first bytes: what it writes (a JSON report, a
 /// baseline, a CSV of findings) and a waiver file, none of which can be a grants export. Each
 /// begins the same way whatever it holds, so a short head is enough.
@@ -189,6 +197,9 @@ fn own_by_content(path: &Path) -> Option<&'static str> {
         .unwrap_or("");
     if first_line.starts_with("file,line,column,severity,rule,grant,") {
         return Some("a CSV of findings grantlint wrote");
+    }
+    if REVIEW_ATTACHMENTS.contains(&first_line.trim_end()) {
+        return Some("a table the weekly review attached");
     }
     // A waiver file is a mapping with `waivers:`; a grants file is a list or has `grants:`.
     let top_level = |key: &str| head.lines().any(|line| line.starts_with(key));

@@ -368,12 +368,15 @@ fn attachments_are_never_written_over_an_input() {
     )
     .unwrap();
     let before = std::fs::read(&input).unwrap();
+    let history = dir.path().join("reviews.sqlite");
     let out = grantlint(&[
         "report",
         "--now",
         NOW,
         "--attachments",
         dir.path().to_str().unwrap(),
+        "--history",
+        history.to_str().unwrap(),
         input.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
@@ -383,6 +386,60 @@ fn attachments_are_never_written_over_an_input() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(std::fs::read(&input).unwrap(), before);
+    // Refused before any work: no other attachment written, no review recorded.
+    let mut left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["grants.csv"]);
+}
+
+/// The attachments sit beside the exports a team checks: a later `check` of that folder
+/// leaves them out as grantlint's own tables instead of reading their rows as grants.
+#[test]
+fn attachments_are_not_read_back_as_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/samples/grants.yaml"),
+        exports.join("grants.yaml"),
+    )
+    .unwrap();
+    let attached = exports.join("review-files");
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--attachments",
+        attached.to_str().unwrap(),
+        exports.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_dir(&attached).unwrap().count(), 3);
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--verbose",
+        "--format",
+        "json",
+        exports.to_str().unwrap(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1, "{report}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        said.matches("a table the weekly review attached").count(),
+        3,
+        "{said}"
+    );
 }
 
 /// Issue 26: people are named once. The people directory names a person however a grant

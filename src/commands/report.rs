@@ -51,6 +51,18 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
     let selection = crate::discover::Selection::new(&policy, &args.exclude);
     let found = super::discover(&args.paths, &options, &selection, false)?;
+    // The inputs are known now: nothing the review writes (the page, the attachments, the
+    // history) may be one of them. Refused before anything is checked, written or recorded.
+    let read: Vec<&std::path::Path> = (found.inputs.iter())
+        .filter_map(crate::load::Input::path)
+        .collect();
+    let written: Vec<&std::path::Path> = (targets.iter().copied())
+        .chain(args.history.as_deref())
+        .collect();
+    crate::output::check_targets(&written, &read).map_err(|e| {
+        eprintln!("grantlint: {e}");
+        CANNOT_RUN
+    })?;
     let (inputs, mut outcome, records) =
         super::check_found(found, &options, &policy, now, &review::keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
