@@ -475,7 +475,8 @@ fn people_are_counted_once_through_the_directory() {
             ),
             grant("P-3", "MINA  CHEN", "ravi.patel@acme.io", 20),
             grant("P-4", "Dana Lee, support lead", "Ravi Patel", 21),
-            grant("P-5", "dana lee", "Ravi Patel", 22),
+            // One person named twice in one grant is one approval of it.
+            grant("P-5", "dana lee", "Ravi Patel; rpatel", 22),
         ]
         .concat(),
     )

@@ -327,7 +327,10 @@ fn jaccard(a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSe
 /// it is [`SIMILAR`] to, else starts one (a grant without a reason joins none). Word sets, no
 /// model: the same words in any order, a word more or less, are one problem.
 pub fn problems<'g>(grants: impl Iterator<Item = &'g RepeatGrant>) -> Vec<Problem> {
-    let mut groups: Vec<(std::collections::BTreeSet<String>, Problem)> = Vec::new();
+    // Each group: the first reason's words, the problem, and the ids and tickets it already
+    // lists (a set, so a busy tenant's thousands of grants stay linear).
+    type Seen = std::collections::HashSet<String>;
+    let mut groups: Vec<(std::collections::BTreeSet<String>, Problem, Seen)> = Vec::new();
     for grant in grants {
         let Some(reason) = grant.reason.as_deref() else {
             continue;
@@ -338,7 +341,7 @@ pub fn problems<'g>(grants: impl Iterator<Item = &'g RepeatGrant>) -> Vec<Proble
         }
         let at = match groups
             .iter()
-            .position(|(first, _)| jaccard(first, &words) >= SIMILAR)
+            .position(|(first, _, _)| jaccard(first, &words) >= SIMILAR)
         {
             Some(at) => at,
             None if groups.len() < MAX_PROBLEMS => {
@@ -351,25 +354,28 @@ pub fn problems<'g>(grants: impl Iterator<Item = &'g RepeatGrant>) -> Vec<Proble
                         ids: Vec::new(),
                         tickets: Vec::new(),
                     },
+                    Seen::new(),
                 ));
                 groups.len() - 1
             }
             None => continue,
         };
-        let problem = &mut groups[at].1;
+        let (_, problem, seen) = &mut groups[at];
         problem.grants += 1;
         problem.words.retain(|w| words.contains(w));
-        let add = |list: &mut Vec<String>, value: &Option<String>| {
+        // Ids and tickets share one set: a value is listed once under each, told apart by
+        // a prefix.
+        let mut add = |list: &mut Vec<String>, kind: char, value: &Option<String>| {
             if let Some(v) = value
-                && !list.contains(v)
+                && seen.insert(format!("{kind}{v}"))
             {
                 list.push(v.clone());
             }
         };
-        add(&mut problem.ids, &grant.id);
-        add(&mut problem.tickets, &grant.ticket);
+        add(&mut problem.ids, 'i', &grant.id);
+        add(&mut problem.tickets, 't', &grant.ticket);
     }
-    let mut problems: Vec<Problem> = groups.into_iter().map(|(_, p)| p).collect();
+    let mut problems: Vec<Problem> = groups.into_iter().map(|(_, p, _)| p).collect();
     // Most grants first; ties in the order first seen (the sort is stable).
     problems.sort_by_key(|p| std::cmp::Reverse(p.grants));
     problems
@@ -1156,7 +1162,13 @@ impl<'a> Aggregator<'a> {
                 |name| self.person(name),
             ),
             approvers: top(
-                records().flat_map(|r| r.approvers.iter().map(String::as_str)),
+                records().flat_map(|r| {
+                    // A grant counts once per person who approved it, however many ways it
+                    // names them (`rpatel; ravi.patel@…`).
+                    let mut seen = std::collections::HashSet::new();
+                    (r.approvers.iter().map(String::as_str))
+                        .filter(move |name| seen.insert(self.person(name).0))
+                }),
                 usize::MAX,
                 |name| self.person(name),
             ),
