@@ -452,9 +452,11 @@ fn bash_completes_rule_ids_for_explain_and_systems_for_source() {
     }
     let sources = complete("grantlint check --source ''", 3, "", "--source");
     assert!(sources.lines().any(|l| l == "teleport"), "{sources}");
+    // Every native export and every configuration kind.
     assert_eq!(
         sources.lines().count(),
         grantlint::load::adapters::Source::ALL.len()
+            + grantlint::load::adapters::Source::CONFIG.len()
     );
 }
 
@@ -507,7 +509,12 @@ fn fish_completes_rule_ids_for_explain() {
         .collect();
     assert_eq!(
         offered,
-        ["window-max", "window-total-max", "gcp-pam"],
+        [
+            "window-max",
+            "window-total-max",
+            "gcp-pam",
+            "gcp-pam-entitlement"
+        ],
         "{out:?}"
     );
 }

@@ -34,11 +34,15 @@ pub enum Source {
     Servicenow,
     Okta,
     Opal,
-    /// Access-system configuration (issue 21), read by `crate::config` into findings about
-    /// what it lets through, never into grants.
+    // Access-system configuration, read by `crate::config` into findings about what it lets
+    // through, never into grants. The doc comments are `--source`'s help and completions.
+    /// configuration: Google Cloud PAM entitlements (gcloud, REST, Terraform plan or .tf)
     GcpPamEntitlement,
+    /// configuration: Teleport role resources
     TeleportRole,
+    /// configuration: Entra PIM role management policies (Microsoft Graph)
     EntraPimPolicy,
+    /// configuration: AWS TEAM eligibility, approver and settings policies
     AwsTeamPolicy,
 }
 
