@@ -189,15 +189,27 @@ impl<R: Read> Segments<R> {
         if self.eof || want == 0 {
             return Ok(());
         }
-        let got = (&mut self.reader)
-            .take(want as u64)
-            .read_to_end(&mut self.block)
-            .map_err(|e| {
-                // Located where reading stopped: the rows before it were read.
-                let mut at = self.at;
-                at.advance(&self.block);
-                io_error(&self.layout.name, &e).at(at.span(), None)
-            })?;
+        // Read into room zeroed once: `read_to_end` on a reader that is not a plain file
+        // (a `Steady` one) zeroes what is left of the room before every read, several times
+        // over a block (2.5% of a run's instructions).
+        let start = self.block.len();
+        self.block.resize(start + want, 0);
+        let mut got = 0;
+        while got < want {
+            match self.reader.read(&mut self.block[start + got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Located where reading stopped: the rows before it were read.
+                    self.block.truncate(start + got);
+                    let mut at = self.at;
+                    at.advance(&self.block);
+                    return Err(io_error(&self.layout.name, &e).at(at.span(), None));
+                }
+            }
+        }
+        self.block.truncate(start + got);
         self.eof = got < want;
         Ok(())
     }
