@@ -9,7 +9,7 @@ use csv_core::{ReadFieldResult, ReaderBuilder};
 mod segments;
 mod split;
 
-pub use segments::{Layout, Next, Segment, Segments, read_in_segments};
+pub use segments::{Fill, Layout, Next, Segment, Segments, read_in_segments};
 
 use super::limits::{self, Limits};
 use super::{InputError, io_error};
