@@ -495,6 +495,14 @@ fn read_records(
                 }
                 (nin, None) => start += nin,
             }
+            // A header cell past the value limit names no column: the file is not an export,
+            // and a line of gigabytes is not read to its end to say so.
+            if rows.header.is_some() && slow.dropped > 0 {
+                let (message, help) = limits::header_too_long(limits);
+                return Err(InputError::new(name, message)
+                    .help(help)
+                    .at(record_at.span(), None));
+            }
             if start == end && eof && slow.done {
                 break;
             }
