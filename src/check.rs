@@ -601,7 +601,7 @@ const AHEAD_PER_THREAD: usize = 2;
 /// reading never runs ahead of the checking, and nothing waits. The result is the one
 /// reading the file whole gives: the parts joined in file order, or the error alone.
 fn check_segments<'a, R: Send>(
-    mut segments: Segments<impl std::io::Read + Send>,
+    mut segments: Segments<impl crate::load::csv::Fill + Send>,
     checker: &(dyn Fn() -> FileChecker<'a, R> + Sync),
     dates: &std::sync::Arc<crate::core::time::Dates>,
 ) -> FileResult<R> {
@@ -963,6 +963,8 @@ mod tests {
         at: usize,
     }
 
+    impl crate::load::csv::Fill for FailsAt<'_> {}
+
     impl std::io::Read for FailsAt<'_> {
         fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
             if self.at == 0 {
@@ -978,7 +980,7 @@ mod tests {
     /// Checks `reader` as a segmented file of blocks of 256 bytes, on `threads` threads,
     /// with `keep` as the caller's hook; every finding as text, and the error.
     fn check_in_segments(
-        reader: impl std::io::Read + Send,
+        reader: impl crate::load::csv::Fill + Send,
         threads: usize,
         keep: &(dyn Fn(usize, &Grant) -> Option<()> + Sync),
     ) -> (Vec<String>, usize, Option<InputError>) {

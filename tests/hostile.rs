@@ -574,6 +574,16 @@ fn a_line_of_a_million_cells_is_refused_where_it_starts_and_a_long_line_is_not_h
         "{err}"
     );
     assert!(started.elapsed() < HANG_GUARD);
+    // One line of 100 MB without a delimiter: refused once its first cell passes the value
+    // limit, not read to its end.
+    std::fs::write(dir.path().join("line.csv"), "x".repeat(100 << 20)).unwrap();
+    let out = bounded(dir.path(), 96, &["line.csv"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(CANNOT_RUN), "{err}");
+    assert!(
+        err.contains("line.csv:1:1: the header has a cell longer than 64 KiB"),
+        "{err}"
+    );
     // An unclosed quote makes the rest of the file one 40 MB value: a finding where it
     // starts, whose snippet in the text report does not echo the value.
     let mut quote = std::fs::File::create(dir.path().join("quote.csv")).unwrap();

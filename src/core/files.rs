@@ -245,6 +245,26 @@ impl Steady {
         self.file.metadata()
     }
 
+    /// Reads up to `want` more bytes onto `block` with the file's own `read_to_end`, which
+    /// reads into the block's room as it is (through [`Read`] alone, the room is zeroed
+    /// before every read); fewer only at the end of the file, which is then checked.
+    pub fn read_to_end_within(
+        &mut self,
+        block: &mut Vec<u8>,
+        want: usize,
+    ) -> std::io::Result<usize> {
+        use std::io::Read;
+        let got = (&mut self.file).take(want as u64).read_to_end(block)?;
+        self.read += got as u64;
+        let at_end = got < want;
+        if (at_end || self.seen.is_some_and(|(size, _)| self.read > size))
+            && let Some(why) = self.changed(at_end)
+        {
+            return Err(std::io::Error::other(why));
+        }
+        Ok(got)
+    }
+
     /// Why the file is not what it was when opened, if it is not.
     fn changed(&self, at_end: bool) -> Option<String> {
         let (size, modified) = self.seen?;

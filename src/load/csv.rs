@@ -9,7 +9,7 @@ use csv_core::{ReadFieldResult, ReaderBuilder};
 mod segments;
 mod split;
 
-pub use segments::{Layout, Next, Segment, Segments, read_in_segments};
+pub use segments::{Fill, Layout, Next, Segment, Segments, read_in_segments};
 
 use super::limits::{self, Limits};
 use super::{InputError, io_error};
@@ -494,6 +494,14 @@ fn read_records(
                     }
                 }
                 (nin, None) => start += nin,
+            }
+            // A header cell past the value limit names no column: the file is not an export,
+            // and a line of gigabytes is not read to its end to say so.
+            if rows.header.is_some() && slow.dropped > 0 {
+                let (message, help) = limits::header_too_long(limits);
+                return Err(InputError::new(name, message)
+                    .help(help)
+                    .at(record_at.span(), None));
             }
             if start == end && eof && slow.done {
                 break;

@@ -119,6 +119,17 @@ pub const MAX_CELLS: usize = 10_000;
 /// holding the whole file in memory for them.
 pub const MAX_SNIPPET_SOURCE: u64 = GIB;
 
+/// The message and help for a CSV header cell longer than `--max-value-size`.
+pub fn header_too_long(limits: &Limits) -> (String, &'static str) {
+    (
+        format!(
+            "the header has a cell longer than {}: no column is named so, so this is not a grants export",
+            format_size(limits.max_value_size as u64)
+        ),
+        "check that this is a grants export and that --delimiter is its delimiter",
+    )
+}
+
 /// The message and help for a CSV record with more than [`MAX_CELLS`] cells.
 pub fn record_too_wide() -> (String, &'static str) {
     (

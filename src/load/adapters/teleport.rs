@@ -609,4 +609,39 @@ mod tests {
         assert_eq!(field(r1, Start), Some(("2026-11-24T09:05:01Z", 4, 70)));
         assert_eq!(field(r1, Status), Some(("active", 4, 52)));
     }
+
+    #[test]
+    fn other_events_are_skipped_and_a_broken_line_is_located() {
+        let create = "{\"event\":\"access_request.create\",\"id\":\"r1\",\"user\":\"alice\",\"state\":\"APPROVED\",\"time\":\"2026-11-24T09:00:00Z\",\"max_duration\":\"2026-11-24T13:00:00Z\"}\n";
+        // A session event naming the same id is no review of the request.
+        let session = "{\"event\":\"session.start\",\"id\":\"r1\",\"reviewer\":\"mallory\",\"proposed_state\":\"APPROVED\"}\n";
+        let log = format!("{session}{create}{session}");
+        let (grants, _) = read(Source::Teleport, &log, &Mapping::default());
+        assert_eq!(grants.len(), 1);
+        assert_eq!(field(&grants[0], Approver), None);
+        assert_eq!(field(&grants[0], Id), Some(("r1", 2, 39)));
+        // A line that is not an object, or not JSON, is an error at its own line.
+        let now = crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap();
+        let mapping = Mapping::default();
+        let related = super::super::Related::default();
+        let native = super::super::Native {
+            file: "t",
+            delimiter: b',',
+            now,
+            mapping: &mapping,
+            limits: &crate::load::limits::Limits::default(),
+            related: &related,
+        };
+        for (bad, line) in [("[1]\n", 3), ("{\"event\": \n", 3)] {
+            let log = format!("{create}{session}{bad}{create}");
+            let mut sink = |_: &crate::grant::Grant| {};
+            let mut out = super::super::Out::new(&mut sink);
+            let error = super::load(&log, &native, &mut out).unwrap_err();
+            assert_eq!(
+                error.location.map(|at| at.line),
+                Some(line),
+                "{bad}: {error}"
+            );
+        }
+    }
 }
