@@ -128,6 +128,8 @@ struct FileResult<R> {
     map: Option<InputMap>,
     /// What the adapter said its export cannot carry, and where.
     gaps: Vec<load::adapters::Gap>,
+    /// The declared fields (by slot, a bit each) some grant of the file has.
+    declared_seen: u64,
 }
 
 /// The per-grant findings about one field that no column of the file holds.
@@ -180,6 +182,7 @@ impl<R> FileResult<R> {
             }
         }
         self.map = self.map.take().or(next.map);
+        self.declared_seen |= next.declared_seen;
     }
 
     /// Counts a finding about `field`, which no column holds, instead of keeping it.
@@ -214,7 +217,25 @@ impl<R> FileResult<R> {
         gathering: bool,
         fields: &crate::grant::declared::Declarations,
     ) {
-        let Some(map) = self.map.as_mut().filter(|_| !fields.is_empty()) else {
+        if fields.is_empty() {
+            return;
+        }
+        let Some(map) = self.map.as_mut() else {
+            // A native export (Teleport, PAM, …) reads declared fields from paths in its
+            // records, and has no header: said at the file's start when no grant had one.
+            if gathering && self.grants > 0 {
+                let start = Span {
+                    line: 1,
+                    column: 1,
+                    ..Span::default()
+                };
+                for (slot, declared) in fields.fields.iter().enumerate() {
+                    if self.declared_seen & 1u64.checked_shl(slot as u32).unwrap_or(0) == 0 {
+                        let finding = declared_missing(file, cap, start, "record", declared);
+                        self.findings.push(finding);
+                    }
+                }
+            }
             return;
         };
         map.declare(fields);
@@ -227,26 +248,8 @@ impl<R> FileResult<R> {
             let Some(declared) = fields.fields.iter().find(|d| d.name == *name) else {
                 continue;
             };
-            let from = declared.keys.join(", ");
-            self.findings.push(Finding {
-                rule: "column-missing".into(),
-                severity: cap,
-                grant: None,
-                tenant: None,
-                file,
-                span,
-                field: None,
-                at_grant: false,
-                message: format!(
-                    "no {kind} of this export holds the declared field {name} (read from: {from}), so no grant has it"
-                )
-                .into(),
-                help: format!(
-                    "add the column, or name the one that holds it under `fields: {{{name}: {{from: [...]}}}}` in the policy"
-                )
-                .into(),
-                related: Vec::new(),
-            });
+            let finding = declared_missing(file, cap, span, kind, declared);
+            self.findings.push(finding);
         }
     }
 
@@ -297,6 +300,43 @@ impl<R> FileResult<R> {
     }
 }
 
+/// The `column-missing` finding for a declared field no column, key or record of a file
+/// supplies.
+fn declared_missing(
+    file: usize,
+    cap: crate::finding::Severity,
+    span: Span,
+    kind: &str,
+    declared: &crate::grant::declared::Declared,
+) -> Finding {
+    let (name, from) = (&declared.name, declared.keys.join(", "));
+    Finding {
+        rule: "column-missing".into(),
+        severity: cap,
+        grant: None,
+        tenant: None,
+        file,
+        span,
+        field: None,
+        at_grant: false,
+        message: format!(
+            "no {kind} of this export holds the declared field {name} (read from: {from}), so no grant has it"
+        )
+        .into(),
+        help: if kind == "record" {
+            format!(
+                "name the path of keys that holds it in the export's records, such as `fields: {{{name}: {{from: [metadata.labels.{name}]}}}}`"
+            )
+        } else {
+            format!(
+                "add the column, or name the one that holds it under `fields: {{{name}: {{from: [...]}}}}` in the policy"
+            )
+        }
+        .into(),
+        related: Vec::new(),
+    }
+}
+
 /// Appends `more` to `list`, or takes it over when `list` is empty.
 fn take_or_extend<T>(list: &mut Vec<T>, more: Vec<T>) {
     if list.is_empty() {
@@ -320,6 +360,7 @@ impl<R> Default for FileResult<R> {
             absent: Vec::new(),
             map: None,
             gaps: Vec::new(),
+            declared_seen: 0,
         }
     }
 }
@@ -815,6 +856,9 @@ impl<'a, R> FileChecker<'a, R> {
     fn check(&mut self, grant: &Grant) {
         let (file, result) = (self.file, &mut self.result);
         result.records.extend((self.keep)(file, grant));
+        for value in &grant.declared {
+            result.declared_seen |= 1u64.checked_shl(value.slot as u32).unwrap_or(0);
+        }
         let first = result.findings.len();
         for active in self.rule_sets.for_grant(grant) {
             active.rule.check(grant, self.context, &mut self.violations);

@@ -357,3 +357,67 @@ fn explain_says_a_time_condition_in_words() {
         "{out}"
     );
 }
+
+#[test]
+fn a_native_export_fills_declared_fields_from_paths_in_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let request = |name: &str, labels: &str, consent: &str| {
+        format!(
+            r#"{{"kind": "access_request", "version": "v3", "metadata": {{"name": "{name}"{labels}}},
+ "spec": {{"user": "mina.chen@example.com", "roles": ["acme-support"], "state": 2,
+  "created": "2026-11-23T10:00:00Z", "expires": "2026-11-23T11:00:00Z",
+  "request_reason": "Acme invoices fail to export since the sync, SUP-1"{consent},
+  "reviews": [{{"author": "ravi.patel@example.com", "proposed_state": 2, "created": "2026-11-23T10:00:00Z"}}],
+  "resource_ids": [{{"cluster": "acme-prod", "kind": "node", "name": "n1"}}]}}}}"#
+        )
+    };
+    let requests = [
+        request("R-1", r#", "labels": {"VIP": "true"}"#, ""),
+        request(
+            "R-2",
+            r#", "labels": {"VIP": "true"}"#,
+            r#", "system_annotations": {"consent": ["yes"]}"#,
+        ),
+        request("R-3", "", ""),
+    ];
+    let export = dir.path().join("requests.json");
+    std::fs::write(&export, format!("[{}]", requests.join(",\n"))).unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nfields:\n  vip: {type: bool, from: metadata.labels.vip}\n  customer_consent: {type: bool, from: spec.system_annotations.consent}\n  mfa: {type: bool, from: spec.mfa}\ncustom:\n  - id: vip-consent\n    message: access to a VIP tenant without the customer's consent\n    when: {field: vip, equals: true}\n    require: {field: customer_consent, equals: true}\n",
+    )
+    .unwrap();
+    let (_, report) = check(policy.to_str().unwrap(), export.to_str().unwrap());
+    let flagged: Vec<String> = findings(&report, "vip-consent")
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["grant"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            )
+        })
+        .collect();
+    // R-1 is VIP without consent; R-2 has it (a list of one); R-3 is no VIP.
+    assert_eq!(flagged, ["R-1 1:2"], "{report:#}");
+    // A declared field no record holds is said once for the file, never passed unseen.
+    let missing: Vec<String> = findings(&report, "column-missing")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "1:1 no record of this export holds the declared field mfa (read from: mfa, spec_mfa), so no grant has it"
+        ]
+    );
+}

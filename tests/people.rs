@@ -286,3 +286,51 @@ fn the_people_and_limits_examples_pass_their_tests() {
         assert!(expect.contains("- {rule:"), "{example} expects no finding");
     }
 }
+
+#[test]
+fn overrides_match_what_the_directory_knows_of_people() {
+    // Support staff need two approvals; an on-call manager's approval is enough alone.
+    let policy = "version: 1\npeople: staff.yaml\noverrides:\n  - match: {grantee.team: support}\n    rules:\n      approvals-min: {severity: error, min: 2}\n  - match: {approver.groups: On-call managers}\n    rules:\n      approvals-min: off\n";
+    let grants = format!(
+        "- id: D-1\n  grantee: Mina Chen\n  approver: Dana Lee\n{}\
+         - id: D-2\n  grantee: Mina Chen\n  approver: Dana Lee; rpatel\n{}\
+         - id: D-3\n  grantee: Ravi Patel\n  approver: Dana Lee\n{}\
+         - id: D-4\n  grantee: Mina Chen\n  approver: Sam Stranger\n{}",
+        indent(GRANT),
+        indent(GRANT),
+        indent(GRANT),
+        indent(GRANT)
+    );
+    // D-4: nobody knows Sam Stranger, so the relaxing override does not apply, and the
+    // approver has a finding of their own.
+    assert_eq!(
+        findings_of(policy, &grants),
+        [
+            "D-1 approvals-min 2 distinct approvers needed, 1 approved: `Dana Lee`",
+            "D-4 approvals-min 2 distinct approvers needed, 0 approved: no one (1 not a known, active person)",
+            "D-4 approver-named approver `Sam Stranger` is not in the people directory",
+        ]
+    );
+
+    // `policy show` shows the key as written, with its origin.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("staff.yaml"), "- {name: Ravi Patel}\n").unwrap();
+    std::fs::write(dir.path().join("grantlint.yaml"), policy).unwrap();
+    let out = Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["policy", "show", "--policy", "grantlint.yaml"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shown.contains("grantee.team: support"), "{shown}");
+    assert!(
+        shown.contains("approver.groups: On-call managers"),
+        "{shown}"
+    );
+}

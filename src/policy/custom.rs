@@ -90,7 +90,7 @@ impl Ask<'_> {
 }
 
 /// Hands `each` every person `field` names: each approver of several, else the text.
-fn each_person(grant: &Grant, field: &FieldRef, mut each: impl FnMut(&str)) {
+pub(crate) fn each_person(grant: &Grant, field: &FieldRef, mut each: impl FnMut(&str)) {
     if field.builtin() == Some(Field::Approver) {
         grant.each_approver(|name, _| name.into_iter().for_each(&mut each));
     } else if let Some(text) = field.text(grant) {

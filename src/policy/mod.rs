@@ -235,6 +235,7 @@ impl Policy {
             &rule_maps(&layers),
             &custom,
             &cross_grant,
+            people.is_some(),
             &mut errors,
         );
         // One bad base setting is found again while validating each override: report it once.

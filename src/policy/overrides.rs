@@ -12,6 +12,8 @@ use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
 use crate::grant::Grant;
 use crate::grant::declared::{Declarations, FieldRef, Kind, Typed};
+use crate::policy::custom::each_person;
+use crate::rules::people::{Directory, PERSON_FIELDS, Person};
 
 /// A grant's matching overrides are kept as bits of a `u64`.
 pub const MAX_OVERRIDES: usize = 64;
@@ -28,21 +30,96 @@ pub struct Override {
 /// A field and the pattern its value must match. A declared bool field matches `true` or
 /// `false` by what its value reads as (`yes`, `1`, `true` alike).
 struct Matcher {
-    field: FieldRef,
+    target: Target,
     pattern: Regex,
     bool: Option<bool>,
+    /// The pattern as written when it is a plain name (no `*`, not `/…/`): groups, teams and
+    /// managers are then compared through the directory, as `in_group` compares them.
+    plain: Option<String>,
+}
+
+/// What a `match` key reads: a grant field, or an attribute of the person a field names.
+enum Target {
+    Field(FieldRef),
+    /// `approver.team`: read from the people directory for each person the field names;
+    /// with where the key is written, for the error when the policy has no directory.
+    Person(FieldRef, Attribute, Span),
+}
+
+/// The people-directory attributes an override can match (`approver.team`).
+#[derive(Clone, Copy, PartialEq)]
+enum Attribute {
+    Team,
+    Groups,
+    Manager,
+    Active,
+}
+
+const ATTRIBUTES: [(&str, Attribute); 4] = [
+    ("team", Attribute::Team),
+    ("groups", Attribute::Groups),
+    ("manager", Attribute::Manager),
+    ("active", Attribute::Active),
+];
+
+impl Matcher {
+    fn matches(&self, grant: &Grant, people: Option<&Directory>) -> bool {
+        match &self.target {
+            Target::Field(field) => match self.bool {
+                Some(b) => field.typed(grant) == Some(Typed::Bool(b)),
+                None => field
+                    .text(grant)
+                    .is_some_and(|value| self.pattern.is_match(value)),
+            },
+            // A person the directory does not know matches nothing: the override is left out
+            // and the base policy applies, never a relaxation for someone unknown.
+            Target::Person(field, attribute, _) => {
+                let Some(people) = people else {
+                    return false;
+                };
+                let mut hit = false;
+                each_person(grant, field, |name| {
+                    hit = hit
+                        || people
+                            .find(name)
+                            .is_some_and(|p| self.person_matches(p, *attribute, people));
+                });
+                hit
+            }
+        }
+    }
+
+    fn person_matches(&self, person: &Person, attribute: Attribute, people: &Directory) -> bool {
+        let group = |g: &str| {
+            self.pattern.is_match(g)
+                || self
+                    .plain
+                    .as_deref()
+                    .is_some_and(|p| crate::rules::people::same_group(p, g))
+        };
+        match attribute {
+            Attribute::Team => person.team.as_deref().is_some_and(group),
+            // Like `in_group`: a person's team counts among their groups.
+            Attribute::Groups => person.groups.iter().chain(&person.team).any(|g| group(g)),
+            Attribute::Manager => person.manager.as_deref().is_some_and(|m| {
+                self.pattern.is_match(m)
+                    || people
+                        .find(m)
+                        .is_some_and(|boss| self.pattern.is_match(&boss.name))
+                    || self
+                        .plain
+                        .as_deref()
+                        .is_some_and(|p| people.same_person(p, m))
+            }),
+            Attribute::Active => self.bool == Some(person.active),
+        }
+    }
 }
 
 impl Override {
     /// True when the grant has every field the override names, each matching its pattern.
-    fn matches(&self, grant: &Grant) -> bool {
-        self.matchers.iter().all(|m| match m.bool {
-            Some(b) => m.field.typed(grant) == Some(Typed::Bool(b)),
-            None => m
-                .field
-                .text(grant)
-                .is_some_and(|value| m.pattern.is_match(value)),
-        })
+    fn matches(&self, grant: &Grant, people: Option<&Directory>) -> bool {
+        self.matchers.iter().all(|m| m.matches(grant, people))
     }
 }
 
@@ -193,27 +270,22 @@ fn parse_match(
     let mut matchers = Vec::new();
     for (key, value) in entries {
         let name = key.value.as_scalar().unwrap_or("");
-        // The grant field aliases (`env`, `permission_set`, …) work here too.
-        let Some(field) = fields.resolve(name) else {
-            errors.push(PolicyError::new(
-                source,
-                Some(span(&key)),
-                format!("an override cannot match on `{name}`"),
-                did_you_mean(name, fields.names()).or_else(|| {
-                    Some(
-                        "overrides match on grant fields and those declared under `fields:`".into(),
-                    )
-                }),
-            ));
+        let Some(target) = parse_target(source, &key, name, fields, errors) else {
             continue;
         };
+        let kind = match &target {
+            Target::Field(field) => field.kind(),
+            Target::Person(_, Attribute::Active, _) => Kind::Bool,
+            Target::Person(..) => Kind::Text,
+        };
         let pattern = match &value.value {
-            Value::Bool(b) if field.kind() == Kind::Bool => {
+            Value::Bool(b) if kind == Kind::Bool => {
                 let pattern = compile(&b.to_string()).ok()?;
                 matchers.push(Matcher {
-                    field,
+                    target,
                     pattern,
                     bool: Some(*b),
+                    plain: None,
                 });
                 continue;
             }
@@ -222,33 +294,40 @@ fn parse_match(
                 errors.push(PolicyError::new(
                     source,
                     Some(span(&value)),
-                    format!(
-                        "the pattern for {} must be text, not {}",
-                        field.name(),
-                        other.kind()
-                    ),
+                    format!("the pattern for {name} must be text, not {}", other.kind()),
                     Some("for several values write one regex, such as \"/prod|staging/\"".into()),
                 ));
                 continue;
             }
         };
-        let bool = match (
-            field.kind(),
-            crate::grant::declared::read(Kind::Bool, pattern, 0),
-        ) {
+        let bool = match (kind, crate::grant::declared::read(Kind::Bool, pattern, 0)) {
             (Kind::Bool, Ok(Typed::Bool(b))) => Some(b),
             _ => None,
         };
+        if matches!(target, Target::Person(_, Attribute::Active, _)) && bool.is_none() {
+            errors.push(PolicyError::new(
+                source,
+                Some(span(&value)),
+                format!("{name} is true or false, not `{pattern}`"),
+                Some(format!(
+                    "write `{name}: false` for people the directory marks inactive"
+                )),
+            ));
+            continue;
+        }
+        let plain = (!pattern.contains('*') && !pattern.starts_with('/'))
+            .then(|| pattern.trim().to_string());
         match compile(pattern) {
             Ok(pattern) => matchers.push(Matcher {
-                field,
+                target,
                 pattern,
                 bool,
+                plain,
             }),
             Err(e) => errors.push(PolicyError::new(
                 source,
                 Some(span(&value)),
-                format!("invalid regex for {}: {e}", field.name()),
+                format!("invalid regex for {name}: {e}"),
                 None,
             )),
         }
@@ -271,6 +350,64 @@ fn parse_match(
     Some(matchers)
 }
 
+/// Reads a `match` key: a grant field (built-in, alias or declared), or a person field and
+/// one of the directory's attributes (`approver.team`); `None` when wrong (reported).
+fn parse_target(
+    source: &Source,
+    key: &Node,
+    name: &str,
+    fields: &Declarations,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Target> {
+    let Some((person, attribute)) = name.split_once('.') else {
+        // The grant field aliases (`env`, `permission_set`, …) work here too.
+        let field = fields.resolve(name);
+        if field.is_none() {
+            errors.push(PolicyError::new(
+                source,
+                Some(span(key)),
+                format!("an override cannot match on `{name}`"),
+                did_you_mean(name, fields.names()).or_else(|| {
+                    Some(
+                        "overrides match on grant fields, those declared under `fields:`, and people's `team`, `groups`, `manager` or `active` (`approver.team`)".into(),
+                    )
+                }),
+            ));
+        }
+        return field.map(Target::Field);
+    };
+    let field = fields
+        .resolve(person)
+        .filter(|f| f.builtin().is_some_and(|b| PERSON_FIELDS.contains(&b)));
+    let Some(field) = field else {
+        errors.push(PolicyError::new(
+            source,
+            Some(span(key)),
+            format!("`{person}` names no person, so an override cannot match `{name}`"),
+            did_you_mean(person, PERSON_FIELDS.iter().map(|f| f.name())).or_else(|| {
+                Some("people's attributes are read for grantee, approver, requested_by and owner (e.g. `approver.team`)".into())
+            }),
+        ));
+        return None;
+    };
+    match ATTRIBUTES.iter().find(|(a, _)| *a == attribute) {
+        Some((_, attribute)) => Some(Target::Person(field, *attribute, span(key))),
+        None => {
+            errors.push(PolicyError::new(
+                source,
+                Some(span(key)),
+                format!("an override cannot match a person's `{attribute}`"),
+                did_you_mean(attribute, ATTRIBUTES.iter().map(|(a, _)| *a)).or_else(|| {
+                    Some(format!(
+                        "the people directory answers `{person}.team`, `{person}.groups`, `{person}.manager` and `{person}.active`"
+                    ))
+                }),
+            ));
+            None
+        }
+    }
+}
+
 /// Builds each override over the base once, so that every setting in it is validated (and
 /// located) before any grant is read; later combinations cannot fail.
 pub(super) fn validate(
@@ -278,6 +415,7 @@ pub(super) fn validate(
     base: &[RuleMap],
     custom: &[Arc<super::custom::CustomRule>],
     cross_grant: &[&str],
+    has_people: bool,
     errors: &mut Vec<PolicyError>,
 ) {
     if let Some(extra) = overrides.get(MAX_OVERRIDES) {
@@ -291,6 +429,23 @@ pub(super) fn validate(
         return;
     }
     for o in overrides {
+        for m in o.matchers.iter().filter(|_| !has_people) {
+            if let Target::Person(field, attribute, at) = &m.target {
+                let attribute = ATTRIBUTES
+                    .iter()
+                    .find(|(_, a)| a == attribute)
+                    .map_or("", |(n, _)| *n);
+                errors.push(PolicyError::new(
+                    &o.source,
+                    Some(*at),
+                    format!(
+                        "`{}.{attribute}` is read from the people directory, and the policy has none",
+                        field.name()
+                    ),
+                    Some("add `people:` (a list, or a YAML, JSON or CSV file) with each person's team, groups and manager".into()),
+                ));
+            }
+        }
         for (key, _) in &o.rules {
             if let Some(id) = key.value.as_scalar().filter(|id| cross_grant.contains(id)) {
                 errors.push(PolicyError::new(
@@ -314,7 +469,7 @@ impl Policy {
             .iter()
             .take(MAX_OVERRIDES)
             .enumerate()
-            .filter(|(_, o)| o.matches(grant))
+            .filter(|(_, o)| o.matches(grant, self.people.as_deref()))
             .fold(0, |mask, (i, _)| mask | (1 << i))
     }
 
@@ -560,6 +715,91 @@ mod tests {
                 .unwrap()
                 .severity,
             Severity::Warning
+        );
+    }
+
+    const PEOPLE: &str = "people:\n  - {name: Ravi Patel, handles: [rpatel], team: SRE, groups: [On-call managers]}\n  - {name: Mina Chen, manager: rpatel, groups: [contractors]}\n  - {name: Old Timer, active: false}\n";
+
+    /// A policy with the directory above and one override over window-max.
+    fn people_policy(matched: &str) -> Policy {
+        policy(&format!(
+            "{PEOPLE}overrides:\n  - match: {{{matched}}}\n    rules: {{window-max: {{max: 1h}}}}\n"
+        ))
+    }
+
+    /// Whether the override applies to a grant with these fields.
+    fn applies(p: &Policy, fields: &[(Field, &str)]) -> bool {
+        verdict(p, fields).len() == 1
+    }
+
+    #[test]
+    fn person_attributes_match_through_the_directory() {
+        let team = people_policy("approver.team: sre");
+        // A handle is the person; any approver of several will do.
+        assert!(applies(&team, &[(Field::Approver, "rpatel")]));
+        assert!(applies(
+            &team,
+            &[(Field::Approver, "Mina Chen; Ravi Patel")]
+        ));
+        assert!(!applies(&team, &[(Field::Approver, "Mina Chen")]));
+        // Not a person of the directory, or no approver at all: the base policy applies.
+        assert!(!applies(&team, &[(Field::Approver, "SRE")]));
+        assert!(!applies(&team, &[]));
+
+        // Groups compare like in_group: case, spaces and dashes aside, the team among them.
+        let groups = people_policy("grantee.groups: on-call-managers");
+        assert!(applies(&groups, &[(Field::Grantee, "Ravi Patel")]));
+        assert!(!applies(&groups, &[(Field::Grantee, "Mina Chen")]));
+        assert!(applies(
+            &people_policy("grantee.groups: sre"),
+            &[(Field::Grantee, "rpatel")]
+        ));
+        let glob = people_policy("grantee.groups: 'contract*'");
+        assert!(applies(&glob, &[(Field::Grantee, "Mina Chen")]));
+
+        // The manager by any of their names, or by the name the directory gives them.
+        for manager in ["Ravi Patel", "rpatel", "/patel/"] {
+            let p = people_policy(&format!("grantee.manager: '{manager}'"));
+            assert!(applies(&p, &[(Field::Grantee, "Mina Chen")]), "{manager}");
+            assert!(!applies(&p, &[(Field::Grantee, "Ravi Patel")]), "{manager}");
+        }
+
+        let inactive = people_policy("approver.active: false");
+        assert!(applies(&inactive, &[(Field::Approver, "old timer")]));
+        assert!(!applies(&inactive, &[(Field::Approver, "Mina Chen")]));
+        assert!(!applies(&inactive, &[(Field::Approver, "Nobody Known")]));
+        // With other keys, every one must match.
+        let both = people_policy("approver.team: sre, environment: prod");
+        assert!(!applies(&both, &[(Field::Approver, "rpatel")]));
+        assert!(applies(
+            &both,
+            &[(Field::Approver, "rpatel"), (Field::Environment, "prod")]
+        ));
+    }
+
+    #[test]
+    fn person_attribute_keys_are_validated_where_written() {
+        let text = format!(
+            "{PEOPLE}overrides:\n  - match: {{approver.tema: sre}}\n    rules: {{window-max: off}}\n  - match: {{aprover.team: sre}}\n    rules: {{window-max: off}}\n  - match: {{ticket.team: sre}}\n    rules: {{window-max: off}}\n  - match: {{owner.active: maybe}}\n    rules: {{window-max: off}}\n"
+        );
+        let errors = Policy::from_text("p.yaml", &text).err().unwrap().errors;
+        let briefs: Vec<String> = errors.iter().map(|e| e.brief(true)).collect();
+        assert_eq!(
+            briefs,
+            [
+                "6:13 an override cannot match a person's `tema` (did you mean `team`?)",
+                "8:13 `aprover` names no person, so an override cannot match `aprover.team` (did you mean `approver`?)",
+                "10:13 `ticket` names no person, so an override cannot match `ticket.team` (people's attributes are read for grantee, approver, requested_by and owner (e.g. `approver.team`))",
+                "12:27 owner.active is true or false, not `maybe` (write `owner.active: false` for people the directory marks inactive)",
+            ]
+        );
+        // Without a directory the override could never match: said at its key.
+        let text = "overrides:\n  - match: {approver.groups: sre}\n    rules: {window-max: off}\n";
+        let errors = Policy::from_text("p.yaml", text).err().unwrap().errors;
+        let briefs: Vec<String> = errors.iter().map(|e| e.brief(false)).collect();
+        assert_eq!(
+            briefs,
+            ["2:13 `approver.groups` is read from the people directory, and the policy has none"]
         );
     }
 }

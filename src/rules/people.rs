@@ -45,18 +45,23 @@ impl Person {
     /// are compared ignoring case, spaces, dashes and underscores ("On-call managers" is
     /// `on-call-managers`), as directories and policies spell them differently.
     pub fn holds(&self, group: &str) -> bool {
-        let key = |g: &str| -> String {
-            identity::key(g)
-                .chars()
-                .filter(|c| !matches!(c, ' ' | '-' | '_'))
-                .collect()
-        };
-        let group = key(group);
         self.groups
             .iter()
             .chain(&self.team)
-            .any(|g| key(g) == group)
+            .any(|g| same_group(g, group))
     }
+}
+
+/// Whether two group or team names are the same, ignoring case, spaces, dashes and
+/// underscores ("On-call managers" is `on-call-managers`).
+pub fn same_group(a: &str, b: &str) -> bool {
+    let key = |g: &str| -> String {
+        identity::key(g)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '_'))
+            .collect()
+    };
+    key(a) == key(b)
 }
 
 /// Known staff, looked up by name, email or alias by their [`identity::key`].

@@ -173,6 +173,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     let root = record::parse(text, native.file)?;
     for request in record::checked_records(&root, &SHAPE, text, native)? {
         let grant = out.start(request.span());
+        request.set_declared(grant, &native.mapping.fields);
         let (lifecycle, at) = map(&request, false, native.now, grant);
         out.finish(lifecycle, at);
     }

@@ -625,6 +625,7 @@ impl<'a> Reader<'a, '_> {
         let native = self.native;
         let keys = keys(request);
         let grant = out.start(item.span());
+        item.set_declared(grant, &self.native.mapping.fields);
         identify(request, item, grant);
         principal(request, grant);
         role(request, grant, native);
@@ -695,6 +696,7 @@ impl<'a> Reader<'a, '_> {
         self.instances += 1;
         self.first_instance.get_or_insert(item.span());
         let grant = out.start(item.span());
+        item.set_declared(grant, &self.native.mapping.fields);
         identify(instance, item, grant);
         principal(instance, grant);
         role(instance, grant, self.native);

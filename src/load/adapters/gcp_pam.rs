@@ -190,6 +190,7 @@ fn yaml_documents(text: &str, native: &Native) -> Result<Option<Vec<(Node, Base)
 
 fn map(pam: Record, native: &Native, out: &mut Out) {
     let grant = out.start(pam.span());
+    pam.set_declared(grant, &native.mapping.fields);
     pam.set(grant, Field::Id, "name");
     pam.set(grant, Field::Grantee, "requester");
     pam.set(grant, Field::RequestedBy, "requester");

@@ -127,6 +127,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
 
 fn map(request: Record, native: &Native, out: &mut Out) {
     let grant = out.start(request.span());
+    request.set_declared(grant, &native.mapping.fields);
     request.set(grant, Field::Id, "id");
     request.set(grant, Field::Grantee, "requestedFor.externalId");
     request.set(grant, Field::RequestedBy, "requestedBy.externalId");

@@ -101,6 +101,7 @@ fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
 
 fn map(request: Record, native: &Native, out: &mut Out) {
     let grant = out.start(request.span());
+    request.set_declared(grant, &native.mapping.fields);
     request.set(grant, Field::Id, "id");
     request.set(grant, Field::Grantee, "target_user_id");
     if grant.text(Field::Grantee).is_none()

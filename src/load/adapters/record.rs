@@ -6,7 +6,11 @@ use std::sync::Arc;
 use crate::core::node::location_span as location;
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
+use crate::grant::declared::{Declarations, normal_key};
 use crate::grant::{Field, Grant};
+
+/// How deep in a vendor record declared fields are looked for.
+const MAX_DECLARED_DEPTH: usize = 8;
 use crate::load::InputError;
 
 /// Parses a whole JSON (or YAML) document into located values.
@@ -100,6 +104,69 @@ impl<'a> Record<'a> {
                 .map(|(_, v)| v)?;
         }
         Some(node)
+    }
+
+    /// Reads the policy's declared fields (`fields:`) from the vendor record: a `from:` key
+    /// names a path of keys, dots between them (`labels.vip`, `spec.annotations.consent`),
+    /// compared as keys are (case, dots, dashes and spaces aside). Nothing is walked when the
+    /// policy declares no field.
+    pub fn set_declared(self, grant: &mut Grant, declared: &Declarations) {
+        if !declared.is_empty() {
+            self.walk_declared(self.node, &mut String::new(), 0, grant, declared);
+        }
+    }
+
+    fn walk_declared(
+        self,
+        node: &Node,
+        path: &mut String,
+        depth: usize,
+        grant: &mut Grant,
+        declared: &Declarations,
+    ) {
+        match &node.value {
+            // Vendor records nest a few levels; a deeper tree is no record's field.
+            Value::Map(entries) if depth < MAX_DECLARED_DEPTH => {
+                for (key, value) in entries {
+                    let Some(key) = key.value.as_scalar() else {
+                        continue;
+                    };
+                    let len = path.len();
+                    if len > 0 {
+                        path.push('_');
+                    }
+                    path.push_str(&normal_key(key));
+                    self.walk_declared(value, path, depth + 1, grant, declared);
+                    path.truncate(len);
+                }
+            }
+            Value::List(items) => {
+                let texts: Vec<&str> = items.iter().filter_map(|i| i.value.as_scalar()).collect();
+                if !texts.is_empty() {
+                    self.declare(path, &texts.join(", "), node, grant, declared);
+                }
+            }
+            value => {
+                if let Some(text) = value.as_scalar() {
+                    self.declare(path, text.trim(), node, grant, declared);
+                }
+            }
+        }
+    }
+
+    fn declare(
+        self,
+        path: &str,
+        text: &str,
+        node: &Node,
+        grant: &mut Grant,
+        declared: &Declarations,
+    ) {
+        if let Some(slot) = declared.slot_of_key(path)
+            && let Some(field) = declared.fields.get(slot)
+        {
+            grant.set_declared(slot, &field.name, field.kind, text, self.span_of(node));
+        }
     }
 
     pub fn record(self, path: &str) -> Option<Record<'a>> {
@@ -232,4 +299,52 @@ pub fn checked_records<'a>(
         return Err(not_it(odd.span(), &found));
     }
     Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::declared::{Declared, Kind};
+
+    fn declare(name: &str, kind: Kind, from: &str) -> Declared {
+        Declared {
+            name: name.into(),
+            kind,
+            keys: vec![normal_key(name), normal_key(from)],
+        }
+    }
+
+    #[test]
+    fn declared_fields_are_read_from_paths_in_the_record() {
+        let root = parse(
+            "{\"metadata\": {\"labels\": {\"VIP\": true}},\n \"spec\": {\"annotations\": {\"teams\": [\"sre\", \"db\"]}, \"deep\": {\"a\": {\"b\": {\"c\": {\"d\": {\"e\": {\"f\": {\"g\": {\"h\": \"x\"}}}}}}}}}}",
+            "r.json",
+        )
+        .unwrap();
+        let fields = Declarations {
+            fields: vec![
+                declare("vip", Kind::Bool, "metadata.labels.vip"),
+                declare("teams", Kind::List, "spec.annotations.teams"),
+                declare("deep", Kind::Text, "spec.deep.a.b.c.d.e.f.g.h"),
+                // A key of the record's root is a path of one key.
+                declare("labels_only", Kind::Text, "labels.vip"),
+            ],
+        };
+        let mut grant = Grant::default();
+        Record::new(&root).set_declared(&mut grant, &fields);
+        let vip = grant.declared(0).unwrap();
+        assert_eq!(
+            (vip.text.as_str(), vip.span.line, vip.span.column),
+            ("true", 1, 33)
+        );
+        assert_eq!(grant.declared(1).unwrap().text, "sre, db");
+        // Deeper than a record nests: not looked for, so not read.
+        assert!(grant.declared(2).is_none());
+        // `labels.vip` is not at the root but under `metadata`.
+        assert!(grant.declared(3).is_none());
+        // No declared field: nothing is set.
+        let mut grant = Grant::default();
+        Record::new(&root).set_declared(&mut grant, &Declarations::default());
+        assert!(grant.declared.is_empty());
+    }
 }

@@ -202,6 +202,7 @@ fn map_request(
         ));
     };
     let grant = out.start(request.span());
+    request.set_declared(grant, &native.mapping.fields);
     request.set(grant, Field::Id, "metadata.name");
     set_requested(spec, grant, "request_reason", "created");
     // Every approving review is an approval; the last one is when the request could be used.
@@ -490,6 +491,7 @@ fn set_requested(request: Record, grant: &mut Grant, reason: &str, created: &str
 /// the threshold leaves it APPROVED with no update needed.
 fn map_events(create: Record, related: &[Record], native: &Native, out: &mut Out) {
     let grant = out.start(create.span());
+    create.set_declared(grant, &native.mapping.fields);
     create.set(grant, Field::Id, "id");
     set_requested(create, grant, "reason", "time");
     let kind = |r: &Record, name: &str| r.text("event").is_some_and(|(e, _)| e == name);
