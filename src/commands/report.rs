@@ -56,13 +56,19 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let read: Vec<&std::path::Path> = (found.inputs.iter())
         .filter_map(crate::load::Input::path)
         .collect();
-    let written: Vec<&std::path::Path> = (targets.iter().copied())
-        .chain(args.history.as_deref())
-        .collect();
-    crate::output::check_targets(&written, &read).map_err(|e| {
+    crate::output::check_targets(&targets, &read).map_err(|e| {
         eprintln!("grantlint: {e}");
         CANNOT_RUN
     })?;
+    if let Some(file) = &args.history {
+        crate::output::check_targets(&[file], &read).map_err(|_| {
+            eprintln!(
+                "grantlint: --history {} is one of the inputs; name a file of its own",
+                file.display()
+            );
+            CANNOT_RUN
+        })?;
+    }
     let (inputs, mut outcome, records) =
         super::check_found(found, &options, &policy, now, &review::keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
@@ -112,14 +118,7 @@ fn record_history(
     review_inputs: &review::Inputs,
     inputs: &[crate::load::Input],
 ) -> Result<Option<history::WeekOverWeek>, u8> {
-    let read: Vec<&std::path::Path> = inputs.iter().filter_map(crate::load::Input::path).collect();
-    crate::output::check_targets(&[file], &read).map_err(|_| {
-        eprintln!(
-            "grantlint: --history {} is one of the inputs; name a file of its own",
-            file.display()
-        );
-        CANNOT_RUN
-    })?;
+    // `reviewed` made sure the history is none of the inputs before any work.
     let outcome = review_inputs.outcome;
     if !outcome.errors.is_empty() || outcome.grants == 0 {
         eprintln!(
