@@ -1191,6 +1191,92 @@ fn gitlab_code_quality_severities_span_the_range() {
     );
 }
 
+/// Errors of `instance` against GitLab's own SAST report schema (security-report-schemas
+/// 15.0.7, draft-07, vendored from GitLab's source; see tests/schemas/README.md).
+fn gitlab_sast_errors(instance: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/schemas/gitlab-sast-report-format-15.0.7.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+/// `--format gitlab-sast` is valid against GitLab's schema on clean, waived, unreadable and
+/// custom-rule runs, with names and solutions longer than the schema allows cut to fit.
+#[test]
+fn gitlab_sast_report_is_valid_against_gitlabs_schema() {
+    for args in [
+        &["fixtures/samples/", GRANTS][..],
+        &["fixtures/messy"][..],
+        &["--policy", "fixtures/ci/policy-waivers.yaml", GRANTS][..],
+    ] {
+        let mut all = vec!["--format", "gitlab-sast"];
+        all.extend_from_slice(args);
+        let report = json(&check(&all));
+        assert_eq!(
+            gitlab_sast_errors(&report),
+            Vec::<String>::new(),
+            "{args:?}"
+        );
+        assert_eq!(
+            report["schema"],
+            "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v15.0.7/dist/sast-report-format.json"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "version: 1\ncustom:\n  - id: ticket-format\n    severity: error\n    message: '{}'\n    help: '{}'\n    when: {{present: ticket}}\n    require: {{field: ticket, matches: '^INC-\\d+$'}}\n",
+            "ticket must be an INC- reference ".repeat(10),
+            "use the incident number ".repeat(400),
+        ),
+    )
+    .unwrap();
+    let policy = policy.display().to_string();
+    let report = json(&check(&[
+        "--allow-outside-root",
+        "--format",
+        "gitlab-sast",
+        "--policy",
+        &policy,
+        "fixtures/samples/",
+    ]));
+    assert_eq!(gitlab_sast_errors(&report), Vec::<String>::new());
+    let custom = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["identifiers"][0]["value"] == "ticket-format")
+        .expect("a ticket-format vulnerability");
+    assert!(custom["name"].as_str().unwrap().ends_with('…'), "{custom}");
+    assert!(
+        custom["solution"].as_str().unwrap().ends_with('…'),
+        "{custom}"
+    );
+    // The schema does reject what GitLab would: a lower-case severity, a vulnerability without
+    // identifiers, a time with a zone.
+    let mut broken = report.clone();
+    broken["vulnerabilities"][0]["severity"] = "critical".into();
+    broken["vulnerabilities"][1]["identifiers"] = Value::Array(vec![]);
+    broken["scan"]["end_time"] = "2026-01-01T00:00:00Z".into();
+    assert_eq!(
+        gitlab_sast_errors(&broken).len(),
+        3,
+        "{:?}",
+        gitlab_sast_errors(&broken)
+    );
+}
+
 /// The GitLab security report (SAST), checked against GitLab's documented fields: the report's
 /// `version`, `scan` and `vulnerabilities`; each vulnerability's id, severity among GitLab's,
 /// location and identifiers.
