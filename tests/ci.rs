@@ -42,8 +42,12 @@ fn sarif_errors(instance: &Value) -> Vec<String> {
         r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
         r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
     );
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    schema_errors(&serde_json::from_str(&text).unwrap(), instance)
+}
+
+/// Errors of `instance` against `schema`, each with where it is.
+fn schema_errors(schema: &Value, instance: &Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema).unwrap();
     validator
         .iter_errors(instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -695,6 +699,85 @@ fn every_format_names_files_from_the_repository_root() {
     assert_eq!(json["findings"][0]["file"], "ci/grants.yaml");
 }
 
+/// `grantlint report ARGS` (the weekly review) from `dir`, relative to the repository root.
+fn review_in(dir: &str, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .args(["report", "--now", NOW])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The review (Markdown, HTML, JSON and its CSV attachments) names files as `check` does:
+/// from the repository root, normalised, the same from a subfolder; `--root` moves the root.
+#[test]
+fn the_review_names_files_from_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["markdown", "html", "json"] {
+        let (at_root, at_sub) = (dir.path().join("root"), dir.path().join("sub"));
+        let from_root = review_in(
+            "",
+            &[
+                "--format",
+                format,
+                "--attachments",
+                at_root.to_str().unwrap(),
+                "./fixtures/ci/../ci/grants.yaml",
+            ],
+        );
+        let from_sub = review_in(
+            "fixtures/samples",
+            &[
+                "--format",
+                format,
+                "--attachments",
+                at_sub.to_str().unwrap(),
+                "../ci/grants.yaml",
+            ],
+        );
+        assert_eq!(from_sub.status.code(), Some(0), "{}", stderr(&from_sub));
+        let (root, sub) = (stdout(&from_root), stdout(&from_sub));
+        assert!(sub.contains(GRANTS), "{format}: {sub}");
+        assert!(!sub.contains("../ci/"), "{format}: {sub}");
+        assert_eq!(root, sub, "{format}: the same review from anywhere");
+        for name in ["findings.csv", "grants.csv"] {
+            let (a, b) = (
+                std::fs::read_to_string(at_root.join(name)).unwrap(),
+                std::fs::read_to_string(at_sub.join(name)).unwrap(),
+            );
+            assert!(b.contains(GRANTS) && !b.contains("../"), "{name}: {b}");
+            assert_eq!(a, b, "{name}");
+        }
+    }
+    let review = json(&review_in(
+        "",
+        &["--format", "json", "--root", "fixtures", GRANTS],
+    ));
+    let text = review.to_string();
+    assert!(text.contains("\"ci/grants.yaml"), "{text}");
+    assert!(!text.contains(GRANTS), "{text}");
+}
+
+/// An unreadable input's diagnostic (message and snippet label) names its file from the
+/// repository root too, in `check` and in the review, so stderr and the reports agree.
+#[test]
+fn input_diagnostics_name_files_from_the_repository_root() {
+    for out in [
+        check_in("fixtures/samples", &[], &["--format", "json", "../messy"]),
+        review_in("fixtures/samples", &["--format", "json", "../messy"]),
+    ] {
+        let err = stderr(&out);
+        assert!(
+            err.contains("fixtures/messy/dates-dmy.yaml:2:1: ")
+                && err.contains("╭─[fixtures/messy/dates-dmy.yaml:2:1]"),
+            "{err}"
+        );
+        assert!(!err.contains("../messy"), "{err}");
+    }
+}
+
 /// A file outside the root keeps its absolute path (there is nothing to be relative to);
 /// SARIF writes it as an absolute `file://` URI, which code scanning accepts.
 #[test]
@@ -1202,11 +1285,7 @@ fn gitlab_sast_errors(instance: &Value) -> Vec<String> {
         .unwrap(),
     )
     .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
+    schema_errors(&schema, instance)
 }
 
 /// `--format gitlab-sast` is valid against GitLab's schema on clean, waived, unreadable and
