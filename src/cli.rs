@@ -374,6 +374,12 @@ pub struct ReportArgs {
     #[arg(long, short)]
     pub verbose: bool,
 
+    /// Name files in the review relative to DIR, as `check --root` does (default: the
+    /// repository root, the nearest folder holding .git above the working directory, else the
+    /// working directory). Files outside it are named by their absolute path.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
     /// IANA time zone for times written without an offset, e.g. Europe/Berlin (default: the
     /// policy's `mapping: {timezone}`, else UTC).
     #[arg(long, value_parser = parse_timezone, value_name = "ZONE")]

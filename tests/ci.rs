@@ -42,8 +42,12 @@ fn sarif_errors(instance: &Value) -> Vec<String> {
         r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
         r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#,
     );
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
+    schema_errors(&serde_json::from_str(&text).unwrap(), instance)
+}
+
+/// Errors of `instance` against `schema`, each with where it is.
+fn schema_errors(schema: &Value, instance: &Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema).unwrap();
     validator
         .iter_errors(instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -695,6 +699,85 @@ fn every_format_names_files_from_the_repository_root() {
     assert_eq!(json["findings"][0]["file"], "ci/grants.yaml");
 }
 
+/// `grantlint report ARGS` (the weekly review) from `dir`, relative to the repository root.
+fn review_in(dir: &str, args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("grantlint")
+        .unwrap()
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .args(["report", "--now", NOW])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The review (Markdown, HTML, JSON and its CSV attachments) names files as `check` does:
+/// from the repository root, normalised, the same from a subfolder; `--root` moves the root.
+#[test]
+fn the_review_names_files_from_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["markdown", "html", "json"] {
+        let (at_root, at_sub) = (dir.path().join("root"), dir.path().join("sub"));
+        let from_root = review_in(
+            "",
+            &[
+                "--format",
+                format,
+                "--attachments",
+                at_root.to_str().unwrap(),
+                "./fixtures/ci/../ci/grants.yaml",
+            ],
+        );
+        let from_sub = review_in(
+            "fixtures/samples",
+            &[
+                "--format",
+                format,
+                "--attachments",
+                at_sub.to_str().unwrap(),
+                "../ci/grants.yaml",
+            ],
+        );
+        assert_eq!(from_sub.status.code(), Some(0), "{}", stderr(&from_sub));
+        let (root, sub) = (stdout(&from_root), stdout(&from_sub));
+        assert!(sub.contains(GRANTS), "{format}: {sub}");
+        assert!(!sub.contains("../ci/"), "{format}: {sub}");
+        assert_eq!(root, sub, "{format}: the same review from anywhere");
+        for name in ["findings.csv", "grants.csv"] {
+            let (a, b) = (
+                std::fs::read_to_string(at_root.join(name)).unwrap(),
+                std::fs::read_to_string(at_sub.join(name)).unwrap(),
+            );
+            assert!(b.contains(GRANTS) && !b.contains("../"), "{name}: {b}");
+            assert_eq!(a, b, "{name}");
+        }
+    }
+    let review = json(&review_in(
+        "",
+        &["--format", "json", "--root", "fixtures", GRANTS],
+    ));
+    let text = review.to_string();
+    assert!(text.contains("\"ci/grants.yaml"), "{text}");
+    assert!(!text.contains(GRANTS), "{text}");
+}
+
+/// An unreadable input's diagnostic (message and snippet label) names its file from the
+/// repository root too, in `check` and in the review, so stderr and the reports agree.
+#[test]
+fn input_diagnostics_name_files_from_the_repository_root() {
+    for out in [
+        check_in("fixtures/samples", &[], &["--format", "json", "../messy"]),
+        review_in("fixtures/samples", &["--format", "json", "../messy"]),
+    ] {
+        let err = stderr(&out);
+        assert!(
+            err.contains("fixtures/messy/dates-dmy.yaml:2:1: ")
+                && err.contains("╭─[fixtures/messy/dates-dmy.yaml:2:1]"),
+            "{err}"
+        );
+        assert!(!err.contains("../messy"), "{err}");
+    }
+}
+
 /// A file outside the root keeps its absolute path (there is nothing to be relative to);
 /// SARIF writes it as an absolute `file://` URI, which code scanning accepts.
 #[test]
@@ -1188,6 +1271,88 @@ fn gitlab_code_quality_severities_span_the_range() {
     assert!(
         seen.contains("blocker") && seen.contains("critical"),
         "{seen:?}"
+    );
+}
+
+/// Errors of `instance` against GitLab's own SAST report schema (security-report-schemas
+/// 15.0.7, draft-07, vendored from GitLab's source; see tests/schemas/README.md).
+fn gitlab_sast_errors(instance: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/schemas/gitlab-sast-report-format-15.0.7.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    schema_errors(&schema, instance)
+}
+
+/// `--format gitlab-sast` is valid against GitLab's schema on clean, waived, unreadable and
+/// custom-rule runs, with names and solutions longer than the schema allows cut to fit.
+#[test]
+fn gitlab_sast_report_is_valid_against_gitlabs_schema() {
+    for args in [
+        &["fixtures/samples/", GRANTS][..],
+        &["fixtures/messy"][..],
+        &["--policy", "fixtures/ci/policy-waivers.yaml", GRANTS][..],
+    ] {
+        let mut all = vec!["--format", "gitlab-sast"];
+        all.extend_from_slice(args);
+        let report = json(&check(&all));
+        assert_eq!(
+            gitlab_sast_errors(&report),
+            Vec::<String>::new(),
+            "{args:?}"
+        );
+        assert_eq!(
+            report["schema"],
+            "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v15.0.7/dist/sast-report-format.json"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "version: 1\ncustom:\n  - id: ticket-format\n    severity: error\n    message: '{}'\n    help: '{}'\n    when: {{present: ticket}}\n    require: {{field: ticket, matches: '^INC-\\d+$'}}\n",
+            "ticket must be an INC- reference ".repeat(10),
+            "use the incident number ".repeat(400),
+        ),
+    )
+    .unwrap();
+    let policy = policy.display().to_string();
+    let report = json(&check(&[
+        "--allow-outside-root",
+        "--format",
+        "gitlab-sast",
+        "--policy",
+        &policy,
+        "fixtures/samples/",
+    ]));
+    assert_eq!(gitlab_sast_errors(&report), Vec::<String>::new());
+    let custom = report["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["identifiers"][0]["value"] == "ticket-format")
+        .expect("a ticket-format vulnerability");
+    assert!(custom["name"].as_str().unwrap().ends_with('…'), "{custom}");
+    assert!(
+        custom["solution"].as_str().unwrap().ends_with('…'),
+        "{custom}"
+    );
+    // The schema does reject what GitLab would: a lower-case severity, a vulnerability without
+    // identifiers, a time with a zone.
+    let mut broken = report.clone();
+    broken["vulnerabilities"][0]["severity"] = "critical".into();
+    broken["vulnerabilities"][1]["identifiers"] = Value::Array(vec![]);
+    broken["scan"]["end_time"] = "2026-01-01T00:00:00Z".into();
+    assert_eq!(
+        gitlab_sast_errors(&broken).len(),
+        3,
+        "{:?}",
+        gitlab_sast_errors(&broken)
     );
 }
 

@@ -76,6 +76,10 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         eprint_diagnostic(&errors, color);
         return Err(CANNOT_RUN);
     }
+    // Named as `check` names them (relative to the repository root, normalised), so the
+    // review, its attachments, its diagnostics and the CI reports of one checkout agree
+    // whatever the working directory.
+    crate::report::paths::Naming::new(args.root.as_deref(), None).rename(&mut outcome);
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }

@@ -115,6 +115,11 @@ pub fn snippet_source(name: &str, text: Arc<str>) -> NamedSource<Lines> {
     NamedSource::new(clean(name), Lines::new(shown(text)))
 }
 
+/// The same snippet under another name (a file renamed for reports, see report::paths).
+pub fn renamed(source: &NamedSource<Lines>, name: &str) -> NamedSource<Lines> {
+    NamedSource::new(clean(name), source.inner().clone())
+}
+
 fn shown(text: Arc<str>) -> Arc<str> {
     match clean_snippet(&text) {
         Cow::Borrowed(_) => text,
@@ -126,6 +131,7 @@ fn shown(text: Arc<str>) -> Arc<str> {
 /// from the top of the text, which made the text report on a big file quadratic in its
 /// findings (14.5 s for 10,000 grants); this hands miette the text from a few lines before
 /// the span, and adds back the lines skipped.
+#[derive(Clone)]
 pub struct Lines {
     text: Arc<str>,
     /// Offsets just past each line end, as miette counts them: `\n`, `\r\n` or a lone `\r`.

@@ -77,6 +77,10 @@ impl Naming {
             // Errors that are no file (`--exclude`'s) keep their label.
             if !error.file.starts_with("--") {
                 error.file = self.name(&error.file);
+                // The snippet's label too, so a diagnostic names its file once.
+                if let Some(source) = &error.source_code {
+                    error.source_code = Some(crate::core::terminal::renamed(source, &error.file));
+                }
             }
         }
     }

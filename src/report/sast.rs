@@ -13,6 +13,8 @@
 //! - Suppressed findings are left out (a waiver is the policy's decision); an input that could
 //!   not be read makes the scan's status `failure` with a `fatal` message naming it, so GitLab
 //!   never takes its vulnerabilities as resolved.
+//! - Checked against GitLab's own schema (tests/schemas/gitlab-sast-report-format-15.0.7.json):
+//!   `name` is cut to its 255 characters and `solution` to its 7,000, with "…".
 
 use serde::Serialize;
 
@@ -23,11 +25,20 @@ use crate::finding::{Finding, Severity};
 /// The security report schema version this report follows.
 pub const SCHEMA_VERSION: &str = "15.0.7";
 
+/// Where that schema is published; GitLab's docs ask reports to name it in `schema`.
+pub const SCHEMA_URL: &str = "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v15.0.7/dist/sast-report-format.json";
+
+/// The schema's `maxLength`s (in characters) of a vulnerability's `name` and `solution`.
+const NAME_CHARS: usize = 255;
+const SOLUTION_CHARS: usize = 7000;
+
 #[derive(Serialize)]
 struct Report<'a> {
     version: &'static str,
     scan: Scan,
     vulnerabilities: Vec<Vulnerability<'a>>,
+    // Last: discovery knows the report by its first keys (discover.rs, `own_by_content`).
+    schema: &'static str,
 }
 
 #[derive(Serialize)]
@@ -69,7 +80,7 @@ struct Vulnerability<'a> {
     name: String,
     description: String,
     severity: &'static str,
-    solution: &'a str,
+    solution: String,
     location: Location<'a>,
     identifiers: [Identifier<'a>; 1],
 }
@@ -124,6 +135,19 @@ fn uuid(print: &str) -> String {
     )
 }
 
+/// `text` cut to at most `chars` characters, the last one "…" when cut (the schema's
+/// `maxLength` counts characters).
+fn clip(text: String, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        None => text,
+        Some(_) => {
+            let mut short: String = text.chars().take(chars - 1).collect();
+            short.push('…');
+            short
+        }
+    }
+}
+
 pub fn render(run: &Run) -> String {
     let shown: Vec<&Finding> = run.shown().collect();
     let prints = fingerprints(shown.iter().copied());
@@ -137,16 +161,19 @@ pub fn render(run: &Run) -> String {
         .zip(prints)
         .map(|(f, print)| Vulnerability {
             id: uuid(&print),
-            name: match summaries.get(f.rule.as_ref()) {
-                Some(summary) => format!("{}: {summary}", f.rule),
-                None => f.rule.to_string(),
-            },
+            name: clip(
+                match summaries.get(f.rule.as_ref()) {
+                    Some(summary) => format!("{}: {summary}", f.rule),
+                    None => f.rule.to_string(),
+                },
+                NAME_CHARS,
+            ),
             description: match &f.grant {
                 Some(grant) => format!("{grant}: {}", f.message),
                 None => f.message.to_string(),
             },
             severity: severity(f),
-            solution: &f.help,
+            solution: clip(f.help.to_string(), SOLUTION_CHARS),
             location: Location {
                 file: &run.outcome.files[f.file],
                 start_line: f.span.line.max(1),
@@ -184,6 +211,7 @@ pub fn render(run: &Run) -> String {
                 .collect(),
         },
         vulnerabilities,
+        schema: SCHEMA_URL,
     };
     // Plain structs of strings and numbers: serialising cannot fail.
     let mut out = serde_json::to_string_pretty(&report).unwrap_or_default();
@@ -202,6 +230,14 @@ mod tests {
             "5e17f089-a276-8afc-8fcd-000000000001"
         );
         assert_ne!(uuid("5e17f089a276afcd:2"), uuid("5e17f089a276afcd"));
+    }
+
+    #[test]
+    fn long_names_and_solutions_are_cut_to_the_schemas_lengths() {
+        assert_eq!(clip("abc".into(), 3), "abc");
+        let cut = clip("é".repeat(300), NAME_CHARS);
+        assert_eq!(cut.chars().count(), NAME_CHARS);
+        assert!(cut.ends_with("é…"));
     }
 
     #[test]
