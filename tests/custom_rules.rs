@@ -357,3 +357,84 @@ fn explain_says_a_time_condition_in_words() {
         "{out}"
     );
 }
+
+#[test]
+fn text_tests_on_approvers_judge_each_name_of_a_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        concat!(
+            "version: 1\n",
+            "custom:\n",
+            "  - {id: no-bot, message: a bot approved, require: {not: {field: approver, equals: deploy-bot}}}\n",
+            "  - {id: allowed-approvers, message: approver not allowed, require: {field: approver, in: [ravi patel, dana lee]}}\n",
+        ),
+    )
+    .unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(
+        &grants,
+        concat!(
+            "- {id: G-1, approvers: [Ravi Patel, deploy-bot]}\n",
+            "- {id: G-2, approvers: [Ravi Patel, Dana Lee]}\n",
+        ),
+    )
+    .unwrap();
+    let (_, report) = check(policy.to_str().unwrap(), grants.to_str().unwrap());
+    let grants_of = |rule| -> Vec<&str> {
+        findings(&report, rule)
+            .iter()
+            .map(|f| f["grant"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(grants_of("no-bot"), ["G-1"], "{report:#}");
+    assert!(grants_of("allowed-approvers").is_empty(), "{report:#}");
+}
+
+#[test]
+fn a_custom_rules_severity_set_under_rules_is_the_one_every_output_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        concat!(
+            "version: 1\n",
+            "rules:\n",
+            "  ticket-present: error\n",
+            "custom:\n",
+            "  - {id: ticket-present, severity: info, message: no ticket, require: {present: ticket}}\n",
+        ),
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let (_, rules, _) = run(&["rules", "--policy", policy]);
+    let line = rules
+        .lines()
+        .find(|l| l.starts_with("ticket-present"))
+        .unwrap();
+    assert!(line.contains(" error "), "{line}");
+    let (_, explain, _) = run(&["explain", "ticket-present", "--policy", policy]);
+    assert!(explain.contains("custom rule, severity error"), "{explain}");
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, "- {id: G-1, role: reader}\n").unwrap();
+    let (_, sarif, _) = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--policy",
+        policy,
+        grants.to_str().unwrap(),
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let descriptor = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ticket-present")
+        .unwrap();
+    assert_eq!(
+        descriptor["defaultConfiguration"]["level"], "error",
+        "{descriptor:#}"
+    );
+}

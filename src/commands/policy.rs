@@ -28,7 +28,7 @@ pub fn list_rules(policy: Option<&std::path::Path>) -> u8 {
         ));
     }
     for rule in &policy.custom {
-        let severity = rule.severity.map_or("off", |s| s.name());
+        let severity = policy.severity_of(&rule.id).map_or("off", |s| s.name());
         out.push_str(&format!(
             "{:<24} {:<8} {} (custom)\n",
             rule.id, severity, rule.message
@@ -54,7 +54,7 @@ pub fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
         }
     };
     if let Some(rule) = policy.custom.iter().find(|r| r.id == id) {
-        print!("{}", rule.docs());
+        print!("{}", rule.docs(policy.severity_of(id)));
         return PASSED;
     }
     if let Some(limit) = policy.limits.iter().find(|l| l.limit.id == id) {

@@ -301,12 +301,13 @@ impl fmt::Display for Condition {
 }
 
 impl CustomRule {
-    /// The rule's documentation, for `grantlint explain`.
-    pub fn docs(&self) -> String {
+    /// The rule's documentation, for `grantlint explain`, with its severity in the built
+    /// policy (`rules:` may set it apart from `custom:`; see `Policy::severity_of`).
+    pub fn docs(&self, severity: Option<Severity>) -> String {
         let mut out = format!(
             "# {}\n\ncustom rule, severity {}\n\n{}\n",
             self.id,
-            self.severity.map_or("off", Severity::name),
+            severity.map_or("off", Severity::name),
             self.message
         );
         if let Some(help) = &self.help {

@@ -646,6 +646,12 @@ fn rule_params<'a>(
 }
 
 impl Policy {
+    /// A rule's severity in the built policy (grants no override matches): `None` when off.
+    /// The one answer for custom rules too, whose severity `rules:` may set.
+    pub fn severity_of(&self, id: &str) -> Option<Severity> {
+        self.rules.iter().find(|r| r.id == id).map(|r| r.severity)
+    }
+
     /// A rule's typed settings, as the rule reads them, whether or not the rule is on: for
     /// reporters that group by a rule's threshold or pattern (the weekly review's repeat
     /// threshold, privileged roles). `load` already validated them, so nothing can fail here.

@@ -286,10 +286,11 @@ impl RuleInfo {
         });
         let custom = policy.custom.iter().map(|rule| RuleInfo {
             id: rule.id.clone(),
-            severity: rule.severity,
-            default_severity: rule.severity.unwrap_or(Severity::Warning),
+            severity: policy.severity_of(&rule.id),
+            default_severity: (policy.severity_of(&rule.id).or(rule.severity))
+                .unwrap_or(Severity::Warning),
             summary: rule.message.clone(),
-            docs: rule.docs(),
+            docs: rule.docs(policy.severity_of(&rule.id)),
             custom: true,
         });
         builtin.chain(custom).collect()
