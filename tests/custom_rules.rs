@@ -216,6 +216,21 @@ fn policy_check_counts_custom_rules_apart_from_the_built_in_ones() {
 }
 
 #[test]
+fn policy_check_counts_limits_apart_from_the_rules() {
+    // Was "18 of 19 rules on": the limit counted as a built-in rule (and past 19 with more).
+    let (code, out, _) = run(&[
+        "policy",
+        "check",
+        "policies/examples/per-engineer-concurrency/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with(": valid (17 of 19 rules on, 1 limit, 0 overrides)\n"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("grants.csv");

@@ -134,10 +134,22 @@ pub fn check(given: Option<&std::path::Path>) -> u8 {
                 0 => String::new(),
                 n => format!(", {custom_on} of {n} custom rules on"),
             };
+            // Limits run as rules too, and are counted apart as well.
+            let limits_on = policy
+                .limits
+                .iter()
+                .filter(|l| l.severity.is_some())
+                .count();
+            let limits = match policy.limits.len() {
+                0 => String::new(),
+                1 if limits_on == 1 => ", 1 limit".to_string(),
+                n if n == limits_on => format!(", {n} limits"),
+                n => format!(", {limits_on} of {n} limits on"),
+            };
             println!(
-                "{}: valid ({} of {} rules on{custom}, {} overrides)",
+                "{}: valid ({} of {} rules on{custom}{limits}, {} overrides)",
                 policy.name,
-                policy.rules.len() - custom_on,
+                policy.rules.len().saturating_sub(custom_on + limits_on),
                 rules::REGISTRY.len(),
                 policy.override_count()
             );
