@@ -453,3 +453,31 @@ fn a_custom_rules_severity_set_under_rules_is_the_one_every_output_shows() {
         "{descriptor:#}"
     );
 }
+
+#[test]
+fn sarif_describes_each_limit_even_without_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, "- {id: G-1, grantee: Mina Chen}\n").unwrap();
+    let (_, sarif, _) = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--policy",
+        "policies/examples/per-engineer-concurrency/grantlint.yaml",
+        grants.to_str().unwrap(),
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let descriptor = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "engineer-concurrency")
+        .unwrap_or_else(|| panic!("no descriptor: {sarif:#}"));
+    assert_eq!(
+        descriptor["shortDescription"]["text"],
+        "at most 2 grants of one grantee may be active at the same time"
+    );
+    assert_eq!(descriptor["defaultConfiguration"]["level"], "error");
+    assert_eq!(descriptor["defaultConfiguration"]["enabled"], true);
+}

@@ -265,7 +265,7 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
-    /// Every rule of `policy`, in a fixed order: the registry's, then the custom rules.
+    /// Every rule of `policy`, in a fixed order: the registry's, the custom rules, the limits.
     pub fn of_policy(policy: &crate::policy::Policy) -> Vec<RuleInfo> {
         let builtin = crate::rules::findings().map(|meta| {
             let active = policy.rules.iter().find(|r| r.id == meta.id);
@@ -293,7 +293,16 @@ impl RuleInfo {
             docs: rule.docs(policy.severity_of(&rule.id)),
             custom: true,
         });
-        builtin.chain(custom).collect()
+        // Limits are the policy's own rules too: described whether or not they found anything.
+        let limits = policy.limits.iter().map(|l| RuleInfo {
+            id: l.limit.id.clone(),
+            severity: policy.severity_of(&l.limit.id),
+            default_severity: l.severity.unwrap_or(Severity::Warning),
+            summary: l.limit.summary(),
+            docs: l.limit.docs(),
+            custom: true,
+        });
+        builtin.chain(custom).chain(limits).collect()
     }
 
     /// The rules of the embedded default policy, for tests and tools that have no policy.
