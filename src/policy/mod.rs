@@ -237,6 +237,7 @@ impl Policy {
             &cross_grant,
             &mut errors,
         );
+        limits_under_rules(&limits, &mut errors);
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
         errors.retain(|e| seen.insert((e.file.clone(), e.location, e.message.clone())));
@@ -572,6 +573,22 @@ fn limit_ids(
     }
 }
 
+/// A limit's id under `rules:` (the policy's or an override's) is not a rule's: say where its
+/// severity goes. The rule ids are checked where limits are not known (also for overrides),
+/// so the "unknown rule" said there is made precise here.
+fn limits_under_rules(limits: &[limits::PolicyLimit], errors: &mut [PolicyError]) {
+    for limit in limits {
+        let id = &limit.limit.id;
+        let unknown = format!("unknown rule `{id}`");
+        for error in errors.iter_mut().filter(|e| e.message == unknown) {
+            error.message = format!("`{id}` is a limit: set its severity in `limits:`");
+            error.help = Some(format!(
+                "write `severity: off` (or error, warning, info) in the `- id: {id}` entry of `limits:`"
+            ));
+        }
+    }
+}
+
 /// Reports rule ids that no rule has, so a typo is found even though nothing reads it.
 fn check_rule_ids(
     source: &Source,
@@ -712,6 +729,19 @@ mod tests {
         assert_eq!(
             got,
             ["5:10 `twice` is both a custom rule and a limit (give the limit another id)"]
+        );
+    }
+
+    #[test]
+    fn a_limit_under_rules_is_told_where_its_severity_goes() {
+        let got = errors(
+            "version: 1\nrules:\n  weekly: off\nlimits:\n  - {id: weekly, by: grantee, within: 7d, max: 3}\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "3:3 `weekly` is a limit: set its severity in `limits:` (write `severity: off` (or error, warning, info) in the `- id: weekly` entry of `limits:`)"
+            ]
         );
     }
 
