@@ -733,6 +733,19 @@ mod tests {
     }
 
     #[test]
+    fn a_column_both_mapped_and_declared_is_an_error_at_the_mapping() {
+        let got = errors(
+            "version: 1\nfields:\n  site: {type: text, from: [Location]}\nmapping:\n  columns:\n    Location: tenant\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "6:15 column `Location` is mapped to `tenant` and also read by the declared field `site` (read the column one way: drop it from `mapping: columns` or from `site`'s `from:`)"
+            ]
+        );
+    }
+
+    #[test]
     fn a_limit_under_rules_is_told_where_its_severity_goes() {
         let got = errors(
             "version: 1\nrules:\n  weekly: off\nlimits:\n  - {id: weekly, by: grantee, within: 7d, max: 3}\n",
