@@ -481,3 +481,35 @@ fn sarif_describes_each_limit_even_without_a_finding() {
     assert_eq!(descriptor["defaultConfiguration"]["level"], "error");
     assert_eq!(descriptor["defaultConfiguration"]["enabled"], true);
 }
+
+#[test]
+fn sarif_marks_a_rule_an_override_turns_on_as_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, "- {id: G-1, environment: test, role: reader}\n").unwrap();
+    let (_, sarif, _) = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--policy",
+        "policies/examples/prod-admin-two-person/grantlint.yaml",
+        grants.to_str().unwrap(),
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let descriptor = |id: &str| {
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // Off in `rules:`, on for production admin grants: results may cite it.
+    let on = descriptor("approvals-min");
+    assert_eq!(on["defaultConfiguration"]["enabled"], true, "{on:#}");
+    assert_eq!(on["defaultConfiguration"]["level"], "error");
+    // Still off everywhere: not enabled.
+    let off = descriptor("approver-authorized");
+    assert_eq!(off["defaultConfiguration"]["enabled"], false, "{off:#}");
+}

@@ -669,6 +669,27 @@ impl Policy {
         self.rules.iter().find(|r| r.id == id).map(|r| r.severity)
     }
 
+    /// The severity the first override that turns rule `id` on gives it: a rule off for the
+    /// grants no override matches may still report on those some override does.
+    pub fn severity_in_overrides(&self, id: &str) -> Option<Severity> {
+        self.overrides.iter().find_map(|o| {
+            o.rules.iter().find_map(|(key, value)| {
+                if key.value.as_scalar() != Some(id) {
+                    return None;
+                }
+                // `id: error`, or `id: {severity: error, …}`; validated when loaded.
+                let node = match &value.value {
+                    Value::Map(entries) => entries
+                        .iter()
+                        .find(|(k, _)| k.value.as_scalar() == Some("severity"))
+                        .map(|(_, v)| v)?,
+                    _ => value,
+                };
+                rules::params::parse_severity(&node.value).ok().flatten()
+            })
+        })
+    }
+
     /// A rule's typed settings, as the rule reads them, whether or not the rule is on: for
     /// reporters that group by a rule's threshold or pattern (the weekly review's repeat
     /// threshold, privileged roles). `load` already validated them, so nothing can fail here.

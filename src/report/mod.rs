@@ -254,7 +254,8 @@ impl Default for Settings {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleInfo {
     pub id: String,
-    /// The policy's severity; `None` when the policy turns the rule off.
+    /// The policy's severity, else that of an override turning it on; `None` when off for
+    /// every grant.
     pub severity: Option<Severity>,
     /// The severity the rule has when on: its default, or a custom rule's own.
     pub default_severity: Severity,
@@ -274,7 +275,8 @@ impl RuleInfo {
                 id: meta.id.to_string(),
                 severity: match (active, is_rule) {
                     (Some(rule), _) => Some(rule.severity),
-                    (None, true) => None,
+                    // Off by default, on where an override says so: enabled.
+                    (None, true) => policy.severity_in_overrides(meta.id),
                     // The waivers' own findings: never off.
                     (None, false) => Some(meta.severity),
                 },
@@ -286,7 +288,9 @@ impl RuleInfo {
         });
         let custom = policy.custom.iter().map(|rule| RuleInfo {
             id: rule.id.clone(),
-            severity: policy.severity_of(&rule.id),
+            severity: policy
+                .severity_of(&rule.id)
+                .or_else(|| policy.severity_in_overrides(&rule.id)),
             default_severity: (policy.severity_of(&rule.id).or(rule.severity))
                 .unwrap_or(Severity::Warning),
             summary: rule.message.clone(),
