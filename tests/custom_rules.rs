@@ -407,6 +407,33 @@ fn text_tests_on_approvers_judge_each_name_of_a_list() {
     assert!(grants_of("allowed-approvers").is_empty(), "{report:#}");
 }
 
+/// The SARIF rule descriptors of `check --policy POLICY` on a YAML file of `grants`, by id.
+fn sarif_descriptors(policy: &str, grants: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grants.yaml");
+    std::fs::write(&path, grants).unwrap();
+    let (_, sarif, _) = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--policy",
+        policy,
+        path.to_str().unwrap(),
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn descriptor<'a>(descriptors: &'a [Value], id: &str) -> &'a Value {
+    descriptors
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no descriptor {id}: {descriptors:#?}"))
+}
+
 #[test]
 fn a_custom_rules_severity_set_under_rules_is_the_one_every_output_shows() {
     let dir = tempfile::tempdir().unwrap();
@@ -431,85 +458,37 @@ fn a_custom_rules_severity_set_under_rules_is_the_one_every_output_shows() {
     assert!(line.contains(" error "), "{line}");
     let (_, explain, _) = run(&["explain", "ticket-present", "--policy", policy]);
     assert!(explain.contains("custom rule, severity error"), "{explain}");
-    let grants = dir.path().join("grants.yaml");
-    std::fs::write(&grants, "- {id: G-1, role: reader}\n").unwrap();
-    let (_, sarif, _) = run(&[
-        "check",
-        "--format",
-        "sarif",
-        "--policy",
-        policy,
-        grants.to_str().unwrap(),
-    ]);
-    let sarif: Value = serde_json::from_str(&sarif).unwrap();
-    let descriptor = sarif["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "ticket-present")
-        .unwrap();
-    assert_eq!(
-        descriptor["defaultConfiguration"]["level"], "error",
-        "{descriptor:#}"
-    );
+    let descriptors = sarif_descriptors(policy, "- {id: G-1, role: reader}\n");
+    let rule = descriptor(&descriptors, "ticket-present");
+    assert_eq!(rule["defaultConfiguration"]["level"], "error", "{rule:#}");
 }
 
 #[test]
 fn sarif_describes_each_limit_even_without_a_finding() {
-    let dir = tempfile::tempdir().unwrap();
-    let grants = dir.path().join("grants.yaml");
-    std::fs::write(&grants, "- {id: G-1, grantee: Mina Chen}\n").unwrap();
-    let (_, sarif, _) = run(&[
-        "check",
-        "--format",
-        "sarif",
-        "--policy",
+    let descriptors = sarif_descriptors(
         "policies/examples/per-engineer-concurrency/grantlint.yaml",
-        grants.to_str().unwrap(),
-    ]);
-    let sarif: Value = serde_json::from_str(&sarif).unwrap();
-    let descriptor = sarif["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "engineer-concurrency")
-        .unwrap_or_else(|| panic!("no descriptor: {sarif:#}"));
+        "- {id: G-1, grantee: Mina Chen}\n",
+    );
+    let limit = descriptor(&descriptors, "engineer-concurrency");
     assert_eq!(
-        descriptor["shortDescription"]["text"],
+        limit["shortDescription"]["text"],
         "at most 2 grants of one grantee may be active at the same time"
     );
-    assert_eq!(descriptor["defaultConfiguration"]["level"], "error");
-    assert_eq!(descriptor["defaultConfiguration"]["enabled"], true);
+    assert_eq!(limit["defaultConfiguration"]["level"], "error");
+    assert_eq!(limit["defaultConfiguration"]["enabled"], true);
 }
 
 #[test]
 fn sarif_marks_a_rule_an_override_turns_on_as_enabled() {
-    let dir = tempfile::tempdir().unwrap();
-    let grants = dir.path().join("grants.yaml");
-    std::fs::write(&grants, "- {id: G-1, environment: test, role: reader}\n").unwrap();
-    let (_, sarif, _) = run(&[
-        "check",
-        "--format",
-        "sarif",
-        "--policy",
+    let descriptors = sarif_descriptors(
         "policies/examples/prod-admin-two-person/grantlint.yaml",
-        grants.to_str().unwrap(),
-    ]);
-    let sarif: Value = serde_json::from_str(&sarif).unwrap();
-    let descriptor = |id: &str| {
-        sarif["runs"][0]["tool"]["driver"]["rules"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap()
-            .clone()
-    };
+        "- {id: G-1, environment: test, role: reader}\n",
+    );
     // Off in `rules:`, on for production admin grants: results may cite it.
-    let on = descriptor("approvals-min");
+    let on = descriptor(&descriptors, "approvals-min");
     assert_eq!(on["defaultConfiguration"]["enabled"], true, "{on:#}");
     assert_eq!(on["defaultConfiguration"]["level"], "error");
     // Still off everywhere: not enabled.
-    let off = descriptor("approver-authorized");
+    let off = descriptor(&descriptors, "approver-authorized");
     assert_eq!(off["defaultConfiguration"]["enabled"], false, "{off:#}");
 }
