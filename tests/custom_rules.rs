@@ -216,6 +216,21 @@ fn policy_check_counts_custom_rules_apart_from_the_built_in_ones() {
 }
 
 #[test]
+fn policy_check_counts_limits_apart_from_the_rules() {
+    // Was "18 of 19 rules on": the limit counted as a built-in rule (and past 19 with more).
+    let (code, out, _) = run(&[
+        "policy",
+        "check",
+        "policies/examples/per-engineer-concurrency/grantlint.yaml",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with(": valid (17 of 19 rules on, 1 limit, 0 overrides)\n"),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("grants.csv");
@@ -420,4 +435,124 @@ fn a_native_export_fills_declared_fields_from_paths_in_its_records() {
             "1:1 no record of this export holds the declared field mfa (read from: mfa, spec_mfa), so no grant has it"
         ]
     );
+}
+
+#[test]
+fn text_tests_on_approvers_judge_each_name_of_a_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        concat!(
+            "version: 1\n",
+            "custom:\n",
+            "  - {id: no-bot, message: a bot approved, require: {not: {field: approver, equals: deploy-bot}}}\n",
+            "  - {id: allowed-approvers, message: approver not allowed, require: {field: approver, in: [ravi patel, dana lee]}}\n",
+        ),
+    )
+    .unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(
+        &grants,
+        concat!(
+            "- {id: G-1, approvers: [Ravi Patel, deploy-bot]}\n",
+            "- {id: G-2, approvers: [Ravi Patel, Dana Lee]}\n",
+        ),
+    )
+    .unwrap();
+    let (_, report) = check(policy.to_str().unwrap(), grants.to_str().unwrap());
+    let grants_of = |rule| -> Vec<&str> {
+        findings(&report, rule)
+            .iter()
+            .map(|f| f["grant"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(grants_of("no-bot"), ["G-1"], "{report:#}");
+    assert!(grants_of("allowed-approvers").is_empty(), "{report:#}");
+}
+
+/// The SARIF rule descriptors of `check --policy POLICY` on a YAML file of `grants`, by id.
+fn sarif_descriptors(policy: &str, grants: &str) -> Vec<Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grants.yaml");
+    std::fs::write(&path, grants).unwrap();
+    let (_, sarif, _) = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--policy",
+        policy,
+        path.to_str().unwrap(),
+    ]);
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn descriptor<'a>(descriptors: &'a [Value], id: &str) -> &'a Value {
+    descriptors
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no descriptor {id}: {descriptors:#?}"))
+}
+
+#[test]
+fn a_custom_rules_severity_set_under_rules_is_the_one_every_output_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        concat!(
+            "version: 1\n",
+            "rules:\n",
+            "  ticket-present: error\n",
+            "custom:\n",
+            "  - {id: ticket-present, severity: info, message: no ticket, require: {present: ticket}}\n",
+        ),
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let (_, rules, _) = run(&["rules", "--policy", policy]);
+    let line = rules
+        .lines()
+        .find(|l| l.starts_with("ticket-present"))
+        .unwrap();
+    assert!(line.contains(" error "), "{line}");
+    let (_, explain, _) = run(&["explain", "ticket-present", "--policy", policy]);
+    assert!(explain.contains("custom rule, severity error"), "{explain}");
+    let descriptors = sarif_descriptors(policy, "- {id: G-1, role: reader}\n");
+    let rule = descriptor(&descriptors, "ticket-present");
+    assert_eq!(rule["defaultConfiguration"]["level"], "error", "{rule:#}");
+}
+
+#[test]
+fn sarif_describes_each_limit_even_without_a_finding() {
+    let descriptors = sarif_descriptors(
+        "policies/examples/per-engineer-concurrency/grantlint.yaml",
+        "- {id: G-1, grantee: Mina Chen}\n",
+    );
+    let limit = descriptor(&descriptors, "engineer-concurrency");
+    assert_eq!(
+        limit["shortDescription"]["text"],
+        "at most 2 grants of one grantee may be active at the same time"
+    );
+    assert_eq!(limit["defaultConfiguration"]["level"], "error");
+    assert_eq!(limit["defaultConfiguration"]["enabled"], true);
+}
+
+#[test]
+fn sarif_marks_a_rule_an_override_turns_on_as_enabled() {
+    let descriptors = sarif_descriptors(
+        "policies/examples/prod-admin-two-person/grantlint.yaml",
+        "- {id: G-1, environment: test, role: reader}\n",
+    );
+    // Off in `rules:`, on for production admin grants: results may cite it.
+    let on = descriptor(&descriptors, "approvals-min");
+    assert_eq!(on["defaultConfiguration"]["enabled"], true, "{on:#}");
+    assert_eq!(on["defaultConfiguration"]["level"], "error");
+    // Still off everywhere: not enabled.
+    let off = descriptor(&descriptors, "approver-authorized");
+    assert_eq!(off["defaultConfiguration"]["enabled"], false, "{off:#}");
 }

@@ -28,7 +28,7 @@ pub fn list_rules(policy: Option<&std::path::Path>) -> u8 {
         ));
     }
     for rule in &policy.custom {
-        let severity = rule.severity.map_or("off", |s| s.name());
+        let severity = policy.severity_of(&rule.id).map_or("off", |s| s.name());
         out.push_str(&format!(
             "{:<24} {:<8} {} (custom)\n",
             rule.id, severity, rule.message
@@ -54,7 +54,7 @@ pub fn explain(id: &str, policy: Option<&std::path::Path>) -> u8 {
         }
     };
     if let Some(rule) = policy.custom.iter().find(|r| r.id == id) {
-        print!("{}", rule.docs());
+        print!("{}", rule.docs(policy.severity_of(id)));
         return PASSED;
     }
     if let Some(limit) = policy.limits.iter().find(|l| l.limit.id == id) {
@@ -134,10 +134,22 @@ pub fn check(given: Option<&std::path::Path>) -> u8 {
                 0 => String::new(),
                 n => format!(", {custom_on} of {n} custom rules on"),
             };
+            // Limits run as rules too, and are counted apart as well.
+            let limits_on = policy
+                .limits
+                .iter()
+                .filter(|l| l.severity.is_some())
+                .count();
+            let limits = match policy.limits.len() {
+                0 => String::new(),
+                1 if limits_on == 1 => ", 1 limit".to_string(),
+                n if n == limits_on => format!(", {n} limits"),
+                n => format!(", {limits_on} of {n} limits on"),
+            };
             println!(
-                "{}: valid ({} of {} rules on{custom}, {} overrides)",
+                "{}: valid ({} of {} rules on{custom}{limits}, {} overrides)",
                 policy.name,
-                policy.rules.len() - custom_on,
+                policy.rules.len().saturating_sub(custom_on + limits_on),
                 rules::REGISTRY.len(),
                 policy.override_count()
             );

@@ -128,6 +128,22 @@ impl Mapping {
     fn add_columns(&mut self, source: &Source, node: &Node, errors: &mut Vec<PolicyError>) {
         for (header, field_node) in pairs_with_nodes(source, node, "columns", errors) {
             let name = field_node.value.as_scalar().unwrap_or("");
+            // One column feeds one field: else the declared field would later be blamed on
+            // a column the export has.
+            if let Some(slot) = self.fields.slot_of_key(header) {
+                let declared = &self.fields.fields[slot].name;
+                errors.push(PolicyError::new(
+                    source,
+                    Some(span(field_node)),
+                    format!(
+                        "column `{header}` is mapped to `{name}` and also read by the declared field `{declared}`"
+                    ),
+                    Some(format!(
+                        "read the column one way: drop it from `mapping: columns` or from `{declared}`'s `from:`"
+                    )),
+                ));
+                continue;
+            }
             match Field::from_key(name) {
                 Some(field) => {
                     self.columns.insert(normal_key(header), field);

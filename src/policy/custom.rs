@@ -114,7 +114,7 @@ impl Condition {
             Condition::Equals(f, value) => each_text(f, grant, |t| normalize(t) == *value),
             Condition::Is(f, value) => f.typed(grant) == Some(Typed::Bool(*value)),
             Condition::In(f, values) => each_text(f, grant, |t| values.contains(&normalize(t))),
-            Condition::Matches(f, re) => f.text(grant).is_some_and(|t| re.is_match(t)),
+            Condition::Matches(f, re) => each_text(f, grant, |t| re.is_match(t)),
             Condition::SameAs(f, g) if is_person(f) && is_person(g) => {
                 // People, not strings: `rpatel` is Ravi Patel when the directory says so.
                 let mut same = false;
@@ -149,11 +149,18 @@ impl Condition {
                     ask.cannot_tell(|| "the policy has no `people:` directory".into());
                     return false;
                 };
-                let mut holds = false;
+                // Any one approver in the group is enough: a stranger beside them changes
+                // nothing, so the unknown is said only when the test did not hold.
+                let (mut holds, mut unknown) = (false, None);
                 each_person(grant, f, |name| match people.find(name) {
                     Some(person) => holds |= person.holds(group),
-                    None => ask.cannot_tell(|| not_in_directory(f, name)),
+                    None => {
+                        unknown.get_or_insert_with(|| not_in_directory(f, name));
+                    }
                 });
+                if let Some(why) = unknown.filter(|_| !holds) {
+                    ask.cannot_tell(|| why);
+                }
                 holds
             }
             Condition::ManagerOf(f, g) => {
@@ -161,20 +168,28 @@ impl Condition {
                     ask.cannot_tell(|| "the policy has no `people:` directory".into());
                     return false;
                 };
-                let mut holds = false;
+                let (mut holds, mut unknown) = (false, None);
                 each_person(grant, f, |manager| {
                     each_person(grant, g, |of| match people.is_manager_of(manager, of) {
                         Some(is) => holds |= is,
-                        None => ask.cannot_tell(|| match (people.find(manager), people.find(of)) {
-                            (None, _) => not_in_directory(f, manager),
-                            (_, None) => not_in_directory(g, of),
-                            (_, Some(_)) => format!(
-                                "{} `{of}` has no known `manager` in the people directory",
-                                g.name()
-                            ),
-                        }),
+                        None => {
+                            unknown.get_or_insert_with(|| {
+                                match (people.find(manager), people.find(of)) {
+                                    (None, _) => not_in_directory(f, manager),
+                                    (_, None) => not_in_directory(g, of),
+                                    (_, Some(_)) => format!(
+                                        "{} `{of}` has no known `manager` in the people directory",
+                                        g.name()
+                                    ),
+                                }
+                            });
+                        }
                     });
                 });
+                // As for groups: an unknown matters only when no pair held.
+                if let Some(why) = unknown.filter(|_| !holds) {
+                    ask.cannot_tell(|| why);
+                }
                 holds
             }
         }
@@ -213,8 +228,15 @@ impl Condition {
     }
 }
 
-/// True when `test` holds for the field's text, or for any item of a declared list.
+/// True when `test` holds for the field's text, for any item of a declared list, or for any
+/// one approver of several (as people tests do: "Ravi Patel; deploy-bot" is two names, and
+/// `equals: deploy-bot` holds for it).
 fn each_text(field: &FieldRef, grant: &Grant, test: impl Fn(&str) -> bool) -> bool {
+    if field.builtin() == Some(Field::Approver) {
+        let mut holds = false;
+        grant.each_approver(|name, _| holds |= name.is_some_and(&test));
+        return holds;
+    }
     match field.typed(grant) {
         Some(Typed::List(items)) => items.iter().any(|i| test(i)),
         _ => field.text(grant).is_some_and(test),
@@ -279,12 +301,13 @@ impl fmt::Display for Condition {
 }
 
 impl CustomRule {
-    /// The rule's documentation, for `grantlint explain`.
-    pub fn docs(&self) -> String {
+    /// The rule's documentation, for `grantlint explain`, with its severity in the built
+    /// policy (`rules:` may set it apart from `custom:`; see `Policy::severity_of`).
+    pub fn docs(&self, severity: Option<Severity>) -> String {
         let mut out = format!(
             "# {}\n\ncustom rule, severity {}\n\n{}\n",
             self.id,
-            self.severity.map_or("off", Severity::name),
+            severity.map_or("off", Severity::name),
             self.message
         );
         if let Some(help) = &self.help {
@@ -940,6 +963,20 @@ mod tests {
     }
 
     #[test]
+    fn text_tests_on_approver_test_each_approver() {
+        // Several approvers are several names: a test holds when any one of them meets it.
+        let no_bot = rule("{not: {field: approver, equals: deploy-bot}}");
+        assert!(fails(&no_bot, &[(Approver, "Ravi Patel; deploy-bot")]));
+        assert!(!fails(&no_bot, &[(Approver, "Ravi Patel; Dana Lee")]));
+        let allowed = rule("{field: approver, in: [ravi patel, dana lee]}");
+        assert!(!fails(&allowed, &[(Approver, "Ravi Patel; Dana Lee")]));
+        assert!(fails(&allowed, &[(Approver, "Sam Stranger; Mina Chen")]));
+        let bot = rule("{not: {field: approver, matches: '^[a-z-]*bot$'}}");
+        assert!(fails(&bot, &[(Approver, "Ravi Patel | deploy-bot")]));
+        assert!(!fails(&bot, &[(Approver, "Ravi Patel")]));
+    }
+
+    #[test]
     fn same_as_compares_two_fields() {
         let r = rule("{field: approver, same_as: requester}");
         assert!(!fails(
@@ -994,6 +1031,12 @@ mod tests {
         );
         // Any one approver of several in the group is enough.
         assert!(with_people(&on_call, STAFF, &[(Approver, "Dana Lee; rpatel")]).is_empty());
+        // ... and a stranger beside them cannot change that, so nothing is said of them.
+        assert!(with_people(&on_call, STAFF, &[(Approver, "Ravi Patel; Sam Stranger")]).is_empty());
+        assert_eq!(
+            with_people(&on_call, STAFF, &[(Approver, "Sam Stranger; Dana Lee")]),
+            ["failed (cannot tell: approver `Sam Stranger` is not in the people directory)"]
+        );
         let team = rule("{field: approver, in_group: support}");
         assert!(with_people(&team, STAFF, &[(Approver, "Dana Lee")]).is_empty());
 

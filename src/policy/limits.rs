@@ -160,7 +160,9 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
                             format!("unknown field `{name}`"),
                             did_you_mean(name, Field::ALL.iter().map(|f| f.name())).or_else(|| {
                                 Some(
-                                    "group by fields of the grant, e.g. grantee, tenant, role"
+                                    // Limits are read before the layers' declarations
+                                    // are merged, and group by built-in fields only.
+                                    "group by built-in fields of the grant, e.g. grantee, tenant, role; fields declared under `fields:` are not yet allowed in `by`"
                                         .into(),
                                 )
                             }),
@@ -298,6 +300,7 @@ mod tests {
             "- {id: c, by: [grantee], concurent: 2}\n",
             "- {id: d, by: [grantee], within: 7d, max: 3, concurrent: 2}\n",
             "- {id: e, by: [grantee], within: soon, max: 0}\n",
+            "- {id: f, by: site, concurrent: 2}\n",
         ))
         .err()
         .unwrap();
@@ -312,6 +315,7 @@ mod tests {
                 "5:3 a limit counts either within a span (`within`, `max`) or at once (`concurrent`), not both (write two limits)",
                 "6:45 `max` is a whole number of grants, 1 or more",
                 "6:34 `within` is a duration such as 7d or 24h",
+                "7:15 unknown field `site` (group by built-in fields of the grant, e.g. grantee, tenant, role; fields declared under `fields:` are not yet allowed in `by`)",
             ]
         );
     }

@@ -238,6 +238,7 @@ impl Policy {
             people.is_some(),
             &mut errors,
         );
+        limits_under_rules(&limits, &mut errors);
         // One bad base setting is found again while validating each override: report it once.
         let mut seen = std::collections::HashSet::new();
         errors.retain(|e| seen.insert((e.file.clone(), e.location, e.message.clone())));
@@ -573,6 +574,22 @@ fn limit_ids(
     }
 }
 
+/// A limit's id under `rules:` (the policy's or an override's) is not a rule's: say where its
+/// severity goes. The rule ids are checked where limits are not known (also for overrides),
+/// so the "unknown rule" said there is made precise here.
+fn limits_under_rules(limits: &[limits::PolicyLimit], errors: &mut [PolicyError]) {
+    for limit in limits {
+        let id = &limit.limit.id;
+        let unknown = format!("unknown rule `{id}`");
+        for error in errors.iter_mut().filter(|e| e.message == unknown) {
+            error.message = format!("`{id}` is a limit: set its severity in `limits:`");
+            error.help = Some(format!(
+                "write `severity: off` (or error, warning, info) in the `- id: {id}` entry of `limits:`"
+            ));
+        }
+    }
+}
+
 /// Reports rule ids that no rule has, so a typo is found even though nothing reads it.
 fn check_rule_ids(
     source: &Source,
@@ -647,6 +664,33 @@ fn rule_params<'a>(
 }
 
 impl Policy {
+    /// A rule's severity in the built policy (grants no override matches): `None` when off.
+    /// The one answer for custom rules too, whose severity `rules:` may set.
+    pub fn severity_of(&self, id: &str) -> Option<Severity> {
+        self.rules.iter().find(|r| r.id == id).map(|r| r.severity)
+    }
+
+    /// The severity the first override that turns rule `id` on gives it: a rule off for the
+    /// grants no override matches may still report on those some override does.
+    pub fn severity_in_overrides(&self, id: &str) -> Option<Severity> {
+        self.overrides.iter().find_map(|o| {
+            o.rules.iter().find_map(|(key, value)| {
+                if key.value.as_scalar() != Some(id) {
+                    return None;
+                }
+                // `id: error`, or `id: {severity: error, …}`; validated when loaded.
+                let node = match &value.value {
+                    Value::Map(entries) => entries
+                        .iter()
+                        .find(|(k, _)| k.value.as_scalar() == Some("severity"))
+                        .map(|(_, v)| v)?,
+                    _ => value,
+                };
+                rules::params::parse_severity(&node.value).ok().flatten()
+            })
+        })
+    }
+
     /// A rule's typed settings, as the rule reads them, whether or not the rule is on: for
     /// reporters that group by a rule's threshold or pattern (the weekly review's repeat
     /// threshold, privileged roles). `load` already validated them, so nothing can fail here.
@@ -707,6 +751,32 @@ mod tests {
         assert_eq!(
             got,
             ["5:10 `twice` is both a custom rule and a limit (give the limit another id)"]
+        );
+    }
+
+    #[test]
+    fn a_column_both_mapped_and_declared_is_an_error_at_the_mapping() {
+        let got = errors(
+            "version: 1\nfields:\n  site: {type: text, from: [Location]}\nmapping:\n  columns:\n    Location: tenant\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "6:15 column `Location` is mapped to `tenant` and also read by the declared field `site` (read the column one way: drop it from `mapping: columns` or from `site`'s `from:`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_limit_under_rules_is_told_where_its_severity_goes() {
+        let got = errors(
+            "version: 1\nrules:\n  weekly: off\nlimits:\n  - {id: weekly, by: grantee, within: 7d, max: 3}\n",
+        );
+        assert_eq!(
+            got,
+            [
+                "3:3 `weekly` is a limit: set its severity in `limits:` (write `severity: off` (or error, warning, info) in the `- id: weekly` entry of `limits:`)"
+            ]
         );
     }
 

@@ -254,7 +254,8 @@ impl Default for Settings {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleInfo {
     pub id: String,
-    /// The policy's severity; `None` when the policy turns the rule off.
+    /// The policy's severity, else that of an override turning it on; `None` when off for
+    /// every grant.
     pub severity: Option<Severity>,
     /// The severity the rule has when on: its default, or a custom rule's own.
     pub default_severity: Severity,
@@ -265,7 +266,7 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
-    /// Every rule of `policy`, in a fixed order: the registry's, then the custom rules.
+    /// Every rule of `policy`, in a fixed order: the registry's, the custom rules, the limits.
     pub fn of_policy(policy: &crate::policy::Policy) -> Vec<RuleInfo> {
         let builtin = crate::rules::findings().map(|meta| {
             let active = policy.rules.iter().find(|r| r.id == meta.id);
@@ -274,7 +275,8 @@ impl RuleInfo {
                 id: meta.id.to_string(),
                 severity: match (active, is_rule) {
                     (Some(rule), _) => Some(rule.severity),
-                    (None, true) => None,
+                    // Off by default, on where an override says so: enabled.
+                    (None, true) => policy.severity_in_overrides(meta.id),
                     // The waivers' own findings: never off.
                     (None, false) => Some(meta.severity),
                 },
@@ -286,13 +288,25 @@ impl RuleInfo {
         });
         let custom = policy.custom.iter().map(|rule| RuleInfo {
             id: rule.id.clone(),
-            severity: rule.severity,
-            default_severity: rule.severity.unwrap_or(Severity::Warning),
+            severity: policy
+                .severity_of(&rule.id)
+                .or_else(|| policy.severity_in_overrides(&rule.id)),
+            default_severity: (policy.severity_of(&rule.id).or(rule.severity))
+                .unwrap_or(Severity::Warning),
             summary: rule.message.clone(),
-            docs: rule.docs(),
+            docs: rule.docs(policy.severity_of(&rule.id)),
             custom: true,
         });
-        builtin.chain(custom).collect()
+        // Limits are the policy's own rules too: described whether or not they found anything.
+        let limits = policy.limits.iter().map(|l| RuleInfo {
+            id: l.limit.id.clone(),
+            severity: policy.severity_of(&l.limit.id),
+            default_severity: l.severity.unwrap_or(Severity::Warning),
+            summary: l.limit.summary(),
+            docs: l.limit.docs(),
+            custom: true,
+        });
+        builtin.chain(custom).chain(limits).collect()
     }
 
     /// The rules of the embedded default policy, for tests and tools that have no policy.

@@ -57,10 +57,10 @@ impl Limit {
         by_names(&self.by)
     }
 
-    /// The limit as a reader would say it, for `grantlint explain`.
-    pub fn docs(&self) -> String {
+    /// What the limit allows, in a line: the summary of `rules` and SARIF descriptors.
+    pub fn summary(&self) -> String {
         let by = self.by_names();
-        let what = match self.measure {
+        match self.measure {
             Measure::Window { max, within } => format!(
                 "at most {max} grants of one {by} may start within {}",
                 crate::core::time::format_duration(within)
@@ -68,7 +68,12 @@ impl Limit {
             Measure::Concurrent { max } => {
                 format!("at most {max} grants of one {by} may be active at the same time")
             }
-        };
+        }
+    }
+
+    /// The limit as a reader would say it, for `grantlint explain`.
+    pub fn docs(&self) -> String {
+        let (by, what) = (self.by_names(), self.summary());
         format!(
             "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
             self.id
