@@ -138,7 +138,7 @@ fn with_records(
         while let Some(mark) = marks.next_if(|m| m.before <= i) {
             kept.push(unmark(mark, &mut found));
         }
-        kept.push(review::Kept::Record(Box::new(record)));
+        kept.push(review::Kept::Record(record));
     }
     kept.extend(marks.map(|mark| unmark(mark, &mut found)));
     review::split(kept)
@@ -150,7 +150,7 @@ fn unmark(
     found: &mut std::collections::HashMap<(usize, u32, u32), crate::check::GrantRecord>,
 ) -> review::Kept {
     match found.remove(&(mark.file, mark.span.line, mark.span.column)) {
-        Some(record) => review::Kept::Record(Box::new(record)),
+        Some(record) => review::Kept::Record(record),
         None => review::Kept::Mark(mark),
     }
 }

@@ -43,8 +43,9 @@ pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<crate::check::Gr
 /// other, and what repeat-tenant's spans need to know whether it belongs to one. A week's
 /// review of a year's export so keeps a week's records, not a year's.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // inline, so `split` turns the list into the records in place
 pub enum Kept {
-    Record(Box<crate::check::GrantRecord>),
+    Record(crate::check::GrantRecord),
     Mark(Mark),
 }
 
@@ -106,22 +107,31 @@ pub fn keeper<'s>(
                     .map(|t| aggregate::tenant_hash(&show::clip_to(t, KEPT_TEXT_BYTES))),
                 before: 0,
             }),
-            _ => Kept::Record(Box::new(keep(file, grant)?)),
+            _ => Kept::Record(keep(file, grant)?),
         })
     }
 }
 
 /// The records and the marks of [`keeper`]'s grants, each mark placed among the records.
 pub fn split(kept: Vec<Kept>) -> (Vec<crate::check::GrantRecord>, Vec<Mark>) {
-    let (mut records, mut marks) = (Vec::new(), Vec::new());
-    for k in kept {
+    let mut marks = Vec::new();
+    let mut before = 0;
+    for k in &kept {
         match k {
-            Kept::Record(record) => records.push(*record),
-            Kept::Mark(mark) => marks.push(Mark {
-                before: records.len(),
-                ..mark
-            }),
+            Kept::Record(_) => before += 1,
+            Kept::Mark(mark) => marks.push(Mark { before, ..*mark }),
         }
+    }
+    // Collected in place (the records fit where the list was): a million records are never
+    // held twice.
+    let mut records: Vec<crate::check::GrantRecord> = (kept.into_iter())
+        .filter_map(|k| match k {
+            Kept::Record(record) => Some(record),
+            Kept::Mark(_) => None,
+        })
+        .collect();
+    if records.len() < records.capacity() / 2 {
+        records.shrink_to_fit();
     }
     (records, marks)
 }
