@@ -69,8 +69,10 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
             CANNOT_RUN
         })?;
     }
-    let (inputs, mut outcome, records) =
-        super::check_found(found, &options, &policy, now, &review::keep);
+    let settings = review::Settings::from_policy(&policy, args.fail_on);
+    let keeper = review::keeper(period, &settings, now);
+    let (inputs, mut outcome, kept) = super::check_found(found, &options, &policy, now, &keeper);
+    let (mut records, mut marks) = review::split(kept);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);
@@ -83,9 +85,23 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }
-    let settings = review::Settings::from_policy(&policy, args.fail_on);
+    let wanted = review::aggregate::wanted(&review::Inputs {
+        records: &records,
+        marks: &marks,
+        outcome: &outcome,
+        settings: &settings,
+        policy: &policy.name,
+        period,
+        now,
+    });
+    if !wanted.is_empty() {
+        // A grant of the period live since long before it: the spans of repeat-tenant
+        // around its start are read again, for the records of their grants.
+        (records, marks) = with_records(&inputs, &options, &policy, now, (records, marks), &wanted);
+    }
     let review_inputs = review::Inputs {
         records: &records,
+        marks: &marks,
         outcome: &outcome,
         settings: &settings,
         policy: &policy.name,
@@ -111,6 +127,54 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     } else {
         CANNOT_RUN
     })
+}
+
+/// `kept` with the records of the `wanted` marks, read again from `inputs`: a second
+/// reading, done only when the review shows grants the first one marked.
+fn with_records(
+    inputs: &[crate::load::Input],
+    options: &crate::load::ReadOptions,
+    policy: &crate::policy::Policy,
+    now: chrono::DateTime<chrono::Utc>,
+    kept: (Vec<crate::check::GrantRecord>, Vec<review::Mark>),
+    wanted: &[review::Mark],
+) -> (Vec<crate::check::GrantRecord>, Vec<review::Mark>) {
+    let place = |file: usize, span: crate::core::span::Span| (file, span.line, span.column);
+    let wanted: std::collections::HashSet<(usize, u32, u32)> =
+        wanted.iter().map(|m| place(m.file, m.span)).collect();
+    let keep = |file: usize, grant: &crate::grant::Grant| {
+        (wanted.contains(&place(file, grant.span)))
+            .then(|| review::keep(file, grant))
+            .flatten()
+    };
+    let (_, found) = crate::check::check_with(inputs, options, policy, now, &keep);
+    let mut found: std::collections::HashMap<(usize, u32, u32), crate::check::GrantRecord> = found
+        .into_iter()
+        .map(|r| (place(r.file, r.span), r))
+        .collect();
+    // Back in input order: each found record where its mark was.
+    let (records, marks) = kept;
+    let mut kept = Vec::with_capacity(records.len() + marks.len());
+    let mut marks = marks.into_iter().peekable();
+    for (i, record) in records.into_iter().enumerate() {
+        while let Some(mark) = marks.next_if(|m| m.before <= i) {
+            kept.push(unmark(mark, &mut found));
+        }
+        kept.push(review::Kept::Record(record));
+    }
+    kept.extend(marks.map(|mark| unmark(mark, &mut found)));
+    review::split(kept)
+}
+
+/// The record read again for `mark`, or the mark when there is none.
+fn unmark(
+    mark: review::Mark,
+    found: &mut std::collections::HashMap<(usize, u32, u32), crate::check::GrantRecord>,
+) -> review::Kept {
+    match found.remove(&(mark.file, mark.span.line, mark.span.column)) {
+        Some(record) => review::Kept::Record(record),
+        None => review::Kept::Mark(mark),
+    }
 }
 
 /// Records the period in the history file and returns the comparison for the review. A

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
+use super::Mark;
 use super::period::Period;
 use crate::check::{GrantRecord, GrantText, Outcome};
 use crate::core::time::format_duration;
@@ -642,6 +643,9 @@ const TOP_TENANTS: usize = 10;
 /// What the review needs besides the grants and findings.
 pub struct Inputs<'a> {
     pub records: &'a [GrantRecord],
+    /// The grants read that the review does not show ([`super::keeper`]); empty when every
+    /// grant has its record.
+    pub marks: &'a [Mark],
     pub outcome: &'a Outcome,
     pub settings: &'a Settings,
     pub policy: &'a str,
@@ -706,7 +710,7 @@ impl Verdicts {
 
 impl<'a> Aggregator<'a> {
     fn new(inputs: &Inputs<'a>) -> Aggregator<'a> {
-        let locate = GrantLocator::new(inputs.records);
+        let locate = GrantLocator::new(inputs.records, inputs.marks);
         let outcome = inputs.outcome;
         let finding_grant: Vec<Option<usize>> =
             outcome.findings.iter().map(|f| locate.find(f)).collect();
@@ -777,19 +781,17 @@ impl<'a> Aggregator<'a> {
         }
     }
 
-    /// The grant's window for placing it in a period: from its start to when it ended, or to
-    /// now while it is live, or else to its expiry.
+    /// The grant's window for placing it in a period (see [`window`]).
     fn window(&self, record: &GrantRecord) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        let start = record.start?;
-        let end = match (record.ended_at, self.expires(record)) {
-            (Some(ended), _) => ended,
-            (None, expires) if self.is_live(record) => {
-                expires.map_or(self.now, |e| e.max(self.now))
-            }
-            (None, Some(expires)) => expires,
-            (None, None) => start,
-        };
-        Some((start, end.max(start)))
+        Some(window(
+            record.start?,
+            record.ended_at,
+            record.expires,
+            record.extended_until,
+            record.status.as_deref(),
+            self.settings,
+            self.now,
+        ))
     }
 
     fn in_period(&self, record: &GrantRecord, period: &Period) -> bool {
@@ -1304,6 +1306,105 @@ impl<'a> Aggregator<'a> {
     }
 }
 
+/// A grant's window for placing it in a period: from its start to when it ended, or to now
+/// while it is live (as expiry-enforced means it), or else to the expiry it is held to.
+pub fn window(
+    start: DateTime<Utc>,
+    ended_at: Option<DateTime<Utc>>,
+    expires: Option<DateTime<Utc>>,
+    extended_until: Option<DateTime<Utc>>,
+    status: Option<&str>,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let expires = expires.map(|e| ExpiryEnforced::held_to(e, extended_until));
+    let live =
+        ended_at.is_none() && status.is_some_and(|s| settings.expiry.live(s, Some(start), now));
+    let end = match (ended_at, expires) {
+        (Some(ended), _) => ended,
+        (None, expires) if live => expires.map_or(now, |e| e.max(now)),
+        (None, Some(expires)) => expires,
+        (None, None) => start,
+    };
+    (start, end.max(start))
+}
+
+/// A tenant as repeat-tenant groups it, hashed: what a [`Mark`] keeps of it. Two tenants with
+/// one hash only make the review keep more records, never fewer.
+pub fn tenant_hash(tenant: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    tenant_key(tenant).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The marked grants a review of `inputs` needs the records of: those in a span of
+/// repeat-tenant's that holds a grant of the period (a grant live for months pulls in the spans
+/// around its start). Empty in most reviews; else the caller reads them again
+/// ([`super::keeper`] cannot know them while grants stream in).
+pub fn wanted(inputs: &Inputs) -> Vec<Mark> {
+    let locate = GrantLocator::new(inputs.records, inputs.marks);
+    let outcome = inputs.outcome;
+    let openings: Vec<Option<Place>> = (outcome.findings.iter())
+        .chain(outcome.suppressed.iter().map(|s| &s.finding))
+        .filter(|f| &*f.rule == REPEAT_TENANT)
+        .map(|f| locate.place(f))
+        .collect();
+    if inputs.marks.is_empty() || openings.is_empty() {
+        return Vec::new();
+    }
+    let aggregator = Aggregator::new(inputs);
+    let current: Vec<usize> = aggregator.members(&inputs.period);
+    let mut marks_by_tenant: HashMap<u64, Vec<&Mark>> = HashMap::new();
+    for mark in inputs.marks {
+        if let Some(tenant) = mark.tenant {
+            marks_by_tenant.entry(tenant).or_default().push(mark);
+        }
+    }
+    let mut current_by_tenant: HashMap<u64, Vec<DateTime<Utc>>> = HashMap::new();
+    for &g in &current {
+        let record = &inputs.records[g];
+        if let (Some(tenant), Some(start)) = (&record.text.tenant, record.start) {
+            current_by_tenant
+                .entry(tenant_hash(tenant))
+                .or_default()
+                .push(start);
+        }
+    }
+    let mut wanted: Vec<Mark> = Vec::new();
+    for opening in openings.into_iter().flatten() {
+        let (tenant, from, mark) = match opening {
+            Place::Record(g) => {
+                let record = &inputs.records[g];
+                let (Some(tenant), Some(from)) = (&record.text.tenant, record.start) else {
+                    continue;
+                };
+                (tenant_hash(tenant), from, None)
+            }
+            Place::Mark(m) => {
+                let mark = &inputs.marks[m];
+                let Some(tenant) = mark.tenant else { continue };
+                (tenant, mark.start, Some(*mark))
+            }
+        };
+        let to = from
+            .checked_add_signed(inputs.settings.repeat_within)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let shown = (current_by_tenant.get(&tenant))
+            .is_some_and(|starts| starts.iter().any(|s| from <= *s && *s <= to));
+        if !shown {
+            continue;
+        }
+        wanted.extend(mark);
+        wanted.extend(
+            (marks_by_tenant.get(&tenant).into_iter().flatten())
+                .filter(|m| from <= m.start && m.start <= to)
+                .map(|m| **m),
+        );
+    }
+    wanted
+}
+
 /// Names by how many grants they appear in, most first, then by name; names with one key
 /// count as one, shown as `name` gives it for the first written (`name` gives the key and
 /// how it is shown). People are told apart as self-approval tells them ([`Aggregator::person`]),
@@ -1330,30 +1431,60 @@ fn top<'n>(
     out
 }
 
-/// Finds the grant a finding is about: the last grant of its file that starts at or before
-/// the finding's place. Every finding points inside its grant's record.
-struct GrantLocator<'a> {
-    records: &'a [GrantRecord],
-    by_file: HashMap<usize, Vec<usize>>,
+/// A grant read: its record, or its [`Mark`] (both by index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Record(usize),
+    Mark(usize),
 }
 
-impl<'a> GrantLocator<'a> {
-    fn new(records: &'a [GrantRecord]) -> GrantLocator<'a> {
-        let mut by_file: HashMap<usize, Vec<usize>> = HashMap::new();
+/// Finds the grant a finding is about: the last grant of its file that starts at or before
+/// the finding's place. Every finding points inside its grant's record; a finding about a
+/// marked grant is about no record.
+struct GrantLocator {
+    /// Each file's grants by (line, column), ties in input order.
+    by_file: HashMap<usize, Vec<Located>>,
+}
+
+/// A grant's (line, column) and what it is.
+type Located = ((u32, u32), Place);
+
+impl GrantLocator {
+    fn new(records: &[GrantRecord], marks: &[Mark]) -> GrantLocator {
+        let mut by_file: HashMap<usize, Vec<Located>> = HashMap::new();
+        let mut marks = marks.iter().enumerate().peekable();
+        let mut add = |file: usize, span: crate::core::span::Span, place| {
+            by_file
+                .entry(file)
+                .or_default()
+                .push(((span.line, span.column), place));
+        };
         for (i, r) in records.iter().enumerate() {
-            by_file.entry(r.file).or_default().push(i);
+            while let Some((m, mark)) = marks.next_if(|(_, mark)| mark.before <= i) {
+                add(mark.file, mark.span, Place::Mark(m));
+            }
+            add(r.file, r.span, Place::Record(i));
+        }
+        for (m, mark) in marks {
+            add(mark.file, mark.span, Place::Mark(m));
         }
         for grants in by_file.values_mut() {
-            grants.sort_by_key(|&i| (records[i].span.line, records[i].span.column));
+            grants.sort_by_key(|(at, _)| *at);
         }
-        GrantLocator { records, by_file }
+        GrantLocator { by_file }
+    }
+
+    fn place(&self, finding: &Finding) -> Option<Place> {
+        let grants = self.by_file.get(&finding.file)?;
+        let at = (finding.span.line, finding.span.column);
+        let after = grants.partition_point(|(place, _)| *place <= at);
+        after.checked_sub(1).map(|k| grants[k].1)
     }
 
     fn find(&self, finding: &Finding) -> Option<usize> {
-        let grants = self.by_file.get(&finding.file)?;
-        let at = (finding.span.line, finding.span.column);
-        let after = grants
-            .partition_point(|&i| (self.records[i].span.line, self.records[i].span.column) <= at);
-        after.checked_sub(1).map(|k| grants[k])
+        match self.place(finding)? {
+            Place::Record(i) => Some(i),
+            Place::Mark(_) => None,
+        }
     }
 }

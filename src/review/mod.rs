@@ -38,6 +38,104 @@ pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<crate::check::Gr
     Some(record)
 }
 
+/// What the review keeps of one grant read: the whole record when the review may show it,
+/// else a [`Mark`]: where the grant is, so the findings about it still map to it and to no
+/// other, and what repeat-tenant's spans need to know whether it belongs to one. A week's
+/// review of a year's export so keeps a week's records, not a year's.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // inline, so `split` turns the list into the records in place
+pub enum Kept {
+    Record(crate::check::GrantRecord),
+    Mark(Mark),
+}
+
+/// A grant the review does not show: outside the period, the one before and repeat-tenant's
+/// reach around both.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Mark {
+    pub file: usize,
+    pub span: crate::core::span::Span,
+    pub start: chrono::DateTime<chrono::Utc>,
+    /// [`aggregate::tenant_hash`] of its tenant, when it has one.
+    pub tenant: Option<u64>,
+    /// How many records come before it, in input order.
+    pub before: usize,
+}
+
+/// The hook for `check_with` that keeps a record of the grants the review of `period` may show
+/// (their window overlaps it or the period before, they start within repeat-tenant's `within`
+/// of either, or they have no start) and a [`Mark`] of the rest.
+pub fn keeper<'s>(
+    period: Period,
+    settings: &'s Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl Fn(usize, &crate::grant::Grant) -> Option<Kept> + Sync + 's {
+    use crate::grant::Field;
+    let previous = period.previous();
+    let reach = |t: chrono::DateTime<chrono::Utc>, by: chrono::TimeDelta| t.checked_add_signed(by);
+    let from = reach(previous.since, -settings.repeat_within)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let to = reach(period.until, settings.repeat_within)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    move |file, grant| {
+        let start = grant.time(Field::Start);
+        let shown = start.is_none_or(|start| {
+            (from..=to).contains(&start) || {
+                // The status as the record would keep it, so the window is the record's.
+                let status = grant
+                    .text(Field::Status)
+                    .map(|s| show::clip_to(s, KEPT_TEXT_BYTES));
+                let window = aggregate::window(
+                    start,
+                    grant.time(Field::EndedAt),
+                    grant.time(Field::Expires),
+                    grant.extended_until(),
+                    status.as_deref(),
+                    settings,
+                    now,
+                );
+                period.overlaps(window.0, window.1) || previous.overlaps(window.0, window.1)
+            }
+        });
+        Some(match (shown, start) {
+            (false, Some(start)) => Kept::Mark(Mark {
+                file,
+                span: grant.span,
+                start,
+                tenant: grant
+                    .text(Field::Tenant)
+                    .map(|t| aggregate::tenant_hash(&show::clip_to(t, KEPT_TEXT_BYTES))),
+                before: 0,
+            }),
+            _ => Kept::Record(keep(file, grant)?),
+        })
+    }
+}
+
+/// The records and the marks of [`keeper`]'s grants, each mark placed among the records.
+pub fn split(kept: Vec<Kept>) -> (Vec<crate::check::GrantRecord>, Vec<Mark>) {
+    let mut marks = Vec::new();
+    let mut before = 0;
+    for k in &kept {
+        match k {
+            Kept::Record(_) => before += 1,
+            Kept::Mark(mark) => marks.push(Mark { before, ..*mark }),
+        }
+    }
+    // Collected in place (the records fit where the list was): a million records are never
+    // held twice.
+    let mut records: Vec<crate::check::GrantRecord> = (kept.into_iter())
+        .filter_map(|k| match k {
+            Kept::Record(record) => Some(record),
+            Kept::Mark(_) => None,
+        })
+        .collect();
+    if records.len() < records.capacity() / 2 {
+        records.shrink_to_fit();
+    }
+    (records, marks)
+}
+
 /// The longest text the review keeps of one value, in bytes.
 pub const KEPT_TEXT_BYTES: usize = 1024;
 

@@ -40,6 +40,7 @@ fn review(outcome: &Outcome, records: &[GrantRecord], policy: &Policy, period: P
     let settings = Settings::from_policy(policy, FailOn::Error);
     Review::build(&Inputs {
         records,
+        marks: &[],
         outcome,
         settings: &settings,
         policy: &policy.name,
@@ -144,6 +145,7 @@ fn a_grant_still_active_within_its_expiry_is_to_confirm_at_expiry() {
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let r = Review::build(&Inputs {
         records: &records,
+        marks: &[],
         outcome: &outcome,
         settings: &settings,
         policy: "default",
@@ -435,4 +437,86 @@ fn a_repeat_tenants_reasons_are_grouped_into_recurring_problems() {
     assert_eq!(found[1].grants, 2, "{summary:?}");
     assert_eq!(found[1].ids, ["G-2", "G-5"]);
     assert_eq!(found.len(), 2);
+}
+
+/// The review from [`super::keeper`]'s records and marks is the review from every record:
+/// on each sample, for a week, a past week, a day, the whole range and a day after them all.
+#[test]
+fn a_review_keeping_only_the_grants_it_may_show_is_the_review_of_every_grant() {
+    let samples = [
+        "fixtures/samples/grants.yaml",
+        "fixtures/samples/grants.json",
+        "fixtures/samples/tickets.csv",
+        "fixtures/samples/article-example.yaml",
+    ];
+    let now = t(NOW);
+    let periods = [
+        Period::new(None, None, now).unwrap(),
+        Period::new(
+            Some(t("2026-11-10T00:00:00Z")),
+            Some(t("2026-11-17T00:00:00Z")),
+            now,
+        )
+        .unwrap(),
+        Period::new(
+            Some(t("2026-11-20T00:00:00Z")),
+            Some(t("2026-11-21T00:00:00Z")),
+            now,
+        )
+        .unwrap(),
+        Period::new(
+            Some(t("2000-01-01T00:00:00Z")),
+            Some(t("2030-01-01T00:00:00Z")),
+            now,
+        )
+        .unwrap(),
+        // After the samples by more than repeat-tenant's 30 days: their dated grants are marked,
+        // the undated ones still listed.
+        Period::new(
+            Some(t("2027-02-05T00:00:00Z")),
+            Some(t("2027-02-06T00:00:00Z")),
+            now,
+        )
+        .unwrap(),
+    ];
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let paths: Vec<PathBuf> = samples.iter().map(|p| root.join(p)).collect();
+    let options = ReadOptions::default();
+    let (inputs, _) = crate::discover::discover(&paths, &options);
+    let policy = Policy::load(None).unwrap();
+    let settings = Settings::from_policy(&policy, FailOn::Error);
+    let (outcome, every) = check_with(&inputs, &options, &policy, now, &super::keep);
+    let mut marked = 0;
+    for period in periods {
+        let build = |records: &[GrantRecord], marks: &[super::Mark]| {
+            Review::build(&Inputs {
+                records,
+                marks,
+                outcome: &outcome,
+                settings: &settings,
+                policy: "default",
+                period,
+                now,
+            })
+            .render(ReviewFormat::Json)
+        };
+        let keeper = super::keeper(period, &settings, now);
+        let (_, kept) = check_with(&inputs, &options, &policy, now, &keeper);
+        let (records, marks) = super::split(kept);
+        marked += marks.len();
+        assert_eq!(records.len() + marks.len(), every.len());
+        let wanted = super::aggregate::wanted(&Inputs {
+            records: &records,
+            marks: &marks,
+            outcome: &outcome,
+            settings: &settings,
+            policy: "default",
+            period,
+            now,
+        });
+        assert!(wanted.is_empty(), "{period:?}: {wanted:?}");
+        assert_eq!(build(&records, &marks), build(&every, &[]), "{period:?}");
+    }
+    // The day after leaves the dated grants out: the test compares reviews that kept less.
+    assert!(marked > 0);
 }
