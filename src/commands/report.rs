@@ -85,29 +85,14 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }
-    let wanted = review::aggregate::wanted(&review::Inputs {
-        records: &records,
-        marks: &marks,
-        outcome: &outcome,
-        settings: &settings,
-        policy: &policy.name,
-        period,
-        now,
-    });
+    let (name, context) = (&policy.name, (&outcome, &settings, period, now));
+    let wanted = review::aggregate::wanted(&review_inputs(&records, &marks, name, context));
     if !wanted.is_empty() {
         // A grant of the period live since long before it: the spans of repeat-tenant
         // around its start are read again, for the records of their grants.
         (records, marks) = with_records(&inputs, &options, &policy, now, (records, marks), &wanted);
     }
-    let review_inputs = review::Inputs {
-        records: &records,
-        marks: &marks,
-        outcome: &outcome,
-        settings: &settings,
-        policy: &policy.name,
-        period,
-        now,
-    };
+    let review_inputs = review_inputs(&records, &marks, name, context);
     let mut review = review::Review::build(&review_inputs);
     if let Some(file) = &args.history {
         review.history = record_history(file, &review, &review_inputs, &inputs)?;
@@ -127,6 +112,29 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     } else {
         CANNOT_RUN
     })
+}
+
+/// What the review of `records` and `marks` is built from.
+fn review_inputs<'a>(
+    records: &'a [crate::check::GrantRecord],
+    marks: &'a [review::Mark],
+    policy: &'a str,
+    (outcome, settings, period, now): (
+        &'a crate::check::Outcome,
+        &'a review::Settings,
+        review::Period,
+        chrono::DateTime<chrono::Utc>,
+    ),
+) -> review::Inputs<'a> {
+    review::Inputs {
+        records,
+        marks,
+        outcome,
+        settings,
+        policy,
+        period,
+        now,
+    }
 }
 
 /// `kept` with the records of the `wanted` marks, read again from `inputs`: a second

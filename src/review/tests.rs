@@ -450,34 +450,15 @@ fn a_review_keeping_only_the_grants_it_may_show_is_the_review_of_every_grant() {
         "fixtures/samples/article-example.yaml",
     ];
     let now = t(NOW);
+    let from_to = |since: &str, until: &str| Period::new(Some(t(since)), Some(t(until)), now);
     let periods = [
         Period::new(None, None, now).unwrap(),
-        Period::new(
-            Some(t("2026-11-10T00:00:00Z")),
-            Some(t("2026-11-17T00:00:00Z")),
-            now,
-        )
-        .unwrap(),
-        Period::new(
-            Some(t("2026-11-20T00:00:00Z")),
-            Some(t("2026-11-21T00:00:00Z")),
-            now,
-        )
-        .unwrap(),
-        Period::new(
-            Some(t("2000-01-01T00:00:00Z")),
-            Some(t("2030-01-01T00:00:00Z")),
-            now,
-        )
-        .unwrap(),
+        from_to("2026-11-10T00:00:00Z", "2026-11-17T00:00:00Z").unwrap(),
+        from_to("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z").unwrap(),
+        from_to("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z").unwrap(),
         // After the samples by more than repeat-tenant's 30 days: their dated grants are marked,
         // the undated ones still listed.
-        Period::new(
-            Some(t("2027-02-05T00:00:00Z")),
-            Some(t("2027-02-06T00:00:00Z")),
-            now,
-        )
-        .unwrap(),
+        from_to("2027-02-05T00:00:00Z", "2027-02-06T00:00:00Z").unwrap(),
     ];
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let paths: Vec<PathBuf> = samples.iter().map(|p| root.join(p)).collect();
