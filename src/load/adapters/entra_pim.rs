@@ -1098,20 +1098,12 @@ mod tests {
  {"reviewResult": "Approved", "reviewedDateTime": "2026-11-23T09:55:00Z",
   "reviewedBy": {"id": "u2", "displayName": "Priya Shah"}}]}
 ]}"##;
-        let now = crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap();
-        let mapping = Mapping::default();
-        let native = super::super::Native {
-            file: "t",
-            delimiter: b',',
-            now,
-            mapping: &mapping,
-            limits: &crate::load::limits::Limits::default(),
-            related: &super::super::Related::default(),
-        };
         let mut grants = Vec::new();
         let mut sink = |g: &crate::grant::Grant| grants.push(g.clone());
         let mut out = super::super::Out::new(&mut sink);
-        super::load(text, &native, &mut out).unwrap();
+        super::super::with_native(&Mapping::default(), |native| {
+            super::load(text, native, &mut out).unwrap()
+        });
         assert!(out.gaps.is_empty(), "{:?}", out.gaps);
         assert_eq!(grants.len(), 2);
         let group = &grants[0];

@@ -553,24 +553,32 @@ pub fn shape_error(
 /// number of requests skipped.
 #[cfg(test)]
 pub(crate) fn read(source: Source, text: &str, mapping: &Mapping) -> (Vec<super::Located>, usize) {
-    let now = crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap();
-    let native = Native {
-        file: "t",
-        delimiter: b',',
-        now,
-        mapping,
-        limits: &crate::load::limits::Limits::default(),
-        related: &Related::default(),
-    };
     let mut grants = Vec::new();
     let mut sink = |g: &Grant| {
         assert!(g.problems.is_empty(), "{:?}", g.problems);
         grants.push(super::located(g));
     };
     let mut out = Out::new(&mut sink);
-    (source.adapter().load)(text, &native, &mut out).unwrap_or_else(|e| panic!("{e}"));
+    with_native(mapping, |native| {
+        (source.adapter().load)(text, native, &mut out).unwrap_or_else(|e| panic!("{e}"))
+    });
     let skipped = out.skipped;
     (grants, skipped)
+}
+
+/// Test helper: runs `test` with the options an adapter reads a file `t` with, now being
+/// 2026-11-24 12:00 UTC.
+#[cfg(test)]
+pub(crate) fn with_native<T>(mapping: &Mapping, test: impl FnOnce(&Native) -> T) -> T {
+    let related = Related::default();
+    test(&Native {
+        file: "t",
+        delimiter: b',',
+        now: crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap(),
+        mapping,
+        limits: &crate::load::limits::Limits::default(),
+        related: &related,
+    })
 }
 
 /// Test helper: the text of one field of a located grant.

@@ -623,22 +623,13 @@ mod tests {
         assert_eq!(field(&grants[0], Approver), None);
         assert_eq!(field(&grants[0], Id), Some(("r1", 2, 39)));
         // A line that is not an object, or not JSON, is an error at its own line.
-        let now = crate::core::time::parse_time("2026-11-24T12:00:00Z").unwrap();
-        let mapping = Mapping::default();
-        let related = super::super::Related::default();
-        let native = super::super::Native {
-            file: "t",
-            delimiter: b',',
-            now,
-            mapping: &mapping,
-            limits: &crate::load::limits::Limits::default(),
-            related: &related,
-        };
         for (bad, line) in [("[1]\n", 3), ("{\"event\": \n", 3)] {
             let log = format!("{create}{session}{bad}{create}");
             let mut sink = |_: &crate::grant::Grant| {};
             let mut out = super::super::Out::new(&mut sink);
-            let error = super::load(&log, &native, &mut out).unwrap_err();
+            let error = super::super::with_native(&Mapping::default(), |native| {
+                super::load(&log, native, &mut out).unwrap_err()
+            });
             assert_eq!(
                 error.location.map(|at| at.line),
                 Some(line),
