@@ -5,8 +5,8 @@
 
 use chrono::TimeDelta;
 
-use super::{Docs, Object, Probe, error_at, key_span, not_expected, number};
-use crate::core::node::Node;
+use super::{Docs, Object, Probe, error_at, key_span, not_expected};
+use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
 use crate::grant::Field;
@@ -18,11 +18,15 @@ pub const DOCS: Docs = Docs {
     reads: "Role resources (`kind: role`, versions v5 to v8) as `tctl get roles` writes them \
 (YAML documents after `---`, or `--format=json`) or as kept in a repository; documents of other \
 kinds are counted, not linted. A role that may request roles (`spec.allow.request.roles`) is \
-judged for the requests it lets its users make. Overrides match a grant's role (the requestable \
+judged for the requests it lets its users make; a role that may review requests \
+(`spec.allow.review_requests.roles`) is judged as their approver. Overrides match a grant's role (the requestable \
 roles, joined by \", \", as in a request for all of them) and environment (the role's \
 `metadata.labels.env`, else `environment`). Sources: goteleport.com/docs reference for the role \
-resource (TeleportRoleV7/V8: spec.allow.request, spec.options) and gravitational/teleport \
-api/types/role.go, api/defaults (MaxCertDuration: 30h).",
+resource (TeleportRoleV7/V8: spec.allow.request, spec.allow.review_requests, spec.allow.rules, \
+spec.options), docs/pages/admin-guides/access-controls/access-requests/access-request-configuration.mdx \
+(thresholds, suggested reviewers, review_requests and `where`, request annotations), \
+gravitational/teleport lib/services/access_request.go, lib/auth/auth_with_roles.go and \
+api/defaults (MaxCertDuration: 30h).",
     keys: &[
         (
             "spec.allow.request.max_duration",
@@ -45,9 +49,29 @@ api/types/role.go, api/defaults (MaxCertDuration: 30h).",
             "a privileged role (the rule's `patterns`) may be requested without a reason; each role is judged alone",
         ),
         (
-            "spec.allow.request.thresholds[].approve",
+            "spec.allow.request.annotations",
             "approver-named",
-            "`approve: 0`: a request goes through with no approval",
+            "`pagerduty_services` or `teleport.dev/schedules`: an on-call plugin approves by itself, as `@teleport-access-approval-bot` (the rule's `bots`)",
+        ),
+        (
+            "spec.allow.request.suggested_reviewers[]",
+            "approver-named",
+            "a suggested reviewer the rule does not accept as a person (a team alias such as `oncall@…`)",
+        ),
+        (
+            "spec.allow.request.roles[]",
+            "approver-named",
+            "the file has reviewer roles but none whose `review_requests.roles` matches the role: only an administrator's `tctl request approve` can approve",
+        ),
+        (
+            "spec.allow.review_requests.roles[]",
+            "approver-named",
+            "the reviewing role, judged as the approver `role:NAME` of requests for that role, is one the rule does not accept (its `patterns`, e.g. a `-team` role); an unconditional `deny.review_requests.roles` removes a role",
+        ),
+        (
+            "spec.allow.rules[] (access_request, update)",
+            "self-approval",
+            "a requester role may update access requests: its holders can approve their own with `tctl request approve`",
         ),
         (
             "(none)",
@@ -56,11 +80,15 @@ api/types/role.go, api/defaults (MaxCertDuration: 30h).",
         ),
     ],
     cannot: &[
-        "self-approval: Teleport never lets a user review their own request (api/types/access_request.go: \
-\"a user cannot review their own requests\")",
+        "self-approval through reviews: Teleport never lets a user review their own request \
+(lib/services/access_request.go `CanReviewRequest`: \"user cannot review their own request\"), \
+so a role that may both request and review a role is not a finding",
+        "`thresholds[].approve: 0` lets nothing through: Teleport counts a threshold's approvals \
+only when `approve` is not 0 (`calculateReviewBasedResolution`), and an empty list means one \
+approval; how many approvals is approvals-min's to judge on the requests",
+        "who reviews when the file holds no reviewer role (a file of requester roles alone), \
+`claims_to_roles` (traits), `where` clauses of allowed reviews, and a user's other roles",
         "expiry-required: every access request expires (at `max_duration` or the session TTL)",
-        "who approves: reviewers are the users of roles whose `spec.allow.review_requests.roles` \
-names the role, and `suggested_reviewers` are only suggestions; approver-named judges the grants",
         "how good a reason will be: only that one is required; check the requests with `--source teleport`",
         "access monitoring rules that approve automatically are separate resources, not read here",
     ],
@@ -72,7 +100,7 @@ const DEFAULT_SESSION: TimeDelta = TimeDelta::hours(30);
 
 /// The roles of every document; documents of other kinds are counted.
 pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
-    let (mut objects, mut skipped) = (Vec::new(), 0);
+    let (mut roles, mut skipped) = (Vec::new(), 0);
     for root in roots {
         let Some(items) = super::items(root, "") else {
             let shape = "Teleport role resources";
@@ -87,28 +115,171 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
         for item in items {
             let record = Record::new(item);
             match record.text("kind") {
-                Some((kind, _)) if kind.eq_ignore_ascii_case("role") => {
-                    objects.push(role(record, text, file)?);
-                }
+                Some((kind, _)) if kind.eq_ignore_ascii_case("role") => roles.push(record),
                 _ => skipped += 1,
             }
         }
     }
+    let reviewers = Reviewers::of(&roles);
+    let mut objects = Vec::with_capacity(roles.len());
+    for record in roles {
+        objects.push(role(record, &reviewers, text, file)?);
+    }
     Ok((objects, skipped))
+}
+
+/// Who may review requests for which roles, from every role of the file that has
+/// `spec.allow.review_requests.roles`: (the matcher, the reviewing role's name).
+struct Reviewers<'a> {
+    matchers: Vec<(Matcher<'a>, String)>,
+}
+
+impl<'a> Reviewers<'a> {
+    fn of(roles: &[Record<'a>]) -> Reviewers<'a> {
+        let mut matchers = Vec::new();
+        for role in roles {
+            let name = role_name(*role);
+            for (pattern, _) in review_patterns(*role) {
+                matchers.push((Matcher::new(pattern), name.clone()));
+            }
+        }
+        Reviewers { matchers }
+    }
+
+    /// Whether the file says who reviews at all: a file of requester roles alone cannot.
+    fn known(&self) -> bool {
+        !self.matchers.is_empty()
+    }
+
+    /// Whether some role of the file may review requests for `requested`.
+    fn any_for(&self, requested: &str) -> bool {
+        self.matchers.iter().any(|(m, _)| m.matches(requested))
+    }
+}
+
+/// A role matcher as Teleport reads one (lib/utils/parse: `NewMatcher`): a literal name, a
+/// glob with `*`, or a regular expression between `^` and `$`.
+enum Matcher<'a> {
+    Literal(&'a str),
+    Glob(&'a str),
+    Regex(Option<regex::Regex>),
+}
+
+impl<'a> Matcher<'a> {
+    fn new(pattern: &'a str) -> Matcher<'a> {
+        if pattern.starts_with('^') && pattern.ends_with('$') {
+            // A size limit keeps a hostile pattern from costing memory; one that does not
+            // compile matches everything, so no finding rests on it.
+            let regex = regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+                .ok();
+            Matcher::Regex(regex)
+        } else if pattern.contains('*') {
+            Matcher::Glob(pattern)
+        } else {
+            Matcher::Literal(pattern)
+        }
+    }
+
+    /// Whether a request for `requested` (itself a name, or a pattern a requester may use)
+    /// can be reviewed under this matcher.
+    fn matches(&self, requested: &str) -> bool {
+        match self {
+            Matcher::Literal(name) => *name == requested,
+            Matcher::Glob(glob) => *glob == requested || glob_matches(glob, requested),
+            Matcher::Regex(None) => true,
+            Matcher::Regex(Some(regex)) => regex.is_match(requested),
+        }
+    }
+}
+
+/// `*` stands for any run of characters; everything else is itself.
+fn glob_matches(glob: &str, text: &str) -> bool {
+    let parts: Vec<&str> = glob.split('*').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    if parts.len() == 1 {
+        return glob == text;
+    }
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// The roles a role may review requests for, with their places: `allow.review_requests.roles`
+/// less the ones the same role denies unconditionally (a deny with a `where` applies only
+/// sometimes, so it removes nothing).
+fn review_patterns<'a>(role: Record<'a>) -> Vec<(&'a str, Span)> {
+    let denied: Vec<&str> = if role.text("spec.deny.review_requests.where").is_none() {
+        scalars(role, "spec.deny.review_requests.roles")
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    scalars(role, "spec.allow.review_requests.roles")
+        .into_iter()
+        .filter(|(pattern, _)| {
+            !denied
+                .iter()
+                .any(|d| *d == "*" || Matcher::new(d).matches(pattern))
+        })
+        .collect()
+}
+
+/// The scalar items of a list, with their places.
+fn scalars<'a>(role: Record<'a>, path: &str) -> Vec<(&'a str, Span)> {
+    role.list(path)
+        .iter()
+        .filter_map(|n| n.value.as_scalar().map(|r| (r, role.span_of(n))))
+        .collect()
+}
+
+fn role_name(role: Record) -> String {
+    match role.text("metadata.name") {
+        Some((name, _)) => name.to_string(),
+        None => format!("role at line {}", role.span().line),
+    }
 }
 
 const WINDOW_HELP: &str = "set `spec.allow.request.max_duration` to the policy's maximum or less";
 const REASON_HELP: &str = "require a reason: `spec.options.request_access: reason` (or \
 `spec.allow.request.reason.mode: required`)";
-const APPROVAL_HELP: &str = "require at least one approval: `thresholds: [{approve: 1, deny: 1}]`";
+const REVIEWER_HELP: &str = "let a role whose name the policy accepts as an approver review these \
+requests, or accept such roles in approver-named's settings";
+const AUTO_HELP: &str = "remove the annotation so that a person reviews each request, or waive \
+approver-named for these roles with an override";
+const SUGGESTED_HELP: &str = "suggest the people who review, by their user names";
+const NO_REVIEWER_HELP: &str = "give a reviewer role `spec.allow.review_requests.roles` naming this \
+role";
+const SELF_HELP: &str = "remove the `update` verb on `access_request` from the requester role; let \
+reviewers approve with `tsh request review`";
+
+/// Request annotations that make a plugin approve by itself: PagerDuty's, and Opsgenie's and
+/// ServiceNow's on-call schedules.
+const AUTO_APPROVING: &[&str] = &["pagerduty_services", "teleport.dev/schedules"];
+
+/// The user Teleport's automatic reviews and hosted plugins approve as (constants.go,
+/// `SystemAccessApproverUserName`): approver-named's default `bots`.
+const ACCESS_APPROVAL_BOT: &str = "@teleport-access-approval-bot";
+
+/// Who requests and approves in a self-approval probe: one and the same holder of the role.
+const REQUESTER: &str = "the requester";
 const TICKET_HELP: &str = "ask for the ticket in the request reason and check the requests with \
 `grantlint check --source teleport`, or turn ticket-linked off for these roles with an override";
 
-fn role(role: Record, text: &str, file: &str) -> Result<Object, InputError> {
-    let name = match role.text("metadata.name") {
-        Some((name, _)) => name.to_string(),
-        None => format!("role at line {}", role.span().line),
-    };
+fn role(role: Record, reviewers: &Reviewers, text: &str, file: &str) -> Result<Object, InputError> {
+    let name = role_name(role);
     let mut object = Object {
         noun: "role",
         short: name.clone(),
@@ -117,11 +288,7 @@ fn role(role: Record, text: &str, file: &str) -> Result<Object, InputError> {
         fields: Vec::new(),
         probes: Vec::new(),
     };
-    let requestable: Vec<(&str, Span)> = role
-        .list("spec.allow.request.roles")
-        .iter()
-        .filter_map(|n| n.value.as_scalar().map(|r| (r, role.span_of(n))))
-        .collect();
+    let requestable = scalars(role, "spec.allow.request.roles");
     if let Some((_, at)) = requestable.first() {
         let joined: Vec<&str> = requestable.iter().map(|(r, _)| *r).collect();
         object.fields.push((Field::Role, joined.join(", "), *at));
@@ -134,24 +301,16 @@ fn role(role: Record, text: &str, file: &str) -> Result<Object, InputError> {
             .fields
             .push((Field::Environment, environment.to_string(), at));
     }
+    // Whoever holds this role approves the requests it may review: judged as a group would be.
+    let name = object.short.clone();
+    review(role, &name, &mut object);
     // A role that requests nothing lets no request through.
     if requestable.is_empty() {
         return Ok(object);
     }
     window(role, text, file, &mut object)?;
     reason(role, &requestable, &mut object);
-    for threshold in role.records("spec.allow.request.thresholds") {
-        if let Some(approve) = threshold.get("approve")
-            && number(approve) == Some(0)
-        {
-            object.probes.push(Probe::without(
-                "approver-named",
-                threshold.span_of(approve),
-                "lets a request through with no approval (`approve: 0`)".into(),
-                APPROVAL_HELP,
-            ));
-        }
-    }
+    approvals(role, &requestable, reviewers, &mut object);
     object.probes.push(Probe::without(
         "ticket-linked",
         key_span(role, "spec.allow.request").unwrap_or(object.span),
@@ -159,6 +318,96 @@ fn role(role: Record, text: &str, file: &str) -> Result<Object, InputError> {
         TICKET_HELP,
     ));
     Ok(object)
+}
+
+/// `allow.review_requests.roles`: the role's holders approve requests for these roles, so
+/// the role is the approver of such a grant, named `role:NAME` as a group is `group:NAME`.
+fn review(role: Record, name: &str, object: &mut Object) {
+    let approver = format!("role:{name}");
+    for (pattern, at) in review_patterns(role) {
+        let allows = format!("lets its holders (`{approver}`) approve requests for `{pattern}`");
+        let probe = Probe::without("approver-named", at, allows, REVIEWER_HELP);
+        object.probes.push(
+            probe
+                .with(Field::Role, pattern)
+                .with(Field::Approver, &approver),
+        );
+    }
+}
+
+/// Who approves a requester role's requests: plugins that approve by themselves, suggested
+/// reviewers, roles that may review, and the requester themself through `access_request`
+/// write rules.
+fn approvals(
+    role: Record,
+    requestable: &[(&str, Span)],
+    reviewers: &Reviewers,
+    object: &mut Object,
+) {
+    // Annotations that make an on-call plugin approve by itself (Teleport's docs, "Plugins
+    // that support request annotations"): no person decides.
+    if let Some(annotations) = role.get("spec.allow.request.annotations")
+        && let Value::Map(entries) = &annotations.value
+    {
+        for (key, _) in entries {
+            let Some(name) = key.value.as_scalar() else {
+                continue;
+            };
+            if AUTO_APPROVING.contains(&name) {
+                let allows =
+                    format!("lets an on-call plugin approve its requests by itself (`{name}`)");
+                let probe = Probe::without("approver-named", role.span_of(key), allows, AUTO_HELP);
+                object
+                    .probes
+                    .push(probe.with(Field::Approver, ACCESS_APPROVAL_BOT));
+            }
+        }
+    }
+    for (reviewer, at) in scalars(role, "spec.allow.request.suggested_reviewers") {
+        let allows = format!("suggests `{reviewer}` as the reviewer of its requests");
+        let probe = Probe::without("approver-named", at, allows, SUGGESTED_HELP);
+        object.probes.push(probe.with(Field::Approver, reviewer));
+    }
+    if reviewers.known() {
+        for (requested, at) in requestable {
+            if reviewers.any_for(requested) {
+                continue;
+            }
+            let allows = format!(
+                "lets `{requested}` be requested while no role of this file may review such \
+requests: only an administrator's `tctl request approve` can approve them"
+            );
+            let probe = Probe::without("approver-named", *at, allows, NO_REVIEWER_HELP);
+            object.probes.push(probe.with(Field::Role, requested));
+        }
+    }
+    if let Some(at) = self_approving(role) {
+        let allows = "lets its holders approve their own requests (`access_request` \
+`update` in `spec.allow.rules`: `tctl request approve` checks no more)"
+            .to_string();
+        let probe = Probe::without("self-approval", at, allows, SELF_HELP);
+        object.probes.push(
+            probe
+                .with(Field::Grantee, REQUESTER)
+                .with(Field::Approver, REQUESTER),
+        );
+    }
+}
+
+/// The place of the `update` verb of an `allow.rules` entry over `access_request`: setting a
+/// request's state is checked against that verb alone (lib/auth/auth_with_roles.go,
+/// `SetAccessRequestState`), unlike a review, which is never the requester's own.
+fn self_approving(role: Record) -> Option<Span> {
+    let any = |list: &[(&str, Span)], word: &str| {
+        list.iter()
+            .find(|(v, _)| *v == word || *v == "*")
+            .map(|(_, at)| *at)
+    };
+    role.records("spec.allow.rules").find_map(|rule| {
+        let resources = scalars(rule, "resources");
+        any(&resources, "access_request")?;
+        any(&scalars(rule, "verbs"), "update")
+    })
 }
 
 /// How long requested access may last: `max_duration`, else the session's TTL.
@@ -266,6 +515,42 @@ mod tests {
         assert_eq!(
             rules(&objects[1]),
             [("window-max", 25), ("ticket-linked", 23)]
+        );
+    }
+
+    #[test]
+    fn reviewers_match_as_teleport_matches_roles() {
+        assert!(glob_matches("prod-*", "prod-admin"));
+        assert!(glob_matches("*-db-*", "prod-db-reader"));
+        assert!(!glob_matches("prod-*", "staging-admin"));
+        assert!(!glob_matches("a*b", "ab-c"));
+        assert!(Matcher::new("^db-(reader|writer)$").matches("db-reader"));
+        assert!(!Matcher::new("^db-(reader|writer)$").matches("db-admin"));
+        // A pattern that does not compile decides nothing against the configuration.
+        assert!(Matcher::new("^db-($").matches("anything"));
+        assert!(Matcher::new("editor").matches("editor"));
+        assert!(!Matcher::new("editor").matches("editors"));
+    }
+
+    #[test]
+    fn an_unconditional_deny_removes_a_reviewable_role_and_a_conditional_one_does_not() {
+        let review = |deny: &str| {
+            let text = format!(
+                "kind: role\nmetadata:\n  name: r\nspec:\n  allow:\n    review_requests:\n      roles: [editor, prod-admin]\n  deny:\n    review_requests:\n{deny}"
+            );
+            let roots = crate::core::node::parse_documents(&text).unwrap();
+            let (objects, _) = read(&roots, &text, "t").unwrap();
+            let roles: Vec<String> = objects[0]
+                .probes
+                .iter()
+                .map(|p| p.grant[0].1.clone())
+                .collect();
+            roles
+        };
+        assert_eq!(review("      roles: ['prod-*']\n"), ["editor"]);
+        assert_eq!(
+            review("      roles: ['prod-*']\n      where: 'request.reason == \"\"'\n"),
+            ["editor", "prod-admin"]
         );
     }
 }
