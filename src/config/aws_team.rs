@@ -17,7 +17,10 @@ pub const DOCS: Docs = Docs {
     system: "AWS TEAM eligibility, approver and settings policies",
     reads: "TEAM's policy records as its GraphQL API returns them (`listEligibilities`, \
 `listApprovers`, `listSettings` responses, `{\"data\": {\"listEligibilities\": {\"items\": \
-[…]}}}`), as a list, or under `items`: `Eligibility` (`name`, `type` User or Group, \
+[…]}}}`), as a list, or under `items`, or as DynamoDB holds them (`aws dynamodb scan \
+--table-name Eligibility-…` output, `{\"Items\": [{\"duration\": {\"S\": \"9\"}, …}]}`, or \
+`get-item`'s `Item`; typed values are unwrapped and a finding points at the key; a page of \
+several, with `NextToken` or `LastEvaluatedKey`, is an error): `Eligibility` (`name`, `type` User or Group, \
 `accounts[]`, `ous[]`, `permissions[]` of `{name, id}`, `duration` in hours, \
 `approvalRequired`, `ticketNo`: the admin's change ticket), `Approvers` (`name`, `type` Account \
 or OU, `approvers[]` group names, `groupIds[]`) and `Settings` (`approval`, `comments`: require \
@@ -25,6 +28,7 @@ justification, `ticketNo`: require a ticket number, `duration`). Pass the settin
 policies: justification and tickets are global switches. Overrides match a grant's role (the \
 permission sets, joined by \", \") and tenant (the account ids, else names, joined). Sources: \
 aws-samples/iam-identity-center-team `amplify/backend/api/team/schema.graphql`, \
+`amplify/backend/function/teamRouter/src/index.py` (the tables' typed values), \
 docs/docs/overview/policies.md and docs/docs/guides/admin.md.",
     keys: &[
         (
@@ -66,7 +70,6 @@ docs/docs/overview/policies.md and docs/docs/guides/admin.md.",
 approved is on each request, judged with `--source aws-team`",
         "justification and tickets when no `Settings` record is passed: they are global switches",
         "`Settings.duration`: an eligibility policy always sets its own maximum, which overrides it",
-        "DynamoDB's typed JSON (`{\"S\": …}`): export through the GraphQL API, or convert it",
     ],
 };
 
@@ -75,9 +78,14 @@ GraphQL `data` response)";
 
 /// The records of every document; settings apply to every eligibility policy of the file.
 pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
-    let mut records = Vec::new();
+    // DynamoDB's typed JSON is read as the API's records, each value where its key is.
+    let mut plain = Vec::with_capacity(roots.len());
     for root in roots {
-        gather(root, text, file, &mut records)?;
+        plain.push(untyped(root, text, file)?);
+    }
+    let mut records = Vec::new();
+    for (root, plain) in roots.iter().zip(&plain) {
+        gather(plain.as_ref().unwrap_or(root), text, file, &mut records)?;
     }
     // The global switch that requires a justification, if the settings are here.
     let justified = records.iter().find_map(|r| {
@@ -134,6 +142,162 @@ fn gather<'a>(
         }
         _ => Err(not_expected(file, text, node, SHAPE, "pass TEAM's records")),
     }
+}
+
+/// DynamoDB's attribute value types (`AttributeValue`): one of these keys wraps every value.
+const TYPES: &[&str] = &["S", "N", "BOOL", "NULL", "L", "M", "SS", "NS", "B", "BS"];
+
+const DYNAMODB_HELP: &str = "pass `aws dynamodb scan --table-name TABLE` output whole, or TEAM's \
+GraphQL records";
+
+/// A document of DynamoDB's typed JSON as the API's records: `aws dynamodb scan` (`Items`),
+/// `get-item` (`Item`), or a list of typed items (`jq .Items`). `None` for any other document.
+fn untyped(root: &Node, text: &str, file: &str) -> Result<Option<Node>, InputError> {
+    let record = Record::new(root);
+    // Part of a table is no table: the missing items would pass unread.
+    for more in ["NextToken", "LastEvaluatedKey"] {
+        if let Some(at) = record
+            .get(more)
+            .filter(|n| !matches!(n.value, Value::Null))
+            .map(|n| record.span_of(n))
+        {
+            let found = format!("this scan output is one page of several (`{more}`)");
+            return Err(error_at(file, text, at, found, DYNAMODB_HELP));
+        }
+    }
+    match &root.value {
+        Value::Map(_) => {
+            if let Some(items) = record.get("Items") {
+                let Value::List(list) = &items.value else {
+                    let found = "`Items` is no list of DynamoDB items".to_string();
+                    return Err(error_at(
+                        file,
+                        text,
+                        record.span_of(items),
+                        found,
+                        DYNAMODB_HELP,
+                    ));
+                };
+                let plain: Result<Vec<Node>, InputError> =
+                    list.iter().map(|i| item(i, text, file)).collect();
+                return Ok(Some(Node::new(
+                    Value::List(plain?),
+                    items.referenced,
+                    items.defined,
+                )));
+            }
+            if let Some(one) = record.get("Item") {
+                return item(one, text, file).map(Some);
+            }
+            typed(root).then(|| item(root, text, file)).transpose()
+        }
+        Value::List(list) if list.first().is_some_and(typed) => {
+            let plain: Result<Vec<Node>, InputError> =
+                list.iter().map(|i| item(i, text, file)).collect();
+            Ok(Some(Node::new(
+                Value::List(plain?),
+                root.referenced,
+                root.defined,
+            )))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Whether a node is a DynamoDB item: a mapping whose every value is one typed value.
+fn typed(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(entries) if !entries.is_empty() => entries.iter().all(|(_, v)| tag(v).is_some()),
+        _ => false,
+    }
+}
+
+/// The type and the wrapped value of `{"S": "9"}`.
+fn tag(node: &Node) -> Option<(&str, &Node)> {
+    match &node.value {
+        Value::Map(entries) if entries.len() == 1 => {
+            let (key, value) = &entries[0];
+            let key = key.value.as_scalar()?;
+            TYPES.contains(&key).then_some((key, value))
+        }
+        _ => None,
+    }
+}
+
+/// An item as a record: each value unwrapped and placed at its key, where a finding about it
+/// points (the CLI writes the typed value on the lines after the key).
+fn item(node: &Node, text: &str, file: &str) -> Result<Node, InputError> {
+    let Value::Map(entries) = &node.value else {
+        let found = format!("found {}; expected a DynamoDB item", node.value.kind());
+        let at = crate::load::adapters::record::span(node);
+        return Err(error_at(file, text, at, found, DYNAMODB_HELP));
+    };
+    let mut plain = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let mut value = attribute(value, text, file)?;
+        value.referenced = key.referenced;
+        value.defined = key.defined;
+        plain.push((key.clone(), value));
+    }
+    Ok(Node::new(Value::Map(plain), node.referenced, node.defined))
+}
+
+/// One typed value, unwrapped: the one place that reads DynamoDB's types.
+fn attribute(node: &Node, text: &str, file: &str) -> Result<Node, InputError> {
+    let Some((kind, inner)) = tag(node) else {
+        let found = format!(
+            "found {}; expected a DynamoDB attribute value such as {{\"S\": \"9\"}}",
+            node.value.kind()
+        );
+        let at = crate::load::adapters::record::span(node);
+        return Err(error_at(file, text, at, found, DYNAMODB_HELP));
+    };
+    let scalar = |to: fn(String) -> Value| -> Result<Value, InputError> {
+        match inner.value.as_scalar() {
+            Some(s) => Ok(to(s.to_string())),
+            None => {
+                let found = format!("`{kind}` holds {}; expected text", inner.value.kind());
+                let at = crate::load::adapters::record::span(inner);
+                Err(error_at(file, text, at, found, DYNAMODB_HELP))
+            }
+        }
+    };
+    let list = |each: &dyn Fn(&Node) -> Result<Node, InputError>| -> Result<Value, InputError> {
+        match &inner.value {
+            Value::List(items) => Ok(Value::List(
+                items.iter().map(each).collect::<Result<_, _>>()?,
+            )),
+            _ => {
+                let found = format!("`{kind}` holds {}; expected a list", inner.value.kind());
+                let at = crate::load::adapters::record::span(inner);
+                Err(error_at(file, text, at, found, DYNAMODB_HELP))
+            }
+        }
+    };
+    let value = match kind {
+        "S" | "B" => scalar(Value::Text)?,
+        "N" => scalar(Value::Number)?,
+        "BOOL" => match inner.value {
+            Value::Bool(b) => Value::Bool(b),
+            _ => scalar(Value::Text)?,
+        },
+        "NULL" => Value::Null,
+        "L" => list(&|n| attribute(n, text, file))?,
+        "SS" | "BS" => list(&|n| {
+            let text_value = n.value.as_scalar().unwrap_or_default().to_string();
+            Ok(Node::new(Value::Text(text_value), n.referenced, n.defined))
+        })?,
+        "NS" => list(&|n| {
+            let number = n.value.as_scalar().unwrap_or_default().to_string();
+            Ok(Node::new(Value::Number(number), n.referenced, n.defined))
+        })?,
+        // "M"
+        _ => {
+            return item(inner, text, file)
+                .map(|m| Node::new(m.value, node.referenced, node.defined));
+        }
+    };
+    Ok(Node::new(value, node.referenced, node.defined))
 }
 
 const WINDOW_HELP: &str =
@@ -249,4 +413,44 @@ fn settings(record: Record) -> Object {
         object.probes.push(probe);
     }
     object
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_attribute_type_is_unwrapped_and_placed_at_its_key() {
+        let text = r#"{"Item": {"id": {"S": "e"},
+ "n": {"N": "12"}, "gone": {"NULL": true}, "flag": {"BOOL": false},
+ "set": {"SS": ["a", "b"]},
+ "nested": {"M": {"inner": {"L": [{"S": "x"}, {"N": "1"}]}}}}}"#;
+        let roots = crate::core::node::parse_documents(text).unwrap();
+        let plain = untyped(&roots[0], text, "t").unwrap().unwrap();
+        let record = Record::new(&plain);
+        assert_eq!(
+            record.text("id").map(|(t, at)| (t, at.line)),
+            Some(("e", 1))
+        );
+        let (n, at) = record.text("n").unwrap();
+        assert_eq!((n, at.line, at.column), ("12", 2, 2));
+        assert!(matches!(record.get("gone").unwrap().value, Value::Null));
+        assert_eq!(record.text("flag").map(|t| t.0), Some("false"));
+        let set: Vec<_> = record
+            .list("set")
+            .iter()
+            .filter_map(|n| n.value.as_scalar())
+            .collect();
+        assert_eq!(set, ["a", "b"]);
+        let inner: Vec<_> = record
+            .list("nested.inner")
+            .iter()
+            .filter_map(|n| n.value.as_scalar())
+            .collect();
+        assert_eq!(inner, ["x", "1"]);
+        // GraphQL records are left as they are.
+        let text = r#"{"items": [{"id": "e", "duration": "2"}]}"#;
+        let roots = crate::core::node::parse_documents(text).unwrap();
+        assert!(untyped(&roots[0], text, "t").unwrap().is_none());
+    }
 }
