@@ -61,7 +61,7 @@ api/defaults (MaxCertDuration: 30h).",
         (
             "spec.allow.request.roles[]",
             "approver-named",
-            "the file has reviewer roles but none whose `review_requests.roles` matches the role: only an administrator's `tctl request approve` can approve",
+            "the file has reviewer roles but none whose `review_requests.roles` matches the role (a literal, `*` glob or `^…$` regex, as Teleport matches): only an administrator's `tctl request approve` can approve",
         ),
         (
             "spec.allow.review_requests.roles[]",
@@ -71,7 +71,7 @@ api/defaults (MaxCertDuration: 30h).",
         (
             "spec.allow.rules[] (access_request, update)",
             "self-approval",
-            "a requester role may update access requests: its holders can approve their own with `tctl request approve`",
+            "a requester role may update access requests (a rule with no `where`, not denied by the role): its holders can approve their own with `tctl request approve`",
         ),
         (
             "(none)",
@@ -86,8 +86,9 @@ so a role that may both request and review a role is not a finding",
         "`thresholds[].approve: 0` lets nothing through: Teleport counts a threshold's approvals \
 only when `approve` is not 0 (`calculateReviewBasedResolution`), and an empty list means one \
 approval; how many approvals is approvals-min's to judge on the requests",
-        "who reviews when the file holds no reviewer role (a file of requester roles alone), \
-`claims_to_roles` (traits), `where` clauses of allowed reviews, and a user's other roles",
+        "who reviews when the file holds no reviewer role (a file of requester roles alone) or \
+some role grants reviews by traits (`claims_to_roles`), whether a requester's pattern \
+(`prod-*`) has reviewers, `where` clauses of allowed reviews, and a user's other roles",
         "expiry-required: every access request expires (at `max_duration` or the session TTL)",
         "how good a reason will be: only that one is required; check the requests with `--source teleport`",
         "access monitoring rules that approve automatically are separate resources, not read here",
@@ -129,31 +130,43 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
 }
 
 /// Who may review requests for which roles, from every role of the file that has
-/// `spec.allow.review_requests.roles`: (the matcher, the reviewing role's name).
+/// `spec.allow.review_requests`.
 struct Reviewers<'a> {
-    matchers: Vec<(Matcher<'a>, String)>,
+    matchers: Vec<Matcher<'a>>,
+    /// Some role grants reviews by the user's traits (`claims_to_roles`): which roles those
+    /// are is not in the file.
+    by_traits: bool,
 }
 
 impl<'a> Reviewers<'a> {
     fn of(roles: &[Record<'a>]) -> Reviewers<'a> {
-        let mut matchers = Vec::new();
+        let mut reviewers = Reviewers {
+            matchers: Vec::new(),
+            by_traits: false,
+        };
         for role in roles {
-            let name = role_name(*role);
             for (pattern, _) in review_patterns(*role) {
-                matchers.push((Matcher::new(pattern), name.clone()));
+                reviewers.matchers.push(Matcher::new(pattern));
             }
+            reviewers.by_traits |= !role
+                .list("spec.allow.review_requests.claims_to_roles")
+                .is_empty();
         }
-        Reviewers { matchers }
+        reviewers
     }
 
     /// Whether the file says who reviews at all: a file of requester roles alone cannot.
     fn known(&self) -> bool {
-        !self.matchers.is_empty()
+        !self.matchers.is_empty() || self.by_traits
     }
 
-    /// Whether some role of the file may review requests for `requested`.
+    /// Whether some role of the file may review requests for `requested`. A requester's own
+    /// pattern (`prod-*`, `^db-.*$`) stands for roles this cannot list, so it counts as reviewed.
     fn any_for(&self, requested: &str) -> bool {
-        self.matchers.iter().any(|(m, _)| m.matches(requested))
+        self.by_traits
+            || requested.contains('*')
+            || requested.starts_with('^')
+            || self.matchers.iter().any(|m| m.matches(requested))
     }
 }
 
@@ -396,18 +409,28 @@ requests: only an administrator's `tctl request approve` can approve them"
 
 /// The place of the `update` verb of an `allow.rules` entry over `access_request`: setting a
 /// request's state is checked against that verb alone (lib/auth/auth_with_roles.go,
-/// `SetAccessRequestState`), unlike a review, which is never the requester's own.
+/// `SetAccessRequestState`), unlike a review, which is never the requester's own. A rule with a
+/// `where` condition, or the same role denying the verb, may not let it through: no finding.
 fn self_approving(role: Record) -> Option<Span> {
-    let any = |list: &[(&str, Span)], word: &str| {
-        list.iter()
-            .find(|(v, _)| *v == word || *v == "*")
-            .map(|(_, at)| *at)
+    let update = |rule: Record| {
+        let any = |path: &str, word: &str| {
+            scalars(rule, path)
+                .into_iter()
+                .find(|(v, _)| *v == word || *v == "*")
+                .map(|(_, at)| at)
+        };
+        any("resources", "access_request")?;
+        any("verbs", "update")
     };
-    role.records("spec.allow.rules").find_map(|rule| {
-        let resources = scalars(rule, "resources");
-        any(&resources, "access_request")?;
-        any(&scalars(rule, "verbs"), "update")
-    })
+    if role
+        .records("spec.deny.rules")
+        .any(|rule| update(rule).is_some())
+    {
+        return None;
+    }
+    role.records("spec.allow.rules")
+        .filter(|rule| rule.text("where").is_none())
+        .find_map(update)
 }
 
 /// How long requested access may last: `max_duration`, else the session's TTL.
@@ -516,6 +539,65 @@ mod tests {
             rules(&objects[1]),
             [("window-max", 25), ("ticket-linked", 23)]
         );
+    }
+
+    /// (rule, line) of every probe of every role in `text`.
+    fn probes(text: &str) -> Vec<Vec<(&'static str, u32)>> {
+        let roots = crate::core::node::parse_documents(text).unwrap();
+        let (objects, _) = read(&roots, text, "t").unwrap();
+        objects
+            .iter()
+            .map(|o| o.probes.iter().map(|p| (p.rule, p.at.line)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_role_no_one_reviews_is_judged_only_when_the_file_can_say_so() {
+        let requester = "kind: role\nmetadata:\n  name: q\nspec:\n  options:\n    request_access: reason\n  allow:\n    request:\n      roles: [db, 'prod-*']\n      max_duration: 1h\n";
+        let approvers = |probes: &[(&str, u32)]| -> Vec<u32> {
+            probes
+                .iter()
+                .filter(|p| p.0 == "approver-named")
+                .map(|p| p.1)
+                .collect()
+        };
+        // Alone: who reviews is not in the file.
+        assert_eq!(approvers(&probes(requester)[0]), Vec::<u32>::new());
+        // A reviewer of other roles: `db` has none; `prod-*` is a pattern, not judged.
+        let other = format!(
+            "{requester}---\nkind: role\nmetadata:\n  name: r\nspec:\n  allow:\n    review_requests:\n      roles: [web]\n"
+        );
+        assert_eq!(approvers(&probes(&other)[0]), [9]);
+        // Reviews granted by traits may cover `db`.
+        let traits = format!(
+            "{other}---\nkind: role\nmetadata:\n  name: t\nspec:\n  allow:\n    review_requests:\n      claims_to_roles:\n        - {{claim: groups, value: dba, roles: [db]}}\n"
+        );
+        assert_eq!(approvers(&probes(&traits)[0]), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn updating_requests_is_self_approval_unless_a_condition_or_a_deny_says_otherwise() {
+        let role = |rules: &str| {
+            let text = format!(
+                "kind: role\nmetadata:\n  name: q\nspec:\n  options:\n    request_access: reason\n  allow:\n    request:\n      roles: [db]\n      max_duration: 1h\n{rules}"
+            );
+            probes(&text)[0]
+                .iter()
+                .filter(|p| p.0 == "self-approval")
+                .map(|p| p.1)
+                .collect::<Vec<u32>>()
+        };
+        let allow = "    rules:\n      - resources: ['*']\n        verbs: ['*']\n";
+        assert_eq!(role(allow), [13]);
+        let read_only =
+            "    rules:\n      - resources: [access_request]\n        verbs: [list, read]\n";
+        assert_eq!(role(read_only), Vec::<u32>::new());
+        let with_where = format!("{allow}        where: 'contains(user.spec.roles, \"x\")'\n");
+        assert_eq!(role(&with_where), Vec::<u32>::new());
+        let denied = format!(
+            "{allow}  deny:\n    rules:\n      - resources: [access_request]\n        verbs: [update]\n"
+        );
+        assert_eq!(role(&denied), Vec::<u32>::new());
     }
 
     #[test]
