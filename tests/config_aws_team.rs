@@ -147,7 +147,7 @@ fn scans_passed_together_say_what_the_graphql_records_say() {
 }
 
 #[test]
-fn one_page_of_a_scan_or_a_value_that_is_not_typed_stops_the_file_at_its_place() {
+fn one_page_of_a_list_or_a_value_that_is_not_typed_stops_the_file_at_its_place() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("page.json");
     std::fs::write(
@@ -160,6 +160,18 @@ fn one_page_of_a_scan_or_a_value_that_is_not_typed_stops_the_file_at_its_place()
     let err = common::stderr(&out);
     assert!(err.contains("page.json:2:15"), "{err}");
     assert!(err.contains("one page of several (`NextToken`)"), "{err}");
+
+    let graphql = dir.path().join("graphql.json");
+    std::fs::write(
+        &graphql,
+        "{\"data\": {\"listEligibilities\": {\"items\": [{\"id\": \"e\", \"duration\": \"2\", \"approvalRequired\": true}],\n  \"nextToken\": \"eyJ2ZXJzaW9uIjoy\"}}}\n",
+    )
+    .unwrap();
+    let out = grantlint(&["check", graphql.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(err.contains("graphql.json:2:16"), "{err}");
+    assert!(err.contains("one page of several (`nextToken`)"), "{err}");
 
     let odd = dir.path().join("odd.json");
     std::fs::write(

@@ -69,6 +69,8 @@ docs/docs/overview/policies.md and docs/docs/guides/admin.md.",
         "who approves: approver policies name Identity Center groups by design; the person who \
 approved is on each request, judged with `--source aws-team`",
         "justification and tickets when no `Settings` record is passed: they are global switches",
+        "a page of a longer list (GraphQL `nextToken`, DynamoDB `LastEvaluatedKey`): an error, \
+as the records of the other pages would pass unread",
         "`Settings.duration`: an eligibility policy always sets its own maximum, which overrides it",
     ],
 };
@@ -124,6 +126,15 @@ fn gather<'a>(
         Value::Map(entries) => {
             let record = Record::new(node);
             if let Some(items) = record.get("items") {
+                // A GraphQL list is paged too: the records of later pages would pass unread.
+                if let Some(next) = record.get("nextToken")
+                    && !matches!(next.value, Value::Null)
+                {
+                    let found = "this response is one page of several (`nextToken`)".to_string();
+                    let help = "list again with the `nextToken` until it is null, and pass every \
+page's items";
+                    return Err(error_at(file, text, record.span_of(next), found, help));
+                }
                 return gather(items, text, file, out);
             }
             if let Some(data) = record.get("data")
