@@ -250,6 +250,8 @@ fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
         (&missing[0]["line"], &missing[0]["column"]),
         (&1.into(), &1.into())
     );
+    // The report names the declared field, as it names a built-in one.
+    assert_eq!(missing[0]["field"], "customer_consent");
     assert!(
         missing[0]["message"].as_str().unwrap().starts_with(
             "no column of this export holds the declared field customer_consent (read from: customer_consent, consent)"
@@ -262,6 +264,10 @@ fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
         .map(|f| f["grant"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, ["SUP-1", "SUP-3"]);
+    // A custom rule's finding names the declared field it requires.
+    for f in findings(&report, "vip-consent") {
+        assert_eq!(f["field"], "customer_consent", "{f:#}");
+    }
 }
 
 #[test]
@@ -296,6 +302,7 @@ fn a_yaml_export_keeps_declared_keys_and_reads_them_by_type() {
         unreadable[0]["message"],
         "vip `sometimes` is not a bool: expected true or false"
     );
+    assert_eq!(unreadable[0]["field"], "vip");
 }
 
 #[test]

@@ -356,8 +356,8 @@ impl Rule for Arc<CustomRule> {
             Some(why) => format!("{why}, so `{}` cannot be checked", self.id),
             None => self.message.clone(),
         };
-        out.push(Violation::new(
-            self.field.builtin(),
+        out.push(Violation::about(
+            &self.field,
             self.field.span(grant),
             message,
             help,
