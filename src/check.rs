@@ -939,7 +939,7 @@ impl<R> FileChecker<'_, R> {
                 let tenant = grant.text(Field::Tenant);
                 let id = grant.id();
                 observed.add_keyed(&self.key, start, id.as_deref(), tenant, grouped.end);
-                places.push(Place::new(self.file, grant.span_of(grouped.at)));
+                places.push(Place::new(self.file, grouped.span));
             }
         }
     }

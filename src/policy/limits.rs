@@ -6,14 +6,18 @@
 //! limits:
 //!   - {id: weekly-per-person-tenant, by: [grantee, tenant], within: 7d, max: 3}
 //!   - {id: concurrent-per-engineer, by: [grantee], concurrent: 2, severity: error}
+//!   - {id: weekly-per-region, by: [grantee, customer_region], within: 7d, max: 5}
 //! ```
+//!
+//! `by` names built-in fields and fields declared under `fields:` (of any layer: limits are
+//! read once every layer's declarations are known).
 
 use std::sync::Arc;
 
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::Severity;
-use crate::grant::Field;
+use crate::grant::declared::Declarations;
 use crate::rules::limits::{Limit, Measure};
 use crate::rules::params::parse_severity;
 
@@ -27,8 +31,14 @@ pub struct PolicyLimit {
 
 const KEYS: [&str; 6] = ["id", "severity", "by", "within", "max", "concurrent"];
 
-/// Reads a layer's `limits:` list; limits with errors are left out (the errors stop the run).
-pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec<PolicyLimit> {
+/// Reads a layer's `limits:` list, whose `by` may name the policy's declared `fields`;
+/// limits with errors are left out (the errors stop the run).
+pub fn parse(
+    source: &Source,
+    node: &Node,
+    fields: &Declarations,
+    errors: &mut Vec<PolicyError>,
+) -> Vec<PolicyLimit> {
     let mut error = |at: &Node, message: String, help: Option<String>| {
         errors.push(PolicyError::new(source, Some(span(at)), message, help));
     };
@@ -152,17 +162,15 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
                 }
                 for name_node in names {
                     let name = name_node.value.as_scalar().unwrap_or("");
-                    match Field::from_key(name) {
+                    match fields.resolve(name) {
                         Some(field) if !by.contains(&field) => by.push(field),
                         Some(_) => fail(name_node, format!("`{name}` is in `by` twice"), None),
                         None => fail(
                             name_node,
                             format!("unknown field `{name}`"),
-                            did_you_mean(name, Field::ALL.iter().map(|f| f.name())).or_else(|| {
+                            did_you_mean(name, fields.names()).or_else(|| {
                                 Some(
-                                    // Limits are read before the layers' declarations
-                                    // are merged, and group by built-in fields only.
-                                    "group by built-in fields of the grant, e.g. grantee, tenant, role; fields declared under `fields:` are not yet allowed in `by`"
+                                    "group by fields of the grant, e.g. grantee, tenant, role, or declare the field under `fields:`"
                                         .into(),
                                 )
                             }),
@@ -257,6 +265,9 @@ pub fn merge(layers: impl IntoIterator<Item = Vec<PolicyLimit>>) -> Vec<PolicyLi
 mod tests {
     use super::*;
 
+    use crate::grant::Field;
+    use crate::grant::declared::{Declared, FieldRef, Kind};
+
     fn parse_text(text: &str) -> Result<Vec<PolicyLimit>, Vec<String>> {
         let source = Source {
             name: "p.yaml".into(),
@@ -264,7 +275,14 @@ mod tests {
         };
         let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
-        let limits = parse(&source, &node, &mut errors);
+        let fields = Declarations {
+            fields: vec![Declared {
+                name: Arc::from("customer_region"),
+                kind: Kind::Text,
+                keys: vec!["customer_region".into()],
+            }],
+        };
+        let limits = parse(&source, &node, &fields, &mut errors);
         if errors.is_empty() {
             return Ok(limits);
         }
@@ -274,10 +292,14 @@ mod tests {
     #[test]
     fn limits_are_read() {
         let limits = parse_text(
-            "- {id: weekly, by: [grantee, tenant], within: 7d, max: 3}\n- {id: at-once, by: engineer, concurrent: 2, severity: error}\n",
+            "- {id: weekly, by: [grantee, tenant], within: 7d, max: 3}\n- {id: at-once, by: engineer, concurrent: 2, severity: error}\n- {id: regional, by: [grantee, Customer-Region], within: 7d, max: 5}\n",
         )
         .unwrap();
-        assert_eq!(limits[0].limit.by, [Field::Grantee, Field::Tenant]);
+        let builtin = FieldRef::Builtin;
+        assert_eq!(
+            limits[0].limit.by,
+            [builtin(Field::Grantee), builtin(Field::Tenant)]
+        );
         assert_eq!(
             limits[0].limit.measure,
             Measure::Window {
@@ -286,7 +308,9 @@ mod tests {
             }
         );
         assert_eq!(limits[0].severity, Some(Severity::Warning));
-        assert_eq!(limits[1].limit.by, [Field::Grantee]);
+        assert_eq!(limits[1].limit.by, [builtin(Field::Grantee)]);
+        assert_eq!(limits[2].limit.by[1].name(), "customer_region");
+        assert_eq!(limits[2].limit.by[1].slot(), Some(0));
         assert_eq!(limits[1].limit.measure, Measure::Concurrent { max: 2 });
         assert_eq!(limits[1].severity, Some(Severity::Error));
     }
@@ -301,6 +325,8 @@ mod tests {
             "- {id: d, by: [grantee], within: 7d, max: 3, concurrent: 2}\n",
             "- {id: e, by: [grantee], within: soon, max: 0}\n",
             "- {id: f, by: site, concurrent: 2}\n",
+            "- {id: g, by: [customer_regoin], concurrent: 2}\n",
+            "- {id: h, by: [customer_region, customer_region], concurrent: 2}\n",
         ))
         .err()
         .unwrap();
@@ -315,7 +341,9 @@ mod tests {
                 "5:3 a limit counts either within a span (`within`, `max`) or at once (`concurrent`), not both (write two limits)",
                 "6:45 `max` is a whole number of grants, 1 or more",
                 "6:34 `within` is a duration such as 7d or 24h",
-                "7:15 unknown field `site` (group by built-in fields of the grant, e.g. grantee, tenant, role; fields declared under `fields:` are not yet allowed in `by`)",
+                "7:15 unknown field `site` (group by fields of the grant, e.g. grantee, tenant, role, or declare the field under `fields:`)",
+                "8:16 unknown field `customer_regoin` (did you mean `customer_region`?)",
+                "9:33 `customer_region` is in `by` twice",
             ]
         );
     }

@@ -10,6 +10,7 @@ use super::repeat_tenant::{RepeatTenant, WindowLimit};
 use super::{Context, Grouped, Observations, Observed, Rule, same_tenant};
 use crate::core::text::trim;
 use crate::finding::Violation;
+use crate::grant::declared::FieldRef;
 use crate::grant::{Field, Grant};
 
 /// Between the fields of a group's key: a control character no export writes in a name.
@@ -27,16 +28,20 @@ pub enum Measure {
 /// One limit of `limits:`.
 pub struct Limit {
     pub id: String,
-    pub by: Vec<Field>,
+    /// Built-in fields, or fields the policy declares (`fields:`).
+    pub by: Vec<FieldRef>,
     pub measure: Measure,
     /// The window limit's counting: repeat-tenant's, over this limit's groups.
     window: Option<RepeatTenant>,
 }
 
 impl Limit {
-    pub fn new(id: String, by: Vec<Field>, measure: Measure) -> Limit {
+    pub fn new(id: String, by: Vec<FieldRef>, measure: Measure) -> Limit {
         let names = by_names(&by);
-        let at = by.first().copied().unwrap_or(Field::Grantee);
+        let at = by
+            .first()
+            .cloned()
+            .unwrap_or(FieldRef::Builtin(Field::Grantee));
         let window = match measure {
             Measure::Window { max, within } => Some(RepeatTenant::limit(
                 WindowLimit { by: names, max, at },
@@ -75,15 +80,15 @@ impl Limit {
     pub fn docs(&self) -> String {
         let (by, what) = (self.by_names(), self.summary());
         format!(
-            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
+            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values, declared fields' too, ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
             self.id
         )
     }
 }
 
 /// Fields as a finding names them: "grantee, tenant".
-fn by_names(by: &[Field]) -> String {
-    by.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+fn by_names(by: &[FieldRef]) -> String {
+    by.iter().map(FieldRef::name).collect::<Vec<_>>().join(", ")
 }
 
 /// A person field's value as one key: the directory's name for the person, else the name as
@@ -107,14 +112,15 @@ impl Rule for std::sync::Arc<Limit> {
 
     fn group(&self, grant: &Grant, context: &Context, key: &mut String) -> Option<Grouped> {
         for (i, field) in self.by.iter().enumerate() {
-            let text = trim(grant.text(*field)?);
+            let text = trim(field.text(grant)?);
             if i > 0 {
                 key.push(SEPARATOR);
             }
-            if super::people::PERSON_FIELDS.contains(field) {
-                key.push_str(&person_key(text, context));
-            } else {
-                key.push_str(text);
+            match field {
+                FieldRef::Builtin(f) if super::people::PERSON_FIELDS.contains(f) => {
+                    key.push_str(&person_key(text, context));
+                }
+                _ => key.push_str(text),
             }
         }
         let end = match self.measure {
@@ -128,7 +134,7 @@ impl Rule for std::sync::Arc<Limit> {
             ),
         };
         Some(Grouped {
-            at: *self.by.first()?,
+            span: self.by.first()?.span(grant),
             end,
         })
     }
@@ -198,8 +204,11 @@ impl Limit {
                     .copied()
                     .collect();
                 let key = names.tenant(over.index as usize).replace(SEPARATOR, ", ");
-                let mut violation = Violation::new(
-                    self.by.first().copied(),
+                let Some(at) = self.by.first() else {
+                    continue;
+                };
+                let mut violation = Violation::about(
+                    at,
                     Default::default(),
                     format!(
                         "{by} `{key}`: {} grants active at the same time (at most {max})",
@@ -250,7 +259,7 @@ mod tests {
                 let id = format!("g{i}");
                 all.add_keyed("mina chen", hour(s), Some(&id), None, Some(hour(e)));
             }
-            let limit = Arc::new(Limit::new("at-once".into(), vec![Field::Grantee], Measure::Concurrent { max }));
+            let limit = Arc::new(Limit::new("at-once".into(), vec![FieldRef::Builtin(Field::Grantee)], Measure::Concurrent { max }));
             let mut out = Vec::new();
             limit.check_all(&mut all, &mut out);
             let most = brute_force(&intervals);
