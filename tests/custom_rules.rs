@@ -184,6 +184,7 @@ fn every_example_folder_passes_its_policy_tests() {
         assert_eq!(code, 0, "{policy}: {out}{err}");
     }
     for example in [
+        "access-review-due",
         "after-hours-incident-link",
         "ticket-closed-deadline",
         "vip-consent",
@@ -192,6 +193,45 @@ fn every_example_folder_passes_its_policy_tests() {
         assert!(folders.contains(&folder), "{folder} is missing");
         assert!(root.join(example).join("README.md").is_file(), "{example}");
     }
+}
+
+/// `now` in `compare:` is the run's time: `--now` moves it, and with it which reviews are
+/// overdue.
+#[test]
+fn now_in_a_comparison_is_the_time_the_run_is_given() {
+    let overdue = |now: &str| -> Vec<(String, String)> {
+        let (_, out, err) = run(&[
+            "check",
+            "--format",
+            "json",
+            "--now",
+            now,
+            "--policy",
+            "policies/examples/access-review-due/grantlint.yaml",
+            "policies/examples/access-review-due/grants.yaml",
+        ]);
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        findings(&report, "access-review-overdue")
+            .iter()
+            .map(|f| (f["grant"].to_string(), f["field"].to_string()))
+            .collect()
+    };
+    let named = |grant: &str, field: &str| (format!("\"{grant}\""), field.to_string());
+    assert_eq!(
+        overdue("2026-11-24T12:00:00Z"),
+        [
+            named("REV-2", "\"last_reviewed\""),
+            named("REV-3", "\"last_reviewed\"")
+        ]
+    );
+    // On 1 September, July's review is recent, and REV-4 has not expired yet.
+    assert_eq!(
+        overdue("2026-09-01T00:00:00Z"),
+        [
+            named("REV-3", "\"last_reviewed\""),
+            named("REV-4", "\"last_reviewed\"")
+        ]
+    );
 }
 
 #[test]

@@ -80,6 +80,8 @@ use crate::rules::people::PERSON_FIELDS;
 #[derive(Default)]
 pub struct Ask<'a> {
     pub people: Option<&'a crate::rules::people::Directory>,
+    /// The time of the run, which `compare:` calls `now`.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     pub unknown: std::cell::RefCell<Option<String>>,
 }
 
@@ -132,7 +134,7 @@ impl Condition {
             },
             Condition::Present(f) => f.text(grant).is_some(),
             Condition::Missing(f) => f.text(grant).is_none(),
-            Condition::Compare(c) => c.holds(grant),
+            Condition::Compare(c) => c.holds(grant, ask.now),
             Condition::Calendar {
                 field,
                 calendar,
@@ -330,6 +332,7 @@ impl Rule for Arc<CustomRule> {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         let ask = Ask {
             people: context.people.as_deref(),
+            now: Some(context.now),
             ..Ask::default()
         };
         // A value there but unreadable is the grant's `field-format` finding: the rule
@@ -1312,6 +1315,37 @@ mod tests {
     }
 
     #[test]
+    fn now_is_the_time_of_the_run() {
+        // The tests' run is at 2026-11-24T12:00:00Z.
+        let reviewed = declared_rule("{compare: 'ticket_closed >= now - 90d'}");
+        assert!(!fails_declared(
+            &reviewed,
+            &[],
+            &[(0, "2026-10-01T00:00:00Z")]
+        ));
+        assert!(fails_declared(
+            &reviewed,
+            &[],
+            &[(0, "2026-08-01T00:00:00Z")]
+        ));
+        assert!(
+            fails_declared(&reviewed, &[], &[]),
+            "no value: does not hold"
+        );
+        let ahead = declared_rule("{compare: 'expires <= NOW + 30d'}");
+        assert!(!fails_declared(
+            &ahead,
+            &[(Expires, "2026-12-24T12:00:00Z")],
+            &[]
+        ));
+        assert!(fails_declared(
+            &ahead,
+            &[(Expires, "2026-12-24T12:01:00Z")],
+            &[]
+        ));
+    }
+
+    #[test]
     fn numbers_bools_and_lists_compare_by_their_type() {
         let r = declared_rule("{compare: 'risk < 7'}");
         assert!(!fails_declared(&r, &[], &[(1, "6.5")]));
@@ -1356,6 +1390,8 @@ mod tests {
                 "- {id: g, message: m, require: {field: vip, equals: maybe}}\n",
                 "- {id: h, message: m, require: {compare: '1 < 2'}}\n",
                 "- {id: i, message: m, require: {compare: 'risk + 15m > 3'}}\n",
+                "- {id: j, message: m, require: {compare: 'risk < now'}}\n",
+                "- {id: k, message: m, require: {compare: 'expires <= now + month'}}\n",
             ),
         )
         .unwrap_err();
@@ -1371,6 +1407,8 @@ mod tests {
                 "7:53 vip is a bool field, so it equals true or false, not `maybe`",
                 "8:32 `require` names no field, so it would judge every grant alike (compare a field, e.g. `compare: \"ended_at <= ticket_closed + 15m\"`)",
                 "9:42 cannot add a duration to a number (a time takes a duration added or subtracted; a time minus a time is a duration)",
+                "10:42 `risk < now` compares a number with a time (both sides must be times, durations or numbers alike)",
+                "11:42 `month` is neither a field nor a value (name a time, duration or number field, `now`, or a value such as 15m, 3 or 2026-11-23T10:00:00Z)",
             ]
         );
     }
