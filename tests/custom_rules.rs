@@ -185,6 +185,7 @@ fn every_example_folder_passes_its_policy_tests() {
     }
     for example in [
         "access-review-due",
+        "prod-admin-concurrency",
         "after-hours-incident-link",
         "ticket-closed-deadline",
         "vip-consent",

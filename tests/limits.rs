@@ -152,3 +152,34 @@ fn policy_show_shows_a_limit_by_a_declared_field_with_its_origin() {
         .collect();
     assert_eq!(items, ["- customer_region", "- grantee"], "{out}");
 }
+
+#[test]
+fn a_limits_when_is_shown_with_its_origin_and_said_in_words() {
+    let policy = "policies/examples/prod-admin-concurrency/grantlint.yaml";
+    let (code, out, err) = grantlint(&["policy", "show", "--policy", policy]);
+    assert_eq!(code, 0, "{err}");
+    let line = |start: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no `{start}` in\n{out}"))
+            .to_string()
+    };
+    assert!(
+        line("- field: environment").ends_with("grantlint.yaml:12"),
+        "{out}"
+    );
+    assert!(
+        line("matches: admin").ends_with("grantlint.yaml:13"),
+        "{out}"
+    );
+    let (code, out, _) = grantlint(&["rules", "--policy", policy]);
+    assert_eq!(code, 0);
+    assert!(out.contains("prod-admin-at-once"), "{out}");
+    let (_, out, _) = grantlint(&["explain", "prod-admin-at-once", "--policy", policy]);
+    assert!(
+        out.contains(
+            "counting grants where all of (environment equals `prod`; role matches /admin/)"
+        ),
+        "{out}"
+    );
+}

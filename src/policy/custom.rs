@@ -388,15 +388,7 @@ pub fn parse(
             return Vec::new();
         }
     };
-    // Counted before any is compiled: each may take up to a quarter of a megabyte.
-    if let Some(extra) = crate::load::limits::too_many_patterns(node) {
-        let most = crate::load::limits::MAX_POLICY_PATTERNS;
-        errors.push(PolicyError::new(
-            source,
-            Some(span(extra)),
-            format!("a policy's custom rules can test at most {most} regular expressions"),
-            Some("join patterns into one with `|`, or test with `in:` lists".into()),
-        ));
+    if too_many_patterns(source, node, "custom rules", errors) {
         return Vec::new();
     }
     let mut rules: Vec<CustomRule> = Vec::new();
@@ -422,6 +414,61 @@ pub fn parse(
         rules.push(rule);
     }
     rules
+}
+
+/// Whether the conditions under `node` (a policy's `what`: custom rules, limits) test more
+/// regular expressions than a policy may, said at the first one over. Counted before any is
+/// compiled: each may take up to a quarter of a megabyte.
+pub fn too_many_patterns(
+    source: &Source,
+    node: &Node,
+    what: &str,
+    errors: &mut Vec<PolicyError>,
+) -> bool {
+    let Some(extra) = crate::load::limits::too_many_patterns(node) else {
+        return false;
+    };
+    let most = crate::load::limits::MAX_POLICY_PATTERNS;
+    errors.push(PolicyError::new(
+        source,
+        Some(span(extra)),
+        format!("a policy's {what} can test at most {most} regular expressions"),
+        Some("join patterns into one with `|`, or test with `in:` lists".into()),
+    ));
+    true
+}
+
+/// Reads one condition (a limit's `when:`), reporting every mistake with its place.
+pub fn condition(
+    source: &Source,
+    node: &Node,
+    vocabulary: Vocabulary,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Condition> {
+    let mut parser = Parser {
+        source,
+        vocabulary,
+        errors,
+    };
+    parser.condition(node)
+}
+
+/// A limit's `when:` counts the grants it holds for. A value there but unreadable is the
+/// grant's `field-format` finding and the grant is not counted; a condition that cannot tell
+/// (a person the directory does not know) counts the grant, so no limit passes for want of an
+/// answer.
+impl crate::rules::limits::Counts for Condition {
+    fn counts(&self, grant: &Grant, context: &Context) -> bool {
+        if self.unreadable(grant) {
+            return false;
+        }
+        let ask = Ask {
+            people: context.people.as_deref(),
+            now: Some(context.now),
+            ..Ask::default()
+        };
+        self.holds_in(grant, &ask) || ask.unknown.into_inner().is_some()
+    }
 }
 
 /// Custom rules of every layer; a later layer's rule replaces an earlier one of the same id.

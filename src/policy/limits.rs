@@ -14,10 +14,10 @@
 
 use std::sync::Arc;
 
+use super::custom::{self, Vocabulary};
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::Severity;
-use crate::grant::declared::Declarations;
 use crate::rules::limits::{Limit, Measure};
 use crate::rules::params::parse_severity;
 
@@ -29,16 +29,29 @@ pub struct PolicyLimit {
     pub at: (Source, crate::core::span::Span),
 }
 
-const KEYS: [&str; 6] = ["id", "severity", "by", "within", "max", "concurrent"];
+const KEYS: [&str; 7] = [
+    "id",
+    "severity",
+    "by",
+    "within",
+    "max",
+    "concurrent",
+    "when",
+];
 
-/// Reads a layer's `limits:` list, whose `by` may name the policy's declared `fields`;
-/// limits with errors are left out (the errors stop the run).
+/// Reads a layer's `limits:` list, whose `by` and `when` may name the policy's declared
+/// `fields` (and `when` its calendars); limits with errors are left out (the errors stop the
+/// run).
 pub fn parse(
     source: &Source,
     node: &Node,
-    fields: &Declarations,
+    vocabulary: Vocabulary,
     errors: &mut Vec<PolicyError>,
 ) -> Vec<PolicyLimit> {
+    let fields = vocabulary.fields;
+    if custom::too_many_patterns(source, node, "limits", errors) {
+        return Vec::new();
+    }
     let mut error = |at: &Node, message: String, help: Option<String>| {
         errors.push(PolicyError::new(source, Some(span(at)), message, help));
     };
@@ -58,6 +71,7 @@ pub fn parse(
         }
     };
     let mut limits: Vec<PolicyLimit> = Vec::new();
+    let mut when_errors = Vec::new();
     for item in items {
         let Value::Map(entries) = &item.value else {
             error(
@@ -198,6 +212,12 @@ pub fn parse(
                     }
                 }
             };
+        // The condition's own errors are kept apart (`error` holds `errors` for the loop)
+        // and joined after it; the policy's errors are sorted by place in the end.
+        let before = when_errors.len();
+        let when =
+            get("when").and_then(|n| custom::condition(source, n, vocabulary, &mut when_errors));
+        let when_fine = when_errors.len() == before;
         let max = count("max", &mut fail);
         let concurrent = count("concurrent", &mut fail);
         let within = get("within").and_then(|n| {
@@ -239,15 +259,21 @@ pub fn parse(
             }
             _ => None, // a value above was wrong, and said so
         };
-        if let (true, Some(measure)) = (fine, measure) {
+        if let (true, true, Some(measure)) = (fine, when_fine, measure) {
             let at = get("id").map_or(span(item), span);
+            let mut limit = Limit::new(id, by, measure);
+            if let Some(when) = when {
+                let text = when.to_string();
+                limit = limit.when(Box::new(when), text);
+            }
             limits.push(PolicyLimit {
-                limit: Arc::new(Limit::new(id, by, measure)),
+                limit: Arc::new(limit),
                 severity,
                 at: (source.clone(), at),
             });
         }
     }
+    errors.append(&mut when_errors);
     limits
 }
 
@@ -266,7 +292,7 @@ mod tests {
     use super::*;
 
     use crate::grant::Field;
-    use crate::grant::declared::{Declared, FieldRef, Kind};
+    use crate::grant::declared::{Declarations, Declared, FieldRef, Kind};
 
     fn parse_text(text: &str) -> Result<Vec<PolicyLimit>, Vec<String>> {
         let source = Source {
@@ -282,7 +308,12 @@ mod tests {
                 keys: vec!["customer_region".into()],
             }],
         };
-        let limits = parse(&source, &node, &fields, &mut errors);
+        let calendars = crate::policy::calendar::Calendars::default();
+        let vocabulary = Vocabulary {
+            fields: &fields,
+            calendars: &calendars,
+        };
+        let limits = parse(&source, &node, vocabulary, &mut errors);
         if errors.is_empty() {
             return Ok(limits);
         }
@@ -292,7 +323,7 @@ mod tests {
     #[test]
     fn limits_are_read() {
         let limits = parse_text(
-            "- {id: weekly, by: [grantee, tenant], within: 7d, max: 3}\n- {id: at-once, by: engineer, concurrent: 2, severity: error}\n- {id: regional, by: [grantee, Customer-Region], within: 7d, max: 5}\n",
+            "- {id: weekly, by: [grantee, tenant], within: 7d, max: 3}\n- {id: at-once, by: engineer, concurrent: 2, severity: error}\n- {id: regional, by: [grantee, Customer-Region], within: 7d, max: 5}\n- {id: admins, by: grantee, concurrent: 1, when: {field: role, matches: admin}}\n",
         )
         .unwrap();
         let builtin = FieldRef::Builtin;
@@ -311,6 +342,10 @@ mod tests {
         assert_eq!(limits[1].limit.by, [builtin(Field::Grantee)]);
         assert_eq!(limits[2].limit.by[1].name(), "customer_region");
         assert_eq!(limits[2].limit.by[1].slot(), Some(0));
+        assert_eq!(
+            limits[3].limit.summary(),
+            "at most 1 grants of one grantee may be active at the same time, counting grants where role matches /admin/"
+        );
         assert_eq!(limits[1].limit.measure, Measure::Concurrent { max: 2 });
         assert_eq!(limits[1].severity, Some(Severity::Error));
     }
@@ -327,6 +362,7 @@ mod tests {
             "- {id: f, by: site, concurrent: 2}\n",
             "- {id: g, by: [customer_regoin], concurrent: 2}\n",
             "- {id: h, by: [customer_region, customer_region], concurrent: 2}\n",
+            "- {id: i, by: grantee, concurrent: 2, when: {field: rol, equals: admin}}\n",
         ))
         .err()
         .unwrap();
@@ -344,6 +380,7 @@ mod tests {
                 "7:15 unknown field `site` (group by fields of the grant, e.g. grantee, tenant, role, or declare the field under `fields:`)",
                 "8:16 unknown field `customer_regoin` (did you mean `customer_region`?)",
                 "9:33 `customer_region` is in `by` twice",
+                "10:53 unknown field `rol` (did you mean `role`?)",
             ]
         );
     }

@@ -197,7 +197,7 @@ impl Policy {
         let mut limit_layers = Vec::new();
         for layer in &mut layers {
             if let Some(node) = layer.limits.take() {
-                limit_layers.push(limits::parse(&layer.source, &node, &declared, &mut errors));
+                limit_layers.push(limits::parse(&layer.source, &node, vocabulary, &mut errors));
             }
             if let Some(node) = layer.custom.take() {
                 customs.push(custom::parse(&layer.source, &node, vocabulary, &mut errors));

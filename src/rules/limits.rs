@@ -25,12 +25,21 @@ pub enum Measure {
     Concurrent { max: usize },
 }
 
+/// Which grants a limit counts (`when:`): decided by the policy's conditions, which the
+/// rules do not know.
+pub trait Counts: Send + Sync {
+    /// Whether `grant` is counted.
+    fn counts(&self, grant: &Grant, context: &Context) -> bool;
+}
+
 /// One limit of `limits:`.
 pub struct Limit {
     pub id: String,
     /// Built-in fields, or fields the policy declares (`fields:`).
     pub by: Vec<FieldRef>,
     pub measure: Measure,
+    /// `when:`: only the grants it holds for are counted, and the condition in words.
+    pub when: Option<(Box<dyn Counts>, String)>,
     /// The window limit's counting: repeat-tenant's, over this limit's groups.
     window: Option<RepeatTenant>,
 }
@@ -53,7 +62,16 @@ impl Limit {
             id,
             by,
             measure,
+            when: None,
             window,
+        }
+    }
+
+    /// The limit counting only the grants `when` holds for (`text`: the condition in words).
+    pub fn when(self, when: Box<dyn Counts>, text: String) -> Limit {
+        Limit {
+            when: Some((when, text)),
+            ..self
         }
     }
 
@@ -65,7 +83,7 @@ impl Limit {
     /// What the limit allows, in a line: the summary of `rules` and SARIF descriptors.
     pub fn summary(&self) -> String {
         let by = self.by_names();
-        match self.measure {
+        let what = match self.measure {
             Measure::Window { max, within } => format!(
                 "at most {max} grants of one {by} may start within {}",
                 crate::core::time::format_duration(within)
@@ -73,6 +91,10 @@ impl Limit {
             Measure::Concurrent { max } => {
                 format!("at most {max} grants of one {by} may be active at the same time")
             }
+        };
+        match &self.when {
+            Some((_, when)) => format!("{what}, counting grants where {when}"),
+            None => what,
         }
     }
 
@@ -80,8 +102,14 @@ impl Limit {
     pub fn docs(&self) -> String {
         let (by, what) = (self.by_names(), self.summary());
         format!(
-            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values, declared fields' too, ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
-            self.id
+            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values, declared fields' too, ignoring case). A grant without a start, or without one of these fields, is not counted{}. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
+            self.id,
+            match &self.when {
+                Some((_, when)) => format!(
+                    "; nor is one the limit's `when` does not hold for ({when}), unless the condition cannot tell (a person the people directory does not know): then the grant is counted"
+                ),
+                None => String::new(),
+            }
         )
     }
 }
@@ -111,6 +139,11 @@ impl Rule for std::sync::Arc<Limit> {
     }
 
     fn group(&self, grant: &Grant, context: &Context, key: &mut String) -> Option<Grouped> {
+        if let Some((when, _)) = &self.when
+            && !when.counts(grant, context)
+        {
+            return None;
+        }
         for (i, field) in self.by.iter().enumerate() {
             let text = trim(field.text(grant)?);
             if i > 0 {
