@@ -42,13 +42,14 @@ fn is_one(n: &usize) -> bool {
 /// The key a finding is matched on.
 pub type Key = (String, Option<String>, Option<String>, Option<String>);
 
-pub fn key(finding: &Finding) -> Key {
+/// `fields` names the policy's declared fields by slot ([`crate::check::Outcome::fields`]).
+pub fn key(finding: &Finding, fields: &[std::sync::Arc<str>]) -> Key {
     (
         finding.rule.to_string(),
         finding.grant.as_deref().map(str::to_string),
         // Tenants are one tenant whatever their case (as repeat-tenant counts them).
         finding.tenant.as_deref().map(|t| t.trim().to_lowercase()),
-        finding.field.map(|f| f.name().to_string()),
+        finding.field_name(fields).map(str::to_string),
     )
 }
 
@@ -70,10 +71,13 @@ impl Comparison {
 
 impl Baseline {
     /// Records these findings, in key order, so the file diffs well under review.
-    pub fn record<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Baseline {
+    pub fn record<'a>(
+        findings: impl IntoIterator<Item = &'a Finding>,
+        fields: &[std::sync::Arc<str>],
+    ) -> Baseline {
         let mut counts: BTreeMap<Key, usize> = BTreeMap::new();
         for finding in findings {
-            *counts.entry(key(finding)).or_default() += 1;
+            *counts.entry(key(finding, fields)).or_default() += 1;
         }
         Baseline {
             version: 1,

@@ -42,6 +42,16 @@ pub struct Outcome {
     /// How each input's columns or keys were understood, by input index (`None` for the
     /// JSON exports of access systems, whose mapping is the adapter's table).
     pub maps: Vec<Option<InputMap>>,
+    /// The names of the policy's declared fields (`fields:`), by slot: what a finding's
+    /// `declared` names.
+    pub fields: Vec<std::sync::Arc<str>>,
+}
+
+impl Outcome {
+    /// The name of the field `finding` is about, built-in or declared.
+    pub fn field_name(&self, finding: &Finding) -> Option<&str> {
+        finding.field_name(&self.fields)
+    }
 }
 
 /// What reporters keep of each grant read: where it is (JUnit lists clean grants too) and the
@@ -231,7 +241,7 @@ impl<R> FileResult<R> {
                 };
                 for (slot, declared) in fields.fields.iter().enumerate() {
                     if self.declared_seen & 1u64.checked_shl(slot as u32).unwrap_or(0) == 0 {
-                        let finding = declared_missing(file, cap, start, "record", declared);
+                        let finding = declared_missing(file, cap, start, "record", slot, declared);
                         self.findings.push(finding);
                     }
                 }
@@ -245,10 +255,10 @@ impl<R> FileResult<R> {
         let span = map.names.first().map_or(Span::default(), |n| n.span);
         let kind = map.kind.name().trim_end_matches('s');
         for name in &map.declared_missing {
-            let Some(declared) = fields.fields.iter().find(|d| d.name == *name) else {
+            let Some(slot) = fields.fields.iter().position(|d| d.name == *name) else {
                 continue;
             };
-            let finding = declared_missing(file, cap, span, kind, declared);
+            let finding = declared_missing(file, cap, span, kind, slot, &fields.fields[slot]);
             self.findings.push(finding);
         }
     }
@@ -291,6 +301,7 @@ impl<R> FileResult<R> {
                 file,
                 span,
                 field: Some(absent.field),
+                declared: None,
                 at_grant: false,
                 message: message.into(),
                 help: help.into(),
@@ -307,6 +318,7 @@ fn declared_missing(
     cap: crate::finding::Severity,
     span: Span,
     kind: &str,
+    slot: usize,
     declared: &crate::grant::declared::Declared,
 ) -> Finding {
     let (name, from) = (&declared.name, declared.keys.join(", "));
@@ -318,6 +330,7 @@ fn declared_missing(
         file,
         span,
         field: None,
+        declared: u8::try_from(slot).ok(),
         at_grant: false,
         message: format!(
             "no {kind} of this export holds the declared field {name} (read from: {from}), so no grant has it"
@@ -422,6 +435,13 @@ pub fn check_with<R: Send>(
         records: Vec::new(),
         baseline: None,
         maps: Vec::with_capacity(inputs.len()),
+        fields: policy
+            .mapping
+            .fields
+            .fields
+            .iter()
+            .map(|d| std::sync::Arc::clone(&d.name))
+            .collect(),
     };
     let mut all = FileResult::default();
     for mut result in results {
@@ -467,6 +487,7 @@ pub fn check_with<R: Send>(
                 file: place.file as usize,
                 span: place.span(),
                 field: violation.field,
+                declared: violation.declared,
                 at_grant: false,
                 message: violation.message.into(),
                 help: violation.help,
@@ -918,7 +939,7 @@ impl<R> FileChecker<'_, R> {
                 let tenant = grant.text(Field::Tenant);
                 let id = grant.id();
                 observed.add_keyed(&self.key, start, id.as_deref(), tenant, grouped.end);
-                places.push(Place::new(self.file, grant.span_of(grouped.at)));
+                places.push(Place::new(self.file, grouped.span));
             }
         }
     }
@@ -971,6 +992,7 @@ fn finding(active: &ActiveRule, grant: &Grant, file: usize, v: Violation) -> Fin
         file,
         span: v.span,
         field: v.field,
+        declared: v.declared,
         at_grant: v.span == grant.span,
         message: v.message.into(),
         help: v.help,

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::core::span::Span;
 use crate::grant::Field;
+use crate::grant::declared::FieldRef;
 
 /// How much a finding matters. Ordered, so `--fail-on warning` means "warning or worse".
 #[derive(
@@ -42,6 +43,9 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Violation {
     pub field: Option<Field>,
+    /// The declared field (its slot in the policy's `fields:`) the violation is about, when
+    /// `field` is `None`.
+    pub declared: Option<u8>,
     pub span: Span,
     pub message: String,
     pub help: Cow<'static, str>,
@@ -58,10 +62,24 @@ impl Violation {
     ) -> Violation {
         Violation {
             field,
+            declared: None,
             span,
             message,
             help: help.into(),
             related: Vec::new(),
+        }
+    }
+
+    /// A violation about a field a policy names, built-in or declared.
+    pub fn about(
+        field: &FieldRef,
+        span: Span,
+        message: String,
+        help: impl Into<Cow<'static, str>>,
+    ) -> Violation {
+        Violation {
+            declared: field.slot(),
+            ..Violation::new(field.builtin(), span, message, help)
         }
     }
 }
@@ -78,6 +96,10 @@ pub struct Finding {
     pub file: usize,
     pub span: Span,
     pub field: Option<Field>,
+    /// The declared field (its slot in the policy's `fields:`) the finding is about, when
+    /// `field` is `None`: a byte here, its name looked up when reported
+    /// ([`Finding::field_name`]).
+    pub declared: Option<u8>,
     /// The span is the grant's own: the finding is about the grant, or a field it lacks.
     pub at_grant: bool,
     pub message: Box<str>,
@@ -89,6 +111,16 @@ impl Finding {
     /// The order DESIGN.md promises: file, line, column, rule.
     pub fn sort_key(&self) -> (usize, u32, u32, &str) {
         (self.file, self.span.line, self.span.column, &self.rule)
+    }
+
+    /// The name of the field the finding is about, built-in or declared (`declared` holds the
+    /// names of the policy's `fields:`, by slot, as [`crate::check::Outcome`] keeps them).
+    pub fn field_name<'a>(&self, declared: &'a [std::sync::Arc<str>]) -> Option<&'a str> {
+        match (self.field, self.declared) {
+            (Some(field), _) => Some(field.name()),
+            (None, Some(slot)) => declared.get(usize::from(slot)).map(|n| &**n),
+            (None, None) => None,
+        }
     }
 }
 
@@ -130,4 +162,15 @@ impl Suppression {
 pub struct Suppressed {
     pub finding: Finding,
     pub by: Suppression,
+}
+
+#[cfg(test)]
+mod tests {
+    /// A run can hold millions of findings: naming a declared field costs no byte (its slot
+    /// sits in the padding beside the severity and the built-in field).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_finding_stays_160_bytes() {
+        assert_eq!(std::mem::size_of::<super::Finding>(), 160);
+    }
 }

@@ -107,6 +107,8 @@ struct Value {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FormatProblem {
     pub field: Option<Field>,
+    /// The declared field's slot when the value is one of the policy's `fields:`.
+    pub declared: Option<u8>,
     pub span: Span,
     pub message: String,
     pub help: String,
@@ -232,6 +234,7 @@ impl Grant {
                 );
                 self.problems.push(FormatProblem {
                     field: Some(field),
+                    declared: None,
                     span,
                     message,
                     help: unreadable.help,
@@ -261,6 +264,10 @@ impl Grant {
                 let shown = crate::core::time::shown(text);
                 let message = format!("{name} `{shown}` is not a {}: {why}", kind.name());
                 self.problem(None, span, message, help);
+                // Named in the finding by its slot.
+                if let Some(problem) = self.problems.last_mut() {
+                    problem.declared = u8::try_from(slot).ok();
+                }
                 None
             }
         };
@@ -281,6 +288,7 @@ impl Grant {
     pub fn problem(&mut self, field: Option<Field>, span: Span, message: String, help: &str) {
         self.problems.push(FormatProblem {
             field,
+            declared: None,
             span,
             message,
             help: help.to_string(),

@@ -131,7 +131,10 @@ pub fn apply_baseline(outcome: &mut Outcome, baseline: &Baseline) {
     let baselined: Vec<Finding> = outcome
         .findings
         .extract_if(.., |finding| {
-            match budget.get_mut(&baseline::key(finding)).filter(|n| **n > 0) {
+            match budget
+                .get_mut(&baseline::key(finding, &outcome.fields))
+                .filter(|n| **n > 0)
+            {
                 Some(left) => {
                     *left -= 1;
                     true
@@ -218,6 +221,7 @@ fn waiver_finding(
         file,
         span: waiver.span,
         field: None,
+        declared: None,
         at_grant: false,
         message: message.into(),
         help: help.into(),

@@ -184,6 +184,8 @@ fn every_example_folder_passes_its_policy_tests() {
         assert_eq!(code, 0, "{policy}: {out}{err}");
     }
     for example in [
+        "access-review-due",
+        "prod-admin-concurrency",
         "after-hours-incident-link",
         "ticket-closed-deadline",
         "vip-consent",
@@ -192,6 +194,45 @@ fn every_example_folder_passes_its_policy_tests() {
         assert!(folders.contains(&folder), "{folder} is missing");
         assert!(root.join(example).join("README.md").is_file(), "{example}");
     }
+}
+
+/// `now` in `compare:` is the run's time: `--now` moves it, and with it which reviews are
+/// overdue.
+#[test]
+fn now_in_a_comparison_is_the_time_the_run_is_given() {
+    let overdue = |now: &str| -> Vec<(String, String)> {
+        let (_, out, err) = run(&[
+            "check",
+            "--format",
+            "json",
+            "--now",
+            now,
+            "--policy",
+            "policies/examples/access-review-due/grantlint.yaml",
+            "policies/examples/access-review-due/grants.yaml",
+        ]);
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+        findings(&report, "access-review-overdue")
+            .iter()
+            .map(|f| (f["grant"].to_string(), f["field"].to_string()))
+            .collect()
+    };
+    let named = |grant: &str, field: &str| (format!("\"{grant}\""), field.to_string());
+    assert_eq!(
+        overdue("2026-11-24T12:00:00Z"),
+        [
+            named("REV-2", "\"last_reviewed\""),
+            named("REV-3", "\"last_reviewed\"")
+        ]
+    );
+    // On 1 September, July's review is recent, and REV-4 has not expired yet.
+    assert_eq!(
+        overdue("2026-09-01T00:00:00Z"),
+        [
+            named("REV-3", "\"last_reviewed\""),
+            named("REV-4", "\"last_reviewed\"")
+        ]
+    );
 }
 
 #[test]
@@ -250,6 +291,8 @@ fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
         (&missing[0]["line"], &missing[0]["column"]),
         (&1.into(), &1.into())
     );
+    // The report names the declared field, as it names a built-in one.
+    assert_eq!(missing[0]["field"], "customer_consent");
     assert!(
         missing[0]["message"].as_str().unwrap().starts_with(
             "no column of this export holds the declared field customer_consent (read from: customer_consent, consent)"
@@ -262,6 +305,10 @@ fn a_declared_field_no_column_holds_is_said_once_for_the_file() {
         .map(|f| f["grant"].as_str().unwrap())
         .collect();
     assert_eq!(flagged, ["SUP-1", "SUP-3"]);
+    // A custom rule's finding names the declared field it requires.
+    for f in findings(&report, "vip-consent") {
+        assert_eq!(f["field"], "customer_consent", "{f:#}");
+    }
 }
 
 #[test]
@@ -296,6 +343,7 @@ fn a_yaml_export_keeps_declared_keys_and_reads_them_by_type() {
         unreadable[0]["message"],
         "vip `sometimes` is not a bool: expected true or false"
     );
+    assert_eq!(unreadable[0]["field"], "vip");
 }
 
 #[test]

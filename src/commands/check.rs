@@ -175,7 +175,7 @@ impl Suppressions {
         let mut baseline = self.baseline;
         if let Some(path) = record {
             // Waived findings stay out: a waiver is the reviewed, expiring way to accept one.
-            let recorded = Baseline::record(&outcome.findings);
+            let recorded = Baseline::record(&outcome.findings, &outcome.fields);
             write_file(path, recorded.to_json().as_bytes(), read)?;
             baseline = Some(recorded);
         }

@@ -250,6 +250,7 @@ pub fn check<R>(
                     file,
                     span: probe.at,
                     field: violation.field,
+                    declared: violation.declared,
                     at_grant: probe.at == object.span,
                     message: format!(
                         "{} `{}` {}: {}",

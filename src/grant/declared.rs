@@ -212,6 +212,15 @@ impl FieldRef {
         }
     }
 
+    /// The declared field's slot, for findings that name it (slots are fewer than
+    /// [`crate::policy::fields::MAX_FIELDS`], so a byte holds one).
+    pub fn slot(&self) -> Option<u8> {
+        match self {
+            FieldRef::Builtin(_) => None,
+            FieldRef::Declared { slot, .. } => u8::try_from(*slot).ok(),
+        }
+    }
+
     /// The value's text, if the grant has one.
     pub fn text<'g>(&self, grant: &'g Grant) -> Option<&'g str> {
         match self {

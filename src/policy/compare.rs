@@ -5,8 +5,11 @@
 //! require: {compare: "ended_at <= ticket_closed + 15m"}
 //! require: {compare: "expires - start <= 4h"}
 //! when:    {compare: "risk_score >= 7"}
+//! require: {compare: "last_reviewed >= now - 90d"}
 //! ```
 //!
+//! `now` is the time of the run (`--now`, else the clock), so a rule can judge a date
+//! against today (`when: {compare: "now >= 2027-01-01"}`: a rule in force from a date).
 //! Words are separated by spaces. A time plus or minus a duration is a time; a time minus a
 //! time is a duration; numbers add to numbers and durations to durations. Both sides must
 //! come out the same kind. A comparison with a missing or unreadable value does not hold.
@@ -67,6 +70,8 @@ enum Val {
 enum Term {
     Field(FieldRef),
     Value(Val),
+    /// The time of the run.
+    Now,
 }
 
 /// One side: a term, or a term plus or minus another.
@@ -132,8 +137,13 @@ impl Comparison {
         })
     }
 
-    pub fn holds(&self, grant: &Grant) -> bool {
-        let (Some(a), Some(b)) = (value(&self.left, grant), value(&self.right, grant)) else {
+    /// Whether the comparison holds for `grant`, `now` being the time of the run (`None`:
+    /// unknown, and a comparison with `now` does not hold).
+    pub fn holds(&self, grant: &Grant, now: Option<DateTime<Utc>>) -> bool {
+        let (Some(a), Some(b)) = (
+            value(&self.left, grant, now),
+            value(&self.right, grant, now),
+        ) else {
             return false;
         };
         let order = match (a, b) {
@@ -162,7 +172,7 @@ impl Comparison {
             .flatten()
             .filter_map(|t| match t {
                 Term::Field(f) => Some(f),
-                Term::Value(_) => None,
+                Term::Value(_) | Term::Now => None,
             })
     }
 
@@ -221,6 +231,10 @@ fn side(words: &[&str], fields: &Declarations, help: &str) -> Result<(Side, Ty),
 
 /// A field of a type that compares, or a number, duration or time as written.
 fn term(word: &str, fields: &Declarations) -> Result<(Term, Ty), (String, String)> {
+    // No field is called `now` (`fields:` refuses the name).
+    if word.eq_ignore_ascii_case("now") {
+        return Ok((Term::Now, Ty::Time));
+    }
     if let Some(field) = fields.resolve(word) {
         let ty = match field.kind() {
             Kind::Time => Ty::Time,
@@ -251,14 +265,15 @@ fn term(word: &str, fields: &Declarations) -> Result<(Term, Ty), (String, String
         return Ok((Term::Value(Val::Time(t)), Ty::Time));
     }
     let help = crate::core::source::did_you_mean(word, fields.names()).unwrap_or_else(|| {
-        "name a time, duration or number field, or write a value such as 15m, 3 or 2026-11-23T10:00:00Z".into()
+        "name a time, duration or number field, `now`, or a value such as 15m, 3 or 2026-11-23T10:00:00Z".into()
     });
     Err((format!("`{word}` is neither a field nor a value"), help))
 }
 
-fn value(side: &Side, grant: &Grant) -> Option<Val> {
+fn value(side: &Side, grant: &Grant, now: Option<DateTime<Utc>>) -> Option<Val> {
     let read = |t: &Term| match t {
         Term::Value(v) => Some(*v),
+        Term::Now => now.map(Val::Time),
         Term::Field(f) => match f.typed(grant)? {
             Typed::Time(t) => Some(Val::Time(t)),
             Typed::Duration(d) => Some(Val::Duration(d)),

@@ -80,6 +80,8 @@ use crate::rules::people::PERSON_FIELDS;
 #[derive(Default)]
 pub struct Ask<'a> {
     pub people: Option<&'a crate::rules::people::Directory>,
+    /// The time of the run, which `compare:` calls `now`.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
     pub unknown: std::cell::RefCell<Option<String>>,
 }
 
@@ -132,7 +134,7 @@ impl Condition {
             },
             Condition::Present(f) => f.text(grant).is_some(),
             Condition::Missing(f) => f.text(grant).is_none(),
-            Condition::Compare(c) => c.holds(grant),
+            Condition::Compare(c) => c.holds(grant, ask.now),
             Condition::Calendar {
                 field,
                 calendar,
@@ -330,6 +332,7 @@ impl Rule for Arc<CustomRule> {
     fn check(&self, grant: &Grant, context: &Context, out: &mut Vec<Violation>) {
         let ask = Ask {
             people: context.people.as_deref(),
+            now: Some(context.now),
             ..Ask::default()
         };
         // A value there but unreadable is the grant's `field-format` finding: the rule
@@ -356,8 +359,8 @@ impl Rule for Arc<CustomRule> {
             Some(why) => format!("{why}, so `{}` cannot be checked", self.id),
             None => self.message.clone(),
         };
-        out.push(Violation::new(
-            self.field.builtin(),
+        out.push(Violation::about(
+            &self.field,
             self.field.span(grant),
             message,
             help,
@@ -385,15 +388,7 @@ pub fn parse(
             return Vec::new();
         }
     };
-    // Counted before any is compiled: each may take up to a quarter of a megabyte.
-    if let Some(extra) = crate::load::limits::too_many_patterns(node) {
-        let most = crate::load::limits::MAX_POLICY_PATTERNS;
-        errors.push(PolicyError::new(
-            source,
-            Some(span(extra)),
-            format!("a policy's custom rules can test at most {most} regular expressions"),
-            Some("join patterns into one with `|`, or test with `in:` lists".into()),
-        ));
+    if too_many_patterns(source, node, "custom rules", errors) {
         return Vec::new();
     }
     let mut rules: Vec<CustomRule> = Vec::new();
@@ -419,6 +414,61 @@ pub fn parse(
         rules.push(rule);
     }
     rules
+}
+
+/// Whether the conditions under `node` (a policy's `what`: custom rules, limits) test more
+/// regular expressions than a policy may, said at the first one over. Counted before any is
+/// compiled: each may take up to a quarter of a megabyte.
+pub fn too_many_patterns(
+    source: &Source,
+    node: &Node,
+    what: &str,
+    errors: &mut Vec<PolicyError>,
+) -> bool {
+    let Some(extra) = crate::load::limits::too_many_patterns(node) else {
+        return false;
+    };
+    let most = crate::load::limits::MAX_POLICY_PATTERNS;
+    errors.push(PolicyError::new(
+        source,
+        Some(span(extra)),
+        format!("a policy's {what} can test at most {most} regular expressions"),
+        Some("join patterns into one with `|`, or test with `in:` lists".into()),
+    ));
+    true
+}
+
+/// Reads one condition (a limit's `when:`), reporting every mistake with its place.
+pub fn condition(
+    source: &Source,
+    node: &Node,
+    vocabulary: Vocabulary,
+    errors: &mut Vec<PolicyError>,
+) -> Option<Condition> {
+    let mut parser = Parser {
+        source,
+        vocabulary,
+        errors,
+    };
+    parser.condition(node)
+}
+
+/// A limit's `when:` counts the grants it holds for. A value there but unreadable is the
+/// grant's `field-format` finding and the grant is not counted; a condition that cannot tell
+/// (a person the directory does not know) counts the grant, so no limit passes for want of an
+/// answer.
+impl crate::rules::limits::Counts for Condition {
+    fn counts(&self, grant: &Grant, context: &Context) -> bool {
+        if self.unreadable(grant) {
+            return false;
+        }
+        let ask = Ask {
+            people: context.people.as_deref(),
+            now: Some(context.now),
+            ..Ask::default()
+        };
+        self.holds_in(grant, &ask) || ask.unknown.into_inner().is_some()
+    }
 }
 
 /// Custom rules of every layer; a later layer's rule replaces an earlier one of the same id.
@@ -1312,6 +1362,37 @@ mod tests {
     }
 
     #[test]
+    fn now_is_the_time_of_the_run() {
+        // The tests' run is at 2026-11-24T12:00:00Z.
+        let reviewed = declared_rule("{compare: 'ticket_closed >= now - 90d'}");
+        assert!(!fails_declared(
+            &reviewed,
+            &[],
+            &[(0, "2026-10-01T00:00:00Z")]
+        ));
+        assert!(fails_declared(
+            &reviewed,
+            &[],
+            &[(0, "2026-08-01T00:00:00Z")]
+        ));
+        assert!(
+            fails_declared(&reviewed, &[], &[]),
+            "no value: does not hold"
+        );
+        let ahead = declared_rule("{compare: 'expires <= NOW + 30d'}");
+        assert!(!fails_declared(
+            &ahead,
+            &[(Expires, "2026-12-24T12:00:00Z")],
+            &[]
+        ));
+        assert!(fails_declared(
+            &ahead,
+            &[(Expires, "2026-12-24T12:01:00Z")],
+            &[]
+        ));
+    }
+
+    #[test]
     fn numbers_bools_and_lists_compare_by_their_type() {
         let r = declared_rule("{compare: 'risk < 7'}");
         assert!(!fails_declared(&r, &[], &[(1, "6.5")]));
@@ -1356,6 +1437,8 @@ mod tests {
                 "- {id: g, message: m, require: {field: vip, equals: maybe}}\n",
                 "- {id: h, message: m, require: {compare: '1 < 2'}}\n",
                 "- {id: i, message: m, require: {compare: 'risk + 15m > 3'}}\n",
+                "- {id: j, message: m, require: {compare: 'risk < now'}}\n",
+                "- {id: k, message: m, require: {compare: 'expires <= now + month'}}\n",
             ),
         )
         .unwrap_err();
@@ -1371,6 +1454,8 @@ mod tests {
                 "7:53 vip is a bool field, so it equals true or false, not `maybe`",
                 "8:32 `require` names no field, so it would judge every grant alike (compare a field, e.g. `compare: \"ended_at <= ticket_closed + 15m\"`)",
                 "9:42 cannot add a duration to a number (a time takes a duration added or subtracted; a time minus a time is a duration)",
+                "10:42 `risk < now` compares a number with a time (both sides must be times, durations or numbers alike)",
+                "11:42 `month` is neither a field nor a value (name a time, duration or number field, `now`, or a value such as 15m, 3 or 2026-11-23T10:00:00Z)",
             ]
         );
     }

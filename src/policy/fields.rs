@@ -102,6 +102,13 @@ fn one(
                 "give the declared field another name; to read a column into a built-in field use `mapping: {columns: …}`".into(),
             ),
         );
+    } else if name == "now" {
+        error(
+            errors,
+            key,
+            "`now` is the time of the run in `compare:`, not a field name".into(),
+            Some("give the declared field another name, e.g. `checked_at`".into()),
+        );
     }
     let (kind_node, from_node) = match &value.value {
         Value::Text(_) => (Some(value), None),
@@ -241,6 +248,7 @@ mod tests {
             "vip: bool\n",
             "twice: {type: text, from: [VIP]}\n",
             "listed: [text]\n",
+            "now: time\n",
         ));
         assert_eq!(
             errors,
@@ -253,6 +261,7 @@ mod tests {
                 "5:28 the column `State` is already read as the built-in field status (name another column, or rename it in the export)",
                 "7:8 the column or key `vip` is already read into the field `vip` (read each column into one field)",
                 "8:9 the field `listed` is a type or a mapping with `type` and `from`, not a list (write e.g. `vip: bool` or `vip: {type: bool, from: [VIP]}`)",
+                "9:1 `now` is the time of the run in `compare:`, not a field name (give the declared field another name, e.g. `checked_at`)",
             ]
         );
     }

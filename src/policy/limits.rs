@@ -6,14 +6,18 @@
 //! limits:
 //!   - {id: weekly-per-person-tenant, by: [grantee, tenant], within: 7d, max: 3}
 //!   - {id: concurrent-per-engineer, by: [grantee], concurrent: 2, severity: error}
+//!   - {id: weekly-per-region, by: [grantee, customer_region], within: 7d, max: 5}
 //! ```
+//!
+//! `by` names built-in fields and fields declared under `fields:` (of any layer: limits are
+//! read once every layer's declarations are known).
 
 use std::sync::Arc;
 
+use super::custom::{self, Vocabulary};
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::Severity;
-use crate::grant::Field;
 use crate::rules::limits::{Limit, Measure};
 use crate::rules::params::parse_severity;
 
@@ -25,10 +29,29 @@ pub struct PolicyLimit {
     pub at: (Source, crate::core::span::Span),
 }
 
-const KEYS: [&str; 6] = ["id", "severity", "by", "within", "max", "concurrent"];
+const KEYS: [&str; 7] = [
+    "id",
+    "severity",
+    "by",
+    "within",
+    "max",
+    "concurrent",
+    "when",
+];
 
-/// Reads a layer's `limits:` list; limits with errors are left out (the errors stop the run).
-pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec<PolicyLimit> {
+/// Reads a layer's `limits:` list, whose `by` and `when` may name the policy's declared
+/// `fields` (and `when` its calendars); limits with errors are left out (the errors stop the
+/// run).
+pub fn parse(
+    source: &Source,
+    node: &Node,
+    vocabulary: Vocabulary,
+    errors: &mut Vec<PolicyError>,
+) -> Vec<PolicyLimit> {
+    let fields = vocabulary.fields;
+    if custom::too_many_patterns(source, node, "limits", errors) {
+        return Vec::new();
+    }
     let mut error = |at: &Node, message: String, help: Option<String>| {
         errors.push(PolicyError::new(source, Some(span(at)), message, help));
     };
@@ -48,6 +71,7 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
         }
     };
     let mut limits: Vec<PolicyLimit> = Vec::new();
+    let mut when_errors = Vec::new();
     for item in items {
         let Value::Map(entries) = &item.value else {
             error(
@@ -152,17 +176,15 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
                 }
                 for name_node in names {
                     let name = name_node.value.as_scalar().unwrap_or("");
-                    match Field::from_key(name) {
+                    match fields.resolve(name) {
                         Some(field) if !by.contains(&field) => by.push(field),
                         Some(_) => fail(name_node, format!("`{name}` is in `by` twice"), None),
                         None => fail(
                             name_node,
                             format!("unknown field `{name}`"),
-                            did_you_mean(name, Field::ALL.iter().map(|f| f.name())).or_else(|| {
+                            did_you_mean(name, fields.names()).or_else(|| {
                                 Some(
-                                    // Limits are read before the layers' declarations
-                                    // are merged, and group by built-in fields only.
-                                    "group by built-in fields of the grant, e.g. grantee, tenant, role; fields declared under `fields:` are not yet allowed in `by`"
+                                    "group by fields of the grant, e.g. grantee, tenant, role, or declare the field under `fields:`"
                                         .into(),
                                 )
                             }),
@@ -190,6 +212,12 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
                     }
                 }
             };
+        // The condition's own errors are kept apart (`error` holds `errors` for the loop)
+        // and joined after it; the policy's errors are sorted by place in the end.
+        let before = when_errors.len();
+        let when =
+            get("when").and_then(|n| custom::condition(source, n, vocabulary, &mut when_errors));
+        let when_fine = when_errors.len() == before;
         let max = count("max", &mut fail);
         let concurrent = count("concurrent", &mut fail);
         let within = get("within").and_then(|n| {
@@ -231,15 +259,21 @@ pub fn parse(source: &Source, node: &Node, errors: &mut Vec<PolicyError>) -> Vec
             }
             _ => None, // a value above was wrong, and said so
         };
-        if let (true, Some(measure)) = (fine, measure) {
+        if let (true, true, Some(measure)) = (fine, when_fine, measure) {
             let at = get("id").map_or(span(item), span);
+            let mut limit = Limit::new(id, by, measure);
+            if let Some(when) = when {
+                let text = when.to_string();
+                limit = limit.when(Box::new(when), text);
+            }
             limits.push(PolicyLimit {
-                limit: Arc::new(Limit::new(id, by, measure)),
+                limit: Arc::new(limit),
                 severity,
                 at: (source.clone(), at),
             });
         }
     }
+    errors.append(&mut when_errors);
     limits
 }
 
@@ -257,6 +291,9 @@ pub fn merge(layers: impl IntoIterator<Item = Vec<PolicyLimit>>) -> Vec<PolicyLi
 mod tests {
     use super::*;
 
+    use crate::grant::Field;
+    use crate::grant::declared::{Declarations, Declared, FieldRef, Kind};
+
     fn parse_text(text: &str) -> Result<Vec<PolicyLimit>, Vec<String>> {
         let source = Source {
             name: "p.yaml".into(),
@@ -264,7 +301,19 @@ mod tests {
         };
         let node: Node = crate::core::node::parse(text).unwrap();
         let mut errors = Vec::new();
-        let limits = parse(&source, &node, &mut errors);
+        let fields = Declarations {
+            fields: vec![Declared {
+                name: Arc::from("customer_region"),
+                kind: Kind::Text,
+                keys: vec!["customer_region".into()],
+            }],
+        };
+        let calendars = crate::policy::calendar::Calendars::default();
+        let vocabulary = Vocabulary {
+            fields: &fields,
+            calendars: &calendars,
+        };
+        let limits = parse(&source, &node, vocabulary, &mut errors);
         if errors.is_empty() {
             return Ok(limits);
         }
@@ -274,10 +323,14 @@ mod tests {
     #[test]
     fn limits_are_read() {
         let limits = parse_text(
-            "- {id: weekly, by: [grantee, tenant], within: 7d, max: 3}\n- {id: at-once, by: engineer, concurrent: 2, severity: error}\n",
+            "- {id: weekly, by: [grantee, tenant], within: 7d, max: 3}\n- {id: at-once, by: engineer, concurrent: 2, severity: error}\n- {id: regional, by: [grantee, Customer-Region], within: 7d, max: 5}\n- {id: admins, by: grantee, concurrent: 1, when: {field: role, matches: admin}}\n",
         )
         .unwrap();
-        assert_eq!(limits[0].limit.by, [Field::Grantee, Field::Tenant]);
+        let builtin = FieldRef::Builtin;
+        assert_eq!(
+            limits[0].limit.by,
+            [builtin(Field::Grantee), builtin(Field::Tenant)]
+        );
         assert_eq!(
             limits[0].limit.measure,
             Measure::Window {
@@ -286,7 +339,13 @@ mod tests {
             }
         );
         assert_eq!(limits[0].severity, Some(Severity::Warning));
-        assert_eq!(limits[1].limit.by, [Field::Grantee]);
+        assert_eq!(limits[1].limit.by, [builtin(Field::Grantee)]);
+        assert_eq!(limits[2].limit.by[1].name(), "customer_region");
+        assert_eq!(limits[2].limit.by[1].slot(), Some(0));
+        assert_eq!(
+            limits[3].limit.summary(),
+            "at most 1 grants of one grantee may be active at the same time, counting grants where role matches /admin/"
+        );
         assert_eq!(limits[1].limit.measure, Measure::Concurrent { max: 2 });
         assert_eq!(limits[1].severity, Some(Severity::Error));
     }
@@ -301,6 +360,9 @@ mod tests {
             "- {id: d, by: [grantee], within: 7d, max: 3, concurrent: 2}\n",
             "- {id: e, by: [grantee], within: soon, max: 0}\n",
             "- {id: f, by: site, concurrent: 2}\n",
+            "- {id: g, by: [customer_regoin], concurrent: 2}\n",
+            "- {id: h, by: [customer_region, customer_region], concurrent: 2}\n",
+            "- {id: i, by: grantee, concurrent: 2, when: {field: rol, equals: admin}}\n",
         ))
         .err()
         .unwrap();
@@ -315,7 +377,10 @@ mod tests {
                 "5:3 a limit counts either within a span (`within`, `max`) or at once (`concurrent`), not both (write two limits)",
                 "6:45 `max` is a whole number of grants, 1 or more",
                 "6:34 `within` is a duration such as 7d or 24h",
-                "7:15 unknown field `site` (group by built-in fields of the grant, e.g. grantee, tenant, role; fields declared under `fields:` are not yet allowed in `by`)",
+                "7:15 unknown field `site` (group by fields of the grant, e.g. grantee, tenant, role, or declare the field under `fields:`)",
+                "8:16 unknown field `customer_regoin` (did you mean `customer_region`?)",
+                "9:33 `customer_region` is in `by` twice",
+                "10:53 unknown field `rol` (did you mean `role`?)",
             ]
         );
     }

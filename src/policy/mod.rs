@@ -101,11 +101,11 @@ struct Layer {
     entries: Vec<(Node, Node)>,
     extends: Option<Node>,
     rules: Vec<(Node, Node)>,
-    /// `overrides:` and `custom:` as written: read once every layer's `fields:` and
-    /// `calendars:` are known, as they may name those of any layer.
+    /// `overrides:`, `custom:` and `limits:` as written: read once every layer's `fields:`
+    /// and `calendars:` are known, as they may name those of any layer.
     overrides: Option<Node>,
     custom: Option<Node>,
-    limits: Vec<limits::PolicyLimit>,
+    limits: Option<Node>,
     people: Option<Arc<people::Directory>>,
     waivers: waivers::Waivers,
     mapping: Option<Node>,
@@ -194,7 +194,11 @@ impl Policy {
         };
         let mut overrides: Vec<Override> = Vec::new();
         let mut customs = Vec::new();
+        let mut limit_layers = Vec::new();
         for layer in &mut layers {
+            if let Some(node) = layer.limits.take() {
+                limit_layers.push(limits::parse(&layer.source, &node, vocabulary, &mut errors));
+            }
             if let Some(node) = layer.custom.take() {
                 customs.push(custom::parse(&layer.source, &node, vocabulary, &mut errors));
             }
@@ -210,7 +214,7 @@ impl Policy {
         let custom = custom::merge(customs);
         let (mut rules, cross_grant) = build_rules(&rule_maps(&layers), &custom, &mut errors);
         let people = layers.iter().rev().find_map(|l| l.people.clone());
-        let limits = limits::merge(layers.iter_mut().map(|l| std::mem::take(&mut l.limits)));
+        let limits = limits::merge(limit_layers);
         limit_ids(&custom, &limits, &mut errors);
         rules.extend(limit_rules(&limits));
         let mut waivers = waivers::Waivers::default();
@@ -395,7 +399,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
         rules: Vec::new(),
         overrides: None,
         custom: None,
-        limits: Vec::new(),
+        limits: None,
         people: None,
         waivers: waivers::Waivers::default(),
         mapping: None,
@@ -454,7 +458,7 @@ fn parse_layer(source: Source, errors: &mut Vec<PolicyError>) -> Option<Layer> {
             "custom" => layer.custom = Some(value),
             "fields" => layer.fields = Some(value),
             "calendars" => layer.calendars = Some(value),
-            "limits" => layer.limits = limits::parse(source, &value, errors),
+            "limits" => layer.limits = Some(value),
             "people" => layer.people = people::parse(source, &value, errors),
             "waivers" => layer.waivers.read(source, &value, errors),
             "mapping" => layer.mapping = Some(value),

@@ -34,7 +34,7 @@ pub fn render(run: &Run) -> String {
             f.rule.to_string(),
             f.grant.as_deref().unwrap_or_default().to_string(),
             f.tenant.as_deref().unwrap_or_default().to_string(),
-            f.field.map_or("", |f| f.name()).to_string(),
+            run.outcome.field_name(f).unwrap_or("").to_string(),
             f.message.to_string(),
             f.help.to_string(),
             status.to_string(),

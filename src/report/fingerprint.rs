@@ -8,7 +8,11 @@ use crate::finding::Finding;
 
 /// One fingerprint per finding, in order. Findings that share a key (grants without an id in
 /// one tenant) are told apart by their order among themselves.
-pub fn fingerprints<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
+/// `fields` names the policy's declared fields by slot ([`crate::check::Outcome::fields`]).
+pub fn fingerprints<'a>(
+    fields: &[std::sync::Arc<str>],
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> Vec<String> {
     let mut seen: HashMap<u64, usize> = HashMap::new();
     findings
         .into_iter()
@@ -17,7 +21,7 @@ pub fn fingerprints<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<
             hash.write(&f.rule);
             hash.write(f.grant.as_deref().unwrap_or(""));
             hash.write(f.tenant.as_deref().unwrap_or(""));
-            hash.write(f.field.map_or("", |f| f.name()));
+            hash.write(f.field_name(fields).unwrap_or(""));
             if f.grant.is_none() && f.tenant.is_none() {
                 // Nothing names the subject (a waiver's own finding): its message does.
                 hash.write(&f.message);
@@ -72,6 +76,7 @@ mod tests {
                 len: 1,
             },
             field: Some(Field::Expires),
+            declared: None,
             at_grant: false,
             message: format!("line {line}").into(),
             help: "".into(),
@@ -81,14 +86,14 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_lines_and_stay_unique() {
-        let a = fingerprints([&finding(3, Some("A"))]);
-        let moved = fingerprints([&finding(90, Some("A"))]);
+        let a = fingerprints(&[], [&finding(3, Some("A"))]);
+        let moved = fingerprints(&[], [&finding(90, Some("A"))]);
         assert_eq!(a, moved);
         // Pinned: a changed value would open new alerts for every finding in code scanning.
         assert_eq!(a[0], "5e17f089a276afcd");
-        let twins = fingerprints([&finding(3, None), &finding(9, None)]);
+        let twins = fingerprints(&[], [&finding(3, None), &finding(9, None)]);
         assert_ne!(twins[0], twins[1]);
         assert!(twins[1].ends_with(":2"));
-        assert_ne!(fingerprints([&finding(3, Some("B"))]), a);
+        assert_ne!(fingerprints(&[], [&finding(3, Some("B"))]), a);
     }
 }

@@ -55,7 +55,7 @@ pub fn severity(f: &crate::finding::Finding) -> &'static str {
 
 pub fn render(run: &Run) -> String {
     let shown: Vec<_> = run.shown().collect();
-    let prints = fingerprints(shown.iter().copied());
+    let prints = fingerprints(&run.outcome.fields, shown.iter().copied());
     let issues: Vec<Issue> = shown
         .into_iter()
         .zip(prints)

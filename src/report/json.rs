@@ -131,7 +131,9 @@ struct Finding<'a> {
     file: &'a str,
     line: u32,
     column: u32,
-    field: Option<&'static str>,
+    /// The field the finding is about: a built-in field's name (`approver`), or a field the
+    /// policy declares under `fields:` (`customer_consent`); null when it is about no one field.
+    field: Option<&'a str>,
     message: &'a str,
     help: &'a str,
     related: &'a [String],
@@ -295,6 +297,7 @@ fn input_map<'a>(file: &'a str, map: &'a crate::load::understood::InputMap) -> I
 }
 
 fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
+    let outcome: &'a crate::check::Outcome = run.outcome;
     Finding {
         rule: &f.rule,
         severity: f.severity,
@@ -303,7 +306,7 @@ fn finding<'a>(run: &Run<'a>, f: &'a crate::finding::Finding) -> Finding<'a> {
         file: &run.outcome.files[f.file],
         line: f.span.line,
         column: f.span.column,
-        field: f.field.map(|f| f.name()),
+        field: outcome.field_name(f),
         message: &f.message,
         help: &f.help,
         related: &f.related,
@@ -336,6 +339,8 @@ mod tests {
                 len: 1,
             },
             field: i.is_multiple_of(2).then_some(Field::Reason),
+            // Some findings name a declared field, by its slot.
+            declared: (i % 4 == 1).then_some(0),
             at_grant: false,
             message: format!("reason `fix {i}` is vague \u{e9}").into(),
             help: "say what".into(),
@@ -365,6 +370,7 @@ mod tests {
             records: Vec::new(),
             baseline: None,
             maps: vec![None],
+            fields: vec!["customer_region".into()],
         }
     }
 

@@ -143,7 +143,7 @@ fn cases<'a>(run: &'a Run<'a>, file: usize) -> Vec<Case<'a>> {
             Some(i) => &mut cases[i],
             None => {
                 loose.push(Case {
-                    name: loose_name(f),
+                    name: loose_name(f, outcome.field_name(f)),
                     ..Case::default()
                 });
                 let last = loose.len() - 1;
@@ -178,10 +178,10 @@ fn grant_name(text: &crate::check::GrantText) -> String {
 
 /// A finding outside any grant (a missing column, a waiver's own): its rule and what it is
 /// about.
-fn loose_name(f: &Finding) -> String {
-    match (f.field, f.grant.as_deref()) {
+fn loose_name(f: &Finding, field: Option<&str>) -> String {
+    match (field, f.grant.as_deref()) {
         (_, Some(grant)) => format!("{} {grant}", f.rule),
-        (Some(field), None) => format!("{} {}", f.rule, field.name()),
+        (Some(field), None) => format!("{} {field}", f.rule),
         (None, None) => format!("{}: {}", f.rule, f.message),
     }
 }

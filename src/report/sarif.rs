@@ -353,7 +353,7 @@ pub fn render(run: &Run, ends: &Ends) -> String {
         .chain(run.shown_suppressed().map(|s| (&s.finding, Some(&s.by))))
         .collect();
     // Over every finding, so that a capped report keeps each result's fingerprint.
-    let prints = fingerprints(listed.iter().map(|(f, _)| *f));
+    let prints = fingerprints(&run.outcome.fields, listed.iter().map(|(f, _)| *f));
     let (keep, left_out) = kept(&listed, run.settings.max_results);
     let results = keep
         .into_iter()

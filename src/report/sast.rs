@@ -150,7 +150,7 @@ fn clip(text: String, chars: usize) -> String {
 
 pub fn render(run: &Run) -> String {
     let shown: Vec<&Finding> = run.shown().collect();
-    let prints = fingerprints(shown.iter().copied());
+    let prints = fingerprints(&run.outcome.fields, shown.iter().copied());
     let summaries: std::collections::HashMap<&str, &str> = run
         .rules
         .iter()

@@ -14,6 +14,8 @@ use crate::finding::{Finding, Severity, Suppression};
 /// One finding, shaped for miette.
 struct Shown<'a> {
     finding: &'a Finding,
+    /// The field it is about, built-in or declared.
+    field: Option<&'a str>,
     source: Option<&'a NamedSource<Lines>>,
 }
 
@@ -63,9 +65,9 @@ impl Diagnostic for Shown<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source_code()?;
         let f = self.finding;
-        let label = match f.field {
+        let label = match self.field {
             _ if f.at_grant => "this grant".to_string(),
-            Some(field) => field.name().to_string(),
+            Some(field) => field.to_string(),
             None => "here".to_string(),
         };
         Some(Box::new(std::iter::once(LabeledSpan::new(
@@ -120,6 +122,7 @@ pub fn render(run: &Run, sources: &[Option<NamedSource<Lines>>], color: bool) ->
     for finding in run.shown() {
         let shown = Shown {
             finding,
+            field: run.outcome.field_name(finding),
             source: sources
                 .get(finding.file)
                 .and_then(Option::as_ref)

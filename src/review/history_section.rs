@@ -28,7 +28,7 @@ pub struct Scope {
 /// each by the fingerprint SARIF and GitLab use.
 pub fn observed(review: &Review, inputs: &Inputs, digests: Vec<InputDigest>) -> Observed {
     let outcome = inputs.outcome;
-    let prints = crate::report::fingerprint::fingerprints(&outcome.findings);
+    let prints = crate::report::fingerprint::fingerprints(&outcome.fields, &outcome.findings);
     let findings = (review.scope.findings.iter())
         .filter_map(|&i| Some((outcome.findings.get(i)?, prints.get(i)?)))
         .map(|(f, print)| Observation {
@@ -43,10 +43,12 @@ pub fn observed(review: &Review, inputs: &Inputs, digests: Vec<InputDigest>) -> 
         .filter_map(|&g| inputs.records.get(g))
         .map(|r| grant_key(r.text.id.as_deref(), r.text.tenant.as_deref()))
         .collect();
-    let waived =
-        crate::report::fingerprint::fingerprints(outcome.suppressed.iter().map(|s| &s.finding))
-            .into_iter()
-            .collect();
+    let waived = crate::report::fingerprint::fingerprints(
+        &outcome.fields,
+        outcome.suppressed.iter().map(|s| &s.finding),
+    )
+    .into_iter()
+    .collect();
     Observed {
         since: review.period.since,
         until: review.period.until,

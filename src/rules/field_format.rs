@@ -39,12 +39,15 @@ impl FieldFormat {
 impl Rule for FieldFormat {
     fn check(&self, grant: &Grant, _: &Context, out: &mut Vec<Violation>) {
         for problem in &grant.problems {
-            out.push(Violation::new(
-                problem.field,
-                problem.span,
-                problem.message.clone(),
-                problem.help.clone(),
-            ));
+            out.push(Violation {
+                declared: problem.declared,
+                ..Violation::new(
+                    problem.field,
+                    problem.span,
+                    problem.message.clone(),
+                    problem.help.clone(),
+                )
+            });
         }
     }
 }

@@ -10,6 +10,7 @@ use super::repeat_tenant::{RepeatTenant, WindowLimit};
 use super::{Context, Grouped, Observations, Observed, Rule, same_tenant};
 use crate::core::text::trim;
 use crate::finding::Violation;
+use crate::grant::declared::FieldRef;
 use crate::grant::{Field, Grant};
 
 /// Between the fields of a group's key: a control character no export writes in a name.
@@ -24,19 +25,32 @@ pub enum Measure {
     Concurrent { max: usize },
 }
 
+/// Which grants a limit counts (`when:`): decided by the policy's conditions, which the
+/// rules do not know.
+pub trait Counts: Send + Sync {
+    /// Whether `grant` is counted.
+    fn counts(&self, grant: &Grant, context: &Context) -> bool;
+}
+
 /// One limit of `limits:`.
 pub struct Limit {
     pub id: String,
-    pub by: Vec<Field>,
+    /// Built-in fields, or fields the policy declares (`fields:`).
+    pub by: Vec<FieldRef>,
     pub measure: Measure,
+    /// `when:`: only the grants it holds for are counted, and the condition in words.
+    pub when: Option<(Box<dyn Counts>, String)>,
     /// The window limit's counting: repeat-tenant's, over this limit's groups.
     window: Option<RepeatTenant>,
 }
 
 impl Limit {
-    pub fn new(id: String, by: Vec<Field>, measure: Measure) -> Limit {
+    pub fn new(id: String, by: Vec<FieldRef>, measure: Measure) -> Limit {
         let names = by_names(&by);
-        let at = by.first().copied().unwrap_or(Field::Grantee);
+        let at = by
+            .first()
+            .cloned()
+            .unwrap_or(FieldRef::Builtin(Field::Grantee));
         let window = match measure {
             Measure::Window { max, within } => Some(RepeatTenant::limit(
                 WindowLimit { by: names, max, at },
@@ -48,7 +62,16 @@ impl Limit {
             id,
             by,
             measure,
+            when: None,
             window,
+        }
+    }
+
+    /// The limit counting only the grants `when` holds for (`text`: the condition in words).
+    pub fn when(self, when: Box<dyn Counts>, text: String) -> Limit {
+        Limit {
+            when: Some((when, text)),
+            ..self
         }
     }
 
@@ -60,7 +83,7 @@ impl Limit {
     /// What the limit allows, in a line: the summary of `rules` and SARIF descriptors.
     pub fn summary(&self) -> String {
         let by = self.by_names();
-        match self.measure {
+        let what = match self.measure {
             Measure::Window { max, within } => format!(
                 "at most {max} grants of one {by} may start within {}",
                 crate::core::time::format_duration(within)
@@ -68,6 +91,10 @@ impl Limit {
             Measure::Concurrent { max } => {
                 format!("at most {max} grants of one {by} may be active at the same time")
             }
+        };
+        match &self.when {
+            Some((_, when)) => format!("{what}, counting grants where {when}"),
+            None => what,
         }
     }
 
@@ -75,15 +102,21 @@ impl Limit {
     pub fn docs(&self) -> String {
         let (by, what) = (self.by_names(), self.summary());
         format!(
-            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values ignoring case). A grant without a start, or without one of these fields, is not counted. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
-            self.id
+            "# {}\n\nlimit from the policy's `limits:`: {what}.\n\nGrants are grouped by {by} (people compared as people, through the people directory when there is one; other values, declared fields' too, ignoring case). A grant without a start, or without one of these fields, is not counted{}. A grant is active from its start until it ended (`ended_at`), else until it expires, else (no end recorded) until now. One finding per group, the other grants related: for a window, at the first grant of the busiest span; at once, at the grant that went over.\n",
+            self.id,
+            match &self.when {
+                Some((_, when)) => format!(
+                    "; nor is one the limit's `when` does not hold for ({when}), unless the condition cannot tell (a person the people directory does not know): then the grant is counted"
+                ),
+                None => String::new(),
+            }
         )
     }
 }
 
 /// Fields as a finding names them: "grantee, tenant".
-fn by_names(by: &[Field]) -> String {
-    by.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+fn by_names(by: &[FieldRef]) -> String {
+    by.iter().map(FieldRef::name).collect::<Vec<_>>().join(", ")
 }
 
 /// A person field's value as one key: the directory's name for the person, else the name as
@@ -106,15 +139,21 @@ impl Rule for std::sync::Arc<Limit> {
     }
 
     fn group(&self, grant: &Grant, context: &Context, key: &mut String) -> Option<Grouped> {
+        if let Some((when, _)) = &self.when
+            && !when.counts(grant, context)
+        {
+            return None;
+        }
         for (i, field) in self.by.iter().enumerate() {
-            let text = trim(grant.text(*field)?);
+            let text = trim(field.text(grant)?);
             if i > 0 {
                 key.push(SEPARATOR);
             }
-            if super::people::PERSON_FIELDS.contains(field) {
-                key.push_str(&person_key(text, context));
-            } else {
-                key.push_str(text);
+            match field {
+                FieldRef::Builtin(f) if super::people::PERSON_FIELDS.contains(f) => {
+                    key.push_str(&person_key(text, context));
+                }
+                _ => key.push_str(text),
             }
         }
         let end = match self.measure {
@@ -128,7 +167,7 @@ impl Rule for std::sync::Arc<Limit> {
             ),
         };
         Some(Grouped {
-            at: *self.by.first()?,
+            span: self.by.first()?.span(grant),
             end,
         })
     }
@@ -198,8 +237,11 @@ impl Limit {
                     .copied()
                     .collect();
                 let key = names.tenant(over.index as usize).replace(SEPARATOR, ", ");
-                let mut violation = Violation::new(
-                    self.by.first().copied(),
+                let Some(at) = self.by.first() else {
+                    continue;
+                };
+                let mut violation = Violation::about(
+                    at,
                     Default::default(),
                     format!(
                         "{by} `{key}`: {} grants active at the same time (at most {max})",
@@ -250,7 +292,7 @@ mod tests {
                 let id = format!("g{i}");
                 all.add_keyed("mina chen", hour(s), Some(&id), None, Some(hour(e)));
             }
-            let limit = Arc::new(Limit::new("at-once".into(), vec![Field::Grantee], Measure::Concurrent { max }));
+            let limit = Arc::new(Limit::new("at-once".into(), vec![FieldRef::Builtin(Field::Grantee)], Measure::Concurrent { max }));
             let mut out = Vec::new();
             limit.check_all(&mut all, &mut out);
             let most = brute_force(&intervals);

@@ -83,8 +83,9 @@ pub struct Observations {
 
 /// How a rule that groups grants by fields of its own (`limits:`) observes a grant.
 pub struct Grouped {
-    /// The field a finding about the group points at, in the grant.
-    pub at: crate::grant::Field,
+    /// Where a finding about the group points, in the grant: the value of the first field
+    /// grouped by.
+    pub span: crate::core::span::Span,
     /// When access ended, for a concurrency limit.
     pub end: Option<DateTime<Utc>>,
 }

@@ -57,8 +57,8 @@ pub struct RepeatTenant {
 pub struct WindowLimit {
     pub by: String,
     pub max: usize,
-    /// The field findings are about: the first grouped by.
-    pub at: Field,
+    /// The field findings are about: the first grouped by, built-in or declared.
+    pub at: crate::grant::declared::FieldRef,
 }
 
 impl RepeatTenant {
@@ -207,8 +207,8 @@ impl RepeatTenant {
             let group = names
                 .tenant(first as usize)
                 .replace(super::limits::SEPARATOR, ", ");
-            let mut violation = Violation::new(
-                Some(limit.at),
+            let mut violation = Violation::about(
+                &limit.at,
                 Default::default(),
                 format!(
                     "{} `{group}`: {} grants started within {within_text} (at most {})",

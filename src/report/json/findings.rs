@@ -156,8 +156,9 @@ fn quoted(text: &str) -> Vec<u8> {
     out
 }
 
-/// A name that never needs an escape (a field's or a severity's; a test holds them so) as a
-/// JSON string: written without looking at it.
+/// A name that never needs an escape (a field's or a severity's; a test holds them so; a
+/// declared field's name is snake_case, as `fields:` requires) as a JSON string: written
+/// without looking at it.
 fn write_name(out: &mut Vec<u8>, name: &str) {
     out.push(b'"');
     out.extend_from_slice(name.as_bytes());
