@@ -15,6 +15,8 @@ use crate::load::InputError;
 /// One resource of the wanted type: its address, its values as JSON, and for each line of
 /// that JSON the place in the `.tf` file it stands for.
 pub struct Resource {
+    /// Its type, one of those asked for.
+    pub kind: &'static str,
     pub address: String,
     pub json: String,
     places: Vec<Span>,
@@ -51,8 +53,12 @@ impl Resource {
     }
 }
 
-/// The resources of `kind` in a `.tf` file.
-pub fn resources(text: &str, file: &str, kind: &str) -> Result<Vec<Resource>, InputError> {
+/// The resources of the types `kinds` in a `.tf` file, in the file's order.
+pub fn resources(
+    text: &str,
+    file: &str,
+    kinds: &[&'static str],
+) -> Result<Vec<Resource>, InputError> {
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
         let location = e.location();
         let at = Lines::new(text).span(location.offset(), 1);
@@ -64,9 +70,10 @@ pub fn resources(text: &str, file: &str, kind: &str) -> Result<Vec<Resource>, In
     let mut found = Vec::new();
     for block in body.blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-        if block.ident.as_str() != "resource" || labels.first() != Some(&kind) {
+        let kind = labels.first().and_then(|l| kinds.iter().find(|k| *k == l));
+        let (Some(kind), "resource") = (kind, block.ident.as_str()) else {
             continue;
-        }
+        };
         let mut json = Json {
             text: String::new(),
             places: Vec::new(),
@@ -76,6 +83,7 @@ pub fn resources(text: &str, file: &str, kind: &str) -> Result<Vec<Resource>, In
         let at = lines.of(block.span());
         json.body(&block.body, at);
         found.push(Resource {
+            kind,
             address: format!("{kind}.{}", labels.get(1).copied().unwrap_or("?")),
             json: json.text,
             places: json.places,
@@ -236,7 +244,7 @@ mod tests {
         let found = resources(
             tf,
             "main.tf",
-            "google_privileged_access_manager_entitlement",
+            &["google_privileged_access_manager_entitlement"],
         )
         .unwrap();
         assert_eq!(found.len(), 1);
