@@ -283,7 +283,10 @@ pub fn read(
     mapping: &crate::load::mapping::Mapping,
 ) -> Result<(Vec<Object>, usize), InputError> {
     // Terraform reads every resource type it knows, whichever kind named the file.
-    let terraform = matches!(kind, Source::GcpPamEntitlement | Source::EntraPimPolicy);
+    let terraform = matches!(
+        kind,
+        Source::GcpPamEntitlement | Source::EntraPimPolicy | Source::TeleportRole
+    );
     // Terraform source is HCL, not YAML or JSON.
     if terraform && file.ends_with(".tf") {
         return Ok((terraform::read_source(text, file, kind, mapping)?, 0));
@@ -501,6 +504,10 @@ pub fn docs(kind: Source) -> String {
         kind.name(),
         docs.reads
     );
+    if kind == Source::TeleportRole {
+        out.push_str(terraform::TELEPORT_READS);
+        out.push_str("\n\n");
+    }
     out.push_str("| key | rule | a finding when |\n|---|---|---|\n");
     for (key, rule, when) in docs.keys {
         out.push_str(&format!("| `{key}` | {rule} | {when} |\n"));

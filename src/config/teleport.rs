@@ -104,7 +104,7 @@ const APPROVAL_HELP: &str = "require at least one approval: `thresholds: [{appro
 const TICKET_HELP: &str = "ask for the ticket in the request reason and check the requests with \
 `grantlint check --source teleport`, or turn ticket-linked off for these roles with an override";
 
-fn role(role: Record, text: &str, file: &str) -> Result<Object, InputError> {
+pub(super) fn role(role: Record, text: &str, file: &str) -> Result<Object, InputError> {
     let name = match role.text("metadata.name") {
         Some((name, _)) => name.to_string(),
         None => format!("role at line {}", role.span().line),

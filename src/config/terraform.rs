@@ -15,20 +15,35 @@ pub const AZURERM_POLICY: &str = "azurerm_role_management_policy";
 /// The hashicorp/azuread provider's PIM policy of a group's membership or ownership.
 pub const AZUREAD_GROUP_POLICY: &str = "azuread_group_role_management_policy";
 
+/// The gravitational/teleport provider's role: the role resource's own fields, nested
+/// attributes (objects, not lists of blocks) under the same snake_case names.
+pub const TELEPORT_ROLE: &str = "teleport_role";
+
 /// The resource types grantlint reads.
-pub const TYPES: [&str; 3] = [
+pub const TYPES: [&str; 4] = [
     gcp_pam::TERRAFORM_TYPE,
     AZURERM_POLICY,
     AZUREAD_GROUP_POLICY,
+    TELEPORT_ROLE,
 ];
 
 /// The configuration kind a resource type is of.
 pub fn kind_of(kind: &str) -> Source {
     match kind {
         gcp_pam::TERRAFORM_TYPE => Source::GcpPamEntitlement,
+        TELEPORT_ROLE => Source::TeleportRole,
         _ => Source::EntraPimPolicy,
     }
 }
+
+/// What `explain --source teleport-role` adds for Terraform (the Teleport page is the role
+/// resource's own; the other kinds say it in theirs).
+pub const TELEPORT_READS: &str = "Also Terraform, as a plan (`terraform show -json PLAN`, \
+recognised by the resource type) or `.tf` source (pass `--source teleport-role`): each \
+`teleport_role` (the gravitational/teleport provider: `metadata`, `spec.options`, \
+`spec.allow.request` as nested attributes under the role's own names) is judged as the role it \
+writes, named by its address; in `.tf` source a value from a variable or a function is known \
+only in a plan.";
 
 /// The types of `kind`, as an error names them.
 fn named(kind: Source) -> String {
@@ -51,6 +66,14 @@ fn object(
 ) -> Result<Object, InputError> {
     match kind_of(kind) {
         Source::GcpPamEntitlement => gcp_pam::entitlement(resource, Some(address), text, file),
+        Source::TeleportRole => {
+            // Called by its address, as the Entra policies are: what a pull request's
+            // author finds in the .tf files, in every format (the text one too).
+            let mut role = super::teleport::role(resource.record, text, file)?;
+            role.name = address.to_string();
+            role.short = address.to_string();
+            Ok(role)
+        }
         _ => super::entra_pim::terraform(resource, kind, address, text, file, mapping),
     }
 }
