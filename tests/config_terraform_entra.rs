@@ -174,6 +174,51 @@ fn sarif_and_github_point_at_the_tf_line_and_name_the_resource() {
     assert!(window.to_string().contains(OWNER), "{window}");
 }
 
+#[test]
+fn a_policy_that_sets_nothing_is_judged_for_what_azure_may_have_at_the_resource() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(
+        &path,
+        "resource \"azurerm_role_management_policy\" \"bare\" {\n  scope              = \"/subscriptions/x\"\n  role_definition_id = \"r\"\n}\n",
+    )
+    .unwrap();
+    let (code, report) = json(&["--source", "entra-pim-policy", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let bare = "azurerm_role_management_policy.bare";
+    let found = placed_findings(&report);
+    let rules: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        rules,
+        // All at one place: in rule order.
+        [
+            "approver-named",
+            "expiry-required",
+            "expiry-required",
+            "reason-specific",
+            "ticket-linked",
+            "window-max"
+        ]
+    );
+    // Every one at the resource: no block holds the argument.
+    assert!(
+        found.iter().all(|f| f.1 == bare && (f.2, f.3) == (1, 1)),
+        "{found:?}"
+    );
+    let window = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "window-max")
+        .unwrap();
+    assert_eq!(
+        window["message"],
+        format!(
+            "PIM policy `{bare}` lets an activation last up to 1d, the longest the providers accept (`activation_rules.maximum_duration` is not set: Terraform keeps whatever Azure has): access window is 1d, above the 4h maximum"
+        )
+    );
+}
+
 /// The error a `.tf` file holding `tf` stops with, under `--source entra-pim-policy`.
 fn tf_error(tf: &str) -> String {
     let dir = tempfile::tempdir().unwrap();

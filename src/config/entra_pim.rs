@@ -28,7 +28,8 @@ assignment) and tenant (`scopeId`; `/` is the whole directory, as in PIM request
 learn.microsoft.com/graph/api/resources/unifiedrolemanagementpolicy and the rule types \
 unifiedRoleManagementPolicyExpirationRule, …EnablementRule, …ApprovalRule; \"Configure \
 Microsoft Entra role settings in PIM\" for the default approvers. Also Terraform, as a plan \
-(`terraform show -json PLAN`, recognised by the resource type) or `.tf` source (pass `--source \
+(`terraform show -json PLAN`, recognised by the resource type in its first 16 KiB, else pass \
+the `--source`) or `.tf` source (pass `--source \
 entra-pim-policy`): each `azurerm_role_management_policy` (hashicorp/azurerm: an Azure role's \
 policy at a `scope`, the tenant; `role_definition_id` named by its last step through `mapping: \
 roles`) and `azuread_group_role_management_policy` (hashicorp/azuread: PIM for Groups; \

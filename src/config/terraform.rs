@@ -39,7 +39,8 @@ pub fn kind_of(kind: &str) -> Source {
 /// What `explain --source teleport-role` adds for Terraform (the Teleport page is the role
 /// resource's own; the other kinds say it in theirs).
 pub const TELEPORT_READS: &str = "Also Terraform, as a plan (`terraform show -json PLAN`, \
-recognised by the resource type) or `.tf` source (pass `--source teleport-role`): each \
+recognised by the resource type in its first 16 KiB, else pass the `--source`) or `.tf` \
+source (pass `--source teleport-role`): each \
 `teleport_role` (the gravitational/teleport provider: `metadata`, `spec.options`, \
 `spec.allow.request` as nested attributes under the role's own names) is judged as the role it \
 writes, named by its address; in `.tf` source a value from a variable or a function is known \
