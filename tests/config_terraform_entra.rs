@@ -219,6 +219,50 @@ fn a_policy_that_sets_nothing_is_judged_for_what_azure_may_have_at_the_resource(
     );
 }
 
+#[test]
+fn a_role_named_through_a_data_source_of_the_file_is_that_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    // As the azurerm documentation's example writes it.
+    std::fs::write(
+        &path,
+        "data \"azurerm_role_definition\" \"owner\" {\n  name  = \"Owner\"\n  scope = azurerm_resource_group.example.id\n}\n\nresource \"azurerm_role_management_policy\" \"rg_owner\" {\n  scope              = azurerm_resource_group.example.id\n  role_definition_id = data.azurerm_role_definition.owner.id\n  activation_rules {\n    maximum_duration      = \"PT8H\"\n    require_justification = false\n  }\n}\n",
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\noverrides:\n  - match: {role: Owner}\n    rules: {window-max: {max: 12h}}\n",
+    )
+    .unwrap();
+    let file = path.to_str().unwrap();
+    let (_, report) = json(&["--source", "entra-pim-policy", file]);
+    let findings = report["findings"].as_array().unwrap();
+    let admin = findings
+        .iter()
+        .find(|f| f["rule"] == "admin-justified")
+        .unwrap();
+    assert!(
+        admin["message"]
+            .as_str()
+            .unwrap()
+            .contains("lets `Owner` be activated without a justification"),
+        "{admin}"
+    );
+    assert!(findings.iter().any(|f| f["rule"] == "window-max"));
+    // The override by role applies: 8h is within Owner's 12h.
+    let (_, report) = json(&[
+        "--policy",
+        policy.to_str().unwrap(),
+        "--source",
+        "entra-pim-policy",
+        file,
+    ]);
+    let rules: Vec<String> = placed_findings(&report).into_iter().map(|f| f.0).collect();
+    assert!(!rules.iter().any(|r| r == "window-max"), "{rules:?}");
+    assert!(rules.iter().any(|r| r == "admin-justified"), "{rules:?}");
+}
+
 /// The error a `.tf` file holding `tf` stops with, under `--source entra-pim-policy`.
 fn tf_error(tf: &str) -> String {
     let dir = tempfile::tempdir().unwrap();

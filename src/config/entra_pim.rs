@@ -128,9 +128,9 @@ is not judged",
         "Terraform's `active_assignment_rules.require_justification`, `require_ticket_info` and \
 `require_multifactor_authentication` (Enablement_Admin_Assignment): they govern an \
 administrator's direct assignment, not an activation, and no rule asks for them",
-        "in `.tf` source, a value from a variable, a function or another resource \
-(`data.azurerm_role_definition.owner.id`): known only in a plan; a role so named is judged by \
-that text, so lint the plan to match overrides by role",
+        "in `.tf` source, a value from a variable, a function or another resource: known only \
+in a plan; a role so named is judged by that text, so lint the plan to match overrides by role \
+(a `data.azurerm_role_definition` of the same file with a literal `name` names the role)",
     ],
 };
 

@@ -67,6 +67,7 @@ pub fn resources(
             .at(at, Some(&std::sync::Arc::from(text)))
     })?;
     let lines = Lines::new(text);
+    let roles = role_definitions(&body);
     let mut found = Vec::new();
     for block in body.blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -79,6 +80,7 @@ pub fn resources(
             places: Vec::new(),
             lines: &lines,
             source: text,
+            roles: &roles,
         };
         let at = lines.of(block.span());
         json.body(&block.body, at);
@@ -90,6 +92,35 @@ pub fn resources(
         });
     }
     Ok(found)
+}
+
+/// The `data "azurerm_role_definition"` blocks of a file that name their role with a literal
+/// (`name = "Owner"`, else `role_definition_id`): a policy's `role_definition_id` that refers
+/// to one (`data.azurerm_role_definition.owner.id`) stands for that role, as the azurerm
+/// documentation's own example writes it. (reference, role) pairs.
+fn role_definitions(body: &Body) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for block in body.blocks() {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        let ("data", ["azurerm_role_definition", label]) = (block.ident.as_str(), &labels[..])
+        else {
+            continue;
+        };
+        let literal = |key: &str| {
+            block
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == key)
+                .and_then(|a| match &a.value {
+                    Expression::String(s) => Some(s.as_str().to_string()),
+                    _ => None,
+                })
+        };
+        if let Some(role) = literal("name").or_else(|| literal("role_definition_id")) {
+            found.push((format!("data.azurerm_role_definition.{label}"), role));
+        }
+    }
+    found
 }
 
 /// Line starts of a text, to turn byte offsets into lines and columns.
@@ -132,6 +163,7 @@ struct Json<'l, 't> {
     places: Vec<Span>,
     lines: &'l Lines<'t>,
     source: &'t str,
+    roles: &'l [(String, String)],
 }
 
 impl Json<'_, '_> {
@@ -216,7 +248,15 @@ impl Json<'_, '_> {
             // stands for it, and a check that needs it says it cannot read it.
             other => {
                 let source = self.source_of(other);
-                self.line(&quoted(&source), at);
+                let role = self.roles.iter().find(|(reference, _)| {
+                    source
+                        .strip_prefix(reference.as_str())
+                        .is_some_and(|a| a == ".id" || a == ".role_definition_id")
+                });
+                match role {
+                    Some((_, role)) => self.line(&quoted(role), at),
+                    None => self.line(&quoted(&source), at),
+                }
             }
         }
     }
