@@ -281,6 +281,13 @@ fn a_setting_from_a_variable_is_said_to_be_known_only_in_a_plan() {
     );
     assert!(err.contains("main.tf:5:24"), "{err}");
     assert!(err.contains("known only in a plan"), "{err}");
+    let err = tf_error(
+        "resource \"azuread_group_role_management_policy\" \"p\" {\n  group_id = \"g\"\n  role_id  = \"member\"\n  activation_rules {\n    maximum_duration = local.longest\n  }\n}\n",
+    );
+    assert!(err.contains("main.tf:5:24"), "{err}");
+    // Checked in parts: the terminal may wrap the message after the file's name.
+    assert!(err.contains("activation_rules.maximum_duration"), "{err}");
+    assert!(err.contains("`local.longest` is not a duration"), "{err}");
 }
 
 #[test]

@@ -291,6 +291,8 @@ struct Spelling {
     /// The eligible and the active assignments' expiration settings.
     eligible: &'static str,
     active: &'static str,
+    /// The activation's maximum, and how to write it.
+    maximum: &'static str,
     duration: &'static str,
 }
 
@@ -306,6 +308,7 @@ Enablement_EndUser_Assignment `enabledRules`",
     expiry: "require an expiration (`isExpirationRequired: true`) with a `maximumDuration`",
     eligible: "Expiration_Admin_Eligibility",
     active: "Expiration_Admin_Assignment",
+    maximum: "maximumDuration",
     duration: "Graph writes ISO 8601 durations such as `PT8H`",
 };
 
@@ -322,6 +325,7 @@ an `approval_stage` of named approvers",
     expiry: "require an expiration: `expiration_required = true` with an `expire_after`",
     eligible: "eligible_assignment_rules.expiration_required",
     active: "active_assignment_rules.expiration_required",
+    maximum: "activation_rules.maximum_duration",
     duration: "write an ISO 8601 duration such as `PT8H`; a value from a variable or a function \
 is known only in a plan: lint `terraform show -json PLAN`",
 };
@@ -528,7 +532,7 @@ fn probes(
     if let Some(maximum) = settings.maximum {
         let duration = maximum.value().unwrap_or(LONGEST_ACTIVATION);
         let length = parse_duration(duration).map_err(|why| {
-            let message = format!("maximumDuration `{duration}` is not a duration: {why}");
+            let message = format!("{} `{duration}` is not a duration: {why}", words.maximum);
             error_at(file, text, maximum.at(), message, words.duration)
         })?;
         let allows = match maximum {
