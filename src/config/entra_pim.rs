@@ -5,7 +5,8 @@
 //! name the role a policy governs. The end-user assignment rules are the activation a grant
 //! is; the admin rules decide whether eligible and active assignments may be permanent.
 
-use super::{Docs, Object, Probe, START, error_at, key_span, not_expected};
+use super::terraform::AZUREAD_GROUP_POLICY;
+use super::{Docs, Object, Probe, Resource, START, error_at, key_span, not_expected};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
@@ -26,7 +27,17 @@ also name the role (`roleDefinitionId`, named as the grants adapter names it: th
 assignment) and tenant (`scopeId`; `/` is the whole directory, as in PIM requests). Sources: \
 learn.microsoft.com/graph/api/resources/unifiedrolemanagementpolicy and the rule types \
 unifiedRoleManagementPolicyExpirationRule, …EnablementRule, …ApprovalRule; \"Configure \
-Microsoft Entra role settings in PIM\" for the default approvers.",
+Microsoft Entra role settings in PIM\" for the default approvers. Also Terraform, as a plan \
+(`terraform show -json PLAN`, recognised by the resource type in its first 16 KiB, else pass \
+the `--source`) or `.tf` source (pass `--source \
+entra-pim-policy`): each `azurerm_role_management_policy` (hashicorp/azurerm: an Azure role's \
+policy at a `scope`, the tenant; `role_definition_id` named by its last step through `mapping: \
+roles`) and `azuread_group_role_management_policy` (hashicorp/azuread: PIM for Groups; \
+`role_id` `member` or `owner` is the role, `group_id` the tenant), named by its address. Their \
+arguments are the Graph settings the providers write them to, judged alike (rows marked \
+Terraform). An argument left out is left as Azure has it (the providers' arguments are \
+Optional and Computed), so it is a finding at its block, or at the resource when the block is \
+missing too; a plan knows Azure's value for a policy it updates.",
     keys: &[
         (
             "Expiration_EndUser_Assignment.maximumDuration",
@@ -68,6 +79,41 @@ Microsoft Entra role settings in PIM\" for the default approvers.",
             "expiry-required",
             "`false`: active assignments may be permanent",
         ),
+        (
+            "activation_rules.maximum_duration (Terraform)",
+            "window-max",
+            "as `maximumDuration`; not set: up to `P1D`, the longest the providers accept",
+        ),
+        (
+            "activation_rules.require_justification (Terraform)",
+            "reason-specific, admin-justified",
+            "`false` or not set, as no `Justification`",
+        ),
+        (
+            "activation_rules.require_ticket_info (Terraform)",
+            "ticket-linked",
+            "`false` or not set, as no `Ticketing`",
+        ),
+        (
+            "activation_rules.require_approval (Terraform)",
+            "approver-named",
+            "`false` or not set, as `isApprovalRequired: false`",
+        ),
+        (
+            "activation_rules.approval_stage.primary_approver (Terraform)",
+            "approver-named",
+            "as `primaryApprovers`: `type` `User` (azurerm) or `singleUser` (azuread) is a person named by its `object_id`; `Group`, `groupMembers` or no type is judged as `group:OBJECT_ID`",
+        ),
+        (
+            "eligible_assignment_rules.expiration_required (Terraform)",
+            "expiry-required",
+            "`false` or not set (an `expire_after` alone does not require an expiration)",
+        ),
+        (
+            "active_assignment_rules.expiration_required (Terraform)",
+            "expiry-required",
+            "`false` or not set",
+        ),
     ],
     cannot: &[
         "self-approval: PIM does not let an approver approve their own activation",
@@ -79,6 +125,12 @@ judge privileged roles",
         "notification and authentication context rules, MFA on activation: no rule asks for them",
         "a rule missing from the policy: Graph lists every rule of a policy, so a missing one \
 is not judged",
+        "Terraform's `active_assignment_rules.require_justification`, `require_ticket_info` and \
+`require_multifactor_authentication` (Enablement_Admin_Assignment): they govern an \
+administrator's direct assignment, not an activation, and no rule asks for them",
+        "in `.tf` source, a value from a variable, a function or another resource: known only \
+in a plan; a role so named is judged by that text, so lint the plan to match overrides by role \
+(a `data.azurerm_role_definition` of the same file with a literal `name` names the role)",
     ],
 };
 
@@ -110,18 +162,239 @@ pub fn read(
     Ok((objects, 0))
 }
 
-const WINDOW_HELP: &str = "lower the activation maximum duration (Expiration_EndUser_Assignment \
-`maximumDuration`) to the policy's maximum";
-const REASON_HELP: &str = "require justification on activation: add `Justification` to \
-Enablement_EndUser_Assignment `enabledRules`";
-const TICKET_HELP: &str = "require ticket information on activation: add `Ticketing` to \
-Enablement_EndUser_Assignment `enabledRules`";
-const APPROVAL_HELP: &str = "require approval to activate (`isApprovalRequired: true`) with named \
-approvers";
-const APPROVER_HELP: &str = "name the people who approve (`#microsoft.graph.singleUser`), not a \
-group";
-const EXPIRY_HELP: &str = "require an expiration (`isExpirationRequired: true`) with a \
-`maximumDuration`";
+/// A Terraform `azurerm_role_management_policy` or `azuread_group_role_management_policy`
+/// (`kind`), from a plan's values or `.tf` source made into them, named by its `address`.
+/// Each argument is the Graph rule setting the provider writes it to
+/// (`buildRoleManagementPolicyForUpdate` in terraform-provider-azurerm; the azuread resource
+/// alike); an argument not written is left as Azure has it.
+pub fn terraform(
+    tf: Resource,
+    kind: &str,
+    address: &str,
+    text: &str,
+    file: &str,
+    mapping: &Mapping,
+) -> Result<Object, InputError> {
+    let Value::Map(_) = tf.record.node.value else {
+        let shape = format!("the values of a `{kind}` resource");
+        return Err(not_expected(
+            file,
+            text,
+            tf.record.node,
+            &shape,
+            "pass a Terraform plan or .tf file",
+        ));
+    };
+    let (role, scope) = match kind == AZUREAD_GROUP_POLICY {
+        // PIM for Groups: the role is `member` or `owner`; the group is the policy's scope,
+        // as Graph's `scopeId` of a group policy is.
+        true => (tf.text("roleId"), tf.text("groupId")),
+        false => {
+            let role = tf.text("roleDefinitionId").map(|(id, at)| {
+                // An Azure role definition is named by the last step of its resource id.
+                let guid = id.rsplit('/').next().unwrap_or(id);
+                (known_role(guid, mapping).unwrap_or(id), at)
+            });
+            (role, tf.text("scope"))
+        }
+    };
+    let mut object = object(address.to_string(), role, scope, tf.span(), true);
+    let block = |path: &str| tf.record(path).map_or_else(|| tf.span(), |b| b.span());
+    let activation = block("activationRules");
+    let flag = |path: &str, key: &'static str, at: Span| -> Result<Set<bool>, InputError> {
+        let Some(node) = tf.get(path) else {
+            return Ok(Set::Left(at, key));
+        };
+        let at = tf.span_of(node);
+        match node.value.as_scalar() {
+            Some("true") => Ok(Set::To(true, at)),
+            Some("false") => Ok(Set::To(false, at)),
+            other => {
+                let message = format!("`{key}` is `{}`, not true or false", other.unwrap_or("?"));
+                let help = "write `true` or `false`; a value from a variable or a function is \
+known only in a plan: lint `terraform show -json PLAN`";
+                Err(error_at(file, text, at, message, help))
+            }
+        }
+    };
+    let maximum = tf.text("activationRules.maximumDuration");
+    let settings = Settings {
+        spelling: &TERRAFORM,
+        maximum: Some(maximum.map_or(
+            Set::Left(activation, "activation_rules.maximum_duration"),
+            |(d, at)| Set::To(d, at),
+        )),
+        justification: Some(flag(
+            "activationRules.requireJustification",
+            "activation_rules.require_justification",
+            activation,
+        )?),
+        ticket: Some(flag(
+            "activationRules.requireTicketInfo",
+            "activation_rules.require_ticket_info",
+            activation,
+        )?),
+        approval: Some(flag(
+            "activationRules.requireApproval",
+            "activation_rules.require_approval",
+            activation,
+        )?),
+        stages: tf
+            .records("activationRules.approvalStage")
+            .into_iter()
+            .map(|stage| {
+                let listed = stage.records("primaryApprover");
+                Stage {
+                    at: stage
+                        .key_span("primaryApprover")
+                        .unwrap_or_else(|| stage.span()),
+                    listed: !listed.is_empty(),
+                    approvers: listed.into_iter().filter_map(terraform_approver).collect(),
+                }
+            })
+            .collect(),
+        eligible_expiry: Some(flag(
+            "eligibleAssignmentRules.expirationRequired",
+            "eligible_assignment_rules.expiration_required",
+            block("eligibleAssignmentRules"),
+        )?),
+        active_expiry: Some(flag(
+            "activeAssignmentRules.expirationRequired",
+            "active_assignment_rules.expiration_required",
+            block("activeAssignmentRules"),
+        )?),
+    };
+    probes(&settings, text, file, &mut object)?;
+    Ok(object)
+}
+
+/// A `primary_approver`: of type `User` (azurerm) or `singleUser` (azuread) a person, else
+/// (`Group`, `groupMembers`) whoever is in the group; named by its `object_id`.
+fn terraform_approver(approver: Resource<'_>) -> Option<(Kind, &str, Span)> {
+    let kind = match approver.text("type") {
+        Some(("User" | "singleUser", _)) => Kind::Person,
+        _ => Kind::Group,
+    };
+    let (name, at) = approver.text("objectId")?;
+    Some((kind, name, at))
+}
+
+/// How one way of writing a policy names its settings, for the help and the messages; what
+/// each setting means is decided once, in [`probes`].
+struct Spelling {
+    window: &'static str,
+    reason: &'static str,
+    ticket: &'static str,
+    approval: &'static str,
+    approver: &'static str,
+    expiry: &'static str,
+    /// The eligible and the active assignments' expiration settings.
+    eligible: &'static str,
+    active: &'static str,
+    /// The activation's maximum, and how to write it.
+    maximum: &'static str,
+    duration: &'static str,
+}
+
+const GRAPH: Spelling = Spelling {
+    window: "lower the activation maximum duration (Expiration_EndUser_Assignment \
+`maximumDuration`) to the policy's maximum",
+    reason: "require justification on activation: add `Justification` to \
+Enablement_EndUser_Assignment `enabledRules`",
+    ticket: "require ticket information on activation: add `Ticketing` to \
+Enablement_EndUser_Assignment `enabledRules`",
+    approval: "require approval to activate (`isApprovalRequired: true`) with named approvers",
+    approver: "name the people who approve (`#microsoft.graph.singleUser`), not a group",
+    expiry: "require an expiration (`isExpirationRequired: true`) with a `maximumDuration`",
+    eligible: "Expiration_Admin_Eligibility",
+    active: "Expiration_Admin_Assignment",
+    maximum: "maximumDuration",
+    duration: "Graph writes ISO 8601 durations such as `PT8H`",
+};
+
+const TERRAFORM: Spelling = Spelling {
+    window: "lower `activation_rules.maximum_duration` to the policy's maximum",
+    reason: "require justification on activation: `activation_rules { require_justification = \
+true }`",
+    ticket: "require ticket information on activation: `activation_rules { require_ticket_info \
+= true }`",
+    approval: "require approval to activate: `activation_rules { require_approval = true }` with \
+an `approval_stage` of named approvers",
+    approver: "name the people who approve (a `primary_approver` of type `User` in azurerm, \
+`singleUser` in azuread), not a group",
+    expiry: "require an expiration: `expiration_required = true` with an `expire_after`",
+    eligible: "eligible_assignment_rules.expiration_required",
+    active: "active_assignment_rules.expiration_required",
+    maximum: "activation_rules.maximum_duration",
+    duration: "write an ISO 8601 duration such as `PT8H`; a value from a variable or a function \
+is known only in a plan: lint `terraform show -json PLAN`",
+};
+
+/// One setting as the configuration writes it.
+#[derive(Clone, Copy)]
+enum Set<T> {
+    /// Written: its value, and where.
+    To(T, Span),
+    /// Not written in Terraform, which then keeps whatever Azure has (the provider's
+    /// arguments are Optional and Computed): the block or resource that would hold it, and
+    /// the argument's name.
+    Left(Span, &'static str),
+}
+
+impl<T: Copy> Set<T> {
+    fn at(self) -> Span {
+        match self {
+            Set::To(_, at) | Set::Left(at, _) => at,
+        }
+    }
+
+    /// The value written; `None` when left to Azure.
+    fn value(self) -> Option<T> {
+        match self {
+            Set::To(value, _) => Some(value),
+            Set::Left(..) => None,
+        }
+    }
+
+    /// What the configuration allows, said of a setting left to Azure too.
+    fn allows(self, what: String) -> String {
+        match self {
+            Set::To(..) => what,
+            Set::Left(_, key) => {
+                format!("{what} (`{key}` is not set: Terraform keeps whatever Azure has)")
+            }
+        }
+    }
+}
+
+/// What a PIM policy sets for activations and assignments, as Graph's rules or a Terraform
+/// resource write it. `None`: not judged (Graph lists every rule of a policy, so a rule it
+/// leaves out is not there to judge).
+struct Settings<'a> {
+    spelling: &'static Spelling,
+    /// Expiration_EndUser_Assignment `maximumDuration`: the activation's longest length.
+    maximum: Option<Set<&'a str>>,
+    /// Enablement_EndUser_Assignment: `Justification`, `Ticketing` enabled.
+    justification: Option<Set<bool>>,
+    ticket: Option<Set<bool>>,
+    /// Approval_EndUser_Assignment `isApprovalRequired`, and its stages.
+    approval: Option<Set<bool>>,
+    stages: Vec<Stage<'a>>,
+    /// Expiration_Admin_Eligibility / _Assignment `isExpirationRequired`.
+    eligible_expiry: Option<Set<bool>>,
+    active_expiry: Option<Set<bool>>,
+}
+
+/// An approval stage: where its approvers are written, whether any is listed, and the named ones.
+struct Stage<'a> {
+    at: Span,
+    listed: bool,
+    approvers: Vec<(Kind, &'a str, Span)>,
+}
+
+/// The longest activation the providers accept (`P1D`, the last of `maximum_duration`'s
+/// values), for a policy that leaves the maximum to Azure.
+const LONGEST_ACTIVATION: &str = "P1D";
 
 fn policy(item: Record, text: &str, file: &str, mapping: &Mapping) -> Result<Object, InputError> {
     // An assignment carries its policy under `policy`, and names the role.
@@ -143,157 +416,221 @@ fn policy(item: Record, text: &str, file: &str, mapping: &Mapping) -> Result<Obj
             |(id, _)| id.to_string(),
         );
     let role = role.map(|(id, at)| (known_role(id, mapping).unwrap_or(id), at));
+    let scope = policy.text("scopeId").or_else(|| item.text("scopeId"));
+    let mut object = object(id, role, scope, item.span(), false);
+    let rule = |id: &str| {
+        policy
+            .records("rules")
+            .find(|r| r.text("id").is_some_and(|(i, _)| i == id))
+    };
+    let mut settings = Settings {
+        spelling: &GRAPH,
+        maximum: None,
+        justification: None,
+        ticket: None,
+        approval: None,
+        stages: Vec::new(),
+        eligible_expiry: None,
+        active_expiry: None,
+    };
+    if let Some(expiration) = rule("Expiration_EndUser_Assignment") {
+        settings.maximum = expiration
+            .text("maximumDuration")
+            .map(|(d, at)| Set::To(d, at));
+    }
+    if let Some(enablement) = rule("Enablement_EndUser_Assignment") {
+        let at = key_span(enablement, "enabledRules").unwrap_or_else(|| enablement.span());
+        let enabled: Vec<&str> = enablement
+            .list("enabledRules")
+            .iter()
+            .filter_map(|n| n.value.as_scalar())
+            .collect();
+        let has = |name: &str| enabled.iter().any(|e| e.eq_ignore_ascii_case(name));
+        settings.justification = Some(Set::To(has("Justification"), at));
+        settings.ticket = Some(Set::To(has("Ticketing"), at));
+    }
+    if let Some(approval) = rule("Approval_EndUser_Assignment") {
+        let required = approval.get("setting.isApprovalRequired");
+        let at = required.map_or_else(|| approval.span(), |r| approval.span_of(r));
+        let yes = required.is_some_and(|r| r.value.as_scalar() == Some("true"));
+        settings.approval = Some(Set::To(yes, at));
+        for stage in approval.records("setting.approvalStages") {
+            let listed: Vec<Record> = stage.records("primaryApprovers").collect();
+            settings.stages.push(Stage {
+                at: key_span(stage, "primaryApprovers").unwrap_or_else(|| stage.span()),
+                listed: !listed.is_empty(),
+                approvers: listed.into_iter().filter_map(approver_name).collect(),
+            });
+        }
+    }
+    for (id, setting) in [
+        (
+            "Expiration_Admin_Eligibility",
+            &mut settings.eligible_expiry,
+        ),
+        ("Expiration_Admin_Assignment", &mut settings.active_expiry),
+    ] {
+        if let Some(expiration) = rule(id)
+            && let Some(required) = expiration.get("isExpirationRequired")
+        {
+            let yes = required.value.as_scalar() != Some("false");
+            *setting = Some(Set::To(yes, expiration.span_of(required)));
+        }
+    }
+    probes(&settings, text, file, &mut object)?;
+    Ok(object)
+}
+
+/// The object of a policy: named `name`, of `role` (what overrides and admin-justified
+/// match), in `scope` (the tenant; `/` is the whole directory). A Terraform resource is
+/// called by its address, which a pull request's author looks for; Graph's policy by its
+/// role when an assignment names it.
+fn object(
+    name: String,
+    role: Option<(&str, Span)>,
+    scope: Option<(&str, Span)>,
+    span: Span,
+    terraform: bool,
+) -> Object {
     let (noun, short) = match role {
-        Some((role, _)) => ("PIM policy of role", role.to_string()),
-        None => ("PIM policy", id.clone()),
+        Some((role, _)) if !terraform => ("PIM policy of role", role.to_string()),
+        _ => ("PIM policy", name.clone()),
     };
     let mut object = Object {
         noun,
-        name: id,
+        name,
         short,
-        span: item.span(),
+        span,
         fields: Vec::new(),
         probes: Vec::new(),
     };
     if let Some((role, at)) = role {
         object.fields.push((Field::Role, role.to_string(), at));
     }
-    let scope = policy.text("scopeId").or_else(|| item.text("scopeId"));
     if let Some((scope, at)) = scope {
         let tenant = if scope == "/" { WHOLE_DIRECTORY } else { scope };
         object.fields.push((Field::Tenant, tenant.to_string(), at));
     }
-    let rule = |id: &str| {
-        policy
-            .records("rules")
-            .find(|r| r.text("id").is_some_and(|(i, _)| i == id))
-    };
-    if let Some(expiration) = rule("Expiration_EndUser_Assignment") {
-        window(expiration, text, file, &mut object)?;
-    }
-    if let Some(enablement) = rule("Enablement_EndUser_Assignment") {
-        enablement_rules(enablement, role.map(|(r, _)| r), &mut object);
-    }
-    if let Some(approval) = rule("Approval_EndUser_Assignment") {
-        approvals(approval, &mut object);
-    }
-    for (id, what) in [
-        ("Expiration_Admin_Eligibility", "eligible"),
-        ("Expiration_Admin_Assignment", "active"),
-    ] {
-        if let Some(expiration) = rule(id)
-            && let Some(required) = expiration.get("isExpirationRequired")
-            && required.value.as_scalar() == Some("false")
-        {
-            let allows = format!("lets {what} assignments be permanent (`{id}`)");
-            let probe = Probe::without(
-                "expiry-required",
-                expiration.span_of(required),
-                allows,
-                EXPIRY_HELP,
-            );
-            object.probes.push(probe.with(Field::Start, START));
-        }
-    }
-    Ok(object)
-}
-
-/// Expiration_EndUser_Assignment: how long an activation may last.
-fn window(rule: Record, text: &str, file: &str, object: &mut Object) -> Result<(), InputError> {
-    let Some((duration, at)) = rule.text("maximumDuration") else {
-        return Ok(());
-    };
-    let length = parse_duration(duration).map_err(|why| {
-        let message = format!("maximumDuration `{duration}` is not a duration: {why}");
-        error_at(
-            file,
-            text,
-            at,
-            message,
-            "Graph writes ISO 8601 durations such as `PT8H`",
-        )
-    })?;
-    let allows = format!("lets an activation last {}", format_duration(length));
     object
-        .probes
-        .push(Probe::lasting(at, length, allows, WINDOW_HELP));
-    Ok(())
 }
 
-/// Enablement_EndUser_Assignment: what an activation must carry.
-fn enablement_rules(rule: Record, role: Option<&str>, object: &mut Object) {
-    let at = key_span(rule, "enabledRules").unwrap_or_else(|| rule.span());
-    let enabled: Vec<&str> = rule
-        .list("enabledRules")
+/// The one place a PIM policy's settings become what they let through. The end-user
+/// assignment settings are the activation a grant is; the admin expiration settings decide
+/// whether eligible and active assignments may be permanent.
+fn probes(
+    settings: &Settings,
+    text: &str,
+    file: &str,
+    object: &mut Object,
+) -> Result<(), InputError> {
+    let words = settings.spelling;
+    let role = object
+        .fields
         .iter()
-        .filter_map(|n| n.value.as_scalar())
-        .collect();
-    let has = |name: &str| enabled.iter().any(|e| e.eq_ignore_ascii_case(name));
-    if !has("Justification") {
-        let allows = "does not require a justification to activate".to_string();
-        object
-            .probes
-            .push(Probe::without("reason-specific", at, allows, REASON_HELP));
-        if let Some(role) = role {
+        .find(|(f, ..)| *f == Field::Role)
+        .map(|(_, role, _)| role.clone());
+    if let Some(maximum) = settings.maximum {
+        let duration = maximum.value().unwrap_or(LONGEST_ACTIVATION);
+        let length = parse_duration(duration).map_err(|why| {
+            let message = format!("{} `{duration}` is not a duration: {why}", words.maximum);
+            error_at(file, text, maximum.at(), message, words.duration)
+        })?;
+        let allows = match maximum {
+            Set::To(..) => format!("lets an activation last {}", format_duration(length)),
+            Set::Left(..) => maximum.allows(format!(
+                "lets an activation last up to {}, the longest the providers accept",
+                format_duration(length)
+            )),
+        };
+        let probe = Probe::lasting(maximum.at(), length, allows, words.window);
+        object.probes.push(probe);
+    }
+    if let Some(justification) = settings.justification
+        && justification.value() != Some(true)
+    {
+        let at = justification.at();
+        let allows = justification.allows("does not require a justification to activate".into());
+        let probe = Probe::without("reason-specific", at, allows, words.reason);
+        object.probes.push(probe);
+        if let Some(role) = &role {
             let allows = format!("lets `{role}` be activated without a justification");
-            let probe = Probe::without("admin-justified", at, allows, REASON_HELP);
+            let probe = Probe::without(
+                "admin-justified",
+                at,
+                justification.allows(allows),
+                words.reason,
+            );
             object.probes.push(probe.with(Field::Role, role));
         }
     }
-    if !has("Ticketing") {
-        let allows = "does not require ticket information to activate".to_string();
-        object
-            .probes
-            .push(Probe::without("ticket-linked", at, allows, TICKET_HELP));
+    if let Some(ticket) = settings.ticket
+        && ticket.value() != Some(true)
+    {
+        let allows = ticket.allows("does not require ticket information to activate".into());
+        let probe = Probe::without("ticket-linked", ticket.at(), allows, words.ticket);
+        object.probes.push(probe);
     }
+    if let Some(approval) = settings.approval {
+        if approval.value() != Some(true) {
+            let allows = approval.allows("does not require approval to activate".into());
+            let probe = Probe::without("approver-named", approval.at(), allows, words.approval);
+            object.probes.push(probe);
+        } else {
+            stages(&settings.stages, words, object);
+        }
+    }
+    for (setting, what, key) in [
+        (settings.eligible_expiry, "eligible", words.eligible),
+        (settings.active_expiry, "active", words.active),
+    ] {
+        if let Some(required) = setting
+            && required.value() != Some(true)
+        {
+            let allows = match required {
+                Set::To(..) => format!("lets {what} assignments be permanent (`{key}`)"),
+                Set::Left(..) => required.allows(format!("lets {what} assignments be permanent")),
+            };
+            let probe = Probe::without("expiry-required", required.at(), allows, words.expiry);
+            object.probes.push(probe.with(Field::Start, START));
+        }
+    }
+    Ok(())
 }
 
-/// Approval_EndUser_Assignment: whether activation waits for an approval, and whose.
-fn approvals(rule: Record, object: &mut Object) {
-    let required = rule.get("setting.isApprovalRequired");
-    if required.is_none_or(|r| r.value.as_scalar() != Some("true")) {
-        let at = required.map_or_else(|| rule.span(), |r| rule.span_of(r));
-        let allows = "does not require approval to activate".to_string();
-        object
-            .probes
-            .push(Probe::without("approver-named", at, allows, APPROVAL_HELP));
-        return;
-    }
-    for stage in rule.records("setting.approvalStages") {
-        let approvers: Vec<Record> = stage.records("primaryApprovers").collect();
-        if approvers.is_empty() {
+/// The approvers of each stage, each judged as a grant's approver.
+fn stages(stages: &[Stage], words: &Spelling, object: &mut Object) {
+    for stage in stages {
+        if !stage.listed {
             // With no approvers chosen, PIM asks the directory's role administrators.
-            let at = key_span(stage, "primaryApprovers").unwrap_or_else(|| stage.span());
             let approver = "group:Privileged Role Administrators and Global Administrators";
             let allows = "names no approver, so the default approvers decide".to_string();
-            let probe = Probe::without("approver-named", at, allows, APPROVER_HELP);
+            let probe = Probe::without("approver-named", stage.at, allows, words.approver);
             object.probes.push(probe.with(Field::Approver, approver));
         }
-        for approver in approvers {
-            let (kind, name) = approver_name(approver);
-            let Some((name, at)) = name else { continue };
+        for (kind, name, at) in &stage.approvers {
             let shown = match kind {
                 Kind::Group => format!("group:{name}"),
                 Kind::Person => name.to_string(),
             };
             let allows = format!("lets `{shown}` approve");
-            let probe = Probe::without("approver-named", at, allows, APPROVER_HELP);
+            let probe = Probe::without("approver-named", *at, allows, words.approver);
             object.probes.push(probe.with(Field::Approver, &shown));
         }
     }
 }
 
+#[derive(Clone, Copy)]
 enum Kind {
     Person,
     Group,
 }
 
 /// An approver (a `subjectSet`): a single user is a person; group members, managers and
-/// others stand for whoever is in the set.
-fn approver_name<'a>(approver: Record<'a>) -> (Kind, Option<(&'a str, Span)>) {
+/// others stand for whoever is in the set. `None` when it has no name.
+fn approver_name<'a>(approver: Record<'a>) -> Option<(Kind, &'a str, Span)> {
     // `@odata.type` has a dot in it: looked up whole, not as a path.
     let Value::Map(entries) = &approver.node.value else {
-        return (Kind::Group, None);
+        return None;
     };
     let odata = entries
         .iter()
@@ -303,10 +640,10 @@ fn approver_name<'a>(approver: Record<'a>) -> (Kind, Option<(&'a str, Span)>) {
         Some((t, _)) if t.ends_with("singleUser") => Kind::Person,
         _ => Kind::Group,
     };
-    let name = approver
+    let (name, at) = approver
         .text("description")
         .or_else(|| approver.text("userId"))
         .or_else(|| approver.text("groupId"))
-        .or(odata);
-    (kind, name)
+        .or(odata)?;
+    Some((kind, name, at))
 }

@@ -10,7 +10,6 @@ use crate::core::time::format_duration;
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::load::adapters::gcp_pam::proto_duration;
-use crate::load::adapters::record::{Record, span};
 
 pub const DOCS: Docs = Docs {
     system: "Google Cloud PAM entitlements",
@@ -84,18 +83,6 @@ an `{\"entitlements\": […]}` API response";
 pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
     let mut objects = Vec::new();
     for root in roots {
-        if let Some(plan) = terraform_plan(root) {
-            for (address, values) in plan {
-                let pam = Resource::new(values, true);
-                objects.push(entitlement(pam, Some(address), text, file)?);
-            }
-            if objects.is_empty() {
-                let message = format!("this Terraform plan has no `{TERRAFORM_TYPE}` resource");
-                let help = "grantlint reads PAM entitlements from a plan; leave this file out (`--exclude`)";
-                return Err(error_at(file, text, span(root), message, help));
-            }
-            continue;
-        }
         // A page with no entitlements: proto3 JSON leaves the empty list out.
         if let Value::Map(entries) = &root.value
             && entries
@@ -120,67 +107,8 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
     Ok((objects, 0))
 }
 
-/// The entitlements of a Terraform `.tf` file, each found at its attribute's place there.
-pub fn read_terraform(text: &str, file: &str) -> Result<(Vec<Object>, usize), InputError> {
-    let mut objects = Vec::new();
-    for resource in super::hcl::resources(text, file, TERRAFORM_TYPE)? {
-        let roots =
-            super::parse(&resource.json, file).map_err(|e| resource.place_error(e, text))?;
-        let Some(root) = roots.first() else { continue };
-        let pam = Resource::new(root, true);
-        let mut object = entitlement(pam, Some(&resource.address), &resource.json, file)
-            .map_err(|e| resource.place_error(e, text))?;
-        resource.place_object(&mut object);
-        objects.push(object);
-    }
-    if objects.is_empty() {
-        let message = format!("this Terraform file has no `{TERRAFORM_TYPE}` resource");
-        return Err(InputError::new(file, message)
-            .help("grantlint reads PAM entitlements from Terraform; leave this file out"));
-    }
-    Ok((objects, 0))
-}
-
 /// The Terraform resource (hashicorp/google provider) of a PAM entitlement.
 pub const TERRAFORM_TYPE: &str = "google_privileged_access_manager_entitlement";
-
-/// A `terraform show -json` plan: each entitlement it leaves in place or creates (address,
-/// values): `resource_changes[].change.after` unless the change deletes it, else (a plan
-/// without changes) `planned_values`' modules. `None` when the document is no plan.
-fn terraform_plan(root: &Node) -> Option<Vec<(&str, &Node)>> {
-    let plan = Record::new(root);
-    plan.get("terraform_version")
-        .or_else(|| plan.get("format_version"))?;
-    let of_type = |r: &Record| r.text("type").is_some_and(|(t, _)| t == TERRAFORM_TYPE);
-    let mut found = Vec::new();
-    let changes = plan.records("resource_changes");
-    for change in changes.filter(of_type) {
-        let deleted = change
-            .list("change.actions")
-            .iter()
-            .all(|a| a.value.as_scalar() == Some("delete"));
-        if let (Some((address, _)), Some(after), false) =
-            (change.text("address"), change.get("change.after"), deleted)
-        {
-            found.push((address, after));
-        }
-    }
-    if plan.get("resource_changes").is_none() {
-        let mut modules = vec![plan.record("planned_values.root_module")];
-        while let Some(module) = modules.pop() {
-            let Some(module) = module else { continue };
-            for resource in module.records("resources").filter(of_type) {
-                if let (Some((address, _)), Some(values)) =
-                    (resource.text("address"), resource.get("values"))
-                {
-                    found.push((address, values));
-                }
-            }
-            modules.extend(module.records("child_modules").map(Some));
-        }
-    }
-    Some(found)
-}
 
 const WINDOW_HELP: &str = "lower maxRequestDuration to the policy's maximum; a longer task is \
 extended in recorded steps";
@@ -195,7 +123,7 @@ const TICKET_HELP: &str = "ask for the ticket in the justification and check the
 
 /// One entitlement; `address` names a Terraform resource (its `name` is not known before
 /// it is applied).
-fn entitlement(
+pub(super) fn entitlement(
     pam: Resource,
     address: Option<&str>,
     text: &str,

@@ -15,6 +15,8 @@ use crate::load::InputError;
 /// One resource of the wanted type: its address, its values as JSON, and for each line of
 /// that JSON the place in the `.tf` file it stands for.
 pub struct Resource {
+    /// Its type, one of those asked for.
+    pub kind: &'static str,
     pub address: String,
     pub json: String,
     places: Vec<Span>,
@@ -51,8 +53,12 @@ impl Resource {
     }
 }
 
-/// The resources of `kind` in a `.tf` file.
-pub fn resources(text: &str, file: &str, kind: &str) -> Result<Vec<Resource>, InputError> {
+/// The resources of the types `kinds` in a `.tf` file, in the file's order.
+pub fn resources(
+    text: &str,
+    file: &str,
+    kinds: &[&'static str],
+) -> Result<Vec<Resource>, InputError> {
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
         let location = e.location();
         let at = Lines::new(text).span(location.offset(), 1);
@@ -61,27 +67,60 @@ pub fn resources(text: &str, file: &str, kind: &str) -> Result<Vec<Resource>, In
             .at(at, Some(&std::sync::Arc::from(text)))
     })?;
     let lines = Lines::new(text);
+    let roles = role_definitions(&body);
     let mut found = Vec::new();
     for block in body.blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-        if block.ident.as_str() != "resource" || labels.first() != Some(&kind) {
+        let kind = labels.first().and_then(|l| kinds.iter().find(|k| *k == l));
+        let (Some(kind), "resource") = (kind, block.ident.as_str()) else {
             continue;
-        }
+        };
         let mut json = Json {
             text: String::new(),
             places: Vec::new(),
             lines: &lines,
             source: text,
+            roles: &roles,
         };
         let at = lines.of(block.span());
         json.body(&block.body, at);
         found.push(Resource {
+            kind,
             address: format!("{kind}.{}", labels.get(1).copied().unwrap_or("?")),
             json: json.text,
             places: json.places,
         });
     }
     Ok(found)
+}
+
+/// The `data "azurerm_role_definition"` blocks of a file that name their role with a literal
+/// (`name = "Owner"`, else `role_definition_id`): a policy's `role_definition_id` that refers
+/// to one (`data.azurerm_role_definition.owner.id`) stands for that role, as the azurerm
+/// documentation's own example writes it. (reference, role) pairs.
+fn role_definitions(body: &Body) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for block in body.blocks() {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        let ("data", ["azurerm_role_definition", label]) = (block.ident.as_str(), &labels[..])
+        else {
+            continue;
+        };
+        let literal = |key: &str| {
+            block
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == key)
+                .and_then(|a| match &a.value {
+                    Expression::String(s) => Some(s.as_str().to_string()),
+                    _ => None,
+                })
+        };
+        if let Some(role) = literal("name").or_else(|| literal("role_definition_id")) {
+            found.push((format!("data.azurerm_role_definition.{label}"), role));
+        }
+    }
+    found
 }
 
 /// Line starts of a text, to turn byte offsets into lines and columns.
@@ -124,6 +163,7 @@ struct Json<'l, 't> {
     places: Vec<Span>,
     lines: &'l Lines<'t>,
     source: &'t str,
+    roles: &'l [(String, String)],
 }
 
 impl Json<'_, '_> {
@@ -208,7 +248,15 @@ impl Json<'_, '_> {
             // stands for it, and a check that needs it says it cannot read it.
             other => {
                 let source = self.source_of(other);
-                self.line(&quoted(&source), at);
+                let role = self.roles.iter().find(|(reference, _)| {
+                    source
+                        .strip_prefix(reference.as_str())
+                        .is_some_and(|a| a == ".id" || a == ".role_definition_id")
+                });
+                match role {
+                    Some((_, role)) => self.line(&quoted(role), at),
+                    None => self.line(&quoted(&source), at),
+                }
             }
         }
     }
@@ -236,7 +284,7 @@ mod tests {
         let found = resources(
             tf,
             "main.tf",
-            "google_privileged_access_manager_entitlement",
+            &["google_privileged_access_manager_entitlement"],
         )
         .unwrap();
         assert_eq!(found.len(), 1);

@@ -12,6 +12,7 @@ pub mod entra_pim;
 pub mod gcp_pam;
 mod hcl;
 pub mod teleport;
+pub mod terraform;
 
 use std::borrow::Cow;
 
@@ -143,12 +144,8 @@ pub fn detect(head: &str, format: Format) -> Option<Source> {
     match format {
         Format::Csv => None,
         Format::Json if json_key(head, "maxRequestDuration") => Some(Source::GcpPamEntitlement),
-        // `terraform show -json` of a plan with PAM entitlements.
-        Format::Json
-            if json_key(head, "terraform_version") && head.contains(gcp_pam::TERRAFORM_TYPE) =>
-        {
-            Some(Source::GcpPamEntitlement)
-        }
+        // `terraform show -json` of a plan with PAM entitlements or PIM policies.
+        Format::Json if plan_kind(head).is_some() => plan_kind(head),
         Format::Json if json_value(head, "kind", "role") => Some(Source::TeleportRole),
         // Graph's policies, their rules' types and the assignments' context all say so.
         Format::Json if json_key(head, "rules") && head.contains("oleManagementPolic") => {
@@ -170,6 +167,15 @@ pub fn detect(head: &str, format: Format) -> Option<Source> {
         Format::Yaml if yaml_top(head, "kind", Some("role")) => Some(Source::TeleportRole),
         Format::Yaml => None,
     }
+}
+
+/// The kind of the first resource type grantlint reads in a Terraform plan's text.
+fn plan_kind(head: &str) -> Option<Source> {
+    if !json_key(head, "terraform_version") {
+        return None;
+    }
+    let kind = terraform::TYPES.iter().find(|t| head.contains(**t))?;
+    Some(terraform::kind_of(kind))
 }
 
 /// `"key":` somewhere in JSON text.
@@ -277,11 +283,22 @@ pub fn read(
     file: &str,
     mapping: &crate::load::mapping::Mapping,
 ) -> Result<(Vec<Object>, usize), InputError> {
+    // Terraform reads every resource type it knows, whichever kind named the file.
+    let terraform = matches!(
+        kind,
+        Source::GcpPamEntitlement | Source::EntraPimPolicy | Source::TeleportRole
+    );
     // Terraform source is HCL, not YAML or JSON.
-    if kind == Source::GcpPamEntitlement && file.ends_with(".tf") {
-        return gcp_pam::read_terraform(text, file);
+    if terraform && file.ends_with(".tf") {
+        return Ok((terraform::read_source(text, file, kind, mapping)?, 0));
     }
     let roots = parse(text, file)?;
+    if terraform
+        && let [root] = roots.as_slice()
+        && terraform::is_plan(root)
+    {
+        return Ok((terraform::read_plan(root, kind, text, file, mapping)?, 0));
+    }
     match kind {
         Source::TeleportRole => teleport::read(&roots, text, file),
         Source::EntraPimPolicy => entra_pim::read(&roots, text, file, mapping),
@@ -488,6 +505,10 @@ pub fn docs(kind: Source) -> String {
         kind.name(),
         docs.reads
     );
+    if kind == Source::TeleportRole {
+        out.push_str(terraform::TELEPORT_READS);
+        out.push_str("\n\n");
+    }
     out.push_str("| key | rule | a finding when |\n|---|---|---|\n");
     for (key, rule, when) in docs.keys {
         out.push_str(&format!("| `{key}` | {rule} | {when} |\n"));

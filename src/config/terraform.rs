@@ -1,0 +1,192 @@
+//! Terraform: a plan (`terraform show -json`) or `.tf` source. Every resource of a type
+//! grantlint reads is judged, whichever `--source` named the file, as one plan may hold PAM
+//! entitlements and PIM policies alike: each becomes the object its own reader makes of it,
+//! named by its address.
+
+use super::{Object, Resource, error_at, gcp_pam};
+use crate::core::node::Node;
+use crate::load::InputError;
+use crate::load::adapters::Source;
+use crate::load::adapters::record::{Record, span};
+use crate::load::mapping::Mapping;
+
+/// The hashicorp/azurerm provider's PIM policy of an Azure role at a scope.
+pub const AZURERM_POLICY: &str = "azurerm_role_management_policy";
+/// The hashicorp/azuread provider's PIM policy of a group's membership or ownership.
+pub const AZUREAD_GROUP_POLICY: &str = "azuread_group_role_management_policy";
+
+/// The gravitational/teleport provider's role: the role resource's own fields, nested
+/// attributes (objects, not lists of blocks) under the same snake_case names.
+pub const TELEPORT_ROLE: &str = "teleport_role";
+
+/// The resource types grantlint reads.
+pub const TYPES: [&str; 4] = [
+    gcp_pam::TERRAFORM_TYPE,
+    AZURERM_POLICY,
+    AZUREAD_GROUP_POLICY,
+    TELEPORT_ROLE,
+];
+
+/// The configuration kind a resource type is of.
+pub fn kind_of(kind: &str) -> Source {
+    match kind {
+        gcp_pam::TERRAFORM_TYPE => Source::GcpPamEntitlement,
+        TELEPORT_ROLE => Source::TeleportRole,
+        _ => Source::EntraPimPolicy,
+    }
+}
+
+/// What `explain --source teleport-role` adds for Terraform (the Teleport page is the role
+/// resource's own; the other kinds say it in theirs).
+pub const TELEPORT_READS: &str = "Also Terraform, as a plan (`terraform show -json PLAN`, \
+recognised by the resource type in its first 16 KiB, else pass the `--source`) or `.tf` \
+source (pass `--source teleport-role`): each \
+`teleport_role` (the gravitational/teleport provider: `metadata`, `spec.options`, \
+`spec.allow.request` as nested attributes under the role's own names) is judged as the role it \
+writes, named by its address; in `.tf` source a value from a variable or a function is known \
+only in a plan.";
+
+/// The types of `kind`, as an error names them.
+fn named(kind: Source) -> String {
+    let names: Vec<String> = TYPES
+        .iter()
+        .filter(|t| kind_of(t) == kind)
+        .map(|t| format!("`{t}`"))
+        .collect();
+    names.join(" or ")
+}
+
+/// One resource's object, by its type's reader.
+fn object(
+    kind: &str,
+    resource: Resource,
+    address: &str,
+    text: &str,
+    file: &str,
+    mapping: &Mapping,
+) -> Result<Object, InputError> {
+    match kind_of(kind) {
+        Source::GcpPamEntitlement => gcp_pam::entitlement(resource, Some(address), text, file),
+        Source::TeleportRole => {
+            // Called by its address, as the Entra policies are: what a pull request's
+            // author finds in the .tf files, in every format (the text one too).
+            let mut role = super::teleport::role_alone(resource.record, text, file)?;
+            role.name = address.to_string();
+            role.short = address.to_string();
+            Ok(role)
+        }
+        _ => super::entra_pim::terraform(resource, kind, address, text, file, mapping),
+    }
+}
+
+/// True for a `terraform show -json` document.
+pub fn is_plan(root: &Node) -> bool {
+    let plan = Record::new(root);
+    plan.get("terraform_version")
+        .or_else(|| plan.get("format_version"))
+        .is_some()
+}
+
+/// The objects of a plan's resources; an error naming `kind`'s types when it has none.
+pub fn read_plan(
+    root: &Node,
+    kind: Source,
+    text: &str,
+    file: &str,
+    mapping: &Mapping,
+) -> Result<Vec<Object>, InputError> {
+    let mut objects = Vec::new();
+    for (kind, address, values) in plan_resources(root) {
+        let resource = Resource::new(values, true);
+        objects.push(object(kind, resource, address, text, file, mapping)?);
+    }
+    if objects.is_empty() {
+        let message = format!("this Terraform plan has no {} resource", named(kind));
+        return Err(error_at(file, text, span(root), message, &leave_out()));
+    }
+    Ok(objects)
+}
+
+fn leave_out() -> String {
+    format!(
+        "grantlint reads these resources from Terraform: {}; leave this file out (`--exclude`)",
+        TYPES.join(", ")
+    )
+}
+
+/// A plan's resources grantlint reads (type, address, values): each one
+/// `resource_changes[].change.after` leaves in place or creates, else (a plan without
+/// changes) those of `planned_values`' modules.
+fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
+    let plan = Record::new(root);
+    let of_type = |r: &Record| -> Option<&'static str> {
+        let (t, _) = r.text("type")?;
+        TYPES.iter().copied().find(|k| *k == t)
+    };
+    let mut found = Vec::new();
+    for change in plan.records("resource_changes") {
+        let Some(kind) = of_type(&change) else {
+            continue;
+        };
+        let deleted = change
+            .list("change.actions")
+            .iter()
+            .all(|a| a.value.as_scalar() == Some("delete"));
+        if let (Some((address, _)), Some(after), false) =
+            (change.text("address"), change.get("change.after"), deleted)
+        {
+            found.push((kind, address, after));
+        }
+    }
+    if plan.get("resource_changes").is_none() {
+        let mut modules = vec![plan.record("planned_values.root_module")];
+        while let Some(module) = modules.pop() {
+            let Some(module) = module else { continue };
+            for resource in module.records("resources") {
+                let Some(kind) = of_type(&resource) else {
+                    continue;
+                };
+                if let (Some((address, _)), Some(values)) =
+                    (resource.text("address"), resource.get("values"))
+                {
+                    found.push((kind, address, values));
+                }
+            }
+            modules.extend(module.records("child_modules").map(Some));
+        }
+    }
+    found
+}
+
+/// The objects of a `.tf` file's resources, each found at its attributes' places there; an
+/// error naming `kind`'s types when it has none.
+pub fn read_source(
+    text: &str,
+    file: &str,
+    kind: Source,
+    mapping: &Mapping,
+) -> Result<Vec<Object>, InputError> {
+    let mut objects = Vec::new();
+    for resource in super::hcl::resources(text, file, &TYPES)? {
+        let roots =
+            super::parse(&resource.json, file).map_err(|e| resource.place_error(e, text))?;
+        let Some(root) = roots.first() else { continue };
+        let values = Resource::new(root, true);
+        let mut object = object(
+            resource.kind,
+            values,
+            &resource.address,
+            &resource.json,
+            file,
+            mapping,
+        )
+        .map_err(|e| resource.place_error(e, text))?;
+        resource.place_object(&mut object);
+        objects.push(object);
+    }
+    if objects.is_empty() {
+        let message = format!("this Terraform file has no {} resource", named(kind));
+        return Err(InputError::new(file, message).help(leave_out()));
+    }
+    Ok(objects)
+}

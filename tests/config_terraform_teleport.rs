@@ -1,0 +1,103 @@
+//! Teleport roles kept in Terraform (fixtures/config/terraform/teleport.tf and
+//! teleport-plan.json, see fixtures/config/README.md): each `teleport_role` is judged as the
+//! role it writes, by the same mapping as role YAML, each finding at the attribute's place and
+//! named by the resource's address.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod config_common;
+use common::{NOW, grantlint, json, placed_findings, stdout};
+use config_common::{every_format_carries, owned};
+
+const SOURCE: &str = "fixtures/config/terraform/teleport.tf";
+const PLAN: &str = "fixtures/config/terraform/teleport-plan.json";
+const SUPPORT: &str = "teleport_role.support_requester";
+const ONCALL: &str = "teleport_role.oncall_requester";
+const TEST: &str = "teleport_role.test_requester";
+
+#[test]
+fn tf_source_roles_are_judged_as_their_yaml_is_at_each_attribute() {
+    let (code, report) = json(&["--source", "teleport-role", SOURCE]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        placed_findings(&report),
+        owned(&[
+            // A role cannot require a ticket: at its `request` attribute.
+            ("ticket-linked", SUPPORT, 18, 7),
+            ("reason-specific", ONCALL, 38, 25),
+            ("ticket-linked", ONCALL, 41, 7),
+            ("admin-justified", ONCALL, 42, 25),
+            // `max_duration = "24h"` on line 43.
+            ("window-max", ONCALL, 43, 24),
+            // `approve = 0` on line 44 is no finding: Teleport never approves on it.
+            // No max_duration: the session's 12h.
+            ("window-max", TEST, 59, 25),
+            ("ticket-linked", TEST, 62, 7),
+        ])
+    );
+    assert_eq!(
+        report["findings"][4]["message"],
+        format!(
+            "role `{ONCALL}` lets requested access last 1d: access window is 1d, above the 4h maximum"
+        )
+    );
+}
+
+#[test]
+fn the_team_policy_allows_the_test_labelled_role_its_working_day() {
+    let (_, report) = json(&[
+        "--policy",
+        "fixtures/config/team-policy.yaml",
+        "--source",
+        "teleport-role",
+        SOURCE,
+    ]);
+    let named: Vec<String> = placed_findings(&report).into_iter().map(|f| f.1).collect();
+    assert!(!named.iter().any(|g| g == TEST), "{named:?}");
+    assert!(named.iter().any(|g| g == ONCALL), "{named:?}");
+}
+
+#[test]
+fn a_plan_is_judged_on_the_planned_role() {
+    let (code, report) = json(&[PLAN]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        placed_findings(&report),
+        owned(&[
+            ("ticket-linked", ONCALL, 130, 15),
+            // The change raises 2h to 24h (and approve 1 to 0, which never approves, so
+            // lets nothing through): the planned values.
+            ("window-max", ONCALL, 132, 33),
+            ("admin-justified", ONCALL, 135, 19),
+            ("reason-specific", ONCALL, 153, 33),
+        ])
+    );
+}
+
+#[test]
+fn every_format_carries_the_resource_address_and_the_planned_line() {
+    every_format_carries(PLAN, ONCALL, ONCALL, 132, 33);
+}
+
+#[test]
+fn github_annotates_the_tf_line_and_names_the_resource() {
+    let out = grantlint(&[
+        "check",
+        "--now",
+        NOW,
+        "--format",
+        "github",
+        "--source",
+        "teleport-role",
+        SOURCE,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "::error file={SOURCE},line=43,endLine=43,col=24,endColumn=28,title=grantlint window-max ({ONCALL})::role `{ONCALL}` lets requested access last 1d"
+        )),
+        "{text}"
+    );
+}
