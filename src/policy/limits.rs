@@ -344,7 +344,7 @@ mod tests {
         assert_eq!(limits[2].limit.by[1].slot(), Some(0));
         assert_eq!(
             limits[3].limit.summary(),
-            "at most 1 grants of one grantee may be active at the same time, counting grants where role matches /admin/"
+            "at most 1 grant of one grantee may be active at the same time, counting grants where role matches /admin/"
         );
         assert_eq!(limits[1].limit.measure, Measure::Concurrent { max: 2 });
         assert_eq!(limits[1].severity, Some(Severity::Error));

@@ -83,13 +83,16 @@ impl Limit {
     /// What the limit allows, in a line: the summary of `rules` and SARIF descriptors.
     pub fn summary(&self) -> String {
         let by = self.by_names();
+        let grants = |max: usize| if max == 1 { "grant" } else { "grants" };
         let what = match self.measure {
             Measure::Window { max, within } => format!(
-                "at most {max} grants of one {by} may start within {}",
+                "at most {max} {} of one {by} may start within {}",
+                grants(max),
                 crate::core::time::format_duration(within)
             ),
             Measure::Concurrent { max } => {
-                format!("at most {max} grants of one {by} may be active at the same time")
+                let grants = grants(max);
+                format!("at most {max} {grants} of one {by} may be active at the same time")
             }
         };
         match &self.when {
