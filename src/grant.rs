@@ -525,56 +525,11 @@ fn may_name_several(bytes: &[u8], list: bool) -> bool {
 }
 
 /// True when `bytes[range]` is one name without a comma: none of the separators
-/// [`approver_names`] splits on, even in a list. 16 bytes at once where they are in `bytes`
-/// (SSE2, which every x86-64 processor has): the byte loop cost 115 instructions a grant.
-#[inline]
+/// [`approver_names`] splits on, even in a list.
 fn plain_name(bytes: &[u8], range: std::ops::Range<usize>) -> bool {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if range.len() <= 16
-        && let Some(block) = bytes.get(range.start..).and_then(|b| b.first_chunk::<16>())
-    {
-        let (marks, spaces) = name_marks(*block);
-        let within = (1u32 << range.len()) - 1;
-        let mut spaces = spaces & within;
-        if marks & within != 0 {
-            return false;
-        }
-        while spaces != 0 {
-            let at = range.start + spaces.trailing_zeros() as usize + 1;
-            if bytes
-                .get(at..(at + 4).min(range.end))
-                .is_some_and(|w| w.eq_ignore_ascii_case(b"and "))
-            {
-                return false;
-            }
-            spaces &= spaces - 1;
-        }
-        return true;
-    }
     !bytes
         .get(range)
         .is_some_and(|text| may_name_several(text, true))
-}
-
-/// The bytes of a block that separate approvers (`;`, `|`, line ends, `&`, `,`), and its
-/// spaces, as bits.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline]
-fn name_marks(block: [u8; 16]) -> (u32, u32) {
-    use safe_arch::{bitor_m128i, cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i};
-    let block = m128i::from(block);
-    let is = |b: u8| cmp_eq_mask_i8_m128i(block, safe_arch::set_splat_i8_m128i(b as i8));
-    let marks = bitor_m128i(
-        bitor_m128i(
-            bitor_m128i(is(b';'), is(b'|')),
-            bitor_m128i(is(b'\n'), is(b'\r')),
-        ),
-        bitor_m128i(is(b'&'), is(b',')),
-    );
-    (
-        move_mask_i8_m128i(marks) as u32,
-        move_mask_i8_m128i(is(b' ')) as u32,
-    )
 }
 
 /// A part split on ` and ` (any case) and ` & `.
@@ -683,23 +638,6 @@ mod tests {
         g.set(Field::Approver, " ; ", at, false);
         g.finish();
         assert_eq!(approvers(&g), [None]);
-    }
-
-    proptest::proptest! {
-        /// The vector scan and the byte loop agree on any text, wherever it lies.
-        #[test]
-        fn plain_names_are_found_as_by_the_byte_loop(
-            text in "[a-zA-Z ;|&,\n\r()é-]{0,20}",
-            before in 0usize..3,
-            after in 0usize..20,
-        ) {
-            let bytes = [" ".repeat(before), text.clone(), "x".repeat(after)].concat();
-            let range = before..before + text.len();
-            proptest::prop_assert_eq!(
-                plain_name(bytes.as_bytes(), range),
-                !may_name_several(text.as_bytes(), true)
-            );
-        }
     }
 
     #[test]
