@@ -983,12 +983,11 @@ impl<'a> Aggregator<'a> {
     fn headline(&self, current: &[usize], before: &[usize]) -> Headline {
         let distinct =
             |grants: &[usize], field: fn(&Record) -> Option<&str>, key: &dyn Fn(&str) -> String| {
-                grants
-                    .iter()
-                    .filter_map(|&i| field(&self.records[i]))
-                    .map(key)
-                    .collect::<HashSet<_>>()
-                    .len()
+                let mut tally = Tally::new(|text| (key(text), "".into()));
+                for text in grants.iter().filter_map(|&i| field(&self.records[i])) {
+                    tally.index(text);
+                }
+                tally.counts.len()
             };
         let person = |name: &str| self.person(name).0;
         let severities = |grants: &[usize]| {
@@ -1216,13 +1215,11 @@ impl<'a> Aggregator<'a> {
             let Some(grants) = by_tenant.get(key.as_str()) else {
                 continue;
             };
-            let span: Vec<usize> = (grants.iter().copied())
-                .filter(|&g| {
-                    self.records[g]
-                        .start
-                        .is_some_and(|s| *from <= s && s <= *to)
-                })
-                .collect();
+            // By start: the span is the run of grants from `from` to `to`.
+            let start = |g: &usize| self.records[*g].start;
+            let first = grants.partition_point(|g| start(g) < Some(*from));
+            let end = grants.partition_point(|g| start(g) <= Some(*to));
+            let span: Vec<usize> = grants[first..end.max(first)].to_vec();
             if span.iter().any(|g| current.contains(g)) {
                 spans.insert(key, span);
             }
@@ -1259,17 +1256,23 @@ impl<'a> Aggregator<'a> {
             grantees: top(records().filter_map(Record::grantee), usize::MAX, |name| {
                 self.person(name)
             }),
-            approvers: top(
-                records().flat_map(|r| {
+            approvers: {
+                let mut tally = Tally::new(|name| self.person(name));
+                let mut seen = Vec::new();
+                for r in records() {
                     // A grant counts once per person who approved it, however many ways it
                     // names them (`rpatel; ravi.patel@…`).
-                    let mut seen = std::collections::HashSet::new();
-                    r.approvers()
-                        .filter(move |name| seen.insert(self.person(name).0))
-                }),
-                usize::MAX,
-                |name| self.person(name),
-            ),
+                    seen.clear();
+                    for name in r.approvers() {
+                        let person = tally.index(name);
+                        if !seen.contains(&person) {
+                            seen.push(person);
+                            tally.counts[person].1 += 1;
+                        }
+                    }
+                }
+                tally.top(usize::MAX)
+            },
             self_approvals: Rows::build(
                 (current.iter()).filter(|i| self.verdicts.self_approved.contains(i)),
                 self.rows,
@@ -1443,21 +1446,60 @@ fn top<'n>(
     limit: usize,
     name: impl Fn(&'n str) -> (String, std::borrow::Cow<'n, str>),
 ) -> Vec<NameCount> {
-    let mut counts: HashMap<String, (String, usize)> = HashMap::new();
+    let mut tally = Tally::new(name);
     for text in names {
-        let (key, shown) = name(text);
-        counts
-            .entry(key)
-            .or_insert_with(|| (shown.into_owned(), 0))
-            .1 += 1;
+        let i = tally.index(text);
+        tally.counts[i].1 += 1;
     }
-    let mut out: Vec<NameCount> = counts
-        .into_values()
-        .map(|(name, grants)| NameCount { name, grants })
-        .collect();
-    out.sort_by(|a, b| b.grants.cmp(&a.grants).then_with(|| a.name.cmp(&b.name)));
-    out.truncate(limit);
-    out
+    tally.top(limit)
+}
+
+/// Names counted by key, each text as written turned into its key once: a million grants
+/// name a few thousand people and tenants, and a key costs an allocation or more.
+struct Tally<'n, F> {
+    name: F,
+    /// Each text as written, and the index of its key.
+    texts: HashMap<&'n str, usize>,
+    keys: HashMap<String, usize>,
+    /// Each key's name as shown (its first text's) and count, by index.
+    counts: Vec<(String, usize)>,
+}
+
+impl<'n, F: Fn(&'n str) -> (String, std::borrow::Cow<'n, str>)> Tally<'n, F> {
+    fn new(name: F) -> Self {
+        Tally {
+            name,
+            texts: HashMap::new(),
+            keys: HashMap::new(),
+            counts: Vec::new(),
+        }
+    }
+
+    /// The index of `text`'s key, counted or not.
+    fn index(&mut self, text: &'n str) -> usize {
+        if let Some(&i) = self.texts.get(text) {
+            return i;
+        }
+        let (key, shown) = (self.name)(text);
+        let counts = &mut self.counts;
+        let i = *self.keys.entry(key).or_insert_with(|| {
+            counts.push((shown.into_owned(), 0));
+            counts.len() - 1
+        });
+        self.texts.insert(text, i);
+        i
+    }
+
+    /// The names counted, most first, then by name.
+    fn top(self, limit: usize) -> Vec<NameCount> {
+        let mut out: Vec<NameCount> = (self.counts.into_iter())
+            .filter(|(_, grants)| *grants > 0)
+            .map(|(name, grants)| NameCount { name, grants })
+            .collect();
+        out.sort_by(|a, b| b.grants.cmp(&a.grants).then_with(|| a.name.cmp(&b.name)));
+        out.truncate(limit);
+        out
+    }
 }
 
 /// Finds the grant a finding is about: the last grant of its file that starts at or before
