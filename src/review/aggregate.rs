@@ -1182,9 +1182,19 @@ impl<'a> Aggregator<'a> {
                 Some((tenant_key(tenant), from, to))
             })
             .collect();
+        // The period's grants' starts by tenant: a span holding none of them is not shown.
+        let mut shown: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+        for &g in current {
+            if let (Some(tenant), Some(start)) = (self.records[g].tenant(), self.records[g].start) {
+                shown.entry(tenant_key(tenant)).or_default().push(start);
+            }
+        }
         let mut reach: HashMap<&str, Vec<Reach>> = HashMap::new();
         for (key, from, to) in &openings {
-            reach.entry(key).or_default().push((*from, *to));
+            let starts = shown.get(key).map_or(&[][..], Vec::as_slice);
+            if starts.iter().any(|s| (from..=to).contains(&s)) {
+                reach.entry(key).or_default().push((*from, *to));
+            }
         }
         // One pass over the grants: those starting in a span of their tenant's. A tenant as
         // written is compared once (most grants repeat a few hundred spellings).
@@ -1215,6 +1225,9 @@ impl<'a> Aggregator<'a> {
             let Some(grants) = by_tenant.get(key.as_str()) else {
                 continue;
             };
+            if !(reach.get(key.as_str())).is_some_and(|r| r.contains(&(*from, *to))) {
+                continue; // no grant of the period in it
+            }
             // By start: the span is the run of grants from `from` to `to`.
             let start = |g: &usize| self.records[*g].start;
             let first = grants.partition_point(|g| start(g) < Some(*from));

@@ -57,51 +57,77 @@ const TEXTS: usize = 9;
 impl Record {
     /// The hook for `check_with` that keeps a record of every grant.
     pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<Record> {
-        use crate::grant::Field;
-        // The approvers one by one (several for multi-approver systems), each cut, after the
-        // other texts and each after a separator no name holds once kept.
-        let mut approvers = String::new();
-        grant.each_approver(|approver, _| {
-            if let Some(approver) = approver {
-                approvers.push('\u{0}');
-                approvers.push_str(&show::clip_to(approver, KEPT_TEXT_BYTES).replace('\u{0}', ""));
-            }
-        });
-        let joined = approvers.get(1..).map(|names| names.replace('\u{0}', ", "));
-        let id = grant.id();
-        let texts: [Option<&str>; TEXTS] = [
-            id.as_deref(),
-            grant.text(Field::Tenant),
-            grant.text(Field::Grantee),
-            grant.text(Field::Role),
-            grant.text(Field::Reason),
-            joined.as_deref(),
-            grant.text(Field::Owner),
-            grant.text(Field::Ticket),
-            grant.text(Field::Status),
-        ];
-        let mut all = String::new();
-        let (mut present, mut ends) = (0u16, [0u32; TEXTS]);
-        for (k, text) in texts.iter().enumerate() {
-            if let Some(text) = text {
-                present |= 1 << k;
-                all.push_str(&show::clip_to(text, KEPT_TEXT_BYTES));
-            }
-            ends[k] = u32::try_from(all.len()).ok()?;
+        thread_local! {
+            /// The texts and the approvers being gathered: a million grants make a million
+            /// records, each one allocation of its own size, not a few growing ones.
+            static SCRATCH: std::cell::RefCell<(String, String)> = Default::default();
         }
-        all.push_str(&approvers);
-        Some(Record {
-            file,
-            line: grant.span.line,
-            column: grant.span.column,
-            approved_at: grant.time(Field::ApprovedAt),
-            start: grant.time(Field::Start),
-            expires: grant.time(Field::Expires),
-            extended_until: grant.extended_until(),
-            ended_at: grant.time(Field::EndedAt),
-            present,
-            ends,
-            texts: all.into_boxed_str(),
+        use crate::grant::Field;
+        SCRATCH.with_borrow_mut(|(all, approvers)| {
+            all.clear();
+            approvers.clear();
+            // The approvers one by one (several for multi-approver systems), each cut, after
+            // the other texts and each after a separator no name holds once kept.
+            grant.each_approver(|approver, _| {
+                if let Some(approver) = approver {
+                    let approver = show::clip_to(approver, KEPT_TEXT_BYTES);
+                    approvers.push('\u{0}');
+                    if approver.contains('\u{0}') {
+                        approvers.push_str(&approver.replace('\u{0}', ""));
+                    } else {
+                        approvers.push_str(&approver);
+                    }
+                }
+            });
+            let id = grant.id();
+            let texts: [Option<&str>; TEXTS] = [
+                id.as_deref(),
+                grant.text(Field::Tenant),
+                grant.text(Field::Grantee),
+                grant.text(Field::Role),
+                grant.text(Field::Reason),
+                None, // the approvers joined, below
+                grant.text(Field::Owner),
+                grant.text(Field::Ticket),
+                grant.text(Field::Status),
+            ];
+            let (mut present, mut ends) = (0u16, [0u32; TEXTS]);
+            for (k, text) in texts.iter().enumerate() {
+                if k == Text::Approver as usize && !approvers.is_empty() {
+                    // Everyone who approved, joined by ", ", cut as one text.
+                    present |= 1 << k;
+                    let from = all.len();
+                    for (n, name) in approvers.split('\u{0}').skip(1).enumerate() {
+                        if n > 0 {
+                            all.push_str(", ");
+                        }
+                        all.push_str(name);
+                    }
+                    if all.len() - from > KEPT_TEXT_BYTES {
+                        let joined = show::clip_to(&all[from..], KEPT_TEXT_BYTES).into_owned();
+                        all.truncate(from);
+                        all.push_str(&joined);
+                    }
+                } else if let Some(text) = text {
+                    present |= 1 << k;
+                    all.push_str(&show::clip_to(text, KEPT_TEXT_BYTES));
+                }
+                ends[k] = u32::try_from(all.len()).ok()?;
+            }
+            all.push_str(approvers);
+            Some(Record {
+                file,
+                line: grant.span.line,
+                column: grant.span.column,
+                approved_at: grant.time(Field::ApprovedAt),
+                start: grant.time(Field::Start),
+                expires: grant.time(Field::Expires),
+                extended_until: grant.extended_until(),
+                ended_at: grant.time(Field::EndedAt),
+                present,
+                ends,
+                texts: Box::from(all.as_str()),
+            })
         })
     }
 
