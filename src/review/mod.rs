@@ -140,36 +140,6 @@ impl Record {
         self.texts.get(from..self.ends[k] as usize)
     }
 
-    /// Named as every report names it: the id, else the ticket.
-    pub fn id(&self) -> Option<&str> {
-        self.text(Text::Id)
-    }
-    pub fn tenant(&self) -> Option<&str> {
-        self.text(Text::Tenant)
-    }
-    pub fn grantee(&self) -> Option<&str> {
-        self.text(Text::Grantee)
-    }
-    pub fn role(&self) -> Option<&str> {
-        self.text(Text::Role)
-    }
-    pub fn reason(&self) -> Option<&str> {
-        self.text(Text::Reason)
-    }
-    /// Everyone who approved, as shown: several approvals joined by ", ".
-    pub fn approver(&self) -> Option<&str> {
-        self.text(Text::Approver)
-    }
-    pub fn owner(&self) -> Option<&str> {
-        self.text(Text::Owner)
-    }
-    pub fn ticket(&self) -> Option<&str> {
-        self.text(Text::Ticket)
-    }
-    pub fn status(&self) -> Option<&str> {
-        self.text(Text::Status)
-    }
-
     /// Everyone who approved, one by one.
     pub fn approvers(&self) -> impl Iterator<Item = &str> {
         let rest = self
@@ -191,6 +161,31 @@ impl Record {
             approver: owned(self.approver()),
         }
     }
+}
+
+/// A record's texts, each by its name: `record.tenant()`.
+macro_rules! texts {
+    ($($(#[$doc:meta])* $name:ident: $text:ident,)*) => {
+        impl Record {
+            $($(#[$doc])* pub fn $name(&self) -> Option<&str> {
+                self.text(Text::$text)
+            })*
+        }
+    };
+}
+
+texts! {
+    /// Named as every report names it: the id, else the ticket.
+    id: Id,
+    tenant: Tenant,
+    grantee: Grantee,
+    role: Role,
+    reason: Reason,
+    /// Everyone who approved, as shown: several approvals joined by ", ".
+    approver: Approver,
+    owner: Owner,
+    ticket: Ticket,
+    status: Status,
 }
 
 /// The longest text the review keeps of one value, in bytes.
