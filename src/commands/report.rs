@@ -70,9 +70,10 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         })?;
     }
     let settings = review::Settings::from_policy(&policy, args.fail_on);
-    let keeper = review::keeper(period, &settings, now);
-    let (inputs, mut outcome, kept) = super::check_found(found, &options, &policy, now, &keeper);
-    let (mut records, mut marks) = review::split(kept);
+    // Every grant's record, read once: a span of repeat-tenant around a grant live since
+    // long before the period may hold any grant of its tenant.
+    let (inputs, mut outcome, records) =
+        super::check_found(found, &options, &policy, now, &review::Record::keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);
@@ -85,14 +86,22 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }
-    let (name, context) = (&policy.name, (&outcome, &settings, period, now));
-    let wanted = review::aggregate::wanted(&review_inputs(&records, &marks, name, context));
-    if !wanted.is_empty() {
-        // A grant of the period live since long before it: the spans of repeat-tenant
-        // around its start are read again, for the records of their grants.
-        (records, marks) = with_records(&inputs, &options, &policy, now, (records, marks), &wanted);
-    }
-    let review_inputs = review_inputs(&records, &marks, name, context);
+    let review_inputs = review::Inputs {
+        records: &records,
+        outcome: &outcome,
+        settings: &settings,
+        policy: &policy.name,
+        period,
+        now,
+        // The pages show the first rows of each list; the JSON review and the attachments
+        // list every row.
+        rows: match (args.format, &args.attachments) {
+            (review::ReviewFormat::Markdown | review::ReviewFormat::Html, None) => {
+                review::show::ROWS
+            }
+            _ => usize::MAX,
+        },
+    };
     let mut review = review::Review::build(&review_inputs);
     if let Some(file) = &args.history {
         review.history = record_history(file, &review, &review_inputs, &inputs)?;
@@ -102,87 +111,19 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     }
     let text = review.render(args.format);
     write_report(args.output.as_deref(), &text, &inputs)?;
-    if outcome.grants == 0 && outcome.errors.is_empty() {
+    let code = if outcome.grants == 0 && outcome.errors.is_empty() {
         // The review says so too; a job that signs weeks off must not take it for a pass.
         eprintln!("grantlint: {}", super::nothing_checked(&outcome));
-        return Ok(CANNOT_RUN);
-    }
-    Ok(if outcome.errors.is_empty() {
+        CANNOT_RUN
+    } else if outcome.errors.is_empty() {
         PASSED
     } else {
         CANNOT_RUN
-    })
-}
-
-/// What the review of `records` and `marks` is built from.
-fn review_inputs<'a>(
-    records: &'a [crate::check::GrantRecord],
-    marks: &'a [review::Mark],
-    policy: &'a str,
-    (outcome, settings, period, now): (
-        &'a crate::check::Outcome,
-        &'a review::Settings,
-        review::Period,
-        chrono::DateTime<chrono::Utc>,
-    ),
-) -> review::Inputs<'a> {
-    review::Inputs {
-        records,
-        marks,
-        outcome,
-        settings,
-        policy,
-        period,
-        now,
-    }
-}
-
-/// `kept` with the records of the `wanted` marks, read again from `inputs`: a second
-/// reading, done only when the review shows grants the first one marked.
-fn with_records(
-    inputs: &[crate::load::Input],
-    options: &crate::load::ReadOptions,
-    policy: &crate::policy::Policy,
-    now: chrono::DateTime<chrono::Utc>,
-    kept: (Vec<crate::check::GrantRecord>, Vec<review::Mark>),
-    wanted: &[review::Mark],
-) -> (Vec<crate::check::GrantRecord>, Vec<review::Mark>) {
-    let place = |file: usize, span: crate::core::span::Span| (file, span.line, span.column);
-    let wanted: std::collections::HashSet<(usize, u32, u32)> =
-        wanted.iter().map(|m| place(m.file, m.span)).collect();
-    let keep = |file: usize, grant: &crate::grant::Grant| {
-        (wanted.contains(&place(file, grant.span)))
-            .then(|| review::keep(file, grant))
-            .flatten()
     };
-    let (_, found) = crate::check::check_with(inputs, options, policy, now, &keep);
-    let mut found: std::collections::HashMap<(usize, u32, u32), crate::check::GrantRecord> = found
-        .into_iter()
-        .map(|r| (place(r.file, r.span), r))
-        .collect();
-    // Back in input order: each found record where its mark was.
-    let (records, marks) = kept;
-    let mut kept = Vec::with_capacity(records.len() + marks.len());
-    let mut marks = marks.into_iter().peekable();
-    for (i, record) in records.into_iter().enumerate() {
-        while let Some(mark) = marks.next_if(|m| m.before <= i) {
-            kept.push(unmark(mark, &mut found));
-        }
-        kept.push(review::Kept::Record(record));
-    }
-    kept.extend(marks.map(|mark| unmark(mark, &mut found)));
-    review::split(kept)
-}
-
-/// The record read again for `mark`, or the mark when there is none.
-fn unmark(
-    mark: review::Mark,
-    found: &mut std::collections::HashMap<(usize, u32, u32), crate::check::GrantRecord>,
-) -> review::Kept {
-    match found.remove(&(mark.file, mark.span.line, mark.span.column)) {
-        Some(record) => review::Kept::Record(record),
-        None => review::Kept::Mark(mark),
-    }
+    // The process exits next: handing a million records and findings back to the allocator
+    // one by one would only make the run longer.
+    std::mem::forget((records, outcome, review, text));
+    Ok(code)
 }
 
 /// Records the period in the history file and returns the comparison for the review. A

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
-use super::Mark;
+use super::Record;
 use super::period::Period;
-use crate::check::{GrantRecord, GrantText, Outcome};
+use crate::check::{GrantText, Outcome};
 use crate::core::time::format_duration;
 use crate::finding::{Finding, Severity};
 use crate::grant::Field;
@@ -192,6 +192,76 @@ impl Verdict {
     }
 }
 
+/// One of the review's lists, in its order: every row for the JSON review and the
+/// `--attachments` files; for the pages, which show the first [`super::show::ROWS`], only
+/// those are built and the rest counted, so a review of a million grants never holds a row
+/// of each. `len` is how many the list has; the rows built are the slice it derefs to.
+#[derive(Debug)]
+pub struct Rows<T> {
+    rows: Vec<T>,
+    total: usize,
+}
+
+impl<T> Rows<T> {
+    /// The first `limit` of `items`, each made a row by `row`, and how many there are.
+    fn build<I>(
+        items: impl IntoIterator<Item = I>,
+        limit: usize,
+        mut row: impl FnMut(I) -> T,
+    ) -> Rows<T> {
+        let (mut rows, mut total) = (Vec::new(), 0);
+        for item in items {
+            if total < limit {
+                rows.push(row(item));
+            }
+            total += 1;
+        }
+        Rows { rows, total }
+    }
+
+    /// How many rows the list has, built or not.
+    pub fn len(&self) -> usize {
+        self.total
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+}
+
+impl<T> std::ops::Deref for Rows<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.rows
+    }
+}
+
+/// Written as the list of the rows built: every row, in the JSON review.
+impl<T: Serialize> Serialize for Rows<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.rows.serialize(s)
+    }
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Rows<T> {
+    fn inline_schema() -> bool {
+        Vec::<T>::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Vec::<T>::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        Vec::<T>::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Vec::<T>::json_schema(generator)
+    }
+}
+
 /// A grant as the other sections name it.
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct GrantRef {
@@ -237,7 +307,7 @@ pub struct FindingRow {
 pub struct RuleFindings {
     pub rule: String,
     pub count: usize,
-    pub findings: Vec<FindingRow>,
+    pub findings: Rows<FindingRow>,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -403,8 +473,8 @@ pub struct LateApproval {
 pub struct People {
     pub grantees: Vec<NameCount>,
     pub approvers: Vec<NameCount>,
-    pub self_approvals: Vec<GrantRef>,
-    pub late_approvals: Vec<LateApproval>,
+    pub self_approvals: Rows<GrantRef>,
+    pub late_approvals: Rows<LateApproval>,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -604,10 +674,10 @@ pub struct Review {
     pub repeat_threshold: usize,
     pub repeat_within: String,
     pub headline: Headline,
-    pub closeout: Vec<Closeout>,
+    pub closeout: Rows<Closeout>,
     pub findings: Vec<RuleFindings>,
-    pub suppressed: Vec<SuppressedRow>,
-    pub repeat_tenants: Vec<RepeatTenant>,
+    pub suppressed: Rows<SuppressedRow>,
+    pub repeat_tenants: Rows<RepeatTenant>,
     pub people: People,
     pub windows: Windows,
     /// Grants by the day they started; by week, month or year (`grants_per_day_step`) when
@@ -615,9 +685,9 @@ pub struct Review {
     pub grants_per_day: Vec<DayCount>,
     pub grants_per_day_step: Step,
     pub top_tenants: Vec<NameCount>,
-    pub grants: Vec<GrantRow>,
+    pub grants: Rows<GrantRow>,
     /// Grants without a readable start: they belong to no period.
-    pub undated: Vec<GrantRef>,
+    pub undated: Rows<GrantRef>,
     pub input_errors: Vec<InputProblem>,
     /// Week over week, from `report --history` (src/history); absent without it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -642,15 +712,16 @@ const TOP_TENANTS: usize = 10;
 
 /// What the review needs besides the grants and findings.
 pub struct Inputs<'a> {
-    pub records: &'a [GrantRecord],
-    /// The grants read that the review does not show ([`super::keeper`]); empty when every
-    /// grant has its record.
-    pub marks: &'a [Mark],
+    /// Every grant read, in input order ([`Record::keep`]).
+    pub records: &'a [Record],
     pub outcome: &'a Outcome,
     pub settings: &'a Settings,
     pub policy: &'a str,
     pub period: Period,
     pub now: DateTime<Utc>,
+    /// How many rows of each list to build: every one (`usize::MAX`) for the JSON review and
+    /// the attachments, [`super::show::ROWS`] for a page ([`Rows`]).
+    pub rows: usize,
 }
 
 impl Review {
@@ -660,12 +731,13 @@ impl Review {
 }
 
 struct Aggregator<'a> {
-    records: &'a [GrantRecord],
+    records: &'a [Record],
     outcome: &'a Outcome,
     settings: &'a Settings,
     policy: &'a str,
     period: Period,
     now: DateTime<Utc>,
+    rows: usize,
     /// Each finding's grant, as an index into `records`.
     finding_grant: Vec<Option<usize>>,
     suppressed_grant: Vec<Option<usize>>,
@@ -710,7 +782,7 @@ impl Verdicts {
 
 impl<'a> Aggregator<'a> {
     fn new(inputs: &Inputs<'a>) -> Aggregator<'a> {
-        let locate = GrantLocator::new(inputs.records, inputs.marks);
+        let locate = GrantLocator::new(inputs.records);
         let outcome = inputs.outcome;
         let finding_grant: Vec<Option<usize>> =
             outcome.findings.iter().map(|f| locate.find(f)).collect();
@@ -732,6 +804,7 @@ impl<'a> Aggregator<'a> {
             policy: inputs.policy,
             period: inputs.period,
             now: inputs.now,
+            rows: inputs.rows,
             finding_grant,
             suppressed_grant,
             verdicts,
@@ -739,16 +812,15 @@ impl<'a> Aggregator<'a> {
     }
 
     /// Whether the grant is live access now, as expiry-enforced means it.
-    fn is_live(&self, record: &GrantRecord) -> bool {
+    fn is_live(&self, record: &Record) -> bool {
         record.ended_at.is_none()
             && record
-                .status
-                .as_deref()
+                .status()
                 .is_some_and(|s| self.settings.expiry.live(s, record.start, self.now))
     }
 
     /// The expiry the grant is held to, as expiry-enforced holds it: extensions move it on.
-    fn expires(&self, record: &GrantRecord) -> Option<DateTime<Utc>> {
+    fn expires(&self, record: &Record) -> Option<DateTime<Utc>> {
         record
             .expires
             .map(|e| ExpiryEnforced::held_to(e, record.extended_until))
@@ -772,7 +844,7 @@ impl<'a> Aggregator<'a> {
         if self.is_live(record) {
             return State::Active;
         }
-        if record.status.is_some() {
+        if record.status().is_some() {
             State::Closed
         } else if record.start.is_none() && record.expires.is_none() {
             State::Unknown
@@ -782,32 +854,32 @@ impl<'a> Aggregator<'a> {
     }
 
     /// The grant's window for placing it in a period (see [`window`]).
-    fn window(&self, record: &GrantRecord) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    fn window(&self, record: &Record) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         Some(window(
             record.start?,
             record.ended_at,
             record.expires,
             record.extended_until,
-            record.status.as_deref(),
+            record.status(),
             self.settings,
             self.now,
         ))
     }
 
-    fn in_period(&self, record: &GrantRecord, period: &Period) -> bool {
+    fn in_period(&self, record: &Record, period: &Period) -> bool {
         self.window(record)
             .is_some_and(|(start, end)| period.overlaps(start, end))
     }
 
-    fn grant_ref(&self, record: &GrantRecord) -> GrantRef {
+    fn grant_ref(&self, record: &Record) -> GrantRef {
         GrantRef {
-            id: record.text.id.clone(),
-            tenant: record.text.tenant.clone(),
-            grantee: record.text.grantee.clone(),
-            owner: record.owner.clone(),
-            ticket: record.ticket.clone(),
+            id: owned(record.id()),
+            tenant: owned(record.tenant()),
+            grantee: owned(record.grantee()),
+            owner: owned(record.owner()),
+            ticket: owned(record.ticket()),
             file: self.file_name(record.file),
-            line: record.span.line,
+            line: record.line,
         }
     }
 
@@ -865,25 +937,23 @@ impl<'a> Aggregator<'a> {
             grants_per_day,
             grants_per_day_step,
             top_tenants: top(
-                current
-                    .iter()
-                    .filter_map(|&i| self.records[i].text.tenant.as_deref()),
+                current.iter().filter_map(|&i| self.records[i].tenant()),
                 TOP_TENANTS,
                 |tenant| (tenant_key(tenant), tenant.into()),
             ),
             grants: {
-                let mut rules = self.rules_by_grant();
-                current
-                    .iter()
-                    .map(|&i| self.grant_row(i, rules.remove(&i).unwrap_or_default()))
-                    .collect()
+                // The rules of the grants shown only.
+                let shown: HashSet<usize> = current.iter().take(self.rows).copied().collect();
+                let mut rules = self.rules_by_grant(&shown);
+                Rows::build(&current, self.rows, |&i| {
+                    self.grant_row(i, rules.remove(&i).unwrap_or_default())
+                })
             },
-            undated: self
-                .records
-                .iter()
-                .filter(|r| r.start.is_none())
-                .map(|r| self.grant_ref(r))
-                .collect(),
+            undated: Rows::build(
+                self.records.iter().filter(|r| r.start.is_none()),
+                self.rows,
+                |r| self.grant_ref(r),
+            ),
             input_errors: self
                 .outcome
                 .errors
@@ -911,16 +981,14 @@ impl<'a> Aggregator<'a> {
     }
 
     fn headline(&self, current: &[usize], before: &[usize]) -> Headline {
-        let distinct = |grants: &[usize],
-                        field: fn(&GrantRecord) -> Option<&String>,
-                        key: &dyn Fn(&str) -> String| {
-            grants
-                .iter()
-                .filter_map(|&i| field(&self.records[i]))
-                .map(|v| key(v))
-                .collect::<HashSet<_>>()
-                .len()
-        };
+        let distinct =
+            |grants: &[usize], field: fn(&Record) -> Option<&str>, key: &dyn Fn(&str) -> String| {
+                let mut tally = Tally::new(|text| (key(text), "".into()));
+                for text in grants.iter().filter_map(|&i| field(&self.records[i])) {
+                    tally.index(text);
+                }
+                tally.counts.len()
+            };
         let person = |name: &str| self.person(name).0;
         let severities = |grants: &[usize]| {
             let members: HashSet<usize> = grants.iter().copied().collect();
@@ -958,12 +1026,12 @@ impl<'a> Aggregator<'a> {
                 previous: before.len(),
             },
             tenants: Change {
-                current: distinct(current, |r| r.text.tenant.as_ref(), &tenant_key),
-                previous: distinct(before, |r| r.text.tenant.as_ref(), &tenant_key),
+                current: distinct(current, Record::tenant, &tenant_key),
+                previous: distinct(before, Record::tenant, &tenant_key),
             },
             people: Change {
-                current: distinct(current, |r| r.text.grantee.as_ref(), &person),
-                previous: distinct(before, |r| r.text.grantee.as_ref(), &person),
+                current: distinct(current, Record::grantee, &person),
+                previous: distinct(before, Record::grantee, &person),
             },
             errors: change(Severity::Error),
             warnings: change(Severity::Warning),
@@ -975,58 +1043,66 @@ impl<'a> Aggregator<'a> {
 
     /// What to close out: the period's grants still live or outlived their expiry, and every
     /// grant with no readable lifecycle (it belongs to no period, and may be standing access).
-    fn closeout(&self, current: &[usize]) -> Vec<Closeout> {
+    fn closeout(&self, current: &[usize]) -> Rows<Closeout> {
         let unknown = (0..self.records.len()).filter(|&i| self.state(i) == State::Unknown);
-        let mut rows: Vec<(Closeout, usize, TimeDelta)> = Vec::new();
+        // Each grant to close out by risk and how long overdue; its row is built only if shown.
+        let mut order: Vec<(usize, TimeDelta, usize)> = Vec::new();
         for i in current.iter().copied().chain(unknown) {
-            let record = &self.records[i];
             let state = self.state(i);
-            let expires = self.expires(record);
-            let overdue = match (state, expires) {
-                (State::PastExpiry | State::NoEndRecorded, Some(e)) if self.now > e => {
-                    Some(self.now - e)
-                }
-                (State::EndedLate, Some(e)) => record.ended_at.map(|end| end - e),
-                _ => None,
-            };
-            let action = match state {
-                State::PastExpiry => "revoke now",
-                State::Active if record.expires.is_none() => "revoke now: it has no expiry",
-                State::Active => "confirm removal at expiry",
-                State::NoEndRecorded => "confirm removal: nothing records that access ended",
-                State::EndedLate => "confirm removal, and why expiry did not remove it",
-                State::Unknown => {
-                    "unknown — check: nothing says when it started, when it ends or whether it is live"
-                }
-                State::Scheduled | State::Ended | State::Closed => continue,
-            };
             // Most dangerous first: live past expiry, standing access (live without an
             // expiry), nothing known, nothing recording an end, ended late, live in time.
             let risk = match state {
                 State::PastExpiry => 0,
-                State::Active if record.expires.is_none() => 1,
+                State::Active if self.records[i].expires.is_none() => 1,
                 State::Unknown => 2,
                 State::NoEndRecorded => 3,
                 State::EndedLate => 4,
-                _ => 5,
+                State::Active => 5,
+                State::Scheduled | State::Ended | State::Closed => continue,
             };
-            rows.push((
-                Closeout {
-                    grant: self.grant_ref(record),
-                    state,
-                    expires,
-                    overdue: overdue.map(format_duration),
-                    overdue_minutes: overdue.map(|d| d.num_minutes()),
-                    overdue_rounded: overdue.map(rounded),
-                    action,
-                },
-                risk,
-                overdue.unwrap_or_default(),
-            ));
+            order.push((risk, self.overdue(i, state).unwrap_or_default(), i));
         }
         // Then the longest overdue; ties in input order (the sort is stable).
-        rows.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
-        rows.into_iter().map(|(c, _, _)| c).collect()
+        order.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        Rows::build(order, self.rows, |(_, _, i)| self.closeout_row(i))
+    }
+
+    /// How long grant `i` outlived its expiry: until now, or until it ended.
+    fn overdue(&self, i: usize, state: State) -> Option<TimeDelta> {
+        let record = &self.records[i];
+        match (state, self.expires(record)) {
+            (State::PastExpiry | State::NoEndRecorded, Some(e)) if self.now > e => {
+                Some(self.now - e)
+            }
+            (State::EndedLate, Some(e)) => record.ended_at.map(|end| end - e),
+            _ => None,
+        }
+    }
+
+    fn closeout_row(&self, i: usize) -> Closeout {
+        let record = &self.records[i];
+        let state = self.state(i);
+        let overdue = self.overdue(i, state);
+        let action = match state {
+            State::PastExpiry => "revoke now",
+            State::Active if record.expires.is_none() => "revoke now: it has no expiry",
+            State::Active => "confirm removal at expiry",
+            State::NoEndRecorded => "confirm removal: nothing records that access ended",
+            State::EndedLate => "confirm removal, and why expiry did not remove it",
+            State::Unknown => {
+                "unknown — check: nothing says when it started, when it ends or whether it is live"
+            }
+            State::Scheduled | State::Ended | State::Closed => "",
+        };
+        Closeout {
+            grant: self.grant_ref(record),
+            state,
+            expires: self.expires(record),
+            overdue: overdue.map(format_duration),
+            overdue_minutes: overdue.map(|d| d.num_minutes()),
+            overdue_rounded: overdue.map(rounded),
+            action,
+        }
     }
 
     fn finding_row(&self, finding: &Finding, grant: Option<usize>) -> FindingRow {
@@ -1035,8 +1111,8 @@ impl<'a> Aggregator<'a> {
             severity: finding.severity,
             grant: finding.grant.as_deref().map(str::to_string),
             tenant: finding.tenant.as_deref().map(str::to_string),
-            grantee: record.and_then(|r| r.text.grantee.clone()),
-            approver: record.and_then(|r| r.text.approver.clone()),
+            grantee: record.and_then(|r| owned(r.grantee())),
+            approver: record.and_then(|r| owned(r.approver())),
             message: finding.message.to_string(),
             file: self.file_name(finding.file),
             line: finding.span.line,
@@ -1045,20 +1121,21 @@ impl<'a> Aggregator<'a> {
     }
 
     fn findings_by_rule(&self, findings: &[usize]) -> Vec<RuleFindings> {
-        let mut by_rule: BTreeMap<&str, Vec<FindingRow>> = BTreeMap::new();
+        let mut by_rule: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &i in findings {
-            let f = &self.outcome.findings[i];
             by_rule
-                .entry(&f.rule)
+                .entry(&self.outcome.findings[i].rule)
                 .or_default()
-                .push(self.finding_row(f, self.finding_grant[i]));
+                .push(i);
         }
         let mut rules: Vec<RuleFindings> = by_rule
             .into_iter()
             .map(|(rule, findings)| RuleFindings {
                 rule: rule.to_string(),
                 count: findings.len(),
-                findings,
+                findings: Rows::build(findings, self.rows, |i| {
+                    self.finding_row(&self.outcome.findings[i], self.finding_grant[i])
+                }),
             })
             .collect();
         // By risk, then most findings first; stable: rules with as many stay in id order.
@@ -1066,130 +1143,169 @@ impl<'a> Aggregator<'a> {
         rules
     }
 
-    fn suppressed(&self, in_current: &HashSet<usize>) -> Vec<SuppressedRow> {
-        self.outcome
-            .suppressed
-            .iter()
+    fn suppressed(&self, in_current: &HashSet<usize>) -> Rows<SuppressedRow> {
+        let suppressed = (self.outcome.suppressed.iter())
             .zip(&self.suppressed_grant)
-            .filter(|(_, g)| g.is_some_and(|g| in_current.contains(&g)))
-            .map(|(s, &g)| {
-                let (by, reason, approver, expires) = s.by.parts();
-                let (reason, approver) = (reason.map(str::to_string), approver.map(str::to_string));
-                SuppressedRow {
-                    rule: s.finding.rule.to_string(),
-                    finding: self.finding_row(&s.finding, g),
-                    by,
-                    reason,
-                    approver,
-                    expires,
-                }
-            })
-            .collect()
+            .filter(|(_, g)| g.is_some_and(|g| in_current.contains(&g)));
+        Rows::build(suppressed, self.rows, |(s, &g)| {
+            let (by, reason, approver, expires) = s.by.parts();
+            let (reason, approver) = (reason.map(str::to_string), approver.map(str::to_string));
+            SuppressedRow {
+                rule: s.finding.rule.to_string(),
+                finding: self.finding_row(&s.finding, g),
+                by,
+                reason,
+                approver,
+                expires,
+            }
+        })
     }
 
     /// repeat-tenant's findings with a grant in the period: each tenant's busiest span, the
     /// grants a security lead reads side by side to spot a product problem. The span is the
     /// grants of the finding's tenant starting from its first grant to `within` after it: the
     /// rule's busiest span holds every one of them, or a later start would make a busier one.
-    fn repeat_tenants(&self, current: &[usize]) -> Vec<RepeatTenant> {
+    fn repeat_tenants(&self, current: &[usize]) -> Rows<RepeatTenant> {
         if self.verdicts.repeat_openings.is_empty() {
-            return Vec::new(); // most weeks: no tenant to group
+            return Rows::build([], 0, |t| t); // most weeks: no tenant to group
         }
-        // Each tenant's grants by start, ties in input order, as the rule orders them.
-        let mut by_tenant: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, record) in self.records.iter().enumerate() {
-            if let (Some(tenant), Some(_)) = (&record.text.tenant, record.start) {
-                by_tenant.entry(tenant_key(tenant)).or_default().push(i);
+        // Each opening's tenant (as the rule compares tenants) and span of starts.
+        let within = self.settings.repeat_within;
+        let openings: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = (self.verdicts.repeat_openings)
+            .iter()
+            .filter_map(|&opening| {
+                let record = &self.records[opening];
+                let (tenant, from) = (record.tenant()?, record.start?);
+                let to = from
+                    .checked_add_signed(within)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                Some((tenant_key(tenant), from, to))
+            })
+            .collect();
+        // The period's grants' starts by tenant: a span holding none of them is not shown.
+        let mut shown: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+        for &g in current {
+            if let (Some(tenant), Some(start)) = (self.records[g].tenant(), self.records[g].start) {
+                shown.entry(tenant_key(tenant)).or_default().push(start);
             }
         }
+        let mut reach: HashMap<&str, Vec<Reach>> = HashMap::new();
+        for (key, from, to) in &openings {
+            let starts = shown.get(key).map_or(&[][..], Vec::as_slice);
+            if starts.iter().any(|s| (from..=to).contains(&s)) {
+                reach.entry(key).or_default().push((*from, *to));
+            }
+        }
+        // One pass over the grants: those starting in a span of their tenant's. A tenant as
+        // written is compared once (most grants repeat a few hundred spellings).
+        let mut spelled: HashMap<&str, Option<&str>> = HashMap::new();
+        let mut by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, record) in self.records.iter().enumerate() {
+            let (Some(tenant), Some(start)) = (record.tenant(), record.start) else {
+                continue;
+            };
+            let key = *spelled.entry(tenant).or_insert_with(|| {
+                (reach.get_key_value(tenant_key(tenant).as_str())).map(|(key, _)| *key)
+            });
+            if let Some(key) = key
+                && reach[key]
+                    .iter()
+                    .any(|(from, to)| (from..=to).contains(&&start))
+            {
+                by_tenant.entry(key).or_default().push(i);
+            }
+        }
+        // Each tenant's grants by start, ties in input order, as the rule orders them.
         for grants in by_tenant.values_mut() {
             grants.sort_by_key(|&g| self.records[g].start);
         }
         let current: HashSet<usize> = current.iter().copied().collect();
         let mut spans: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for &opening in &self.verdicts.repeat_openings {
-            let record = &self.records[opening];
-            let (Some(tenant), Some(from)) = (&record.text.tenant, record.start) else {
+        for (key, from, to) in &openings {
+            let Some(grants) = by_tenant.get(key.as_str()) else {
                 continue;
             };
-            let Some((key, grants)) = by_tenant.get_key_value(&tenant_key(tenant)) else {
-                continue;
-            };
-            let to = from
-                .checked_add_signed(self.settings.repeat_within)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC);
-            let span: Vec<usize> = grants
-                .iter()
-                .copied()
-                .filter(|&g| self.records[g].start.is_some_and(|s| from <= s && s <= to))
-                .collect();
+            if !(reach.get(key.as_str())).is_some_and(|r| r.contains(&(*from, *to))) {
+                continue; // no grant of the period in it
+            }
+            // By start: the span is the run of grants from `from` to `to`.
+            let start = |g: &usize| self.records[*g].start;
+            let first = grants.partition_point(|g| start(g) < Some(*from));
+            let end = grants.partition_point(|g| start(g) <= Some(*to));
+            let span: Vec<usize> = grants[first..end.max(first)].to_vec();
             if span.iter().any(|g| current.contains(g)) {
                 spans.insert(key, span);
             }
         }
-        let mut tenants: Vec<RepeatTenant> = spans
-            .into_values()
-            .map(|span| {
-                let tenant = (self.records[span[0]].text.tenant.clone()).unwrap_or_default();
-                let grants: Vec<RepeatGrant> = span
-                    .iter()
-                    .map(|&g| {
-                        let r = &self.records[g];
-                        RepeatGrant {
-                            id: r.text.id.clone(),
-                            start: r.start.unwrap_or(self.period.until),
-                            grantee: r.text.grantee.clone(),
-                            reason: r.text.reason.clone(),
-                            ticket: r.ticket.clone(),
-                        }
-                    })
-                    .collect();
-                RepeatTenant {
-                    tenant,
-                    problems: problems(grants.iter()),
-                    grants,
-                }
-            })
-            .collect();
-        tenants.sort_by_key(|t| std::cmp::Reverse(t.grants.len()));
-        tenants
+        // The busiest first; tenants with as many grants in tenant order (the sort is stable).
+        let mut spans: Vec<Vec<usize>> = spans.into_values().collect();
+        spans.sort_by_key(|span| std::cmp::Reverse(span.len()));
+        Rows::build(spans, self.rows, |span| {
+            let tenant = owned(self.records[span[0]].tenant()).unwrap_or_default();
+            let grants: Vec<RepeatGrant> = span
+                .iter()
+                .map(|&g| {
+                    let r = &self.records[g];
+                    RepeatGrant {
+                        id: owned(r.id()),
+                        start: r.start.unwrap_or(self.period.until),
+                        grantee: owned(r.grantee()),
+                        reason: owned(r.reason()),
+                        ticket: owned(r.ticket()),
+                    }
+                })
+                .collect();
+            RepeatTenant {
+                tenant,
+                problems: problems(grants.iter()),
+                grants,
+            }
+        })
     }
 
     fn people(&self, current: &[usize]) -> People {
         let records = || current.iter().map(|&i| &self.records[i]);
         People {
-            grantees: top(
-                records().filter_map(|r| r.text.grantee.as_deref()),
-                usize::MAX,
-                |name| self.person(name),
-            ),
-            approvers: top(
-                records().flat_map(|r| {
+            grantees: top(records().filter_map(Record::grantee), usize::MAX, |name| {
+                self.person(name)
+            }),
+            approvers: {
+                let mut tally = Tally::new(|name| self.person(name));
+                let mut seen = Vec::new();
+                for r in records() {
                     // A grant counts once per person who approved it, however many ways it
                     // names them (`rpatel; ravi.patel@…`).
-                    let mut seen = std::collections::HashSet::new();
-                    (r.approvers.iter().map(String::as_str))
-                        .filter(move |name| seen.insert(self.person(name).0))
-                }),
-                usize::MAX,
-                |name| self.person(name),
+                    seen.clear();
+                    for name in r.approvers() {
+                        let person = tally.index(name);
+                        if !seen.contains(&person) {
+                            seen.push(person);
+                            tally.counts[person].1 += 1;
+                        }
+                    }
+                }
+                tally.top(usize::MAX)
+            },
+            self_approvals: Rows::build(
+                (current.iter()).filter(|i| self.verdicts.self_approved.contains(i)),
+                self.rows,
+                |&i| self.grant_ref(&self.records[i]),
             ),
-            self_approvals: current
-                .iter()
-                .filter(|i| self.verdicts.self_approved.contains(i))
-                .map(|&i| self.grant_ref(&self.records[i]))
-                .collect(),
-            late_approvals: records()
-                .filter_map(|r| match (r.approved_at, r.start) {
-                    (Some(approved), Some(start)) if approved > start => Some(LateApproval {
-                        grant: self.grant_ref(r),
-                        approver: r.text.approver.clone(),
-                        after: format_duration(approved - start),
-                        after_rounded: rounded(approved - start),
-                    }),
+            late_approvals: Rows::build(
+                records().filter_map(|r| match (r.approved_at, r.start) {
+                    (Some(approved), Some(start)) if approved > start => {
+                        Some((r, approved - start))
+                    }
                     _ => None,
-                })
-                .collect(),
+                }),
+                self.rows,
+                |(r, after)| LateApproval {
+                    grant: self.grant_ref(r),
+                    approver: owned(r.approver()),
+                    after: format_duration(after),
+                    after_rounded: rounded(after),
+                },
+            ),
         }
     }
 
@@ -1222,9 +1338,7 @@ impl<'a> Aggregator<'a> {
             .iter()
             .filter(|&&i| {
                 self.records[i]
-                    .text
-                    .role
-                    .as_deref()
+                    .role()
                     .is_some_and(|role| self.settings.privileged.matches(role))
             })
             .count();
@@ -1272,11 +1386,11 @@ impl<'a> Aggregator<'a> {
 
     /// The ids of the rules with open findings on each grant, sorted: gathered in one pass, not
     /// one pass over every finding per grant.
-    fn rules_by_grant(&self) -> HashMap<usize, Vec<String>> {
+    fn rules_by_grant(&self, shown: &HashSet<usize>) -> HashMap<usize, Vec<String>> {
         let mut rules: HashMap<usize, Vec<String>> = HashMap::new();
         for (f, g) in self.outcome.findings.iter().zip(&self.finding_grant) {
-            if let Some(g) = g {
-                rules.entry(*g).or_default().push(f.rule.to_string());
+            if let Some(g) = g.filter(|g| shown.contains(g)) {
+                rules.entry(g).or_default().push(f.rule.to_string());
             }
         }
         for ids in rules.values_mut() {
@@ -1291,19 +1405,23 @@ impl<'a> Aggregator<'a> {
         let r = &self.records[i];
         let state = self.state(i);
         GrantRow {
-            grant: r.text.clone(),
+            grant: r.grant_text(),
             start: r.start,
             end: r.ended_at.or(self.expires(r)),
             state,
-            status: match (state, &r.status) {
+            status: match (state, r.status()) {
                 (State::Closed, Some(status)) => status.to_lowercase(),
                 _ => state.label().to_string(),
             },
             findings,
             file: self.file_name(r.file),
-            line: r.span.line,
+            line: r.line,
         }
     }
+}
+
+fn owned(text: Option<&str>) -> Option<String> {
+    text.map(str::to_string)
 }
 
 /// A grant's window for placing it in a period: from its start to when it ended, or to now
@@ -1329,81 +1447,8 @@ pub fn window(
     (start, end.max(start))
 }
 
-/// A tenant as repeat-tenant groups it, hashed: what a [`Mark`] keeps of it. Two tenants with
-/// one hash only make the review keep more records, never fewer.
-pub fn tenant_hash(tenant: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    tenant_key(tenant).hash(&mut hasher);
-    hasher.finish()
-}
-
-/// The marked grants a review of `inputs` needs the records of: those in a span of
-/// repeat-tenant's that holds a grant of the period (a grant live for months pulls in the spans
-/// around its start). Empty in most reviews; else the caller reads them again
-/// ([`super::keeper`] cannot know them while grants stream in).
-pub fn wanted(inputs: &Inputs) -> Vec<Mark> {
-    let locate = GrantLocator::new(inputs.records, inputs.marks);
-    let outcome = inputs.outcome;
-    let openings: Vec<Option<Place>> = (outcome.findings.iter())
-        .chain(outcome.suppressed.iter().map(|s| &s.finding))
-        .filter(|f| &*f.rule == REPEAT_TENANT)
-        .map(|f| locate.place(f))
-        .collect();
-    if inputs.marks.is_empty() || openings.is_empty() {
-        return Vec::new();
-    }
-    let aggregator = Aggregator::new(inputs);
-    let current: Vec<usize> = aggregator.members(&inputs.period);
-    let mut marks_by_tenant: HashMap<u64, Vec<&Mark>> = HashMap::new();
-    for mark in inputs.marks {
-        if let Some(tenant) = mark.tenant {
-            marks_by_tenant.entry(tenant).or_default().push(mark);
-        }
-    }
-    let mut current_by_tenant: HashMap<u64, Vec<DateTime<Utc>>> = HashMap::new();
-    for &g in &current {
-        let record = &inputs.records[g];
-        if let (Some(tenant), Some(start)) = (&record.text.tenant, record.start) {
-            current_by_tenant
-                .entry(tenant_hash(tenant))
-                .or_default()
-                .push(start);
-        }
-    }
-    let mut wanted: Vec<Mark> = Vec::new();
-    for opening in openings.into_iter().flatten() {
-        let (tenant, from, mark) = match opening {
-            Place::Record(g) => {
-                let record = &inputs.records[g];
-                let (Some(tenant), Some(from)) = (&record.text.tenant, record.start) else {
-                    continue;
-                };
-                (tenant_hash(tenant), from, None)
-            }
-            Place::Mark(m) => {
-                let mark = &inputs.marks[m];
-                let Some(tenant) = mark.tenant else { continue };
-                (tenant, mark.start, Some(*mark))
-            }
-        };
-        let to = from
-            .checked_add_signed(inputs.settings.repeat_within)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        let shown = (current_by_tenant.get(&tenant))
-            .is_some_and(|starts| starts.iter().any(|s| from <= *s && *s <= to));
-        if !shown {
-            continue;
-        }
-        wanted.extend(mark);
-        wanted.extend(
-            (marks_by_tenant.get(&tenant).into_iter().flatten())
-                .filter(|m| from <= m.start && m.start <= to)
-                .map(|m| **m),
-        );
-    }
-    wanted
-}
+/// The starts a span of repeat-tenant's holds: from its first grant's to `within` after.
+type Reach = (DateTime<Utc>, DateTime<Utc>);
 
 /// Names by how many grants they appear in, most first, then by name; names with one key
 /// count as one, shown as `name` gives it for the first written (`name` gives the key and
@@ -1414,59 +1459,80 @@ fn top<'n>(
     limit: usize,
     name: impl Fn(&'n str) -> (String, std::borrow::Cow<'n, str>),
 ) -> Vec<NameCount> {
-    let mut counts: HashMap<String, (String, usize)> = HashMap::new();
+    let mut tally = Tally::new(name);
     for text in names {
-        let (key, shown) = name(text);
-        counts
-            .entry(key)
-            .or_insert_with(|| (shown.into_owned(), 0))
-            .1 += 1;
+        let i = tally.index(text);
+        tally.counts[i].1 += 1;
     }
-    let mut out: Vec<NameCount> = counts
-        .into_values()
-        .map(|(name, grants)| NameCount { name, grants })
-        .collect();
-    out.sort_by(|a, b| b.grants.cmp(&a.grants).then_with(|| a.name.cmp(&b.name)));
-    out.truncate(limit);
-    out
+    tally.top(limit)
 }
 
-/// A grant read: its record, or its [`Mark`] (both by index).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Place {
-    Record(usize),
-    Mark(usize),
+/// Names counted by key, each text as written turned into its key once: a million grants
+/// name a few thousand people and tenants, and a key costs an allocation or more.
+struct Tally<'n, F> {
+    name: F,
+    /// Each text as written, and the index of its key.
+    texts: HashMap<&'n str, usize>,
+    keys: HashMap<String, usize>,
+    /// Each key's name as shown (its first text's) and count, by index.
+    counts: Vec<(String, usize)>,
+}
+
+impl<'n, F: Fn(&'n str) -> (String, std::borrow::Cow<'n, str>)> Tally<'n, F> {
+    fn new(name: F) -> Self {
+        Tally {
+            name,
+            texts: HashMap::new(),
+            keys: HashMap::new(),
+            counts: Vec::new(),
+        }
+    }
+
+    /// The index of `text`'s key, counted or not.
+    fn index(&mut self, text: &'n str) -> usize {
+        if let Some(&i) = self.texts.get(text) {
+            return i;
+        }
+        let (key, shown) = (self.name)(text);
+        let counts = &mut self.counts;
+        let i = *self.keys.entry(key).or_insert_with(|| {
+            counts.push((shown.into_owned(), 0));
+            counts.len() - 1
+        });
+        self.texts.insert(text, i);
+        i
+    }
+
+    /// The names counted, most first, then by name.
+    fn top(self, limit: usize) -> Vec<NameCount> {
+        let mut out: Vec<NameCount> = (self.counts.into_iter())
+            .filter(|(_, grants)| *grants > 0)
+            .map(|(name, grants)| NameCount { name, grants })
+            .collect();
+        out.sort_by(|a, b| b.grants.cmp(&a.grants).then_with(|| a.name.cmp(&b.name)));
+        out.truncate(limit);
+        out
+    }
 }
 
 /// Finds the grant a finding is about: the last grant of its file that starts at or before
-/// the finding's place. Every finding points inside its grant's record; a finding about a
-/// marked grant is about no record.
+/// the finding's place. Every finding points inside its grant's record.
 struct GrantLocator {
     /// Each file's grants by (line, column), ties in input order.
     by_file: HashMap<usize, Vec<Located>>,
 }
 
-/// A grant's (line, column) and what it is.
-type Located = ((u32, u32), Place);
+/// A grant's (line, column) and its index among the records.
+type Located = ((u32, u32), usize);
 
 impl GrantLocator {
-    fn new(records: &[GrantRecord], marks: &[Mark]) -> GrantLocator {
+    fn new(records: &[Record]) -> GrantLocator {
         let mut by_file: HashMap<usize, Vec<Located>> = HashMap::new();
-        let mut marks = marks.iter().enumerate().peekable();
-        let mut add = |file: usize, span: crate::core::span::Span, place| {
-            by_file
-                .entry(file)
-                .or_default()
-                .push(((span.line, span.column), place));
-        };
         for (i, r) in records.iter().enumerate() {
-            while let Some((m, mark)) = marks.next_if(|(_, mark)| mark.before <= i) {
-                add(mark.file, mark.span, Place::Mark(m));
-            }
-            add(r.file, r.span, Place::Record(i));
-        }
-        for (m, mark) in marks {
-            add(mark.file, mark.span, Place::Mark(m));
+            by_file
+                .entry(r.file)
+                .or_default()
+                .push(((r.line, r.column), i));
         }
         for grants in by_file.values_mut() {
             grants.sort_by_key(|(at, _)| *at);
@@ -1474,17 +1540,10 @@ impl GrantLocator {
         GrantLocator { by_file }
     }
 
-    fn place(&self, finding: &Finding) -> Option<Place> {
+    fn find(&self, finding: &Finding) -> Option<usize> {
         let grants = self.by_file.get(&finding.file)?;
         let at = (finding.span.line, finding.span.column);
         let after = grants.partition_point(|(place, _)| *place <= at);
         after.checked_sub(1).map(|k| grants[k].1)
-    }
-
-    fn find(&self, finding: &Finding) -> Option<usize> {
-        match self.place(finding)? {
-            Place::Record(i) => Some(i),
-            Place::Mark(_) => None,
-        }
     }
 }

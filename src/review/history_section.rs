@@ -41,7 +41,7 @@ pub fn observed(review: &Review, inputs: &Inputs, digests: Vec<InputDigest>) -> 
         .collect();
     let reviewed = (review.scope.grants.iter())
         .filter_map(|&g| inputs.records.get(g))
-        .map(|r| grant_key(r.text.id.as_deref(), r.text.tenant.as_deref()))
+        .map(|r| grant_key(r.id(), r.tenant()))
         .collect();
     let waived = crate::report::fingerprint::fingerprints(
         &outcome.fields,

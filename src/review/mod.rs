@@ -12,128 +12,180 @@ pub mod period;
 pub use aggregate::{Inputs, Review, Settings};
 pub use period::Period;
 
-/// What the review keeps of each grant: its record, with each text cut at
-/// [`KEPT_TEXT_BYTES`] ("…"), so a million grants with long reasons stay in memory as a
-/// million short ones. The JSON review and the attachments show the texts so cut.
-pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<crate::check::GrantRecord> {
-    let mut record = crate::check::GrantRecord::keep(file, grant)?;
-    let text = &mut record.text;
-    for value in [
-        &mut text.id,
-        &mut text.tenant,
-        &mut text.grantee,
-        &mut text.role,
-        &mut text.reason,
-        &mut text.approver,
-        &mut record.owner,
-        &mut record.ticket,
-        &mut record.status,
-    ] {
-        if let Some(v) = value
-            && v.len() > KEPT_TEXT_BYTES
-        {
-            *v = show::clip_to(v, KEPT_TEXT_BYTES).into_owned();
-        }
-    }
-    Some(record)
-}
-
-/// What the review keeps of one grant read: the whole record when the review may show it,
-/// else a [`Mark`]: where the grant is, so the findings about it still map to it and to no
-/// other, and what repeat-tenant's spans need to know whether it belongs to one. A week's
-/// review of a year's export so keeps a week's records, not a year's.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // inline, so `split` turns the list into the records in place
-pub enum Kept {
-    Record(crate::check::GrantRecord),
-    Mark(Mark),
-}
-
-/// A grant the review does not show: outside the period, the one before and repeat-tenant's
-/// reach around both.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Mark {
+/// What the review keeps of each grant read, whatever the period: its times and its texts in
+/// one allocation (each text cut at [`KEPT_TEXT_BYTES`], "…"). Every grant is kept, so a
+/// repeat-tenant span around a grant live since long before the period finds its grants
+/// without a second reading of the inputs, and a record costs what its texts cost (about 140
+/// bytes besides them), not one allocation per text. The rows the review shows are built from
+/// it only for the grants shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
     pub file: usize,
-    pub span: crate::core::span::Span,
-    pub start: chrono::DateTime<chrono::Utc>,
-    /// [`aggregate::tenant_hash`] of its tenant, when it has one.
-    pub tenant: Option<u64>,
-    /// How many records come before it, in input order.
-    pub before: usize,
+    /// Where the grant starts in its file: every finding about it points at or after it.
+    pub line: u32,
+    pub column: u32,
+    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
+    pub expires: Option<chrono::DateTime<chrono::Utc>>,
+    /// The latest end its extensions allow: expiry-enforced holds the grant to it.
+    pub extended_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Which of the [`Text`]s the grant has (a bit each).
+    present: u16,
+    /// Where each [`Text`] ends in `texts`; the approvers, one by one, follow.
+    ends: [u32; TEXTS],
+    texts: Box<str>,
 }
 
-/// The hook for `check_with` that keeps a record of the grants the review of `period` may show
-/// (their window overlaps it or the period before, they start within repeat-tenant's `within`
-/// of either, or they have no start) and a [`Mark`] of the rest.
-pub fn keeper<'s>(
-    period: Period,
-    settings: &'s Settings,
-    now: chrono::DateTime<chrono::Utc>,
-) -> impl Fn(usize, &crate::grant::Grant) -> Option<Kept> + Sync + 's {
-    use crate::grant::Field;
-    let previous = period.previous();
-    let reach = |t: chrono::DateTime<chrono::Utc>, by: chrono::TimeDelta| t.checked_add_signed(by);
-    let from = reach(previous.since, -settings.repeat_within)
-        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
-    let to = reach(period.until, settings.repeat_within)
-        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
-    move |file, grant| {
-        let start = grant.time(Field::Start);
-        let shown = start.is_none_or(|start| {
-            (from..=to).contains(&start) || {
-                // The status as the record would keep it, so the window is the record's.
-                let status = grant
-                    .text(Field::Status)
-                    .map(|s| show::clip_to(s, KEPT_TEXT_BYTES));
-                let window = aggregate::window(
-                    start,
-                    grant.time(Field::EndedAt),
-                    grant.time(Field::Expires),
-                    grant.extended_until(),
-                    status.as_deref(),
-                    settings,
-                    now,
-                );
-                period.overlaps(window.0, window.1) || previous.overlaps(window.0, window.1)
+/// The texts of a [`Record`], in the order they are kept.
+#[derive(Clone, Copy, Debug)]
+enum Text {
+    Id,
+    Tenant,
+    Grantee,
+    Role,
+    Reason,
+    /// Everyone who approved, as shown: several approvals joined by ", ".
+    Approver,
+    Owner,
+    Ticket,
+    Status,
+}
+
+const TEXTS: usize = 9;
+
+impl Record {
+    /// The hook for `check_with` that keeps a record of every grant.
+    pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<Record> {
+        thread_local! {
+            /// The texts and the approvers being gathered: a million grants make a million
+            /// records, each one allocation of its own size, not a few growing ones.
+            static SCRATCH: std::cell::RefCell<(String, String)> = Default::default();
+        }
+        use crate::grant::Field;
+        SCRATCH.with_borrow_mut(|(all, approvers)| {
+            all.clear();
+            approvers.clear();
+            // The approvers one by one (several for multi-approver systems), each cut, after
+            // the other texts and each after a separator no name holds once kept.
+            grant.each_approver(|approver, _| {
+                if let Some(approver) = approver {
+                    let approver = show::clip_to(approver, KEPT_TEXT_BYTES);
+                    approvers.push('\u{0}');
+                    if approver.contains('\u{0}') {
+                        approvers.push_str(&approver.replace('\u{0}', ""));
+                    } else {
+                        approvers.push_str(&approver);
+                    }
+                }
+            });
+            let id = grant.id();
+            let texts: [Option<&str>; TEXTS] = [
+                id.as_deref(),
+                grant.text(Field::Tenant),
+                grant.text(Field::Grantee),
+                grant.text(Field::Role),
+                grant.text(Field::Reason),
+                None, // the approvers joined, below
+                grant.text(Field::Owner),
+                grant.text(Field::Ticket),
+                grant.text(Field::Status),
+            ];
+            let (mut present, mut ends) = (0u16, [0u32; TEXTS]);
+            for (k, text) in texts.iter().enumerate() {
+                if k == Text::Approver as usize && !approvers.is_empty() {
+                    // Everyone who approved, joined by ", ", cut as one text.
+                    present |= 1 << k;
+                    let from = all.len();
+                    for (n, name) in approvers.split('\u{0}').skip(1).enumerate() {
+                        if n > 0 {
+                            all.push_str(", ");
+                        }
+                        all.push_str(name);
+                    }
+                    if all.len() - from > KEPT_TEXT_BYTES {
+                        let joined = show::clip_to(&all[from..], KEPT_TEXT_BYTES).into_owned();
+                        all.truncate(from);
+                        all.push_str(&joined);
+                    }
+                } else if let Some(text) = text {
+                    present |= 1 << k;
+                    all.push_str(&show::clip_to(text, KEPT_TEXT_BYTES));
+                }
+                ends[k] = u32::try_from(all.len()).ok()?;
             }
-        });
-        Some(match (shown, start) {
-            (false, Some(start)) => Kept::Mark(Mark {
+            all.push_str(approvers);
+            Some(Record {
                 file,
-                span: grant.span,
-                start,
-                tenant: grant
-                    .text(Field::Tenant)
-                    .map(|t| aggregate::tenant_hash(&show::clip_to(t, KEPT_TEXT_BYTES))),
-                before: 0,
-            }),
-            _ => Kept::Record(keep(file, grant)?),
+                line: grant.span.line,
+                column: grant.span.column,
+                approved_at: grant.time(Field::ApprovedAt),
+                start: grant.time(Field::Start),
+                expires: grant.time(Field::Expires),
+                extended_until: grant.extended_until(),
+                ended_at: grant.time(Field::EndedAt),
+                present,
+                ends,
+                texts: Box::from(all.as_str()),
+            })
         })
     }
-}
 
-/// The records and the marks of [`keeper`]'s grants, each mark placed among the records.
-pub fn split(kept: Vec<Kept>) -> (Vec<crate::check::GrantRecord>, Vec<Mark>) {
-    let mut marks = Vec::new();
-    let mut before = 0;
-    for k in &kept {
-        match k {
-            Kept::Record(_) => before += 1,
-            Kept::Mark(mark) => marks.push(Mark { before, ..*mark }),
+    fn text(&self, text: Text) -> Option<&str> {
+        let k = text as usize;
+        if self.present & (1 << k) == 0 {
+            return None;
+        }
+        let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        self.texts.get(from..self.ends[k] as usize)
+    }
+
+    /// Everyone who approved, one by one.
+    pub fn approvers(&self) -> impl Iterator<Item = &str> {
+        let rest = self
+            .texts
+            .get(self.ends[TEXTS - 1] as usize..)
+            .unwrap_or("");
+        rest.split('\u{0}').skip(1)
+    }
+
+    /// What the grant says of itself, as the list of grants shows it.
+    pub fn grant_text(&self) -> crate::check::GrantText {
+        let owned = |text: Option<&str>| text.map(str::to_string);
+        crate::check::GrantText {
+            id: owned(self.id()),
+            tenant: owned(self.tenant()),
+            grantee: owned(self.grantee()),
+            role: owned(self.role()),
+            reason: owned(self.reason()),
+            approver: owned(self.approver()),
         }
     }
-    // Collected in place (the records fit where the list was): a million records are never
-    // held twice.
-    let mut records: Vec<crate::check::GrantRecord> = (kept.into_iter())
-        .filter_map(|k| match k {
-            Kept::Record(record) => Some(record),
-            Kept::Mark(_) => None,
-        })
-        .collect();
-    if records.len() < records.capacity() / 2 {
-        records.shrink_to_fit();
-    }
-    (records, marks)
+}
+
+/// A record's texts, each by its name: `record.tenant()`.
+macro_rules! texts {
+    ($($(#[$doc:meta])* $name:ident: $text:ident,)*) => {
+        impl Record {
+            $($(#[$doc])* pub fn $name(&self) -> Option<&str> {
+                self.text(Text::$text)
+            })*
+        }
+    };
+}
+
+texts! {
+    /// Named as every report names it: the id, else the ticket.
+    id: Id,
+    tenant: Tenant,
+    grantee: Grantee,
+    role: Role,
+    reason: Reason,
+    /// Everyone who approved, as shown: several approvals joined by ", ".
+    approver: Approver,
+    owner: Owner,
+    ticket: Ticket,
+    status: Status,
 }
 
 /// The longest text the review keeps of one value, in bytes.
