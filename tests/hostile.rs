@@ -501,6 +501,44 @@ fn many_or_huge_regex_patterns_are_refused_before_they_are_compiled() {
 }
 
 #[test]
+fn a_rules_own_patterns_are_counted_and_bounded_before_they_are_compiled() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), "- id: a\n").unwrap();
+    // A rule's `patterns` setting (owner-named's team patterns here) went uncounted: 2,000
+    // patterns, or a few that each compile to megabytes, were all compiled.
+    let mut many = String::from("version: 1\nrules:\n  owner-named:\n    patterns:\n");
+    for i in 0..2000 {
+        many.push_str(&format!("      - 'team{i}\\w{{20}}'\n"));
+    }
+    let huge =
+        "version: 1\nrules:\n  owner-named:\n    patterns: ['\\w{800}', '\\w{900}', '\\w{1000}']\n";
+    for (name, text, at, needle) in [
+        // The first pattern past the limit: the 257th item, on line 4 + 257.
+        (
+            "many.yaml",
+            many.as_str(),
+            "many.yaml:261:",
+            "at most 256 regular expressions",
+        ),
+        (
+            "huge.yaml",
+            huge,
+            "huge.yaml:4:",
+            "the limit for one setting",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        let started = Instant::now();
+        let out = bounded(dir.path(), 256, &["--policy", name, "grants.yaml"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(CANNOT_RUN), "{name}: {err}");
+        assert!(err.contains(at) && err.contains(needle), "{name}: {err}");
+        assert!(err.contains("`patterns` of owner-named"), "{name}: {err}");
+        assert!(started.elapsed() < HANG_GUARD, "{name}");
+    }
+}
+
+#[test]
 fn a_baseline_above_the_policy_file_limit_is_refused_before_it_is_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("grants.yaml"), "- id: a\n").unwrap();

@@ -207,6 +207,42 @@ pub fn policy_regex(pattern: &str) -> Result<regex::Regex, String> {
         })
 }
 
+/// What one rule's `patterns` setting may take once compiled (all its patterns are one set):
+/// four times one pattern's limit, far above any list of names or phrases.
+pub const MAX_PATTERN_SET_SIZE: usize = 4 * MAX_PATTERN_SIZE;
+
+/// Compiles a rule's `patterns` setting (case-insensitive, one set), refusing more than
+/// [`MAX_POLICY_PATTERNS`] patterns before compiling any (`Err((Some(index), why))`, the index
+/// of the first one past the limit) and a set larger than [`MAX_PATTERN_SET_SIZE`] once
+/// compiled (`Err((None, why))`).
+pub fn policy_regex_set(patterns: &[String]) -> Result<regex::RegexSet, (Option<usize>, String)> {
+    if patterns.len() > MAX_POLICY_PATTERNS {
+        return Err((
+            Some(MAX_POLICY_PATTERNS),
+            format!(
+                "a rule's `patterns` can hold at most {MAX_POLICY_PATTERNS} regular expressions; \
+                 this is the first past the limit"
+            ),
+        ));
+    }
+    regex::RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .size_limit(MAX_PATTERN_SET_SIZE)
+        .dfa_size_limit(MAX_PATTERN_SET_SIZE)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(_) => (
+                None,
+                format!(
+                    "these patterns compile to more than {}, the limit for one setting; write \
+                     them shorter (a bounded repeat such as {{500}} copies what it repeats)",
+                    format_size(MAX_PATTERN_SET_SIZE as u64)
+                ),
+            ),
+            e => (None, format!("invalid regex: {e}")),
+        })
+}
+
 /// The first `matches:` test past [`MAX_POLICY_PATTERNS`] in a policy's `custom:` list, to
 /// refuse the list before compiling any of its patterns.
 pub fn too_many_patterns(custom: &crate::core::node::Node) -> Option<&crate::core::node::Node> {
