@@ -197,14 +197,19 @@ pub fn policy_regex(pattern: &str) -> Result<regex::Regex, String> {
         .size_limit(MAX_PATTERN_SIZE)
         .dfa_size_limit(MAX_PATTERN_SIZE)
         .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(_) => format!(
-                "this regex compiles to more than {}, the limit for one pattern; write it \
-                 shorter (a bounded repeat such as {{500}} copies what it repeats)",
-                format_size(MAX_PATTERN_SIZE as u64)
-            ),
-            e => format!("invalid regex: {e}"),
-        })
+        .map_err(|e| regex_error(e, "this regex", MAX_PATTERN_SIZE, "one pattern"))
+}
+
+/// What a regex error says: a pattern (`what`) larger than `limit` compiled, or invalid.
+fn regex_error(e: regex::Error, what: &str, limit: usize, of: &str) -> String {
+    match e {
+        regex::Error::CompiledTooBig(_) => format!(
+            "{what} compiles to more than {}, the limit for {of}; write it shorter (a bounded \
+             repeat such as {{500}} copies what it repeats)",
+            format_size(limit as u64)
+        ),
+        e => format!("invalid regex: {e}"),
+    }
 }
 
 /// What one rule's `patterns` setting may take once compiled (all its patterns are one set):
@@ -230,16 +235,9 @@ pub fn policy_regex_set(patterns: &[String]) -> Result<regex::RegexSet, (Option<
         .size_limit(MAX_PATTERN_SET_SIZE)
         .dfa_size_limit(MAX_PATTERN_SET_SIZE)
         .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(_) => (
-                None,
-                format!(
-                    "these patterns compile to more than {}, the limit for one setting; write \
-                     them shorter (a bounded repeat such as {{500}} copies what it repeats)",
-                    format_size(MAX_PATTERN_SET_SIZE as u64)
-                ),
-            ),
-            e => (None, format!("invalid regex: {e}")),
+        .map_err(|e| {
+            let why = regex_error(e, "the setting", MAX_PATTERN_SET_SIZE, "one setting");
+            (None, why)
         })
 }
 
