@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv yaml json policy policy_files report time)
+[ ${#targets[@]} -gt 0 ] || targets=(csv yaml json json_lines policy policy_files report time)
 jobs=${JOBS:-1}
 export RUSTC_BOOTSTRAP=1
 # SANITIZER=none skips AddressSanitizer (faster; the crate forbids unsafe code anyway).

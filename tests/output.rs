@@ -177,10 +177,19 @@ fn a_closed_pipe_is_a_quiet_end_for_every_command() {
 #[cfg(target_os = "linux")]
 #[test]
 fn output_that_cannot_be_written_is_an_error() {
-    // A full disk is not a reader that stopped early: the run did not do its job.
+    // A full disk is not a reader that stopped early: the run did not do its job. Every
+    // command that writes to standard output (issue 24: `rules`, `policy show`, `explain` and
+    // `test` ended in a panic, exit 101).
     for args in [
         &["rules"][..],
         &["check", "--now", NOW, "fixtures/samples/grants.yaml"],
+        &["report", "--now", NOW, "fixtures/samples/grants.yaml"],
+        &["policy", "show"],
+        &["explain", "window-max"],
+        &["explain", "--source", "teleport"],
+        &["test", "policies/examples/tests"],
+        &["man"],
+        &["completions", "bash"],
     ] {
         let out = Command::new(BIN)
             .args(args)

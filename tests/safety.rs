@@ -244,3 +244,38 @@ fn values_and_file_names_cannot_reorder_text_or_start_a_ci_command() {
         assert!(!shown(&out).contains(['\u{202E}', '\u{2066}']), "{format}");
     }
 }
+
+/// Issue 24: self-approval was missed when the approver was the grantee written another way.
+/// Each row's approver is "José Núñez" as a person would not tell apart from the grantee:
+/// decomposed accents (NFD), a zero-width joiner, Cyrillic look-alikes, full-width letters,
+/// "name, title", a right-to-left override; every row is a self-approval finding.
+#[test]
+fn a_grantee_written_another_way_is_still_the_approver() {
+    let dir = tempfile::tempdir().unwrap();
+    let approvers = [
+        "Jose\u{301} Nu\u{301}n\u{303}ez",
+        "Jos\u{e9} N\u{fa}\u{200d}\u{f1}ez",
+        "J\u{43e}s\u{e9} N\u{fa}\u{f1}\u{435}z",
+        "\u{ff2a}\u{ff4f}\u{ff53}\u{e9} \u{ff2e}\u{fa}\u{f1}\u{ff45}\u{ff5a}",
+        "Jos\u{e9} N\u{fa}\u{f1}ez, support lead",
+        "\u{202e}Jos\u{e9} N\u{fa}\u{f1}ez\u{202c}",
+    ];
+    let mut csv = String::from("id,tenant,grantee,approver\n");
+    for (i, approver) in approvers.iter().enumerate() {
+        csv.push_str(&format!(
+            "G{i},acme,Jos\u{e9} N\u{fa}\u{f1}ez,\"{approver}\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("grants.csv"), csv).unwrap();
+    let out = grantlint(dir.path(), &["--format", "json", "grants.csv"], None);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut flagged: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "self-approval")
+        .map(|f| f["grant"].as_str().unwrap())
+        .collect();
+    flagged.dedup();
+    assert_eq!(flagged, ["G0", "G1", "G2", "G3", "G4", "G5"], "{report:#}");
+}

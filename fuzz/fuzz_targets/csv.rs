@@ -43,7 +43,11 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(grants, in_segments);
             assert_eq!(whole, cut);
         }
-        (Err(whole), Err(cut)) => assert_eq!(whole.to_string(), cut.to_string()),
+        // `read_in_segments` names its input `t.csv`.
+        (Err(whole), Err(cut)) => assert_eq!(
+            whole.to_string().replacen("fuzz.csv", "t.csv", 1),
+            cut.to_string()
+        ),
         (whole, cut) => panic!("whole: {whole:?}, in segments: {cut:?}"),
     }
 });

@@ -11,8 +11,10 @@ use grantlint::policy::Policy;
 use grantlint::report::{Extras, FailOn, OutputFormat, Run, reporter};
 use libfuzzer_sys::fuzz_target;
 
-const FORMATS: [OutputFormat; 7] = [
+const FORMATS: [OutputFormat; 9] = [
     OutputFormat::Text,
+    OutputFormat::Concise,
+    OutputFormat::GitlabSast,
     OutputFormat::Json,
     OutputFormat::Sarif,
     OutputFormat::Junit,
@@ -37,12 +39,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let now = "2026-11-24T12:00:00Z".parse().unwrap_or_default();
     let outcome = check(&inputs, &ReadOptions::default(), &policy, now);
+    let rules = grantlint::report::RuleInfo::of_policy(&policy);
+    let settings = grantlint::report::Settings::default();
     let run = Run {
         outcome: &outcome,
         policy: "default",
         now,
         fail_on: FailOn::Error,
         min_severity: grantlint::finding::Severity::Info,
+        rules: &rules,
+        settings: &settings,
     };
     let extras = Extras {
         color: false,
@@ -55,7 +61,10 @@ fuzz_target!(|data: &[u8]| {
             .expect("writing to memory");
         let written = std::str::from_utf8(&out).expect("every report is UTF-8");
         match format {
-            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Gitlab => {
+            OutputFormat::Json
+            | OutputFormat::Sarif
+            | OutputFormat::Gitlab
+            | OutputFormat::GitlabSast => {
                 serde_json::from_str::<serde_json::Value>(written)
                     .unwrap_or_else(|e| panic!("{format:?} is not JSON: {e}"));
             }
@@ -70,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             // What a person reads shows no bidi control from the data.
-            OutputFormat::Text | OutputFormat::Github => {
+            OutputFormat::Text | OutputFormat::Concise | OutputFormat::Github => {
                 for line in written.lines() {
                     assert!(
                         !line.contains('\u{202e}'),

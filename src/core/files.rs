@@ -245,6 +245,21 @@ impl Steady {
         self.file.metadata()
     }
 
+    /// The file, to read a part of it again (JSON lines joined by id); [`Steady::unchanged`]
+    /// then says whether what was read again is still what was read first.
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+
+    /// An error when the file's size or time of change is no longer what it was when opened
+    /// (for a file read to its end, then read again in parts).
+    pub fn unchanged(&self) -> std::io::Result<()> {
+        match self.changed(self.seen.is_some_and(|(size, _)| self.read >= size)) {
+            Some(why) => Err(std::io::Error::other(why)),
+            None => Ok(()),
+        }
+    }
+
     /// Reads up to `want` more bytes onto `block` with the file's own `read_to_end`, which
     /// reads into the block's room as it is (through [`Read`] alone, the room is zeroed
     /// before every read); fewer only at the end of the file, which is then checked.

@@ -197,13 +197,47 @@ pub fn policy_regex(pattern: &str) -> Result<regex::Regex, String> {
         .size_limit(MAX_PATTERN_SIZE)
         .dfa_size_limit(MAX_PATTERN_SIZE)
         .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(_) => format!(
-                "this regex compiles to more than {}, the limit for one pattern; write it \
-                 shorter (a bounded repeat such as {{500}} copies what it repeats)",
-                format_size(MAX_PATTERN_SIZE as u64)
+        .map_err(|e| regex_error(e, "this regex", MAX_PATTERN_SIZE, "one pattern"))
+}
+
+/// What a regex error says: a pattern (`what`) larger than `limit` compiled, or invalid.
+fn regex_error(e: regex::Error, what: &str, limit: usize, of: &str) -> String {
+    match e {
+        regex::Error::CompiledTooBig(_) => format!(
+            "{what} compiles to more than {}, the limit for {of}; write it shorter (a bounded \
+             repeat such as {{500}} copies what it repeats)",
+            format_size(limit as u64)
+        ),
+        e => format!("invalid regex: {e}"),
+    }
+}
+
+/// What one rule's `patterns` setting may take once compiled (all its patterns are one set):
+/// four times one pattern's limit, far above any list of names or phrases.
+pub const MAX_PATTERN_SET_SIZE: usize = 4 * MAX_PATTERN_SIZE;
+
+/// Compiles a rule's `patterns` setting (case-insensitive, one set), refusing more than
+/// [`MAX_POLICY_PATTERNS`] patterns before compiling any (`Err((Some(index), why))`, the index
+/// of the first one past the limit) and a set larger than [`MAX_PATTERN_SET_SIZE`] once
+/// compiled (`Err((None, why))`).
+pub fn policy_regex_set(patterns: &[String]) -> Result<regex::RegexSet, (Option<usize>, String)> {
+    if patterns.len() > MAX_POLICY_PATTERNS {
+        return Err((
+            Some(MAX_POLICY_PATTERNS),
+            format!(
+                "a rule's `patterns` can hold at most {MAX_POLICY_PATTERNS} regular expressions; \
+                 this is the first past the limit"
             ),
-            e => format!("invalid regex: {e}"),
+        ));
+    }
+    regex::RegexSetBuilder::new(patterns)
+        .case_insensitive(true)
+        .size_limit(MAX_PATTERN_SET_SIZE)
+        .dfa_size_limit(MAX_PATTERN_SET_SIZE)
+        .build()
+        .map_err(|e| {
+            let why = regex_error(e, "the setting", MAX_PATTERN_SET_SIZE, "one setting");
+            (None, why)
         })
 }
 

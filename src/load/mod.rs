@@ -4,6 +4,7 @@ pub mod adapters;
 pub mod csv;
 mod encoding;
 pub mod extensions;
+pub mod json_lines;
 pub mod limits;
 pub mod mapping;
 pub mod understood;
@@ -328,7 +329,7 @@ pub fn open_input(path: &Path, name: &str) -> Result<std::fs::File, InputError> 
 
 /// Opens an input read-only, refusing a file above `--max-file-size` before reading it; a
 /// file that changes while it is read is an error (`Steady`).
-fn open(path: &Path, name: &str, limits: &Limits) -> Result<Steady, InputError> {
+pub(crate) fn open(path: &Path, name: &str, limits: &Limits) -> Result<Steady, InputError> {
     let file = Steady::new(open_input(path, name)?);
     match file.metadata() {
         Ok(m) if m.is_dir() => Err(InputError::new(name, "this is a folder, not a file")),

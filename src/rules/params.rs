@@ -519,14 +519,31 @@ impl<'a> Params<'a> {
 
     pub fn patterns(&mut self, key: &'static str) -> Patterns {
         let texts = self.texts(key);
-        // Compiled once, as one set; its error names the pattern that fails.
-        match regex::RegexSetBuilder::new(&texts)
-            .case_insensitive(true)
-            .build()
-        {
+        // Compiled once, as one set, within the limits on count (checked before compiling)
+        // and size; its error names the pattern that fails.
+        match crate::load::limits::policy_regex_set(&texts) {
             Ok(set) => Patterns::new(set),
-            Err(e) => {
-                self.invalid(key, format!("invalid regex: {e}"), None);
+            Err((index, why)) => {
+                let setting = self
+                    .settings
+                    .iter()
+                    .find(|s| s.key.value.as_scalar() == Some(key));
+                let item = match (setting.map(|s| &s.value.value), index) {
+                    (Some(Value::List(items)), Some(i)) => items.get(i),
+                    _ => None,
+                };
+                match (setting, item) {
+                    (Some(s), Some(item)) => self.errors.push(PolicyError::new(
+                        s.source,
+                        Some(span(item)),
+                        format!("`{key}` of {}: {why}", self.rule),
+                        Some(
+                            "join patterns into one with `|`, or list plain words or phrases"
+                                .into(),
+                        ),
+                    )),
+                    _ => self.invalid(key, why, None),
+                }
                 Patterns::default()
             }
         }

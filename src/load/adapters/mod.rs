@@ -380,11 +380,16 @@ pub fn load(
             ..Loaded::default()
         });
     }
-    let text = super::read_text(input, native.limits)?;
     let mut out = Out::new(sink);
-    match source {
-        Some(source) => (source.adapter().load)(&text, native, &mut out)?,
-        None => tickets::load(&text, native, &tickets::Profile::PLAIN, &mut out)?,
+    // An audit log is read line by line, never whole (it can hold millions of events).
+    if source == Some(Source::Teleport) && teleport::is_event_log(&detect::head(input)?, true) {
+        teleport::load_event_log(input, native, &mut out)?;
+    } else {
+        let text = super::read_text(input, native.limits)?;
+        match source {
+            Some(source) => (source.adapter().load)(&text, native, &mut out)?,
+            None => tickets::load(&text, native, &tickets::Profile::PLAIN, &mut out)?,
+        }
     }
     Ok(Loaded {
         grants: out.grants,

@@ -18,6 +18,7 @@ use crate::core::span::Span;
 use crate::core::time::parse_time;
 use crate::grant::{Approval, Field, Grant};
 use crate::load::InputError;
+use crate::load::json_lines::{At, Log};
 
 pub const ADAPTER: Adapter = Adapter {
     name: "teleport",
@@ -124,14 +125,11 @@ const SHAPE: &str = "a list of access_request resources (`tctl requests ls --for
 fn load(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
     // Audit events are one JSON object per line; anything else is one or more documents (a JSON
     // list, a JSON object, or `tctl get`'s YAML documents separated by `---`).
-    let first = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'));
-    match first {
-        Some(line) if line.starts_with('{') && line.ends_with('}') => events(text, native, out),
-        _ => documents(text, native, out),
+    if is_event_log(text, false) {
+        let mut log = Log::text(native.file, Arc::from(text), native.limits);
+        events(&mut log, native, out)
+    } else {
+        documents(text, native, out)
     }
 }
 
@@ -342,24 +340,50 @@ impl Event {
     }
 }
 
+/// True when a Teleport export is audit events, one JSON object a line, rather than
+/// documents (a JSON list or object, `tctl get`'s YAML). `head` is its start, or all of it;
+/// `cut` says it may end mid-line, where a line opening with `{` is taken as an event.
+pub fn is_event_log(head: &str, cut: bool) -> bool {
+    let first = head
+        .trim_start_matches('\u{feff}')
+        .split_inclusive('\n')
+        .find(|l| !l.trim().is_empty() && !l.trim().starts_with('#'));
+    first.is_some_and(|line| {
+        let text = line.trim();
+        text.starts_with('{') && (text.ends_with('}') || (cut && !line.ends_with('\n')))
+    })
+}
+
+/// Reads an audit log line by line from the file or standard input (`load` has it whole only
+/// when a caller gives the text).
+pub fn load_event_log(
+    input: &crate::load::Input,
+    native: &Native,
+    out: &mut Out,
+) -> Result<(), InputError> {
+    let mut log = match &input.origin {
+        crate::load::Origin::Stdin(text) => Log::text(native.file, Arc::clone(text), native.limits),
+        crate::load::Origin::Path(path) => {
+            let file = crate::load::open(path, &input.name, native.limits)?;
+            Log::file(native.file, file, native.limits)
+        }
+    };
+    events(&mut log, native, out)
+}
+
 /// Audit events: every line is one JSON object; the requests are built once all are read, in
 /// the order their create events appear. An audit log holds every kind of event (sessions,
-/// logins) and can hold millions: a first pass reads only each line's kind and request id,
-/// keeping where the request events are; each request's lines are then parsed (with their
-/// places) when it is built, and dropped after. So memory holds a few numbers per request
-/// event, not every line's tree.
-fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> {
+/// logins) and can hold millions, so it is read a line at a time and never held whole. A first
+/// pass reads only each line's kind and request id. What it keeps, the only memory that grows
+/// with the log: for each `access_request.*` event its place (three numbers), and for each
+/// request its id — nothing for any other event. Each request's lines are then read again by
+/// their places, parsed (with their places) when it is built, and dropped after.
+fn events(log: &mut Log, native: &Native, out: &mut Out) -> Result<(), InputError> {
     // Where each create event is, and each request's reviews and updates, in file order.
     let mut creates: Vec<At> = Vec::new();
     let mut by_request: HashMap<String, Vec<At>> = HashMap::new();
     let mut first = None;
-    let mut offset = 0;
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let at = At {
-            start: offset,
-            index: index as u32,
-        };
-        offset += line.len();
+    while let Some((line, at)) = log.next_line()? {
         if line.trim().is_empty() {
             continue;
         }
@@ -372,7 +396,8 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
             Some(head) => (head.event, head.id),
             // Not plain: the full parse says where it is wrong, or reads what it holds.
             None => {
-                let event = parse_line(text, at, native)?;
+                let line = line.to_string();
+                let event = parse_line(log, &line, at)?;
                 let text = |key| {
                     let value = event.record().text(key);
                     value.map(|(t, _)| Cow::Owned(t.to_string()))
@@ -391,38 +416,31 @@ fn events(text: &str, native: &Native, out: &mut Out) -> Result<(), InputError> 
         }
     }
     for at in creates {
-        let create = parse_line(text, at, native)?;
+        let create = read_line(log, at)?;
         let create = create.record();
         let related = match create.text("id").and_then(|(id, _)| by_request.get(id)) {
             Some(lines) => lines
                 .iter()
-                .map(|&at| parse_line(text, at, native))
+                .map(|&at| read_line(log, at))
                 .collect::<Result<Vec<Event>, InputError>>()?,
             None => Vec::new(),
         };
         let related: Vec<Record> = related.iter().map(Event::record).collect();
         map_events(create, &related, native, out);
     }
+    log.unchanged()?;
     if out.grants + out.skipped == 0
         && let Some(first) = first
     {
-        let first = parse_line(text, first, native)?;
-        return Err(shape_error(
-            native,
-            Some(first.record().span()),
-            text,
-            "no `access_request.create` event in this file",
-            SHAPE,
-        ));
+        let first = read_line(log, first)?;
+        return Err(log
+            .error(
+                format!("no `access_request.create` event in this file; expected {SHAPE}"),
+                first.record().span(),
+            )
+            .help("check that --source names the system that exported this file"));
     }
     Ok(())
-}
-
-/// Where a line of an audit log starts: its byte offset and its index (line number − 1).
-#[derive(Clone, Copy)]
-struct At {
-    start: usize,
-    index: u32,
 }
 
 /// What the first pass reads of an audit event: its kind and request id. Any other key is
@@ -435,41 +453,29 @@ struct Head<'a> {
     id: Option<Cow<'a, str>>,
 }
 
-/// Parses the audit log's line at `at`, with its places in the whole file; a line that is not
-/// a JSON object is a located error.
-fn parse_line(text: &str, at: At, native: &Native) -> Result<Event, InputError> {
-    let rest = &text[at.start..];
-    let line = rest.split_inclusive('\n').next().unwrap_or(rest);
-    let node = record::parse(line, native.file).map_err(|mut e| {
-        // Errors name the place in the whole file, not in the line.
-        if let Some(place) = e.location {
-            let place = Span {
-                line: at.index + 1,
-                offset: at.start + place.offset,
-                ..place
-            };
-            e = InputError::new(native.file, e.message)
-                .help("each line of an audit log is one JSON object");
-            let text: Arc<str> = Arc::from(text);
-            e = e.at(place, Some(&text));
-        }
-        e
-    })?;
+/// The audit log's line at `at`, read again and parsed.
+fn read_line(log: &mut Log, at: At) -> Result<Event, InputError> {
+    let line = log.line(at)?.to_string();
+    parse_line(log, &line, at)
+}
+
+/// Parses the audit log's line `line` at `at`, with its places in the whole file; a line that
+/// is not a JSON object is a located error.
+fn parse_line(log: &Log, line: &str, at: At) -> Result<Event, InputError> {
     let event = Event {
-        line: node,
+        line: log.parse(line, at)?,
         base: Base {
             lines: at.index,
             offset: at.start,
         },
     };
     if !matches!(event.line.value, Value::Map(_)) {
-        return Err(shape_error(
-            native,
-            Some(event.record().span()),
-            text,
-            "this line is not a JSON object",
-            SHAPE,
-        ));
+        return Err(log
+            .error(
+                format!("this line is not a JSON object; expected {SHAPE}"),
+                event.record().span(),
+            )
+            .help("check that --source names the system that exported this file"));
     }
     Ok(event)
 }
