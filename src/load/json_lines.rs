@@ -21,10 +21,6 @@ use crate::load::{InputError, Limits, io_error};
 /// gathered whole.
 pub const LINE_VALUES: usize = 256;
 
-/// Inputs smaller than this are read again whole when a line is in error, so the error shows
-/// the line in a snippet; a larger one names the line and column only.
-const SNIPPET_TEXT: u64 = 64 * 1024 * 1024;
-
 /// Where a line starts (byte offset, and its index: line number − 1) and its length in bytes,
 /// line end included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,12 +181,16 @@ impl<'a> Log<'a> {
                 .get_ref()
                 .metadata()
                 .ok()
-                .filter(|m| m.len() <= SNIPPET_TEXT)
+                // A line in error is shown in a snippet when the file is small enough to be
+                // read again whole; a larger one names the line and column only.
+                .filter(|m| m.len() <= super::limits::MAX_SNIPPET_SOURCE)
                 .and_then(|_| {
                     let mut text = String::new();
                     let mut file = reader.get_ref().file();
                     file.seek(std::io::SeekFrom::Start(0)).ok()?;
-                    file.take(SNIPPET_TEXT).read_to_string(&mut text).ok()?;
+                    file.take(super::limits::MAX_SNIPPET_SOURCE)
+                        .read_to_string(&mut text)
+                        .ok()?;
                     Some(Arc::from(text))
                 }),
         };

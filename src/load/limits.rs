@@ -114,10 +114,10 @@ pub fn value_too_long(field: &str, size: usize, max_value_size: usize) -> (Strin
 /// cells are all kept, so a line of a billion commas would fill memory.
 pub const MAX_CELLS: usize = 10_000;
 
-/// The largest input whose text is read again for the text report's snippets: above it (only
-/// with `--max-file-size` raised), findings are named by line and column alone, instead of
-/// holding the whole file in memory for them.
-pub const MAX_SNIPPET_SOURCE: u64 = GIB;
+/// The largest input whose text is read again for a snippet (the text report's findings, an
+/// error in a streamed JSON-lines file): above it, findings and errors are named by line and
+/// column alone, so a streamed or segmented file is never held whole in memory for them.
+pub const MAX_SNIPPET_SOURCE: u64 = 64 * 1024 * 1024;
 
 /// The message and help for a CSV header cell longer than `--max-value-size`.
 pub fn header_too_long(limits: &Limits) -> (String, &'static str) {
