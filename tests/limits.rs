@@ -116,6 +116,31 @@ fn a_limit_by_an_unknown_field_is_a_located_error_with_a_did_you_mean() {
     assert!(err.contains("p.yaml:7:34: unknown field"), "{err}");
 }
 
+/// A list written "eu, us" in one row and "eu,us" in another would be two groups: a limit
+/// groups by text, so a typed field is refused where it is named.
+#[test]
+fn a_limit_by_a_list_field_is_refused_where_it_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("p.yaml");
+    std::fs::write(
+        &p,
+        POLICY.replace(
+            "customer_region: {type: text,",
+            "customer_region: {type: list,",
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = grantlint(&["policy", "check", p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "p.yaml:7:34: a limit groups by text, and `customer_region` is declared `list`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("type: text"), "{err}");
+}
+
 #[test]
 fn a_limit_may_group_by_a_field_a_later_layer_declares() {
     // The limit is written in the base; the field it groups by, in the file extending it.

@@ -18,6 +18,7 @@ use super::custom::{self, Vocabulary};
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::finding::Severity;
+use crate::grant::declared::{FieldRef, Kind};
 use crate::rules::limits::{Limit, Measure};
 use crate::rules::params::parse_severity;
 
@@ -177,6 +178,19 @@ pub fn parse(
                 for name_node in names {
                     let name = name_node.value.as_scalar().unwrap_or("");
                     match fields.resolve(name) {
+                        // Grants are grouped by the text as written: a typed value written two
+                        // ways ("eu, us" and "eu,us", "1" and "1.0") would make two groups, so
+                        // a limit could be evaded by spelling.
+                        Some(FieldRef::Declared { kind, .. }) if kind != Kind::Text => fail(
+                            name_node,
+                            format!(
+                                "a limit groups by text, and `{name}` is declared `{}`",
+                                kind.name()
+                            ),
+                            Some(format!(
+                                "declare `{name}` as `type: text` to group by it, or group by another field"
+                            )),
+                        ),
                         Some(field) if !by.contains(&field) => by.push(field),
                         Some(_) => fail(name_node, format!("`{name}` is in `by` twice"), None),
                         None => fail(
