@@ -71,9 +71,10 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     }
     let settings = review::Settings::from_policy(&policy, args.fail_on);
     // Every grant's record, read once: a span of repeat-tenant around a grant live since
-    // long before the period may hold any grant of its tenant.
-    let (inputs, mut outcome, records) =
-        super::check_found(found, &options, &policy, now, &review::Record::keep);
+    // long before the period may hold any grant of its tenant. A grant in neither the period
+    // nor the one before keeps only what such a span shows of it.
+    let keep = review::Record::keep_for(&settings, period, now);
+    let (inputs, mut outcome, records) = super::check_found(found, &options, &policy, now, &keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);

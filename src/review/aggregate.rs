@@ -867,8 +867,11 @@ impl<'a> Aggregator<'a> {
     }
 
     fn in_period(&self, record: &Record, period: &Period) -> bool {
-        self.window(record)
-            .is_some_and(|(start, end)| period.overlaps(start, end))
+        // A record kept for spans only is in neither period asked about (`Record::keep_for`).
+        !record.outside()
+            && self
+                .window(record)
+                .is_some_and(|(start, end)| period.overlaps(start, end))
     }
 
     fn grant_ref(&self, record: &Record) -> GrantRef {

@@ -32,6 +32,10 @@ pub struct Record {
     pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Which of the [`Text`]s the grant has (a bit each).
     present: u16,
+    /// Kept for repeat-tenant's spans only: the grant is in neither the period nor the one
+    /// before, so the review shows it only as a span's grant (its tenant, start, id, grantee,
+    /// reason, ticket) and keeps none of its other texts ([`Record::keep_for`]).
+    outside: bool,
     /// Where each [`Text`] ends in `texts`; the approvers, one by one, follow.
     ends: [u32; TEXTS],
     texts: Box<str>,
@@ -54,42 +58,107 @@ enum Text {
 
 const TEXTS: usize = 9;
 
+/// The texts a repeat-tenant span shows of a grant ([`Record::outside`]).
+const SPAN_TEXTS: [usize; 5] = [
+    Text::Id as usize,
+    Text::Tenant as usize,
+    Text::Grantee as usize,
+    Text::Reason as usize,
+    Text::Ticket as usize,
+];
+
 impl Record {
     /// The hook for `check_with` that keeps a record of every grant.
     pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<Record> {
+        Record::kept(file, grant, |_| false)
+    }
+
+    /// The hook for `check_with` of the review of `period`: every grant is kept (a finding
+    /// finds its grant by its place, a repeat-tenant span may hold any grant of its tenant),
+    /// but a grant in neither `period` nor the one before keeps only what a span shows.
+    pub fn keep_for(
+        settings: &Settings,
+        period: Period,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + '_ {
+        let previous = period.previous();
+        move |file, grant| {
+            Record::kept(file, grant, |r: &Record| {
+                // A grant without a start belongs to no period but is shown (undated, unknown).
+                r.start.is_some_and(|start| {
+                    let (from, to) = aggregate::window(
+                        start,
+                        r.ended_at,
+                        r.expires,
+                        r.extended_until,
+                        grant.text(crate::grant::Field::Status),
+                        settings,
+                        now,
+                    );
+                    !period.overlaps(from, to) && !previous.overlaps(from, to)
+                })
+            })
+        }
+    }
+
+    /// Keeps `grant`; `outside` is asked with its times (and no texts) kept.
+    fn kept(
+        file: usize,
+        grant: &crate::grant::Grant,
+        outside: impl Fn(&Record) -> bool,
+    ) -> Option<Record> {
         thread_local! {
             /// The texts and the approvers being gathered: a million grants make a million
             /// records, each one allocation of its own size, not a few growing ones.
             static SCRATCH: std::cell::RefCell<(String, String)> = Default::default();
         }
         use crate::grant::Field;
+        let mut record = Record {
+            file,
+            line: grant.span.line,
+            column: grant.span.column,
+            approved_at: grant.time(Field::ApprovedAt),
+            start: grant.time(Field::Start),
+            expires: grant.time(Field::Expires),
+            extended_until: grant.extended_until(),
+            ended_at: grant.time(Field::EndedAt),
+            present: 0,
+            outside: false,
+            ends: [0; TEXTS],
+            texts: Box::default(),
+        };
+        record.outside = outside(&record);
+        let slim = record.outside;
+        let shown = move |text: Text| !slim || SPAN_TEXTS.contains(&(text as usize));
         SCRATCH.with_borrow_mut(|(all, approvers)| {
             all.clear();
             approvers.clear();
             // The approvers one by one (several for multi-approver systems), each cut, after
             // the other texts and each after a separator no name holds once kept.
-            grant.each_approver(|approver, _| {
-                if let Some(approver) = approver {
-                    let approver = show::clip_to(approver, KEPT_TEXT_BYTES);
-                    approvers.push('\u{0}');
-                    if approver.contains('\u{0}') {
-                        approvers.push_str(&approver.replace('\u{0}', ""));
-                    } else {
-                        approvers.push_str(&approver);
+            if shown(Text::Approver) {
+                grant.each_approver(|approver, _| {
+                    if let Some(approver) = approver {
+                        let approver = show::clip_to(approver, KEPT_TEXT_BYTES);
+                        approvers.push('\u{0}');
+                        if approver.contains('\u{0}') {
+                            approvers.push_str(&approver.replace('\u{0}', ""));
+                        } else {
+                            approvers.push_str(&approver);
+                        }
                     }
-                }
-            });
+                });
+            }
             let id = grant.id();
             let texts: [Option<&str>; TEXTS] = [
                 id.as_deref(),
                 grant.text(Field::Tenant),
                 grant.text(Field::Grantee),
-                grant.text(Field::Role),
+                grant.text(Field::Role).filter(|_| shown(Text::Role)),
                 grant.text(Field::Reason),
                 None, // the approvers joined, below
-                grant.text(Field::Owner),
+                grant.text(Field::Owner).filter(|_| shown(Text::Owner)),
                 grant.text(Field::Ticket),
-                grant.text(Field::Status),
+                grant.text(Field::Status).filter(|_| shown(Text::Status)),
             ];
             let (mut present, mut ends) = (0u16, [0u32; TEXTS]);
             for (k, text) in texts.iter().enumerate() {
@@ -115,20 +184,17 @@ impl Record {
                 ends[k] = u32::try_from(all.len()).ok()?;
             }
             all.push_str(approvers);
-            Some(Record {
-                file,
-                line: grant.span.line,
-                column: grant.span.column,
-                approved_at: grant.time(Field::ApprovedAt),
-                start: grant.time(Field::Start),
-                expires: grant.time(Field::Expires),
-                extended_until: grant.extended_until(),
-                ended_at: grant.time(Field::EndedAt),
-                present,
-                ends,
-                texts: Box::from(all.as_str()),
-            })
+            record.present = present;
+            record.ends = ends;
+            record.texts = Box::from(all.as_str());
+            Some(record)
         })
+    }
+
+    /// Whether the grant is in neither the review's period nor the one before
+    /// ([`Record::keep_for`]): the review asks nothing of it but a span's texts.
+    pub fn outside(&self) -> bool {
+        self.outside
     }
 
     fn text(&self, text: Text) -> Option<&str> {

@@ -487,3 +487,62 @@ fn a_record_keeps_every_text_and_time_of_its_grant() {
         "no grant with several approvers in the samples"
     );
 }
+
+/// `report` keeps only a span's texts of a grant in neither the period nor the one before
+/// (`Record::keep_for`): every review built from those records is the one built from every
+/// text of every grant, in each format, including spans reaching such grants.
+#[test]
+fn a_review_from_the_periods_records_is_the_review_from_every_record() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let paths: Vec<PathBuf> = ["fixtures/samples", "fixtures/review"]
+        .iter()
+        .map(|p| root.join(p))
+        .collect();
+    let options = ReadOptions::default();
+    let (inputs, _) = crate::discover::discover(&paths, &options);
+    let policy = Policy::load(None).unwrap();
+    let settings = Settings::from_policy(&policy, FailOn::Error);
+    let now = t(NOW);
+    let (outcome, every) = check_with(&inputs, &options, &policy, now, &Record::keep);
+    let (mut outside, mut spans_outside) = (0, 0);
+    for weeks in -3..=1 {
+        let until = now + chrono::TimeDelta::weeks(weeks);
+        let period = Period::new(None, Some(until), now).unwrap();
+        let keep = Record::keep_for(&settings, period, now);
+        let (_, kept) = check_with(&inputs, &options, &policy, now, &keep);
+        let build = |records: &[Record]| {
+            Review::build(&Inputs {
+                records,
+                outcome: &outcome,
+                settings: &settings,
+                policy: &policy.name,
+                period,
+                now,
+                rows: usize::MAX,
+            })
+        };
+        let (expected, got) = (build(&every), build(&kept));
+        for format in [
+            ReviewFormat::Json,
+            ReviewFormat::Markdown,
+            ReviewFormat::Html,
+        ] {
+            assert_eq!(got.render(format), expected.render(format), "{until}");
+        }
+        let slim: Vec<&Record> = kept.iter().filter(|r| r.outside()).collect();
+        outside += slim.len();
+        assert!(
+            slim.iter()
+                .all(|r| r.role().is_none() && r.approver().is_none())
+        );
+        spans_outside += (got.repeat_tenants.iter())
+            .flat_map(|t| &t.grants)
+            .filter(|g| slim.iter().any(|r| r.id() == g.id.as_deref()))
+            .count();
+    }
+    assert!(outside > 0, "no grant outside the periods in the samples");
+    assert!(
+        spans_outside > 0,
+        "no repeat span reaches a grant outside the periods"
+    );
+}
