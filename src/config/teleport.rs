@@ -294,7 +294,49 @@ const TICKET_HELP: &str = "ask for the ticket in the request reason and check th
 /// A role judged on its own, as Terraform's `teleport_role` resources are: with no reviewer
 /// roles beside it, "no one reviews" is not judged (as for a file of requester roles alone).
 pub(super) fn role_alone(record: Record, text: &str, file: &str) -> Result<Object, InputError> {
+    literal_shapes(record, text, file)?;
     role(record, &Reviewers::of(&[]), text, file)
+}
+
+/// The parts of a role its checks read, each a map (`true`) or a list (`false`).
+const SHAPES: [(&str, bool); 12] = [
+    ("spec", true),
+    ("spec.options", true),
+    ("spec.allow", true),
+    ("spec.allow.request", true),
+    ("spec.allow.request.roles", false),
+    ("spec.allow.request.suggested_reviewers", false),
+    ("spec.allow.rules", false),
+    ("spec.allow.review_requests", true),
+    ("spec.allow.review_requests.roles", false),
+    ("spec.deny", true),
+    ("spec.deny.rules", false),
+    ("spec.deny.review_requests", true),
+];
+
+/// In `.tf` source a variable, a local or a function call stands where a map or a list is
+/// read (`roles = var.requestable`, `spec = local.spec`): what it holds is known only in a
+/// plan, so the role cannot be judged and must not pass as one that requests nothing.
+fn literal_shapes(role: Record, text: &str, file: &str) -> Result<(), InputError> {
+    for (path, map) in SHAPES {
+        let Some(node) = role.get(path) else { continue };
+        let fits = match &node.value {
+            Value::Null => true,
+            Value::Map(_) => map,
+            Value::List(_) => !map,
+            _ => false,
+        };
+        if fits {
+            continue;
+        }
+        let value = node.value.as_scalar().unwrap_or("?");
+        let shape = if map { "an object" } else { "a list" };
+        let message = format!("`{path}` is `{value}`, not {shape} written out");
+        let help = "write it literally; a value from a variable, a local or a function is known \
+only in a plan: lint `terraform show -json PLAN`";
+        return Err(error_at(file, text, role.span_of(node), message, help));
+    }
+    Ok(())
 }
 
 fn role(role: Record, reviewers: &Reviewers, text: &str, file: &str) -> Result<Object, InputError> {

@@ -4,7 +4,7 @@
 //! named by its address.
 
 use super::{Object, Resource, error_at, gcp_pam};
-use crate::core::node::Node;
+use crate::core::node::{Node, Value};
 use crate::load::InputError;
 use crate::load::adapters::Source;
 use crate::load::adapters::record::{Record, span};
@@ -96,7 +96,15 @@ pub fn read_plan(
     mapping: &Mapping,
 ) -> Result<Vec<Object>, InputError> {
     let mut objects = Vec::new();
-    for (kind, address, values) in plan_resources(root) {
+    for (kind, address, values, unknown) in plan_resources(root) {
+        if let Some(at) = unknown_under_spec(kind, unknown) {
+            let message = format!(
+                "`{address}`'s `spec` holds a value known only after apply (`after_unknown`)"
+            );
+            let help = "write the role's requests, reviews and rules from values known when \
+planning, or lint the role once applied (`tctl get roles`)";
+            return Err(error_at(file, text, at, message, help));
+        }
         let resource = Resource::new(values, true);
         objects.push(object(kind, resource, address, text, file, mapping)?);
     }
@@ -105,6 +113,22 @@ pub fn read_plan(
         return Err(error_at(file, text, span(root), message, &leave_out()));
     }
     Ok(objects)
+}
+
+/// The place of a `teleport_role`'s `after_unknown.spec` when some value under it is not
+/// known until apply: the plan leaves such a value out of `after`, and a role read without it
+/// would pass as one that requests nothing.
+fn unknown_under_spec(kind: &str, unknown: Option<&Node>) -> Option<crate::core::span::Span> {
+    fn any_true(node: &Node) -> bool {
+        match &node.value {
+            Value::Bool(b) => *b,
+            Value::List(items) => items.iter().any(any_true),
+            Value::Map(entries) => entries.iter().any(|(_, v)| any_true(v)),
+            _ => false,
+        }
+    }
+    let spec = Record::new(unknown?).get("spec")?;
+    (kind == TELEPORT_ROLE && any_true(spec)).then(|| span(spec))
 }
 
 fn leave_out() -> String {
@@ -117,7 +141,7 @@ fn leave_out() -> String {
 /// A plan's resources grantlint reads (type, address, values): each one
 /// `resource_changes[].change.after` leaves in place or creates, else (a plan without
 /// changes) those of `planned_values`' modules.
-fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
+fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node, Option<&Node>)> {
     let plan = Record::new(root);
     let of_type = |r: &Record| -> Option<&'static str> {
         let (t, _) = r.text("type")?;
@@ -135,7 +159,7 @@ fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
         if let (Some((address, _)), Some(after), false) =
             (change.text("address"), change.get("change.after"), deleted)
         {
-            found.push((kind, address, after));
+            found.push((kind, address, after, change.get("change.after_unknown")));
         }
     }
     if plan.get("resource_changes").is_none() {
@@ -149,7 +173,7 @@ fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
                 if let (Some((address, _)), Some(values)) =
                     (resource.text("address"), resource.get("values"))
                 {
-                    found.push((kind, address, values));
+                    found.push((kind, address, values, None));
                 }
             }
             modules.extend(module.records("child_modules").map(Some));
@@ -189,4 +213,76 @@ pub fn read_source(
         return Err(InputError::new(file, message).help(leave_out()));
     }
     Ok(objects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tf_error(tf: &str) -> InputError {
+        match read_source(tf, "t.tf", Source::TeleportRole, &Mapping::default()) {
+            Ok(_) => panic!("passed: {tf}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_teleport_role_whose_requests_are_not_written_out_is_an_error_at_their_place() {
+        let head = "resource \"teleport_role\" \"r\" {\n  metadata = { name = \"r\" }\n";
+        for (spec, line) in [
+            ("  spec = local.spec\n", 3),
+            (
+                "  spec = {\n    allow = {\n      request = {\n        roles = var.requestable\n      }\n    }\n  }\n",
+                6,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = {\n        roles = concat([\"a\"], var.b)\n      }\n    }\n  }\n",
+                6,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = var.request\n    }\n  }\n",
+                5,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = { roles = [\"db\"], suggested_reviewers = var.r }\n      rules = var.rules\n    }\n  }\n",
+                5,
+            ),
+        ] {
+            let error = tf_error(&format!("{head}{spec}}}\n"));
+            assert_eq!(error.location.map(|at| at.line), Some(line), "{spec}");
+            assert!(error.message.contains("not "), "{}", error.message);
+        }
+        // Written out, the role is read.
+        let written = format!(
+            "{head}  spec = {{\n    allow = {{\n      request = {{ roles = [\"db\"] }}\n    }}\n  }}\n}}\n"
+        );
+        assert!(read_source(&written, "t.tf", Source::TeleportRole, &Mapping::default()).is_ok());
+    }
+
+    #[test]
+    fn a_teleport_role_with_values_unknown_until_apply_is_an_error_at_the_resource() {
+        let plan = |unknown: &str| {
+            let text = format!(
+                r#"{{"format_version": "1.2", "resource_changes": [{{"address": "teleport_role.r", "type": "teleport_role", "change": {{"actions": ["create"], "after": {{"metadata": {{"name": "r"}}, "spec": {{"allow": {{"request": {{}}}}}}}}, "after_unknown": {unknown}}}}}]}}"#
+            );
+            let roots = super::super::parse(&text, "p.json").unwrap();
+            read_plan(
+                &roots[0],
+                Source::TeleportRole,
+                &text,
+                "p.json",
+                &Mapping::default(),
+            )
+            .map(|objects| objects.len())
+        };
+        let unknown = r#"{"spec": {"allow": {"request": {"roles": true}}}}"#;
+        let error = plan(unknown).unwrap_err();
+        assert!(error.message.contains("after_unknown"), "{}", error.message);
+        assert_eq!(error.location.map(|at| at.line), Some(1));
+        // Known values (`false`, or unknown outside `spec`) are read.
+        assert_eq!(
+            plan(r#"{"spec": {"allow": {"request": {"roles": false}}}, "id": true}"#).unwrap(),
+            1
+        );
+    }
 }
