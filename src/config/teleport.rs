@@ -515,7 +515,8 @@ requests: only an administrator's `tctl request approve` can approve them"
 /// The place of the `update` verb of an `allow.rules` entry over `access_request`: setting a
 /// request's state is checked against that verb alone (lib/auth/auth_with_roles.go,
 /// `SetAccessRequestState`), unlike a review, which is never the requester's own. A rule with a
-/// `where` condition, or the same role denying the verb, may not let it through: no finding.
+/// `where` condition, or the same role denying the verb unconditionally, may not let it
+/// through: no finding.
 fn self_approving(role: Record) -> Option<Span> {
     let update = |rule: Record| {
         let any = |path: &str, word: &str| {
@@ -527,8 +528,11 @@ fn self_approving(role: Record) -> Option<Span> {
         any("resources", "access_request")?;
         any("verbs", "update")
     };
+    // A deny with a `where` applies only sometimes, so it takes nothing away (as in
+    // `review_patterns`).
     if role
         .records("spec.deny.rules")
+        .filter(|rule| rule.get("where").is_none())
         .any(|rule| update(rule).is_some())
     {
         return None;
@@ -703,6 +707,9 @@ mod tests {
             "{allow}  deny:\n    rules:\n      - resources: [access_request]\n        verbs: [update]\n"
         );
         assert_eq!(role(&denied), Vec::<u32>::new());
+        let denied_sometimes =
+            format!("{denied}        where: 'equals(user.metadata.name, \"x\")'\n");
+        assert_eq!(role(&denied_sometimes), [13]);
     }
 
     #[test]
