@@ -359,3 +359,28 @@ fn approval_without_known_approvers_is_a_finding_where_they_would_be_written() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 10);
 }
+
+#[test]
+fn an_azure_built_in_role_is_named_by_its_guid_without_a_mapping() {
+    for (guid, role) in [
+        ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
+        (
+            "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+            "Role Based Access Control Administrator",
+        ),
+    ] {
+        let found = tf_findings(&format!(
+            "resource \"azurerm_role_management_policy\" \"p\" {{\n  scope              = \"/subscriptions/x\"\n  role_definition_id = \"/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{guid}\"\n  activation_rules {{\n    require_justification = false\n  }}\n}}\n"
+        ));
+        let admin: Vec<&String> = found
+            .iter()
+            .filter(|f| f.0 == "admin-justified")
+            .map(|f| &f.2)
+            .collect();
+        assert_eq!(admin.len(), 1, "{found:?}");
+        assert!(
+            admin[0].contains(&format!("lets `{role}` be activated")),
+            "{admin:?}"
+        );
+    }
+}

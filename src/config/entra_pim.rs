@@ -31,8 +31,9 @@ Microsoft Entra role settings in PIM\" for the default approvers. Also Terraform
 (`terraform show -json PLAN`, recognised by the resource type in its first 16 KiB, else pass \
 the `--source`) or `.tf` source (pass `--source \
 entra-pim-policy`): each `azurerm_role_management_policy` (hashicorp/azurerm: an Azure role's \
-policy at a `scope`, the tenant; `role_definition_id` named by its last step through `mapping: \
-roles`) and `azuread_group_role_management_policy` (hashicorp/azuread: PIM for Groups; \
+policy at a `scope`, the tenant; `role_definition_id` named by its last step, the role's GUID, \
+through `mapping: roles`, else Azure's built-in Owner, Contributor, User Access Administrator, \
+Role Based Access Control Administrator or Reader) and `azuread_group_role_management_policy` (hashicorp/azuread: PIM for Groups; \
 `role_id` `member` or `owner` is the role, `group_id` the tenant), named by its address. Their \
 arguments are the Graph settings the providers write them to, judged alike (rows marked \
 Terraform). An argument left out is left as Azure has it (the providers' arguments are \
