@@ -143,7 +143,11 @@ fn leave_out() -> String {
 /// changes) those of `planned_values`' modules.
 fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node, Option<&Node>)> {
     let plan = Record::new(root);
+    // A data source (`mode: "data"`) reads what exists; only managed resources are written.
     let of_type = |r: &Record| -> Option<&'static str> {
+        if r.text("mode").is_some_and(|(mode, _)| mode != "managed") {
+            return None;
+        }
         let (t, _) = r.text("type")?;
         TYPES.iter().copied().find(|k| *k == t)
     };
@@ -284,5 +288,25 @@ mod tests {
             plan(r#"{"spec": {"allow": {"request": {"roles": false}}}, "id": true}"#).unwrap(),
             1
         );
+    }
+
+    #[test]
+    fn a_data_source_of_a_read_type_is_not_judged_as_configuration() {
+        let role =
+            r#"{"metadata": {"name": "r"}, "spec": {"allow": {"request": {"roles": ["db"]}}}}"#;
+        let text = format!(
+            r#"{{"format_version": "1.2", "resource_changes": [{{"address": "data.teleport_role.r", "mode": "data", "type": "teleport_role", "change": {{"actions": ["read"], "after": {role}}}}}, {{"address": "teleport_role.m", "mode": "managed", "type": "teleport_role", "change": {{"actions": ["create"], "after": {role}}}}}]}}"#
+        );
+        let roots = super::super::parse(&text, "p.json").unwrap();
+        let objects = read_plan(
+            &roots[0],
+            Source::TeleportRole,
+            &text,
+            "p.json",
+            &Mapping::default(),
+        )
+        .unwrap();
+        let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["teleport_role.m"]);
     }
 }
