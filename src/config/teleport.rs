@@ -62,17 +62,17 @@ api/defaults (MaxCertDuration: 30h).",
         (
             "spec.allow.request.roles[]",
             "approver-named",
-            "the file has reviewer roles but none whose `review_requests.roles` matches the role (a literal, `*` glob or `^…$` regex, as Teleport matches): only an administrator's `tctl request approve` can approve",
+            "the file has reviewer roles but none whose `review_requests.roles` matches the role (a literal, `*` glob or `^…$` regex, as Teleport matches): only an administrator's `tctl request approve` can approve. Role files only: a Terraform `teleport_role` is judged alone, so this is not judged there",
         ),
         (
             "spec.allow.review_requests.roles[]",
             "approver-named",
-            "the reviewing role, judged as the approver `role:NAME` of requests for that role, is one the rule does not accept (its `patterns`, e.g. a `-team` role); an unconditional `deny.review_requests.roles` removes a role",
+            "the reviewing role, judged as the approver `role:NAME` of requests for that role, is one the rule does not accept: a role name passes unless the rule's `patterns` match it (e.g. a `-team` role); an unconditional `deny.review_requests.roles` removes a role",
         ),
         (
             "spec.allow.rules[] (access_request, update)",
             "self-approval",
-            "a requester role may update access requests (a rule with no `where`, not denied by the role): its holders can approve their own with `tctl request approve`",
+            "a requester role may update access requests (a rule with no `where`, not denied by the role without a `where`): its holders can approve their own with `tctl request approve`",
         ),
         (
             "(none)",
@@ -419,7 +419,9 @@ fn role(
             .fields
             .push((Field::Environment, environment.to_string(), at));
     }
-    // Whoever holds this role approves the requests it may review: judged as a group would be.
+    // Whoever holds this role approves the requests it may review, named `role:NAME`: unlike
+    // `group:NAME`, a role name passes approver-named unless the rule's `patterns` match it
+    // (a deliberate choice: a role is as named as the people who hold it).
     let name = object.short.clone();
     review(reviewed, &name, &mut object);
     // A role that requests nothing lets no request through.
