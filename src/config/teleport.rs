@@ -350,19 +350,21 @@ pub(super) fn role_alone(record: Record, text: &str, file: &str) -> Result<Objec
 }
 
 /// The parts of a role its checks read, each a map (`true`) or a list (`false`).
-const SHAPES: [(&str, bool); 12] = [
+const SHAPES: [(&str, bool); 14] = [
     ("spec", true),
     ("spec.options", true),
     ("spec.allow", true),
     ("spec.allow.request", true),
     ("spec.allow.request.roles", false),
     ("spec.allow.request.suggested_reviewers", false),
+    ("spec.allow.request.annotations", true),
     ("spec.allow.rules", false),
     ("spec.allow.review_requests", true),
     ("spec.allow.review_requests.roles", false),
     ("spec.deny", true),
     ("spec.deny.rules", false),
     ("spec.deny.review_requests", true),
+    ("spec.deny.review_requests.roles", false),
 ];
 
 /// In `.tf` source a variable, a local or a function call stands where a map or a list is

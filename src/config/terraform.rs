@@ -248,6 +248,10 @@ mod tests {
                 5,
             ),
             (
+                "  spec = {\n    allow = {\n      request = {\n        roles = [\"db\"]\n        annotations = local.on_call\n      }\n    }\n  }\n",
+                7,
+            ),
+            (
                 "  spec = {\n    allow = {\n      request = { roles = [\"db\"], suggested_reviewers = var.r }\n      rules = var.rules\n    }\n  }\n",
                 5,
             ),
