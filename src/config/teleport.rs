@@ -343,9 +343,15 @@ const TICKET_HELP: &str = "ask for the ticket in the request reason and check th
 
 /// A role judged on its own, as Terraform's `teleport_role` resources are: with no reviewer
 /// roles beside it, "no one reviews" is not judged (as for a file of requester roles alone).
-pub(super) fn role_alone(record: Record, text: &str, file: &str) -> Result<Object, InputError> {
+/// `regexes` counts the regular expressions of the file's roles so far.
+pub(super) fn role_alone(
+    record: Record,
+    text: &str,
+    file: &str,
+    regexes: &mut usize,
+) -> Result<Object, InputError> {
     literal_shapes(record, text, file)?;
-    let reviewed = review_patterns(record, &mut 0, text, file)?;
+    let reviewed = review_patterns(record, regexes, text, file)?;
     role(record, &reviewed, &Reviewers::of(&[], &[]), text, file)
 }
 

@@ -64,13 +64,14 @@ fn object(
     text: &str,
     file: &str,
     mapping: &Mapping,
+    regexes: &mut usize,
 ) -> Result<Object, InputError> {
     match kind_of(kind) {
         Source::GcpPamEntitlement => gcp_pam::entitlement(resource, Some(address), text, file),
         Source::TeleportRole => {
             // Called by its address, as the Entra policies are: what a pull request's
             // author finds in the .tf files, in every format (the text one too).
-            let mut role = super::teleport::role_alone(resource.record, text, file)?;
+            let mut role = super::teleport::role_alone(resource.record, text, file, regexes)?;
             role.name = address.to_string();
             role.short = address.to_string();
             Ok(role)
@@ -95,7 +96,7 @@ pub fn read_plan(
     file: &str,
     mapping: &Mapping,
 ) -> Result<Vec<Object>, InputError> {
-    let mut objects = Vec::new();
+    let (mut objects, mut regexes) = (Vec::new(), 0);
     for (kind, address, values, unknown) in plan_resources(root) {
         if let Some(at) = unknown_under_spec(kind, unknown) {
             let message = format!(
@@ -106,7 +107,8 @@ planning, or lint the role once applied (`tctl get roles`)";
             return Err(error_at(file, text, at, message, help));
         }
         let resource = Resource::new(values, true);
-        objects.push(object(kind, resource, address, text, file, mapping)?);
+        let object = object(kind, resource, address, text, file, mapping, &mut regexes)?;
+        objects.push(object);
     }
     if objects.is_empty() {
         let message = format!("this Terraform plan has no {} resource", named(kind));
@@ -194,7 +196,7 @@ pub fn read_source(
     kind: Source,
     mapping: &Mapping,
 ) -> Result<Vec<Object>, InputError> {
-    let mut objects = Vec::new();
+    let (mut objects, mut regexes) = (Vec::new(), 0);
     for resource in super::hcl::resources(text, file, &TYPES)? {
         let roots =
             super::parse(&resource.json, file).map_err(|e| resource.place_error(e, text))?;
@@ -207,6 +209,7 @@ pub fn read_source(
             &resource.json,
             file,
             mapping,
+            &mut regexes,
         )
         .map_err(|e| resource.place_error(e, text))?;
         resource.place_object(&mut object);
@@ -312,5 +315,28 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["teleport_role.m"]);
+    }
+
+    #[test]
+    fn a_file_of_teleport_roles_may_hold_so_many_review_regexes_and_no_more() {
+        use crate::load::limits::MAX_POLICY_PATTERNS;
+        let role = |i: usize| {
+            format!(
+                "resource \"teleport_role\" \"r{i}\" {{\n  spec = {{ allow = {{ review_requests = {{ roles = [\"^db-{i}$\"] }} }} }}\n}}\n"
+            )
+        };
+        let most: String = (0..MAX_POLICY_PATTERNS).map(role).collect();
+        assert!(read_source(&most, "t.tf", Source::TeleportRole, &Mapping::default()).is_ok());
+        let more = format!("{most}{}", role(MAX_POLICY_PATTERNS));
+        let error = tf_error(&more);
+        assert!(
+            error.message.contains("first past the limit"),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            error.location.map(|at| at.line),
+            Some(3 * MAX_POLICY_PATTERNS as u32 + 2)
+        );
     }
 }
