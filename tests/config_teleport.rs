@@ -206,6 +206,9 @@ fn explain_source_documents_the_kind_as_docs_config_shows_it() {
             "review_requests",
             "suggested_reviewers",
             "self-approval",
+            // Where the "no reviewer" row does not apply, and how a reviewer role is judged.
+            "a Terraform `teleport_role` is judged alone",
+            "a role name passes unless the rule's `patterns` match it",
         ],
     );
 }

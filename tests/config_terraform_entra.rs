@@ -302,3 +302,85 @@ fn a_tf_file_without_pim_policies_is_said_to_hold_none() {
         assert!(err.contains(kind), "{err}");
     }
 }
+
+/// (rule, line, message) of the findings of a `.tf` file holding `tf`.
+fn tf_findings(tf: &str) -> Vec<(String, u64, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(&path, tf).unwrap();
+    let (_, report) = json(&["--source", "entra-pim-policy", path.to_str().unwrap()]);
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn approval_without_known_approvers_is_a_finding_where_they_would_be_written() {
+    let policy = |stages: &str| {
+        format!(
+            "resource \"azurerm_role_management_policy\" \"p\" {{\n  scope              = \"/subscriptions/x\"\n  role_definition_id = \"r\"\n  activation_rules {{\n    maximum_duration      = \"PT1H\"\n    require_justification = true\n    require_ticket_info   = true\n    require_approval      = true\n{stages}  }}\n  eligible_assignment_rules {{\n    expiration_required = true\n  }}\n  active_assignment_rules {{\n    expiration_required = true\n  }}\n}}\n"
+        )
+    };
+    let approvers = |stages: &str| -> Vec<(u64, String)> {
+        tf_findings(&policy(stages))
+            .into_iter()
+            .filter(|f| f.0 == "approver-named")
+            .map(|f| (f.1, f.2))
+            .collect()
+    };
+    // A named person: nothing to find.
+    let named = "    approval_stage {\n      primary_approver {\n        object_id = \"3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f\"\n        type      = \"User\"\n      }\n    }\n";
+    assert_eq!(approvers(named), []);
+    // Stages from a `dynamic` block: at `require_approval`.
+    let dynamic = "    dynamic \"approval_stage\" {\n      for_each = var.stages\n      content {\n        primary_approver {\n          object_id = approval_stage.value\n          type      = \"User\"\n        }\n      }\n    }\n";
+    let found = approvers(dynamic);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 8);
+    assert!(found[0].1.contains("no approval stage"), "{found:?}");
+    // An approver from a reference: at its `object_id`.
+    let reference = "    approval_stage {\n      primary_approver {\n        object_id = azuread_user.alice.object_id\n        type      = \"User\"\n      }\n    }\n";
+    let found = approvers(reference);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 11);
+    assert!(found[0].1.contains("not known until apply"), "{found:?}");
+    // Left out (as a plan leaves out an id known only after apply): at the approver.
+    let absent =
+        "    approval_stage {\n      primary_approver {\n        type = \"User\"\n      }\n    }\n";
+    let found = approvers(absent);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 10);
+}
+
+#[test]
+fn an_azure_built_in_role_is_named_by_its_guid_without_a_mapping() {
+    for (guid, role) in [
+        ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
+        (
+            "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+            "Role Based Access Control Administrator",
+        ),
+    ] {
+        let found = tf_findings(&format!(
+            "resource \"azurerm_role_management_policy\" \"p\" {{\n  scope              = \"/subscriptions/x\"\n  role_definition_id = \"/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/{guid}\"\n  activation_rules {{\n    require_justification = false\n  }}\n}}\n"
+        ));
+        let admin: Vec<&String> = found
+            .iter()
+            .filter(|f| f.0 == "admin-justified")
+            .map(|f| &f.2)
+            .collect();
+        assert_eq!(admin.len(), 1, "{found:?}");
+        assert!(
+            admin[0].contains(&format!("lets `{role}` be activated")),
+            "{admin:?}"
+        );
+    }
+}

@@ -285,6 +285,18 @@ fn attribute(node: &Node, text: &str, file: &str) -> Result<Node, InputError> {
             }
         }
     };
+    // A set's item is text (a number's too, as DynamoDB writes it); a list or a map there is
+    // not a DynamoDB set.
+    let set_item = |n: &Node| -> Result<String, InputError> {
+        match n.value.as_scalar() {
+            Some(s) => Ok(s.to_string()),
+            None => {
+                let found = format!("an item of `{kind}` is {}; expected text", n.value.kind());
+                let at = crate::load::adapters::record::span(n);
+                Err(error_at(file, text, at, found, DYNAMODB_HELP))
+            }
+        }
+    };
     let value = match kind {
         "S" | "B" => scalar(Value::Text)?,
         "N" => scalar(Value::Number)?,
@@ -295,12 +307,18 @@ fn attribute(node: &Node, text: &str, file: &str) -> Result<Node, InputError> {
         "NULL" => Value::Null,
         "L" => list(&|n| attribute(n, text, file))?,
         "SS" | "BS" => list(&|n| {
-            let text_value = n.value.as_scalar().unwrap_or_default().to_string();
-            Ok(Node::new(Value::Text(text_value), n.referenced, n.defined))
+            Ok(Node::new(
+                Value::Text(set_item(n)?),
+                n.referenced,
+                n.defined,
+            ))
         })?,
         "NS" => list(&|n| {
-            let number = n.value.as_scalar().unwrap_or_default().to_string();
-            Ok(Node::new(Value::Number(number), n.referenced, n.defined))
+            Ok(Node::new(
+                Value::Number(set_item(n)?),
+                n.referenced,
+                n.defined,
+            ))
         })?,
         // "M"
         _ => {
@@ -429,6 +447,21 @@ fn settings(record: Record) -> Object {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_set_item_that_is_not_text_is_an_error_at_its_place() {
+        for set in ["SS", "NS"] {
+            let text = format!(
+                "{{\"Item\": {{\"id\": {{\"S\": \"e\"}},\n \"set\": {{\"{set}\": [\"1\",\n {{\"S\": \"x\"}}]}}}}}}"
+            );
+            let roots = crate::core::node::parse_documents(&text).unwrap();
+            let Err(error) = untyped(&roots[0], &text, "t") else {
+                panic!("read: {text}");
+            };
+            assert_eq!(error.location.map(|at| at.line), Some(3), "{set}");
+            assert!(error.message.contains("expected text"), "{}", error.message);
+        }
+    }
 
     #[test]
     fn every_attribute_type_is_unwrapped_and_placed_at_its_key() {

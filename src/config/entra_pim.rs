@@ -31,8 +31,9 @@ Microsoft Entra role settings in PIM\" for the default approvers. Also Terraform
 (`terraform show -json PLAN`, recognised by the resource type in its first 16 KiB, else pass \
 the `--source`) or `.tf` source (pass `--source \
 entra-pim-policy`): each `azurerm_role_management_policy` (hashicorp/azurerm: an Azure role's \
-policy at a `scope`, the tenant; `role_definition_id` named by its last step through `mapping: \
-roles`) and `azuread_group_role_management_policy` (hashicorp/azuread: PIM for Groups; \
+policy at a `scope`, the tenant; `role_definition_id` named by its last step, the role's GUID, \
+through `mapping: roles`, else Azure's built-in Owner, Contributor, User Access Administrator, \
+Role Based Access Control Administrator or Reader) and `azuread_group_role_management_policy` (hashicorp/azuread: PIM for Groups; \
 `role_id` `member` or `owner` is the role, `group_id` the tenant), named by its address. Their \
 arguments are the Graph settings the providers write them to, judged alike (rows marked \
 Terraform). An argument left out is left as Azure has it (the providers' arguments are \
@@ -244,12 +245,20 @@ known only in a plan: lint `terraform show -json PLAN`";
             .into_iter()
             .map(|stage| {
                 let listed = stage.records("primaryApprover");
+                let (mut approvers, mut unknown) = (Vec::new(), Vec::new());
+                for approver in &listed {
+                    match terraform_approver(*approver) {
+                        Ok(named) => approvers.push(named),
+                        Err(at) => unknown.push(at),
+                    }
+                }
                 Stage {
                     at: stage
                         .key_span("primaryApprover")
                         .unwrap_or_else(|| stage.span()),
                     listed: !listed.is_empty(),
-                    approvers: listed.into_iter().filter_map(terraform_approver).collect(),
+                    approvers,
+                    unknown,
                 }
             })
             .collect(),
@@ -270,13 +279,18 @@ known only in a plan: lint `terraform show -json PLAN`";
 
 /// A `primary_approver`: of type `User` (azurerm) or `singleUser` (azuread) a person, else
 /// (`Group`, `groupMembers`) whoever is in the group; named by its `object_id`.
-fn terraform_approver(approver: Resource<'_>) -> Option<(Kind, &str, Span)> {
+/// An approver whose `object_id` is not known until apply (left out of a plan, or in `.tf` a
+/// reference or a call, which an object id, a GUID, never looks like) is `Err` at its place.
+fn terraform_approver(approver: Resource<'_>) -> Result<(Kind, &str, Span), Span> {
     let kind = match approver.text("type") {
         Some(("User" | "singleUser", _)) => Kind::Person,
         _ => Kind::Group,
     };
-    let (name, at) = approver.text("objectId")?;
-    Some((kind, name, at))
+    match approver.text("objectId") {
+        Some((name, at)) if name.contains(['.', '(', '[', '$']) => Err(at),
+        Some((name, at)) => Ok((kind, name, at)),
+        None => Err(approver.span()),
+    }
 }
 
 /// How one way of writing a policy names its settings, for the help and the messages; what
@@ -390,6 +404,8 @@ struct Stage<'a> {
     at: Span,
     listed: bool,
     approvers: Vec<(Kind, &'a str, Span)>,
+    /// The places of approvers whose id is known only after apply.
+    unknown: Vec<Span>,
 }
 
 /// The longest activation the providers accept (`P1D`, the last of `maximum_duration`'s
@@ -460,6 +476,7 @@ fn policy(item: Record, text: &str, file: &str, mapping: &Mapping) -> Result<Obj
                 at: key_span(stage, "primaryApprovers").unwrap_or_else(|| stage.span()),
                 listed: !listed.is_empty(),
                 approvers: listed.into_iter().filter_map(approver_name).collect(),
+                unknown: Vec::new(),
             });
         }
     }
@@ -576,7 +593,7 @@ fn probes(
             let probe = Probe::without("approver-named", approval.at(), allows, words.approval);
             object.probes.push(probe);
         } else {
-            stages(&settings.stages, words, object);
+            stages(&settings.stages, approval.at(), words, object);
         }
     }
     for (setting, what, key) in [
@@ -598,8 +615,24 @@ fn probes(
 }
 
 /// The approvers of each stage, each judged as a grant's approver.
-fn stages(stages: &[Stage], words: &Spelling, object: &mut Object) {
+fn stages(stages: &[Stage], approval: Span, words: &Spelling, object: &mut Object) {
+    if stages.is_empty() {
+        // No stage written (or a `dynamic` one, known only in a plan): who approves is not
+        // in the configuration.
+        let allows = "requires approval but writes no approval stage that names an approver \
+(a `dynamic` block is known only in a plan)"
+            .to_string();
+        let probe = Probe::without("approver-named", approval, allows, words.approval);
+        object.probes.push(probe);
+    }
     for stage in stages {
+        for at in &stage.unknown {
+            let allows = "lets an approver not known until apply approve (no literal \
+`object_id`)"
+                .to_string();
+            let probe = Probe::without("approver-named", *at, allows, words.approver);
+            object.probes.push(probe);
+        }
         if !stage.listed {
             // With no approvers chosen, PIM asks the directory's role administrators.
             let approver = "group:Privileged Role Administrators and Global Administrators";

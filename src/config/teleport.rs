@@ -12,6 +12,7 @@ use crate::core::time::{format_duration, parse_duration};
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::load::adapters::record::Record;
+use crate::load::limits::{MAX_PATTERN_SIZE, MAX_POLICY_PATTERNS, format_size};
 
 pub const DOCS: Docs = Docs {
     system: "Teleport roles",
@@ -61,17 +62,17 @@ api/defaults (MaxCertDuration: 30h).",
         (
             "spec.allow.request.roles[]",
             "approver-named",
-            "the file has reviewer roles but none whose `review_requests.roles` matches the role (a literal, `*` glob or `^…$` regex, as Teleport matches): only an administrator's `tctl request approve` can approve",
+            "the file has reviewer roles but none whose `review_requests.roles` matches the role (a literal, `*` glob or `^…$` regex, as Teleport matches): only an administrator's `tctl request approve` can approve. Role files only: a Terraform `teleport_role` is judged alone, so this is not judged there",
         ),
         (
             "spec.allow.review_requests.roles[]",
             "approver-named",
-            "the reviewing role, judged as the approver `role:NAME` of requests for that role, is one the rule does not accept (its `patterns`, e.g. a `-team` role); an unconditional `deny.review_requests.roles` removes a role",
+            "the reviewing role, judged as the approver `role:NAME` of requests for that role, is one the rule does not accept: a role name passes unless the rule's `patterns` match it (e.g. a `-team` role); an unconditional `deny.review_requests.roles` removes a role",
         ),
         (
             "spec.allow.rules[] (access_request, update)",
             "self-approval",
-            "a requester role may update access requests (a rule with no `where`, not denied by the role): its holders can approve their own with `tctl request approve`",
+            "a requester role may update access requests (a rule with no `where`, not denied by the role without a `where`): its holders can approve their own with `tctl request approve`",
         ),
         (
             "(none)",
@@ -121,43 +122,43 @@ pub fn read(roots: &[Node], text: &str, file: &str) -> Result<(Vec<Object>, usiz
             }
         }
     }
-    let reviewers = Reviewers::of(&roles);
+    // Each role's review matchers, compiled once for the whole file.
+    let mut regexes = 0;
+    let mut reviews = Vec::with_capacity(roles.len());
+    for role in &roles {
+        reviews.push(review_patterns(*role, &mut regexes, text, file)?);
+    }
+    let reviewers = Reviewers::of(&roles, &reviews);
     let mut objects = Vec::with_capacity(roles.len());
-    for record in roles {
-        objects.push(role(record, &reviewers, text, file)?);
+    for (record, reviewed) in roles.iter().zip(&reviews) {
+        objects.push(role(*record, reviewed, &reviewers, text, file)?);
     }
     Ok((objects, skipped))
 }
 
 /// Who may review requests for which roles, from every role of the file that has
 /// `spec.allow.review_requests`.
-struct Reviewers<'a> {
-    matchers: Vec<Matcher<'a>>,
+struct Reviewers<'r, 'a> {
+    /// Each role's reviewable roles, as [`review_patterns`] made them.
+    reviews: &'r [Vec<Reviewed<'a>>],
     /// Some role grants reviews by the user's traits (`claims_to_roles`): which roles those
     /// are is not in the file.
     by_traits: bool,
 }
 
-impl<'a> Reviewers<'a> {
-    fn of(roles: &[Record<'a>]) -> Reviewers<'a> {
-        let mut reviewers = Reviewers {
-            matchers: Vec::new(),
-            by_traits: false,
-        };
-        for role in roles {
-            for (pattern, _) in review_patterns(*role) {
-                reviewers.matchers.push(Matcher::new(pattern));
-            }
-            reviewers.by_traits |= !role
+impl<'r, 'a> Reviewers<'r, 'a> {
+    fn of(roles: &[Record<'a>], reviews: &'r [Vec<Reviewed<'a>>]) -> Reviewers<'r, 'a> {
+        let by_traits = roles.iter().any(|role| {
+            !role
                 .list("spec.allow.review_requests.claims_to_roles")
-                .is_empty();
-        }
-        reviewers
+                .is_empty()
+        });
+        Reviewers { reviews, by_traits }
     }
 
     /// Whether the file says who reviews at all: a file of requester roles alone cannot.
     fn known(&self) -> bool {
-        !self.matchers.is_empty() || self.by_traits
+        self.reviews.iter().any(|r| !r.is_empty()) || self.by_traits
     }
 
     /// Whether some role of the file may review requests for `requested`. A requester's own
@@ -166,7 +167,11 @@ impl<'a> Reviewers<'a> {
         self.by_traits
             || requested.contains('*')
             || requested.starts_with('^')
-            || self.matchers.iter().any(|m| m.matches(requested))
+            || self
+                .reviews
+                .iter()
+                .flatten()
+                .any(|r| r.matcher.matches(requested))
     }
 }
 
@@ -175,24 +180,36 @@ impl<'a> Reviewers<'a> {
 enum Matcher<'a> {
     Literal(&'a str),
     Glob(&'a str),
-    Regex(Option<regex::Regex>),
+    Regex(regex::Regex),
 }
 
 impl<'a> Matcher<'a> {
-    fn new(pattern: &'a str) -> Matcher<'a> {
+    /// The matcher of `pattern`, a regex compiled within the policy's limits; why not when
+    /// it does not compile (Teleport refuses such a role).
+    fn new(pattern: &'a str) -> Result<Matcher<'a>, String> {
         if pattern.starts_with('^') && pattern.ends_with('$') {
-            // A size limit keeps a hostile pattern from costing memory; one that does not
-            // compile matches everything, so no finding rests on it.
-            let regex = regex::RegexBuilder::new(pattern)
-                .size_limit(1 << 20)
+            let most = MAX_PATTERN_SIZE;
+            regex::RegexBuilder::new(pattern)
+                .size_limit(most)
+                .dfa_size_limit(most)
                 .build()
-                .ok();
-            Matcher::Regex(regex)
+                .map(Matcher::Regex)
+                .map_err(|e| match e {
+                    regex::Error::CompiledTooBig(_) => format!(
+                        "compiles to more than {}, the limit for one pattern",
+                        format_size(most as u64)
+                    ),
+                    e => format!("is not a regular expression: {e}"),
+                })
         } else if pattern.contains('*') {
-            Matcher::Glob(pattern)
+            Ok(Matcher::Glob(pattern))
         } else {
-            Matcher::Literal(pattern)
+            Ok(Matcher::Literal(pattern))
         }
+    }
+
+    fn is_regex(pattern: &str) -> bool {
+        pattern.starts_with('^') && pattern.ends_with('$')
     }
 
     /// Whether a request for `requested` (itself a name, or a pattern a requester may use)
@@ -201,8 +218,7 @@ impl<'a> Matcher<'a> {
         match self {
             Matcher::Literal(name) => *name == requested,
             Matcher::Glob(glob) => *glob == requested || glob_matches(glob, requested),
-            Matcher::Regex(None) => true,
-            Matcher::Regex(Some(regex)) => regex.is_match(requested),
+            Matcher::Regex(regex) => regex.is_match(requested),
         }
     }
 }
@@ -228,26 +244,60 @@ fn glob_matches(glob: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
-/// The roles a role may review requests for, with their places: `allow.review_requests.roles`
-/// less the ones the same role denies unconditionally (a deny with a `where` applies only
-/// sometimes, so it removes nothing).
-fn review_patterns<'a>(role: Record<'a>) -> Vec<(&'a str, Span)> {
-    let denied: Vec<&str> = if role.text("spec.deny.review_requests.where").is_none() {
-        scalars(role, "spec.deny.review_requests.roles")
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    scalars(role, "spec.allow.review_requests.roles")
-        .into_iter()
-        .filter(|(pattern, _)| {
-            !denied
-                .iter()
-                .any(|d| *d == "*" || Matcher::new(d).matches(pattern))
+/// A role a role may review requests for: its pattern, place and matcher.
+struct Reviewed<'a> {
+    pattern: &'a str,
+    at: Span,
+    matcher: Matcher<'a>,
+}
+
+/// The roles a role may review requests for: `allow.review_requests.roles` less the ones the
+/// same role denies unconditionally (a deny with a `where` applies only sometimes, so it
+/// removes nothing). Each pattern is compiled once; `regexes` counts the file's regular
+/// expressions, at most [`MAX_POLICY_PATTERNS`]; one that does not compile, or past the
+/// limit, is an error at its place.
+fn review_patterns<'a>(
+    role: Record<'a>,
+    regexes: &mut usize,
+    text: &str,
+    file: &str,
+) -> Result<Vec<Reviewed<'a>>, InputError> {
+    let mut compile = |pattern: &'a str, at: Span| -> Result<Matcher<'a>, InputError> {
+        if Matcher::is_regex(pattern) {
+            *regexes += 1;
+            if *regexes > MAX_POLICY_PATTERNS {
+                let message = format!(
+                    "a file's roles may hold at most {MAX_POLICY_PATTERNS} regular expressions \
+in `review_requests.roles`; this is the first past the limit"
+                );
+                let help = "name the roles, or use `*` globs, or lint the roles in parts";
+                return Err(error_at(file, text, at, message, help));
+            }
+        }
+        Matcher::new(pattern).map_err(|why| {
+            let message = format!("`{pattern}` {why}");
+            let help = "fix the pattern: Teleport refuses a role whose regex does not compile";
+            error_at(file, text, at, message, help)
         })
-        .collect()
+    };
+    let mut denied = Vec::new();
+    if role.text("spec.deny.review_requests.where").is_none() {
+        for (pattern, at) in scalars(role, "spec.deny.review_requests.roles") {
+            denied.push((pattern, compile(pattern, at)?));
+        }
+    }
+    let mut reviewed = Vec::new();
+    for (pattern, at) in scalars(role, "spec.allow.review_requests.roles") {
+        let matcher = compile(pattern, at)?;
+        if !denied.iter().any(|(d, m)| *d == "*" || m.matches(pattern)) {
+            reviewed.push(Reviewed {
+                pattern,
+                at,
+                matcher,
+            });
+        }
+    }
+    Ok(reviewed)
 }
 
 /// The scalar items of a list, with their places.
@@ -293,11 +343,68 @@ const TICKET_HELP: &str = "ask for the ticket in the request reason and check th
 
 /// A role judged on its own, as Terraform's `teleport_role` resources are: with no reviewer
 /// roles beside it, "no one reviews" is not judged (as for a file of requester roles alone).
-pub(super) fn role_alone(record: Record, text: &str, file: &str) -> Result<Object, InputError> {
-    role(record, &Reviewers::of(&[]), text, file)
+/// `regexes` counts the regular expressions of the file's roles so far.
+pub(super) fn role_alone(
+    record: Record,
+    text: &str,
+    file: &str,
+    regexes: &mut usize,
+) -> Result<Object, InputError> {
+    literal_shapes(record, text, file)?;
+    let reviewed = review_patterns(record, regexes, text, file)?;
+    role(record, &reviewed, &Reviewers::of(&[], &[]), text, file)
 }
 
-fn role(role: Record, reviewers: &Reviewers, text: &str, file: &str) -> Result<Object, InputError> {
+/// The parts of a role its checks read, each a map (`true`) or a list (`false`).
+const SHAPES: [(&str, bool); 14] = [
+    ("spec", true),
+    ("spec.options", true),
+    ("spec.allow", true),
+    ("spec.allow.request", true),
+    ("spec.allow.request.roles", false),
+    ("spec.allow.request.suggested_reviewers", false),
+    ("spec.allow.request.annotations", true),
+    ("spec.allow.rules", false),
+    ("spec.allow.review_requests", true),
+    ("spec.allow.review_requests.roles", false),
+    ("spec.deny", true),
+    ("spec.deny.rules", false),
+    ("spec.deny.review_requests", true),
+    ("spec.deny.review_requests.roles", false),
+];
+
+/// In `.tf` source a variable, a local or a function call stands where a map or a list is
+/// read (`roles = var.requestable`, `spec = local.spec`): what it holds is known only in a
+/// plan, so the role cannot be judged and must not pass as one that requests nothing.
+fn literal_shapes(role: Record, text: &str, file: &str) -> Result<(), InputError> {
+    for (path, map) in SHAPES {
+        let Some(node) = role.get(path) else { continue };
+        let fits = match &node.value {
+            Value::Null => true,
+            Value::Map(_) => map,
+            Value::List(_) => !map,
+            _ => false,
+        };
+        if fits {
+            continue;
+        }
+        let value = node.value.as_scalar().unwrap_or("?");
+        let shape = if map { "an object" } else { "a list" };
+        let message = format!("`{path}` is `{value}`, not {shape} written out");
+        let help = "write it literally; a value from a variable, a local or a function is known \
+only in a plan: lint `terraform show -json PLAN`";
+        return Err(error_at(file, text, role.span_of(node), message, help));
+    }
+    Ok(())
+}
+
+fn role(
+    role: Record,
+    reviewed: &[Reviewed],
+    reviewers: &Reviewers,
+    text: &str,
+    file: &str,
+) -> Result<Object, InputError> {
     let name = role_name(role);
     let mut object = Object {
         noun: "role",
@@ -320,9 +427,11 @@ fn role(role: Record, reviewers: &Reviewers, text: &str, file: &str) -> Result<O
             .fields
             .push((Field::Environment, environment.to_string(), at));
     }
-    // Whoever holds this role approves the requests it may review: judged as a group would be.
+    // Whoever holds this role approves the requests it may review, named `role:NAME`: unlike
+    // `group:NAME`, a role name passes approver-named unless the rule's `patterns` match it
+    // (a deliberate choice: a role is as named as the people who hold it).
     let name = object.short.clone();
-    review(role, &name, &mut object);
+    review(reviewed, &name, &mut object);
     // A role that requests nothing lets no request through.
     if requestable.is_empty() {
         return Ok(object);
@@ -341,9 +450,9 @@ fn role(role: Record, reviewers: &Reviewers, text: &str, file: &str) -> Result<O
 
 /// `allow.review_requests.roles`: the role's holders approve requests for these roles, so
 /// the role is the approver of such a grant, named `role:NAME` as a group is `group:NAME`.
-fn review(role: Record, name: &str, object: &mut Object) {
+fn review(reviewed: &[Reviewed], name: &str, object: &mut Object) {
     let approver = format!("role:{name}");
-    for (pattern, at) in review_patterns(role) {
+    for &Reviewed { pattern, at, .. } in reviewed {
         let allows = format!("lets its holders (`{approver}`) approve requests for `{pattern}`");
         let probe = Probe::without("approver-named", at, allows, REVIEWER_HELP);
         object.probes.push(
@@ -416,7 +525,8 @@ requests: only an administrator's `tctl request approve` can approve them"
 /// The place of the `update` verb of an `allow.rules` entry over `access_request`: setting a
 /// request's state is checked against that verb alone (lib/auth/auth_with_roles.go,
 /// `SetAccessRequestState`), unlike a review, which is never the requester's own. A rule with a
-/// `where` condition, or the same role denying the verb, may not let it through: no finding.
+/// `where` condition, or the same role denying the verb unconditionally, may not let it
+/// through: no finding.
 fn self_approving(role: Record) -> Option<Span> {
     let update = |rule: Record| {
         let any = |path: &str, word: &str| {
@@ -428,8 +538,11 @@ fn self_approving(role: Record) -> Option<Span> {
         any("resources", "access_request")?;
         any("verbs", "update")
     };
+    // A deny with a `where` applies only sometimes, so it takes nothing away (as in
+    // `review_patterns`).
     if role
         .records("spec.deny.rules")
+        .filter(|rule| rule.get("where").is_none())
         .any(|rule| update(rule).is_some())
     {
         return None;
@@ -604,6 +717,9 @@ mod tests {
             "{allow}  deny:\n    rules:\n      - resources: [access_request]\n        verbs: [update]\n"
         );
         assert_eq!(role(&denied), Vec::<u32>::new());
+        let denied_sometimes =
+            format!("{denied}        where: 'equals(user.metadata.name, \"x\")'\n");
+        assert_eq!(role(&denied_sometimes), [13]);
     }
 
     #[test]
@@ -612,12 +728,56 @@ mod tests {
         assert!(glob_matches("*-db-*", "prod-db-reader"));
         assert!(!glob_matches("prod-*", "staging-admin"));
         assert!(!glob_matches("a*b", "ab-c"));
-        assert!(Matcher::new("^db-(reader|writer)$").matches("db-reader"));
-        assert!(!Matcher::new("^db-(reader|writer)$").matches("db-admin"));
-        // A pattern that does not compile decides nothing against the configuration.
-        assert!(Matcher::new("^db-($").matches("anything"));
-        assert!(Matcher::new("editor").matches("editor"));
-        assert!(!Matcher::new("editor").matches("editors"));
+        let matches = |p: &str, r: &str| Matcher::new(p).unwrap().matches(r);
+        assert!(matches("^db-(reader|writer)$", "db-reader"));
+        assert!(!matches("^db-(reader|writer)$", "db-admin"));
+        assert!(matches("editor", "editor"));
+        assert!(!matches("editor", "editors"));
+    }
+
+    /// The error reading `text` stops with: (line, message).
+    fn read_error(text: &str) -> (u32, String) {
+        let roots = crate::core::node::parse_documents(text).unwrap();
+        match read(&roots, text, "t") {
+            Ok(_) => panic!("read: {text}"),
+            Err(e) => (e.location.map_or(0, |at| at.line), e.message),
+        }
+    }
+
+    #[test]
+    fn a_review_regex_that_does_not_compile_is_an_error_at_its_place() {
+        let head = "kind: role\nmetadata:\n  name: r\nspec:\n  allow:\n    review_requests:\n";
+        for (rest, line) in [
+            ("      roles: [editor, '^db-($']\n", 7),
+            (
+                "      roles: [editor]\n  deny:\n    review_requests:\n      roles: ['^db-($']\n",
+                10,
+            ),
+        ] {
+            let (at, message) = read_error(&format!("{head}{rest}"));
+            assert_eq!(at, line, "{rest}");
+            assert!(message.contains("not a regular expression"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_file_may_hold_so_many_review_regexes_and_no_more() {
+        let role = |i: usize| {
+            format!(
+                "kind: role\nmetadata:\n  name: r{i}\nspec:\n  allow:\n    review_requests:\n      roles: ['^db-{i}-.*$']\n"
+            )
+        };
+        let most: Vec<String> = (0..MAX_POLICY_PATTERNS).map(role).collect();
+        let text = most.join("---\n");
+        let roots = crate::core::node::parse_documents(&text).unwrap();
+        assert!(read(&roots, &text, "t").is_ok());
+        let text = format!("{text}---\n{}", role(MAX_POLICY_PATTERNS));
+        let (line, message) = read_error(&text);
+        assert_eq!(
+            line,
+            7 * (MAX_POLICY_PATTERNS as u32 + 1) + MAX_POLICY_PATTERNS as u32
+        );
+        assert!(message.contains("first past the limit"), "{message}");
     }
 
     #[test]

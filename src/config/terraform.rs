@@ -4,7 +4,7 @@
 //! named by its address.
 
 use super::{Object, Resource, error_at, gcp_pam};
-use crate::core::node::Node;
+use crate::core::node::{Node, Value};
 use crate::load::InputError;
 use crate::load::adapters::Source;
 use crate::load::adapters::record::{Record, span};
@@ -64,13 +64,14 @@ fn object(
     text: &str,
     file: &str,
     mapping: &Mapping,
+    regexes: &mut usize,
 ) -> Result<Object, InputError> {
     match kind_of(kind) {
         Source::GcpPamEntitlement => gcp_pam::entitlement(resource, Some(address), text, file),
         Source::TeleportRole => {
             // Called by its address, as the Entra policies are: what a pull request's
             // author finds in the .tf files, in every format (the text one too).
-            let mut role = super::teleport::role_alone(resource.record, text, file)?;
+            let mut role = super::teleport::role_alone(resource.record, text, file, regexes)?;
             role.name = address.to_string();
             role.short = address.to_string();
             Ok(role)
@@ -95,16 +96,41 @@ pub fn read_plan(
     file: &str,
     mapping: &Mapping,
 ) -> Result<Vec<Object>, InputError> {
-    let mut objects = Vec::new();
-    for (kind, address, values) in plan_resources(root) {
+    let (mut objects, mut regexes) = (Vec::new(), 0);
+    for (kind, address, values, unknown) in plan_resources(root) {
+        if let Some(at) = unknown_under_spec(kind, unknown) {
+            let message = format!(
+                "`{address}`'s `spec` holds a value known only after apply (`after_unknown`)"
+            );
+            let help = "write the role's requests, reviews and rules from values known when \
+planning, or lint the role once applied (`tctl get roles`)";
+            return Err(error_at(file, text, at, message, help));
+        }
         let resource = Resource::new(values, true);
-        objects.push(object(kind, resource, address, text, file, mapping)?);
+        let object = object(kind, resource, address, text, file, mapping, &mut regexes)?;
+        objects.push(object);
     }
     if objects.is_empty() {
         let message = format!("this Terraform plan has no {} resource", named(kind));
         return Err(error_at(file, text, span(root), message, &leave_out()));
     }
     Ok(objects)
+}
+
+/// The place of a `teleport_role`'s `after_unknown.spec` when some value under it is not
+/// known until apply: the plan leaves such a value out of `after`, and a role read without it
+/// would pass as one that requests nothing.
+fn unknown_under_spec(kind: &str, unknown: Option<&Node>) -> Option<crate::core::span::Span> {
+    fn any_true(node: &Node) -> bool {
+        match &node.value {
+            Value::Bool(b) => *b,
+            Value::List(items) => items.iter().any(any_true),
+            Value::Map(entries) => entries.iter().any(|(_, v)| any_true(v)),
+            _ => false,
+        }
+    }
+    let spec = Record::new(unknown?).get("spec")?;
+    (kind == TELEPORT_ROLE && any_true(spec)).then(|| span(spec))
 }
 
 fn leave_out() -> String {
@@ -117,9 +143,13 @@ fn leave_out() -> String {
 /// A plan's resources grantlint reads (type, address, values): each one
 /// `resource_changes[].change.after` leaves in place or creates, else (a plan without
 /// changes) those of `planned_values`' modules.
-fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
+fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node, Option<&Node>)> {
     let plan = Record::new(root);
+    // A data source (`mode: "data"`) reads what exists; only managed resources are written.
     let of_type = |r: &Record| -> Option<&'static str> {
+        if r.text("mode").is_some_and(|(mode, _)| mode != "managed") {
+            return None;
+        }
         let (t, _) = r.text("type")?;
         TYPES.iter().copied().find(|k| *k == t)
     };
@@ -135,7 +165,7 @@ fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
         if let (Some((address, _)), Some(after), false) =
             (change.text("address"), change.get("change.after"), deleted)
         {
-            found.push((kind, address, after));
+            found.push((kind, address, after, change.get("change.after_unknown")));
         }
     }
     if plan.get("resource_changes").is_none() {
@@ -149,7 +179,7 @@ fn plan_resources(root: &Node) -> Vec<(&str, &str, &Node)> {
                 if let (Some((address, _)), Some(values)) =
                     (resource.text("address"), resource.get("values"))
                 {
-                    found.push((kind, address, values));
+                    found.push((kind, address, values, None));
                 }
             }
             modules.extend(module.records("child_modules").map(Some));
@@ -166,7 +196,7 @@ pub fn read_source(
     kind: Source,
     mapping: &Mapping,
 ) -> Result<Vec<Object>, InputError> {
-    let mut objects = Vec::new();
+    let (mut objects, mut regexes) = (Vec::new(), 0);
     for resource in super::hcl::resources(text, file, &TYPES)? {
         let roots =
             super::parse(&resource.json, file).map_err(|e| resource.place_error(e, text))?;
@@ -179,6 +209,7 @@ pub fn read_source(
             &resource.json,
             file,
             mapping,
+            &mut regexes,
         )
         .map_err(|e| resource.place_error(e, text))?;
         resource.place_object(&mut object);
@@ -189,4 +220,123 @@ pub fn read_source(
         return Err(InputError::new(file, message).help(leave_out()));
     }
     Ok(objects)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tf_error(tf: &str) -> InputError {
+        match read_source(tf, "t.tf", Source::TeleportRole, &Mapping::default()) {
+            Ok(_) => panic!("passed: {tf}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_teleport_role_whose_requests_are_not_written_out_is_an_error_at_their_place() {
+        let head = "resource \"teleport_role\" \"r\" {\n  metadata = { name = \"r\" }\n";
+        for (spec, line) in [
+            ("  spec = local.spec\n", 3),
+            (
+                "  spec = {\n    allow = {\n      request = {\n        roles = var.requestable\n      }\n    }\n  }\n",
+                6,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = {\n        roles = concat([\"a\"], var.b)\n      }\n    }\n  }\n",
+                6,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = var.request\n    }\n  }\n",
+                5,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = {\n        roles = [\"db\"]\n        annotations = local.on_call\n      }\n    }\n  }\n",
+                7,
+            ),
+            (
+                "  spec = {\n    allow = {\n      request = { roles = [\"db\"], suggested_reviewers = var.r }\n      rules = var.rules\n    }\n  }\n",
+                5,
+            ),
+        ] {
+            let error = tf_error(&format!("{head}{spec}}}\n"));
+            assert_eq!(error.location.map(|at| at.line), Some(line), "{spec}");
+            assert!(error.message.contains("not "), "{}", error.message);
+        }
+        // Written out, the role is read.
+        let written = format!(
+            "{head}  spec = {{\n    allow = {{\n      request = {{ roles = [\"db\"] }}\n    }}\n  }}\n}}\n"
+        );
+        assert!(read_source(&written, "t.tf", Source::TeleportRole, &Mapping::default()).is_ok());
+    }
+
+    #[test]
+    fn a_teleport_role_with_values_unknown_until_apply_is_an_error_at_the_resource() {
+        let plan = |unknown: &str| {
+            let text = format!(
+                r#"{{"format_version": "1.2", "resource_changes": [{{"address": "teleport_role.r", "type": "teleport_role", "change": {{"actions": ["create"], "after": {{"metadata": {{"name": "r"}}, "spec": {{"allow": {{"request": {{}}}}}}}}, "after_unknown": {unknown}}}}}]}}"#
+            );
+            let roots = super::super::parse(&text, "p.json").unwrap();
+            read_plan(
+                &roots[0],
+                Source::TeleportRole,
+                &text,
+                "p.json",
+                &Mapping::default(),
+            )
+            .map(|objects| objects.len())
+        };
+        let unknown = r#"{"spec": {"allow": {"request": {"roles": true}}}}"#;
+        let error = plan(unknown).unwrap_err();
+        assert!(error.message.contains("after_unknown"), "{}", error.message);
+        assert_eq!(error.location.map(|at| at.line), Some(1));
+        // Known values (`false`, or unknown outside `spec`) are read.
+        assert_eq!(
+            plan(r#"{"spec": {"allow": {"request": {"roles": false}}}, "id": true}"#).unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_data_source_of_a_read_type_is_not_judged_as_configuration() {
+        let role =
+            r#"{"metadata": {"name": "r"}, "spec": {"allow": {"request": {"roles": ["db"]}}}}"#;
+        let text = format!(
+            r#"{{"format_version": "1.2", "resource_changes": [{{"address": "data.teleport_role.r", "mode": "data", "type": "teleport_role", "change": {{"actions": ["read"], "after": {role}}}}}, {{"address": "teleport_role.m", "mode": "managed", "type": "teleport_role", "change": {{"actions": ["create"], "after": {role}}}}}]}}"#
+        );
+        let roots = super::super::parse(&text, "p.json").unwrap();
+        let objects = read_plan(
+            &roots[0],
+            Source::TeleportRole,
+            &text,
+            "p.json",
+            &Mapping::default(),
+        )
+        .unwrap();
+        let names: Vec<&str> = objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["teleport_role.m"]);
+    }
+
+    #[test]
+    fn a_file_of_teleport_roles_may_hold_so_many_review_regexes_and_no_more() {
+        use crate::load::limits::MAX_POLICY_PATTERNS;
+        let role = |i: usize| {
+            format!(
+                "resource \"teleport_role\" \"r{i}\" {{\n  spec = {{ allow = {{ review_requests = {{ roles = [\"^db-{i}$\"] }} }} }}\n}}\n"
+            )
+        };
+        let most: String = (0..MAX_POLICY_PATTERNS).map(role).collect();
+        assert!(read_source(&most, "t.tf", Source::TeleportRole, &Mapping::default()).is_ok());
+        let more = format!("{most}{}", role(MAX_POLICY_PATTERNS));
+        let error = tf_error(&more);
+        assert!(
+            error.message.contains("first past the limit"),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            error.location.map(|at| at.line),
+            Some(3 * MAX_POLICY_PATTERNS as u32 + 2)
+        );
+    }
 }

@@ -233,12 +233,18 @@ const BUILT_IN_ROLES: &[(&str, &str)] = &[
     ("5d6b6bb7-de71-4623-b4af-96380a352509", "Security Reader"),
     ("4a5d8f65-41da-4de4-8968-e035b65339cf", "Reports Reader"),
     ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "Directory Readers"),
-    // Azure built-in roles, for ARM requests without `expandedProperties`.
+    // Azure built-in roles (learn.microsoft.com/azure/role-based-access-control/built-in-roles,
+    // "Privileged" and "General": each role's `name`), for ARM requests without
+    // `expandedProperties` and azurerm's `role_definition_id` that `mapping: roles` leaves out.
     ("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Owner"),
     ("b24988ac-6180-42a0-ab88-20f7382dd24c", "Contributor"),
     (
         "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
         "User Access Administrator",
+    ),
+    (
+        "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+        "Role Based Access Control Administrator",
     ),
     ("acdd72a7-3385-48ef-bd42-f606fba81ae7", "Reader"),
 ];
