@@ -12,7 +12,7 @@ use crate::core::time::{format_duration, parse_duration};
 use crate::grant::Field;
 use crate::load::InputError;
 use crate::load::adapters::record::Record;
-use crate::load::limits::{MAX_PATTERN_SIZE, MAX_POLICY_PATTERNS, format_size};
+use crate::load::limits::{MAX_PATTERN_SIZE, MAX_POLICY_PATTERNS, bounded_regex, format_size};
 
 pub const DOCS: Docs = Docs {
     system: "Teleport roles",
@@ -187,17 +187,14 @@ impl<'a> Matcher<'a> {
     /// The matcher of `pattern`, a regex compiled within the policy's limits; why not when
     /// it does not compile (Teleport refuses such a role).
     fn new(pattern: &'a str) -> Result<Matcher<'a>, String> {
-        if pattern.starts_with('^') && pattern.ends_with('$') {
-            let most = MAX_PATTERN_SIZE;
-            regex::RegexBuilder::new(pattern)
-                .size_limit(most)
-                .dfa_size_limit(most)
-                .build()
+        if Matcher::is_regex(pattern) {
+            // Case-sensitive, as Teleport matches role names.
+            bounded_regex(pattern, false)
                 .map(Matcher::Regex)
                 .map_err(|e| match e {
                     regex::Error::CompiledTooBig(_) => format!(
                         "compiles to more than {}, the limit for one pattern",
-                        format_size(most as u64)
+                        format_size(MAX_PATTERN_SIZE as u64)
                     ),
                     e => format!("is not a regular expression: {e}"),
                 })

@@ -189,14 +189,20 @@ pub const MAX_POLICY_PATTERNS: usize = 256;
 /// pattern such as `\w{500}` takes megabytes, and a few hundred of them gigabytes.
 pub const MAX_PATTERN_SIZE: usize = 256 * KIB as usize;
 
-/// Compiles a policy's regular expression (case-insensitive) within [`MAX_PATTERN_SIZE`],
-/// saying what to do when it is larger.
-pub fn policy_regex(pattern: &str) -> Result<regex::Regex, String> {
+/// Compiles one regular expression within [`MAX_PATTERN_SIZE`] (compiled and search cache):
+/// every pattern a policy or a configuration file brings is bounded by this one limit.
+pub fn bounded_regex(pattern: &str, case_insensitive: bool) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(pattern)
-        .case_insensitive(true)
+        .case_insensitive(case_insensitive)
         .size_limit(MAX_PATTERN_SIZE)
         .dfa_size_limit(MAX_PATTERN_SIZE)
         .build()
+}
+
+/// Compiles a policy's regular expression (case-insensitive) within [`MAX_PATTERN_SIZE`],
+/// saying what to do when it is larger.
+pub fn policy_regex(pattern: &str) -> Result<regex::Regex, String> {
+    bounded_regex(pattern, true)
         .map_err(|e| regex_error(e, "this regex", MAX_PATTERN_SIZE, "one pattern"))
 }
 

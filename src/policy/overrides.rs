@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
 use super::{ActiveRule, Policy, RuleMap, build_rules};
 use crate::core::node::{Node, Value, span};
@@ -137,12 +137,7 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
         }
     };
     // Bounded as custom rules' patterns are: 64 overrides of 10 MB patterns took gigabytes.
-    let most = crate::load::limits::MAX_PATTERN_SIZE;
-    RegexBuilder::new(&regex)
-        .case_insensitive(true)
-        .size_limit(most)
-        .dfa_size_limit(most)
-        .build()
+    crate::load::limits::bounded_regex(&regex, true)
 }
 
 /// Reads the `overrides:` list of one policy file, reporting every problem in it.
