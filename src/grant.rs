@@ -451,10 +451,11 @@ impl Grant {
     pub fn finish(&mut self) {
         if let Some(value) = self.values[Field::Approver as usize] {
             let range = value.text.0 as usize..value.text.1 as usize;
-            self.plain_approver = match plain_name(self.buffer.as_bytes(), range) {
-                true => value.text,
-                false => (0, 0),
-            };
+            // One name without a comma: none of the separators `approver_names` splits
+            // on, even in a list.
+            let plain = (self.buffer.as_bytes().get(range))
+                .is_some_and(|text| !may_name_several(text, true));
+            self.plain_approver = if plain { value.text } else { (0, 0) };
         }
         if let (Some(start), Some(expires)) = (self.time(Field::Start), self.time(Field::Expires))
             && expires < start
@@ -522,14 +523,6 @@ fn may_name_several(bytes: &[u8], list: bool) -> bool {
             .is_some_and(|w| w.eq_ignore_ascii_case(b"and ")),
         _ => false,
     })
-}
-
-/// True when `bytes[range]` is one name without a comma: none of the separators
-/// [`approver_names`] splits on, even in a list.
-fn plain_name(bytes: &[u8], range: std::ops::Range<usize>) -> bool {
-    !bytes
-        .get(range)
-        .is_some_and(|text| may_name_several(text, true))
 }
 
 /// A part split on ` and ` (any case) and ` & `.
