@@ -6,8 +6,8 @@
 
 mod common;
 mod config_common;
-use common::{NOW, grantlint, json, placed_findings, stdout};
-use config_common::owned;
+use common::{grantlint, json, placed_findings};
+use config_common::{failing_report, owned};
 
 const PLAN: &str = "fixtures/config/terraform/plan.json";
 const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
@@ -81,9 +81,7 @@ fn a_plan_without_entitlements_is_said_to_hold_none() {
 
 #[test]
 fn github_annotates_the_planned_line() {
-    let out = grantlint(&["check", "--now", NOW, "--format", "github", PLAN]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    let text = failing_report("github", None, PLAN);
     assert!(
         text.contains(&format!(
             "::error file={PLAN},line=126,endLine=126,col=35,endColumn=42,title=grantlint window-max ({PROD})::"
@@ -115,18 +113,7 @@ fn tf_source_is_read_through_hcl_and_findings_point_at_its_attributes() {
 
 #[test]
 fn github_annotates_the_tf_line_a_pull_request_changed() {
-    let out = grantlint(&[
-        "check",
-        "--now",
-        NOW,
-        "--format",
-        "github",
-        "--source",
-        "gcp-pam-entitlement",
-        SOURCE,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    let text = failing_report("github", Some("gcp-pam-entitlement"), SOURCE);
     assert!(
         text.contains(&format!(
             "::error file={SOURCE},line=8,endLine=8,col=26,endColumn=33,title=grantlint window-max ({PROD})::entitlement `prod-db-admin` lets a grant last 1d"

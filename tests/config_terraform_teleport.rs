@@ -7,8 +7,8 @@
 
 mod common;
 mod config_common;
-use common::{NOW, grantlint, json, placed_findings, stdout};
-use config_common::{every_format_carries, owned};
+use common::{json, placed_findings};
+use config_common::{every_format_carries, failing_report, owned};
 
 const SOURCE: &str = "fixtures/config/terraform/teleport.tf";
 const PLAN: &str = "fixtures/config/terraform/teleport-plan.json";
@@ -82,18 +82,7 @@ fn every_format_carries_the_resource_address_and_the_planned_line() {
 
 #[test]
 fn github_annotates_the_tf_line_and_names_the_resource() {
-    let out = grantlint(&[
-        "check",
-        "--now",
-        NOW,
-        "--format",
-        "github",
-        "--source",
-        "teleport-role",
-        SOURCE,
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
+    let text = failing_report("github", Some("teleport-role"), SOURCE);
     assert!(
         text.contains(&format!(
             "::error file={SOURCE},line=43,endLine=43,col=24,endColumn=28,title=grantlint window-max ({ONCALL})::role `{ONCALL}` lets requested access last 1d"

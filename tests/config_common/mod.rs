@@ -12,6 +12,19 @@ pub fn owned(list: &[(&str, &str, u64, u64)]) -> Vec<(String, String, u64, u64)>
         .collect()
 }
 
+/// `check --source SOURCE --format FORMAT file` (the source only for `.tf` files, which are
+/// not recognised by shape): it fails, and its report is returned.
+pub fn failing_report(format: &str, source: Option<&str>, file: &str) -> String {
+    let mut args = vec!["check", "--now", NOW, "--format", format];
+    if let Some(source) = source {
+        args.extend(["--source", source]);
+    }
+    args.push(file);
+    let out = grantlint(&args);
+    assert_eq!(out.status.code(), Some(1), "{format}");
+    stdout(&out)
+}
+
 /// Checks `file` in every format: each names `object` and carries the window-max finding of
 /// `grant` at `line:column`.
 pub fn every_format_carries(file: &str, object: &str, grant: &str, line: u64, column: u64) {
