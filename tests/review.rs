@@ -565,3 +565,62 @@ fn a_repeat_tenants_recurring_problem_stands_out_with_its_tickets() {
     let html = report("html");
     assert!(html.contains("acme-prod needed access 5 times"));
 }
+
+/// A grant of the week live since May opens a repeat-tenant span whose other grants ended in
+/// May: the review keeps those as stand-ins (their place, start and tenant) and reads them
+/// again to show them, from a file and from standard input alike.
+#[test]
+fn a_span_around_a_grant_live_since_long_ago_shows_its_grants_read_again() {
+    let yaml = "\
+- {id: G-0, tenant: acme-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-0, reason: 'Billing export stuck for the EU shard', start: 2026-05-01T10:00:00Z, status: active}
+- {id: G-1, tenant: acme-prod, grantee: Tomás Ortega, approver: Ravi Patel, ticket: INC-1, reason: 'Billing export stuck again after the retry', start: 2026-05-03T10:00:00Z, expires: 2026-05-03T11:00:00Z, ended_at: 2026-05-03T11:00:00Z, status: ended}
+- {id: G-2, tenant: ACME-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-2, reason: 'Billing export stuck, third time', start: 2026-05-05T10:00:00Z, expires: 2026-05-05T11:00:00Z, ended_at: 2026-05-05T11:00:00Z, status: ended}
+";
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, yaml).unwrap();
+    let from_file = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        grants.to_str().unwrap(),
+    ]);
+    let from_stdin = assert_cmd::Command::cargo_bin("grantlint")
+        .unwrap()
+        .args([
+            "report",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--input-format",
+            "yaml",
+            "-",
+        ])
+        .write_stdin(yaml)
+        .output()
+        .unwrap();
+    for out in [from_file, from_stdin] {
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["headline"]["grants"]["current"], 1, "{json}");
+        let span = &json["repeat_tenants"][0];
+        let shown: Vec<(&str, &str, &str)> = (span["grants"].as_array().unwrap().iter())
+            .map(|g| {
+                let text = |key: &str| g[key].as_str().unwrap_or("");
+                (text("id"), text("ticket"), text("reason"))
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("G-0", "INC-0", "Billing export stuck for the EU shard"),
+                ("G-1", "INC-1", "Billing export stuck again after the retry"),
+                ("G-2", "INC-2", "Billing export stuck, third time"),
+            ],
+            "{span}"
+        );
+    }
+}

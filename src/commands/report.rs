@@ -70,11 +70,12 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         })?;
     }
     let settings = review::Settings::from_policy(&policy, args.fail_on);
-    // Every grant's record, read once: a span of repeat-tenant around a grant live since
-    // long before the period may hold any grant of its tenant. A grant in neither the period
-    // nor the one before keeps only what such a span shows of it.
+    // Every grant read is kept: whole when it is in the period, the one before, or has no
+    // start; as a stand-in of its place, start and tenant otherwise (a finding finds its
+    // grant by its place, a repeat-tenant span groups grants by tenant and start).
     let keep = review::Record::keep_for(&settings, period, now);
-    let (inputs, mut outcome, records) = super::check_found(found, &options, &policy, now, &keep);
+    let (inputs, mut outcome, mut records) =
+        super::check_found(found, &options, &policy, now, &keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
     if let Err(errors) = crate::suppress::apply(&mut outcome, &policy.waivers, None, now) {
         eprint_diagnostic(&errors, color);
@@ -87,6 +88,33 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }
+    let rows = match (args.format, &args.attachments) {
+        // The pages show the first rows of each list; the JSON review and the attachments
+        // list every row.
+        (review::ReviewFormat::Markdown | review::ReviewFormat::Html, None) => review::show::ROWS,
+        _ => usize::MAX,
+    };
+    // A repeat-tenant span the review shows may reach grants kept as stand-ins (its grant of
+    // the period live since long before it): those, and only those, are read again.
+    let wanted = review::Review::stand_ins_shown(&review::Inputs {
+        records: &records,
+        outcome: &outcome,
+        settings: &settings,
+        policy: &policy.name,
+        period,
+        now,
+        rows,
+    });
+    if !wanted.is_empty() {
+        let reading = policy.reading_only();
+        review::refill(&mut records, &wanted, &outcome.files, |keep| {
+            crate::check::check_with(&inputs, &options, &reading, now, keep).1
+        })
+        .map_err(|why| {
+            eprintln!("grantlint: {why}");
+            CANNOT_RUN
+        })?;
+    }
     let review_inputs = review::Inputs {
         records: &records,
         outcome: &outcome,
@@ -94,14 +122,7 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         policy: &policy.name,
         period,
         now,
-        // The pages show the first rows of each list; the JSON review and the attachments
-        // list every row.
-        rows: match (args.format, &args.attachments) {
-            (review::ReviewFormat::Markdown | review::ReviewFormat::Html, None) => {
-                review::show::ROWS
-            }
-            _ => usize::MAX,
-        },
+        rows,
     };
     let mut review = review::Review::build(&review_inputs);
     if let Some(file) = &args.history {

@@ -125,6 +125,25 @@ fn rule_maps(layers: &[Layer]) -> Vec<RuleMap<'_>> {
 }
 
 impl Policy {
+    /// This policy's way of reading inputs (its mapping and people) without its rules: for
+    /// reading inputs again to keep some of their grants (`grantlint report`), where checking
+    /// them again would only cost time and memory.
+    pub fn reading_only(&self) -> Policy {
+        Policy {
+            name: self.name.clone(),
+            rules: Vec::new(),
+            custom: Vec::new(),
+            limits: Vec::new(),
+            people: self.people.clone(),
+            layers: Vec::new(),
+            overrides: Vec::new(),
+            combinations: Mutex::default(),
+            waivers: waivers::Waivers::default(),
+            mapping: self.mapping.clone(),
+            inputs: inputs::Inputs::default(),
+        }
+    }
+
     /// Loads the policy given, else the nearest `grantlint.yaml` or `.grantlint.yaml` (see
     /// [`locate::locate`]), else the embedded default.
     pub fn discover(given: Option<&Path>) -> Result<Policy, PolicyErrors> {

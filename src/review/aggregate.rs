@@ -2,6 +2,7 @@
 //! the Markdown, HTML and JSON renderers only format them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::num::NonZeroU64;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
@@ -728,6 +729,23 @@ impl Review {
     pub fn build(inputs: &Inputs) -> Review {
         Aggregator::new(inputs).review()
     }
+
+    /// The stand-ins ([`Record::outside`]) the review would show: grants outside its two
+    /// periods in the repeat-tenant spans it shows (the first `rows`), which a grant of the
+    /// period live since long before it may reach. `report` reads them again
+    /// ([`super::refill`]) before it builds the review.
+    pub fn stand_ins_shown(inputs: &Inputs) -> Vec<usize> {
+        if !inputs.records.iter().any(Record::outside) {
+            return Vec::new(); // every grant read is in the periods (a review of every grant)
+        }
+        let aggregator = Aggregator::new(inputs);
+        let current = aggregator.members(&aggregator.period);
+        let spans = aggregator.spans(&current);
+        (spans.into_iter().take(inputs.rows))
+            .flat_map(|(_, span)| span)
+            .filter(|&g| inputs.records[g].outside())
+            .collect()
+    }
 }
 
 struct Aggregator<'a> {
@@ -752,8 +770,9 @@ struct Verdicts {
     /// expiry-enforced: still live after the deadline.
     past_expiry: HashSet<usize>,
     self_approved: HashSet<usize>,
-    /// repeat-tenant: the first grant of each tenant's busiest span.
-    repeat_openings: Vec<usize>,
+    /// repeat-tenant: the first grant of each tenant's busiest span, and its tenant as the
+    /// rule compares tenants (the finding names it: the grant may be a stand-in).
+    repeat_openings: Vec<(usize, String)>,
 }
 
 impl Verdicts {
@@ -772,7 +791,11 @@ impl Verdicts {
                 (SELF_APPROVAL, _) => {
                     verdicts.self_approved.insert(grant);
                 }
-                (REPEAT_TENANT, _) => verdicts.repeat_openings.push(grant),
+                (REPEAT_TENANT, _) => {
+                    if let Some(tenant) = &finding.tenant {
+                        verdicts.repeat_openings.push((grant, tenant_key(tenant)));
+                    }
+                }
                 _ => {}
             }
         }
@@ -813,7 +836,7 @@ impl<'a> Aggregator<'a> {
 
     /// Whether the grant is live access now, as expiry-enforced means it.
     fn is_live(&self, record: &Record) -> bool {
-        record.ended_at.is_none()
+        record.ended_at().is_none()
             && record
                 .status()
                 .is_some_and(|s| self.settings.expiry.live(s, record.start, self.now))
@@ -822,8 +845,8 @@ impl<'a> Aggregator<'a> {
     /// The expiry the grant is held to, as expiry-enforced holds it: extensions move it on.
     fn expires(&self, record: &Record) -> Option<DateTime<Utc>> {
         record
-            .expires
-            .map(|e| ExpiryEnforced::held_to(e, record.extended_until))
+            .expires()
+            .map(|e| ExpiryEnforced::held_to(e, record.extended_until()))
     }
 
     /// Where grant `i` stands now. Ended late and past expiry are expiry-enforced's findings.
@@ -835,7 +858,7 @@ impl<'a> Aggregator<'a> {
         if self.verdicts.past_expiry.contains(&i) {
             return State::PastExpiry;
         }
-        if record.ended_at.is_some() {
+        if record.ended_at().is_some() {
             return State::Ended;
         }
         if record.start.is_some_and(|s| s > self.now) {
@@ -846,7 +869,7 @@ impl<'a> Aggregator<'a> {
         }
         if record.status().is_some() {
             State::Closed
-        } else if record.start.is_none() && record.expires.is_none() {
+        } else if record.start.is_none() && record.expires().is_none() {
             State::Unknown
         } else {
             State::NoEndRecorded
@@ -857,9 +880,9 @@ impl<'a> Aggregator<'a> {
     fn window(&self, record: &Record) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         Some(window(
             record.start?,
-            record.ended_at,
-            record.expires,
-            record.extended_until,
+            record.ended_at(),
+            record.expires(),
+            record.extended_until(),
             record.status(),
             self.settings,
             self.now,
@@ -881,7 +904,7 @@ impl<'a> Aggregator<'a> {
             grantee: owned(record.grantee()),
             owner: owned(record.owner()),
             ticket: owned(record.ticket()),
-            file: self.file_name(record.file),
+            file: self.file_name(record.file as usize),
             line: record.line,
         }
     }
@@ -1056,7 +1079,7 @@ impl<'a> Aggregator<'a> {
             // expiry), nothing known, nothing recording an end, ended late, live in time.
             let risk = match state {
                 State::PastExpiry => 0,
-                State::Active if self.records[i].expires.is_none() => 1,
+                State::Active if self.records[i].expires().is_none() => 1,
                 State::Unknown => 2,
                 State::NoEndRecorded => 3,
                 State::EndedLate => 4,
@@ -1077,7 +1100,7 @@ impl<'a> Aggregator<'a> {
             (State::PastExpiry | State::NoEndRecorded, Some(e)) if self.now > e => {
                 Some(self.now - e)
             }
-            (State::EndedLate, Some(e)) => record.ended_at.map(|end| end - e),
+            (State::EndedLate, Some(e)) => record.ended_at().map(|end| end - e),
             _ => None,
         }
     }
@@ -1088,7 +1111,7 @@ impl<'a> Aggregator<'a> {
         let overdue = self.overdue(i, state);
         let action = match state {
             State::PastExpiry => "revoke now",
-            State::Active if record.expires.is_none() => "revoke now: it has no expiry",
+            State::Active if record.expires().is_none() => "revoke now: it has no expiry",
             State::Active => "confirm removal at expiry",
             State::NoEndRecorded => "confirm removal: nothing records that access ended",
             State::EndedLate => "confirm removal, and why expiry did not remove it",
@@ -1165,85 +1188,9 @@ impl<'a> Aggregator<'a> {
     }
 
     /// repeat-tenant's findings with a grant in the period: each tenant's busiest span, the
-    /// grants a security lead reads side by side to spot a product problem. The span is the
-    /// grants of the finding's tenant starting from its first grant to `within` after it: the
-    /// rule's busiest span holds every one of them, or a later start would make a busier one.
+    /// grants a security lead reads side by side to spot a product problem.
     fn repeat_tenants(&self, current: &[usize]) -> Rows<RepeatTenant> {
-        if self.verdicts.repeat_openings.is_empty() {
-            return Rows::build([], 0, |t| t); // most weeks: no tenant to group
-        }
-        // Each opening's tenant (as the rule compares tenants) and span of starts.
-        let within = self.settings.repeat_within;
-        let openings: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = (self.verdicts.repeat_openings)
-            .iter()
-            .filter_map(|&opening| {
-                let record = &self.records[opening];
-                let (tenant, from) = (record.tenant()?, record.start?);
-                let to = from
-                    .checked_add_signed(within)
-                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
-                Some((tenant_key(tenant), from, to))
-            })
-            .collect();
-        // The period's grants' starts by tenant: a span holding none of them is not shown.
-        let mut shown: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
-        for &g in current {
-            if let (Some(tenant), Some(start)) = (self.records[g].tenant(), self.records[g].start) {
-                shown.entry(tenant_key(tenant)).or_default().push(start);
-            }
-        }
-        let mut reach: HashMap<&str, Vec<Reach>> = HashMap::new();
-        for (key, from, to) in &openings {
-            let starts = shown.get(key).map_or(&[][..], Vec::as_slice);
-            if starts.iter().any(|s| (from..=to).contains(&s)) {
-                reach.entry(key).or_default().push((*from, *to));
-            }
-        }
-        // One pass over the grants: those starting in a span of their tenant's. A tenant as
-        // written is compared once (most grants repeat a few hundred spellings).
-        let mut spelled: HashMap<&str, Option<&str>> = HashMap::new();
-        let mut by_tenant: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, record) in self.records.iter().enumerate() {
-            let (Some(tenant), Some(start)) = (record.tenant(), record.start) else {
-                continue;
-            };
-            let key = *spelled.entry(tenant).or_insert_with(|| {
-                (reach.get_key_value(tenant_key(tenant).as_str())).map(|(key, _)| *key)
-            });
-            if let Some(key) = key
-                && reach[key]
-                    .iter()
-                    .any(|(from, to)| (from..=to).contains(&&start))
-            {
-                by_tenant.entry(key).or_default().push(i);
-            }
-        }
-        // Each tenant's grants by start, ties in input order, as the rule orders them.
-        for grants in by_tenant.values_mut() {
-            grants.sort_by_key(|&g| self.records[g].start);
-        }
-        let current: HashSet<usize> = current.iter().copied().collect();
-        let mut spans: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (key, from, to) in &openings {
-            let Some(grants) = by_tenant.get(key.as_str()) else {
-                continue;
-            };
-            if !(reach.get(key.as_str())).is_some_and(|r| r.contains(&(*from, *to))) {
-                continue; // no grant of the period in it
-            }
-            // By start: the span is the run of grants from `from` to `to`.
-            let start = |g: &usize| self.records[*g].start;
-            let first = grants.partition_point(|g| start(g) < Some(*from));
-            let end = grants.partition_point(|g| start(g) <= Some(*to));
-            let span: Vec<usize> = grants[first..end.max(first)].to_vec();
-            if span.iter().any(|g| current.contains(g)) {
-                spans.insert(key, span);
-            }
-        }
-        // The busiest first; tenants with as many grants in tenant order (the sort is stable).
-        let mut spans: Vec<Vec<usize>> = spans.into_values().collect();
-        spans.sort_by_key(|span| std::cmp::Reverse(span.len()));
-        Rows::build(spans, self.rows, |span| {
+        Rows::build(self.spans(current), self.rows, |(_, span)| {
             let tenant = owned(self.records[span[0]].tenant()).unwrap_or_default();
             let grants: Vec<RepeatGrant> = span
                 .iter()
@@ -1264,6 +1211,86 @@ impl<'a> Aggregator<'a> {
                 grants,
             }
         })
+    }
+
+    /// The spans of repeat-tenant's findings holding a grant of the period, busiest first,
+    /// then by tenant: each with its tenant (as the rule compares tenants) and its grants by
+    /// start, ties in input order, as the rule orders them. A span is the grants of the
+    /// finding's tenant from its first grant to `within` after it: the rule's busiest span
+    /// holds every one of them, or a later start would make a busier one. Grants are grouped
+    /// by [`Record::tenant_id`], the rule's 64-bit hash of the tenant, so stand-ins are placed
+    /// too (two tenants would share spans only if their hashes collided: about one chance in
+    /// 37 million for a million tenants).
+    fn spans(&self, current: &[usize]) -> Vec<(&str, Vec<usize>)> {
+        if self.verdicts.repeat_openings.is_empty() {
+            return Vec::new(); // most weeks: no tenant to group
+        }
+        let within = self.settings.repeat_within;
+        let openings: Vec<(&str, NonZeroU64, DateTime<Utc>, DateTime<Utc>)> =
+            (self.verdicts.repeat_openings.iter())
+                .filter_map(|(opening, key)| {
+                    let record = &self.records[*opening];
+                    let (tenant, from) = (record.tenant_id()?, record.start?);
+                    let to = from
+                        .checked_add_signed(within)
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                    Some((key.as_str(), tenant, from, to))
+                })
+                .collect();
+        // The period's grants' starts by tenant: a span holding none of them is not shown.
+        let mut shown: HashMap<NonZeroU64, Vec<DateTime<Utc>>> = HashMap::new();
+        for &g in current {
+            if let (Some(tenant), Some(start)) =
+                (self.records[g].tenant_id(), self.records[g].start)
+            {
+                shown.entry(tenant).or_default().push(start);
+            }
+        }
+        let mut reach: HashMap<NonZeroU64, Vec<Reach>> = HashMap::new();
+        for (_, tenant, from, to) in &openings {
+            let starts = shown.get(tenant).map_or(&[][..], Vec::as_slice);
+            if starts.iter().any(|s| (from..=to).contains(&s)) {
+                reach.entry(*tenant).or_default().push((*from, *to));
+            }
+        }
+        // One pass over the grants: those starting in a span of their tenant's.
+        let mut by_tenant: HashMap<NonZeroU64, Vec<usize>> = HashMap::new();
+        for (i, record) in self.records.iter().enumerate() {
+            let (Some(tenant), Some(start)) = (record.tenant_id(), record.start) else {
+                continue;
+            };
+            if let Some(spans) = reach.get(&tenant)
+                && spans.iter().any(|(from, to)| (from..=to).contains(&&start))
+            {
+                by_tenant.entry(tenant).or_default().push(i);
+            }
+        }
+        // Each tenant's grants by start, ties in input order, as the rule orders them.
+        for grants in by_tenant.values_mut() {
+            grants.sort_by_key(|&g| self.records[g].start);
+        }
+        let current: HashSet<usize> = current.iter().copied().collect();
+        let mut spans: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (key, tenant, from, to) in &openings {
+            let Some(grants) = by_tenant.get(tenant) else {
+                continue;
+            };
+            if !(reach.get(tenant)).is_some_and(|r| r.contains(&(*from, *to))) {
+                continue; // no grant of the period in it
+            }
+            // By start: the span is the run of grants from `from` to `to`.
+            let start = |g: &usize| self.records[*g].start;
+            let first = grants.partition_point(|g| start(g) < Some(*from));
+            let end = grants.partition_point(|g| start(g) <= Some(*to));
+            let span: Vec<usize> = grants[first..end.max(first)].to_vec();
+            if span.iter().any(|g| current.contains(g)) {
+                spans.insert(key, span);
+            }
+        }
+        // The busiest first; tenants with as many grants in tenant order (the sort is stable).
+        let mut spans: Vec<(&str, Vec<usize>)> = spans.into_iter().collect();
+        spans.sort_by_key(|(_, span)| std::cmp::Reverse(span.len()));
+        spans
     }
 
     fn people(&self, current: &[usize]) -> People {
@@ -1295,7 +1322,7 @@ impl<'a> Aggregator<'a> {
                 |&i| self.grant_ref(&self.records[i]),
             ),
             late_approvals: Rows::build(
-                records().filter_map(|r| match (r.approved_at, r.start) {
+                records().filter_map(|r| match (r.approved_at(), r.start) {
                     (Some(approved), Some(start)) if approved > start => {
                         Some((r, approved - start))
                     }
@@ -1317,7 +1344,7 @@ impl<'a> Aggregator<'a> {
             .iter()
             .filter_map(|&i| {
                 let r = &self.records[i];
-                Some((r.expires? - r.start?).num_minutes())
+                Some((r.expires()? - r.start?).num_minutes())
             })
             .collect();
         minutes.sort_unstable();
@@ -1410,14 +1437,14 @@ impl<'a> Aggregator<'a> {
         GrantRow {
             grant: r.grant_text(),
             start: r.start,
-            end: r.ended_at.or(self.expires(r)),
+            end: r.ended_at().or(self.expires(r)),
             state,
             status: match (state, r.status()) {
                 (State::Closed, Some(status)) => status.to_lowercase(),
                 _ => state.label().to_string(),
             },
             findings,
-            file: self.file_name(r.file),
+            file: self.file_name(r.file as usize),
             line: r.line,
         }
     }
@@ -1522,7 +1549,7 @@ impl<'n, F: Fn(&'n str) -> (String, std::borrow::Cow<'n, str>)> Tally<'n, F> {
 /// the finding's place. Every finding points inside its grant's record.
 struct GrantLocator {
     /// Each file's grants by (line, column), ties in input order.
-    by_file: HashMap<usize, Vec<Located>>,
+    by_file: HashMap<u32, Vec<Located>>,
 }
 
 /// A grant's (line, column) and its index among the records.
@@ -1530,7 +1557,7 @@ type Located = ((u32, u32), usize);
 
 impl GrantLocator {
     fn new(records: &[Record]) -> GrantLocator {
-        let mut by_file: HashMap<usize, Vec<Located>> = HashMap::new();
+        let mut by_file: HashMap<u32, Vec<Located>> = HashMap::new();
         for (i, r) in records.iter().enumerate() {
             by_file
                 .entry(r.file)
@@ -1544,7 +1571,7 @@ impl GrantLocator {
     }
 
     fn find(&self, finding: &Finding) -> Option<usize> {
-        let grants = self.by_file.get(&finding.file)?;
+        let grants = self.by_file.get(&u32::try_from(finding.file).ok()?)?;
         let at = (finding.span.line, finding.span.column);
         let after = grants.partition_point(|(place, _)| *place <= at);
         after.checked_sub(1).map(|k| grants[k].1)

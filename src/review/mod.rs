@@ -12,32 +12,45 @@ pub mod period;
 pub use aggregate::{Inputs, Review, Settings};
 pub use period::Period;
 
-/// What the review keeps of each grant read, whatever the period: its times and its texts in
-/// one allocation (each text cut at [`KEPT_TEXT_BYTES`], "…"). Every grant is kept, so a
-/// repeat-tenant span around a grant live since long before the period finds its grants
-/// without a second reading of the inputs, and a record costs what its texts cost (about 140
-/// bytes besides them), not one allocation per text. The rows the review shows are built from
-/// it only for the grants shown.
+/// What the review keeps of each grant read: its place, start and tenant always (a finding
+/// finds its grant by its place, a repeat-tenant span groups grants by tenant and start), and
+/// its other times and texts ([`Details`]) when the review may show the grant. A grant in
+/// neither the period nor the one before is kept as a stand-in of 40 bytes
+/// ([`Record::keep_for`]); the few a shown repeat-tenant span reaches are read again
+/// ([`refill`]). So a review's memory grows with the grants of its period, not with the
+/// grants read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
-    pub file: usize,
+    /// The input it was read from, by its index among the inputs.
+    pub file: u32,
     /// Where the grant starts in its file: every finding about it points at or after it.
     pub line: u32,
     pub column: u32,
-    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
     pub start: Option<chrono::DateTime<chrono::Utc>>,
-    pub expires: Option<chrono::DateTime<chrono::Utc>>,
+    /// Its tenant as repeat-tenant groups grants ([`crate::rules::tenant_hash`] of the
+    /// trimmed text), so a stand-in is placed in its tenant's spans without its text.
+    tenant: Option<std::num::NonZeroU64>,
+    /// `None` for a stand-in.
+    details: Option<Box<Details>>,
+}
+
+// The stand-in's size is the review's memory per grant outside its periods.
+const _: () = assert!(std::mem::size_of::<Record>() <= 40);
+
+/// A record's times besides the start, and its texts in one allocation (each text cut at
+/// [`KEPT_TEXT_BYTES`], "…").
+#[derive(Clone, Debug, PartialEq)]
+struct Details {
+    approved_at: Option<chrono::DateTime<chrono::Utc>>,
+    expires: Option<chrono::DateTime<chrono::Utc>>,
     /// The latest end its extensions allow: expiry-enforced holds the grant to it.
-    pub extended_until: Option<chrono::DateTime<chrono::Utc>>,
-    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    extended_until: Option<chrono::DateTime<chrono::Utc>>,
+    ended_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Which of the [`Text`]s the grant has (a bit each).
     present: u16,
-    /// Kept for repeat-tenant's spans only: the grant is in neither the period nor the one
-    /// before, so the review shows it only as a span's grant (its tenant, start, id, grantee,
-    /// reason, ticket) and keeps none of its other texts ([`Record::keep_for`]).
-    outside: bool,
-    /// Where each [`Text`] ends in `texts`; the approvers, one by one, follow.
-    ends: [u32; TEXTS],
+    /// Where each [`Text`] ends in `texts` (at most nine texts of 1 KB each); the approvers,
+    /// one by one, follow.
+    ends: [u16; TEXTS],
     texts: Box<str>,
 }
 
@@ -58,24 +71,15 @@ enum Text {
 
 const TEXTS: usize = 9;
 
-/// The texts a repeat-tenant span shows of a grant ([`Record::outside`]).
-const SPAN_TEXTS: [usize; 5] = [
-    Text::Id as usize,
-    Text::Tenant as usize,
-    Text::Grantee as usize,
-    Text::Reason as usize,
-    Text::Ticket as usize,
-];
-
 impl Record {
-    /// The hook for `check_with` that keeps a record of every grant.
+    /// The hook for `check_with` that keeps every grant whole.
     pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<Record> {
         Record::kept(file, grant, |_| false)
     }
 
-    /// The hook for `check_with` of the review of `period`: every grant is kept (a finding
-    /// finds its grant by its place, a repeat-tenant span may hold any grant of its tenant),
-    /// but a grant in neither `period` nor the one before keeps only what a span shows.
+    /// The hook for `check_with` of the review of `period`: every grant is kept, whole when
+    /// its window meets `period` or the one before or it has no start (the undated are
+    /// shown), as a stand-in otherwise.
     pub fn keep_for(
         settings: &Settings,
         period: Period,
@@ -84,13 +88,12 @@ impl Record {
         let previous = period.previous();
         move |file, grant| {
             Record::kept(file, grant, |r: &Record| {
-                // A grant without a start belongs to no period but is shown (undated, unknown).
                 r.start.is_some_and(|start| {
                     let (from, to) = aggregate::window(
                         start,
-                        r.ended_at,
-                        r.expires,
-                        r.extended_until,
+                        r.ended_at(),
+                        r.expires(),
+                        r.extended_until(),
                         grant.text(crate::grant::Field::Status),
                         settings,
                         now,
@@ -101,11 +104,11 @@ impl Record {
         }
     }
 
-    /// Keeps `grant`; `outside` is asked with its times (and no texts) kept.
+    /// Keeps `grant`: a stand-in when `outside`, asked with its times (and no texts), says so.
     fn kept(
         file: usize,
         grant: &crate::grant::Grant,
-        outside: impl Fn(&Record) -> bool,
+        outside: impl FnOnce(&Record) -> bool,
     ) -> Option<Record> {
         thread_local! {
             /// The texts and the approvers being gathered: a million grants make a million
@@ -114,57 +117,61 @@ impl Record {
         }
         use crate::grant::Field;
         let mut record = Record {
-            file,
+            file: u32::try_from(file).ok()?,
             line: grant.span.line,
             column: grant.span.column,
-            approved_at: grant.time(Field::ApprovedAt),
             start: grant.time(Field::Start),
-            expires: grant.time(Field::Expires),
-            extended_until: grant.extended_until(),
-            ended_at: grant.time(Field::EndedAt),
-            present: 0,
-            outside: false,
-            ends: [0; TEXTS],
-            texts: Box::default(),
+            tenant: grant.text(Field::Tenant).map(|tenant| {
+                let hash = crate::rules::tenant_hash(crate::core::text::trim(tenant));
+                std::num::NonZeroU64::new(hash).unwrap_or(std::num::NonZeroU64::MIN)
+            }),
+            details: Some(Box::new(Details {
+                approved_at: grant.time(Field::ApprovedAt),
+                expires: grant.time(Field::Expires),
+                extended_until: grant.extended_until(),
+                ended_at: grant.time(Field::EndedAt),
+                present: 0,
+                ends: [0; TEXTS],
+                texts: Box::default(),
+            })),
         };
-        record.outside = outside(&record);
-        let slim = record.outside;
-        let shown = move |text: Text| !slim || SPAN_TEXTS.contains(&(text as usize));
+        if outside(&record) {
+            record.details = None;
+            return Some(record);
+        }
+        let details = record.details.as_deref_mut()?;
         SCRATCH.with_borrow_mut(|(all, approvers)| {
             all.clear();
             approvers.clear();
             // The approvers one by one (several for multi-approver systems), each cut, after
             // the other texts and each after a separator no name holds once kept.
-            if shown(Text::Approver) {
-                grant.each_approver(|approver, _| {
-                    if let Some(approver) = approver {
-                        let approver = show::clip_to(approver, KEPT_TEXT_BYTES);
-                        approvers.push('\u{0}');
-                        if approver.contains('\u{0}') {
-                            approvers.push_str(&approver.replace('\u{0}', ""));
-                        } else {
-                            approvers.push_str(&approver);
-                        }
+            grant.each_approver(|approver, _| {
+                if let Some(approver) = approver {
+                    let approver = show::clip_to(approver, KEPT_TEXT_BYTES);
+                    approvers.push('\u{0}');
+                    if approver.contains('\u{0}') {
+                        approvers.push_str(&approver.replace('\u{0}', ""));
+                    } else {
+                        approvers.push_str(&approver);
                     }
-                });
-            }
+                }
+            });
             let id = grant.id();
             let texts: [Option<&str>; TEXTS] = [
                 id.as_deref(),
                 grant.text(Field::Tenant),
                 grant.text(Field::Grantee),
-                grant.text(Field::Role).filter(|_| shown(Text::Role)),
+                grant.text(Field::Role),
                 grant.text(Field::Reason),
                 None, // the approvers joined, below
-                grant.text(Field::Owner).filter(|_| shown(Text::Owner)),
+                grant.text(Field::Owner),
                 grant.text(Field::Ticket),
-                grant.text(Field::Status).filter(|_| shown(Text::Status)),
+                grant.text(Field::Status),
             ];
-            let (mut present, mut ends) = (0u16, [0u32; TEXTS]);
             for (k, text) in texts.iter().enumerate() {
                 if k == Text::Approver as usize && !approvers.is_empty() {
                     // Everyone who approved, joined by ", ", cut as one text.
-                    present |= 1 << k;
+                    details.present |= 1 << k;
                     let from = all.len();
                     for (n, name) in approvers.split('\u{0}').skip(1).enumerate() {
                         if n > 0 {
@@ -178,39 +185,64 @@ impl Record {
                         all.push_str(&joined);
                     }
                 } else if let Some(text) = text {
-                    present |= 1 << k;
+                    details.present |= 1 << k;
                     all.push_str(&show::clip_to(text, KEPT_TEXT_BYTES));
                 }
-                ends[k] = u32::try_from(all.len()).ok()?;
+                details.ends[k] = u16::try_from(all.len()).ok()?;
             }
             all.push_str(approvers);
-            record.present = present;
-            record.ends = ends;
-            record.texts = Box::from(all.as_str());
-            Some(record)
-        })
+            details.texts = Box::from(all.as_str());
+            Some(())
+        })?;
+        Some(record)
     }
 
-    /// Whether the grant is in neither the review's period nor the one before
-    /// ([`Record::keep_for`]): the review asks nothing of it but a span's texts.
+    /// Whether the grant is kept as a stand-in: in neither the review's period nor the one
+    /// before ([`Record::keep_for`]), so the review asks nothing of it but its place, start
+    /// and tenant, until [`refill`] reads it again for a span that shows it.
     pub fn outside(&self) -> bool {
-        self.outside
+        self.details.is_none()
+    }
+
+    /// Its tenant's identity, as repeat-tenant groups grants: the same for every spelling
+    /// that differs only in case.
+    pub fn tenant_id(&self) -> Option<std::num::NonZeroU64> {
+        self.tenant
+    }
+
+    pub fn approved_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.details.as_ref()?.approved_at
+    }
+
+    pub fn expires(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.details.as_ref()?.expires
+    }
+
+    /// The latest end its extensions allow: expiry-enforced holds the grant to it.
+    pub fn extended_until(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.details.as_ref()?.extended_until
+    }
+
+    pub fn ended_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.details.as_ref()?.ended_at
     }
 
     fn text(&self, text: Text) -> Option<&str> {
+        let details = self.details.as_ref()?;
         let k = text as usize;
-        if self.present & (1 << k) == 0 {
+        if details.present & (1 << k) == 0 {
             return None;
         }
-        let from = if k == 0 { 0 } else { self.ends[k - 1] as usize };
-        self.texts.get(from..self.ends[k] as usize)
+        let from = if k == 0 { 0 } else { details.ends[k - 1] };
+        details
+            .texts
+            .get(usize::from(from)..usize::from(details.ends[k]))
     }
 
     /// Everyone who approved, one by one.
     pub fn approvers(&self) -> impl Iterator<Item = &str> {
-        let rest = self
-            .texts
-            .get(self.ends[TEXTS - 1] as usize..)
+        let rest = (self.details.as_ref())
+            .and_then(|d| d.texts.get(usize::from(d.ends[TEXTS - 1])..))
             .unwrap_or("");
         rest.split('\u{0}').skip(1)
     }
@@ -226,6 +258,76 @@ impl Record {
             reason: owned(self.reason()),
             approver: owned(self.approver()),
         }
+    }
+}
+
+/// Replaces the stand-ins `wanted` (indices into `records`) with their whole records, read
+/// again by `read`: it reads every input, hands each grant to the hook it is given, and
+/// returns what the hook kept, in input order (`check_with` of a policy without rules).
+/// Grants are matched by place, and by their order among grants of one place. Err: the
+/// inputs changed between the two readings (a grant is not where it was, or not the same),
+/// said in a sentence.
+pub fn refill(
+    records: &mut [Record],
+    wanted: &[usize],
+    files: &[String],
+    read: impl FnOnce(&(dyn Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync)) -> Vec<Record>,
+) -> Result<(), String> {
+    use std::collections::{HashMap, HashSet};
+    type Place = (u32, u32, u32);
+    let place = |r: &Record| (r.file, r.line, r.column);
+    let places: HashSet<Place> = (wanted.iter())
+        .filter_map(|&i| records.get(i).map(place))
+        .collect();
+    if places.is_empty() {
+        return Ok(());
+    }
+    // Every grant at a wanted place, in input order: the second reading hands them back in
+    // the same order.
+    let mut at: HashMap<Place, std::collections::VecDeque<usize>> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if places.contains(&place(r)) {
+            at.entry(place(r)).or_default().push_back(i);
+        }
+    }
+    let again = read(&|file, grant| {
+        let here = (
+            u32::try_from(file).ok()?,
+            grant.span.line,
+            grant.span.column,
+        );
+        places
+            .contains(&here)
+            .then(|| Record::keep(file, grant))
+            .flatten()
+    });
+    let changed = |r: &Record| {
+        let file = files
+            .get(r.file as usize)
+            .map_or("an input", String::as_str);
+        format!(
+            "{file}:{}:{}: the file changed while the review read it; run the review again \
+             once it is written whole",
+            r.line, r.column
+        )
+    };
+    for record in again {
+        let slot = at
+            .get_mut(&place(&record))
+            .and_then(|list| list.pop_front());
+        let Some(kept) = slot.and_then(|i| records.get_mut(i)) else {
+            return Err(changed(&record));
+        };
+        if (kept.start, kept.tenant) != (record.start, record.tenant) {
+            return Err(changed(&record));
+        }
+        if kept.outside() {
+            *kept = record;
+        }
+    }
+    match at.values().find_map(|left| left.front()) {
+        Some(&i) => Err(records.get(i).map(changed).unwrap_or_default()),
+        None => Ok(()),
     }
 }
 

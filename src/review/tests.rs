@@ -470,15 +470,15 @@ fn a_record_keeps_every_text_and_time_of_its_grant() {
         assert_eq!(kept.ticket(), full.ticket.as_deref());
         assert_eq!(kept.status(), full.status.as_deref());
         assert_eq!(
-            (kept.approved_at, kept.start, kept.expires),
+            (kept.approved_at(), kept.start, kept.expires()),
             (full.approved_at, full.start, full.expires)
         );
         assert_eq!(
-            (kept.extended_until, kept.ended_at),
+            (kept.extended_until(), kept.ended_at()),
             (full.extended_until, full.ended_at)
         );
         assert_eq!(
-            (kept.file, kept.line, kept.column),
+            (kept.file as usize, kept.line, kept.column),
             (full.file, full.span.line, full.span.column)
         );
     }
@@ -488,9 +488,10 @@ fn a_record_keeps_every_text_and_time_of_its_grant() {
     );
 }
 
-/// `report` keeps only a span's texts of a grant in neither the period nor the one before
-/// (`Record::keep_for`): every review built from those records is the one built from every
-/// text of every grant, in each format, including spans reaching such grants.
+/// `report` keeps a grant in neither the period nor the one before as a stand-in
+/// (`Record::keep_for`) and reads again those a shown repeat-tenant span reaches
+/// (`Review::stand_ins_shown`, `refill`): every review built so is the one built from every
+/// text of every grant, in each format, for the pages' rows and for every row.
 #[test]
 fn a_review_from_the_periods_records_is_the_review_from_every_record() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -504,45 +505,102 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let now = t(NOW);
     let (outcome, every) = check_with(&inputs, &options, &policy, now, &Record::keep);
-    let (mut outside, mut spans_outside) = (0, 0);
+    let (mut outside, mut read_again) = (0, 0);
     for weeks in -3..=1 {
-        let until = now + chrono::TimeDelta::weeks(weeks);
-        let period = Period::new(None, Some(until), now).unwrap();
-        let keep = Record::keep_for(&settings, period, now);
-        let (_, kept) = check_with(&inputs, &options, &policy, now, &keep);
-        let build = |records: &[Record]| {
-            Review::build(&Inputs {
-                records,
+        for rows in [super::show::ROWS, usize::MAX] {
+            let until = now + chrono::TimeDelta::weeks(weeks);
+            let period = Period::new(None, Some(until), now).unwrap();
+            let keep = Record::keep_for(&settings, period, now);
+            let (_, mut kept) = check_with(&inputs, &options, &policy, now, &keep);
+            let every = Inputs {
+                records: &every,
                 outcome: &outcome,
                 settings: &settings,
                 policy: &policy.name,
                 period,
                 now,
-                rows: usize::MAX,
+                rows,
+            };
+            let stand_ins = kept.iter().filter(|r| r.outside()).count();
+            outside += stand_ins;
+            assert!(
+                kept.iter()
+                    .filter(|r| r.outside())
+                    .all(|r| r.id().is_none())
+            );
+            let wanted = Review::stand_ins_shown(&Inputs {
+                records: &kept,
+                ..every
+            });
+            read_again += wanted.len();
+            let reading = policy.reading_only();
+            super::refill(&mut kept, &wanted, &outcome.files, |keep| {
+                check_with(&inputs, &options, &reading, now, keep).1
             })
-        };
-        let (expected, got) = (build(&every), build(&kept));
-        for format in [
-            ReviewFormat::Json,
-            ReviewFormat::Markdown,
-            ReviewFormat::Html,
-        ] {
-            assert_eq!(got.render(format), expected.render(format), "{until}");
+            .unwrap();
+            assert_eq!(
+                kept.iter().filter(|r| r.outside()).count(),
+                stand_ins - wanted.len()
+            );
+            let (expected, got) = (
+                Review::build(&every),
+                Review::build(&Inputs {
+                    records: &kept,
+                    ..every
+                }),
+            );
+            for format in [
+                ReviewFormat::Json,
+                ReviewFormat::Markdown,
+                ReviewFormat::Html,
+            ] {
+                assert_eq!(got.render(format), expected.render(format), "{until}");
+            }
         }
-        let slim: Vec<&Record> = kept.iter().filter(|r| r.outside()).collect();
-        outside += slim.len();
-        assert!(
-            slim.iter()
-                .all(|r| r.role().is_none() && r.approver().is_none())
-        );
-        spans_outside += (got.repeat_tenants.iter())
-            .flat_map(|t| &t.grants)
-            .filter(|g| slim.iter().any(|r| r.id() == g.id.as_deref()))
-            .count();
     }
     assert!(outside > 0, "no grant outside the periods in the samples");
     assert!(
-        spans_outside > 0,
+        read_again > 0,
         "no repeat span reaches a grant outside the periods"
     );
+}
+
+/// The stand-ins are read again by place: a grant that is not where it was, or not the same
+/// grant (the file changed between the readings), is an error naming the file and the
+/// place, never a review mixing two versions of a file.
+#[test]
+fn a_file_changed_between_the_two_readings_is_an_error() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let options = ReadOptions::default();
+    let (inputs, _) = crate::discover::discover(&[root.join("fixtures/samples")], &options);
+    let policy = Policy::load(None).unwrap();
+    let settings = Settings::from_policy(&policy, FailOn::Error);
+    let now = t(NOW);
+    let period = Period::new(None, Some(t("2026-11-17T00:00:00Z")), now).unwrap();
+    let keep = Record::keep_for(&settings, period, now);
+    let (outcome, kept) = check_with(&inputs, &options, &policy, now, &keep);
+    let wanted: Vec<usize> = (0..kept.len()).filter(|&i| kept[i].outside()).collect();
+    assert!(wanted.len() > 1);
+    let reading = policy.reading_only();
+    let again = |change: &dyn Fn(&mut Vec<Record>)| {
+        let mut records = kept.clone();
+        super::refill(&mut records, &wanted, &outcome.files, |keep| {
+            let mut read = check_with(&inputs, &options, &reading, now, keep).1;
+            change(&mut read);
+            read
+        })
+        .map(|()| records)
+    };
+    let whole = again(&|_| {}).unwrap();
+    assert!(whole.iter().all(|r| !r.outside()));
+    let moved =
+        again(&|read| read[0].start = read[0].start.map(|s| s + chrono::TimeDelta::hours(1)));
+    let gone = again(&|read| drop(read.pop()));
+    for error in [moved.unwrap_err(), gone.unwrap_err()] {
+        assert!(
+            error.contains("fixtures/samples/")
+                && error.contains("changed while the review read it"),
+            "{error}"
+        );
+    }
 }
