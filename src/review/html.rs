@@ -191,6 +191,8 @@ fn column_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
     const HEIGHT: usize = 140;
     const BASE: usize = 118;
     const LABELS: usize = 12;
+    // About half the width of the longest label ("2026-12", "≤30m").
+    const LABEL_HALF: usize = 24;
     let width = 460;
     let slot = width / bars.len().max(1);
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
@@ -212,7 +214,13 @@ fn column_chart(id: &str, title: &str, bars: &[(String, usize)]) -> Markup {
                             text x=(x + slot / 2) y=(BASE - height - 4) text-anchor="middle" class="value" { (count) }
                         }
                         @if labelled {
-                            text x=(x + slot / 2) y=(BASE + 15) text-anchor="middle" class="label" { (label) }
+                            // Centred under its bar, unless that would cut it at an edge.
+                            @let (at, anchor) = match x + slot / 2 {
+                                centre if centre < LABEL_HALF => (x, "start"),
+                                centre if centre + LABEL_HALF > width => (x + slot, "end"),
+                                centre => (centre, "middle"),
+                            };
+                            text x=(at) y=(BASE + 15) text-anchor=(anchor) class="label" { (label) }
                         }
                     }
                 }
@@ -512,4 +520,35 @@ fn grants(review: &Review) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// A year by week is 53 bars of 8 pixels: the first label is set against the chart's
+    /// left edge rather than centred past it, where the browser cut it ("-01"); on a chart
+    /// whose bars fill the width, the last against the right edge.
+    #[test]
+    fn labels_at_the_edges_of_a_column_chart_are_not_cut() {
+        let bars = |n: usize| -> Vec<(String, usize)> {
+            (0..n).map(|w| (format!("w{w:02}-xx"), w)).collect()
+        };
+        let year = super::column_chart("days", "Grants per week", &bars(53)).into_string();
+        assert!(
+            year.contains(r#"x="0" y="133" text-anchor="start" class="label">w00-xx<"#),
+            "{year}"
+        );
+        assert!(year.contains(r#"x="44" y="133" text-anchor="middle" class="label">w05-xx<"#));
+        // 46 bars of 10 pixels: the last label (bar 44, centred at 445) ends at the bar's end.
+        let full = super::column_chart("days", "Grants per day", &bars(46)).into_string();
+        assert!(
+            full.contains(r#"x="450" y="133" text-anchor="end" class="label">w44-xx<"#),
+            "{full}"
+        );
+        // A few wide bars are centred as before.
+        let few = super::column_chart("w", "Windows", &[("≤30m".into(), 3), ("≤1h".into(), 1)]);
+        assert!(
+            few.into_string()
+                .contains(r#"x="115" y="133" text-anchor="middle""#)
+        );
+    }
 }
