@@ -624,3 +624,96 @@ fn a_span_around_a_grant_live_since_long_ago_shows_its_grants_read_again() {
         );
     }
 }
+
+/// The second reading reads as the first: a CSV whose columns only the policy's `mapping:`
+/// names, with times in the policy's time zone, shows the texts of the span's grants read
+/// again (a second reading without the mapping would find no grant there: exit 2).
+#[test]
+fn grants_read_again_are_read_through_the_policys_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("grantlint.yaml");
+    std::fs::write(
+        &policy,
+        "mapping:\n  timezone: Europe/Berlin\n  columns: {Ref: id, Customer: tenant, Engineer: grantee, \
+         Approved by: approver, Case: ticket, Why: reason, From: start, Until: expires, Closed: ended_at, \
+         State: status}\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("tickets.csv");
+    std::fs::write(
+        &csv,
+        "Ref,Customer,Engineer,Approved by,Case,Why,From,Until,Closed,State\n\
+         G-0,acme-prod,Mina Chen,Ravi Patel,INC-0,Billing export stuck for the EU shard,2026-05-01 10:00,,,active\n\
+         G-1,acme-prod,Tomás Ortega,Ravi Patel,INC-1,Billing export stuck again,2026-05-03 10:00,2026-05-03 11:00,2026-05-03 11:00,ended\n\
+         G-2,acme-prod,Mina Chen,Ravi Patel,INC-2,Billing export stuck a third time,2026-05-05 10:00,2026-05-05 11:00,2026-05-05 11:00,ended\n",
+    )
+    .unwrap();
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--policy",
+        policy.to_str().unwrap(),
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let grants = json["repeat_tenants"][0]["grants"].as_array().unwrap();
+    let shown: Vec<(&str, &str)> = grants
+        .iter()
+        .map(|g| (g["ticket"].as_str().unwrap(), g["start"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("INC-0", "2026-05-01T08:00:00Z"),
+            ("INC-1", "2026-05-03T08:00:00Z"),
+            ("INC-2", "2026-05-05T08:00:00Z"),
+        ]
+    );
+}
+
+/// Tenants are told apart as repeat-tenant tells them apart, whole: two tenants of 1,100
+/// bytes that differ only in their last byte are two repeat tenants, though the review keeps
+/// only the first kilobyte of each text.
+#[test]
+fn long_tenants_that_share_their_first_kilobyte_are_two_repeat_tenants() {
+    let prefix = "t".repeat(1100);
+    let yaml: String = (0..6)
+        .map(|i| {
+            format!(
+                "- {{id: G-{i}, tenant: {prefix}{}, grantee: Mina Chen, approver: Ravi Patel, \
+                 ticket: INC-{i}, reason: Billing export stuck, start: 2026-11-2{}T10:00:00Z, \
+                 expires: 2026-11-2{}T11:00:00Z, ended_at: 2026-11-2{}T11:00:00Z, status: ended}}\n",
+                i % 2,
+                i / 2,
+                i / 2,
+                i / 2
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, yaml).unwrap();
+    let out = grantlint(&[
+        "report",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        grants.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tenants = json["repeat_tenants"].as_array().unwrap();
+    let ids: Vec<Vec<&str>> = (tenants.iter())
+        .map(|t| {
+            (t["grants"].as_array().unwrap().iter())
+                .map(|g| g["id"].as_str().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(ids, [["G-0", "G-2", "G-4"], ["G-1", "G-3", "G-5"]]);
+}

@@ -73,7 +73,15 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // Every grant read is kept: whole when it is in the period, the one before, or has no
     // start; as a stand-in of its place, start and tenant otherwise (a finding finds its
     // grant by its place, a repeat-tenant span groups grants by tenant and start).
-    let keep = review::Record::keep_for(&settings, period, now);
+    let shown = review::Shown {
+        settings: &settings,
+        period,
+        now,
+    };
+    let tenants = review::Tenants::default();
+    let keep = review::Record::keep_for(shown, &tenants);
+    // What each file was when first read: a second reading must read the same.
+    let stamps: Vec<Option<Stamp>> = found.inputs.iter().map(stamp).collect();
     let (inputs, mut outcome, mut records) =
         super::check_found(found, &options, &policy, now, &keep);
     // The policy's waivers apply here as in `check`: waived findings get their own section.
@@ -98,6 +106,7 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // the period live since long before it): those, and only those, are read again.
     let wanted = review::Review::stand_ins_shown(&review::Inputs {
         records: &records,
+        tenants: &tenants,
         outcome: &outcome,
         settings: &settings,
         policy: &policy.name,
@@ -106,17 +115,48 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         rows,
     });
     if !wanted.is_empty() {
+        let mut unread = Vec::new();
         let reading = policy.reading_only();
-        review::refill(&mut records, &wanted, &outcome.files, |keep| {
-            crate::check::check_with(&inputs, &options, &reading, now, keep).1
-        })
-        .map_err(|why| {
+        let refilled = review::refill(
+            &mut records,
+            &wanted,
+            (&tenants, shown),
+            &outcome.files,
+            |keep| {
+                let (again, kept) =
+                    crate::check::check_with(&inputs, &options, &reading, now, keep);
+                unread = again.errors;
+                kept
+            },
+        );
+        // A file that cannot be read again says why; one that reads otherwise changed.
+        for error in &unread {
+            eprint_diagnostic(error, color);
+        }
+        let changed = (inputs.iter().zip(&stamps))
+            .find(|(input, before)| stamp(input) != **before)
+            .map(|(input, _)| {
+                format!(
+                    "{}: the file changed while the review read it; run the review again once \
+                     it is written whole",
+                    input.name
+                )
+            });
+        if let Some(why) = changed {
             eprintln!("grantlint: {why}");
-            CANNOT_RUN
-        })?;
+            return Err(CANNOT_RUN);
+        }
+        if !unread.is_empty() {
+            return Err(CANNOT_RUN);
+        }
+        if let Err(why) = refilled {
+            eprintln!("grantlint: {why}");
+            return Err(CANNOT_RUN);
+        }
     }
     let review_inputs = review::Inputs {
         records: &records,
+        tenants: &tenants,
         outcome: &outcome,
         settings: &settings,
         policy: &policy.name,
@@ -146,6 +186,15 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // one by one would only make the run longer.
     std::mem::forget((records, outcome, review, text));
     Ok(code)
+}
+
+/// What a file was when read: its length and when it was last written (`None` for standard
+/// input, held in memory, or a file whose metadata cannot be read).
+type Stamp = (u64, std::time::SystemTime);
+
+fn stamp(input: &crate::load::Input) -> Option<Stamp> {
+    let meta = std::fs::metadata(input.path()?).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 /// Records the period in the history file and returns the comparison for the review. A

@@ -2,7 +2,8 @@
 //! the Markdown, HTML and JSON renderers only format them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::num::NonZeroU64;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
@@ -713,8 +714,10 @@ const TOP_TENANTS: usize = 10;
 
 /// What the review needs besides the grants and findings.
 pub struct Inputs<'a> {
-    /// Every grant read, in input order ([`Record::keep`]).
+    /// Every grant read, in input order ([`Record::keep_for`]).
     pub records: &'a [Record],
+    /// The tenants the records are numbered by.
+    pub tenants: &'a super::Tenants,
     pub outcome: &'a Outcome,
     pub settings: &'a Settings,
     pub policy: &'a str,
@@ -750,6 +753,7 @@ impl Review {
 
 struct Aggregator<'a> {
     records: &'a [Record],
+    tenants: &'a super::Tenants,
     outcome: &'a Outcome,
     settings: &'a Settings,
     policy: &'a str,
@@ -770,9 +774,8 @@ struct Verdicts {
     /// expiry-enforced: still live after the deadline.
     past_expiry: HashSet<usize>,
     self_approved: HashSet<usize>,
-    /// repeat-tenant: the first grant of each tenant's busiest span, and its tenant as the
-    /// rule compares tenants (the finding names it: the grant may be a stand-in).
-    repeat_openings: Vec<(usize, String)>,
+    /// repeat-tenant: the first grant of each tenant's busiest span.
+    repeat_openings: Vec<usize>,
 }
 
 impl Verdicts {
@@ -791,11 +794,7 @@ impl Verdicts {
                 (SELF_APPROVAL, _) => {
                     verdicts.self_approved.insert(grant);
                 }
-                (REPEAT_TENANT, _) => {
-                    if let Some(tenant) = &finding.tenant {
-                        verdicts.repeat_openings.push((grant, tenant_key(tenant)));
-                    }
-                }
+                (REPEAT_TENANT, _) => verdicts.repeat_openings.push(grant),
                 _ => {}
             }
         }
@@ -822,6 +821,7 @@ impl<'a> Aggregator<'a> {
         );
         Aggregator {
             records: inputs.records,
+            tenants: inputs.tenants,
             outcome,
             settings: inputs.settings,
             policy: inputs.policy,
@@ -1218,45 +1218,42 @@ impl<'a> Aggregator<'a> {
     /// start, ties in input order, as the rule orders them. A span is the grants of the
     /// finding's tenant from its first grant to `within` after it: the rule's busiest span
     /// holds every one of them, or a later start would make a busier one. Grants are grouped
-    /// by [`Record::tenant_id`], the rule's 64-bit hash of the tenant, so stand-ins are placed
-    /// too (two tenants would share spans only if their hashes collided: about one chance in
-    /// 37 million for a million tenants).
-    fn spans(&self, current: &[usize]) -> Vec<(&str, Vec<usize>)> {
+    /// by their tenant's number ([`Record::tenant_number`]), so stand-ins are placed too.
+    fn spans(&self, current: &[usize]) -> Vec<(Arc<str>, Vec<usize>)> {
         if self.verdicts.repeat_openings.is_empty() {
             return Vec::new(); // most weeks: no tenant to group
         }
         let within = self.settings.repeat_within;
-        let openings: Vec<(&str, NonZeroU64, DateTime<Utc>, DateTime<Utc>)> =
-            (self.verdicts.repeat_openings.iter())
-                .filter_map(|(opening, key)| {
-                    let record = &self.records[*opening];
-                    let (tenant, from) = (record.tenant_id()?, record.start?);
-                    let to = from
-                        .checked_add_signed(within)
-                        .unwrap_or(DateTime::<Utc>::MAX_UTC);
-                    Some((key.as_str(), tenant, from, to))
-                })
-                .collect();
+        let openings: Vec<(Arc<str>, NonZeroU32, Reach)> = (self.verdicts.repeat_openings.iter())
+            .filter_map(|&opening| {
+                let record = &self.records[opening];
+                let (tenant, from) = (record.tenant_number()?, record.start?);
+                let to = from
+                    .checked_add_signed(within)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                Some((self.tenants.key(tenant)?, tenant, (from, to)))
+            })
+            .collect();
         // The period's grants' starts by tenant: a span holding none of them is not shown.
-        let mut shown: HashMap<NonZeroU64, Vec<DateTime<Utc>>> = HashMap::new();
+        let mut shown: HashMap<NonZeroU32, Vec<DateTime<Utc>>> = HashMap::new();
         for &g in current {
             if let (Some(tenant), Some(start)) =
-                (self.records[g].tenant_id(), self.records[g].start)
+                (self.records[g].tenant_number(), self.records[g].start)
             {
                 shown.entry(tenant).or_default().push(start);
             }
         }
-        let mut reach: HashMap<NonZeroU64, Vec<Reach>> = HashMap::new();
-        for (_, tenant, from, to) in &openings {
+        let mut reach: HashMap<NonZeroU32, Vec<Reach>> = HashMap::new();
+        for (_, tenant, (from, to)) in &openings {
             let starts = shown.get(tenant).map_or(&[][..], Vec::as_slice);
             if starts.iter().any(|s| (from..=to).contains(&s)) {
                 reach.entry(*tenant).or_default().push((*from, *to));
             }
         }
         // One pass over the grants: those starting in a span of their tenant's.
-        let mut by_tenant: HashMap<NonZeroU64, Vec<usize>> = HashMap::new();
+        let mut by_tenant: HashMap<NonZeroU32, Vec<usize>> = HashMap::new();
         for (i, record) in self.records.iter().enumerate() {
-            let (Some(tenant), Some(start)) = (record.tenant_id(), record.start) else {
+            let (Some(tenant), Some(start)) = (record.tenant_number(), record.start) else {
                 continue;
             };
             if let Some(spans) = reach.get(&tenant)
@@ -1270,8 +1267,8 @@ impl<'a> Aggregator<'a> {
             grants.sort_by_key(|&g| self.records[g].start);
         }
         let current: HashSet<usize> = current.iter().copied().collect();
-        let mut spans: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (key, tenant, from, to) in &openings {
+        let mut spans: BTreeMap<Arc<str>, Vec<usize>> = BTreeMap::new();
+        for (key, tenant, (from, to)) in &openings {
             let Some(grants) = by_tenant.get(tenant) else {
                 continue;
             };
@@ -1284,11 +1281,11 @@ impl<'a> Aggregator<'a> {
             let end = grants.partition_point(|g| start(g) <= Some(*to));
             let span: Vec<usize> = grants[first..end.max(first)].to_vec();
             if span.iter().any(|g| current.contains(g)) {
-                spans.insert(key, span);
+                spans.insert(Arc::clone(key), span);
             }
         }
         // The busiest first; tenants with as many grants in tenant order (the sort is stable).
-        let mut spans: Vec<(&str, Vec<usize>)> = spans.into_iter().collect();
+        let mut spans: Vec<(Arc<str>, Vec<usize>)> = spans.into_iter().collect();
         spans.sort_by_key(|(_, span)| std::cmp::Reverse(span.len()));
         spans
     }

@@ -12,6 +12,10 @@ pub mod period;
 pub use aggregate::{Inputs, Review, Settings};
 pub use period::Period;
 
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
 /// What the review keeps of each grant read: its place, start and tenant always (a finding
 /// finds its grant by its place, a repeat-tenant span groups grants by tenant and start), and
 /// its other times and texts ([`Details`]) when the review may show the grant. A grant in
@@ -27,15 +31,66 @@ pub struct Record {
     pub line: u32,
     pub column: u32,
     pub start: Option<chrono::DateTime<chrono::Utc>>,
-    /// Its tenant as repeat-tenant groups grants ([`crate::rules::tenant_hash`] of the
-    /// trimmed text), so a stand-in is placed in its tenant's spans without its text.
-    tenant: Option<std::num::NonZeroU64>,
+    /// Its tenant's number among the [`Tenants`] read, so a stand-in is placed in its
+    /// tenant's spans without its text.
+    tenant: Option<NonZeroU32>,
     /// `None` for a stand-in.
     details: Option<Box<Details>>,
 }
 
 // The stand-in's size is the review's memory per grant outside its periods.
 const _: () = assert!(std::mem::size_of::<Record>() <= 40);
+// Where each text ends fits `Details::ends`, so no grant goes unkept.
+const _: () = assert!(TEXTS * KEPT_TEXT_BYTES <= u16::MAX as usize);
+
+/// The tenants of the grants read, each once, by the key repeat-tenant compares them by
+/// ([`crate::rules::tenant_key`]: trimmed, case aside), numbered as they are first read. A
+/// record holds its tenant's number: tenants are told apart exactly, and a stand-in is placed
+/// in its tenant's spans without its text. Shared by the threads that read (one lock per
+/// grant: a lookup, and an insertion per tenant).
+#[derive(Default)]
+pub struct Tenants {
+    known: std::sync::Mutex<Known>,
+}
+
+/// Each tenant's key and number, both ways.
+#[derive(Default)]
+struct Known {
+    numbers: HashMap<Arc<str>, NonZeroU32>,
+    keys: Vec<Arc<str>>,
+}
+
+impl Tenants {
+    /// The number of the tenant written `tenant`; `None` past four billion tenants.
+    fn number(&self, tenant: &str) -> Option<NonZeroU32> {
+        let tenant = crate::core::text::trim(tenant);
+        // Most exports write tenants in lower case: no key to make.
+        let key: std::borrow::Cow<str> = if tenant
+            .bytes()
+            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+        {
+            crate::rules::tenant_key(tenant).into()
+        } else {
+            tenant.into()
+        };
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        let Known { numbers, keys } = &mut *known;
+        if let Some(&number) = numbers.get(&*key) {
+            return Some(number);
+        }
+        let number = NonZeroU32::new(u32::try_from(keys.len() + 1).ok()?)?;
+        let key: Arc<str> = Arc::from(&*key);
+        keys.push(Arc::clone(&key));
+        numbers.insert(key, number);
+        Some(number)
+    }
+
+    /// The key of tenant `number`, as repeat-tenant compares tenants.
+    pub fn key(&self, number: NonZeroU32) -> Option<Arc<str>> {
+        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.keys.get(number.get() as usize - 1).cloned()
+    }
+}
 
 /// A record's times besides the start, and its texts in one allocation (each text cut at
 /// [`KEPT_TEXT_BYTES`], "…").
@@ -71,35 +126,50 @@ enum Text {
 
 const TEXTS: usize = 9;
 
+/// What decides whether the review keeps a grant whole: its window meets the period or the
+/// one before, or it has no start (the undated are shown).
+#[derive(Clone, Copy)]
+pub struct Shown<'a> {
+    pub settings: &'a Settings,
+    pub period: Period,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+impl Shown<'_> {
+    /// Whether a grant with these times and `status` is in neither period.
+    fn outside(&self, record: &Record, status: Option<&str>) -> bool {
+        record.start.is_some_and(|start| {
+            let (from, to) = aggregate::window(
+                start,
+                record.ended_at(),
+                record.expires(),
+                record.extended_until(),
+                status,
+                self.settings,
+                self.now,
+            );
+            !self.period.overlaps(from, to) && !self.period.previous().overlaps(from, to)
+        })
+    }
+}
+
 impl Record {
-    /// The hook for `check_with` that keeps every grant whole.
-    pub fn keep(file: usize, grant: &crate::grant::Grant) -> Option<Record> {
-        Record::kept(file, grant, |_| false)
+    /// The hook for `check_with` that keeps every grant whole, numbering tenants in `tenants`.
+    pub fn keep_whole(
+        tenants: &Tenants,
+    ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + '_ {
+        move |file, grant| Record::kept(file, grant, tenants, |_| false)
     }
 
-    /// The hook for `check_with` of the review of `period`: every grant is kept, whole when
-    /// its window meets `period` or the one before or it has no start (the undated are
-    /// shown), as a stand-in otherwise.
-    pub fn keep_for(
-        settings: &Settings,
-        period: Period,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + '_ {
-        let previous = period.previous();
+    /// The hook for `check_with` of the review: every grant is kept, whole when `shown` says
+    /// so, as a stand-in otherwise; tenants are numbered in `tenants`.
+    pub fn keep_for<'a>(
+        shown: Shown<'a>,
+        tenants: &'a Tenants,
+    ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + 'a {
         move |file, grant| {
-            Record::kept(file, grant, |r: &Record| {
-                r.start.is_some_and(|start| {
-                    let (from, to) = aggregate::window(
-                        start,
-                        r.ended_at(),
-                        r.expires(),
-                        r.extended_until(),
-                        grant.text(crate::grant::Field::Status),
-                        settings,
-                        now,
-                    );
-                    !period.overlaps(from, to) && !previous.overlaps(from, to)
-                })
+            Record::kept(file, grant, tenants, |r: &Record| {
+                shown.outside(r, grant.text(crate::grant::Field::Status))
             })
         }
     }
@@ -108,6 +178,7 @@ impl Record {
     fn kept(
         file: usize,
         grant: &crate::grant::Grant,
+        tenants: &Tenants,
         outside: impl FnOnce(&Record) -> bool,
     ) -> Option<Record> {
         thread_local! {
@@ -121,10 +192,7 @@ impl Record {
             line: grant.span.line,
             column: grant.span.column,
             start: grant.time(Field::Start),
-            tenant: grant.text(Field::Tenant).map(|tenant| {
-                let hash = crate::rules::tenant_hash(crate::core::text::trim(tenant));
-                std::num::NonZeroU64::new(hash).unwrap_or(std::num::NonZeroU64::MIN)
-            }),
+            tenant: grant.text(Field::Tenant).and_then(|t| tenants.number(t)),
             details: Some(Box::new(Details {
                 approved_at: grant.time(Field::ApprovedAt),
                 expires: grant.time(Field::Expires),
@@ -204,9 +272,9 @@ impl Record {
         self.details.is_none()
     }
 
-    /// Its tenant's identity, as repeat-tenant groups grants: the same for every spelling
-    /// that differs only in case.
-    pub fn tenant_id(&self) -> Option<std::num::NonZeroU64> {
+    /// Its tenant's number among the [`Tenants`] read: the same for every spelling that
+    /// differs only in case, as repeat-tenant groups grants.
+    pub fn tenant_number(&self) -> Option<NonZeroU32> {
         self.tenant
     }
 
@@ -264,16 +332,18 @@ impl Record {
 /// Replaces the stand-ins `wanted` (indices into `records`) with their whole records, read
 /// again by `read`: it reads every input, hands each grant to the hook it is given, and
 /// returns what the hook kept, in input order (`check_with` of a policy without rules).
-/// Grants are matched by place, and by their order among grants of one place. Err: the
-/// inputs changed between the two readings (a grant is not where it was, or not the same),
-/// said in a sentence.
+/// Grants are matched by place, and by their order among grants of one place; each must be
+/// the grant read first: the same start and tenant, and a stand-in still in neither period
+/// (`shown`). Err: the first grant, in input order, that is not, said in a sentence naming
+/// its file and place (the file changed between the readings).
 pub fn refill(
     records: &mut [Record],
     wanted: &[usize],
+    (tenants, shown): (&Tenants, Shown),
     files: &[String],
     read: impl FnOnce(&(dyn Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync)) -> Vec<Record>,
 ) -> Result<(), String> {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::{HashSet, VecDeque};
     type Place = (u32, u32, u32);
     let place = |r: &Record| (r.file, r.line, r.column);
     let places: HashSet<Place> = (wanted.iter())
@@ -284,22 +354,20 @@ pub fn refill(
     }
     // Every grant at a wanted place, in input order: the second reading hands them back in
     // the same order.
-    let mut at: HashMap<Place, std::collections::VecDeque<usize>> = HashMap::new();
+    let mut at: HashMap<Place, VecDeque<usize>> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         if places.contains(&place(r)) {
             at.entry(place(r)).or_default().push_back(i);
         }
     }
+    let keep = Record::keep_whole(tenants);
     let again = read(&|file, grant| {
         let here = (
             u32::try_from(file).ok()?,
             grant.span.line,
             grant.span.column,
         );
-        places
-            .contains(&here)
-            .then(|| Record::keep(file, grant))
-            .flatten()
+        places.contains(&here).then(|| keep(file, grant)).flatten()
     });
     let changed = |r: &Record| {
         let file = files
@@ -312,20 +380,19 @@ pub fn refill(
         )
     };
     for record in again {
-        let slot = at
-            .get_mut(&place(&record))
-            .and_then(|list| list.pop_front());
+        let slot = at.get_mut(&place(&record)).and_then(VecDeque::pop_front);
         let Some(kept) = slot.and_then(|i| records.get_mut(i)) else {
             return Err(changed(&record));
         };
-        if (kept.start, kept.tenant) != (record.start, record.tenant) {
+        let same = (kept.start, kept.tenant) == (record.start, record.tenant);
+        if !same || (kept.outside() && !shown.outside(&record, record.status())) {
             return Err(changed(&record));
         }
         if kept.outside() {
             *kept = record;
         }
     }
-    match at.values().find_map(|left| left.front()) {
+    match at.values().filter_map(|left| left.front()).min() {
         Some(&i) => Err(records.get(i).map(changed).unwrap_or_default()),
         None => Ok(()),
     }

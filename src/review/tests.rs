@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::aggregate::{Inputs, Review, Settings, State};
 use super::{Period, ReviewFormat};
 
-use super::Record;
+use super::{Record, Shown, Tenants};
 use crate::check::{GrantRecord, Outcome, check_with};
 use crate::finding::{Suppressed, Suppression};
 use crate::load::ReadOptions;
@@ -21,26 +21,37 @@ fn t(s: &str) -> DateTime<Utc> {
 }
 
 /// Checks `paths` (relative to the crate) and keeps what the review needs.
-fn run(paths: &[&str]) -> (Outcome, Vec<Record>, Policy) {
+fn run(paths: &[&str]) -> (Outcome, Vec<Record>, Policy, Tenants) {
     run_at(paths, t(NOW))
 }
 
 /// [`run`] with the checker's "now": the review's must be the same, as `report` makes it.
-fn run_at(paths: &[&str], now: DateTime<Utc>) -> (Outcome, Vec<Record>, Policy) {
+fn run_at(paths: &[&str], now: DateTime<Utc>) -> (Outcome, Vec<Record>, Policy, Tenants) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let paths: Vec<PathBuf> = paths.iter().map(|p| root.join(p)).collect();
     let options = ReadOptions::default();
     let (inputs, errors) = crate::discover::discover(&paths, &options);
     assert!(errors.is_empty());
     let policy = Policy::load(None).unwrap();
-    let (outcome, records) = check_with(&inputs, &options, &policy, now, &Record::keep);
-    (outcome, records, policy)
+    let tenants = Tenants::default();
+    let (outcome, records) = check_with(
+        &inputs,
+        &options,
+        &policy,
+        now,
+        &Record::keep_whole(&tenants),
+    );
+    (outcome, records, policy, tenants)
 }
 
-fn review(outcome: &Outcome, records: &[Record], policy: &Policy, period: Period) -> Review {
+fn review(
+    (outcome, records, policy, tenants): (&Outcome, &[Record], &Policy, &Tenants),
+    period: Period,
+) -> Review {
     let settings = Settings::from_policy(policy, FailOn::Error);
     Review::build(&Inputs {
         records,
+        tenants,
         outcome,
         settings: &settings,
         policy: &policy.name,
@@ -52,11 +63,9 @@ fn review(outcome: &Outcome, records: &[Record], policy: &Policy, period: Period
 
 /// The review of the week before NOW of `path`.
 fn week_of(path: &str) -> Review {
-    let (outcome, records, policy) = run(&[path]);
+    let (outcome, records, policy, tenants) = run(&[path]);
     review(
-        &outcome,
-        &records,
-        &policy,
+        (&outcome, &records, &policy, &tenants),
         Period::new(None, None, t(NOW)).unwrap(),
     )
 }
@@ -142,10 +151,11 @@ fn closeout_lists_live_and_overdue_grants_most_urgent_first() {
 fn a_grant_still_active_within_its_expiry_is_to_confirm_at_expiry() {
     // SUP-103 runs 14:00Z to 15:00Z; at 14:30Z it is live with 30m left.
     let now = t("2026-11-20T14:30:00Z");
-    let (outcome, records, policy) = run_at(&["fixtures/samples/grants.yaml"], now);
+    let (outcome, records, policy, tenants) = run_at(&["fixtures/samples/grants.yaml"], now);
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let r = Review::build(&Inputs {
         records: &records,
+        tenants: &tenants,
         outcome: &outcome,
         settings: &settings,
         policy: "default",
@@ -176,14 +186,14 @@ fn repeat_tenants_show_their_grants_side_by_side() {
     assert_eq!(acme.grants[2].reason.as_deref(), Some("Support issue."));
 
     // With a period a month later, none of acme's grants is in it: no repeat tenant.
-    let (outcome, records, policy) = run(&["fixtures/samples"]);
+    let (outcome, records, policy, tenants) = run(&["fixtures/samples"]);
     let later = Period::new(
         Some(t("2026-12-20T00:00:00Z")),
         Some(t("2026-12-27T00:00:00Z")),
         t(NOW),
     )
     .unwrap();
-    let r = review(&outcome, &records, &policy, later);
+    let r = review((&outcome, &records, &policy, &tenants), later);
     assert!(r.repeat_tenants.is_empty());
     assert_eq!(r.headline.grants.current, 0);
 }
@@ -222,7 +232,7 @@ fn people_windows_and_days() {
 
 #[test]
 fn waived_and_baselined_findings_have_their_own_section() {
-    let (mut outcome, records, policy) = run(&["fixtures/samples/grants.yaml"]);
+    let (mut outcome, records, policy, tenants) = run(&["fixtures/samples/grants.yaml"]);
     let moved = outcome
         .findings
         .iter()
@@ -251,9 +261,7 @@ fn waived_and_baselined_findings_have_their_own_section() {
         },
     ];
     let r = review(
-        &outcome,
-        &records,
-        &policy,
+        (&outcome, &records, &policy, &tenants),
         Period::new(None, None, t(NOW)).unwrap(),
     );
     assert_eq!(r.suppressed.len(), 2);
@@ -458,7 +466,14 @@ fn a_record_keeps_every_text_and_time_of_its_grant() {
     let policy = Policy::load(None).unwrap();
     let now = t(NOW);
     let (_, full) = check_with(&inputs, &options, &policy, now, &GrantRecord::keep);
-    let (_, kept) = check_with(&inputs, &options, &policy, now, &Record::keep);
+    let tenants = Tenants::default();
+    let (_, kept) = check_with(
+        &inputs,
+        &options,
+        &policy,
+        now,
+        &Record::keep_whole(&tenants),
+    );
     assert_eq!(full.len(), kept.len());
     let mut several = 0;
     for (full, kept) in full.iter().zip(&kept) {
@@ -504,16 +519,25 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
     let policy = Policy::load(None).unwrap();
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let now = t(NOW);
-    let (outcome, every) = check_with(&inputs, &options, &policy, now, &Record::keep);
+    let all_tenants = Tenants::default();
+    let keep = Record::keep_whole(&all_tenants);
+    let (outcome, every) = check_with(&inputs, &options, &policy, now, &keep);
     let (mut outside, mut read_again) = (0, 0);
     for weeks in -3..=1 {
         for rows in [super::show::ROWS, usize::MAX] {
             let until = now + chrono::TimeDelta::weeks(weeks);
             let period = Period::new(None, Some(until), now).unwrap();
-            let keep = Record::keep_for(&settings, period, now);
+            let shown = Shown {
+                settings: &settings,
+                period,
+                now,
+            };
+            let tenants = Tenants::default();
+            let keep = Record::keep_for(shown, &tenants);
             let (_, mut kept) = check_with(&inputs, &options, &policy, now, &keep);
             let every = Inputs {
                 records: &every,
+                tenants: &all_tenants,
                 outcome: &outcome,
                 settings: &settings,
                 policy: &policy.name,
@@ -530,13 +554,18 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
             );
             let wanted = Review::stand_ins_shown(&Inputs {
                 records: &kept,
+                tenants: &tenants,
                 ..every
             });
             read_again += wanted.len();
             let reading = policy.reading_only();
-            super::refill(&mut kept, &wanted, &outcome.files, |keep| {
-                check_with(&inputs, &options, &reading, now, keep).1
-            })
+            super::refill(
+                &mut kept,
+                &wanted,
+                (&tenants, shown),
+                &outcome.files,
+                |keep| check_with(&inputs, &options, &reading, now, keep).1,
+            )
             .unwrap();
             assert_eq!(
                 kept.iter().filter(|r| r.outside()).count(),
@@ -546,6 +575,7 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
                 Review::build(&every),
                 Review::build(&Inputs {
                     records: &kept,
+                    tenants: &tenants,
                     ..every
                 }),
             );
@@ -565,9 +595,10 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
     );
 }
 
-/// The stand-ins are read again by place: a grant that is not where it was, or not the same
-/// grant (the file changed between the readings), is an error naming the file and the
-/// place, never a review mixing two versions of a file.
+/// The stand-ins are read again by place: a grant that is not where it was, not the same
+/// grant (another start or tenant), or no longer outside the periods (the file changed
+/// between the readings) is an error naming the file and the place, never a review mixing
+/// two versions of a file.
 #[test]
 fn a_file_changed_between_the_two_readings_is_an_error() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -576,27 +607,61 @@ fn a_file_changed_between_the_two_readings_is_an_error() {
     let policy = Policy::load(None).unwrap();
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let now = t(NOW);
-    let period = Period::new(None, Some(t("2026-11-17T00:00:00Z")), now).unwrap();
-    let keep = Record::keep_for(&settings, period, now);
-    let (outcome, kept) = check_with(&inputs, &options, &policy, now, &keep);
+    let period = Period::new(None, Some(t("2026-12-08T00:00:00Z")), now).unwrap();
+    let shown = Shown {
+        settings: &settings,
+        period,
+        now,
+    };
+    let tenants = Tenants::default();
+    let (outcome, kept) = check_with(
+        &inputs,
+        &options,
+        &policy,
+        now,
+        &Record::keep_for(shown, &tenants),
+    );
     let wanted: Vec<usize> = (0..kept.len()).filter(|&i| kept[i].outside()).collect();
     assert!(wanted.len() > 1);
     let reading = policy.reading_only();
     let again = |change: &dyn Fn(&mut Vec<Record>)| {
         let mut records = kept.clone();
-        super::refill(&mut records, &wanted, &outcome.files, |keep| {
-            let mut read = check_with(&inputs, &options, &reading, now, keep).1;
-            change(&mut read);
-            read
-        })
+        super::refill(
+            &mut records,
+            &wanted,
+            (&tenants, shown),
+            &outcome.files,
+            |keep| {
+                let mut read = check_with(&inputs, &options, &reading, now, keep).1;
+                change(&mut read);
+                read
+            },
+        )
         .map(|()| records)
     };
     let whole = again(&|_| {}).unwrap();
     assert!(whole.iter().all(|r| !r.outside()));
-    let moved =
-        again(&|read| read[0].start = read[0].start.map(|s| s + chrono::TimeDelta::hours(1)));
-    let gone = again(&|read| drop(read.pop()));
-    for error in [moved.unwrap_err(), gone.unwrap_err()] {
+    // A stand-in that started before the period's end, read again as live into the period.
+    let before_end = wanted
+        .iter()
+        .map(|&i| &kept[i])
+        .find(|r| r.start.is_some_and(|s| s < period.until))
+        .map(|r| (r.file, r.line, r.column))
+        .unwrap();
+    let errors = [
+        again(&|read| read[0].start = read[0].start.map(|s| s + chrono::TimeDelta::hours(1))),
+        again(&|read| read[0].tenant = None),
+        again(&|read| drop(read.pop())),
+        again(&|read| {
+            let r = (read.iter_mut())
+                .find(|r| (r.file, r.line, r.column) == before_end)
+                .unwrap();
+            let details = r.details.as_deref_mut().unwrap();
+            details.ended_at = Some(now + chrono::TimeDelta::days(1));
+        }),
+    ];
+    for error in errors {
+        let error = error.unwrap_err();
         assert!(
             error.contains("fixtures/samples/")
                 && error.contains("changed while the review read it"),
