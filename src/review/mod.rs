@@ -137,13 +137,18 @@ pub struct Shown<'a> {
 
 impl Shown<'_> {
     /// Whether a grant with these times and `status` is in neither period.
-    fn outside(&self, record: &Record, status: Option<&str>) -> bool {
-        record.start.is_some_and(|start| {
+    fn outside(
+        &self,
+        start: Option<chrono::DateTime<chrono::Utc>>,
+        times: &Details,
+        status: Option<&str>,
+    ) -> bool {
+        start.is_some_and(|start| {
             let (from, to) = aggregate::window(
                 start,
-                record.ended_at(),
-                record.expires(),
-                record.extended_until(),
+                times.ended_at,
+                times.expires,
+                times.extended_until,
                 status,
                 self.settings,
                 self.now,
@@ -158,7 +163,7 @@ impl Record {
     pub fn keep_whole(
         tenants: &Tenants,
     ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + '_ {
-        move |file, grant| Record::kept(file, grant, tenants, |_| false)
+        move |file, grant| Record::kept(file, grant, tenants, |_, _| false)
     }
 
     /// The hook for `check_with` of the review: every grant is kept, whole when `shown` says
@@ -168,18 +173,19 @@ impl Record {
         tenants: &'a Tenants,
     ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + 'a {
         move |file, grant| {
-            Record::kept(file, grant, tenants, |r: &Record| {
-                shown.outside(r, grant.text(crate::grant::Field::Status))
+            Record::kept(file, grant, tenants, |start, times| {
+                shown.outside(start, times, grant.text(crate::grant::Field::Status))
             })
         }
     }
 
-    /// Keeps `grant`: a stand-in when `outside`, asked with its times (and no texts), says so.
+    /// Keeps `grant`: a stand-in when `outside`, asked with its start and other times (no
+    /// texts yet), says so.
     fn kept(
         file: usize,
         grant: &crate::grant::Grant,
         tenants: &Tenants,
-        outside: impl FnOnce(&Record) -> bool,
+        outside: impl FnOnce(Option<chrono::DateTime<chrono::Utc>>, &Details) -> bool,
     ) -> Option<Record> {
         thread_local! {
             /// The texts and the approvers being gathered: a million grants make a million
@@ -193,21 +199,20 @@ impl Record {
             column: grant.span.column,
             start: grant.time(Field::Start),
             tenant: grant.text(Field::Tenant).and_then(|t| tenants.number(t)),
-            details: Some(Box::new(Details {
-                approved_at: grant.time(Field::ApprovedAt),
-                expires: grant.time(Field::Expires),
-                extended_until: grant.extended_until(),
-                ended_at: grant.time(Field::EndedAt),
-                present: 0,
-                ends: [0; TEXTS],
-                texts: Box::default(),
-            })),
+            details: None,
         };
-        if outside(&record) {
-            record.details = None;
-            return Some(record);
+        let mut details = Details {
+            approved_at: grant.time(Field::ApprovedAt),
+            expires: grant.time(Field::Expires),
+            extended_until: grant.extended_until(),
+            ended_at: grant.time(Field::EndedAt),
+            present: 0,
+            ends: [0; TEXTS],
+            texts: Box::default(),
+        };
+        if outside(record.start, &details) {
+            return Some(record); // a stand-in
         }
-        let details = record.details.as_deref_mut()?;
         SCRATCH.with_borrow_mut(|(all, approvers)| {
             all.clear();
             approvers.clear();
@@ -262,6 +267,7 @@ impl Record {
             details.texts = Box::from(all.as_str());
             Some(())
         })?;
+        record.details = Some(Box::new(details));
         Some(record)
     }
 
@@ -385,7 +391,9 @@ pub fn refill(
             return Err(changed(&record));
         };
         let same = (kept.start, kept.tenant) == (record.start, record.tenant);
-        if !same || (kept.outside() && !shown.outside(&record, record.status())) {
+        let outside = (record.details.as_deref())
+            .is_some_and(|times| shown.outside(record.start, times, record.status()));
+        if !same || (kept.outside() && !outside) {
             return Err(changed(&record));
         }
         if kept.outside() {
