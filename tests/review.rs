@@ -566,6 +566,23 @@ fn a_repeat_tenants_recurring_problem_stands_out_with_its_tickets() {
     assert!(html.contains("acme-prod needed access 5 times"));
 }
 
+/// `report --now NOW --format json ARGS`: how it ended, and the review parsed.
+fn review_json(args: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let mut all = vec!["report", "--now", NOW, "--format", "json"];
+    all.extend_from_slice(args);
+    let out = grantlint(&all);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    (out, json)
+}
+
+/// [`review_json`] of `yaml`, written to a file.
+fn review_of_yaml(yaml: &str) -> (std::process::Output, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, yaml).unwrap();
+    review_json(&[grants.to_str().unwrap()])
+}
+
 /// A grant of the week live since May opens a repeat-tenant span whose other grants ended in
 /// May: the review keeps those as stand-ins (their place, start and tenant) and reads them
 /// again to show them, from a file and from standard input alike.
@@ -576,17 +593,7 @@ fn a_span_around_a_grant_live_since_long_ago_shows_its_grants_read_again() {
 - {id: G-1, tenant: acme-prod, grantee: Tomás Ortega, approver: Ravi Patel, ticket: INC-1, reason: 'Billing export stuck again after the retry', start: 2026-05-03T10:00:00Z, expires: 2026-05-03T11:00:00Z, ended_at: 2026-05-03T11:00:00Z, status: ended}
 - {id: G-2, tenant: ACME-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-2, reason: 'Billing export stuck, third time', start: 2026-05-05T10:00:00Z, expires: 2026-05-05T11:00:00Z, ended_at: 2026-05-05T11:00:00Z, status: ended}
 ";
-    let dir = tempfile::tempdir().unwrap();
-    let grants = dir.path().join("grants.yaml");
-    std::fs::write(&grants, yaml).unwrap();
-    let from_file = grantlint(&[
-        "report",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        grants.to_str().unwrap(),
-    ]);
+    let (from_file, _) = review_of_yaml(yaml);
     let from_stdin = assert_cmd::Command::cargo_bin("grantlint")
         .unwrap()
         .args([
@@ -648,18 +655,8 @@ fn grants_read_again_are_read_through_the_policys_mapping() {
          G-2,acme-prod,Mina Chen,Ravi Patel,INC-2,Billing export stuck a third time,2026-05-05 10:00,2026-05-05 11:00,2026-05-05 11:00,ended\n",
     )
     .unwrap();
-    let out = grantlint(&[
-        "report",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--policy",
-        policy.to_str().unwrap(),
-        csv.to_str().unwrap(),
-    ]);
+    let (out, json) = review_json(&["--policy", policy.to_str().unwrap(), csv.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let grants = json["repeat_tenants"][0]["grants"].as_array().unwrap();
     let shown: Vec<(&str, &str)> = grants
         .iter()
@@ -694,19 +691,8 @@ fn long_tenants_that_share_their_first_kilobyte_are_two_repeat_tenants() {
             )
         })
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let grants = dir.path().join("grants.yaml");
-    std::fs::write(&grants, yaml).unwrap();
-    let out = grantlint(&[
-        "report",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        grants.to_str().unwrap(),
-    ]);
+    let (out, json) = review_of_yaml(&yaml);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let tenants = json["repeat_tenants"].as_array().unwrap();
     let ids: Vec<Vec<&str>> = (tenants.iter())
         .map(|t| {

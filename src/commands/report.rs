@@ -104,8 +104,8 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     };
     // A repeat-tenant span the review shows may reach grants kept as stand-ins (its grant of
     // the period live since long before it): those, and only those, are read again.
-    let wanted = review::Review::stand_ins_shown(&review::Inputs {
-        records: &records,
+    let base = review::Inputs {
+        records: &[],
         tenants: &tenants,
         outcome: &outcome,
         settings: &settings,
@@ -113,6 +113,10 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         period,
         now,
         rows,
+    };
+    let wanted = review::Review::stand_ins_shown(&review::Inputs {
+        records: &records,
+        ..base
     });
     if !wanted.is_empty() {
         let mut unread = Vec::new();
@@ -156,13 +160,7 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     }
     let review_inputs = review::Inputs {
         records: &records,
-        tenants: &tenants,
-        outcome: &outcome,
-        settings: &settings,
-        policy: &policy.name,
-        period,
-        now,
-        rows,
+        ..base
     };
     let mut review = review::Review::build(&review_inputs);
     if let Some(file) = &args.history {
