@@ -703,3 +703,38 @@ fn long_tenants_that_share_their_first_kilobyte_are_two_repeat_tenants() {
         .collect();
     assert_eq!(ids, [["G-0", "G-2", "G-4"], ["G-1", "G-3", "G-5"]]);
 }
+
+/// Teleport roles are configuration `check` lints, not grants: the review leaves the file out
+/// and says so (an input problem, so the week is incomplete and the exit code 2) instead of
+/// listing each role in the closeout as a grant of unknown lifecycle.
+#[test]
+fn configuration_is_left_out_of_the_review_and_said_to_be() {
+    let (out, json) = review_json(&[
+        "fixtures/config/teleport/roles.yaml",
+        "fixtures/samples/grants.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("`grantlint check`"),
+        "{}",
+        common::stderr(&out)
+    );
+    let problems = json["input_errors"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["file"], "fixtures/config/teleport/roles.yaml");
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("access-system configuration (teleport-role)")
+    );
+    assert_ne!(json["headline"]["result"], "passed");
+    let closeout = json["closeout"].as_array().unwrap();
+    assert!(
+        closeout
+            .iter()
+            .all(|c| c["grant"]["file"] != "fixtures/config/teleport/roles.yaml"),
+        "{closeout:?}"
+    );
+    assert_eq!(json["headline"]["left_out"], 0);
+}

@@ -50,7 +50,8 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     let options = read_options!(args);
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
     let selection = crate::discover::Selection::new(&policy, &args.exclude);
-    let found = super::discover(&args.paths, &options, &selection, false)?;
+    let mut found = super::discover(&args.paths, &options, &selection, false)?;
+    leave_out_configuration(&mut found, &options);
     // The inputs are known now: nothing the review writes (the page, the attachments, the
     // history) may be one of them. Refused before anything is checked, written or recorded.
     let read: Vec<&std::path::Path> = (found.inputs.iter())
@@ -184,6 +185,34 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // one by one would only make the run longer.
     std::mem::forget((records, outcome, review, text));
     Ok(code)
+}
+
+/// Access-system configuration (Teleport roles, PAM entitlements, PIM and TEAM policies) is
+/// linted by `check`: its roles and policies are not grants a review could place in a week,
+/// and read as grants they would crowd the closeout as "unknown". Each such input is left out
+/// and said to be, as an input problem: the review is incomplete, never passed.
+fn leave_out_configuration(
+    found: &mut crate::discover::Discovery,
+    options: &crate::load::ReadOptions,
+) {
+    let crate::discover::Discovery { inputs, errors, .. } = found;
+    inputs.retain(|input| {
+        let Some(kind) = crate::config::kind(input, options) else {
+            return true;
+        };
+        errors.push(
+            crate::load::InputError::new(
+                &input.name,
+                format!(
+                    "is access-system configuration ({}), not an export of grants: the review \
+                     leaves it out",
+                    kind.name()
+                ),
+            )
+            .help("lint it with `grantlint check`; leave it out of the review with `--exclude`"),
+        );
+        false
+    });
 }
 
 /// What a file was when read: its length and when it was last written (`None` for standard
