@@ -6,7 +6,7 @@
 //! is; the admin rules decide whether eligible and active assignments may be permanent.
 
 use super::terraform::AZUREAD_GROUP_POLICY;
-use super::{Docs, Object, Probe, Resource, START, error_at, key_span, not_expected};
+use super::{Docs, Object, Probe, Resource, START, Shape, error_at, key_span, not_expected};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
@@ -186,6 +186,15 @@ pub fn terraform(
             "pass a Terraform plan or .tf file",
         ));
     };
+    // The role is what overrides and admin-justified match: in `.tf` source it must be
+    // written out (or named through a `data.azurerm_role_definition` of the file).
+    let role_key = match kind == AZUREAD_GROUP_POLICY {
+        true => "roleId",
+        false => "roleDefinitionId",
+    };
+    if let Some(node) = tf.get(role_key) {
+        tf.written_out(node, Shape::Value, role_key, text, file)?;
+    }
     let (role, scope) = match kind == AZUREAD_GROUP_POLICY {
         // PIM for Groups: the role is `member` or `owner`; the group is the policy's scope,
         // as Graph's `scopeId` of a group policy is.
@@ -280,8 +289,14 @@ known only in a plan: lint `terraform show -json PLAN`";
 /// A `primary_approver`: of type `User` (azurerm) or `singleUser` (azuread) a person, else
 /// (`Group`, `groupMembers`) whoever is in the group; named by its `object_id`.
 /// An approver whose `object_id` is not known until apply (left out of a plan, or in `.tf` a
-/// reference or a call, which an object id, a GUID, never looks like) is `Err` at its place.
+/// reference or a call, which an object id, a GUID, never looks like) is `Err` at its place,
+/// as is one whose `type` is not written out.
 fn terraform_approver(approver: Resource<'_>) -> Result<(Kind, &str, Span), Span> {
+    // Written from an expression, the type or the id is not known: who approves cannot be told.
+    let expression = |key| approver.get(key).filter(|n| approver.expression(n));
+    if let Some(node) = expression("type").or_else(|| expression("objectId")) {
+        return Err(approver.span_of(node));
+    }
     let kind = match approver.text("type") {
         Some(("User" | "singleUser", _)) => Kind::Person,
         _ => Kind::Group,

@@ -3,7 +3,7 @@
 //! `describe` write them: JSON (`--format=json`), or YAML documents after `---` (the default),
 //! or the REST `entitlements.list` response (`{"entitlements": […]}`).
 
-use super::{Docs, Object, Probe, Resource, error_at, not_expected, number};
+use super::{Docs, Object, Probe, Resource, Shape, error_at, not_expected, number};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::format_duration;
@@ -151,11 +151,14 @@ pub(super) fn entitlement(
         probes: Vec::new(),
     };
     let access = pam.record("privilegedAccess.gcpIamAccess");
-    let roles: Vec<(&str, Span)> = access
-        .iter()
-        .flat_map(|a| a.records("roleBindings"))
-        .filter_map(|b| b.text("role"))
-        .collect();
+    let mut roles: Vec<(&str, Span)> = Vec::new();
+    for binding in access.iter().flat_map(|a| a.records("roleBindings")) {
+        if let Some(role) = binding.get("role") {
+            let path = "privilegedAccess.gcpIamAccess.roleBindings[].role";
+            pam.written_out(role, Shape::Value, path, text, file)?;
+        }
+        roles.extend(binding.text("role"));
+    }
     if let Some((_, at)) = roles.first() {
         let mut joined: Vec<&str> = Vec::new();
         for (role, _) in &roles {
@@ -191,7 +194,7 @@ pub(super) fn entitlement(
         .push(Probe::lasting(at, length, allows, WINDOW_HELP));
 
     justification(pam, &roles, &mut object);
-    approvals(pam, &mut object);
+    approvals(pam, text, file, &mut object)?;
     object.probes.push(Probe::without(
         "ticket-linked",
         object.span,
@@ -240,7 +243,8 @@ fn justification(pam: Resource, roles: &[(&str, Span)], object: &mut Object) {
 
 /// approvalWorkflow.manualApprovals: no workflow, no step or a step needing no approval lets
 /// a grant through unapproved; every approver principal is judged as a grant's approver.
-fn approvals(pam: Resource, object: &mut Object) {
+/// In `.tf` source, a count or a principal not written out is an error at its place.
+fn approvals(pam: Resource, text: &str, file: &str, object: &mut Object) -> Result<(), InputError> {
     let none =
         |at, allows: &str| Probe::without("approver-named", at, allows.to_string(), APPROVAL_HELP);
     let Some(manual) = pam.record("approvalWorkflow.manualApprovals") else {
@@ -249,7 +253,7 @@ fn approvals(pam: Resource, object: &mut Object) {
             at,
             "needs no approval (no approvalWorkflow.manualApprovals)",
         ));
-        return;
+        return Ok(());
     };
     let steps = manual.records("steps");
     if steps.is_empty() {
@@ -261,7 +265,12 @@ fn approvals(pam: Resource, object: &mut Object) {
             "needs no approval (its manualApprovals has no steps)",
         ));
     }
+    let path = "approvalWorkflow.manualApprovals.steps[]";
     for step in steps {
+        if let Some(needed) = step.get("approvalsNeeded") {
+            let path = format!("{path}.approvalsNeeded");
+            pam.written_out(needed, Shape::Value, &path, text, file)?;
+        }
         match step.get("approvalsNeeded") {
             Some(needed) if number(needed) == Some(0) => {
                 let at = step.span_of(needed);
@@ -276,6 +285,10 @@ fn approvals(pam: Resource, object: &mut Object) {
             Some(_) => {}
         }
         for approvers in step.records("approvers") {
+            if let Some((_, principals)) = approvers.entry("principals") {
+                let path = format!("{path}.approvers[].principals");
+                pam.written_out(principals, Shape::List, &path, text, file)?;
+            }
             for principal in approvers.list("principals") {
                 let Some(text) = principal.value.as_scalar() else {
                     continue;
@@ -289,6 +302,7 @@ fn approvals(pam: Resource, object: &mut Object) {
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -20,6 +20,10 @@ pub struct Resource {
     pub address: String,
     pub json: String,
     places: Vec<Span>,
+    /// The JSON lines (from 1, ascending) of values and object keys written from expressions
+    /// (a variable, a call, a template…): their text is not the value, which only a plan
+    /// knows.
+    pub expressions: Vec<u32>,
 }
 
 impl Resource {
@@ -81,6 +85,7 @@ pub fn resources(
             lines: &lines,
             source: text,
             roles: &roles,
+            expressions: Vec::new(),
         };
         let at = lines.of(block.span());
         json.body(&block.body, at);
@@ -89,6 +94,7 @@ pub fn resources(
             address: format!("{kind}.{}", labels.get(1).copied().unwrap_or("?")),
             json: json.text,
             places: json.places,
+            expressions: json.expressions,
         });
     }
     Ok(found)
@@ -164,6 +170,7 @@ struct Json<'l, 't> {
     lines: &'l Lines<'t>,
     source: &'t str,
     roles: &'l [(String, String)],
+    expressions: Vec<u32>,
 }
 
 impl Json<'_, '_> {
@@ -171,6 +178,13 @@ impl Json<'_, '_> {
         self.text.push_str(token);
         self.text.push('\n');
         self.places.push(at);
+    }
+
+    /// The next line, written from an expression: its text stands for a value known only in
+    /// a plan.
+    fn expression_line(&mut self, token: &str, at: Span) {
+        self.expressions.push(self.places.len() as u32 + 1);
+        self.line(token, at);
     }
 
     /// A body: its attributes, and its blocks gathered by name into lists, in the order
@@ -233,19 +247,32 @@ impl Json<'_, '_> {
                 self.line("{", at);
                 for (i, (key, value)) in object.iter().enumerate() {
                     let name = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                        ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
-                        ObjectKey::Expression(other) => self.source_of(other),
+                        ObjectKey::Ident(ident) => Ok(ident.as_str().to_string()),
+                        ObjectKey::Expression(Expression::String(s)) => Ok(s.as_str().to_string()),
+                        ObjectKey::Expression(other) => Err(self.source_of(other)),
                     };
                     let comma = if i == 0 { "" } else { "," };
                     let key_at = self.lines.of(key.span());
-                    self.line(&format!("{comma}{}:", quoted(&name)), key_at);
+                    match name {
+                        Ok(name) => self.line(&format!("{comma}{}:", quoted(&name)), key_at),
+                        Err(source) => {
+                            self.expression_line(&format!("{comma}{}:", quoted(&source)), key_at)
+                        }
+                    }
                     self.expression(value.expr());
                 }
                 self.line("}", at);
             }
+            // A template of literal parts alone (a heredoc without `${…}`) is its text.
+            Expression::StringTemplate(t) if t.iter().all(|e| e.is_literal()) => {
+                self.line(&quoted(&literal_text(t)), at)
+            }
+            Expression::HeredocTemplate(h) if h.template.iter().all(|e| e.is_literal()) => {
+                self.line(&quoted(&literal_text(&h.template)), at)
+            }
             // A reference, a call or a template is known only when planned: its source text
-            // stands for it, and a check that needs it says it cannot read it.
+            // stands for it, recorded as an expression, and a check that reads it says it
+            // cannot.
             other => {
                 let source = self.source_of(other);
                 let role = self.roles.iter().find(|(reference, _)| {
@@ -255,7 +282,7 @@ impl Json<'_, '_> {
                 });
                 match role {
                     Some((_, role)) => self.line(&quoted(role), at),
-                    None => self.line(&quoted(&source), at),
+                    None => self.expression_line(&quoted(&source), at),
                 }
             }
         }
@@ -268,6 +295,17 @@ impl Json<'_, '_> {
             .unwrap_or("?")
             .to_string()
     }
+}
+
+/// The text of a template whose elements are all literal.
+fn literal_text(template: &hcl_edit::template::Template) -> String {
+    template
+        .iter()
+        .filter_map(|e| match e {
+            hcl_edit::template::Element::Literal(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn quoted(text: &str) -> String {
