@@ -7,7 +7,7 @@
 mod common;
 mod config_common;
 use common::{grantlint, json, placed_findings};
-use config_common::{failing_report, owned};
+use config_common::{failing_report, fixture_with, owned, tf_outcome};
 
 const PLAN: &str = "fixtures/config/terraform/plan.json";
 const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
@@ -157,4 +157,87 @@ fn broken_hcl_is_an_error_at_its_place() {
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     assert!(err.contains("not HCL"), "{err}");
+}
+
+#[test]
+fn an_approver_or_role_from_a_variable_is_an_error_at_its_place() {
+    let list = "`approval_workflow.manual_approvals.steps[].approvers[].principals`";
+    for (from, to, line, column, message) in [
+        (
+            "principals = [\"user:ravi.patel@acme.example\"]",
+            "principals = [\"user:ravi.patel@acme.example\", var.approvers]",
+            34,
+            57,
+            format!("an item of {list} is `var.approvers`, not written out"),
+        ),
+        (
+            "principals = [\"group:sre-leads@acme.example\"]",
+            "principals = var.approvers",
+            70,
+            24,
+            format!("{list} is `var.approvers`, not a list written out"),
+        ),
+        (
+            "role = \"roles/cloudsql.admin\"",
+            "role = var.role",
+            19,
+            16,
+            "`privileged_access.gcp_iam_access.role_bindings[].role` is `var.role`, not written out"
+                .to_string(),
+        ),
+        (
+            "approvals_needed = 1",
+            "approvals_needed = var.n",
+            32,
+            28,
+            "`approval_workflow.manual_approvals.steps[].approvals_needed` is `var.n`, not written out"
+                .to_string(),
+        ),
+    ] {
+        let tf = fixture_with(SOURCE, from, to);
+        let (code, outcome) = tf_outcome("gcp-pam-entitlement", &tf);
+        assert_eq!(code, 2, "{to}");
+        assert_eq!(
+            outcome,
+            [("error".to_string(), String::new(), line, column, message)]
+        );
+    }
+}
+
+#[test]
+fn expressions_no_check_reads_leave_the_findings_as_they_were() {
+    let (_, fixture) = tf_outcome(
+        "gcp-pam-entitlement",
+        &std::fs::read_to_string(SOURCE).unwrap(),
+    );
+    let mut tf = fixture_with(
+        SOURCE,
+        "parent               = \"projects/acme-prod\"",
+        "parent               = var.project",
+    );
+    for (from, to) in [
+        (
+            "location             = \"global\"",
+            "location             = var.location",
+        ),
+        (
+            "principals = [\"group:support-engineers@acme.example\"]",
+            "principals = [var.eligible]",
+        ),
+        (
+            "resource_type = \"cloudresourcemanager.googleapis.com/Project\"",
+            "resource_type = local.project_type",
+        ),
+        (
+            "require_approver_justification = true",
+            "require_approver_justification = var.why",
+        ),
+    ] {
+        assert!(tf.contains(from), "{from}");
+        tf = tf.replacen(from, to, 1);
+    }
+    let (code, outcome) = tf_outcome("gcp-pam-entitlement", &tf);
+    assert_eq!(code, 1);
+    assert_eq!(outcome.len(), 6);
+    assert_eq!(outcome, fixture);
 }

@@ -64,3 +64,52 @@ pub fn explain_is_documented(kind: &str, keys: &[&str]) {
         "docs/config.md is missing the current page; paste `grantlint explain --source {kind}`:\n{docs}"
     );
 }
+
+/// A finding (rule, grant, line, column, message), or an input error (`error`, no grant).
+pub type Outcome = (String, String, u64, u64, String);
+
+/// The fixture `file` with `from`, which it holds, written as `to`.
+pub fn fixture_with(file: &str, from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{file} lacks {from}");
+    text.replacen(from, to, 1)
+}
+
+/// `check --format json --source SOURCE` of a `.tf` file holding `tf`: its exit code and its
+/// findings as `placed_findings` gives them with their messages, or its input errors as
+/// (line, column, message).
+pub fn tf_outcome(source: &str, tf: &str) -> (i32, Vec<Outcome>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(&path, tf).unwrap();
+    let (code, report) = crate::common::json(&["--source", source, path.to_str().unwrap()]);
+    let rows = |key: &str| -> Vec<serde_json::Value> {
+        report[key].as_array().cloned().unwrap_or_default()
+    };
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let mut outcome: Vec<_> = rows("findings")
+        .iter()
+        .map(|f| {
+            let (line, column) = (f["line"].as_u64(), f["column"].as_u64());
+            let (line, column) = (line.unwrap(), column.unwrap());
+            (
+                text(&f["rule"]),
+                text(&f["grant"]),
+                line,
+                column,
+                text(&f["message"]),
+            )
+        })
+        .collect();
+    for e in rows("errors") {
+        let (line, column) = (e["line"].as_u64().unwrap(), e["column"].as_u64().unwrap());
+        outcome.push((
+            "error".into(),
+            String::new(),
+            line,
+            column,
+            text(&e["message"]),
+        ));
+    }
+    (code, outcome)
+}
