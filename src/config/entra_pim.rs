@@ -130,8 +130,9 @@ is not judged",
 `require_multifactor_authentication` (Enablement_Admin_Assignment): they govern an \
 administrator's direct assignment, not an activation, and no rule asks for them",
         "in `.tf` source, a value from a variable, a function or another resource: known only \
-in a plan; a role so named is judged by that text, so lint the plan to match overrides by role \
-(a `data.azurerm_role_definition` of the same file with a literal `name` names the role)",
+in a plan, so a role (`role_definition_id`, `role_id`) or a setting so written is an error at \
+its place and an approver so written a finding there; lint the plan (a \
+`data.azurerm_role_definition` of the same file with a literal `name` names the role)",
     ],
 };
 
