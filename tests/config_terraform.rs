@@ -160,7 +160,7 @@ fn broken_hcl_is_an_error_at_its_place() {
 }
 
 #[test]
-fn an_approver_or_role_from_a_variable_is_an_error_at_its_place() {
+fn an_approver_role_or_block_from_a_variable_is_an_error_at_its_place() {
     let list = "`approval_workflow.manual_approvals.steps[].approvers[].principals`";
     for (from, to, line, column, message) in [
         (
@@ -176,6 +176,23 @@ fn an_approver_or_role_from_a_variable_is_an_error_at_its_place() {
             70,
             24,
             format!("{list} is `var.approvers`, not a list written out"),
+        ),
+        (
+            // Approvers from a `dynamic` block: at its label.
+            "approvers {\n          principals = [\"user:ravi.patel@acme.example\"]\n        }",
+            "dynamic \"approvers\" {\n          for_each = var.approver_sets\n          content {\n            principals = approvers.value\n          }\n        }",
+            33,
+            17,
+            "`approval_workflow.manual_approvals.steps[].approvers` is `dynamic \"approvers\"`, not a list written out"
+                .to_string(),
+        ),
+        (
+            "unstructured {}",
+            "dynamic \"unstructured\" {\n      for_each = var.ask ? [1] : []\n      content {}\n    }",
+            25,
+            13,
+            "`requester_justification_config.unstructured` is `dynamic \"unstructured\"`, not a list written out"
+                .to_string(),
         ),
         (
             "role = \"roles/cloudsql.admin\"",

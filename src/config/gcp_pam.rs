@@ -121,6 +121,20 @@ const APPROVER_HELP: &str =
 const TICKET_HELP: &str = "ask for the ticket in the justification and check the grants with \
 `grantlint check --source gcp-pam`, or turn ticket-linked off for this tenant with an override";
 
+/// The blocks the checks read (in Terraform, lists of one item, or of each step): in `.tf`
+/// source a `dynamic` one is known only in a plan. Each step's `approvers` too.
+const BLOCKS: [&str; 9] = [
+    "privilegedAccess",
+    "privilegedAccess.gcpIamAccess",
+    "privilegedAccess.gcpIamAccess.roleBindings",
+    "requesterJustificationConfig",
+    "requesterJustificationConfig.unstructured",
+    "requesterJustificationConfig.notMandatory",
+    "approvalWorkflow",
+    "approvalWorkflow.manualApprovals",
+    "approvalWorkflow.manualApprovals.steps",
+];
+
 /// One entitlement; `address` names a Terraform resource (its `name` is not known before
 /// it is applied).
 pub(super) fn entitlement(
@@ -150,6 +164,11 @@ pub(super) fn entitlement(
         fields: Vec::new(),
         probes: Vec::new(),
     };
+    for path in BLOCKS {
+        if let Some((_, blocks)) = pam.entry(path) {
+            pam.written_out(blocks, Shape::List, path, text, file)?;
+        }
+    }
     let access = pam.record("privilegedAccess.gcpIamAccess");
     let mut roles: Vec<(&str, Span)> = Vec::new();
     for binding in access.iter().flat_map(|a| a.records("roleBindings")) {
@@ -283,6 +302,10 @@ fn approvals(pam: Resource, text: &str, file: &str, object: &mut Object) -> Resu
                 "needs no approval (no approvalsNeeded, which is 0)",
             )),
             Some(_) => {}
+        }
+        if let Some((_, approvers)) = step.entry("approvers") {
+            let path = format!("{path}.approvers");
+            pam.written_out(approvers, Shape::List, &path, text, file)?;
         }
         for approvers in step.records("approvers") {
             if let Some((_, principals)) = approvers.entry("principals") {

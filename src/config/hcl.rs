@@ -6,7 +6,7 @@
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
-use hcl_edit::structure::{Body, Structure};
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::Object;
 use crate::core::span::Span;
@@ -195,7 +195,7 @@ impl Json<'_, '_> {
         for structure in body.iter() {
             let name = match structure {
                 Structure::Attribute(a) => a.key.as_str(),
-                Structure::Block(b) => b.ident.as_str(),
+                Structure::Block(b) => dynamic(b).map_or(b.ident.as_str(), |(name, _)| name),
             };
             if !names.contains(&name) {
                 names.push(name);
@@ -206,9 +206,18 @@ impl Json<'_, '_> {
             let key = format!("{comma}{}:", quoted(name));
             let blocks: Vec<_> = body
                 .blocks()
-                .filter(|b| b.ident.as_str() == *name)
+                .filter(|b| b.ident.as_str() == *name && dynamic(b).is_none())
                 .collect();
-            if let Some(first) = blocks.first() {
+            // A `dynamic` block's items are known only in a plan: the whole list stands as an
+            // expression, which a check that reads it says it cannot read.
+            if let Some((block, label)) = body
+                .blocks()
+                .find_map(|b| dynamic(b).filter(|(n, _)| n == name).map(|(_, l)| (b, l)))
+            {
+                self.line(&key, self.lines.of(block.ident.span()));
+                let text = format!("dynamic {}", quoted(name));
+                self.expression_line(&quoted(&text), self.lines.of(label));
+            } else if let Some(first) = blocks.first() {
                 self.line(&key, self.lines.of(first.ident.span()));
                 self.line("[", self.lines.of(first.span()));
                 for (j, block) in blocks.iter().enumerate() {
@@ -295,6 +304,19 @@ impl Json<'_, '_> {
             .unwrap_or("?")
             .to_string()
     }
+}
+
+/// The name of the blocks a `dynamic "NAME"` block writes, and the label's place.
+fn dynamic(block: &Block) -> Option<(&str, Option<std::ops::Range<usize>>)> {
+    if block.ident.as_str() != "dynamic" {
+        return None;
+    }
+    let label = block.labels.first()?;
+    let at = match label {
+        BlockLabel::Ident(ident) => ident.span(),
+        BlockLabel::String(string) => string.span(),
+    };
+    Some((label.as_str(), at))
 }
 
 /// The text of a template whose elements are all literal.
