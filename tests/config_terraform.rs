@@ -7,7 +7,7 @@
 mod common;
 mod config_common;
 use common::{grantlint, json, placed_findings};
-use config_common::{failing_report, fixture_with, owned, tf_outcome};
+use config_common::{failing_report, fixture_with, owned, tf_input_error, tf_outcome};
 
 const PLAN: &str = "fixtures/config/terraform/plan.json";
 const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
@@ -211,13 +211,9 @@ fn an_approver_role_or_block_from_a_variable_is_an_error_at_its_place() {
                 .to_string(),
         ),
     ] {
-        let tf = fixture_with(SOURCE, from, to);
-        let (code, outcome) = tf_outcome("gcp-pam-entitlement", &tf);
-        assert_eq!(code, 2, "{to}");
-        assert_eq!(
-            outcome,
-            [("error".to_string(), String::new(), line, column, message)]
-        );
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = tf_input_error("gcp-pam-entitlement", &tf);
+        assert_eq!(error, (line, column, message), "{to}");
     }
 }
 
@@ -227,32 +223,31 @@ fn expressions_no_check_reads_leave_the_findings_as_they_were() {
         "gcp-pam-entitlement",
         &std::fs::read_to_string(SOURCE).unwrap(),
     );
-    let mut tf = fixture_with(
+    let tf = fixture_with(
         SOURCE,
-        "parent               = \"projects/acme-prod\"",
-        "parent               = var.project",
+        &[
+            (
+                "parent               = \"projects/acme-prod\"",
+                "parent               = var.project",
+            ),
+            (
+                "location             = \"global\"",
+                "location             = var.location",
+            ),
+            (
+                "principals = [\"group:support-engineers@acme.example\"]",
+                "principals = [var.eligible]",
+            ),
+            (
+                "resource_type = \"cloudresourcemanager.googleapis.com/Project\"",
+                "resource_type = local.project_type",
+            ),
+            (
+                "require_approver_justification = true",
+                "require_approver_justification = var.why",
+            ),
+        ],
     );
-    for (from, to) in [
-        (
-            "location             = \"global\"",
-            "location             = var.location",
-        ),
-        (
-            "principals = [\"group:support-engineers@acme.example\"]",
-            "principals = [var.eligible]",
-        ),
-        (
-            "resource_type = \"cloudresourcemanager.googleapis.com/Project\"",
-            "resource_type = local.project_type",
-        ),
-        (
-            "require_approver_justification = true",
-            "require_approver_justification = var.why",
-        ),
-    ] {
-        assert!(tf.contains(from), "{from}");
-        tf = tf.replacen(from, to, 1);
-    }
     let (code, outcome) = tf_outcome("gcp-pam-entitlement", &tf);
     assert_eq!(code, 1);
     assert_eq!(outcome.len(), 6);

@@ -8,7 +8,7 @@
 mod common;
 mod config_common;
 use common::{NOW, grantlint, json, placed_findings, stdout};
-use config_common::{every_format_carries, fixture_with, owned, tf_outcome};
+use config_common::{every_format_carries, fixture_with, owned, tf_input_error, tf_outcome};
 
 const SOURCE: &str = "fixtures/config/terraform/entra.tf";
 const PLAN: &str = "fixtures/config/terraform/entra-plan.json";
@@ -409,17 +409,9 @@ fn a_role_from_a_variable_is_an_error_at_its_place() {
             "`role_id` is `local.role`, not written out",
         ),
     ] {
-        let tf = fixture_with(SOURCE, from, to);
-        let (code, outcome) = tf_outcome("entra-pim-policy", &tf);
-        assert_eq!(code, 2, "{to}");
-        let error = (
-            "error".to_string(),
-            String::new(),
-            line,
-            column,
-            message.to_string(),
-        );
-        assert_eq!(outcome, [error]);
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = (line, column, message.to_string());
+        assert_eq!(tf_input_error("entra-pim-policy", &tf), error, "{to}");
     }
 }
 
@@ -429,21 +421,20 @@ fn expressions_no_check_reads_leave_the_findings_as_they_were() {
         "entra-pim-policy",
         &std::fs::read_to_string(SOURCE).unwrap(),
     );
-    let mut text = std::fs::read_to_string(SOURCE).unwrap();
-    for (from, to) in [
-        (
-            "scope              = \"/subscriptions/6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c\"",
-            "scope              = var.subscription",
-        ),
-        (
-            "group_id = \"9c8b7a6d-5e4f-4a3b-8c2d-1e0f2a3b4c5d\"",
-            "group_id = azuread_group.oncall.id",
-        ),
-        ("expire_after = \"P90D\"", "expire_after = var.expiry"),
-    ] {
-        assert!(text.contains(from), "{from}");
-        text = text.replacen(from, to, 1);
-    }
+    let text = fixture_with(
+        SOURCE,
+        &[
+            (
+                "scope              = \"/subscriptions/6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c\"",
+                "scope              = var.subscription",
+            ),
+            (
+                "group_id = \"9c8b7a6d-5e4f-4a3b-8c2d-1e0f2a3b4c5d\"",
+                "group_id = azuread_group.oncall.id",
+            ),
+            ("expire_after = \"P90D\"", "expire_after = var.expiry"),
+        ],
+    );
     let (code, outcome) = tf_outcome("entra-pim-policy", &text);
     assert_eq!(code, 1);
     assert!(outcome.len() > 5, "{outcome:?}");

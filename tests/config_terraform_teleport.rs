@@ -8,7 +8,9 @@
 mod common;
 mod config_common;
 use common::{json, placed_findings};
-use config_common::{every_format_carries, failing_report, fixture_with, owned, tf_outcome};
+use config_common::{
+    every_format_carries, failing_report, fixture_with, owned, tf_input_error, tf_outcome,
+};
 
 const SOURCE: &str = "fixtures/config/terraform/teleport.tf";
 const PLAN: &str = "fixtures/config/terraform/teleport-plan.json";
@@ -116,38 +118,27 @@ fn a_requestable_role_or_reviewer_from_a_variable_is_an_error_at_its_item() {
             "`spec.allow.request.max_duration` is `var.longest`, not written out",
         ),
     ] {
-        let tf = fixture_with(SOURCE, from, to);
-        let (code, outcome) = tf_outcome("teleport-role", &tf);
-        // The file is not judged: no role of it passes, and none is blamed for `var.extra`.
-        assert_eq!(code, 2, "{to}");
-        assert_eq!(
-            outcome,
-            [(
-                "error".to_string(),
-                String::new(),
-                line,
-                column,
-                message.to_string()
-            )]
-        );
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = (line, column, message.to_string());
+        assert_eq!(tf_input_error("teleport-role", &tf), error, "{to}");
     }
 }
 
 #[test]
 fn expressions_no_check_reads_leave_the_findings_as_they_were() {
     let (_, fixture) = tf_outcome("teleport-role", &std::fs::read_to_string(SOURCE).unwrap());
-    let mut tf = fixture_with(SOURCE, "logins = [\"support\"]", "logins = var.logins");
-    for (from, to) in [
-        ("version = \"v7\"", "version = var.role_version"),
-        ("name   = \"oncall-requester\"", "name   = local.oncall"),
-        (
-            "thresholds   = [{ approve = 0, deny = 1 }]",
-            "thresholds   = [{ approve = var.n, deny = 1 }]",
-        ),
-    ] {
-        assert!(tf.contains(from), "{from}");
-        tf = tf.replacen(from, to, 1);
-    }
+    let tf = fixture_with(
+        SOURCE,
+        &[
+            ("logins = [\"support\"]", "logins = var.logins"),
+            ("version = \"v7\"", "version = var.role_version"),
+            ("name   = \"oncall-requester\"", "name   = local.oncall"),
+            (
+                "thresholds   = [{ approve = 0, deny = 1 }]",
+                "thresholds   = [{ approve = var.n, deny = 1 }]",
+            ),
+        ],
+    );
     let (code, outcome) = tf_outcome("teleport-role", &tf);
     assert_eq!(code, 1);
     assert_eq!(outcome.len(), 7);

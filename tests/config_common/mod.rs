@@ -68,11 +68,25 @@ pub fn explain_is_documented(kind: &str, keys: &[&str]) {
 /// A finding (rule, grant, line, column, message), or an input error (`error`, no grant).
 pub type Outcome = (String, String, u64, u64, String);
 
-/// The fixture `file` with `from`, which it holds, written as `to`.
-pub fn fixture_with(file: &str, from: &str, to: &str) -> String {
-    let text = std::fs::read_to_string(file).unwrap();
-    assert!(text.contains(from), "{file} lacks {from}");
-    text.replacen(from, to, 1)
+/// The fixture `file` with each `from`, which it holds, written as its `to`.
+pub fn fixture_with(file: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(file).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{file} lacks {from}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The one input error a `.tf` file holding `tf` stops with, as (line, column, message): the
+/// file is not judged, so none of its objects passes or is blamed.
+pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
+    let (code, outcome) = tf_outcome(source, tf);
+    assert_eq!(code, 2, "{tf}");
+    match &outcome[..] {
+        [(kind, _, line, column, message)] if kind == "error" => (*line, *column, message.clone()),
+        _ => panic!("not one error: {outcome:?}"),
+    }
 }
 
 /// `check --format json --source SOURCE` of a `.tf` file holding `tf`: its exit code and its
