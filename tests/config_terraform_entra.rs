@@ -358,6 +358,12 @@ fn approval_without_known_approvers_is_a_finding_where_they_would_be_written() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 12);
     assert!(found[0].1.contains("not known until apply"), "{found:?}");
+    // Approvers from a `dynamic` block: at its label, not the default approvers.
+    let dynamic = "    approval_stage {\n      dynamic \"primary_approver\" {\n        for_each = var.approvers\n        content {\n          object_id = primary_approver.value\n          type      = \"User\"\n        }\n      }\n    }\n";
+    let found = approvers(dynamic);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 10);
+    assert!(found[0].1.contains("not known until apply"), "{found:?}");
     // Left out (as a plan leaves out an id known only after apply): at the approver.
     let absent =
         "    approval_stage {\n      primary_approver {\n        type = \"User\"\n      }\n    }\n";

@@ -256,6 +256,12 @@ known only in a plan: lint `terraform show -json PLAN`";
             .map(|stage| {
                 let listed = stage.records("primaryApprover");
                 let (mut approvers, mut unknown) = (Vec::new(), Vec::new());
+                // Approvers from a `dynamic` block are known only in a plan.
+                if let Some((_, node)) = stage.entry("primaryApprover")
+                    && stage.expression(node)
+                {
+                    unknown.push(stage.span_of(node));
+                }
                 for approver in &listed {
                     match terraform_approver(*approver) {
                         Ok(named) => approvers.push(named),
@@ -266,7 +272,7 @@ known only in a plan: lint `terraform show -json PLAN`";
                     at: stage
                         .key_span("primaryApprover")
                         .unwrap_or_else(|| stage.span()),
-                    listed: !listed.is_empty(),
+                    listed: !listed.is_empty() || !unknown.is_empty(),
                     approvers,
                     unknown,
                 }
