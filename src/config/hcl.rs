@@ -2,7 +2,11 @@
 //! reads is rewritten as the JSON a plan would hold for it (snake_case keys, nested blocks as
 //! lists), one token a line, with the place in the `.tf` file of the token on each line. The
 //! resource's checks then run on that JSON as on a plan's, and every place they report is
-//! taken back to the `.tf` file, so a finding points at the attribute's line there.
+//! taken back to the `.tf` file, so a finding points at the attribute's line there. A value
+//! written from an expression (a variable, a call, a template, a `dynamic` block's list) is
+//! known only in a plan: it stands as its source text, and its line is kept in
+//! [`Resource::expressions`], so that a check reading it says so (`config::Resource::written_out`)
+//! instead of judging the text.
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
