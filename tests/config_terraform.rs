@@ -7,7 +7,7 @@
 mod common;
 mod config_common;
 use common::{grantlint, json, placed_findings};
-use config_common::{failing_report, owned};
+use config_common::{failing_report, fixture_with, owned, tf_input_error, tf_outcome};
 
 const PLAN: &str = "fixtures/config/terraform/plan.json";
 const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
@@ -157,4 +157,99 @@ fn broken_hcl_is_an_error_at_its_place() {
     assert_eq!(out.status.code(), Some(2));
     let err = common::stderr(&out);
     assert!(err.contains("not HCL"), "{err}");
+}
+
+#[test]
+fn an_approver_role_or_block_from_a_variable_is_an_error_at_its_place() {
+    let list = "`approval_workflow.manual_approvals.steps[].approvers[].principals`";
+    for (from, to, line, column, message) in [
+        (
+            "principals = [\"user:ravi.patel@acme.example\"]",
+            "principals = [\"user:ravi.patel@acme.example\", var.approvers]",
+            34,
+            57,
+            format!("an item of {list} is `var.approvers`, not written out"),
+        ),
+        (
+            "principals = [\"group:sre-leads@acme.example\"]",
+            "principals = var.approvers",
+            70,
+            24,
+            format!("{list} is `var.approvers`, not a list written out"),
+        ),
+        (
+            // Approvers from a `dynamic` block: at its label.
+            "approvers {\n          principals = [\"user:ravi.patel@acme.example\"]\n        }",
+            "dynamic \"approvers\" {\n          for_each = var.approver_sets\n          content {\n            principals = approvers.value\n          }\n        }",
+            33,
+            17,
+            "`approval_workflow.manual_approvals.steps[].approvers` is `dynamic \"approvers\"`, not a list written out"
+                .to_string(),
+        ),
+        (
+            "unstructured {}",
+            "dynamic \"unstructured\" {\n      for_each = var.ask ? [1] : []\n      content {}\n    }",
+            25,
+            13,
+            "`requester_justification_config.unstructured` is `dynamic \"unstructured\"`, not a list written out"
+                .to_string(),
+        ),
+        (
+            "role = \"roles/cloudsql.admin\"",
+            "role = var.role",
+            19,
+            16,
+            "`privileged_access.gcp_iam_access.role_bindings[].role` is `var.role`, not written out"
+                .to_string(),
+        ),
+        (
+            "approvals_needed = 1",
+            "approvals_needed = var.n",
+            32,
+            28,
+            "`approval_workflow.manual_approvals.steps[].approvals_needed` is `var.n`, not written out"
+                .to_string(),
+        ),
+    ] {
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = tf_input_error("gcp-pam-entitlement", &tf);
+        assert_eq!(error, (line, column, message), "{to}");
+    }
+}
+
+#[test]
+fn expressions_no_check_reads_leave_the_findings_as_they_were() {
+    let (_, fixture) = tf_outcome(
+        "gcp-pam-entitlement",
+        &std::fs::read_to_string(SOURCE).unwrap(),
+    );
+    let tf = fixture_with(
+        SOURCE,
+        &[
+            (
+                "parent               = \"projects/acme-prod\"",
+                "parent               = var.project",
+            ),
+            (
+                "location             = \"global\"",
+                "location             = var.location",
+            ),
+            (
+                "principals = [\"group:support-engineers@acme.example\"]",
+                "principals = [var.eligible]",
+            ),
+            (
+                "resource_type = \"cloudresourcemanager.googleapis.com/Project\"",
+                "resource_type = local.project_type",
+            ),
+            (
+                "require_approver_justification = true",
+                "require_approver_justification = var.why",
+            ),
+        ],
+    );
+    let (code, outcome) = tf_outcome("gcp-pam-entitlement", &tf);
+    assert_eq!(code, 1);
+    assert_eq!(outcome.len(), 6);
+    assert_eq!(outcome, fixture);
 }

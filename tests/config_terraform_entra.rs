@@ -8,7 +8,7 @@
 mod common;
 mod config_common;
 use common::{NOW, grantlint, json, placed_findings, stdout};
-use config_common::{every_format_carries, owned};
+use config_common::{every_format_carries, fixture_with, owned, tf_input_error, tf_outcome};
 
 const SOURCE: &str = "fixtures/config/terraform/entra.tf";
 const PLAN: &str = "fixtures/config/terraform/entra-plan.json";
@@ -352,6 +352,18 @@ fn approval_without_known_approvers_is_a_finding_where_they_would_be_written() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, 11);
     assert!(found[0].1.contains("not known until apply"), "{found:?}");
+    // A type from a variable: whether the id is a person's is not known, at its `type`.
+    let typed = "    approval_stage {\n      primary_approver {\n        object_id = \"3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f\"\n        type      = var.approver_type\n      }\n    }\n";
+    let found = approvers(typed);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 12);
+    assert!(found[0].1.contains("not known until apply"), "{found:?}");
+    // Approvers from a `dynamic` block: at its label, not the default approvers.
+    let dynamic = "    approval_stage {\n      dynamic \"primary_approver\" {\n        for_each = var.approvers\n        content {\n          object_id = primary_approver.value\n          type      = \"User\"\n        }\n      }\n    }\n";
+    let found = approvers(dynamic);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 10);
+    assert!(found[0].1.contains("not known until apply"), "{found:?}");
     // Left out (as a plan leaves out an id known only after apply): at the approver.
     let absent =
         "    approval_stage {\n      primary_approver {\n        type = \"User\"\n      }\n    }\n";
@@ -383,4 +395,54 @@ fn an_azure_built_in_role_is_named_by_its_guid_without_a_mapping() {
             "{admin:?}"
         );
     }
+}
+
+#[test]
+fn a_role_from_a_variable_is_an_error_at_its_place() {
+    for (from, to, line, column, message) in [
+        (
+            "role_definition_id = \"/subscriptions/6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635\"",
+            "role_definition_id = var.owner_role",
+            8,
+            24,
+            "`role_definition_id` is `var.owner_role`, not written out",
+        ),
+        (
+            "role_id  = \"member\"",
+            "role_id  = local.role",
+            88,
+            14,
+            "`role_id` is `local.role`, not written out",
+        ),
+    ] {
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = (line, column, message.to_string());
+        assert_eq!(tf_input_error("entra-pim-policy", &tf), error, "{to}");
+    }
+}
+
+#[test]
+fn expressions_no_check_reads_leave_the_findings_as_they_were() {
+    let (_, fixture) = tf_outcome(
+        "entra-pim-policy",
+        &std::fs::read_to_string(SOURCE).unwrap(),
+    );
+    let text = fixture_with(
+        SOURCE,
+        &[
+            (
+                "scope              = \"/subscriptions/6f1c2a3b-0d4e-4f5a-8b6c-7d8e9f0a1b2c\"",
+                "scope              = var.subscription",
+            ),
+            (
+                "group_id = \"9c8b7a6d-5e4f-4a3b-8c2d-1e0f2a3b4c5d\"",
+                "group_id = azuread_group.oncall.id",
+            ),
+            ("expire_after = \"P90D\"", "expire_after = var.expiry"),
+        ],
+    );
+    let (code, outcome) = tf_outcome("entra-pim-policy", &text);
+    assert_eq!(code, 1);
+    assert!(outcome.len() > 5, "{outcome:?}");
+    assert_eq!(outcome, fixture);
 }

@@ -8,7 +8,9 @@
 mod common;
 mod config_common;
 use common::{json, placed_findings};
-use config_common::{every_format_carries, failing_report, owned};
+use config_common::{
+    every_format_carries, failing_report, fixture_with, owned, tf_input_error, tf_outcome,
+};
 
 const SOURCE: &str = "fixtures/config/terraform/teleport.tf";
 const PLAN: &str = "fixtures/config/terraform/teleport-plan.json";
@@ -89,4 +91,56 @@ fn github_annotates_the_tf_line_and_names_the_resource() {
         )),
         "{text}"
     );
+}
+
+#[test]
+fn a_requestable_role_or_reviewer_from_a_variable_is_an_error_at_its_item() {
+    for (from, to, line, column, message) in [
+        (
+            "roles               = [\"support-db-reader\"]",
+            "roles               = [\"support-db-reader\", var.extra]",
+            19,
+            53,
+            "an item of `spec.allow.request.roles` is `var.extra`, not written out",
+        ),
+        (
+            "suggested_reviewers = [\"ravi.patel\"]",
+            "suggested_reviewers = [local.lead, \"ravi.patel\"]",
+            22,
+            32,
+            "an item of `spec.allow.request.suggested_reviewers` is `local.lead`, not written out",
+        ),
+        (
+            "max_duration = \"24h\"",
+            "max_duration = var.longest",
+            43,
+            24,
+            "`spec.allow.request.max_duration` is `var.longest`, not written out",
+        ),
+    ] {
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = (line, column, message.to_string());
+        assert_eq!(tf_input_error("teleport-role", &tf), error, "{to}");
+    }
+}
+
+#[test]
+fn expressions_no_check_reads_leave_the_findings_as_they_were() {
+    let (_, fixture) = tf_outcome("teleport-role", &std::fs::read_to_string(SOURCE).unwrap());
+    let tf = fixture_with(
+        SOURCE,
+        &[
+            ("logins = [\"support\"]", "logins = var.logins"),
+            ("version = \"v7\"", "version = var.role_version"),
+            ("name   = \"oncall-requester\"", "name   = local.oncall"),
+            (
+                "thresholds   = [{ approve = 0, deny = 1 }]",
+                "thresholds   = [{ approve = var.n, deny = 1 }]",
+            ),
+        ],
+    );
+    let (code, outcome) = tf_outcome("teleport-role", &tf);
+    assert_eq!(code, 1);
+    assert_eq!(outcome.len(), 7);
+    assert_eq!(outcome, fixture);
 }

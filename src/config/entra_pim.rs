@@ -6,7 +6,7 @@
 //! is; the admin rules decide whether eligible and active assignments may be permanent.
 
 use super::terraform::AZUREAD_GROUP_POLICY;
-use super::{Docs, Object, Probe, Resource, START, error_at, key_span, not_expected};
+use super::{Docs, Object, Probe, Resource, START, Shape, error_at, key_span, not_expected};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
@@ -130,8 +130,9 @@ is not judged",
 `require_multifactor_authentication` (Enablement_Admin_Assignment): they govern an \
 administrator's direct assignment, not an activation, and no rule asks for them",
         "in `.tf` source, a value from a variable, a function or another resource: known only \
-in a plan; a role so named is judged by that text, so lint the plan to match overrides by role \
-(a `data.azurerm_role_definition` of the same file with a literal `name` names the role)",
+in a plan, so a role (`role_definition_id`, `role_id`) or a setting so written is an error at \
+its place and an approver so written a finding there; lint the plan (a \
+`data.azurerm_role_definition` of the same file with a literal `name` names the role)",
     ],
 };
 
@@ -186,6 +187,15 @@ pub fn terraform(
             "pass a Terraform plan or .tf file",
         ));
     };
+    // The role is what overrides and admin-justified match: in `.tf` source it must be
+    // written out (or named through a `data.azurerm_role_definition` of the file).
+    let role_key = match kind == AZUREAD_GROUP_POLICY {
+        true => "roleId",
+        false => "roleDefinitionId",
+    };
+    if let Some(node) = tf.get(role_key) {
+        tf.written_out(node, Shape::Value, role_key, text, file)?;
+    }
     let (role, scope) = match kind == AZUREAD_GROUP_POLICY {
         // PIM for Groups: the role is `member` or `owner`; the group is the policy's scope,
         // as Graph's `scopeId` of a group policy is.
@@ -246,6 +256,12 @@ known only in a plan: lint `terraform show -json PLAN`";
             .map(|stage| {
                 let listed = stage.records("primaryApprover");
                 let (mut approvers, mut unknown) = (Vec::new(), Vec::new());
+                // Approvers from a `dynamic` block are known only in a plan.
+                if let Some((_, node)) = stage.entry("primaryApprover")
+                    && stage.expression(node)
+                {
+                    unknown.push(stage.span_of(node));
+                }
                 for approver in &listed {
                     match terraform_approver(*approver) {
                         Ok(named) => approvers.push(named),
@@ -256,7 +272,7 @@ known only in a plan: lint `terraform show -json PLAN`";
                     at: stage
                         .key_span("primaryApprover")
                         .unwrap_or_else(|| stage.span()),
-                    listed: !listed.is_empty(),
+                    listed: !listed.is_empty() || !unknown.is_empty(),
                     approvers,
                     unknown,
                 }
@@ -280,8 +296,14 @@ known only in a plan: lint `terraform show -json PLAN`";
 /// A `primary_approver`: of type `User` (azurerm) or `singleUser` (azuread) a person, else
 /// (`Group`, `groupMembers`) whoever is in the group; named by its `object_id`.
 /// An approver whose `object_id` is not known until apply (left out of a plan, or in `.tf` a
-/// reference or a call, which an object id, a GUID, never looks like) is `Err` at its place.
+/// reference or a call, which an object id, a GUID, never looks like) is `Err` at its place,
+/// as is one whose `type` is not written out.
 fn terraform_approver(approver: Resource<'_>) -> Result<(Kind, &str, Span), Span> {
+    // Written from an expression, the type or the id is not known: who approves cannot be told.
+    let expression = |key| approver.get(key).filter(|n| approver.expression(n));
+    if let Some(node) = expression("type").or_else(|| expression("objectId")) {
+        return Err(approver.span_of(node));
+    }
     let kind = match approver.text("type") {
         Some(("User" | "singleUser", _)) => Kind::Person,
         _ => Kind::Group,

@@ -3,7 +3,7 @@
 //! `describe` write them: JSON (`--format=json`), or YAML documents after `---` (the default),
 //! or the REST `entitlements.list` response (`{"entitlements": […]}`).
 
-use super::{Docs, Object, Probe, Resource, error_at, not_expected, number};
+use super::{Docs, Object, Probe, Resource, Shape, error_at, not_expected, number};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::format_duration;
@@ -121,6 +121,20 @@ const APPROVER_HELP: &str =
 const TICKET_HELP: &str = "ask for the ticket in the justification and check the grants with \
 `grantlint check --source gcp-pam`, or turn ticket-linked off for this tenant with an override";
 
+/// The blocks the checks read (in Terraform, lists of one item, or of each step): in `.tf`
+/// source a `dynamic` one is known only in a plan. Each step's `approvers` too.
+const BLOCKS: [&str; 9] = [
+    "privilegedAccess",
+    "privilegedAccess.gcpIamAccess",
+    "privilegedAccess.gcpIamAccess.roleBindings",
+    "requesterJustificationConfig",
+    "requesterJustificationConfig.unstructured",
+    "requesterJustificationConfig.notMandatory",
+    "approvalWorkflow",
+    "approvalWorkflow.manualApprovals",
+    "approvalWorkflow.manualApprovals.steps",
+];
+
 /// One entitlement; `address` names a Terraform resource (its `name` is not known before
 /// it is applied).
 pub(super) fn entitlement(
@@ -150,12 +164,20 @@ pub(super) fn entitlement(
         fields: Vec::new(),
         probes: Vec::new(),
     };
+    for path in BLOCKS {
+        if let Some((_, blocks)) = pam.entry(path) {
+            pam.written_out(blocks, Shape::List, path, text, file)?;
+        }
+    }
     let access = pam.record("privilegedAccess.gcpIamAccess");
-    let roles: Vec<(&str, Span)> = access
-        .iter()
-        .flat_map(|a| a.records("roleBindings"))
-        .filter_map(|b| b.text("role"))
-        .collect();
+    let mut roles: Vec<(&str, Span)> = Vec::new();
+    for binding in access.iter().flat_map(|a| a.records("roleBindings")) {
+        if let Some(role) = binding.get("role") {
+            let path = "privilegedAccess.gcpIamAccess.roleBindings[].role";
+            pam.written_out(role, Shape::Value, path, text, file)?;
+        }
+        roles.extend(binding.text("role"));
+    }
     if let Some((_, at)) = roles.first() {
         let mut joined: Vec<&str> = Vec::new();
         for (role, _) in &roles {
@@ -191,7 +213,7 @@ pub(super) fn entitlement(
         .push(Probe::lasting(at, length, allows, WINDOW_HELP));
 
     justification(pam, &roles, &mut object);
-    approvals(pam, &mut object);
+    approvals(pam, text, file, &mut object)?;
     object.probes.push(Probe::without(
         "ticket-linked",
         object.span,
@@ -240,7 +262,8 @@ fn justification(pam: Resource, roles: &[(&str, Span)], object: &mut Object) {
 
 /// approvalWorkflow.manualApprovals: no workflow, no step or a step needing no approval lets
 /// a grant through unapproved; every approver principal is judged as a grant's approver.
-fn approvals(pam: Resource, object: &mut Object) {
+/// In `.tf` source, a count or a principal not written out is an error at its place.
+fn approvals(pam: Resource, text: &str, file: &str, object: &mut Object) -> Result<(), InputError> {
     let none =
         |at, allows: &str| Probe::without("approver-named", at, allows.to_string(), APPROVAL_HELP);
     let Some(manual) = pam.record("approvalWorkflow.manualApprovals") else {
@@ -249,7 +272,7 @@ fn approvals(pam: Resource, object: &mut Object) {
             at,
             "needs no approval (no approvalWorkflow.manualApprovals)",
         ));
-        return;
+        return Ok(());
     };
     let steps = manual.records("steps");
     if steps.is_empty() {
@@ -261,7 +284,12 @@ fn approvals(pam: Resource, object: &mut Object) {
             "needs no approval (its manualApprovals has no steps)",
         ));
     }
+    let path = "approvalWorkflow.manualApprovals.steps[]";
     for step in steps {
+        if let Some(needed) = step.get("approvalsNeeded") {
+            let path = format!("{path}.approvalsNeeded");
+            pam.written_out(needed, Shape::Value, &path, text, file)?;
+        }
         match step.get("approvalsNeeded") {
             Some(needed) if number(needed) == Some(0) => {
                 let at = step.span_of(needed);
@@ -275,7 +303,15 @@ fn approvals(pam: Resource, object: &mut Object) {
             )),
             Some(_) => {}
         }
+        if let Some((_, approvers)) = step.entry("approvers") {
+            let path = format!("{path}.approvers");
+            pam.written_out(approvers, Shape::List, &path, text, file)?;
+        }
         for approvers in step.records("approvers") {
+            if let Some((_, principals)) = approvers.entry("principals") {
+                let path = format!("{path}.approvers[].principals");
+                pam.written_out(principals, Shape::List, &path, text, file)?;
+            }
             for principal in approvers.list("principals") {
                 let Some(text) = principal.value.as_scalar() else {
                     continue;
@@ -289,6 +325,7 @@ fn approvals(pam: Resource, object: &mut Object) {
             }
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,11 +2,15 @@
 //! reads is rewritten as the JSON a plan would hold for it (snake_case keys, nested blocks as
 //! lists), one token a line, with the place in the `.tf` file of the token on each line. The
 //! resource's checks then run on that JSON as on a plan's, and every place they report is
-//! taken back to the `.tf` file, so a finding points at the attribute's line there.
+//! taken back to the `.tf` file, so a finding points at the attribute's line there. A value
+//! written from an expression (a variable, a call, a template, a `dynamic` block's list) is
+//! known only in a plan: it stands as its source text, and its line is kept in
+//! [`Resource::expressions`], so that a check reading it says so (`config::Resource::written_out`)
+//! instead of judging the text.
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey};
-use hcl_edit::structure::{Body, Structure};
+use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 
 use super::Object;
 use crate::core::span::Span;
@@ -20,6 +24,10 @@ pub struct Resource {
     pub address: String,
     pub json: String,
     places: Vec<Span>,
+    /// The JSON lines (from 1, ascending) of values and object keys written from expressions
+    /// (a variable, a call, a template…): their text is not the value, which only a plan
+    /// knows.
+    pub expressions: Vec<u32>,
 }
 
 impl Resource {
@@ -81,6 +89,7 @@ pub fn resources(
             lines: &lines,
             source: text,
             roles: &roles,
+            expressions: Vec::new(),
         };
         let at = lines.of(block.span());
         json.body(&block.body, at);
@@ -89,6 +98,7 @@ pub fn resources(
             address: format!("{kind}.{}", labels.get(1).copied().unwrap_or("?")),
             json: json.text,
             places: json.places,
+            expressions: json.expressions,
         });
     }
     Ok(found)
@@ -164,6 +174,7 @@ struct Json<'l, 't> {
     lines: &'l Lines<'t>,
     source: &'t str,
     roles: &'l [(String, String)],
+    expressions: Vec<u32>,
 }
 
 impl Json<'_, '_> {
@@ -171,6 +182,13 @@ impl Json<'_, '_> {
         self.text.push_str(token);
         self.text.push('\n');
         self.places.push(at);
+    }
+
+    /// The next line, written from an expression: its text stands for a value known only in
+    /// a plan.
+    fn expression_line(&mut self, token: &str, at: Span) {
+        self.expressions.push(self.places.len() as u32 + 1);
+        self.line(token, at);
     }
 
     /// A body: its attributes, and its blocks gathered by name into lists, in the order
@@ -181,7 +199,7 @@ impl Json<'_, '_> {
         for structure in body.iter() {
             let name = match structure {
                 Structure::Attribute(a) => a.key.as_str(),
-                Structure::Block(b) => b.ident.as_str(),
+                Structure::Block(b) => dynamic(b).map_or(b.ident.as_str(), |(name, _)| name),
             };
             if !names.contains(&name) {
                 names.push(name);
@@ -192,9 +210,18 @@ impl Json<'_, '_> {
             let key = format!("{comma}{}:", quoted(name));
             let blocks: Vec<_> = body
                 .blocks()
-                .filter(|b| b.ident.as_str() == *name)
+                .filter(|b| b.ident.as_str() == *name && dynamic(b).is_none())
                 .collect();
-            if let Some(first) = blocks.first() {
+            // A `dynamic` block's items are known only in a plan: the whole list stands as an
+            // expression, which a check that reads it says it cannot read.
+            if let Some((block, label)) = body
+                .blocks()
+                .find_map(|b| dynamic(b).filter(|(n, _)| n == name).map(|(_, l)| (b, l)))
+            {
+                self.line(&key, self.lines.of(block.ident.span()));
+                let text = format!("dynamic {}", quoted(name));
+                self.expression_line(&quoted(&text), self.lines.of(label));
+            } else if let Some(first) = blocks.first() {
                 self.line(&key, self.lines.of(first.ident.span()));
                 self.line("[", self.lines.of(first.span()));
                 for (j, block) in blocks.iter().enumerate() {
@@ -233,19 +260,32 @@ impl Json<'_, '_> {
                 self.line("{", at);
                 for (i, (key, value)) in object.iter().enumerate() {
                     let name = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_string(),
-                        ObjectKey::Expression(Expression::String(s)) => s.as_str().to_string(),
-                        ObjectKey::Expression(other) => self.source_of(other),
+                        ObjectKey::Ident(ident) => Ok(ident.as_str().to_string()),
+                        ObjectKey::Expression(Expression::String(s)) => Ok(s.as_str().to_string()),
+                        ObjectKey::Expression(other) => Err(self.source_of(other)),
                     };
                     let comma = if i == 0 { "" } else { "," };
                     let key_at = self.lines.of(key.span());
-                    self.line(&format!("{comma}{}:", quoted(&name)), key_at);
+                    match name {
+                        Ok(name) => self.line(&format!("{comma}{}:", quoted(&name)), key_at),
+                        Err(source) => {
+                            self.expression_line(&format!("{comma}{}:", quoted(&source)), key_at)
+                        }
+                    }
                     self.expression(value.expr());
                 }
                 self.line("}", at);
             }
+            // A template of literal parts alone (a heredoc without `${…}`) is its text.
+            Expression::StringTemplate(t) if t.iter().all(|e| e.is_literal()) => {
+                self.line(&quoted(&literal_text(t)), at)
+            }
+            Expression::HeredocTemplate(h) if h.template.iter().all(|e| e.is_literal()) => {
+                self.line(&quoted(&literal_text(&h.template)), at)
+            }
             // A reference, a call or a template is known only when planned: its source text
-            // stands for it, and a check that needs it says it cannot read it.
+            // stands for it, recorded as an expression, and a check that reads it says it
+            // cannot.
             other => {
                 let source = self.source_of(other);
                 let role = self.roles.iter().find(|(reference, _)| {
@@ -255,7 +295,7 @@ impl Json<'_, '_> {
                 });
                 match role {
                     Some((_, role)) => self.line(&quoted(role), at),
-                    None => self.line(&quoted(&source), at),
+                    None => self.expression_line(&quoted(&source), at),
                 }
             }
         }
@@ -268,6 +308,30 @@ impl Json<'_, '_> {
             .unwrap_or("?")
             .to_string()
     }
+}
+
+/// The name of the blocks a `dynamic "NAME"` block writes, and the label's place.
+fn dynamic(block: &Block) -> Option<(&str, Option<std::ops::Range<usize>>)> {
+    if block.ident.as_str() != "dynamic" {
+        return None;
+    }
+    let label = block.labels.first()?;
+    let at = match label {
+        BlockLabel::Ident(ident) => ident.span(),
+        BlockLabel::String(string) => string.span(),
+    };
+    Some((label.as_str(), at))
+}
+
+/// The text of a template whose elements are all literal.
+fn literal_text(template: &hcl_edit::template::Template) -> String {
+    template
+        .iter()
+        .filter_map(|e| match e {
+            hcl_edit::template::Element::Literal(l) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn quoted(text: &str) -> String {

@@ -371,13 +371,92 @@ pub fn key_span(record: Record, path: &str) -> Option<Span> {
 pub struct Resource<'a> {
     pub record: Record<'a>,
     pub terraform: bool,
+    /// In `.tf` source, the lines of the values and keys written from expressions (ascending).
+    expressions: &'a [u32],
 }
+
+/// What a check reads at a place: an object, a list of values, or one value.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Shape {
+    Map,
+    List,
+    Value,
+}
+
+/// The help of a value `.tf` source does not write out where a check reads it.
+const LITERAL_HELP: &str = "write it literally; a value from a variable, a local or a function \
+is known only in a plan: lint `terraform show -json PLAN`";
 
 impl<'a> Resource<'a> {
     pub fn new(node: &'a Node, terraform: bool) -> Resource<'a> {
         Resource {
             record: Record::new(node),
             terraform,
+            expressions: &[],
+        }
+    }
+
+    /// The resource of `.tf` source whose values and keys on the lines `expressions` were
+    /// written from expressions.
+    fn with_expressions(self, expressions: &'a [u32]) -> Resource<'a> {
+        Resource {
+            expressions,
+            ..self
+        }
+    }
+
+    /// Whether `.tf` source wrote `node` (a value or an object's key) as an expression.
+    fn expression(self, node: &Node) -> bool {
+        self.expressions
+            .binary_search(&self.span_of(node).line)
+            .is_ok()
+    }
+
+    /// An error at `node`, the value of `path` that a check reads as `shape`, when Terraform
+    /// does not write it out: an object or a list that is something else (`roles =
+    /// var.requestable`), or, in `.tf` source, an expression among a list's items or an
+    /// object's keys, or a single value that is one. An expression's text is not its value,
+    /// which only a plan knows, so it must neither pass nor be blamed as a name.
+    pub fn written_out(
+        self,
+        node: &Node,
+        shape: Shape,
+        path: &str,
+        text: &str,
+        file: &str,
+    ) -> Result<(), InputError> {
+        let path = self.spelled(path);
+        let error = |node: &Node, what: String, shape: &str| {
+            let value = node.value.as_scalar().unwrap_or("?");
+            let message = format!("{what} is `{value}`, not {shape}written out");
+            Err(error_at(
+                file,
+                text,
+                self.span_of(node),
+                message,
+                LITERAL_HELP,
+            ))
+        };
+        let parts: Vec<(&Node, &str)> = match (&node.value, shape) {
+            (Value::Null, _) => Vec::new(),
+            (Value::Map(entries), Shape::Map) => {
+                entries.iter().map(|(k, _)| (k, "a key")).collect()
+            }
+            (Value::List(items), Shape::List) => items.iter().map(|i| (i, "an item")).collect(),
+            (_, Shape::Value) => vec![(node, "")],
+            // Terraform writes what it knows of an object or a list as one.
+            (_, Shape::Map) if self.terraform => {
+                return error(node, format!("`{path}`"), "an object ");
+            }
+            (_, Shape::List) if self.terraform => {
+                return error(node, format!("`{path}`"), "a list ");
+            }
+            _ => Vec::new(),
+        };
+        match parts.into_iter().find(|(n, _)| self.expression(n)) {
+            Some((n, "")) => error(n, format!("`{path}`"), ""),
+            Some((n, which)) => error(n, format!("{which} of `{path}`"), ""),
+            None => Ok(()),
         }
     }
 

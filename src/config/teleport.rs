@@ -5,7 +5,7 @@
 
 use chrono::TimeDelta;
 
-use super::{Docs, Object, Probe, error_at, key_span, not_expected};
+use super::{Docs, Object, Probe, Resource, Shape, error_at, key_span, not_expected};
 use crate::core::node::{Node, Value};
 use crate::core::span::Span;
 use crate::core::time::{format_duration, parse_duration};
@@ -342,55 +342,68 @@ const TICKET_HELP: &str = "ask for the ticket in the request reason and check th
 /// roles beside it, "no one reviews" is not judged (as for a file of requester roles alone).
 /// `regexes` counts the regular expressions of the file's roles so far.
 pub(super) fn role_alone(
-    record: Record,
+    resource: Resource,
     text: &str,
     file: &str,
     regexes: &mut usize,
 ) -> Result<Object, InputError> {
-    literal_shapes(record, text, file)?;
+    written_out(resource, text, file)?;
+    let record = resource.record;
     let reviewed = review_patterns(record, regexes, text, file)?;
     role(record, &reviewed, &Reviewers::of(&[], &[]), text, file)
 }
 
-/// The parts of a role its checks read, each a map (`true`) or a list (`false`).
-const SHAPES: [(&str, bool); 14] = [
-    ("spec", true),
-    ("spec.options", true),
-    ("spec.allow", true),
-    ("spec.allow.request", true),
-    ("spec.allow.request.roles", false),
-    ("spec.allow.request.suggested_reviewers", false),
-    ("spec.allow.request.annotations", true),
-    ("spec.allow.rules", false),
-    ("spec.allow.review_requests", true),
-    ("spec.allow.review_requests.roles", false),
-    ("spec.deny", true),
-    ("spec.deny.rules", false),
-    ("spec.deny.review_requests", true),
-    ("spec.deny.review_requests.roles", false),
+/// The parts of a role its checks read, and what each is.
+const READS: [(&str, Shape); 20] = [
+    ("spec", Shape::Map),
+    ("spec.options", Shape::Map),
+    ("spec.options.max_session_ttl", Shape::Value),
+    ("spec.options.request_access", Shape::Value),
+    ("spec.allow", Shape::Map),
+    ("spec.allow.request", Shape::Map),
+    ("spec.allow.request.roles", Shape::List),
+    ("spec.allow.request.max_duration", Shape::Value),
+    ("spec.allow.request.reason", Shape::Map),
+    ("spec.allow.request.reason.mode", Shape::Value),
+    ("spec.allow.request.suggested_reviewers", Shape::List),
+    ("spec.allow.request.annotations", Shape::Map),
+    ("spec.allow.rules", Shape::List),
+    ("spec.allow.review_requests", Shape::Map),
+    ("spec.allow.review_requests.roles", Shape::List),
+    ("spec.deny", Shape::Map),
+    ("spec.deny.rules", Shape::List),
+    ("spec.deny.review_requests", Shape::Map),
+    ("spec.deny.review_requests.roles", Shape::List),
+    ("spec.deny.review_requests.where", Shape::Value),
 ];
 
-/// In `.tf` source a variable, a local or a function call stands where a map or a list is
-/// read (`roles = var.requestable`, `spec = local.spec`): what it holds is known only in a
-/// plan, so the role cannot be judged and must not pass as one that requests nothing.
-fn literal_shapes(role: Record, text: &str, file: &str) -> Result<(), InputError> {
-    for (path, map) in SHAPES {
-        let Some(node) = role.get(path) else { continue };
-        let fits = match &node.value {
-            Value::Null => true,
-            Value::Map(_) => map,
-            Value::List(_) => !map,
-            _ => false,
-        };
-        if fits {
-            continue;
+/// What the checks read of each rule of `spec.allow.rules` and `spec.deny.rules`.
+const RULE_READS: [(&str, Shape); 3] = [
+    ("resources", Shape::List),
+    ("verbs", Shape::List),
+    ("where", Shape::Value),
+];
+
+/// Terraform writes every part of a role its checks read: in a plan a value known only after
+/// apply is an error before this; in `.tf` source a variable, a local or a function call
+/// stands where a map, a list, an item or a value is read (`roles = var.requestable`, `spec =
+/// local.spec`, `roles = ["db", var.extra]`): what it holds is known only in a plan, so the
+/// role cannot be judged, and must neither pass as one that requests nothing nor be judged
+/// by the expression's text.
+fn written_out(role: Resource, text: &str, file: &str) -> Result<(), InputError> {
+    for (path, shape) in READS {
+        if let Some(node) = role.record.get(path) {
+            role.written_out(node, shape, path, text, file)?;
         }
-        let value = node.value.as_scalar().unwrap_or("?");
-        let shape = if map { "an object" } else { "a list" };
-        let message = format!("`{path}` is `{value}`, not {shape} written out");
-        let help = "write it literally; a value from a variable, a local or a function is known \
-only in a plan: lint `terraform show -json PLAN`";
-        return Err(error_at(file, text, role.span_of(node), message, help));
+    }
+    for list in ["spec.allow.rules", "spec.deny.rules"] {
+        for rule in role.record.records(list) {
+            for (key, shape) in RULE_READS {
+                if let Some(node) = rule.get(key) {
+                    role.written_out(node, shape, &format!("{list}[].{key}"), text, file)?;
+                }
+            }
+        }
     }
     Ok(())
 }

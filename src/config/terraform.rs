@@ -71,7 +71,7 @@ fn object(
         Source::TeleportRole => {
             // Called by its address, as the Entra policies are: what a pull request's
             // author finds in the .tf files, in every format (the text one too).
-            let mut role = super::teleport::role_alone(resource.record, text, file, regexes)?;
+            let mut role = super::teleport::role_alone(resource, text, file, regexes)?;
             role.name = address.to_string();
             role.short = address.to_string();
             Ok(role)
@@ -201,7 +201,7 @@ pub fn read_source(
         let roots =
             super::parse(&resource.json, file).map_err(|e| resource.place_error(e, text))?;
         let Some(root) = roots.first() else { continue };
-        let values = Resource::new(root, true);
+        let values = Resource::new(root, true).with_expressions(&resource.expressions);
         let mut object = object(
             resource.kind,
             values,
@@ -268,6 +268,81 @@ mod tests {
             "{head}  spec = {{\n    allow = {{\n      request = {{ roles = [\"db\"] }}\n    }}\n  }}\n}}\n"
         );
         assert!(read_source(&written, "t.tf", Source::TeleportRole, &Mapping::default()).is_ok());
+    }
+
+    #[test]
+    fn a_teleport_role_item_or_value_from_an_expression_is_an_error_at_its_place() {
+        let role = |spec: &str| {
+            format!(
+                "resource \"teleport_role\" \"r\" {{\n  metadata = {{ name = \"r\" }}\n  spec = {{\n{spec}  }}\n}}\n"
+            )
+        };
+        for (spec, line, what) in [
+            (
+                "    allow = {\n      request = {\n        roles = [\n          \"db\",\n          var.extra,\n        ]\n      }\n    }\n",
+                8,
+                "an item of `spec.allow.request.roles` is `var.extra`",
+            ),
+            (
+                "    allow = {\n      request = { roles = [\"db\"], suggested_reviewers = [\"ann\", local.lead] }\n    }\n",
+                5,
+                "an item of `spec.allow.request.suggested_reviewers` is `local.lead`",
+            ),
+            (
+                "    allow = {\n      review_requests = { roles = [\"${var.env}-db\"] }\n    }\n",
+                5,
+                "an item of `spec.allow.review_requests.roles` is `\"${var.env}-db\"`",
+            ),
+            (
+                "    deny = {\n      review_requests = { roles = [lower(var.r)] }\n    }\n",
+                5,
+                "an item of `spec.deny.review_requests.roles` is `lower(var.r)`",
+            ),
+            (
+                "    allow = {\n      request = {\n        roles        = [\"db\"]\n        max_duration = var.long ? \"8h\" : \"1h\"\n      }\n    }\n",
+                7,
+                "`spec.allow.request.max_duration` is `var.long ? \"8h\" : \"1h\"`",
+            ),
+            (
+                "    options = { request_access = var.access }\n    allow = { request = { roles = [\"db\"] } }\n",
+                4,
+                "`spec.options.request_access` is `var.access`",
+            ),
+            (
+                "    allow = {\n      rules = [{ resources = [\"access_request\"], verbs = var.verbs }]\n    }\n",
+                5,
+                "`spec.allow.rules[].verbs` is `var.verbs`, not a list",
+            ),
+            (
+                "    allow = {\n      request = {\n        roles       = [\"db\"]\n        annotations = { (var.plugin) = [\"x\"] }\n      }\n    }\n",
+                7,
+                "a key of `spec.allow.request.annotations` is `(var.plugin)`",
+            ),
+        ] {
+            let error = tf_error(&role(spec));
+            assert_eq!(error.location.map(|at| at.line), Some(line), "{spec}");
+            assert!(error.message.contains(what), "{}", error.message);
+            assert!(error.message.ends_with("written out"), "{}", error.message);
+            assert!(error.help.unwrap().contains("terraform show -json PLAN"));
+        }
+        // Expressions in what no check reads (logins, labels, thresholds), and a template of
+        // literal parts, leave the role judged.
+        let read = role(
+            "    allow = {\n      logins = [var.login]\n      node_labels = { env = var.env }\n      request = {\n        roles      = [\"db\", \"web\"]\n        max_duration = <<-EOT\n          2h\n        EOT\n        thresholds = [{ approve = var.n }]\n      }\n    }\n",
+        );
+        let objects = read_source(&read, "t.tf", Source::TeleportRole, &Mapping::default())
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        let role = objects[0]
+            .fields
+            .iter()
+            .find(|f| f.0 == crate::grant::Field::Role)
+            .map(|f| f.1.as_str());
+        assert_eq!(role, Some("db, web"));
+        let window = objects[0].probes.iter().find(|p| p.rule == "window-max");
+        assert_eq!(
+            window.map(|p| p.allows.as_str()),
+            Some("lets requested access last 2h")
+        );
     }
 
     #[test]

@@ -64,3 +64,66 @@ pub fn explain_is_documented(kind: &str, keys: &[&str]) {
         "docs/config.md is missing the current page; paste `grantlint explain --source {kind}`:\n{docs}"
     );
 }
+
+/// A finding (rule, grant, line, column, message), or an input error (`error`, no grant).
+pub type Outcome = (String, String, u64, u64, String);
+
+/// The fixture `file` with each `from`, which it holds, written as its `to`.
+pub fn fixture_with(file: &str, edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(file).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{file} lacks {from}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The one input error a `.tf` file holding `tf` stops with, as (line, column, message): the
+/// file is not judged, so none of its objects passes or is blamed.
+pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
+    let (code, outcome) = tf_outcome(source, tf);
+    assert_eq!(code, 2, "{tf}");
+    match &outcome[..] {
+        [(kind, _, line, column, message)] if kind == "error" => (*line, *column, message.clone()),
+        _ => panic!("not one error: {outcome:?}"),
+    }
+}
+
+/// `check --format json --source SOURCE` of a `.tf` file holding `tf`: its exit code and its
+/// findings as `placed_findings` gives them with their messages, or its input errors as
+/// (line, column, message).
+pub fn tf_outcome(source: &str, tf: &str) -> (i32, Vec<Outcome>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.tf");
+    std::fs::write(&path, tf).unwrap();
+    let (code, report) = crate::common::json(&["--source", source, path.to_str().unwrap()]);
+    let rows = |key: &str| -> Vec<serde_json::Value> {
+        report[key].as_array().cloned().unwrap_or_default()
+    };
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let mut outcome: Vec<_> = rows("findings")
+        .iter()
+        .map(|f| {
+            let (line, column) = (f["line"].as_u64(), f["column"].as_u64());
+            let (line, column) = (line.unwrap(), column.unwrap());
+            (
+                text(&f["rule"]),
+                text(&f["grant"]),
+                line,
+                column,
+                text(&f["message"]),
+            )
+        })
+        .collect();
+    for e in rows("errors") {
+        let (line, column) = (e["line"].as_u64().unwrap(), e["column"].as_u64().unwrap());
+        outcome.push((
+            "error".into(),
+            String::new(),
+            line,
+            column,
+            text(&e["message"]),
+        ));
+    }
+    (code, outcome)
+}
