@@ -583,16 +583,20 @@ fn review_of_yaml(yaml: &str) -> (std::process::Output, serde_json::Value) {
     review_json(&[grants.to_str().unwrap()])
 }
 
+/// G-0, live since May, is a grant of the week; G-1 and G-2 ended in May, in its
+/// repeat-tenant span: the review keeps them as stand-ins and reads them again to show them.
+const LIVE_SINCE_MAY: &str = "\
+- {id: G-0, tenant: acme-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-0, reason: 'Billing export stuck for the EU shard', start: 2026-05-01T10:00:00Z, status: active}
+- {id: G-1, tenant: acme-prod, grantee: Tomás Ortega, approver: Ravi Patel, ticket: INC-1, reason: 'Billing export stuck again after the retry', start: 2026-05-03T10:00:00Z, expires: 2026-05-03T11:00:00Z, ended_at: 2026-05-03T11:00:00Z, status: ended}
+- {id: G-2, tenant: ACME-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-2, reason: 'Billing export stuck, third time', start: 2026-05-05T10:00:00Z, expires: 2026-05-05T11:00:00Z, ended_at: 2026-05-05T11:00:00Z, status: ended}
+";
+
 /// A grant of the week live since May opens a repeat-tenant span whose other grants ended in
 /// May: the review keeps those as stand-ins (their place, start and tenant) and reads them
 /// again to show them, from a file and from standard input alike.
 #[test]
 fn a_span_around_a_grant_live_since_long_ago_shows_its_grants_read_again() {
-    let yaml = "\
-- {id: G-0, tenant: acme-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-0, reason: 'Billing export stuck for the EU shard', start: 2026-05-01T10:00:00Z, status: active}
-- {id: G-1, tenant: acme-prod, grantee: Tomás Ortega, approver: Ravi Patel, ticket: INC-1, reason: 'Billing export stuck again after the retry', start: 2026-05-03T10:00:00Z, expires: 2026-05-03T11:00:00Z, ended_at: 2026-05-03T11:00:00Z, status: ended}
-- {id: G-2, tenant: ACME-prod, grantee: Mina Chen, approver: Ravi Patel, ticket: INC-2, reason: 'Billing export stuck, third time', start: 2026-05-05T10:00:00Z, expires: 2026-05-05T11:00:00Z, ended_at: 2026-05-05T11:00:00Z, status: ended}
-";
+    let yaml = LIVE_SINCE_MAY;
     let (from_file, _) = review_of_yaml(yaml);
     let from_stdin = assert_cmd::Command::cargo_bin("grantlint")
         .unwrap()
@@ -737,4 +741,69 @@ fn configuration_is_left_out_of_the_review_and_said_to_be() {
         "{closeout:?}"
     );
     assert_eq!(json["headline"]["left_out"], 0);
+}
+
+/// A configuration file found in a folder beside the exports is left out and said to be, once;
+/// the review of the grants is written as usual (exit 0).
+#[test]
+fn configuration_found_in_a_folder_is_left_out_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("grants.yaml"), LIVE_SINCE_MAY).unwrap();
+    let roles = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/config/teleport/roles.yaml"
+    ))
+    .unwrap();
+    std::fs::write(dir.path().join("roles.yaml"), roles).unwrap();
+    let (out, json) = review_json(&[dir.path().to_str().unwrap()]);
+    let stderr = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("left out").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("roles.yaml: access-system configuration (teleport-role)"),
+        "{stderr}"
+    );
+    assert_eq!(json["input_errors"], serde_json::json!([]));
+    assert_eq!(json["headline"]["left_out"], 0);
+    assert_eq!(json["repeat_tenants"][0]["grants"][2]["ticket"], "INC-2");
+}
+
+/// A file that cannot be read is named, once, and the review is still written, also when the
+/// review reads stand-ins again (from the other file): only the files holding them are read a
+/// second time.
+#[test]
+fn an_unreadable_input_beside_stand_ins_read_again_is_named_once_and_the_review_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let grants = dir.path().join("grants.yaml");
+    std::fs::write(&grants, LIVE_SINCE_MAY).unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "- {id: X, tenant: [unclosed\n").unwrap();
+    let (out, json) = review_json(&[grants.to_str().unwrap(), broken.to_str().unwrap()]);
+    let stderr = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("unclosed bracket").count(), 1, "{stderr}");
+    assert_eq!(json["input_errors"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["repeat_tenants"][0]["grants"][1]["ticket"], "INC-1");
+}
+
+/// A configuration file named as an input is still an input: the review is never written over
+/// it, though the review leaves it out.
+#[test]
+fn the_review_is_never_written_over_configuration_it_leaves_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let roles = dir.path().join("roles.yaml");
+    let before = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/config/teleport/roles.yaml"
+    ))
+    .unwrap();
+    std::fs::write(&roles, &before).unwrap();
+    let (out, _) = review_json(&[
+        "-o",
+        roles.to_str().unwrap(),
+        "fixtures/samples/grants.yaml",
+        roles.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
+    assert_eq!(std::fs::read(&roles).unwrap(), before);
 }

@@ -8,8 +8,9 @@ use crate::history::{self, Create, History};
 use crate::review;
 
 /// `grantlint report`: check the inputs, aggregate the period, write the review. Exits 0 once
-/// the review is written; 2 when it could not run, or an input could not be read (the review
-/// is still written, naming the file).
+/// the review is written; 2 when it could not run, when an input could not be read or is
+/// configuration named on the command line (the review is still written, naming the file),
+/// and when an input changed while the review read it (nothing is written).
 pub fn run(args: &ReportArgs) -> u8 {
     reviewed(args).unwrap_or_else(|code| code)
 }
@@ -51,7 +52,6 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // Discovery leaves out grantlint's own files and what the policy or --exclude excludes.
     let selection = crate::discover::Selection::new(&policy, &args.exclude);
     let mut found = super::discover(&args.paths, &options, &selection, false)?;
-    leave_out_configuration(&mut found, &options);
     // The inputs are known now: nothing the review writes (the page, the attachments, the
     // history) may be one of them. Refused before anything is checked, written or recorded.
     let read: Vec<&std::path::Path> = (found.inputs.iter())
@@ -70,17 +70,18 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
             CANNOT_RUN
         })?;
     }
+    leave_out_configuration(&mut found, &options);
     let settings = review::Settings::from_policy(&policy, args.fail_on);
     // Every grant read is kept: whole when it is in the period, the one before, or has no
     // start; as a stand-in of its place, start and tenant otherwise (a finding finds its
     // grant by its place, a repeat-tenant span groups grants by tenant and start).
-    let shown = review::Shown {
+    let periods = review::Periods {
         settings: &settings,
         period,
         now,
     };
     let tenants = review::Tenants::default();
-    let keep = review::Record::keep_for(shown, &tenants);
+    let keep = review::Record::keep_for(periods, &tenants);
     // What each file was when first read: a second reading must read the same.
     let stamps: Vec<Option<Stamp>> = found.inputs.iter().map(stamp).collect();
     let (inputs, mut outcome, mut records) =
@@ -93,7 +94,8 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
     // Named as `check` names them (relative to the repository root, normalised), so the
     // review, its attachments, its diagnostics and the CI reports of one checkout agree
     // whatever the working directory.
-    crate::report::paths::Naming::new(args.root.as_deref(), None).rename(&mut outcome);
+    let naming = crate::report::paths::Naming::new(args.root.as_deref(), None);
+    naming.rename(&mut outcome);
     for error in &outcome.errors {
         eprint_diagnostic(error, color);
     }
@@ -120,44 +122,22 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         ..base
     });
     if !wanted.is_empty() {
-        let mut unread = Vec::new();
-        let reading = policy.reading_only();
-        let refilled = review::refill(
+        let reading = Reading {
+            inputs: &inputs,
+            options: &options,
+            policy: &policy,
+            now,
+            naming: &naming,
+        };
+        read_again(
             &mut records,
             &wanted,
-            (&tenants, shown),
-            &outcome.files,
-            |keep| {
-                let (again, kept) =
-                    crate::check::check_with(&inputs, &options, &reading, now, keep);
-                unread = again.errors;
-                kept
-            },
-        );
-        // A file that cannot be read again says why; one that reads otherwise changed.
-        for error in &unread {
-            eprint_diagnostic(error, color);
-        }
-        let changed = (inputs.iter().zip(&stamps))
-            .find(|(input, before)| stamp(input) != **before)
-            .map(|(input, _)| {
-                format!(
-                    "{}: the file changed while the review read it; run the review again once \
-                     it is written whole",
-                    input.name
-                )
-            });
-        if let Some(why) = changed {
-            eprintln!("grantlint: {why}");
-            return Err(CANNOT_RUN);
-        }
-        if !unread.is_empty() {
-            return Err(CANNOT_RUN);
-        }
-        if let Err(why) = refilled {
-            eprintln!("grantlint: {why}");
-            return Err(CANNOT_RUN);
-        }
+            &tenants,
+            periods,
+            &reading,
+            &stamps,
+            color,
+        )?;
     }
     let review_inputs = review::Inputs {
         records: &records,
@@ -189,30 +169,121 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
 
 /// Access-system configuration (Teleport roles, PAM entitlements, PIM and TEAM policies) is
 /// linted by `check`: its roles and policies are not grants a review could place in a week,
-/// and read as grants they would crowd the closeout as "unknown". Each such input is left out
-/// and said to be, as an input problem: the review is incomplete, never passed.
+/// and read as grants they would crowd the closeout as "unknown". A configuration file found
+/// in a folder beside the exports is left out, said once; one named on the command line is
+/// an input problem, as the user meant it to be reviewed: the review is incomplete, exit 2.
 fn leave_out_configuration(
     found: &mut crate::discover::Discovery,
     options: &crate::load::ReadOptions,
 ) {
-    let crate::discover::Discovery { inputs, errors, .. } = found;
+    let crate::discover::Discovery {
+        inputs,
+        errors,
+        paths,
+        ..
+    } = found;
     inputs.retain(|input| {
         let Some(kind) = crate::config::kind(input, options) else {
             return true;
         };
-        errors.push(
-            crate::load::InputError::new(
-                &input.name,
-                format!(
-                    "is access-system configuration ({}), not an export of grants: the review \
-                     leaves it out",
-                    kind.name()
-                ),
-            )
-            .help("lint it with `grantlint check`; leave it out of the review with `--exclude`"),
+        let what = format!(
+            "access-system configuration ({}), which `grantlint check` lints",
+            kind.name()
         );
+        if paths.contains(&input.name) {
+            errors.push(
+                crate::load::InputError::new(
+                    &input.name,
+                    format!("is {what}, not an export of grants: the review leaves it out"),
+                )
+                .help("name only grant exports to `report`; lint this file with `grantlint check`"),
+            );
+        } else {
+            eprintln!(
+                "grantlint: left out {}: {what}; the review is of grants",
+                crate::core::terminal::clean(&input.name)
+            );
+        }
         false
     });
+}
+
+/// How `report` read its inputs, to read them again.
+struct Reading<'a> {
+    inputs: &'a [crate::load::Input],
+    options: &'a crate::load::ReadOptions,
+    policy: &'a crate::policy::Policy,
+    now: chrono::DateTime<chrono::Utc>,
+    /// How the first reading's files were named in the review.
+    naming: &'a crate::report::paths::Naming,
+}
+
+/// Reads again the stand-ins `wanted`, whole (`review::refill`), reading only the files that
+/// hold them, with the policy's reading and no rules. Err (exit 2, said, and no review
+/// written): one of those files changed since the first reading (its length or modification
+/// time, or a grant read again is not the one read first), or cannot be read again.
+fn read_again(
+    records: &mut [review::Record],
+    wanted: &[usize],
+    tenants: &review::Tenants,
+    periods: review::Periods,
+    reading: &Reading,
+    stamps: &[Option<Stamp>],
+    color: bool,
+) -> Result<(), u8> {
+    // The files that hold a stand-in shown were read whole the first time; another file's
+    // reading, even a failed one, has nothing the review needs.
+    let mut files: Vec<usize> = (wanted.iter())
+        .filter_map(|&i| records.get(i).map(|r| r.file as usize))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    let subset: Vec<crate::load::Input> = (files.iter())
+        .filter_map(|&f| reading.inputs.get(f).cloned())
+        .collect();
+    // Each file as the review names it.
+    let named: Vec<String> = (reading.inputs.iter())
+        .map(|i| reading.naming.name(&i.name))
+        .collect();
+    let reading_only = reading.policy.reading_only();
+    let mut unread = Vec::new();
+    let refilled = review::refill(records, wanted, tenants, periods, &named, |keep| {
+        let (mut again, kept) = crate::check::check_with(
+            &subset,
+            reading.options,
+            &reading_only,
+            reading.now,
+            &|k, grant| keep(*files.get(k)?, grant),
+        );
+        reading.naming.rename(&mut again);
+        unread = again.errors;
+        kept
+    });
+    let changed = (files.iter())
+        .find(|&&f| reading.inputs.get(f).map(stamp) != stamps.get(f).copied())
+        .and_then(|&f| named.get(f));
+    let why = match (changed, unread.is_empty(), refilled) {
+        (Some(file), _, _) => Some(format!(
+            "{file}: the file changed while the review read it; run the review again once it \
+             is written whole"
+        )),
+        (None, false, _) => {
+            for error in &unread {
+                eprint_diagnostic(error, color);
+            }
+            Some("an input the review read twice could not be read the second time".into())
+        }
+        (None, true, Err(why)) => Some(why),
+        (None, true, Ok(())) => None,
+    };
+    match why {
+        Some(why) => {
+            eprintln!("grantlint: {why}");
+            eprintln!("grantlint: no review written");
+            Err(CANNOT_RUN)
+        }
+        None => Ok(()),
+    }
 }
 
 /// What a file was when read: its length and when it was last written (`None` for standard

@@ -64,15 +64,20 @@ impl Tenants {
     /// The number of the tenant written `tenant`; `None` past four billion tenants.
     fn number(&self, tenant: &str) -> Option<NonZeroU32> {
         let tenant = crate::core::text::trim(tenant);
-        // Most exports write tenants in lower case: no key to make.
-        let key: std::borrow::Cow<str> = if tenant
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-        {
-            crate::rules::tenant_key(tenant).into()
-        } else {
-            tenant.into()
-        };
+        // Most exports write tenants in lower case, or in short ASCII: no key to allocate.
+        let mut short = [0u8; 64];
+        let key: std::borrow::Cow<str> =
+            if !(tenant.bytes()).any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+                tenant.into()
+            } else if let Some(short) = short.get_mut(..tenant.len())
+                && tenant.is_ascii()
+            {
+                short.copy_from_slice(tenant.as_bytes());
+                short.make_ascii_lowercase();
+                std::str::from_utf8(short).ok()?.into()
+            } else {
+                crate::rules::tenant_key(tenant).into()
+            };
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
         let Known { numbers, keys } = &mut *known;
         if let Some(&number) = numbers.get(&*key) {
@@ -126,16 +131,16 @@ enum Text {
 
 const TEXTS: usize = 9;
 
-/// What decides whether the review keeps a grant whole: its window meets the period or the
-/// one before, or it has no start (the undated are shown).
+/// The review's period and the one before, as they decide whether a grant is kept whole: its
+/// window meets one of them, or it has no start (the undated are shown).
 #[derive(Clone, Copy)]
-pub struct Shown<'a> {
+pub struct Periods<'a> {
     pub settings: &'a Settings,
     pub period: Period,
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-impl Shown<'_> {
+impl Periods<'_> {
     /// Whether a grant with these times and `status` is in neither period.
     fn outside(
         &self,
@@ -166,15 +171,15 @@ impl Record {
         move |file, grant| Record::kept(file, grant, tenants, |_, _| false)
     }
 
-    /// The hook for `check_with` of the review: every grant is kept, whole when `shown` says
-    /// so, as a stand-in otherwise; tenants are numbered in `tenants`.
+    /// The hook for `check_with` of the review: every grant is kept, as a stand-in when it is
+    /// outside `periods`, else whole; tenants are numbered in `tenants`.
     pub fn keep_for<'a>(
-        shown: Shown<'a>,
+        periods: Periods<'a>,
         tenants: &'a Tenants,
     ) -> impl Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync + 'a {
         move |file, grant| {
             Record::kept(file, grant, tenants, |start, times| {
-                shown.outside(start, times, grant.text(crate::grant::Field::Status))
+                periods.outside(start, times, grant.text(crate::grant::Field::Status))
             })
         }
     }
@@ -339,13 +344,15 @@ impl Record {
 /// again by `read`: it reads every input, hands each grant to the hook it is given, and
 /// returns what the hook kept, in input order (`check_with` of a policy without rules).
 /// Grants are matched by place, and by their order among grants of one place; each must be
-/// the grant read first: the same start and tenant, and a stand-in still in neither period
-/// (`shown`). Err: the first grant, in input order, that is not, said in a sentence naming
-/// its file and place (the file changed between the readings).
+/// the grant read first: the same start and tenant (numbered in `tenants`, as at the first
+/// reading), and a stand-in still outside `periods`. Err: the first grant, in input order,
+/// that is not, said in a sentence naming its file (by `files`) and place: the file changed
+/// between the readings.
 pub fn refill(
     records: &mut [Record],
     wanted: &[usize],
-    (tenants, shown): (&Tenants, Shown),
+    tenants: &Tenants,
+    periods: Periods,
     files: &[String],
     read: impl FnOnce(&(dyn Fn(usize, &crate::grant::Grant) -> Option<Record> + Sync)) -> Vec<Record>,
 ) -> Result<(), String> {
@@ -392,7 +399,7 @@ pub fn refill(
         };
         let same = (kept.start, kept.tenant) == (record.start, record.tenant);
         let outside = (record.details.as_deref())
-            .is_some_and(|times| shown.outside(record.start, times, record.status()));
+            .is_some_and(|times| periods.outside(record.start, times, record.status()));
         if !same || (kept.outside() && !outside) {
             return Err(changed(&record));
         }

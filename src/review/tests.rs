@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::aggregate::{Inputs, Review, Settings, State};
 use super::{Period, ReviewFormat};
 
-use super::{Record, Shown, Tenants};
+use super::{Periods, Record, Tenants};
 use crate::check::{GrantRecord, Outcome, check_with};
 use crate::finding::{Suppressed, Suppression};
 use crate::load::ReadOptions;
@@ -527,7 +527,7 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
         for rows in [super::show::ROWS, usize::MAX] {
             let until = now + chrono::TimeDelta::weeks(weeks);
             let period = Period::new(None, Some(until), now).unwrap();
-            let shown = Shown {
+            let shown = Periods {
                 settings: &settings,
                 period,
                 now,
@@ -562,7 +562,8 @@ fn a_review_from_the_periods_records_is_the_review_from_every_record() {
             super::refill(
                 &mut kept,
                 &wanted,
-                (&tenants, shown),
+                &tenants,
+                shown,
                 &outcome.files,
                 |keep| check_with(&inputs, &options, &reading, now, keep).1,
             )
@@ -608,7 +609,7 @@ fn a_file_changed_between_the_two_readings_is_an_error() {
     let settings = Settings::from_policy(&policy, FailOn::Error);
     let now = t(NOW);
     let period = Period::new(None, Some(t("2026-12-08T00:00:00Z")), now).unwrap();
-    let shown = Shown {
+    let shown = Periods {
         settings: &settings,
         period,
         now,
@@ -629,7 +630,8 @@ fn a_file_changed_between_the_two_readings_is_an_error() {
         super::refill(
             &mut records,
             &wanted,
-            (&tenants, shown),
+            &tenants,
+            shown,
             &outcome.files,
             |keep| {
                 let mut read = check_with(&inputs, &options, &reading, now, keep).1;
