@@ -232,12 +232,19 @@ fn read_again(
     color: bool,
 ) -> Result<(), u8> {
     // The files that hold a stand-in shown were read whole the first time; another file's
-    // reading, even a failed one, has nothing the review needs.
-    let mut files: Vec<usize> = (wanted.iter())
+    // reading, even a failed one, has nothing the review needs, but for the exports joined
+    // to them (Entra's approvals), read as the first time.
+    let mut holding: Vec<usize> = (wanted.iter())
         .filter_map(|&i| records.get(i).map(|r| r.file as usize))
         .collect();
-    files.sort_unstable();
-    files.dedup();
+    holding.sort_unstable();
+    holding.dedup();
+    let files: Vec<usize> = (0..reading.inputs.len())
+        .filter(|f| {
+            holding.binary_search(f).is_ok()
+                || crate::load::adapters::detect::is_entra_approvals(&reading.inputs[*f])
+        })
+        .collect();
     let subset: Vec<crate::load::Input> = (files.iter())
         .filter_map(|&f| reading.inputs.get(f).cloned())
         .collect();
@@ -256,10 +263,12 @@ fn read_again(
             &|k, grant| keep(*files.get(k)?, grant),
         );
         reading.naming.rename(&mut again);
-        unread = again.errors;
+        unread = (again.errors.into_iter())
+            .filter(|e| holding.iter().any(|&f| named.get(f) == Some(&e.file)))
+            .collect();
         kept
     });
-    let changed = (files.iter())
+    let changed = (holding.iter())
         .find(|&&f| reading.inputs.get(f).map(stamp) != stamps.get(f).copied())
         .and_then(|&f| named.get(f));
     let why = match (changed, unread.is_empty(), refilled) {
