@@ -10,8 +10,8 @@ use super::{ActiveRule, Policy, RuleMap, build_rules};
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
-use crate::grant::Grant;
 use crate::grant::declared::{Declarations, FieldRef, Kind, Typed};
+use crate::grant::{Field, Grant};
 use crate::policy::custom::each_person;
 use crate::rules::people::{Directory, PERSON_FIELDS, Person};
 
@@ -466,6 +466,19 @@ impl Policy {
             .enumerate()
             .filter(|(_, o)| o.matches(grant, self.people.as_deref()))
             .fold(0, |mask, (i, _)| mask | (1 << i))
+    }
+
+    /// Whether some override matches on `field`, itself or a person it names
+    /// (`approver.team`): a value of it not known (a `.tf` expression) leaves unknown which
+    /// overrides apply.
+    pub fn overrides_match_on(&self, field: Field) -> bool {
+        self.overrides
+            .iter()
+            .take(MAX_OVERRIDES)
+            .flat_map(|o| &o.matchers)
+            .any(|m| match &m.target {
+                Target::Field(f) | Target::Person(f, ..) => f.builtin() == Some(field),
+            })
     }
 
     /// How many overrides the policy has, across all its layers.
