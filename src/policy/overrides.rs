@@ -707,6 +707,19 @@ mod tests {
     }
 
     #[test]
+    fn the_fields_overrides_match_on_are_known_by_alias_and_through_people() {
+        let p = policy(TWO);
+        assert!(p.overrides_match_on(Field::Environment));
+        assert!(p.overrides_match_on(Field::Role));
+        assert!(!p.overrides_match_on(Field::Tenant));
+        let p = people_policy("approver.team: sre, env: prod");
+        assert!(p.overrides_match_on(Field::Approver));
+        assert!(p.overrides_match_on(Field::Environment));
+        assert!(!p.overrides_match_on(Field::Role));
+        assert!(!policy("version: 1\n").overrides_match_on(Field::Tenant));
+    }
+
+    #[test]
     fn each_combination_is_built_once() {
         let p = policy(TWO);
         let prod = grant(&[(Field::Environment, "prod")]);

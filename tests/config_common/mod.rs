@@ -81,7 +81,12 @@ pub fn fixture_with(file: &str, edits: &[(&str, &str)]) -> String {
 /// The one input error a `.tf` file holding `tf` stops with, as (line, column, message): the
 /// file is not judged, so none of its objects passes or is blamed.
 pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
-    let (code, outcome) = tf_outcome(source, tf);
+    tf_input_error_under(None, source, tf)
+}
+
+/// [`tf_input_error`] under the policy `policy` (YAML text), else the default one.
+pub fn tf_input_error_under(policy: Option<&str>, source: &str, tf: &str) -> (u64, u64, String) {
+    let (code, outcome) = tf_outcome_under(policy, source, tf);
     assert_eq!(code, 2, "{tf}");
     match &outcome[..] {
         [(kind, _, line, column, message)] if kind == "error" => (*line, *column, message.clone()),
@@ -93,10 +98,22 @@ pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
 /// findings as `placed_findings` gives them with their messages, or its input errors as
 /// (line, column, message).
 pub fn tf_outcome(source: &str, tf: &str) -> (i32, Vec<Outcome>) {
+    tf_outcome_under(None, source, tf)
+}
+
+/// [`tf_outcome`] under the policy `policy` (YAML text), else the default one.
+pub fn tf_outcome_under(policy: Option<&str>, source: &str, tf: &str) -> (i32, Vec<Outcome>) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("main.tf");
     std::fs::write(&path, tf).unwrap();
-    let (code, report) = crate::common::json(&["--source", source, path.to_str().unwrap()]);
+    let policy_path = dir.path().join("grantlint.yaml");
+    let mut args = vec!["--source", source];
+    if let Some(policy) = policy {
+        std::fs::write(&policy_path, policy).unwrap();
+        args.extend(["--policy", policy_path.to_str().unwrap()]);
+    }
+    args.push(path.to_str().unwrap());
+    let (code, report) = crate::common::json(&args);
     let rows = |key: &str| -> Vec<serde_json::Value> {
         report[key].as_array().cloned().unwrap_or_default()
     };
