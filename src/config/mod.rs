@@ -294,8 +294,7 @@ fn placeable(object: &Object, policy: &Policy, text: &str, file: &str) -> Result
         return Ok(());
     };
     let message = format!(
-        "{what}, not written out, and the policy's overrides match on {}: {} `{}` cannot be \
-placed under them",
+        "{what}, and the policy's overrides match on {}: {} `{}` cannot be placed under them",
         field.name(),
         object.noun,
         object.short
@@ -401,6 +400,9 @@ pub struct Resource<'a> {
     pub terraform: bool,
     /// In `.tf` source, the lines of the values and keys written from expressions (ascending).
     expressions: &'a [u32],
+    /// In a plan, the resource's `after_unknown`: `true` where a value is known only after
+    /// apply (and left out of `after`).
+    unknown: Option<&'a Node>,
 }
 
 /// What a check reads at a place: an object, a list of values, or one value.
@@ -421,7 +423,13 @@ impl<'a> Resource<'a> {
             record: Record::new(node),
             terraform,
             expressions: &[],
+            unknown: None,
         }
+    }
+
+    /// The resource of a plan whose `after_unknown` is `unknown`.
+    pub(crate) fn with_unknown(self, unknown: Option<&'a Node>) -> Resource<'a> {
+        Resource { unknown, ..self }
     }
 
     /// The resource of `.tf` source whose values and keys on the lines `expressions` were
@@ -440,13 +448,15 @@ impl<'a> Resource<'a> {
             .is_ok()
     }
 
-    /// In `.tf` source, what of the value a reader takes from the first of `paths` it finds
-    /// is written from an expression, and where: the value, an object on the way to it
-    /// (`labels = var.labels`), or, when a step is not written, a key of its object that is an
-    /// expression (`(var.k) = "prod"`). `None` when it is written out, or absent.
+    /// What of the value a reader takes from the first of `paths` it finds is not known
+    /// until planned or applied, and where: in `.tf` source, an expression (the value, an
+    /// object on the way to it such as `labels = var.labels`, or, when a step is not written,
+    /// a key of its object that is one: `(var.k) = "prod"`); in a plan, a value
+    /// `after_unknown` marks, or an object on the way to it. `None` when it is known, or
+    /// absent.
     pub fn unwritten(self, paths: &[&str]) -> Option<(String, Span)> {
         for path in paths {
-            if let Some(found) = self.expression_on(path) {
+            if let Some(found) = self.expression_on(path).or_else(|| self.unknown_on(path)) {
                 return Some(found);
             }
             if self.text(path).is_some() {
@@ -463,7 +473,8 @@ impl<'a> Resource<'a> {
         }
         let is = |walked: &str, node: &Node| {
             let value = node.value.as_scalar().unwrap_or("?");
-            (format!("`{walked}` is `{value}`"), self.span_of(node))
+            let what = format!("`{walked}` is `{value}`, not written out");
+            (what, self.span_of(node))
         };
         let mut node = self.record.node;
         let mut walked = String::new();
@@ -482,7 +493,8 @@ impl<'a> Resource<'a> {
             else {
                 let (k, _) = entries.iter().find(|(k, _)| self.expression(k))?;
                 let value = k.value.as_scalar().unwrap_or("?");
-                return Some((format!("a key of `{walked}` is `{value}`"), self.span_of(k)));
+                let what = format!("a key of `{walked}` is `{value}`, not written out");
+                return Some((what, self.span_of(k)));
             };
             if !walked.is_empty() {
                 walked.push('.');
@@ -492,6 +504,35 @@ impl<'a> Resource<'a> {
         }
         let value = self.unwrap(node)?;
         self.expression(value).then(|| is(&walked, value))
+    }
+
+    /// Where the plan's `after_unknown` marks `path`'s value, or an object on the way to it,
+    /// as known only after apply.
+    fn unknown_on(self, path: &str) -> Option<(String, Span)> {
+        let mut node = self.unknown?;
+        let mut walked = String::new();
+        for step in path.split('.').chain([""]) {
+            if let Value::List(items) = &node.value {
+                node = items.first()?;
+            }
+            if matches!(node.value, Value::Bool(true)) {
+                let what = format!("`{walked}` is known only after apply (`after_unknown`)");
+                return Some((what, self.span_of(node)));
+            }
+            let Value::Map(entries) = &node.value else {
+                return None;
+            };
+            let key = self.spelled(step);
+            let (_, value) = entries
+                .iter()
+                .find(|(k, _)| k.value.as_scalar() == Some(key.as_str()))?;
+            if !walked.is_empty() {
+                walked.push('.');
+            }
+            walked.push_str(&key);
+            node = value;
+        }
+        None
     }
 
     /// An error at `node`, the value of `path` that a check reads as `shape`, when Terraform
@@ -545,6 +586,8 @@ impl<'a> Resource<'a> {
     fn child(self, node: &'a Node) -> Resource<'a> {
         Resource {
             record: self.record.child(node),
+            // `after_unknown` is the whole resource's.
+            unknown: None,
             ..self
         }
     }

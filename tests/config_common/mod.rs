@@ -103,11 +103,25 @@ pub fn tf_outcome(source: &str, tf: &str) -> (i32, Vec<Outcome>) {
 
 /// [`tf_outcome`] under the policy `policy` (YAML text), else the default one.
 pub fn tf_outcome_under(policy: Option<&str>, source: &str, tf: &str) -> (i32, Vec<Outcome>) {
+    outcome_of(policy, Some(source), "main.tf", tf)
+}
+
+/// [`tf_outcome_under`] of a file `name` holding `text`, recognised by its shape when no
+/// source is given (a plan).
+pub fn outcome_of(
+    policy: Option<&str>,
+    source: Option<&str>,
+    name: &str,
+    text: &str,
+) -> (i32, Vec<Outcome>) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("main.tf");
-    std::fs::write(&path, tf).unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
     let policy_path = dir.path().join("grantlint.yaml");
-    let mut args = vec!["--source", source];
+    let mut args = Vec::new();
+    if let Some(source) = source {
+        args.extend(["--source", source]);
+    }
     if let Some(policy) = policy {
         std::fs::write(&policy_path, policy).unwrap();
         args.extend(["--policy", policy_path.to_str().unwrap()]);
