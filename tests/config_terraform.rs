@@ -8,7 +8,7 @@ mod common;
 mod config_common;
 use common::{grantlint, json, placed_findings};
 use config_common::{
-    failing_report, fixture_with, outcome_of, owned, tf_input_error, tf_input_error_under,
+    failing_report, fixture_with, owned, plan_unknown_error, tf_input_error, tf_input_error_under,
     tf_outcome, tf_outcome_under,
 };
 
@@ -334,35 +334,19 @@ fn a_tenant_from_an_expression_without_a_tenant_override_is_linted_as_before() {
 
 #[test]
 fn a_tenant_a_plan_knows_only_after_apply_is_an_error_under_a_tenant_override() {
-    let fixture = std::fs::read_to_string(PLAN).unwrap();
     // The planned entitlement's resource is known only after apply: left out of `after`.
-    let resource = "\"resource\": \"//cloudresourcemanager.googleapis.com/projects/acme-prod\",";
-    let at = fixture.rfind(resource).unwrap();
-    let plan = format!(
-        "{}\"resource\": null,{}",
-        &fixture[..at],
-        &fixture[at + resource.len()..]
-    )
-    .replacen(
-        "\"name\": true,",
-        // On the same line, so that the findings stay where they were.
-        "\"name\": true, \"privileged_access\": [{\"gcp_iam_access\": [{\"resource\": true}]}],",
-        1,
+    let error = plan_unknown_error(
+        PLAN,
+        TENANT_OVERRIDE,
+        (
+            "\"resource\": \"//cloudresourcemanager.googleapis.com/projects/acme-prod\",",
+            "\"resource\": null,",
+        ),
+        (
+            "\"name\": true,",
+            "\"name\": true, \"privileged_access\": [{\"gcp_iam_access\": [{\"resource\": true}]}],",
+        ),
     );
-    let (code, outcome) = outcome_of(Some(TENANT_OVERRIDE), None, "plan.json", &plan);
-    assert_eq!(code, 2);
     let message = "`privileged_access.gcp_iam_access.resource` is known only after apply (`after_unknown`), and the policy's overrides match on tenant: entitlement `prod-db-admin` cannot be placed under them";
-    assert_eq!(
-        outcome,
-        [(
-            "error".to_string(),
-            String::new(),
-            156,
-            80,
-            message.to_string()
-        )]
-    );
-    // Without such an override the plan is judged as before.
-    let (_, before) = outcome_of(None, None, "plan.json", &fixture);
-    assert_eq!(outcome_of(None, None, "plan.json", &plan), (1, before));
+    assert_eq!(error, (156, 80, message.to_string()));
 }

@@ -9,7 +9,7 @@ mod common;
 mod config_common;
 use common::{json, placed_findings};
 use config_common::{
-    every_format_carries, failing_report, fixture_with, outcome_of, owned, tf_input_error,
+    every_format_carries, failing_report, fixture_with, owned, plan_unknown_error, tf_input_error,
     tf_input_error_under, tf_outcome, tf_outcome_under,
 };
 
@@ -239,31 +239,21 @@ fn an_environment_from_an_expression_without_an_environment_override_is_linted_a
 
 #[test]
 fn an_environment_a_plan_knows_only_after_apply_is_an_error_under_an_environment_override() {
-    let plan = std::fs::read_to_string(PLAN).unwrap();
     // The planned role's labels are known only after apply: left out of `after`.
-    let labels = "\"labels\": {\n              \"env\": \"prod\"\n            },";
-    let at = plan.rfind(labels).unwrap();
-    // Written over as many lines, so that the findings stay where they were.
-    let null = "\"labels\":\n              null\n            ,";
-    let plan = format!("{}{null}{}", &plan[..at], &plan[at + labels.len()..]).replace(
-        "\"after_unknown\": {},",
-        "\"after_unknown\": {\"metadata\": {\"labels\": true}},",
+    let error = plan_unknown_error(
+        PLAN,
+        PROD_OVERRIDE,
+        (
+            "\"labels\": {\n              \"env\": \"prod\"\n            },",
+            "\"labels\":\n              null\n            ,",
+        ),
+        (
+            "\"after_unknown\": {},",
+            "\"after_unknown\": {\"metadata\": {\"labels\": true}},",
+        ),
     );
-    let (code, outcome) = outcome_of(Some(PROD_OVERRIDE), None, "plan.json", &plan);
-    assert_eq!(code, 2);
     let message = format!(
         "`metadata.labels` is known only after apply (`after_unknown`), and the policy's overrides match on environment: role `{ONCALL}` cannot be placed under them"
     );
-    assert_eq!(
-        outcome,
-        [("error".to_string(), String::new(), 159, 50, message)]
-    );
-    // Without such an override the plan is judged as before.
-    let (_, before) = outcome_of(
-        None,
-        None,
-        "plan.json",
-        &std::fs::read_to_string(PLAN).unwrap(),
-    );
-    assert_eq!(outcome_of(None, None, "plan.json", &plan), (1, before));
+    assert_eq!(error, (159, 50, message));
 }

@@ -87,8 +87,35 @@ pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
 /// [`tf_input_error`] under the policy `policy` (YAML text), else the default one.
 pub fn tf_input_error_under(policy: Option<&str>, source: &str, tf: &str) -> (u64, u64, String) {
     let (code, outcome) = tf_outcome_under(policy, source, tf);
-    assert_eq!(code, 2, "{tf}");
-    match &outcome[..] {
+    one_error(code, &outcome, tf)
+}
+
+/// The plan `file` with its last `from` (a value of `after`) written as `to`, and its first
+/// `marked` (in `after_unknown`) as `unknown`, each over as many lines: under `policy` it
+/// stops with one input error, returned as (line, column, message); under the default
+/// policy it is judged as the fixture is.
+pub fn plan_unknown_error(
+    file: &str,
+    policy: &str,
+    (from, to): (&str, &str),
+    (marked, unknown): (&str, &str),
+) -> (u64, u64, String) {
+    let fixture = std::fs::read_to_string(file).unwrap();
+    let at = fixture.rfind(from).unwrap();
+    let rest = &fixture[at + from.len()..];
+    let plan = format!("{}{to}{rest}", &fixture[..at]);
+    assert!(plan.contains(marked), "{file} lacks {marked}");
+    let plan = plan.replacen(marked, unknown, 1);
+    let (_, before) = outcome_of(None, None, "plan.json", &fixture);
+    assert_eq!(outcome_of(None, None, "plan.json", &plan), (1, before));
+    let (code, outcome) = outcome_of(Some(policy), None, "plan.json", &plan);
+    one_error(code, &outcome, &plan)
+}
+
+/// The one input error of a run that stopped with exit code 2.
+fn one_error(code: i32, outcome: &[Outcome], input: &str) -> (u64, u64, String) {
+    assert_eq!(code, 2, "{input}");
+    match outcome {
         [(kind, _, line, column, message)] if kind == "error" => (*line, *column, message.clone()),
         _ => panic!("not one error: {outcome:?}"),
     }
