@@ -7,7 +7,10 @@
 mod common;
 mod config_common;
 use common::{grantlint, json, placed_findings};
-use config_common::{failing_report, fixture_with, owned, tf_input_error, tf_outcome};
+use config_common::{
+    failing_report, fixture_with, owned, plan_unknown_error, tf_input_error, tf_input_error_under,
+    tf_outcome, tf_outcome_under,
+};
 
 const PLAN: &str = "fixtures/config/terraform/plan.json";
 const PROD: &str = "google_privileged_access_manager_entitlement.prod_db_admin";
@@ -252,4 +255,98 @@ fn expressions_no_check_reads_leave_the_findings_as_they_were() {
     assert_eq!(code, 1);
     assert_eq!(outcome.len(), 6);
     assert_eq!(outcome, fixture);
+}
+
+/// 4h at most, 1h on the production project.
+const TENANT_OVERRIDE: &str = "version: 1\nrules:\n  window-max: {max: 4h}\noverrides:\n  - match: {tenant: \"*/projects/acme-prod\"}\n    rules: {window-max: {max: 1h}}\n";
+const PROD_RESOURCE: &str =
+    "resource      = \"//cloudresourcemanager.googleapis.com/projects/acme-prod\"";
+const PROD_PARENT: &str = "parent               = \"projects/acme-prod\"";
+
+#[test]
+fn a_tenant_from_an_expression_under_a_tenant_override_is_an_error_at_its_place() {
+    let tf = fixture_with(
+        SOURCE,
+        &[(
+            PROD_RESOURCE,
+            "resource      = \"//cloudresourcemanager.googleapis.com/projects/${var.project}\"",
+        )],
+    );
+    let (line, column, message) =
+        tf_input_error_under(Some(TENANT_OVERRIDE), "gcp-pam-entitlement", &tf);
+    assert_eq!((line, column), (17, 23));
+    assert_eq!(
+        message,
+        "`privileged_access.gcp_iam_access.resource` is `\"//cloudresourcemanager.googleapis.com/projects/${var.project}\"`, not written out, and the policy's overrides match on tenant: entitlement `prod-db-admin` cannot be placed under them"
+    );
+    // The whole project from a variable, with the parent that names the same project.
+    let tf = fixture_with(
+        SOURCE,
+        &[
+            (
+                PROD_PARENT,
+                "parent               = \"projects/${var.project}\"",
+            ),
+            (PROD_RESOURCE, "resource      = local.project"),
+        ],
+    );
+    let (line, column, _) = tf_input_error_under(Some(TENANT_OVERRIDE), "gcp-pam-entitlement", &tf);
+    assert_eq!((line, column), (17, 23));
+}
+
+#[test]
+fn a_tenant_from_an_expression_without_a_tenant_override_is_linted_as_before() {
+    let fixture = std::fs::read_to_string(SOURCE).unwrap();
+    let tf = fixture_with(
+        SOURCE,
+        &[
+            (
+                PROD_PARENT,
+                "parent               = \"projects/${var.project}\"",
+            ),
+            (
+                PROD_RESOURCE,
+                "resource      = \"//cloudresourcemanager.googleapis.com/projects/${var.project}\"",
+            ),
+        ],
+    );
+    let (_, before) = tf_outcome("gcp-pam-entitlement", &fixture);
+    assert_eq!(tf_outcome("gcp-pam-entitlement", &tf), (1, before));
+    // The parent names where the entitlement is kept; overrides match the tenant, the
+    // resource access is granted on, here written out: judged under the override.
+    let tf = fixture_with(
+        SOURCE,
+        &[(
+            PROD_PARENT,
+            "parent               = \"projects/${var.project}\"",
+        )],
+    );
+    let (_, before) = tf_outcome_under(Some(TENANT_OVERRIDE), "gcp-pam-entitlement", &fixture);
+    assert!(
+        before.iter().any(|f| f.0 == "window-max" && f.2 == 8),
+        "{before:?}"
+    );
+    assert_eq!(
+        tf_outcome_under(Some(TENANT_OVERRIDE), "gcp-pam-entitlement", &tf),
+        (1, before)
+    );
+}
+
+#[test]
+fn a_tenant_a_plan_knows_only_after_apply_is_an_error_under_a_tenant_override() {
+    // The planned entitlement's resource is known only after apply: left out of `after`.
+    let error = plan_unknown_error(
+        PLAN,
+        TENANT_OVERRIDE,
+        (
+            "\"resource\": \"//cloudresourcemanager.googleapis.com/projects/acme-prod\",",
+            "\"resource\": null,",
+        ),
+        (
+            "\"name\": true,",
+            "\"name\": true, \"privileged_access\": [{\"gcp_iam_access\": [{\"resource\": true}]}],",
+        ),
+    );
+    let message = "`privileged_access.gcp_iam_access.resource` is known only after apply (`after_unknown`), and the policy's overrides match on tenant: entitlement `prod-db-admin` cannot be placed under them";
+    assert_eq!(error, (156, 80, message.to_string()));
 }

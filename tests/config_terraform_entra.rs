@@ -8,7 +8,9 @@
 mod common;
 mod config_common;
 use common::{NOW, grantlint, json, placed_findings, stdout};
-use config_common::{every_format_carries, fixture_with, owned, tf_input_error, tf_outcome};
+use config_common::{
+    every_format_carries, fixture_with, owned, tf_input_error, tf_input_error_under, tf_outcome,
+};
 
 const SOURCE: &str = "fixtures/config/terraform/entra.tf";
 const PLAN: &str = "fixtures/config/terraform/entra-plan.json";
@@ -445,4 +447,34 @@ fn expressions_no_check_reads_leave_the_findings_as_they_were() {
     assert_eq!(code, 1);
     assert!(outcome.len() > 5, "{outcome:?}");
     assert_eq!(outcome, fixture);
+}
+
+#[test]
+fn a_scope_or_group_from_an_expression_under_a_tenant_override_is_an_error_at_its_place() {
+    let policy = std::fs::read_to_string(POLICY).unwrap();
+    for (from, to, line, column, what, object) in [
+        (
+            "scope              = \"/subscriptions/0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d\"",
+            "scope              = \"/subscriptions/${var.test_subscription}\"",
+            57,
+            24,
+            "`scope` is `\"/subscriptions/${var.test_subscription}\"`",
+            TEST,
+        ),
+        (
+            "group_id = \"9c8b7a6d-5e4f-4a3b-8c2d-1e0f2a3b4c5d\"",
+            "group_id = azuread_group.oncall.id",
+            87,
+            14,
+            "`group_id` is `azuread_group.oncall.id`",
+            ONCALL,
+        ),
+    ] {
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let message = format!(
+            "{what}, not written out, and the policy's overrides match on tenant: PIM policy `{object}` cannot be placed under them"
+        );
+        let error = tf_input_error_under(Some(&policy), "entra-pim-policy", &tf);
+        assert_eq!(error, (line, column, message), "{to}");
+    }
 }

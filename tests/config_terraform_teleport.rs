@@ -9,7 +9,8 @@ mod common;
 mod config_common;
 use common::{json, placed_findings};
 use config_common::{
-    every_format_carries, failing_report, fixture_with, owned, tf_input_error, tf_outcome,
+    every_format_carries, failing_report, fixture_with, owned, plan_unknown_error, tf_input_error,
+    tf_input_error_under, tf_outcome, tf_outcome_under,
 };
 
 const SOURCE: &str = "fixtures/config/terraform/teleport.tf";
@@ -143,4 +144,116 @@ fn expressions_no_check_reads_leave_the_findings_as_they_were() {
     assert_eq!(code, 1);
     assert_eq!(outcome.len(), 7);
     assert_eq!(outcome, fixture);
+}
+
+/// 4h at most, 1h for roles labelled `env: prod`.
+const PROD_OVERRIDE: &str = "version: 1\nrules:\n  window-max: {max: 4h}\noverrides:\n  - match: {environment: prod}\n    rules: {window-max: {max: 1h}}\n";
+/// 4h at most, and an override on the tenant only (which a role has none of).
+const TENANT_OVERRIDE: &str = "version: 1\nrules:\n  window-max: {max: 4h}\noverrides:\n  - match: {tenant: acme}\n    rules: {window-max: {max: 24h}}\n";
+const SUPPORT_METADATA: &str =
+    "metadata = {\n    name   = \"support-requester\"\n    labels = { env = \"prod\" }\n  }";
+
+#[test]
+fn an_environment_from_an_expression_under_an_environment_override_is_an_error_at_its_place() {
+    // Under the policy, the fixture's prod role with 2h requests is blamed: the override
+    // applies to it.
+    let (_, fixture) = tf_outcome_under(
+        Some(PROD_OVERRIDE),
+        "teleport-role",
+        &std::fs::read_to_string(SOURCE).unwrap(),
+    );
+    assert!(
+        fixture
+            .iter()
+            .any(|f| f.0 == "window-max" && f.1 == SUPPORT && f.2 == 20),
+        "{fixture:?}"
+    );
+    let placed = format!(
+        ", not written out, and the policy's overrides match on environment: role `{SUPPORT}` cannot be placed under them"
+    );
+    for (from, to, line, column, what) in [
+        (
+            "labels = { env = \"prod\" }",
+            "labels = { env = var.env }",
+            8,
+            22,
+            "`metadata.labels.env` is `var.env`",
+        ),
+        (
+            "labels = { env = \"prod\" }",
+            "labels = var.labels",
+            8,
+            14,
+            "`metadata.labels` is `var.labels`",
+        ),
+        (
+            "labels = { env = \"prod\" }",
+            "labels = { (var.label) = \"prod\" }",
+            8,
+            16,
+            "a key of `metadata.labels` is `(var.label)`",
+        ),
+        (
+            SUPPORT_METADATA,
+            "metadata = local.support",
+            6,
+            14,
+            "`metadata` is `local.support`",
+        ),
+    ] {
+        let tf = fixture_with(SOURCE, &[(from, to)]);
+        let error = tf_input_error_under(Some(PROD_OVERRIDE), "teleport-role", &tf);
+        assert_eq!(error, (line, column, format!("{what}{placed}")), "{to}");
+    }
+}
+
+#[test]
+fn an_environment_from_an_expression_without_an_environment_override_is_linted_as_before() {
+    let tf = fixture_with(
+        SOURCE,
+        &[("labels = { env = \"prod\" }", "labels = { env = var.env }")],
+    );
+    let fixture = std::fs::read_to_string(SOURCE).unwrap();
+    for policy in [None, Some(TENANT_OVERRIDE)] {
+        let (_, before) = tf_outcome_under(policy, "teleport-role", &fixture);
+        let (code, outcome) = tf_outcome_under(policy, "teleport-role", &tf);
+        assert_eq!(code, 1);
+        assert_eq!(outcome.len(), 7);
+        assert_eq!(outcome, before, "{policy:?}");
+    }
+    // Under an environment override, a written `env` is the environment, whatever the
+    // `environment` label next to it.
+    let tf = fixture_with(
+        SOURCE,
+        &[(
+            "labels = { env = \"prod\" }",
+            "labels = { env = \"prod\", environment = var.env }",
+        )],
+    );
+    let (_, before) = tf_outcome_under(Some(PROD_OVERRIDE), "teleport-role", &fixture);
+    assert_eq!(
+        tf_outcome_under(Some(PROD_OVERRIDE), "teleport-role", &tf),
+        (1, before)
+    );
+}
+
+#[test]
+fn an_environment_a_plan_knows_only_after_apply_is_an_error_under_an_environment_override() {
+    // The planned role's labels are known only after apply: left out of `after`.
+    let error = plan_unknown_error(
+        PLAN,
+        PROD_OVERRIDE,
+        (
+            "\"labels\": {\n              \"env\": \"prod\"\n            },",
+            "\"labels\":\n              null\n            ,",
+        ),
+        (
+            "\"after_unknown\": {},",
+            "\"after_unknown\": {\"metadata\": {\"labels\": true}},",
+        ),
+    );
+    let message = format!(
+        "`metadata.labels` is known only after apply (`after_unknown`), and the policy's overrides match on environment: role `{ONCALL}` cannot be placed under them"
+    );
+    assert_eq!(error, (159, 50, message));
 }

@@ -352,6 +352,7 @@ fn named(record: Record, noun: &'static str) -> Object {
         short,
         span: record.span(),
         fields: Vec::new(),
+        unwritten: Vec::new(),
         probes: Vec::new(),
     }
 }

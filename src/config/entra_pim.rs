@@ -196,20 +196,27 @@ pub fn terraform(
     if let Some(node) = tf.get(role_key) {
         tf.written_out(node, Shape::Value, role_key, text, file)?;
     }
+    // PIM for Groups: the role is `member` or `owner`; the group is the policy's scope, as
+    // Graph's `scopeId` of a group policy is.
+    let scope_key = match kind == AZUREAD_GROUP_POLICY {
+        true => "groupId",
+        false => "scope",
+    };
     let (role, scope) = match kind == AZUREAD_GROUP_POLICY {
-        // PIM for Groups: the role is `member` or `owner`; the group is the policy's scope,
-        // as Graph's `scopeId` of a group policy is.
-        true => (tf.text("roleId"), tf.text("groupId")),
+        true => (tf.text("roleId"), tf.text(scope_key)),
         false => {
             let role = tf.text("roleDefinitionId").map(|(id, at)| {
                 // An Azure role definition is named by the last step of its resource id.
                 let guid = id.rsplit('/').next().unwrap_or(id);
                 (known_role(guid, mapping).unwrap_or(id), at)
             });
-            (role, tf.text("scope"))
+            (role, tf.text(scope_key))
         }
     };
     let mut object = object(address.to_string(), role, scope, tf.span(), true);
+    if let Some((what, at)) = tf.unwritten(&[scope_key]) {
+        object.unwritten.push((Field::Tenant, what, at));
+    }
     let block = |path: &str| tf.record(path).map_or_else(|| tf.span(), |b| b.span());
     let activation = block("activationRules");
     let flag = |path: &str, key: &'static str, at: Span| -> Result<Set<bool>, InputError> {
@@ -541,6 +548,7 @@ fn object(
         short,
         span,
         fields: Vec::new(),
+        unwritten: Vec::new(),
         probes: Vec::new(),
     };
     if let Some((role, at)) = role {

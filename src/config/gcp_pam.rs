@@ -137,6 +137,9 @@ const BLOCKS: [&str; 9] = [
 
 /// One entitlement; `address` names a Terraform resource (its `name` is not known before
 /// it is applied).
+/// The project, folder or organization access is granted on: what `tenant` overrides match.
+const TENANT: &str = "privilegedAccess.gcpIamAccess.resource";
+
 pub(super) fn entitlement(
     pam: Resource,
     address: Option<&str>,
@@ -162,6 +165,7 @@ pub(super) fn entitlement(
         short,
         span: pam.span(),
         fields: Vec::new(),
+        unwritten: Vec::new(),
         probes: Vec::new(),
     };
     for path in BLOCKS {
@@ -187,8 +191,11 @@ pub(super) fn entitlement(
         }
         object.fields.push((Field::Role, joined.join(", "), *at));
     }
-    if let Some((tenant, at)) = access.and_then(|a| a.text("resource")) {
+    if let Some((tenant, at)) = pam.text(TENANT) {
         object.fields.push((Field::Tenant, tenant.to_string(), at));
+    }
+    if let Some((what, at)) = pam.unwritten(&[TENANT]) {
+        object.unwritten.push((Field::Tenant, what, at));
     }
 
     let Some((duration, at)) = pam.text("maxRequestDuration") else {

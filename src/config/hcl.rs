@@ -40,7 +40,7 @@ impl Resource {
     /// Takes every place of an object read from the JSON back to the `.tf` file.
     pub fn place_object(&self, object: &mut Object) {
         object.span = self.place(object.span);
-        for (_, _, at) in &mut object.fields {
+        for (_, _, at) in object.fields.iter_mut().chain(&mut object.unwritten) {
             *at = self.place(*at);
         }
         for probe in &mut object.probes {

@@ -42,6 +42,11 @@ pub struct Object {
     pub span: Span,
     /// What a grant it lets through carries: role, environment, tenant.
     pub fields: Vec<(Field, String, Span)>,
+    /// The fields `.tf` source writes from an expression (or under one), known only in a plan:
+    /// the field, what is written ("`metadata.labels.env` is `var.env`") and where. Its text
+    /// stands in `fields` as before; [`check`] refuses the object when an override matches on
+    /// the field, as the override could not be told to apply.
+    pub unwritten: Vec<(Field, String, Span)>,
     pub probes: Vec<Probe>,
 }
 
@@ -237,6 +242,7 @@ pub fn check<R>(
     let mut grant = Grant::default();
     let mut violations = Vec::new();
     for object in &objects {
+        placeable(object, policy, &text, &input.name)?;
         object.fill(&mut grant, &[], object.span);
         checked.records.extend(keep(file, &grant));
         for probe in &object.probes {
@@ -273,6 +279,27 @@ pub fn check<R>(
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(checked)
+}
+
+/// An error at the first field of `object` that `.tf` source writes from an expression and
+/// one of the policy's overrides matches on: which overrides apply is not known, and judged
+/// under none the object could pass rules meant for it (`environment: prod` → 1h). A field
+/// no override matches on leaves the object judged as before.
+fn placeable(object: &Object, policy: &Policy, text: &str, file: &str) -> Result<(), InputError> {
+    let Some((field, what, at)) = object
+        .unwritten
+        .iter()
+        .find(|(field, ..)| policy.overrides_match_on(*field))
+    else {
+        return Ok(());
+    };
+    let message = format!(
+        "{what}, and the policy's overrides match on {}: {} `{}` cannot be placed under them",
+        field.name(),
+        object.noun,
+        object.short
+    );
+    Err(error_at(file, text, *at, message, LITERAL_HELP))
 }
 
 /// The objects of one file of `kind`, and how many documents were of another kind. The
@@ -373,6 +400,9 @@ pub struct Resource<'a> {
     pub terraform: bool,
     /// In `.tf` source, the lines of the values and keys written from expressions (ascending).
     expressions: &'a [u32],
+    /// In a plan, the resource's `after_unknown`: `true` where a value is known only after
+    /// apply (and left out of `after`).
+    unknown: Option<&'a Node>,
 }
 
 /// What a check reads at a place: an object, a list of values, or one value.
@@ -393,7 +423,13 @@ impl<'a> Resource<'a> {
             record: Record::new(node),
             terraform,
             expressions: &[],
+            unknown: None,
         }
+    }
+
+    /// The resource of a plan whose `after_unknown` is `unknown`.
+    pub(crate) fn with_unknown(self, unknown: Option<&'a Node>) -> Resource<'a> {
+        Resource { unknown, ..self }
     }
 
     /// The resource of `.tf` source whose values and keys on the lines `expressions` were
@@ -410,6 +446,93 @@ impl<'a> Resource<'a> {
         self.expressions
             .binary_search(&self.span_of(node).line)
             .is_ok()
+    }
+
+    /// What of the value a reader takes from the first of `paths` it finds is not known
+    /// until planned or applied, and where: in `.tf` source, an expression (the value, an
+    /// object on the way to it such as `labels = var.labels`, or, when a step is not written,
+    /// a key of its object that is one: `(var.k) = "prod"`); in a plan, a value
+    /// `after_unknown` marks, or an object on the way to it. `None` when it is known, or
+    /// absent.
+    pub fn unwritten(self, paths: &[&str]) -> Option<(String, Span)> {
+        for path in paths {
+            if let Some(found) = self.expression_on(path).or_else(|| self.unknown_on(path)) {
+                return Some(found);
+            }
+            if self.text(path).is_some() {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// The first expression on the way to `path`'s value, or the value itself.
+    fn expression_on(self, path: &str) -> Option<(String, Span)> {
+        if self.expressions.is_empty() {
+            return None;
+        }
+        let is = |walked: &str, node: &Node| {
+            let value = node.value.as_scalar().unwrap_or("?");
+            let what = format!("`{walked}` is `{value}`, not written out");
+            (what, self.span_of(node))
+        };
+        let mut node = self.record.node;
+        let mut walked = String::new();
+        for step in path.split('.') {
+            let here = self.unwrap(node)?;
+            if self.expression(here) {
+                return Some(is(&walked, here));
+            }
+            let Value::Map(entries) = &here.value else {
+                return None;
+            };
+            let key = self.spelled(step);
+            let Some((_, value)) = entries
+                .iter()
+                .find(|(k, _)| k.value.as_scalar() == Some(key.as_str()))
+            else {
+                let (k, _) = entries.iter().find(|(k, _)| self.expression(k))?;
+                let value = k.value.as_scalar().unwrap_or("?");
+                let what = format!("a key of `{walked}` is `{value}`, not written out");
+                return Some((what, self.span_of(k)));
+            };
+            if !walked.is_empty() {
+                walked.push('.');
+            }
+            walked.push_str(&key);
+            node = value;
+        }
+        let value = self.unwrap(node)?;
+        self.expression(value).then(|| is(&walked, value))
+    }
+
+    /// Where the plan's `after_unknown` marks `path`'s value, or an object on the way to it,
+    /// as known only after apply.
+    fn unknown_on(self, path: &str) -> Option<(String, Span)> {
+        let mut node = self.unknown?;
+        let mut walked = String::new();
+        for step in path.split('.').chain([""]) {
+            if let Value::List(items) = &node.value {
+                node = items.first()?;
+            }
+            if matches!(node.value, Value::Bool(true)) {
+                let what = format!("`{walked}` is known only after apply (`after_unknown`)");
+                return Some((what, self.span_of(node)));
+            }
+            let Value::Map(entries) = &node.value else {
+                return None;
+            };
+            let key = self.spelled(step);
+            let (_, value) = entries
+                .iter()
+                .find(|(k, _)| k.value.as_scalar() == Some(key.as_str()))?;
+            if !walked.is_empty() {
+                walked.push('.');
+            }
+            walked.push_str(&key);
+            node = value;
+        }
+        None
     }
 
     /// An error at `node`, the value of `path` that a check reads as `shape`, when Terraform
@@ -463,6 +586,8 @@ impl<'a> Resource<'a> {
     fn child(self, node: &'a Node) -> Resource<'a> {
         Resource {
             record: self.record.child(node),
+            // `after_unknown` is the whole resource's.
+            unknown: None,
             ..self
         }
     }

@@ -350,8 +350,15 @@ pub(super) fn role_alone(
     written_out(resource, text, file)?;
     let record = resource.record;
     let reviewed = review_patterns(record, regexes, text, file)?;
-    role(record, &reviewed, &Reviewers::of(&[], &[]), text, file)
+    let mut object = role(record, &reviewed, &Reviewers::of(&[], &[]), text, file)?;
+    if let Some((what, at)) = resource.unwritten(&ENVIRONMENT) {
+        object.unwritten.push((Field::Environment, what, at));
+    }
+    Ok(object)
 }
+
+/// Where a role's environment is read, the first found: what `environment` overrides match.
+const ENVIRONMENT: [&str; 2] = ["metadata.labels.env", "metadata.labels.environment"];
 
 /// The parts of a role its checks read, and what each is.
 const READS: [(&str, Shape); 20] = [
@@ -422,6 +429,7 @@ fn role(
         name,
         span: role.span(),
         fields: Vec::new(),
+        unwritten: Vec::new(),
         probes: Vec::new(),
     };
     let requestable = scalars(role, "spec.allow.request.roles");
@@ -429,9 +437,7 @@ fn role(
         let joined: Vec<&str> = requestable.iter().map(|(r, _)| *r).collect();
         object.fields.push((Field::Role, joined.join(", "), *at));
     }
-    let environment = role
-        .text("metadata.labels.env")
-        .or_else(|| role.text("metadata.labels.environment"));
+    let environment = ENVIRONMENT.iter().find_map(|path| role.text(path));
     if let Some((environment, at)) = environment {
         object
             .fields

@@ -106,7 +106,7 @@ pub fn read_plan(
 planning, or lint the role once applied (`tctl get roles`)";
             return Err(error_at(file, text, at, message, help));
         }
-        let resource = Resource::new(values, true);
+        let resource = Resource::new(values, true).with_unknown(unknown);
         let object = object(kind, resource, address, text, file, mapping, &mut regexes)?;
         objects.push(object);
     }

@@ -10,8 +10,8 @@ use super::{ActiveRule, Policy, RuleMap, build_rules};
 use crate::core::node::{Node, Value, span};
 use crate::core::source::{PolicyError, Source, did_you_mean};
 use crate::core::span::Span;
-use crate::grant::Grant;
 use crate::grant::declared::{Declarations, FieldRef, Kind, Typed};
+use crate::grant::{Field, Grant};
 use crate::policy::custom::each_person;
 use crate::rules::people::{Directory, PERSON_FIELDS, Person};
 
@@ -468,6 +468,19 @@ impl Policy {
             .fold(0, |mask, (i, _)| mask | (1 << i))
     }
 
+    /// Whether some override matches on `field`, itself or a person it names
+    /// (`approver.team`): a value of it not known (a `.tf` expression) leaves unknown which
+    /// overrides apply.
+    pub fn overrides_match_on(&self, field: Field) -> bool {
+        self.overrides
+            .iter()
+            .take(MAX_OVERRIDES)
+            .flat_map(|o| &o.matchers)
+            .any(|m| match &m.target {
+                Target::Field(f) | Target::Person(f, ..) => f.builtin() == Some(field),
+            })
+    }
+
     /// How many overrides the policy has, across all its layers.
     pub fn override_count(&self) -> usize {
         self.overrides.len()
@@ -691,6 +704,19 @@ mod tests {
         let briefs: Vec<String> = errors.iter().map(|e| e.brief(false)).collect();
         // Two lines an override from line 3 on: the 65th starts at line 3 + 64 * 2.
         assert_eq!(briefs, ["131:5 a policy can have at most 64 overrides"]);
+    }
+
+    #[test]
+    fn the_fields_overrides_match_on_are_known_by_alias_and_through_people() {
+        let p = policy(TWO);
+        assert!(p.overrides_match_on(Field::Environment));
+        assert!(p.overrides_match_on(Field::Role));
+        assert!(!p.overrides_match_on(Field::Tenant));
+        let p = people_policy("approver.team: sre, env: prod");
+        assert!(p.overrides_match_on(Field::Approver));
+        assert!(p.overrides_match_on(Field::Environment));
+        assert!(!p.overrides_match_on(Field::Role));
+        assert!(!policy("version: 1\n").overrides_match_on(Field::Tenant));
     }
 
     #[test]

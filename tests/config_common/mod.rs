@@ -81,9 +81,41 @@ pub fn fixture_with(file: &str, edits: &[(&str, &str)]) -> String {
 /// The one input error a `.tf` file holding `tf` stops with, as (line, column, message): the
 /// file is not judged, so none of its objects passes or is blamed.
 pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
-    let (code, outcome) = tf_outcome(source, tf);
-    assert_eq!(code, 2, "{tf}");
-    match &outcome[..] {
+    tf_input_error_under(None, source, tf)
+}
+
+/// [`tf_input_error`] under the policy `policy` (YAML text), else the default one.
+pub fn tf_input_error_under(policy: Option<&str>, source: &str, tf: &str) -> (u64, u64, String) {
+    let (code, outcome) = tf_outcome_under(policy, source, tf);
+    one_error(code, &outcome, tf)
+}
+
+/// The plan `file` with its last `from` (a value of `after`) written as `to`, and its first
+/// `marked` (in `after_unknown`) as `unknown`, each over as many lines: under `policy` it
+/// stops with one input error, returned as (line, column, message); under the default
+/// policy it is judged as the fixture is.
+pub fn plan_unknown_error(
+    file: &str,
+    policy: &str,
+    (from, to): (&str, &str),
+    (marked, unknown): (&str, &str),
+) -> (u64, u64, String) {
+    let fixture = std::fs::read_to_string(file).unwrap();
+    let at = fixture.rfind(from).unwrap();
+    let rest = &fixture[at + from.len()..];
+    let plan = format!("{}{to}{rest}", &fixture[..at]);
+    assert!(plan.contains(marked), "{file} lacks {marked}");
+    let plan = plan.replacen(marked, unknown, 1);
+    let (_, before) = outcome_of(None, None, "plan.json", &fixture);
+    assert_eq!(outcome_of(None, None, "plan.json", &plan), (1, before));
+    let (code, outcome) = outcome_of(Some(policy), None, "plan.json", &plan);
+    one_error(code, &outcome, &plan)
+}
+
+/// The one input error of a run that stopped with exit code 2.
+fn one_error(code: i32, outcome: &[Outcome], input: &str) -> (u64, u64, String) {
+    assert_eq!(code, 2, "{input}");
+    match outcome {
         [(kind, _, line, column, message)] if kind == "error" => (*line, *column, message.clone()),
         _ => panic!("not one error: {outcome:?}"),
     }
@@ -93,10 +125,36 @@ pub fn tf_input_error(source: &str, tf: &str) -> (u64, u64, String) {
 /// findings as `placed_findings` gives them with their messages, or its input errors as
 /// (line, column, message).
 pub fn tf_outcome(source: &str, tf: &str) -> (i32, Vec<Outcome>) {
+    tf_outcome_under(None, source, tf)
+}
+
+/// [`tf_outcome`] under the policy `policy` (YAML text), else the default one.
+pub fn tf_outcome_under(policy: Option<&str>, source: &str, tf: &str) -> (i32, Vec<Outcome>) {
+    outcome_of(policy, Some(source), "main.tf", tf)
+}
+
+/// [`tf_outcome_under`] of a file `name` holding `text`, recognised by its shape when no
+/// source is given (a plan).
+pub fn outcome_of(
+    policy: Option<&str>,
+    source: Option<&str>,
+    name: &str,
+    text: &str,
+) -> (i32, Vec<Outcome>) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("main.tf");
-    std::fs::write(&path, tf).unwrap();
-    let (code, report) = crate::common::json(&["--source", source, path.to_str().unwrap()]);
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let policy_path = dir.path().join("grantlint.yaml");
+    let mut args = Vec::new();
+    if let Some(source) = source {
+        args.extend(["--source", source]);
+    }
+    if let Some(policy) = policy {
+        std::fs::write(&policy_path, policy).unwrap();
+        args.extend(["--policy", policy_path.to_str().unwrap()]);
+    }
+    args.push(path.to_str().unwrap());
+    let (code, report) = crate::common::json(&args);
     let rows = |key: &str| -> Vec<serde_json::Value> {
         report[key].as_array().cloned().unwrap_or_default()
     };
