@@ -105,8 +105,6 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         (review::ReviewFormat::Markdown | review::ReviewFormat::Html, None) => review::show::ROWS,
         _ => usize::MAX,
     };
-    // A repeat-tenant span the review shows may reach grants kept as stand-ins (its grant of
-    // the period live since long before it): those, and only those, are read again.
     // What the review is built from, but for the records: asked first of the records as read
     // (which stand-ins it shows), then of them once those are read again.
     let base = review::Inputs {
@@ -119,6 +117,8 @@ fn reviewed(args: &ReportArgs) -> Result<u8, u8> {
         now,
         rows,
     };
+    // A repeat-tenant span the review shows may reach grants kept as stand-ins (its grant of
+    // the period live since long before it): those, and only those, are read again.
     let wanted = review::Review::stand_ins_shown(&review::Inputs {
         records: &records,
         ..base
