@@ -807,3 +807,40 @@ fn the_review_is_never_written_over_configuration_it_leaves_out() {
     assert_eq!(out.status.code(), Some(2), "{}", common::stderr(&out));
     assert_eq!(std::fs::read(&roles).unwrap(), before);
 }
+
+/// A period that holds none of the grants read says so under the headline (a mistyped
+/// `--since` must not read as a quiet week); a period that holds some does not.
+#[test]
+fn a_period_holding_none_of_the_grants_read_says_so() {
+    let report = |since: &str, until: &str, format: &str| {
+        let out = grantlint(&[
+            "report",
+            "--now",
+            NOW,
+            "--since",
+            since,
+            "--until",
+            until,
+            "--format",
+            format,
+            "fixtures/samples/grants.yaml",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let note = "None of the 5 grants read falls in this period";
+    for format in ["markdown", "html"] {
+        assert!(
+            report("2027-03-01", "2027-03-07", format).contains(note),
+            "{format}"
+        );
+        assert!(
+            !report("2026-11-16", "2026-11-22", format).contains(note),
+            "{format}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&report("2027-03-01", "2027-03-07", "json")).unwrap();
+    assert_eq!(json["headline"]["read"], 5);
+    assert_eq!(json["headline"]["grants"]["current"], 0);
+}

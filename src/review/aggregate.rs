@@ -168,6 +168,9 @@ pub struct Headline {
     pub infos: Change,
     /// Grants read but left out of every period: their start could not be read.
     pub left_out: usize,
+    /// Every grant read, in any period or none: a period holding none of them says so, as
+    /// a mistyped `--since` would otherwise read as a quiet week.
+    pub read: usize,
     /// `result` is passed; kept for the readers of the JSON review.
     pub passed: bool,
     pub result: Verdict,
@@ -1046,6 +1049,7 @@ impl<'a> Aggregator<'a> {
         };
         Headline {
             left_out,
+            read: self.records.len(),
             result,
             grants: Change {
                 current: current.len(),

@@ -152,6 +152,9 @@ fn headline(review: &Review) -> Markup {
                     tr { th scope="row" { "Result" } td { (result(h.result)) } td { (verdict(h.passed_previous)) } td {} }
                 }
             }
+            @if let Some(note) = show::none_in_period(h) {
+                p { (note) }
+            }
         },
     )
 }

@@ -227,6 +227,9 @@ fn headline(out: &mut String, review: &Review) {
             ],
         ],
     );
+    if let Some(note) = show::none_in_period(h) {
+        let _ = writeln!(out, "{note}\n");
+    }
 }
 
 fn closeout(out: &mut String, review: &Review) {

@@ -503,6 +503,20 @@ pub(crate) mod show {
         })
     }
 
+    /// What the pages say under the headline when the period holds no grant of those read.
+    pub fn none_in_period(headline: &super::aggregate::Headline) -> Option<String> {
+        (headline.grants.current == 0 && headline.read > 0).then(|| {
+            let read = match headline.read {
+                1 => "the grant read falls".to_string(),
+                n => format!("the {n} grants read falls"),
+            };
+            format!(
+                "None of {read} in this period: if some were expected, check `--since` and \
+                 `--until`."
+            )
+        })
+    }
+
     /// How many problems of a repeat tenant the pages name, and how many tickets of each.
     pub const PROBLEMS: usize = 5;
     pub const TICKETS: usize = 10;
