@@ -244,7 +244,7 @@ fn read_again(
     let files: Vec<usize> = (0..reading.inputs.len())
         .filter(|f| {
             holding.binary_search(f).is_ok()
-                || crate::load::adapters::detect::is_entra_approvals(&reading.inputs[*f])
+                || crate::load::adapters::Related::joined(&reading.inputs[*f])
         })
         .collect();
     let subset: Vec<crate::load::Input> = (files.iter())

@@ -64,30 +64,18 @@ impl Tenants {
     /// The number of the tenant written `tenant`; `None` past four billion tenants.
     fn number(&self, tenant: &str) -> Option<NonZeroU32> {
         let tenant = crate::core::text::trim(tenant);
-        // Most exports write tenants in lower case, or in short ASCII: no key to allocate.
-        let mut short = [0u8; 64];
-        let key: std::borrow::Cow<str> =
-            if !(tenant.bytes()).any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-                tenant.into()
-            } else if let Some(short) = short.get_mut(..tenant.len())
-                && tenant.is_ascii()
-            {
-                short.copy_from_slice(tenant.as_bytes());
-                short.make_ascii_lowercase();
-                std::str::from_utf8(short).ok()?.into()
-            } else {
-                crate::rules::tenant_key(tenant).into()
-            };
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        let Known { numbers, keys } = &mut *known;
-        if let Some(&number) = numbers.get(&*key) {
-            return Some(number);
-        }
-        let number = NonZeroU32::new(u32::try_from(keys.len() + 1).ok()?)?;
-        let key: Arc<str> = Arc::from(&*key);
-        keys.push(Arc::clone(&key));
-        numbers.insert(key, number);
-        Some(number)
+        crate::rules::with_tenant_key(tenant, |key| {
+            let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+            let Known { numbers, keys } = &mut *known;
+            if let Some(&number) = numbers.get(key) {
+                return Some(number);
+            }
+            let number = NonZeroU32::new(u32::try_from(keys.len() + 1).ok()?)?;
+            let key: Arc<str> = Arc::from(key);
+            keys.push(Arc::clone(&key));
+            numbers.insert(key, number);
+            Some(number)
+        })
     }
 
     /// The key of tenant `number`, as repeat-tenant compares tenants.

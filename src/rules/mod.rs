@@ -244,21 +244,30 @@ impl<'a> Names<'a> {
 pub fn tenant_hash(tenant: &str) -> u64 {
     use std::hash::BuildHasher;
     let state = foldhash::fast::FixedState::with_seed(0x6772_616e_746c_696e);
+    with_tenant_key(tenant, |key| state.hash_one(key.as_bytes()))
+}
+
+/// Calls `with` on the key of a tenant (trimmed already) as [`same_tenant`] compares tenants:
+/// its text in lower case. Most exports write tenants in lower case, or in short ASCII, so
+/// the key is the text itself or made on the stack: a grant's tenant allocates nothing.
+pub fn with_tenant_key<T>(tenant: &str, with: impl FnOnce(&str) -> T) -> T {
     if !tenant
         .bytes()
         .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
     {
-        return state.hash_one(tenant.as_bytes()); // lowercase already
+        return with(tenant); // lowercase already
     }
-    let mut key = [0u8; 64];
-    match key.get_mut(..tenant.len()) {
-        Some(key) if tenant.is_ascii() => {
-            key.copy_from_slice(tenant.as_bytes());
-            key.make_ascii_lowercase();
-            state.hash_one(&*key)
+    let mut short = [0u8; 64];
+    if tenant.is_ascii()
+        && let Some(short) = short.get_mut(..tenant.len())
+    {
+        short.copy_from_slice(tenant.as_bytes());
+        short.make_ascii_lowercase();
+        if let Ok(key) = std::str::from_utf8(short) {
+            return with(key);
         }
-        _ => state.hash_one(lowercase(tenant).as_bytes()),
     }
+    with(&lowercase(tenant))
 }
 
 /// Whether two tenants (trimmed) are one, ignoring case.

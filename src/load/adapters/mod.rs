@@ -258,6 +258,12 @@ pub struct Related {
 }
 
 impl Related {
+    /// Whether `input` is an export the grants of other inputs are joined to (Entra's
+    /// approvals): a JSON file whose start looks like one.
+    pub fn joined(input: &Input) -> bool {
+        input.format == Format::Json && detect::is_entra_approvals(input)
+    }
+
     /// Reads the inputs that are exports of this kind; only JSON files whose start looks like
     /// one are read whole. An error is left to the file's own reading, which reports it.
     pub fn gather(inputs: &[Input], options: &ReadOptions) -> Related {
@@ -266,8 +272,7 @@ impl Related {
             return related;
         }
         for input in inputs {
-            if input.format == Format::Json
-                && detect::is_entra_approvals(input)
+            if Related::joined(input)
                 && let Ok(text) = super::read_text(input, &options.limits)
             {
                 let approvals = &mut related.entra_approvals;
